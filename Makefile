@@ -1,0 +1,61 @@
+# The two commands a newcomer needs are `make run` and `make test`; the rest is CMake.
+# Each target installs what is missing first (scripts/install-deps.sh is quiet and quick
+# when everything is there).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+LISTEN     ?= 0.0.0.0:8080
+CMAKE_ARGS ?=
+
+.PHONY: all build deps test-deps test unit asan run bench fuzz soak format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Every test, in a normal build and then under AddressSanitizer + UBSan.
+test: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPLENARY_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Only the quick cmocka tests of the normal build.
+unit: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+run: build
+	@scripts/run-demo.sh $(BUILD) $(LISTEN)
+
+bench:
+	@scripts/install-deps.sh bench
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@scripts/bench.sh $(BUILD)
+
+# libFuzzer targets (clang); FUZZ_SECONDS each. Crashes land in tests/fuzz/corpus/<what>/.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPLENARY_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+soak: build
+	@scripts/soak.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

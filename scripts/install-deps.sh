@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs what Plenary needs on a Debian 12 machine, and nothing that is already there.
+#
+#   scripts/install-deps.sh [build] [test] [bench]
+#
+#   build  compilers, libraries and the OpenSSL-backed libsrtp (always included)
+#   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests
+#   bench  Debian's janus (the system we measure against) and nats-server
+#
+# Idempotent and quiet: when everything is present it prints nothing and takes well
+# under a second. apt-get runs only for packages that are missing, so a developer's
+# machine is never upgraded behind their back.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+want_test=0
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    build) ;;
+    test) want_test=1 ;;
+    bench) want_test=1; want_bench=1 ;;
+    *) echo "install-deps: unknown group '$arg' (build, test, bench)" >&2; exit 2 ;;
+  esac
+done
+
+pkgs=(build-essential cmake pkg-config clang dpkg-dev
+      libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
+      libcmocka-dev opus-tools)
+if [ "$want_test" = 1 ]; then
+  pkgs+=(chromium libclang-rt-14-dev)
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+if [ "$want_bench" = 1 ]; then
+  pkgs+=(janus nats-server)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q >/dev/null
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libsrtp on OpenSSL, in a project-local prefix (see scripts/build-libsrtp.sh for why).
+"$top/scripts/build-libsrtp.sh" "$top/build/deps"
+
+if [ "$want_test" = 1 ]; then
+  # npm packages for the integration and browser tests; reinstalled only when the lock
+  # file changes, never a browser download (playwright-core drives Debian's chromium).
+  stamp="$top/tests/node_modules/.plenary-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$top/tests/package-lock.json" "$stamp"; then
+    echo "install-deps: npm ci in tests/" >&2
+    (cd "$top/tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$top/tests/package-lock.json" "$stamp"
+  fi
+fi
