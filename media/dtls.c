@@ -429,7 +429,9 @@ static const bool transition_ok[5][5] = {
  * SSL object and the retransmission copy are gone in the final states. */
 static void set_state(struct dtls_session *s, enum dtls_state to, enum dtls_err why)
 {
-	assert(transition_ok[s->state][to]);
+	bool allowed = transition_ok[s->state][to];
+	assert(allowed);
+	(void)allowed; /* a wrong transition is our bug, never the peer's input */
 	s->state = to;
 	s->failure = why;
 	if (to != DTLS_STATE_HANDSHAKING) {
