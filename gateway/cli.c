@@ -1,0 +1,110 @@
+/*
+ * The subcommands of plenaryd (PROTOCOL.md "Command line"):
+ *   plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl S]
+ *                  [--location room|remote] [--data DIR]
+ *   plenaryd verify FILE
+ */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/gateway.h"
+#include "gateway/token.h"
+#include "rooms/rooms.h"
+
+static int usage_token(void)
+{
+	fprintf(stderr, "usage: plenaryd token --room R --role chair|participant|observer|captioner "
+			"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
+			"[--data DIR]\n");
+	return 2;
+}
+
+static bool set_field(char *dst, size_t cap, const char *value)
+{
+	if (!value[0] || strlen(value) >= cap)
+		return false;
+	snprintf(dst, cap, "%s", value);
+	return true;
+}
+
+static bool token_flag(struct token_claims *c, const char *flag, const char *value, long *ttl,
+		       const char **data_dir, bool *have_role)
+{
+	if (strcmp(flag, "--room") == 0)
+		return set_field(c->room, sizeof c->room, value);
+	if (strcmp(flag, "--role") == 0)
+		return (*have_role = token_role_parse(value, &c->role));
+	if (strcmp(flag, "--name") == 0)
+		return set_field(c->name, sizeof c->name, value);
+	if (strcmp(flag, "--sub") == 0)
+		return set_field(c->sub, sizeof c->sub, value);
+	if (strcmp(flag, "--group") == 0)
+		return set_field(c->group, sizeof c->group, value);
+	if (strcmp(flag, "--location") == 0) {
+		c->in_room = strcmp(value, "room") == 0;
+		return c->in_room || strcmp(value, "remote") == 0;
+	}
+	if (strcmp(flag, "--data") == 0) {
+		*data_dir = value;
+		return true;
+	}
+	if (strcmp(flag, "--ttl") == 0) {
+		char *end;
+		*ttl = strtol(value, &end, 10);
+		return *value && !*end && *ttl > 0 && *ttl <= 366L * 86400;
+	}
+	return false;
+}
+
+int gateway_cmd_token(int argc, char **argv)
+{
+	struct token_claims c;
+	memset(&c, 0, sizeof c);
+	long ttl = 86400;
+	const char *data_dir = "./data";
+	bool have_role = false;
+	for (int i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc ||
+		    !token_flag(&c, argv[i], argv[i + 1], &ttl, &data_dir, &have_role)) {
+			fprintf(stderr, "plenaryd token: bad or unknown option %s\n", argv[i]);
+			return usage_token();
+		}
+	}
+	if (!c.room[0] || !have_role || !c.name[0] || !rooms_valid_id(c.room))
+		return usage_token();
+	if (!c.sub[0]) {
+		unsigned char raw[8];
+		if (RAND_bytes(raw, sizeof raw) != 1)
+			return 1;
+		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
+			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+	}
+	c.exp = (int64_t)time(NULL) + ttl;
+	uint8_t secret[256];
+	size_t secret_len;
+	char err[256];
+	if (!gw_secret_load(data_dir, false, secret, sizeof secret, &secret_len, err, sizeof err)) {
+		fprintf(stderr, "plenaryd token: %s\n", err);
+		return 1;
+	}
+	char *tok = NULL;
+	if (token_sign(&c, secret, secret_len, &tok) != TOKEN_OK) {
+		fprintf(stderr, "plenaryd token: cannot sign\n");
+		return 1;
+	}
+	printf("%s\n", tok);
+	free(tok);
+	return 0;
+}
+
+int gateway_cmd_verify(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: plenaryd verify FILE\n");
+		return 2;
+	}
+	return rooms_verify_file(argv[2], stdout) ? 0 : 1;
+}

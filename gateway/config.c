@@ -1,0 +1,295 @@
+/*
+ * Configuration: defaults, then the JSON file named by --config, then the flags. Every
+ * value is bounds-checked here, so the rest of the server can trust it.
+ */
+#include "gateway/config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PLENARY_WEB_ROOT_DEFAULT
+#define PLENARY_WEB_ROOT_DEFAULT "web-client"
+#endif
+
+void gw_config_defaults(struct gw_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->listen_addr, sizeof cfg->listen_addr, "0.0.0.0");
+	cfg->listen_port = 8080;
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "./data");
+	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", PLENARY_WEB_ROOT_DEFAULT);
+	cfg->media_port = 0;
+	cfg->grace_s = 20;
+	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+	cfg->send_queue_bytes = 4u << 20;
+}
+
+static bool parse_port(const char *s, int *port)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 65535)
+		return false;
+	*port = (int)v;
+	return true;
+}
+
+bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port)
+{
+	const char *colon = strrchr(text, ':');
+	const char *host = text;
+	size_t host_len;
+	if (!colon) {
+		host_len = 0;
+		colon = text - 1;
+	} else if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || close + 1 != colon)
+			return false;
+		host = text + 1;
+		host_len = (size_t)(close - host);
+	} else {
+		host_len = (size_t)(colon - text);
+		if (memchr(text, ':', host_len))
+			return false; /* a bare IPv6 address needs brackets */
+	}
+	if (host_len >= addr_cap || !parse_port(colon + 1, port))
+		return false;
+	memcpy(addr, host, host_len);
+	addr[host_len] = '\0';
+	return true;
+}
+
+static bool set_string(char *dst, size_t cap, const char *src, const char *what, char *err,
+		       size_t err_cap)
+{
+	if (strlen(src) >= cap) {
+		snprintf(err, err_cap, "%s is too long", what);
+		return false;
+	}
+	snprintf(dst, cap, "%s", src);
+	return true;
+}
+
+static bool room_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err_cap)
+{
+	const char *id = NULL, *title = NULL;
+	int public_observers = 1, reveal = 0;
+	json_error_t jerr;
+	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b}", "id", &id, "title",
+			   &title, "public_observers", &public_observers, "reveal_hum_counts",
+			   &reveal) != 0) {
+		snprintf(err, err_cap, "rooms[]: %s", jerr.text);
+		return false;
+	}
+	if (!room_id_ok(id)) {
+		snprintf(err, err_cap, "room id '%.80s' must match [a-z0-9-]{1,64}", id);
+		return false;
+	}
+	if (cfg->n_rooms >= GW_MAX_DECLARED_ROOMS) {
+		snprintf(err, err_cap, "too many rooms declared");
+		return false;
+	}
+	struct gw_room_decl *d = &cfg->rooms[cfg->n_rooms];
+	snprintf(d->id, sizeof d->id, "%s", id);
+	if (!set_string(d->title, sizeof d->title, title ? title : id, "room title", err, err_cap))
+		return false;
+	d->public_observers = public_observers;
+	d->reveal_hum_counts = reveal;
+	cfg->n_rooms++;
+	return true;
+}
+
+static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
+{
+	const char *listen = NULL, *data = NULL, *web_root = NULL, *public_ip = NULL,
+		   *log_level = NULL;
+	json_error_t jerr;
+	if (json_unpack_ex(root, &jerr, 0, "{s?s,s?s,s?s,s?s,s?s}", "listen", &listen, "data",
+			   &data, "web_root", &web_root, "public_ip", &public_ip, "log_level",
+			   &log_level) != 0) {
+		snprintf(err, err_cap, "%s", jerr.text);
+		return false;
+	}
+	if (listen && !gw_parse_listen(listen, cfg->listen_addr, sizeof cfg->listen_addr,
+				       &cfg->listen_port)) {
+		snprintf(err, err_cap, "listen: expected ADDR:PORT");
+		return false;
+	}
+	return (!data || set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data", err,
+				    err_cap)) &&
+	       (!web_root || set_string(cfg->web_root, sizeof cfg->web_root, web_root, "web_root",
+					err, err_cap)) &&
+	       (!public_ip || set_string(cfg->public_ip, sizeof cfg->public_ip, public_ip,
+					 "public_ip", err, err_cap)) &&
+	       (!log_level || set_string(cfg->log_level, sizeof cfg->log_level, log_level,
+					 "log_level", err, err_cap));
+}
+
+static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char *err,
+		   size_t err_cap)
+{
+	json_t *v = json_object_get(root, key);
+	if (!v)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+		snprintf(err, err_cap, "%s: expected an integer in [%d, %d]", key, lo, hi);
+		return false;
+	}
+	*out = (int)json_integer_value(v);
+	return true;
+}
+
+static bool check_keys(json_t *root, char *err, size_t err_cap)
+{
+	static const char *const known[] = {"listen", "data", "web_root", "public_ip",
+					    "log_level", "media_port", "media_workers", "grace_s",
+					    "send_queue_kb", "rooms", "media_echo", NULL};
+	const char *key;
+	json_t *value;
+	json_object_foreach(root, key, value) {
+		(void)value;
+		bool ok = false;
+		for (int i = 0; known[i]; i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			snprintf(err, err_cap, "unknown key '%.60s'", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, size_t err_cap)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, err_cap, "%s:%d: %s", path, jerr.line, jerr.text);
+		return false;
+	}
+	bool ok = false;
+	int queue_kb = (int)(cfg->send_queue_bytes >> 10);
+	json_t *rooms = json_object_get(root, "rooms");
+	json_t *echo = json_object_get(root, "media_echo");
+	if (!json_is_object(root)) {
+		snprintf(err, err_cap, "%s: expected a JSON object", path);
+		goto done;
+	}
+	if (!check_keys(root, err, err_cap) || !load_strings(cfg, root, err, err_cap) ||
+	    !int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
+	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
+	    !int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
+	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap))
+		goto done;
+	cfg->send_queue_bytes = (size_t)queue_kb << 10;
+	if (echo && !json_is_boolean(echo)) {
+		snprintf(err, err_cap, "media_echo: expected true or false");
+		goto done;
+	}
+	cfg->media_echo = echo && json_is_true(echo);
+	if (rooms && !json_is_array(rooms)) {
+		snprintf(err, err_cap, "rooms: expected an array");
+		goto done;
+	}
+	size_t i;
+	json_t *room;
+	json_array_foreach(rooms, i, room) {
+		if (!load_room(cfg, room, err, err_cap))
+			goto done;
+	}
+	ok = true;
+done:
+	json_decref(root);
+	return ok;
+}
+
+static bool parse_int_flag(const char *value, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static bool apply_flag(struct gw_config *cfg, const char *flag, const char *value, char *err,
+		       size_t err_cap)
+{
+	if (strcmp(flag, "--listen") == 0) {
+		if (gw_parse_listen(value, cfg->listen_addr, sizeof cfg->listen_addr,
+				    &cfg->listen_port))
+			return true;
+		snprintf(err, err_cap, "--listen: expected ADDR:PORT");
+		return false;
+	}
+	if (strcmp(flag, "--data") == 0)
+		return set_string(cfg->data_dir, sizeof cfg->data_dir, value, flag, err, err_cap);
+	if (strcmp(flag, "--web-root") == 0)
+		return set_string(cfg->web_root, sizeof cfg->web_root, value, flag, err, err_cap);
+	if (strcmp(flag, "--public-ip") == 0)
+		return set_string(cfg->public_ip, sizeof cfg->public_ip, value, flag, err,
+				  err_cap);
+	if (strcmp(flag, "--log-level") == 0)
+		return set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err,
+				  err_cap);
+	int *target = NULL, lo = 0, hi = 0;
+	if (strcmp(flag, "--media-port") == 0)
+		target = &cfg->media_port, hi = 65535;
+	else if (strcmp(flag, "--media-workers") == 0)
+		target = &cfg->media_workers, hi = 64;
+	else if (strcmp(flag, "--grace") == 0)
+		target = &cfg->grace_s, hi = 3600;
+	if (!target) {
+		snprintf(err, err_cap, "unknown option %s", flag);
+		return false;
+	}
+	if (parse_int_flag(value, lo, hi, target))
+		return true;
+	snprintf(err, err_cap, "%s: expected an integer in [%d, %d]", flag, lo, hi);
+	return false;
+}
+
+bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *err, size_t err_cap)
+{
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (!set_string(cfg->config_path, sizeof cfg->config_path, argv[i + 1],
+					"--config", err, err_cap) ||
+			    !gw_config_load_file(cfg, argv[i + 1], err, err_cap))
+				return false;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *flag = argv[i];
+		if (strcmp(flag, "--media-echo") == 0) {
+			cfg->media_echo = true;
+			continue;
+		}
+		if (strncmp(flag, "--", 2) != 0) {
+			snprintf(err, err_cap, "unexpected argument '%.60s'", flag);
+			return false;
+		}
+		if (i + 1 >= argc) {
+			snprintf(err, err_cap, "%s needs a value", flag);
+			return false;
+		}
+		const char *value = argv[++i];
+		if (strcmp(flag, "--config") == 0)
+			continue;
+		if (!apply_flag(cfg, flag, value, err, err_cap))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,52 @@
+/*
+ * config -- what plenaryd is told: the command line of PROTOCOL.md, an optional JSON
+ * configuration file, and the environment. The command line wins over the file, the
+ * file over the defaults. Parsing never exits the process: errors come back as text.
+ */
+#ifndef PLENARY_GATEWAY_CONFIG_H
+#define PLENARY_GATEWAY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_MAX_DECLARED_ROOMS 256
+
+struct gw_room_decl {
+	char id[65];
+	char title[201];
+	bool public_observers;
+	bool reveal_hum_counts;
+};
+
+struct gw_config {
+	char listen_addr[64]; /* IPv4/IPv6 literal, or "" for every address */
+	int listen_port;      /* 0 = ephemeral (the chosen port is logged) */
+	char data_dir[1024];
+	char config_path[1024];
+	char web_root[1024];
+	int media_port;       /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
+	char public_ip[64];   /* address put in ICE candidates; "" = the listening address */
+	int media_workers;    /* 0 = one per core */
+	int grace_s;          /* how long a dropped participant keeps their place */
+	char log_level[8];
+	bool media_echo;      /* test-only: loop each peer's audio back to it */
+	size_t send_queue_bytes; /* per-connection ceiling before a slow reader is dropped */
+	size_t n_rooms;
+	struct gw_room_decl rooms[GW_MAX_DECLARED_ROOMS];
+};
+
+void gw_config_defaults(struct gw_config *cfg);
+
+/* Splits "ADDR:PORT", "[v6]:PORT" or ":PORT"/"PORT". */
+bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port);
+
+/* Reads a JSON configuration file into cfg. Unknown keys are errors (a typo in a
+ * config file should not be silently ignored). */
+bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, size_t err_cap);
+
+/* Parses the server's command line (argv[0] is the program). --config is read first so
+ * the other flags override it. */
+bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *err, size_t err_cap);
+
+#endif

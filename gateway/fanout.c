@@ -1,0 +1,227 @@
+/*
+ * Fan-out and the durability barrier.
+ *
+ * rooms/ reports each event as it is appended, before it is durable. Until rooms_flush()
+ * at the end of the loop turn says the room's log is synced, everything the gateway would
+ * send to that room's connections -- events, acks, live and private messages -- waits
+ * here in order. Then it goes out: an event message is one shared buffer pushed by
+ * reference onto every connection's queue (no copy, no allocation per listener). If the
+ * flush failed, the events are dropped and each waiting ack becomes an `internal` error:
+ * no one is ever told of something the log does not hold.
+ *
+ * A connection that joins while items wait sees only the items queued after it joined:
+ * its own ack carries a snapshot that already includes the earlier ones.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/internal.h"
+#include "gateway/logging.h"
+
+struct room_host *gw_host_for(struct gateway *gw, struct room *room)
+{
+	struct room_host *h = room_host_data(room);
+	if (h)
+		return h;
+	h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->gw = gw;
+	h->room = room;
+	room_set_host_data(room, h);
+	return h;
+}
+
+void gw_host_attach(struct room_host *h, struct conn *c)
+{
+	c->host = h;
+	c->attached_item = h->next_item;
+	c->room_prev = NULL;
+	c->room_next = h->conns;
+	if (h->conns)
+		h->conns->room_prev = c;
+	h->conns = c;
+	h->n_conns++;
+}
+
+void gw_host_detach(struct room_host *h, struct conn *c)
+{
+	for (size_t i = 0; i < h->n_pending; i++)
+		if (h->pending[i].to == c) {
+			gw_msg_unref(h->pending[i].msg);
+			h->pending[i].msg = NULL;
+		}
+	if (c->room_prev)
+		c->room_prev->room_next = c->room_next;
+	else
+		h->conns = c->room_next;
+	if (c->room_next)
+		c->room_next->room_prev = c->room_prev;
+	c->room_prev = c->room_next = NULL;
+	c->host = NULL;
+	h->n_conns--;
+}
+
+static bool push_pending(struct room_host *h, const struct pending_item *item)
+{
+	if (h->n_pending == h->cap_pending) {
+		size_t cap = h->cap_pending ? h->cap_pending * 2 : 64;
+		struct pending_item *grown = realloc(h->pending, cap * sizeof *grown);
+		if (!grown)
+			return false;
+		h->pending = grown;
+		h->cap_pending = cap;
+	}
+	h->pending[h->n_pending++] = *item;
+	return true;
+}
+
+static void deliver(struct room_host *h, const struct pending_item *item)
+{
+	if (!item->msg)
+		return;
+	if (item->to) {
+		gw_conn_send(item->to, item->msg);
+		return;
+	}
+	for (struct conn *c = h->conns; c; c = c->room_next)
+		if (c->attached_item < item->no)
+			gw_conn_send(c, item->msg);
+}
+
+/* Takes the reference to m. Waits for durability if the room has anything pending. */
+static void host_emit(struct room_host *h, struct conn *to, struct gw_msg *m, int64_t seq,
+		      bool is_ack, json_t *ack_id)
+{
+	if (!m)
+		return;
+	struct pending_item item = {.no = ++h->next_item, .to = to, .msg = m, .seq = seq,
+				    .is_ack = is_ack};
+	if (ack_id) {
+		item.has_ack_id = true;
+		item.ack_id = json_integer_value(ack_id);
+	}
+	if (h->n_pending == 0 && seq == 0) {
+		deliver(h, &item);
+		gw_msg_unref(m);
+		return;
+	}
+	if (!push_pending(h, &item)) {
+		gw_error("out of memory queueing a message", "room=%s", room_id(h->room));
+		gw_msg_unref(m);
+	}
+}
+
+void gw_host_send(struct room_host *h, struct conn *c, struct gw_msg *m, bool is_ack,
+		  json_t *ack_id)
+{
+	host_emit(h, c, m, 0, is_ack, ack_id);
+}
+
+void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t after)
+{
+	size_t n = h->n_pending;
+	for (size_t i = 0; i < n; i++) {
+		struct pending_item *it = &h->pending[i];
+		if (it->seq > after && !it->to && it->msg)
+			host_emit(h, c, gw_msg_ref(it->msg), 0, false, NULL);
+	}
+}
+
+static void release(struct room_host *h, bool ok)
+{
+	for (size_t i = 0; i < h->n_pending; i++) {
+		struct pending_item *it = &h->pending[i];
+		if (ok || (it->to && !it->is_ack)) {
+			/* After a failed flush only replies to one connection (errors) still
+			 * hold; events and broadcasts described what was rolled back. */
+			deliver(h, it);
+		} else if (it->is_ack && it->to && it->msg) {
+			json_t *err = json_pack("{s:s,s:s,s:s}", "type", "error", "code",
+						"internal", "message",
+						"the room's log could not be written; nothing changed");
+			if (err && it->has_ack_id)
+				json_object_set_new(err, "id", json_integer(it->ack_id));
+			if (err)
+				gw_conn_send_json(it->to, err);
+		}
+		gw_msg_unref(it->msg);
+	}
+	h->n_pending = 0;
+}
+
+static void sink_event(void *ctx, struct room *room, int64_t seq, const char *msg, size_t len)
+{
+	struct gateway *gw = ctx;
+	struct room_host *h = gw_host_for(gw, room);
+	gw->metrics.events_total++;
+	if (h)
+		host_emit(h, NULL, gw_msg_new(msg, len), seq, false, NULL);
+	gw_schedule_flush(gw);
+}
+
+static void sink_live(void *ctx, struct room *room, const char *msg, size_t len)
+{
+	struct room_host *h = gw_host_for(ctx, room);
+	if (h)
+		host_emit(h, NULL, gw_msg_new(msg, len), 0, false, NULL);
+}
+
+static void sink_private(void *ctx, struct room *room, const char *pid, enum room_role role,
+			 const char *msg, size_t len)
+{
+	struct room_host *h = gw_host_for(ctx, room);
+	if (!h)
+		return;
+	struct gw_msg *m = gw_msg_new(msg, len);
+	if (!m)
+		return;
+	for (struct conn *c = h->conns; c; c = c->room_next) {
+		bool to_them = pid ? strcmp(c->pid, pid) == 0 : c->who.role == role;
+		if (to_them)
+			host_emit(h, c, gw_msg_ref(m), 0, false, NULL);
+	}
+	gw_msg_unref(m);
+}
+
+static void sink_mic(void *ctx, struct room *room, const char *pid, bool open)
+{
+	(void)ctx;
+	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
+}
+
+static void sink_durable(void *ctx, struct room *room, bool ok)
+{
+	struct gateway *gw = ctx;
+	struct room_host *h = room_host_data(room);
+	if (!ok) {
+		gw->metrics.fsync_failures++;
+		gw_error("log flush failed; room rolled back to its durable state", "room=%s",
+			 room_id(room));
+	}
+	if (h)
+		release(h, ok);
+}
+
+const struct rooms_sink gw_rooms_sink_template = {
+	.event = sink_event,
+	.live = sink_live,
+	.private_msg = sink_private,
+	.mic = sink_mic,
+	.durable = sink_durable,
+};
+
+void gw_host_free_all(struct gateway *gw)
+{
+	for (size_t i = 0; i < rooms_count(gw->rooms); i++) {
+		struct room *room = rooms_at(gw->rooms, i);
+		struct room_host *h = room_host_data(room);
+		if (!h)
+			continue;
+		for (size_t k = 0; k < h->n_pending; k++)
+			gw_msg_unref(h->pending[k].msg);
+		free(h->pending);
+		free(h);
+		room_set_host_data(room, NULL);
+	}
+}

@@ -1,0 +1,477 @@
+/*
+ * HTTP: the web client's files, health and metrics, the admin API and the public record.
+ *
+ * Each request gets a small state (struct http_req): the body, bounded at 64 KiB, and a
+ * response built whole in memory and written in pieces as lws says the socket can take
+ * them. Routing is a table of {method, path shape, handler}. Handlers that change a room
+ * flush the log before answering, so a 201 is as durable as a WebSocket ack.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/internal.h"
+#include "gateway/logging.h"
+#include "gateway/token.h"
+
+#include <openssl/rand.h>
+
+#define HTTP_BODY_MAX (64 * 1024)
+#define HTTP_CHUNK 16384
+
+struct http_req {
+	int method;
+	char uri[600];
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	char *resp;
+	size_t resp_len, resp_sent;
+};
+
+/* --- responses --- */
+
+static int send_headers(struct lws *wsi, unsigned status, const char *ctype, size_t len,
+			const char *cache)
+{
+	unsigned char buf[LWS_PRE + 1024];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+					(const unsigned char *)"nosniff", 7, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+					(const unsigned char *)cache, (int)strlen(cache), &p,
+					end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	return 0;
+}
+
+/* Takes ownership of body (malloc'd). */
+static int respond(struct lws *wsi, struct http_req *req, unsigned status, const char *ctype,
+		   char *body, size_t len)
+{
+	free(req->resp);
+	req->resp = body;
+	req->resp_len = len;
+	req->resp_sent = 0;
+	if (send_headers(wsi, status, ctype, len, "no-store"))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int respond_text(struct lws *wsi, struct http_req *req, unsigned status, const char *text)
+{
+	size_t len = strlen(text);
+	char *body = malloc(len + 1);
+	if (!body)
+		return -1;
+	memcpy(body, text, len + 1);
+	return respond(wsi, req, status, "text/plain; charset=utf-8", body, len);
+}
+
+/* Consumes v. */
+static int respond_json(struct lws *wsi, struct http_req *req, unsigned status, json_t *v)
+{
+	char *body = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!body)
+		return respond_text(wsi, req, 500, "internal error\n");
+	size_t len = strlen(body);
+	char *with_nl = realloc(body, len + 2);
+	if (!with_nl) {
+		free(body);
+		return -1;
+	}
+	with_nl[len] = '\n';
+	return respond(wsi, req, status, "application/json", with_nl, len + 1);
+}
+
+static int respond_error(struct lws *wsi, struct http_req *req, unsigned status,
+			 enum room_err err, const char *message)
+{
+	return respond_json(wsi, req, status,
+			    json_pack("{s:s,s:s}", "code", room_err_code(err), "message", message));
+}
+
+int gw_http_writable(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	(void)gw;
+	if (!req || !req->resp)
+		return -1;
+	size_t left = req->resp_len - req->resp_sent;
+	size_t n = left > HTTP_CHUNK ? HTTP_CHUNK : left;
+	unsigned char buf[LWS_PRE + HTTP_CHUNK];
+	memcpy(buf + LWS_PRE, req->resp + req->resp_sent, n);
+	bool last = n == left;
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+	    (int)n)
+		return -1;
+	req->resp_sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	free(req->resp);
+	req->resp = NULL;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* --- helpers --- */
+
+static bool admin_ok(struct gateway *gw, struct lws *wsi)
+{
+	if (!gw->admin_enabled)
+		return false;
+	char auth[600];
+	int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n <= 7 || strncmp(auth, "Bearer ", 7) != 0)
+		return false;
+	size_t want = strlen(gw->admin_token);
+	size_t got = (size_t)n - 7;
+	/* Constant time over the expected length, whatever was sent. */
+	unsigned char diff = got != want;
+	for (size_t i = 0; i < want; i++)
+		diff |= (unsigned char)(gw->admin_token[i] ^ (i < got ? auth[7 + i] : 0));
+	return diff == 0;
+}
+
+static json_t *parse_body(struct http_req *req)
+{
+	if (!req->body || req->body_too_large)
+		return NULL;
+	json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (v && !json_is_object(v)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* --- handlers --- */
+
+static int get_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		     const char *arg)
+{
+	(void)r;
+	(void)arg;
+	bool admin = admin_ok(gw, wsi);
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < rooms_count(gw->rooms); i++) {
+		struct room *room = rooms_at(gw->rooms, i);
+		if (admin || room_public_observers(room))
+			json_array_append_new(list, room_summary(room));
+	}
+	return respond_json(wsi, req, 200, list);
+}
+
+static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		      const char *arg)
+{
+	(void)r;
+	(void)arg;
+	if (!admin_ok(gw, wsi))
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "admin token required");
+	json_t *body = parse_body(req);
+	const char *id = NULL, *title = NULL;
+	int public_observers = 1, reveal = 0;
+	if (!body || json_unpack(body, "{s:s,s?s,s?b,s?b}", "id", &id, "title", &title,
+				 "public_observers", &public_observers, "reveal_hum_counts",
+				 &reveal) != 0) {
+		json_decref(body);
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+				     "expected {id, title?, public_observers?, reveal_hum_counts?}");
+	}
+	struct room_settings s = {.id = id, .title = title ? title : id,
+				  .public_observers = public_observers,
+				  .reveal_hum_counts = reveal};
+	struct room *room = NULL;
+	enum room_err err = rooms_create(gw->rooms, &s, gw_now_ms(), &room);
+	json_decref(body);
+	if (err == ROOM_ECONFLICT)
+		return respond_error(wsi, req, 409, err, "a room with this id exists");
+	if (err != ROOM_OK)
+		return respond_error(wsi, req, err == ROOM_EBAD_REQUEST ? 400 : 500, err,
+				     err == ROOM_EBAD_REQUEST ? "room id must match [a-z0-9-]{1,64}"
+							      : "cannot create the room");
+	gw_flush(gw);
+	gw_info("room created", "room=%s", room_id(room));
+	return respond_json(wsi, req, 201, room_summary(room));
+}
+
+static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		      const char *arg)
+{
+	(void)arg;
+	if (!admin_ok(gw, wsi))
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "admin token required");
+	json_t *body = parse_body(req);
+	const char *role = NULL, *name = NULL, *sub = NULL, *group = NULL, *location = NULL;
+	json_int_t ttl = 86400;
+	struct token_claims c;
+	memset(&c, 0, sizeof c);
+	if (!body ||
+	    json_unpack(body, "{s:s,s:s,s?s,s?s,s?I,s?s}", "role", &role, "name", &name, "sub",
+			&sub, "group", &group, "ttl_s", &ttl, "location", &location) != 0 ||
+	    !token_role_parse(role, &c.role) || ttl <= 0 || ttl > 366 * 86400 ||
+	    strlen(name) == 0 || strlen(name) >= sizeof c.name ||
+	    (sub && (strlen(sub) == 0 || strlen(sub) >= sizeof c.sub)) ||
+	    (group && strlen(group) >= sizeof c.group)) {
+		json_decref(body);
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+				     "expected {role, name, sub?, group?, ttl_s?}");
+	}
+	snprintf(c.room, sizeof c.room, "%s", room_id(r));
+	snprintf(c.name, sizeof c.name, "%s", name);
+	snprintf(c.group, sizeof c.group, "%s", group ? group : "");
+	c.in_room = location && strcmp(location, "room") == 0;
+	if (sub) {
+		snprintf(c.sub, sizeof c.sub, "%s", sub);
+	} else {
+		unsigned char raw[8];
+		if (RAND_bytes(raw, sizeof raw) != 1)
+			raw[0] = 0;
+		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0],
+			 raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+	}
+	c.exp = (int64_t)time(NULL) + ttl;
+	json_decref(body);
+	char *tok = NULL;
+	if (token_sign(&c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
+		return respond_error(wsi, req, 500, ROOM_EINTERNAL, "cannot sign");
+	json_t *out = json_pack("{s:s,s:s,s:I}", "token", tok, "sub", c.sub, "exp",
+				(json_int_t)c.exp);
+	free(tok);
+	return respond_json(wsi, req, 200, out);
+}
+
+static const struct {
+	const char *name;
+	enum room_export what;
+	const char *ctype;
+} exports[] = {
+	{"record.json", ROOM_EXPORT_JSON, "application/json"},
+	{"record.txt", ROOM_EXPORT_TEXT, "text/plain; charset=utf-8"},
+	{"record.vtt", ROOM_EXPORT_VTT, "text/vtt; charset=utf-8"},
+	{"record.html", ROOM_EXPORT_HTML, "text/html; charset=utf-8"},
+	{"polls.json", ROOM_EXPORT_POLLS, "application/json"},
+};
+
+static int get_export(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		      const char *arg)
+{
+	(void)gw;
+	for (size_t i = 0; i < sizeof exports / sizeof exports[0]; i++) {
+		if (strcmp(arg, exports[i].name) != 0)
+			continue;
+		char lang[36];
+		const char *l = lws_get_urlarg_by_name(wsi, "lang=", lang, sizeof lang);
+		char *doc = NULL;
+		size_t len = 0;
+		if (room_export(r, exports[i].what, l, &doc, &len) != ROOM_OK)
+			return respond_error(wsi, req, 500, ROOM_EINTERNAL,
+					     "cannot read the room's log");
+		return respond(wsi, req, 200, exports[i].ctype, doc, len);
+	}
+	return respond_text(wsi, req, 404, "not found\n");
+}
+
+static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		   const char *arg)
+{
+	(void)gw;
+	(void)arg;
+	(void)req;
+	int n = lws_serve_http_file(wsi, room_log_path(r), "application/jsonl; charset=utf-8",
+				    NULL, 0);
+	if (n < 0)
+		return -1;
+	if (n > 0 && lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+			const char *arg)
+{
+	(void)arg;
+	char tokbuf[TOKEN_MAX_LEN + 8], seqbuf[32], langbuf[40];
+	const char *tok = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
+	const char *seq = lws_get_urlarg_by_name(wsi, "seq=", seqbuf, sizeof seqbuf);
+	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", langbuf, sizeof langbuf);
+	struct token_claims c;
+	if (!tok || token_verify(tok, gw->secret, gw->secret_len, room_id(r), time(NULL), &c) !=
+			    TOKEN_OK ||
+	    (c.role != TOKEN_ROLE_CAPTIONER && c.role != TOKEN_ROLE_CHAIR))
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
+				     "a captioner or chair token is required");
+	char *end = NULL;
+	long long n = seq ? strtoll(seq, &end, 10) : -1;
+	if (!seq || *seq == '\0' || *end != '\0' || n < 0 || req->body_too_large)
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+				     "seq must be a non-negative integer, body at most 64 KiB");
+	struct room_identity who = {.pid = c.sub, .name = c.name, .role = (enum room_role)c.role,
+				    .group = c.group, .in_room = c.in_room};
+	bool duplicate = false;
+	const char *why = NULL;
+	enum room_err err = room_caption_post(r, &who, lang ? lang : "en", n,
+					      req->body ? req->body : "", req->body_len,
+					      gw_now_ms(), &duplicate, &why);
+	if (err == ROOM_ECONFLICT)
+		return respond_error(wsi, req, 409, err, why ? why : "session not live");
+	if (err != ROOM_OK)
+		return respond_error(wsi, req, err == ROOM_EINTERNAL ? 500 : 400, err,
+				     why ? why : "bad caption");
+	gw_flush(gw);
+	return respond_json(wsi, req, 200, json_pack("{s:b}", "duplicate", duplicate));
+}
+
+/* --- routing --- */
+
+typedef int (*route_fn)(struct gateway *, struct lws *, struct http_req *, struct room *,
+			const char *);
+
+static const struct {
+	int method;
+	const char *path; /* "/api/rooms" exactly, or a room route's last segment; "*" any */
+	bool room_route;
+	route_fn fn;
+} routes[] = {
+	{LWSHUMETH_GET, "/api/rooms", false, get_rooms},
+	{LWSHUMETH_POST, "/api/rooms", false, post_rooms},
+	{LWSHUMETH_POST, "tokens", true, post_token},
+	{LWSHUMETH_POST, "caption", true, post_caption},
+	{LWSHUMETH_GET, "log", true, get_log},
+	{LWSHUMETH_GET, "*", true, get_export},
+};
+
+static int route(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	const char *uri = req->uri;
+	if (strncmp(uri, "/api/", 5) != 0)
+		return respond_text(wsi, req, 404, "not found\n");
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!routes[i].room_route && req->method == routes[i].method &&
+		    strcmp(uri, routes[i].path) == 0)
+			return routes[i].fn(gw, wsi, req, NULL, NULL);
+	const char *prefix = "/api/rooms/";
+	if (strncmp(uri, prefix, strlen(prefix)) != 0)
+		return respond_text(wsi, req, 404, "not found\n");
+	const char *id = uri + strlen(prefix);
+	const char *slash = strchr(id, '/');
+	if (!slash || strchr(slash + 1, '/') || (size_t)(slash - id) > 64)
+		return respond_text(wsi, req, 404, "not found\n");
+	char room_name[65];
+	memcpy(room_name, id, (size_t)(slash - id));
+	room_name[slash - id] = '\0';
+	const char *last = slash + 1;
+	struct room *r = rooms_valid_id(room_name) ? rooms_find(gw->rooms, room_name) : NULL;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (!routes[i].room_route || req->method != routes[i].method ||
+		    (strcmp(routes[i].path, "*") != 0 && strcmp(routes[i].path, last) != 0))
+			continue;
+		if (!r)
+			return respond_error(wsi, req, 404, ROOM_ENOT_FOUND, "no such room");
+		return routes[i].fn(gw, wsi, req, r, last);
+	}
+	return respond_text(wsi, req, 404, "not found\n");
+}
+
+static int serve_static(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	char path[1200];
+	const char *mime = NULL;
+	if (req->method != LWSHUMETH_GET ||
+	    !gw_static_resolve(gw->cfg.web_root, req->uri, path, sizeof path, &mime))
+		return respond_text(wsi, req, 404, "not found\n");
+	static const char headers[] = "x-content-type-options: nosniff\r\n"
+				      "cache-control: no-cache\r\n";
+	int n = lws_serve_http_file(wsi, path, mime, headers, (int)sizeof headers - 1);
+	if (n < 0)
+		return -1;
+	if (n > 0 && lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	struct media_stats ms;
+	media_stats_read(gw->media, &ms);
+	size_t len = 0;
+	char *text = gw_metrics_render(&gw->metrics, &ms, rooms_count(gw->rooms), &len);
+	if (!text)
+		return respond_text(wsi, req, 500, "internal error\n");
+	return respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+static int dispatch(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	gw->metrics.http_requests++;
+	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/healthz") == 0)
+		return respond_json(wsi, req, 200, json_pack("{s:s}", "status", "ok"));
+	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/metrics") == 0)
+		return serve_metrics(gw, wsi, req);
+	if (strncmp(req->uri, "/api/", 5) == 0)
+		return route(gw, wsi, req);
+	return serve_static(gw, wsi, req);
+}
+
+int gw_http_request(struct gateway *gw, struct lws *wsi, struct http_req **reqp, const char *uri)
+{
+	char *uri_ptr = NULL;
+	int uri_len = 0;
+	int method = lws_http_get_uri_and_method(wsi, &uri_ptr, &uri_len);
+	struct http_req *req = calloc(1, sizeof *req);
+	if (!req)
+		return -1;
+	*reqp = req;
+	req->method = method;
+	if (strlen(uri) >= sizeof req->uri)
+		return respond_text(wsi, req, 414, "URI too long\n");
+	snprintf(req->uri, sizeof req->uri, "%s", uri);
+	if (method == LWSHUMETH_POST)
+		return 0; /* wait for the body */
+	return dispatch(gw, wsi, req);
+}
+
+int gw_http_body(struct gateway *gw, struct lws *wsi, struct http_req *req, const void *in,
+		 size_t len)
+{
+	(void)gw;
+	(void)wsi;
+	if (!req || req->body_too_large)
+		return 0;
+	if (req->body_len + len > HTTP_BODY_MAX) {
+		req->body_too_large = true;
+		return 0;
+	}
+	char *grown = realloc(req->body, req->body_len + len + 1);
+	if (!grown)
+		return -1;
+	req->body = grown;
+	memcpy(req->body + req->body_len, in, len);
+	req->body_len += len;
+	req->body[req->body_len] = '\0';
+	return 0;
+}
+
+int gw_http_body_done(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	if (!req)
+		return -1;
+	if (req->body_too_large)
+		return respond_error(wsi, req, 413, ROOM_ETOO_LARGE, "body over 64 KiB");
+	return dispatch(gw, wsi, req);
+}
+
+void gw_http_closed(struct gateway *gw, struct http_req *req)
+{
+	(void)gw;
+	if (!req)
+		return;
+	free(req->body);
+	free(req->resp);
+	free(req);
+}

@@ -1,0 +1,134 @@
+/*
+ * Prometheus text format 0.0.4: HELP and TYPE lines, then samples. Histograms are
+ * cumulative buckets with le labels, then _sum and _count.
+ */
+#include "gateway/metrics.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double fsync_bounds[GW_FSYNC_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+						      0.005,  0.01,    0.025,  0.05,  0.1};
+
+void gw_metrics_observe_fsync(struct gw_metrics *m, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i = 0;
+	while (i < GW_FSYNC_BUCKETS && s > fsync_bounds[i])
+		i++;
+	m->fsync_buckets[i]++;
+	m->fsync_count++;
+	m->fsync_sum_s += s;
+}
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+{
+	if (t->failed)
+		return;
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if ((size_t)n < t->cap - t->len) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = t->cap * 2 + (size_t)n;
+		char *grown = realloc(t->buf, cap);
+		if (!grown) {
+			t->failed = true;
+			return;
+		}
+		t->buf = grown;
+		t->cap = cap;
+	}
+}
+
+static void counter(struct text *t, const char *name, const char *help, uint64_t v)
+{
+	put(t, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+	    (unsigned long long)v);
+}
+
+static void gauge(struct text *t, const char *name, const char *help, uint64_t v)
+{
+	put(t, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name,
+	    (unsigned long long)v);
+}
+
+static void histogram(struct text *t, const char *name, const char *help, const double *bounds,
+		      size_t n, const uint64_t *buckets, uint64_t count, double sum)
+{
+	put(t, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	uint64_t cumulative = 0;
+	for (size_t i = 0; i < n; i++) {
+		cumulative += buckets[i];
+		put(t, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[i],
+		    (unsigned long long)cumulative);
+	}
+	cumulative += buckets[n];
+	put(t, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
+	    (unsigned long long)cumulative, name, sum, name, (unsigned long long)count);
+}
+
+char *gw_metrics_render(const struct gw_metrics *m, const struct media_stats *media,
+			size_t rooms, size_t *len)
+{
+	struct text t = {.buf = malloc(8192), .cap = 8192};
+	if (!t.buf)
+		return NULL;
+	put(&t, "# HELP plenary_connections WebSocket connections by role\n"
+		"# TYPE plenary_connections gauge\n");
+	for (int r = 0; r <= ROOM_ROLE_COUNT; r++) {
+		put(&t, "plenary_connections{role=\"%s\"} %llu\n",
+		    r < ROOM_ROLE_COUNT ? room_role_name((enum room_role)r) : "none",
+		    (unsigned long long)m->connections[r]);
+	}
+	counter(&t, "plenary_events_total", "Events appended to room logs", m->events_total);
+	gauge(&t, "plenary_rooms", "Rooms loaded", rooms);
+	gauge(&t, "plenary_rooms_refused", "Rooms whose log refused to load",
+	      m->rooms_refused);
+	counter(&t, "plenary_ws_messages_received_total", "WebSocket messages received",
+		m->ws_messages_in);
+	counter(&t, "plenary_ws_messages_sent_total", "WebSocket messages queued for sending",
+		m->ws_messages_out);
+	counter(&t, "plenary_ws_slow_consumers_dropped_total",
+		"Connections dropped because they stopped reading", m->ws_slow_dropped);
+	counter(&t, "plenary_http_requests_total", "HTTP requests", m->http_requests);
+	gauge(&t, "plenary_peers", "WebRTC peers connected", media->peers_connected);
+	counter(&t, "plenary_rtp_packets_received_total", "RTP packets received",
+		media->rtp_packets_received);
+	counter(&t, "plenary_rtp_packets_sent_total", "RTP packets sent", media->rtp_packets_sent);
+	counter(&t, "plenary_srtp_errors_total", "SRTP unprotect failures", media->srtp_errors);
+	histogram(&t, "plenary_mixer_tick_seconds", "Time spent in one mixer tick",
+		  media_tick_bucket_bounds, MEDIA_TICK_BUCKETS, media->tick_buckets,
+		  media->tick_count, media->tick_sum_s);
+	histogram(&t, "plenary_log_fsync_seconds", "Time spent in one log fdatasync",
+		  fsync_bounds, GW_FSYNC_BUCKETS, m->fsync_buckets, m->fsync_count,
+		  m->fsync_sum_s);
+	counter(&t, "plenary_log_fsync_failures_total", "Log flushes that failed and rolled back",
+		m->fsync_failures);
+	put(&t, "# HELP plenary_srtp_backend Which libsrtp build is linked\n"
+		"# TYPE plenary_srtp_backend gauge\nplenary_srtp_backend{backend=\"%s\"} 1\n",
+	    media_srtp_backend());
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
+	*len = t.len;
+	return t.buf;
+}

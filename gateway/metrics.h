@@ -1,0 +1,37 @@
+/*
+ * metrics -- the gateway's counters and the Prometheus text exposition of /metrics
+ * (names from PROTOCOL.md "HTTP"). Owned by the gateway thread; media counters are read
+ * from the media side at render time.
+ */
+#ifndef PLENARY_GATEWAY_METRICS_H
+#define PLENARY_GATEWAY_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/media.h"
+#include "rooms/rooms.h"
+
+#define GW_FSYNC_BUCKETS 10
+
+struct gw_metrics {
+	uint64_t connections[ROOM_ROLE_COUNT + 1]; /* by role; the last: not joined yet */
+	uint64_t events_total;
+	uint64_t ws_messages_in;
+	uint64_t ws_messages_out;
+	uint64_t ws_slow_dropped;
+	uint64_t http_requests;
+	uint64_t fsync_buckets[GW_FSYNC_BUCKETS + 1];
+	uint64_t fsync_count;
+	double fsync_sum_s;
+	uint64_t fsync_failures;
+	uint64_t rooms_refused; /* rooms whose log did not load */
+};
+
+void gw_metrics_observe_fsync(struct gw_metrics *m, uint64_t ns);
+
+/* Renders the exposition (malloc'd). media may be NULL. */
+char *gw_metrics_render(const struct gw_metrics *m, const struct media_stats *media,
+			size_t rooms, size_t *len);
+
+#endif

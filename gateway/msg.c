@@ -1,0 +1,49 @@
+#include "gateway/msg.h"
+
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gw_msg *gw_msg_new(const char *text, size_t len)
+{
+	struct gw_msg *m = malloc(sizeof *m + LWS_PRE + len + 1);
+	if (!m)
+		return NULL;
+	m->refs = 1;
+	m->len = len;
+	m->payload = m->buf + LWS_PRE;
+	memcpy(m->payload, text, len);
+	m->payload[len] = '\0';
+	return m;
+}
+
+struct gw_msg *gw_msg_from_json(const json_t *v)
+{
+	size_t len = json_dumpb(v, NULL, 0, JSON_COMPACT);
+	if (len == 0)
+		return NULL;
+	struct gw_msg *m = malloc(sizeof *m + LWS_PRE + len + 1);
+	if (!m)
+		return NULL;
+	m->refs = 1;
+	m->payload = m->buf + LWS_PRE;
+	m->len = json_dumpb(v, (char *)m->payload, len, JSON_COMPACT);
+	if (m->len != len) {
+		free(m);
+		return NULL;
+	}
+	m->payload[len] = '\0';
+	return m;
+}
+
+struct gw_msg *gw_msg_ref(struct gw_msg *m)
+{
+	m->refs++;
+	return m;
+}
+
+void gw_msg_unref(struct gw_msg *m)
+{
+	if (m && --m->refs == 0)
+		free(m);
+}

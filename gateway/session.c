@@ -1,0 +1,373 @@
+/*
+ * The WebSocket session: the envelope of PROTOCOL.md and the connection-level commands
+ * (ping, join with resume, leave). Everything that changes a room is handed to rooms/
+ * as it came, with the identity the token proved; the command table and the permission
+ * table live there, in one place.
+ *
+ * Order of checks for every message: valid JSON object (bad_request, connection stays
+ * open) -> "type" a string and "id", if present, an integer (bad_request) -> ping is
+ * always allowed -> before join only join is (unauthorized) -> the room decides.
+ */
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/internal.h"
+#include "gateway/logging.h"
+#include "gateway/token.h"
+
+/* Resume keys: opaque random strings mapped to the person they were issued to. Kept in
+ * memory only; after a restart a resume falls back to a fresh snapshot, which is what
+ * PROTOCOL.md asks for an unknown session. */
+struct gw_session_entry {
+	char key[GW_SESSION_KEY_LEN + 1];
+	char room[65];
+	char pid[GW_PID_MAX];
+	int64_t expires_ms; /* 0 while a connection uses it */
+	struct gw_session_entry *next;
+};
+
+#define SESSION_KEEP_MS (10 * 60 * 1000)
+
+static size_t key_hash(const char *key, size_t cap)
+{
+	size_t h = 5381;
+	for (const char *p = key; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return h % cap;
+}
+
+static struct gw_session_entry *session_find(struct gateway *gw, const char *key)
+{
+	if (!gw->sessions_cap)
+		return NULL;
+	for (struct gw_session_entry *e = gw->sessions[key_hash(key, gw->sessions_cap)]; e;
+	     e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static bool session_grow(struct gateway *gw)
+{
+	size_t cap = gw->sessions_cap ? gw->sessions_cap * 2 : 256;
+	struct gw_session_entry **table = calloc(cap, sizeof *table);
+	if (!table)
+		return false;
+	for (size_t i = 0; i < gw->sessions_cap; i++) {
+		struct gw_session_entry *e = gw->sessions[i];
+		while (e) {
+			struct gw_session_entry *next = e->next;
+			size_t h = key_hash(e->key, cap);
+			e->next = table[h];
+			table[h] = e;
+			e = next;
+		}
+	}
+	free(gw->sessions);
+	gw->sessions = table;
+	gw->sessions_cap = cap;
+	return true;
+}
+
+static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
+{
+	if (gw->sessions_len >= gw->sessions_cap / 2 && !session_grow(gw))
+		return false;
+	struct gw_session_entry *e = calloc(1, sizeof *e);
+	unsigned char raw[GW_SESSION_KEY_LEN / 2];
+	if (!e || RAND_bytes(raw, sizeof raw) != 1) {
+		free(e);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(e->key + 2 * i, 3, "%02x", raw[i]);
+	snprintf(e->room, sizeof e->room, "%s", room);
+	snprintf(e->pid, sizeof e->pid, "%s", c->pid);
+	size_t h = key_hash(e->key, gw->sessions_cap);
+	e->next = gw->sessions[h];
+	gw->sessions[h] = e;
+	gw->sessions_len++;
+	memcpy(c->session, e->key, sizeof c->session);
+	return true;
+}
+
+void gw_sessions_expire(struct gateway *gw, int64_t now_ms)
+{
+	for (size_t i = 0; i < gw->sessions_cap; i++) {
+		struct gw_session_entry **pp = &gw->sessions[i];
+		while (*pp) {
+			struct gw_session_entry *e = *pp;
+			if (e->expires_ms && e->expires_ms <= now_ms) {
+				*pp = e->next;
+				free(e);
+				gw->sessions_len--;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+}
+
+void gw_sessions_free(struct gateway *gw)
+{
+	for (size_t i = 0; i < gw->sessions_cap; i++) {
+		struct gw_session_entry *e = gw->sessions[i];
+		while (e) {
+			struct gw_session_entry *next = e->next;
+			free(e);
+			e = next;
+		}
+	}
+	free(gw->sessions);
+	gw->sessions = NULL;
+	gw->sessions_cap = gw->sessions_len = 0;
+}
+
+int64_t gw_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_ack(struct conn *c, json_t *id, json_t *fields)
+{
+	json_t *ack = fields ? fields : json_object();
+	json_object_set_new(ack, "type", json_string("ack"));
+	if (id)
+		json_object_set(ack, "id", id);
+	if (c->host)
+		gw_host_send(c->host, c, gw_msg_from_json(ack), true, id);
+	else
+		gw_conn_send_json(c, json_incref(ack));
+	json_decref(ack);
+}
+
+/* --- join --- */
+
+static void set_identity(struct conn *c, const char *pid, const char *name, enum room_role role,
+			 const char *group, bool in_room)
+{
+	snprintf(c->pid, sizeof c->pid, "%s", pid);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	snprintf(c->group, sizeof c->group, "%s", group);
+	c->who.pid = c->pid;
+	c->who.name = c->name;
+	c->who.group = c->group;
+	c->who.role = role;
+	c->who.in_room = in_room;
+}
+
+/* Who is joining: from a token, or an anonymous observer of a public room. */
+static enum room_err join_identity(struct conn *c, struct room *room, json_t *msg,
+				   const char **why)
+{
+	json_t *token = json_object_get(msg, "token");
+	if (token) {
+		if (!json_is_string(token)) {
+			*why = "token must be a string";
+			return ROOM_EBAD_REQUEST;
+		}
+		struct token_claims claims;
+		enum token_err terr =
+			token_verify(json_string_value(token), c->gw->secret, c->gw->secret_len,
+				     room_id(room), time(NULL), &claims);
+		if (terr != TOKEN_OK) {
+			gw_debug("join refused", "conn=%llu reason=\"%s\"",
+				 (unsigned long long)c->id, token_strerror(terr));
+			*why = token_strerror(terr);
+			return ROOM_EUNAUTHORIZED;
+		}
+		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
+			     claims.in_room);
+		return ROOM_OK;
+	}
+	json_t *role = json_object_get(msg, "role");
+	json_t *name = json_object_get(msg, "name");
+	if (!json_is_string(role) || strcmp(json_string_value(role), "observer") != 0) {
+		*why = "a token is required (or role \"observer\" for a public room)";
+		return ROOM_EUNAUTHORIZED;
+	}
+	if (name && (!json_is_string(name) || json_string_length(name) >= GW_NAME_MAX)) {
+		*why = "name must be a string of at most 127 bytes";
+		return ROOM_EBAD_REQUEST;
+	}
+	if (!room_public_observers(room)) {
+		*why = "this room's observers need a token";
+		return ROOM_EUNAUTHORIZED;
+	}
+	unsigned char raw[8];
+	char pid[32];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return ROOM_EINTERNAL;
+	snprintf(pid, sizeof pid, "obs-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2],
+		 raw[3], raw[4], raw[5], raw[6], raw[7]);
+	set_identity(c, pid, name ? json_string_value(name) : "Observer", ROOM_ROLE_OBSERVER, "",
+		     false);
+	return ROOM_OK;
+}
+
+struct replay_ctx {
+	struct conn *c;
+	int64_t last;
+};
+
+static bool replay_one(void *ctx, const char *msg, size_t len)
+{
+	struct replay_ctx *rc = ctx;
+	gw_host_send(rc->c->host, rc->c, gw_msg_new(msg, len), false, NULL);
+	return false;
+}
+
+/* Resume: every event after since, then the ack. False: send a fresh snapshot instead. */
+static bool try_resume(struct conn *c, struct room *room, json_t *resume)
+{
+	json_t *key = json_object_get(resume, "session");
+	json_t *since = json_object_get(resume, "since");
+	if (!json_is_string(key) || !json_is_integer(since) || json_integer_value(since) < 0)
+		return false;
+	struct gw_session_entry *e = session_find(c->gw, json_string_value(key));
+	if (!e || strcmp(e->room, room_id(room)) != 0 || strcmp(e->pid, c->pid) != 0)
+		return false;
+	int64_t from = json_integer_value(since);
+	if (from > room_head_seq(room))
+		return false;
+	struct replay_ctx rc = {.c = c, .last = from};
+	if (!room_replay_since(room, from, replay_one, &rc))
+		return false;
+	gw_host_pending_events_to(c->host, c, from);
+	/* The same key goes on working for the next drop. */
+	memcpy(c->session, e->key, sizeof c->session);
+	e->expires_ms = 0;
+	return true;
+}
+
+static void handle_join(struct conn *c, json_t *id, json_t *msg)
+{
+	if (c->host) {
+		gw_conn_error(c, id, ROOM_ECONFLICT, "this connection has already joined a room");
+		return;
+	}
+	json_t *room_name = json_object_get(msg, "room");
+	json_t *resume = json_object_get(msg, "resume");
+	if (!json_is_string(room_name) || (resume && !json_is_object(resume))) {
+		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "join needs a room (string)");
+		return;
+	}
+	struct room *room = rooms_find(c->gw->rooms, json_string_value(room_name));
+	if (!room) {
+		gw_conn_error(c, id, ROOM_ENOT_FOUND, "no such room");
+		return;
+	}
+	const char *why = NULL;
+	enum room_err err = join_identity(c, room, msg, &why);
+	if (err == ROOM_OK)
+		err = room_attach(room, &c->who, gw_now_ms());
+	if (err != ROOM_OK) {
+		gw_conn_error(c, id, err, why ? why : "cannot join");
+		return;
+	}
+	c->gw->metrics.connections[ROOM_ROLE_COUNT]--;
+	c->gw->metrics.connections[c->who.role]++;
+	struct room_host *h = gw_host_for(c->gw, room);
+	gw_host_attach(h, c);
+	bool resumed = resume && try_resume(c, room, resume);
+	if (!c->session[0] && !session_issue(c->gw, c, room_id(room)))
+		gw_warn("cannot issue a resume key", "conn=%llu", (unsigned long long)c->id);
+	json_t *ack = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s},s:I,s:o}", "session", c->session,
+				"you", "pid", c->pid, "name", c->name, "role",
+				room_role_name(c->who.role), "group", c->group, "location",
+				c->who.in_room ? "room" : "remote", "seq",
+				(json_int_t)room_head_seq(room), "state", room_snapshot(room));
+	if (resume)
+		json_object_set_new(ack, "resumed", json_boolean(resumed));
+	gw_info("joined", "conn=%llu room=%s role=%s resumed=%d", (unsigned long long)c->id,
+		room_id(room), room_role_name(c->who.role), resumed);
+	send_ack(c, id, ack);
+}
+
+static void handle_leave(struct conn *c, json_t *id)
+{
+	if (!c->host) {
+		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+		return;
+	}
+	struct room_host *h = c->host;
+	send_ack(c, id, NULL);
+	room_detach(h->room, &c->who, true, gw_now_ms());
+	gw_host_detach(h, c);
+	c->gw->metrics.connections[c->who.role]--;
+	c->gw->metrics.connections[ROOM_ROLE_COUNT]++;
+}
+
+static void handle_room_command(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	if (!room_command_known(type)) {
+		gw_conn_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
+		return;
+	}
+	if (!c->host) {
+		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+		return;
+	}
+	json_t *result = NULL;
+	const char *why = NULL;
+	enum room_err err =
+		room_command(c->host->room, &c->who, type, msg, gw_now_ms(), &result, &why);
+	if (err != ROOM_OK) {
+		gw_conn_error(c, id, err, why);
+		return;
+	}
+	send_ack(c, id, result);
+}
+
+void gw_session_message(struct conn *c, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg || !json_is_object(msg)) {
+		json_decref(msg);
+		gw_conn_error(c, NULL, ROOM_EBAD_REQUEST,
+			      msg ? "expected a JSON object" : "invalid JSON");
+		return;
+	}
+	json_t *id = json_object_get(msg, "id");
+	json_t *type = json_object_get(msg, "type");
+	if (id && !json_is_integer(id)) {
+		gw_conn_error(c, NULL, ROOM_EBAD_REQUEST, "id must be an integer");
+	} else if (!json_is_string(type)) {
+		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "type must be a string");
+	} else {
+		const char *t = json_string_value(type);
+		if (strcmp(t, "ping") == 0)
+			send_ack(c, id, NULL);
+		else if (strcmp(t, "join") == 0)
+			handle_join(c, id, msg);
+		else if (!c->host && (strcmp(t, "leave") == 0 || room_command_known(t)))
+			gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+		else if (strcmp(t, "leave") == 0)
+			handle_leave(c, id);
+		else
+			handle_room_command(c, id, t, msg);
+	}
+	json_decref(msg);
+}
+
+void gw_session_closed(struct conn *c)
+{
+	if (c->session[0]) {
+		struct gw_session_entry *e = session_find(c->gw, c->session);
+		if (e)
+			e->expires_ms = gw_now_ms() + SESSION_KEEP_MS;
+	}
+	if (c->host) {
+		struct room_host *h = c->host;
+		room_detach(h->room, &c->who, false, gw_now_ms());
+		gw_host_detach(h, c);
+		c->gw->metrics.connections[c->who.role]--;
+	} else {
+		c->gw->metrics.connections[ROOM_ROLE_COUNT]--;
+	}
+}
