@@ -1,10 +1,38 @@
 /*
  * rooms -- plenary rooms as pure state over a durable, hash-chained log.
- * (Grows with the rooms issue; this first part is the error vocabulary shared with the
- * gateway, whose names are the wire's error codes.)
+ *
+ * DESIGN.md principle 1, the log is the room: every change to a room is an event that is
+ * appended to the room's log, then applied to the room's state by the same function
+ * that replays the log after a restart, so the state is always a fold over the log.
+ * Principle 2, rooms are pure: a command plus the state gives events or an error; time
+ * is passed in; nothing here touches a socket or a thread. The one exception is the log's
+ * file (append, fdatasync, replay), which lives in this module and touches only the
+ * room's own files under the data directory.
+ *
+ * Durability is group commit. room_command() and friends append events to the log's
+ * pending buffer and apply them at once (so the next command in the same loop turn sees
+ * them), and report them to the host through rooms_sink.event. The host holds every
+ * message it would send for that room until rooms_flush() -- called once at the end of a
+ * loop turn -- reports the room durable (rooms_sink.durable with ok = true). If the flush
+ * fails, the room is rebuilt from what is durable and durable(ok = false) tells the host
+ * to drop what it held and answer the commands with `internal`: nothing acknowledged is
+ * ever lost, and nothing unacknowledged is ever told.
+ *
+ * What is never logged: who hummed what, and anonymous ballots. They live in memory only
+ * (room state that is not a fold over the log, on purpose), and a restart forgets them.
+ * Connections are not logged either: who is connected right now is runtime state.
+ *
+ * Threading: one thread (the gateway's) owns every room. Sink callbacks are called from
+ * inside rooms_* and room_* calls and must not call back into this module.
  */
 #ifndef PLENARY_ROOMS_H
 #define PLENARY_ROOMS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 enum room_err {
 	ROOM_OK = 0,
@@ -21,5 +49,157 @@ enum room_err {
 };
 /* The wire's error code for err ("bad_request", ...). */
 const char *room_err_code(enum room_err err);
+
+enum room_role { ROOM_ROLE_CHAIR = 0, ROOM_ROLE_PARTICIPANT, ROOM_ROLE_OBSERVER,
+		 ROOM_ROLE_CAPTIONER };
+#define ROOM_ROLE_COUNT 4
+const char *room_role_name(enum room_role role);
+bool room_role_parse(const char *name, enum room_role *out);
+
+/* Who is acting. Strings are borrowed for the duration of the call. */
+struct room_identity {
+	const char *pid;   /* stable person id (the token's sub); observers get a random one */
+	const char *name;
+	enum room_role role;
+	const char *group; /* "" when none */
+	bool in_room;      /* location "room" rather than "remote" */
+};
+
+struct room;
+struct rooms;
+
+/* How a room tells its host what to send. */
+struct rooms_sink {
+	void *ctx;
+	/* An event was appended (not yet durable). msg is the complete wire message
+	 * {"type":"event","seq","ts","kind","data","hash"}, serialised once for everyone. */
+	void (*event)(void *ctx, struct room *room, int64_t seq, const char *msg, size_t len);
+	/* A live message for everyone in the room, never logged: {"type":"live",...}. */
+	void (*live)(void *ctx, struct room *room, const char *msg, size_t len);
+	/* A private message for every connection of person pid, or, with pid NULL, for
+	 * every connection whose role is role (hum levels for chairs). */
+	void (*private_msg)(void *ctx, struct room *room, const char *pid, enum room_role role,
+			    const char *msg, size_t len);
+	/* The mic gate for pid changed: the media side must open or close its audio. */
+	void (*mic)(void *ctx, struct room *room, const char *pid, bool open);
+	/* rooms_flush() finished this room: ok, or failed and rolled back. */
+	void (*durable)(void *ctx, struct room *room, bool ok);
+};
+
+struct rooms_options {
+	const char *data_dir; /* rooms live in data_dir/rooms/<id>.jsonl */
+	int64_t grace_ms;     /* how long a dropped person keeps their place */
+	int64_t now_ms;       /* the time of loading (grace periods restart from it) */
+	void (*warn)(void *ctx, const char *room, const char *what); /* load warnings */
+	void *warn_ctx;
+};
+
+/* --- the registry --- */
+
+/* Loads every room found in data_dir/rooms. A room whose log is broken is not loaded;
+ * its reason is reported through warn and in the error text, and the others still load.
+ * Fails (ROOM_EINTERNAL) only if the directory cannot be created or read. */
+enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
+			 struct rooms **out, char *err, size_t err_cap)
+	__attribute__((warn_unused_result));
+void rooms_close(struct rooms *rs);
+
+struct room_settings {
+	const char *id; /* [a-z0-9-]{1,64} */
+	const char *title;
+	bool public_observers;
+	bool reveal_hum_counts;
+};
+bool rooms_valid_id(const char *id);
+/* Creates a room (its log's first event is room.created). ROOM_EBAD_REQUEST for a bad id
+ * or title, ROOM_ECONFLICT if it exists, ROOM_EINTERNAL if its file cannot be made.
+ * Durable after the next rooms_flush(). */
+enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings, int64_t now_ms,
+			   struct room **out) __attribute__((warn_unused_result));
+struct room *rooms_find(struct rooms *rs, const char *id);
+/* Names of rooms that exist on disk but refused to load (broken chain), for /api/rooms. */
+size_t rooms_count(const struct rooms *rs);
+struct room *rooms_at(struct rooms *rs, size_t i);
+
+/* The end of a loop turn: writes and fdatasyncs every room with pending events (one
+ * sync per room), then calls sink.durable for each. fsync_ns_cb, if set, observes each
+ * sync's duration. Returns how many rooms were flushed. */
+size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns), void *ctx);
+bool rooms_dirty(const struct rooms *rs);
+
+/* Timers of every room (floor clock, grace periods, throttled live messages): runs what
+ * is due at now_ms and returns the next due time (INT64_MAX if none). */
+int64_t rooms_tick(struct rooms *rs, int64_t now_ms);
+
+/* --- a room --- */
+
+const char *room_id(const struct room *r);
+bool room_public_observers(const struct room *r);
+/* The host's own pointer for this room (its connection list). */
+void room_set_host_data(struct room *r, void *data);
+void *room_host_data(const struct room *r);
+
+/* The snapshot of PROTOCOL.md "Room snapshot" (a new reference). */
+json_t *room_snapshot(const struct room *r);
+/* {id,title,status,participants,observers} for GET /api/rooms (a new reference). */
+json_t *room_summary(const struct room *r);
+int64_t room_head_seq(const struct room *r);
+
+/* A connection of this person joins. Chairs, participants and captioners joining for the
+ * first time (or again after leaving) produce participant.joined; observers only change
+ * the presence count. ROOM_ECONFLICT if the pid is already known with another role. */
+enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms)
+	__attribute__((warn_unused_result));
+/* Is this person's microphone open in the mix: the session is live and they are a chair
+ * or hold the floor. (The join ack tells a new connection; later changes come as
+ * private mic messages and sink.mic.) */
+bool room_mic_open(const struct room *r, const char *pid);
+
+/* A connection of this person is gone. With leave (an explicit {"type":"leave"}) and no
+ * other connection of theirs, they leave at once (participant.left reason "left");
+ * otherwise, when it was their last connection, the grace period starts and
+ * participant.left (reason "timeout") follows unless they attach again in time. */
+void room_detach(struct room *r, const struct room_identity *who, bool leave, int64_t now_ms);
+
+/* Runs one command from the wire for who. type is the command's "type"; cmd the whole
+ * object (fields are validated here; "type" and "id" are ignored). On ROOM_OK, *result
+ * is the ack's extra fields (a new object, possibly empty). On error, *message says what
+ * was wrong, for humans. Nothing changes on error. */
+enum room_err room_command(struct room *r, const struct room_identity *who, const char *type,
+			   json_t *cmd, int64_t now_ms, json_t **result, const char **message)
+	__attribute__((warn_unused_result));
+/* Whether type is a room command, and whether role may send it (PROTOCOL.md
+ * "Permissions"); the gateway uses it for its own commands' docs and checks too. */
+bool room_command_known(const char *type);
+bool room_command_allowed(const char *type, enum room_role role);
+
+/* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
+ * captioner's counter: a seq at or below the last one seen from this captioner is
+ * accepted and ignored (*duplicate = true). ROOM_ECONFLICT if the session is not live. */
+enum room_err room_caption_post(struct room *r, const struct room_identity *who, const char *lang,
+				int64_t seq, const char *text, size_t len, int64_t now_ms,
+				bool *duplicate, const char **message)
+	__attribute__((warn_unused_result));
+
+/* Resume: calls fn with each durable event's wire message after since, in order. Returns
+ * false if since is not a point in this room's log (in the future) or the log cannot be
+ * read; fn's return value true stops early. */
+bool room_replay_since(struct room *r, int64_t since,
+		       bool (*fn)(void *ctx, const char *msg, size_t len), void *ctx);
+
+/* --- the public record (PROTOCOL.md "HTTP"): derived from the log alone --- */
+
+enum room_export { ROOM_EXPORT_JSON, ROOM_EXPORT_TEXT, ROOM_EXPORT_VTT, ROOM_EXPORT_HTML,
+		   ROOM_EXPORT_POLLS };
+/* A malloc'd document. lang selects the captions language of the VTT export (NULL: "en"
+ * or the first language). ROOM_EINTERNAL if the log cannot be read. */
+enum room_err room_export(struct room *r, enum room_export what, const char *lang, char **out,
+			  size_t *len) __attribute__((warn_unused_result));
+/* The raw log file's path (GET /api/rooms/{id}/log). */
+const char *room_log_path(const struct room *r);
+
+/* plenaryd verify FILE: checks a log's chain; prints the last seq and hash or the first
+ * bad line to out. Returns true when the chain is intact. */
+bool rooms_verify_file(const char *path, FILE *out);
 
 #endif

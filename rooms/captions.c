@@ -1,0 +1,112 @@
+/*
+ * Captions: first-class, because a deaf participant follows the meeting through them.
+ *
+ * A captioner (or a chair) sends text in a language; partial captions are relayed live
+ * and forgotten, final ones are events on the record. Each final caption names who held
+ * the floor when it was written and how far into the session it came (offset_ms), which
+ * is what the WebVTT export and the recording's timeline line up on. Several languages
+ * may run at once (an interpreter's French next to the English).
+ *
+ * CART writers post plain text over HTTP with a counter; a repeated or older counter is
+ * accepted and ignored, so their software can retry any failure blindly. The counter is
+ * on the record (cart_seq), so a retry after a server restart is still recognised.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "rooms/room_internal.h"
+
+static bool lang_valid(const char *lang)
+{
+	size_t n = strlen(lang);
+	if (n == 0 || n >= ROOM_LANG_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)lang[i]) && lang[i] != '-')
+			return false;
+	return true;
+}
+
+static json_t *speaker(const struct room *r)
+{
+	const struct queue_floor *f = &r->queue.floor;
+	if (!f->active)
+		return json_null();
+	return json_pack("{s:o,s:s,s:s}", "pid", f->pid[0] ? json_string(f->pid) : json_null(),
+			 "name", f->name, "group", f->group);
+}
+
+static json_t *caption_data(const struct room *r, const char *lang, const char *text,
+			    size_t len, bool final, int64_t now)
+{
+	int64_t offset = r->started_ms ? now - r->started_ms : 0;
+	return json_pack("{s:s,s:s%,s:b,s:o,s:I}", "lang", lang, "text", text, len, "final", final,
+			 "speaker", speaker(r), "offset_ms", (json_int_t)(offset > 0 ? offset : 0));
+}
+
+enum room_err cmd_caption(struct room_cmd_ctx *ctx)
+{
+	struct room *r = ctx->r;
+	const char *lang = NULL, *text = NULL;
+	bool final = false;
+	if (!field_string(ctx, "lang", true, ROOM_LANG_MAX - 1, &lang) ||
+	    !field_string(ctx, "text", true, ROOM_CAPTION_CHARS_MAX * 4, &text) ||
+	    !field_bool(ctx, "final", &final))
+		return ROOM_EBAD_REQUEST;
+	size_t len = strlen(text);
+	if (!lang_valid(lang)) {
+		ctx->message = "lang must be a language tag such as en or pt-BR";
+		return ROOM_EBAD_REQUEST;
+	}
+	if (utf8_chars(text, len) > ROOM_CAPTION_CHARS_MAX) {
+		ctx->message = "text is over 2,000 characters";
+		return ROOM_ETOO_LARGE;
+	}
+	if (final && len == 0) {
+		ctx->message = "a final caption needs text";
+		return ROOM_EBAD_REQUEST;
+	}
+	json_t *data = caption_data(r, lang, text, len, final, ctx->now);
+	if (!final) {
+		room_send_live(r, "caption", data);
+		return ROOM_OK;
+	}
+	return room_emit(r, "caption", data, ctx->now);
+}
+
+enum room_err room_caption_post(struct room *r, const struct room_identity *who, const char *lang,
+				int64_t seq, const char *text, size_t len, int64_t now_ms,
+				bool *duplicate, const char **message)
+{
+	*duplicate = false;
+	*message = NULL;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	if (!lang_valid(lang)) {
+		*message = "lang must be a language tag such as en or pt-BR";
+		return ROOM_EBAD_REQUEST;
+	}
+	if (len == 0 || !utf8_valid(text, len) || memchr(text, '\0', len)) {
+		*message = "the body must be non-empty UTF-8 text";
+		return ROOM_EBAD_REQUEST;
+	}
+	if (utf8_chars(text, len) > ROOM_CAPTION_CHARS_MAX) {
+		*message = "text is over 2,000 characters";
+		return ROOM_EBAD_REQUEST;
+	}
+	if (r->status != ROOM_LIVE) {
+		*message = "the session is not live";
+		return ROOM_ECONFLICT;
+	}
+	struct person *p = room_person(r, who->pid);
+	if (p && seq <= p->cart_seq) {
+		*duplicate = true;
+		return ROOM_OK;
+	}
+	json_t *data = caption_data(r, lang, text, len, true, now_ms);
+	if (data) {
+		json_object_set_new(data, "captioner", json_string(who->pid));
+		json_object_set_new(data, "cart_seq", json_integer(seq));
+	}
+	return room_emit(r, "caption", data, now_ms);
+}

@@ -1,0 +1,303 @@
+/*
+ * The registry: every room of this server, loaded from the data directory at start and
+ * created on demand, and the group commit that makes their events durable.
+ *
+ * Loading replays each room's log through the fold. A log that does not verify or does
+ * not fold is refused -- that room stays unloaded and the reason (with the line) is
+ * reported -- while every other room loads normally. A torn tail is cut and reported.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rooms/room_internal.h"
+
+bool rooms_valid_id(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	return n > 0 && n <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static void warn(struct rooms *rs, const char *room, const char *what)
+{
+	if (rs->warn)
+		rs->warn(rs->warn_ctx, room, what);
+}
+
+static int replay_into(void *ctx, const struct log_record *rec)
+{
+	struct room *r = ctx;
+	if (!room_apply(r, rec->kind, rec->data, rec->ts_ms))
+		return 1;
+	r->head_seq = rec->seq;
+	memcpy(r->head_hash, rec->hash, sizeof r->head_hash);
+	return 0;
+}
+
+static bool add_room(struct rooms *rs, struct room *r)
+{
+	if (rs->n_rooms == rs->cap_rooms) {
+		size_t cap = rs->cap_rooms ? rs->cap_rooms * 2 : 16;
+		struct room **grown = realloc(rs->rooms, cap * sizeof *grown);
+		if (!grown)
+			return false;
+		rs->rooms = grown;
+		rs->cap_rooms = cap;
+	}
+	rs->rooms[rs->n_rooms++] = r;
+	return true;
+}
+
+static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
+{
+	struct room *r = room_new(rs, id);
+	if (!r)
+		return;
+	struct log_open_report report;
+	memset(&report, 0, sizeof report);
+	r->replaying = true;
+	enum log_err err = log_file_open(r->path, NULL, replay_into, r, &r->log, &report);
+	r->replaying = false;
+	char what[256];
+	if (err != LOG_OK) {
+		snprintf(what, sizeof what, "refused to load: line %lld: %s",
+			 (long long)report.bad_line, log_strerror(report.bad_why ? report.bad_why : err));
+		warn(rs, id, what);
+		room_free(r);
+		return;
+	}
+	if (report.torn_bytes) {
+		snprintf(what, sizeof what, "cut a torn last line of %zu bytes (never acknowledged)",
+			 report.torn_bytes);
+		warn(rs, id, what);
+	}
+	if (!r->created) {
+		/* An empty log: the room's creation was never acknowledged. */
+		warn(rs, id, "empty log removed");
+		unlink(r->path);
+		room_free(r);
+		return;
+	}
+	/* Nobody is connected after a restart: everyone's grace period starts now. */
+	for (size_t i = 0; i < r->n_people; i++)
+		if (r->people[i].present)
+			r->people[i].dropped_ms = now_ms;
+	if (!add_room(rs, r))
+		room_free(r);
+}
+
+static bool is_log_name(const char *name, char *id, size_t cap)
+{
+	size_t n = strlen(name);
+	if (n <= 6 || strcmp(name + n - 6, ".jsonl") != 0 || n - 6 >= cap)
+		return false;
+	memcpy(id, name, n - 6);
+	id[n - 6] = '\0';
+	return rooms_valid_id(id);
+}
+
+enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
+			 struct rooms **out, char *err, size_t err_cap)
+{
+	struct rooms *rs = calloc(1, sizeof *rs);
+	if (!rs)
+		return ROOM_EINTERNAL;
+	snprintf(rs->dir, sizeof rs->dir, "%s", opt->data_dir);
+	rs->grace_ms = opt->grace_ms;
+	rs->sink = *sink;
+	rs->warn = opt->warn;
+	rs->warn_ctx = opt->warn_ctx;
+	char path[1100];
+	snprintf(path, sizeof path, "%s/rooms", rs->dir);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+		free(rs);
+		return ROOM_EINTERNAL;
+	}
+	DIR *dir = opendir(path);
+	if (!dir) {
+		snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+		free(rs);
+		return ROOM_EINTERNAL;
+	}
+	struct dirent *de;
+	char id[65];
+	while ((de = readdir(dir)) != NULL)
+		if (is_log_name(de->d_name, id, sizeof id))
+			load_room(rs, id, opt->now_ms);
+	closedir(dir);
+	*out = rs;
+	return ROOM_OK;
+}
+
+void rooms_close(struct rooms *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n_rooms; i++)
+		room_free(rs->rooms[i]);
+	free(rs->rooms);
+	free(rs);
+}
+
+struct room *rooms_find(struct rooms *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->n_rooms; i++)
+		if (strcmp(rs->rooms[i]->id, id) == 0)
+			return rs->rooms[i];
+	return NULL;
+}
+
+size_t rooms_count(const struct rooms *rs)
+{
+	return rs->n_rooms;
+}
+
+struct room *rooms_at(struct rooms *rs, size_t i)
+{
+	return i < rs->n_rooms ? rs->rooms[i] : NULL;
+}
+
+enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int64_t now_ms,
+			   struct room **out)
+{
+	if (!rooms_valid_id(s->id) || !s->title || !s->title[0] ||
+	    strlen(s->title) >= ROOM_TITLE_MAX)
+		return ROOM_EBAD_REQUEST;
+	if (rooms_find(rs, s->id))
+		return ROOM_ECONFLICT;
+	struct room *r = room_new(rs, s->id);
+	if (!r)
+		return ROOM_EINTERNAL;
+	/* Never adopt a file we did not load: it may be a room that refused to load. */
+	if (access(r->path, F_OK) == 0) {
+		room_free(r);
+		return ROOM_ECONFLICT;
+	}
+	struct log_open_report report;
+	if (log_file_open(r->path, NULL, replay_into, r, &r->log, &report) != LOG_OK ||
+	    !add_room(rs, r)) {
+		room_free(r);
+		return ROOM_EINTERNAL;
+	}
+	json_t *data = json_pack("{s:s,s:s,s:b,s:b}", "id", s->id, "title", s->title,
+				 "public_observers", s->public_observers, "reveal_hum_counts",
+				 s->reveal_hum_counts);
+	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
+	    log_file_flush(r->log, NULL) != LOG_OK) {
+		rs->n_rooms--;
+		unlink(r->path);
+		room_free(r);
+		return ROOM_EINTERNAL;
+	}
+	if (rs->sink.durable)
+		rs->sink.durable(rs->sink.ctx, r, true);
+	*out = r;
+	return ROOM_OK;
+}
+
+bool rooms_dirty(const struct rooms *rs)
+{
+	for (size_t i = 0; i < rs->n_rooms; i++)
+		if (log_file_has_pending(rs->rooms[i]->log))
+			return true;
+	return false;
+}
+
+/* After a failed flush: rebuild the durable state from what is on disk, keeping who is
+ * connected (runtime state the log never held). */
+static void room_rebuild(struct room *r)
+{
+	struct room *fresh = room_new(r->rs, r->id);
+	if (!fresh)
+		return;
+	fresh->replaying = true;
+	enum log_err err = log_file_read_since(r->log, 0, replay_into, fresh);
+	fresh->replaying = false;
+	if (err != LOG_OK) {
+		warn(r->rs, r->id, "cannot re-read the log after a failed flush");
+		room_free(fresh);
+		return;
+	}
+	for (size_t i = 0; i < r->n_people; i++) {
+		const struct person *old = &r->people[i];
+		struct person *p = room_person(fresh, old->pid);
+		if (!p && old->connections > 0)
+			p = room_person_add(fresh, old->pid);
+		if (p) {
+			p->connections = old->connections;
+			p->dropped_ms = old->dropped_ms;
+		}
+	}
+	fresh->observers = r->observers;
+	fresh->log = r->log;
+	fresh->host_data = r->host_data;
+	r->log = NULL;
+	struct room tmp = *r;
+	*r = *fresh;
+	*fresh = tmp;
+	room_free(fresh);
+}
+
+size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns), void *ctx)
+{
+	size_t flushed = 0;
+	for (size_t i = 0; i < rs->n_rooms; i++) {
+		struct room *r = rs->rooms[i];
+		if (!log_file_has_pending(r->log))
+			continue;
+		uint64_t ns = 0;
+		bool ok = log_file_flush(r->log, &ns) == LOG_OK;
+		if (fsync_ns_cb)
+			fsync_ns_cb(ctx, ns);
+		if (!ok)
+			room_rebuild(r);
+		flushed++;
+		if (rs->sink.durable)
+			rs->sink.durable(rs->sink.ctx, r, ok);
+	}
+	return flushed;
+}
+
+struct replay_wire {
+	bool (*fn)(void *ctx, const char *msg, size_t len);
+	void *ctx;
+	bool failed;
+};
+
+static int wire_one(void *ctx, const struct log_record *rec)
+{
+	struct replay_wire *w = ctx;
+	json_t *msg = json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq",
+				(json_int_t)rec->seq, "ts", rec->ts, "kind", rec->kind, "data",
+				rec->data, "hash", rec->hash);
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text) {
+		w->failed = true; /* a resume cut short must not pass for a whole one */
+		return 1;
+	}
+	bool stop = w->fn(w->ctx, text, strlen(text));
+	free(text);
+	return stop ? 1 : 0;
+}
+
+bool room_replay_since(struct room *r, int64_t since,
+		       bool (*fn)(void *ctx, const char *msg, size_t len), void *ctx)
+{
+	/* Clients only ever see durable events, so a point past the durable end is not one
+	 * they can have seen. */
+	if (since < 0 || since > log_file_durable_seq(r->log))
+		return false;
+	struct replay_wire w = {.fn = fn, .ctx = ctx};
+	return log_file_read_since(r->log, since, wire_one, &w) == LOG_OK && !w.failed;
+}
+
+bool rooms_verify_file(const char *path, FILE *out)
+{
+	return log_verify_file(path, out) == LOG_OK;
+}
