@@ -63,15 +63,14 @@ const char *stun_strerror(enum stun_err err)
 	static const char *const msgs[] = {
 	    [STUN_OK] = "ok",
 	    [STUN_ETRUNCATED] = "STUN message shorter than its 20-byte header",
-	    [STUN_ENOT_STUN] = "not a STUN message: top bits of the type are set",
+	    [STUN_ENOT_STUN] = "not a STUN message: first byte is not 0..3",
 	    [STUN_EBAD_COOKIE] = "STUN magic cookie is wrong",
 	    [STUN_EBAD_LENGTH] = "STUN length is not a multiple of 4 or not the datagram size",
 	    [STUN_ETOO_LARGE] = "STUN message larger than allowed",
 	    [STUN_EATTR_OVERRUN] = "STUN attribute runs past the end of the message",
 	    [STUN_EATTR_LENGTH] = "STUN attribute has the wrong length",
 	    [STUN_EATTR_VALUE] = "STUN attribute has an invalid value",
-	    [STUN_EAFTER_INTEGRITY] = "STUN attribute other than FINGERPRINT after "
-				      "MESSAGE-INTEGRITY",
+	    [STUN_EAFTER_INTEGRITY] = "only FINGERPRINT may follow STUN MESSAGE-INTEGRITY",
 	    [STUN_EAFTER_FINGERPRINT] = "STUN attribute after FINGERPRINT",
 	    [STUN_EROLE_BOTH] = "STUN request has both ICE-CONTROLLING and ICE-CONTROLLED",
 	    [STUN_ENO_FINGERPRINT] = "STUN message has no FINGERPRINT",
@@ -256,7 +255,9 @@ static enum stun_err parse_header(const uint8_t *buf, size_t len, struct stun_ms
 {
 	if (buf == NULL || len < STUN_HEADER_LEN)
 		return STUN_ETRUNCATED;
-	if (buf[0] & 0xc0)
+	/* RFC 7983 sect. 7 gives STUN the first bytes 0..3 only (methods up to 0x0FF);
+	 * anything above would have been demultiplexed as DTLS, so it is not ours either. */
+	if (buf[0] > 3)
 		return STUN_ENOT_STUN;
 	if (rd32(buf + 4) != STUN_MAGIC_COOKIE)
 		return STUN_EBAD_COOKIE;

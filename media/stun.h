@@ -70,7 +70,7 @@
 enum stun_err {
 	STUN_OK = 0,
 	STUN_ETRUNCATED,	 /* shorter than the 20-byte header */
-	STUN_ENOT_STUN,		 /* the two top bits of the type are not 0 */
+	STUN_ENOT_STUN,		 /* first byte not 0..3 (RFC 7983 sect. 7) */
 	STUN_EBAD_COOKIE,	 /* magic cookie is not 0x2112A442 */
 	STUN_EBAD_LENGTH,	 /* length not a multiple of 4, or 20 + length != datagram */
 	STUN_ETOO_LARGE,	 /* datagram over STUN_MAX_LEN */

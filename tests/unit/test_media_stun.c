@@ -249,6 +249,11 @@ static void test_header_errors(void **state)
 	assert_int_equal(stun_parse(buf, sizeof req5769, &m), STUN_ENOT_STUN);
 	buf[0] = 0x80;
 	assert_int_equal(stun_parse(buf, sizeof req5769, &m), STUN_ENOT_STUN);
+	/* Top bits clear but in the DTLS range of RFC 7983 (found by fuzz_stun). */
+	buf[0] = 0x04;
+	assert_int_equal(stun_parse(buf, sizeof req5769, &m), STUN_ENOT_STUN);
+	buf[0] = 0x2a;
+	assert_int_equal(stun_parse(buf, sizeof req5769, &m), STUN_ENOT_STUN);
 	memcpy(buf, req5769, sizeof req5769);
 	buf[7] = 0x43;
 	assert_int_equal(stun_parse(buf, sizeof req5769, &m), STUN_EBAD_COOKIE);
