@@ -276,11 +276,11 @@ static void handle_join(struct conn *c, json_t *id, json_t *msg)
 	bool resumed = resume && try_resume(c, room, resume);
 	if (!c->session[0] && !session_issue(c->gw, c, room_id(room)))
 		gw_warn("cannot issue a resume key", "conn=%llu", (unsigned long long)c->id);
-	json_t *ack = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s},s:I,s:o}", "session", c->session,
+	json_t *ack = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:b},s:I,s:o}", "session", c->session,
 				"you", "pid", c->pid, "name", c->name, "role",
 				room_role_name(c->who.role), "group", c->group, "location",
-				c->who.in_room ? "room" : "remote", "seq",
-				(json_int_t)room_head_seq(room), "state", room_snapshot(room));
+				c->who.in_room ? "room" : "remote", "mic", room_mic_open(room, c->pid),
+				"seq", (json_int_t)room_head_seq(room), "state", room_snapshot(room));
 	if (resume)
 		json_object_set_new(ack, "resumed", json_boolean(resumed));
 	gw_info("joined", "conn=%llu room=%s role=%s resumed=%d", (unsigned long long)c->id,
@@ -302,6 +302,27 @@ static void handle_leave(struct conn *c, json_t *id)
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]++;
 }
 
+/* Captions: a typist sends a partial per keystroke burst, a recogniser a few a second.
+ * A client stuck in a loop must not flood the room: a token bucket per connection. */
+#define CAPTION_BURST 40.0
+#define CAPTION_PER_S 20.0
+
+static bool caption_allowed(struct conn *c, int64_t now)
+{
+	if (c->caption_refill_ms == 0) {
+		c->caption_tokens = CAPTION_BURST;
+		c->caption_refill_ms = now;
+	}
+	c->caption_tokens += (double)(now - c->caption_refill_ms) * CAPTION_PER_S / 1000.0;
+	if (c->caption_tokens > CAPTION_BURST)
+		c->caption_tokens = CAPTION_BURST;
+	c->caption_refill_ms = now;
+	if (c->caption_tokens < 1.0)
+		return false;
+	c->caption_tokens -= 1.0;
+	return true;
+}
+
 static void handle_room_command(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	if (!room_command_known(type)) {
@@ -312,10 +333,15 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
 		return;
 	}
+	int64_t now = gw_now_ms();
+	if (strcmp(type, "caption") == 0 && room_command_allowed(type, c->who.role) &&
+	    !caption_allowed(c, now)) {
+		gw_conn_error(c, id, ROOM_ERATE_LIMITED, "too many captions; slow down");
+		return;
+	}
 	json_t *result = NULL;
 	const char *why = NULL;
-	enum room_err err =
-		room_command(c->host->room, &c->who, type, msg, gw_now_ms(), &result, &why);
+	enum room_err err = room_command(c->host->room, &c->who, type, msg, now, &result, &why);
 	if (err != ROOM_OK) {
 		gw_conn_error(c, id, err, why);
 		return;
