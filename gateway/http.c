@@ -265,7 +265,7 @@ static int get_export(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	for (size_t i = 0; i < sizeof exports / sizeof exports[0]; i++) {
 		if (strcmp(arg, exports[i].name) != 0)
 			continue;
-		char lang[36];
+		char lang[1024];
 		const char *l = lws_get_urlarg_by_name(wsi, "lang=", lang, sizeof lang);
 		char *doc = NULL;
 		size_t len = 0;
@@ -296,10 +296,14 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 			const char *arg)
 {
 	(void)arg;
-	char tokbuf[TOKEN_MAX_LEN + 8], seqbuf[32], langbuf[40];
+	/* lws copies every argument into the buffer while looking for the one asked for, so
+	 * each buffer must hold the longest argument (the token), not just its own. */
+	char tokbuf[TOKEN_MAX_LEN + 8], seqbuf[TOKEN_MAX_LEN + 8], langbuf[TOKEN_MAX_LEN + 8];
 	const char *tok = lws_get_urlarg_by_name(wsi, "token=", tokbuf, sizeof tokbuf);
 	const char *seq = lws_get_urlarg_by_name(wsi, "seq=", seqbuf, sizeof seqbuf);
 	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", langbuf, sizeof langbuf);
+	if (lang && strlen(lang) > 35)
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST, "lang is too long");
 	struct token_claims c;
 	if (!tok || token_verify(tok, gw->secret, gw->secret_len, room_id(r), time(NULL), &c) !=
 			    TOKEN_OK ||
@@ -423,6 +427,9 @@ int gw_http_request(struct gateway *gw, struct lws *wsi, struct http_req **reqp,
 	char *uri_ptr = NULL;
 	int uri_len = 0;
 	int method = lws_http_get_uri_and_method(wsi, &uri_ptr, &uri_len);
+	/* A keep-alive connection reuses its per-session data: drop the last request. */
+	gw_http_closed(gw, *reqp);
+	*reqp = NULL;
 	struct http_req *req = calloc(1, sizeof *req);
 	if (!req)
 		return -1;

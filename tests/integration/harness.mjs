@@ -119,7 +119,7 @@ export async function http(server, method, path, { body, headers = {}, admin = f
   const h = { ...headers };
   if (admin) h.authorization = `Bearer ${ADMIN}`;
   let payload = body;
-  if (body !== undefined && typeof body !== 'string') {
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     payload = JSON.stringify(body);
     h['content-type'] = h['content-type'] || 'application/json';
   }
