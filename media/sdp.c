@@ -1,5 +1,5 @@
 /*
- * SDP offer parsing and ICE-lite answer generation.
+ * SDP offer parsing (the answer is in sdp_answer.c, shared text helpers in sdp_text.h).
  *
  * Three passes over the offer, each simple:
  *   1. lexical: size, line count, line length, characters, "<letter>=" -- so that no
@@ -12,25 +12,15 @@
  * Then the audio m-section is chosen and its transport attributes are resolved against
  * the session level (Firefox puts a=fingerprint there, Chrome in the m-section).
  *
- * The answer is printed with a bounded writer that turns overflow into SDP_ENOSPACE.
  * The offer struct holds copies, never pointers into the input, so the gateway can
  * free the WebSocket message as soon as sdp_parse returns.
  */
 #include "media/sdp.h"
+#include "media/sdp_text.h"
 
-#include <arpa/inet.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
-#define OPUS_FMTP	"minptime=10;useinbandfec=1;usedtx=1"
-#define SHA256_TEXT_LEN 95 /* 32 hex pairs and 31 colons */
-
-struct span {
-	const char *p;
-	size_t n;
-};
 
 const char *sdp_strerror(enum sdp_err err)
 {
@@ -70,125 +60,6 @@ const char *sdp_strerror(enum sdp_err err)
 	if ((unsigned)err >= sizeof msgs / sizeof msgs[0])
 		return "unknown SDP error";
 	return msgs[err];
-}
-
-/* --- spans ---------------------------------------------------------------------------- */
-
-static bool eq(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-	return s.n == n && memcmp(s.p, lit, n) == 0;
-}
-
-static bool ieq(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-	if (s.n != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s.p[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != lit[i])
-			return false;
-	}
-	return true;
-}
-
-/* Takes the next space-separated token off the front of *s. */
-static bool next_token(struct span *s, struct span *tok)
-{
-	while (s->n > 0 && *s->p == ' ') {
-		s->p++;
-		s->n--;
-	}
-	if (s->n == 0)
-		return false;
-	size_t i = 0;
-	while (i < s->n && s->p[i] != ' ')
-		i++;
-	*tok = (struct span){s->p, i};
-	s->p += i;
-	s->n -= i;
-	return true;
-}
-
-static struct span trim(struct span s)
-{
-	while (s.n > 0 && (*s.p == ' ' || *s.p == '\t')) {
-		s.p++;
-		s.n--;
-	}
-	while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
-		s.n--;
-	return s;
-}
-
-/* Splits s at the first c; false (and *before = s) if there is none. */
-static bool split(struct span s, char c, struct span *before, struct span *after)
-{
-	const char *at = s.n ? memchr(s.p, c, s.n) : NULL;
-	if (at == NULL) {
-		*before = s;
-		*after = (struct span){s.p + s.n, 0};
-		return false;
-	}
-	*before = (struct span){s.p, (size_t)(at - s.p)};
-	*after = (struct span){at + 1, s.n - before->n - 1};
-	return true;
-}
-
-static bool to_uint(struct span s, uint32_t max, uint32_t *out)
-{
-	if (s.n == 0 || s.n > 10)
-		return false;
-	uint64_t v = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s.p[i] - '0');
-	}
-	if (v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-static bool copy(char *dst, size_t cap, struct span s)
-{
-	if (s.n >= cap)
-		return false;
-	memcpy(dst, s.p, s.n);
-	dst[s.n] = '\0';
-	return true;
-}
-
-static bool is_ice_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
-
-/* RFC 8866 sect. 9 token-char. */
-static bool is_token_char(char c)
-{
-	unsigned char u = (unsigned char)c;
-	return u == 0x21 || (u >= 0x23 && u <= 0x27) || u == 0x2a || u == 0x2b || u == 0x2d ||
-	       u == 0x2e || (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5a) ||
-	       (u >= 0x5e && u <= 0x7e);
-}
-
-static bool all(struct span s, bool (*ok)(char))
-{
-	for (size_t i = 0; i < s.n; i++)
-		if (!ok(s.p[i]))
-			return false;
-	return true;
-}
-
-static bool is_token(struct span s, size_t max)
-{
-	return s.n >= 1 && s.n <= max && all(s, is_token_char);
 }
 
 /* --- pass 1: lines -------------------------------------------------------------------- */
@@ -321,32 +192,6 @@ static enum sdp_err at_ice_pwd(struct parser *p, struct span name, struct span v
 		return SDP_EBAD_ICE_PWD;
 	copy(dst, SDP_MAX_ICE + 1, v);
 	return SDP_OK;
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "XX:XX:...:XX", exactly len bytes. */
-static bool parse_hex_pairs(struct span s, uint8_t *out, size_t len)
-{
-	if (s.n != len * 3 - 1)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		const char *h = s.p + i * 3;
-		int hi = hex_value(h[0]), lo = hex_value(h[1]);
-		if (hi < 0 || lo < 0 || (i + 1 < len && h[2] != ':'))
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
 }
 
 /* RFC 8122 sect. 5. We keep one: a sha-256 if any, else the first SHA. md5/md2 and
@@ -739,199 +584,4 @@ enum sdp_err sdp_parse(const char *buf, size_t len, struct sdp_offer *out)
 	if (err != SDP_OK)
 		out->audio = -1;
 	return err;
-}
-
-/* --- the answer ----------------------------------------------------------------------- */
-
-struct writer {
-	char *buf;
-	size_t cap;
-	size_t len;
-	bool full;
-};
-
-static void put(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct writer *w, const char *fmt, ...)
-{
-	if (w->full)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= w->cap - w->len) {
-		w->full = true;
-		return;
-	}
-	w->len += (size_t)n;
-}
-
-static bool valid_str(const char *s, size_t min, size_t max, bool (*ok)(char))
-{
-	if (s == NULL)
-		return false;
-	size_t n = strnlen(s, max + 1);
-	return n >= min && n <= max && all((struct span){s, n}, ok);
-}
-
-static bool is_cname_char(char c)
-{
-	return (unsigned char)c > 0x20 && (unsigned char)c < 0x7f;
-}
-
-static bool valid_sha256(const char *s)
-{
-	uint8_t digest[32];
-	return s != NULL && strnlen(s, SHA256_TEXT_LEN + 1) == SHA256_TEXT_LEN &&
-	       parse_hex_pairs((struct span){s, SHA256_TEXT_LEN}, digest, sizeof digest);
-}
-
-/* AF_INET or AF_INET6 for a numeric address, 0 otherwise. */
-static int ip_family(const char *ip)
-{
-	unsigned char tmp[16];
-	if (ip == NULL || strnlen(ip, INET6_ADDRSTRLEN) >= INET6_ADDRSTRLEN)
-		return 0;
-	if (inet_pton(AF_INET, ip, tmp) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, ip, tmp) == 1)
-		return AF_INET6;
-	return 0;
-}
-
-static bool valid_msid(const char *s)
-{
-	if (s == NULL)
-		return true;
-	size_t n = strnlen(s, SDP_MAX_MSID + 1);
-	if (n > SDP_MAX_MSID)
-		return false;
-	struct span v = {s, n}, a, b, c;
-	return next_token(&v, &a) && is_token(a, 64) && (!next_token(&v, &b) || is_token(b, 64)) &&
-	       !next_token(&v, &c) && s[0] != ' ' && (n == 0 || s[n - 1] != ' ');
-}
-
-static bool valid_local(const struct sdp_local *l)
-{
-	if (!valid_str(l->ice_ufrag, 4, SDP_MAX_ICE, is_ice_char) ||
-	    !valid_str(l->ice_pwd, 22, SDP_MAX_ICE, is_ice_char) || !valid_sha256(l->fingerprint) ||
-	    !valid_str(l->cname, 1, SDP_MAX_CNAME, is_cname_char) || !valid_msid(l->msid))
-		return false;
-	if (l->candidates == NULL || l->n_candidates == 0 || l->n_candidates > SDP_MAX_CANDIDATES)
-		return false;
-	for (size_t i = 0; i < l->n_candidates; i++)
-		if (ip_family(l->candidates[i].ip) == 0 || l->candidates[i].port == 0)
-			return false;
-	return true;
-}
-
-/* RFC 3264 sect. 6.1 as JSEP applies it; recvonly when we have nothing to send. */
-static enum sdp_direction answer_direction(enum sdp_direction offered, bool send)
-{
-	switch (offered) {
-	case SDP_SENDRECV:
-		return send ? SDP_SENDRECV : SDP_RECVONLY;
-	case SDP_RECVONLY:
-		return send ? SDP_SENDONLY : SDP_INACTIVE;
-	case SDP_SENDONLY:
-		return SDP_RECVONLY;
-	case SDP_INACTIVE:
-		break;
-	}
-	return SDP_INACTIVE;
-}
-
-static const char *direction_name(enum sdp_direction d)
-{
-	static const char *const names[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
-	return names[d];
-}
-
-static bool mid_bundled(const struct sdp_offer *o, const char *mid)
-{
-	for (size_t i = 0; i < o->n_bundle; i++)
-		if (mid[0] != '\0' && strcmp(o->bundle[i], mid) == 0)
-			return true;
-	return false;
-}
-
-/* JSEP sect. 5.3.1: a rejected m-section keeps its media type, proto and formats, with
- * port 0, and its mid. */
-static void put_rejected(struct writer *w, const struct sdp_media *m)
-{
-	put(w, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n", m->media, m->proto, m->fmts);
-	if (m->mid[0] != '\0')
-		put(w, "a=mid:%s\r\n", m->mid);
-}
-
-static void put_candidates(struct writer *w, const struct sdp_local *l)
-{
-	for (size_t i = 0; i < l->n_candidates; i++) {
-		/* RFC 8445 sect. 5.1.2.1: host type preference 126, distinct local
-		 * preferences in the order given, component 1. */
-		uint32_t prio = (126u << 24) | ((uint32_t)(65535 - i) << 8) | 255u;
-		put(w, "a=candidate:%zu 1 udp %u %s %u typ host\r\n", i + 1, prio,
-		    l->candidates[i].ip, l->candidates[i].port);
-	}
-	put(w, "a=end-of-candidates\r\n");
-}
-
-static void put_audio(struct writer *w, const struct sdp_media *m, const struct sdp_local *l)
-{
-	const struct sdp_candidate *c0 = &l->candidates[0];
-	enum sdp_direction dir = answer_direction(m->direction, l->send);
-	bool sending = dir == SDP_SENDRECV || dir == SDP_SENDONLY;
-	put(w, "m=audio %u %s %d\r\n", c0->port, m->proto, m->opus_pt);
-	put(w, "c=IN %s %s\r\n", ip_family(c0->ip) == AF_INET6 ? "IP6" : "IP4", c0->ip);
-	if (m->mid[0] != '\0')
-		put(w, "a=mid:%s\r\n", m->mid);
-	put(w, "a=%s\r\n", direction_name(dir));
-	put(w, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", l->ice_ufrag, l->ice_pwd);
-	put(w, "a=fingerprint:sha-256 %s\r\n", l->fingerprint);
-	put(w, "a=setup:passive\r\na=rtcp-mux\r\n");
-	put(w, "a=rtpmap:%d opus/48000/2\r\n", m->opus_pt);
-	put(w, "a=fmtp:%d %s\r\n", m->opus_pt, OPUS_FMTP);
-	if (m->audio_level_id != 0)
-		put(w, "a=extmap:%u %s\r\n", m->audio_level_id, AUDIO_LEVEL_URI);
-	if (sending && l->msid != NULL)
-		put(w, "a=msid:%s\r\n", l->msid);
-	if (sending)
-		put(w, "a=ssrc:%u cname:%s\r\n", l->ssrc, l->cname);
-	put_candidates(w, l);
-}
-
-enum sdp_err sdp_build_answer(const struct sdp_offer *offer, const struct sdp_local *local,
-			      char *out, size_t cap, size_t *out_len)
-{
-	if (offer == NULL || local == NULL || out == NULL || out_len == NULL || cap == 0 ||
-	    offer->audio < 0 || (size_t)offer->audio >= offer->n_media)
-		return SDP_EINVAL;
-	out[0] = '\0';
-	const struct sdp_media *audio = &offer->media[offer->audio];
-	/* We are ICE-lite and always the DTLS server (RFC 8842 sect. 5.3). */
-	if (audio->setup == SDP_SETUP_PASSIVE || audio->setup == SDP_SETUP_HOLDCONN)
-		return SDP_ESETUP_ROLE;
-	if (!valid_local(local))
-		return SDP_EBAD_LOCAL;
-	struct writer w = {out, cap, 0, false};
-	put(&w, "v=0\r\no=- %llu %llu IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
-	    (unsigned long long)local->session_id, (unsigned long long)local->session_version);
-	put(&w, "a=ice-lite\r\n");
-	if (mid_bundled(offer, audio->mid))
-		put(&w, "a=group:BUNDLE %s\r\n", audio->mid);
-	if (offer->extmap_allow_mixed)
-		put(&w, "a=extmap-allow-mixed\r\n");
-	for (size_t i = 0; i < offer->n_media; i++) {
-		if ((int)i == offer->audio)
-			put_audio(&w, audio, local);
-		else
-			put_rejected(&w, &offer->media[i]);
-	}
-	if (w.full) {
-		out[0] = '\0';
-		return SDP_ENOSPACE;
-	}
-	*out_len = w.len;
-	return SDP_OK;
 }
