@@ -295,8 +295,11 @@ static void handle_leave(struct conn *c, json_t *id)
 		return;
 	}
 	struct room_host *h = c->host;
-	send_ack(c, id, NULL);
 	room_detach(h->room, &c->who, true, gw_now_ms());
+	/* The departure must be durable before the ack, and the ack must reach this
+	 * connection, which is about to leave the room's fan-out: sync now. */
+	gw_flush(c->gw);
+	send_ack(c, id, NULL);
 	gw_host_detach(h, c);
 	c->gw->metrics.connections[c->who.role]--;
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]++;

@@ -225,10 +225,11 @@ test('leaving for good removes the entry or ends the floor with reason left', as
   await gov1.ok({ type: 'leave' });
   const ended = await chair.event('floor.ended', { from });
   assert.deepEqual([ended.data.pid, ended.data.reason], ['gov1', 'left']);
+  await chair.next((m) => m.kind === 'participant.left' && m.data.pid === 'gov1', { from });
   from = chair.messages.length;
   await civ1.terminate();
   const removed = await chair.event('queue.removed', { from, timeout: 5000 });
-  const left = await chair.event('participant.left', { from, timeout: 5000 });
+  const left = await chair.next((m) => m.kind === 'participant.left' && m.data.pid === 'civ1', { from, timeout: 5000 });
   assert.ok(removed.seq < left.seq);
   assert.equal(left.data.pid, 'civ1');
 });
