@@ -448,7 +448,7 @@ int gw_http_body(struct gateway *gw, struct lws *wsi, struct http_req *req, cons
 {
 	(void)gw;
 	(void)wsi;
-	if (!req || req->body_too_large)
+	if (!req || req->body_too_large || len == 0)
 		return 0;
 	if (req->body_len + len > HTTP_BODY_MAX) {
 		req->body_too_large = true;
