@@ -92,9 +92,15 @@ export async function startServer(opts = {}) {
     }
     return server.exited;
   };
+  // A server that crashed, or that a sanitizer complained about, fails the test that
+  // started it, even if every request it answered looked right.
   server.cleanup = async () => {
-    await server.stop();
+    const exit = await server.stop();
     if (!opts.dataDir && !opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    const bad = server.logs.filter((l) => /runtime error:|ERROR: (Address|Leak|Undefined)Sanitizer|SUMMARY: /.test(l));
+    if (bad.length || (exit && exit.code !== 0)) {
+      throw new Error(`plenaryd ended badly (${JSON.stringify(exit)}):\n${bad.concat(server.logs.slice(-20)).join('\n')}`);
+    }
   };
   return server;
 }
