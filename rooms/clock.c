@@ -22,6 +22,8 @@ static int64_t earliest(int64_t a, int64_t b)
 static int64_t tick_grace(struct room *r, int64_t now)
 {
 	int64_t next = INT64_MAX;
+	if (r->status == ROOM_ENDED)
+		return next; /* the record is sealed */
 	for (size_t i = 0; i < r->n_people; i++) {
 		struct person *p = &r->people[i];
 		if (!p->present || p->connections > 0 || !p->dropped_ms)

@@ -37,7 +37,11 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 	struct person *p = room_person(r, who->pid);
 	if (p && p->present && p->connections > 0 && p->role != who->role)
 		return ROOM_ECONFLICT;
-	if (!p || !p->present || !same_identity(p, who)) {
+	if (r->status == ROOM_ENDED) {
+		/* The record is sealed: people may still come to read it, off the record. */
+		if (!p && !(p = room_person_add(r, who->pid)))
+			return ROOM_EINTERNAL;
+	} else if (!p || !p->present || !same_identity(p, who)) {
 		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name", who->name,
 					 "role", room_role_name(who->role), "group", who->group,
 					 "location", who->in_room ? "room" : "remote");
@@ -73,7 +77,9 @@ void room_detach(struct room *r, const struct room_identity *who, bool leave, in
 	if (!p || p->connections <= 0)
 		return;
 	if (--p->connections == 0) {
-		if (leave && p->present)
+		if (r->status == ROOM_ENDED)
+			p->dropped_ms = 0; /* sealed: nobody leaves the record any more */
+		else if (leave && p->present)
 			(void)room_person_leaves(r, p, "left", now_ms);
 		else
 			p->dropped_ms = now_ms;

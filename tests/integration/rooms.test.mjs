@@ -441,3 +441,19 @@ test('a restart rebuilds every room exactly; a torn tail is cut, a broken chain 
     await s.cleanup();
   }
 });
+
+test('after the session ends the record is sealed: joins and departures are off the record', async () => {
+  await createRoom(server, 'sealed');
+  const chair = await join(server, 'sealed', { role: 'chair', name: 'C', sub: 'sc1' });
+  const p = await join(server, 'sealed', { role: 'participant', name: 'P', sub: 'sp1' });
+  await chair.ok({ type: 'session.start' });
+  await chair.ok({ type: 'session.end' });
+  const head = (await http(server, 'GET', '/api/rooms/sealed/log')).text;
+  const late = await join(server, 'sealed', { role: 'participant', name: 'Late', sub: 'late1' });
+  assert.equal(late.ack.state.room.status, 'ended');
+  await p.terminate();
+  await late.ok({ type: 'leave' });
+  await sleep(1500); // past the grace period
+  assert.equal((await http(server, 'GET', '/api/rooms/sealed/log')).text, head);
+  await chair.close();
+});
