@@ -244,9 +244,11 @@ enum room_err cmd_floor_end(struct room_cmd_ctx *ctx)
 {
 	const struct queue_floor *f = &ctx->r->queue.floor;
 	bool holder = f->active && f->pid[0] && strcmp(f->pid, ctx->who->pid) == 0;
+	/* PROTOCOL.md "Permissions": a participant may end the floor only as its holder, so
+	 * one who does not hold it is forbidden -- also when nobody does. */
 	if (ctx->who->role != ROOM_ROLE_CHAIR && !holder) {
 		ctx->message = "only a chair or the floor holder may end the floor";
-		return f->active ? ROOM_EFORBIDDEN : ROOM_ECONFLICT;
+		return ROOM_EFORBIDDEN;
 	}
 	if (!f->active) {
 		ctx->message = "nobody holds the floor";
@@ -266,8 +268,10 @@ enum room_err cmd_floor_extend(struct room_cmd_ctx *ctx)
 		ctx->message = "nobody holds the floor";
 		return ROOM_ECONFLICT;
 	}
-	/* A floor without a limit gets one: what it has used so far plus the extension. */
-	int64_t base = f->limit_s > 0 ? f->limit_s : (ctx->now - f->started_ms + 999) / 1000;
+	/* A floor without a limit gets one: what it has used so far plus the extension. A
+	 * wall clock that stepped back gives no negative use, which the fold would refuse. */
+	int64_t used_ms = ctx->now > f->started_ms ? ctx->now - f->started_ms : 0;
+	int64_t base = f->limit_s > 0 ? f->limit_s : (used_ms + 999) / 1000;
 	int64_t limit = base + seconds;
 	if (limit > 86400 * 2)
 		limit = 86400 * 2;
