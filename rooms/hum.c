@@ -93,7 +93,8 @@ static bool parse_options(struct room_cmd_ctx *ctx, int min, int max, json_t **o
 	json_t *o;
 	json_array_foreach(options, i, o) {
 		if (!json_is_string(o) || json_string_length(o) == 0 ||
-		    json_string_length(o) >= ROOM_OPTION_MAX) {
+		    json_string_length(o) >= ROOM_OPTION_MAX ||
+		    memchr(json_string_value(o), '\0', json_string_length(o))) {
 			ctx->message = "each option must be a non-empty string of at most 200 bytes";
 			return false;
 		}
@@ -157,7 +158,7 @@ enum room_err cmd_hum_cast(struct room_cmd_ctx *ctx)
 	if (!hum_is_open(ctx, &err))
 		return err;
 	json_int_t choice = json_is_null(option) ? -1 : json_integer_value(option);
-	if (choice < -1 || choice >= r->hum.n_options) {
+	if (!json_is_null(option) && (choice < 0 || choice >= r->hum.n_options)) {
 		ctx->message = "option is out of range";
 		return ROOM_EBAD_REQUEST;
 	}

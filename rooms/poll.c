@@ -88,7 +88,8 @@ static bool parse_options(struct room_cmd_ctx *ctx, json_t **out)
 	json_t *o;
 	json_array_foreach(options, i, o) {
 		if (!json_is_string(o) || json_string_length(o) == 0 ||
-		    json_string_length(o) >= ROOM_OPTION_MAX) {
+		    json_string_length(o) >= ROOM_OPTION_MAX ||
+		    memchr(json_string_value(o), '\0', json_string_length(o))) {
 			ctx->message = "each option must be a non-empty string of at most 200 bytes";
 			return false;
 		}

@@ -96,6 +96,7 @@ struct rt {
 	enum room_err err;
 	json_t *result; /* the ack's fields (owned), NULL on error */
 	char message[256];
+	char text[16384]; /* the last command as run */
 };
 
 static inline json_t *rt_parse(const char *msg, size_t len)
@@ -344,12 +345,11 @@ static inline enum room_err rt_run_json(struct rt *t, const struct room_identity
 static inline enum room_err rt_vrun(struct rt *t, const struct room_identity *who, const char *fmt,
 				    va_list ap)
 {
-	char text[16384];
-	vsnprintf(text, sizeof text, fmt, ap);
+	vsnprintf(t->text, sizeof t->text, fmt, ap);
 	json_error_t jerr;
-	json_t *cmd = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	json_t *cmd = json_loads(t->text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!cmd)
-		fail_msg("test bug: bad JSON %s (%s)", text, jerr.text);
+		fail_msg("test bug: bad JSON %s (%s)", t->text, jerr.text);
 	enum room_err err = rt_run_json(t, who, cmd);
 	json_decref(cmd);
 	return err;
@@ -376,7 +376,34 @@ static inline json_t *rt_ok(struct rt *t, enum rt_person who, const char *fmt, .
 	enum room_err err = rt_vrun(t, rt_who(who), fmt, ap);
 	va_end(ap);
 	if (err != ROOM_OK)
-		fail_msg("%s: %s (%s)", fmt, room_err_code(err), t->message);
+		fail_msg("%.300s: %s (%s)", t->text, room_err_code(err), t->message);
+	return t->result;
+}
+
+/* The same, as anyone (people made up by a test rather than from the cast). */
+static inline enum room_err rt_run_as(struct rt *t, const struct room_identity *who,
+				      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline enum room_err rt_run_as(struct rt *t, const struct room_identity *who,
+				      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum room_err err = rt_vrun(t, who, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static inline json_t *rt_ok_as(struct rt *t, const struct room_identity *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline json_t *rt_ok_as(struct rt *t, const struct room_identity *who, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum room_err err = rt_vrun(t, who, fmt, ap);
+	va_end(ap);
+	if (err != ROOM_OK)
+		fail_msg("%.300s as %s: %s (%s)", t->text, who->pid, room_err_code(err),
+			 t->message);
 	return t->result;
 }
 
@@ -523,11 +550,11 @@ static inline void rt_vfail(struct rt *t, const struct room_identity *who, enum 
 	rt_capture(t, &before);
 	enum room_err err = rt_vrun(t, who, fmt, ap);
 	if (err != want)
-		fail_msg("%s: got %s (%s), expected %s", fmt, room_err_code(err), t->message,
-			 room_err_code(want));
+		fail_msg("%.300s: got %s (%s), expected %s", t->text, room_err_code(err),
+			 t->message, room_err_code(want));
 	if (!t->message[0])
-		fail_msg("%s: %s without a message", fmt, room_err_code(err));
-	rt_assert_unchanged(t, &before, fmt);
+		fail_msg("%.300s: %s without a message", t->text, room_err_code(err));
+	rt_assert_unchanged(t, &before, t->text);
 	rt_release(&before);
 }
 
@@ -540,6 +567,43 @@ static inline void rt_fail(struct rt *t, enum rt_person who, enum room_err want,
 	va_start(ap, fmt);
 	rt_vfail(t, rt_who(who), want, fmt, ap);
 	va_end(ap);
+}
+
+static inline void rt_fail_as(struct rt *t, const struct room_identity *who, enum room_err want,
+			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline void rt_fail_as(struct rt *t, const struct room_identity *who, enum room_err want,
+			      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rt_vfail(t, who, want, fmt, ap);
+	va_end(ap);
+}
+
+/* A crowd of made-up participants: crowd[i] has pid "crowd-<i>" and a group of its own
+ * kind (groups[i % n_groups]). The strings live in the crowd. */
+#define RT_CROWD_MAX 64
+struct rt_crowd {
+	struct room_identity who[RT_CROWD_MAX];
+	char pid[RT_CROWD_MAX][32];
+	char name[RT_CROWD_MAX][32];
+};
+
+static inline void rt_crowd_init(struct rt_crowd *c, const char *const *groups, size_t n_groups)
+{
+	for (int i = 0; i < RT_CROWD_MAX; i++) {
+		snprintf(c->pid[i], sizeof c->pid[i], "crowd-%02d", i);
+		snprintf(c->name[i], sizeof c->name[i], "Person %02d", i);
+		c->who[i] =
+		    (struct room_identity){c->pid[i], c->name[i], ROOM_ROLE_PARTICIPANT,
+					   n_groups ? groups[(size_t)i % n_groups] : "", false};
+	}
+}
+
+static inline void rt_attach_as(struct rt *t, const struct room_identity *who)
+{
+	assert_int_equal(room_attach(t->room, who, t->now), ROOM_OK);
+	rt_flush(t);
 }
 
 /* --- reading what was sent --- */
