@@ -49,8 +49,10 @@ enum room_err cmd_caption(struct room_cmd_ctx *ctx)
 	struct room *r = ctx->r;
 	const char *lang = NULL, *text = NULL;
 	bool final = false;
+	/* The text's limit is in characters, and over it is too_large whatever its length
+	 * in bytes, so the text is taken at any length here and counted below. */
 	if (!field_string(ctx, "lang", true, ROOM_LANG_MAX - 1, &lang) ||
-	    !field_string(ctx, "text", true, ROOM_CAPTION_CHARS_MAX * 4, &text) ||
+	    !field_string(ctx, "text", true, SIZE_MAX, &text) ||
 	    !field_bool(ctx, "final", &final))
 		return ROOM_EBAD_REQUEST;
 	size_t len = strlen(text);
