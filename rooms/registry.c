@@ -208,8 +208,33 @@ bool rooms_dirty(const struct rooms *rs)
 	return false;
 }
 
-/* After a failed flush: rebuild the durable state from what is on disk, keeping who is
- * connected (runtime state the log never held). */
+/* The runtime state of a person that the log never held: who is connected, and -- while
+ * the same hum or poll is still open after the rollback -- their hum cast, their anonymous
+ * ballot and whether they count as eligible. Without it a failed flush would silently
+ * forget every cast and ballot acknowledged so far. */
+static void keep_runtime(const struct room *old_room, struct room *fresh, struct person *p,
+			 const struct person *old)
+{
+	p->connections = old->connections;
+	p->dropped_ms = old->dropped_ms;
+	if (old_room->hum.open && fresh->hum.open && old_room->hum.id == fresh->hum.id)
+		p->hum_cast = old->hum_cast;
+	const struct poll *was = NULL;
+	for (size_t i = 0; i < old_room->n_polls; i++)
+		if (old_room->polls[i].open)
+			was = &old_room->polls[i];
+	const struct poll *now = room_open_poll(fresh);
+	if (was && now && was->id == now->id) {
+		p->poll_eligible = old->poll_eligible;
+		if (now->anonymous) {
+			p->ballot = old->ballot;
+			p->has_ballot = old->has_ballot;
+		}
+	}
+}
+
+/* After a failed flush: rebuild the durable state from what is on disk, keeping the
+ * runtime state (keep_runtime). */
 static void room_rebuild(struct room *r)
 {
 	struct room *fresh = room_new(r->rs, r->id);
@@ -228,10 +253,8 @@ static void room_rebuild(struct room *r)
 		struct person *p = room_person(fresh, old->pid);
 		if (!p && old->connections > 0)
 			p = room_person_add(fresh, old->pid);
-		if (p) {
-			p->connections = old->connections;
-			p->dropped_ms = old->dropped_ms;
-		}
+		if (p)
+			keep_runtime(r, fresh, p, old);
 	}
 	fresh->observers = r->observers;
 	fresh->log = r->log;

@@ -12,6 +12,9 @@
  */
 #include "test_rooms_helpers.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "rooms/log.h"
 
 static const enum room_export exports[] = {ROOM_EXPORT_JSON, ROOM_EXPORT_TEXT, ROOM_EXPORT_VTT,
@@ -272,6 +275,62 @@ static void floor_clock_after_restart(void **state)
 	assert_int_equal(rt_int(rt_last_event(t, "floor.ended"), "duration_ms"), 60000);
 }
 
+/* A flush that fails (here: the file may not grow, RLIMIT_FSIZE) rolls the room back to
+ * what is durable -- and only that: what was never logged on purpose (hum casts,
+ * anonymous ballots, who is eligible) belongs to the runtime and must outlive the rollback,
+ * or every cast acknowledged so far would silently vanish. */
+static void failed_flush_keeps_casts_and_ballots(void **state)
+{
+	struct rt *t = *state;
+	rt_live(t);
+	rt_ok(t, CH, "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"]}");
+	rt_ok(t, P1, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":0}");
+	rt_ok(t, P2, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":1}");
+	rt_ok(t, CH,
+	      "{\"type\":\"poll.start\",\"question\":\"P\",\"options\":[\"x\",\"y\"],"
+	      "\"live_counts\":true}");
+	rt_ok(t, P1, "{\"type\":\"poll.vote\",\"poll\":1,\"choices\":[1]}");
+	json_t *before = room_snapshot(t->room);
+
+	size_t len;
+	free(rt_read_file(room_log_path(t->room), &len));
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)len;
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rt_clear(t);
+	const char *why = NULL;
+	json_t *result = NULL, *cmd = json_pack("{s:s}", "type", "queue.raise");
+	assert_int_equal(
+	    room_command(t->room, rt_who(P3), "queue.raise", cmd, t->now, &result, &why), ROOM_OK);
+	json_decref(result);
+	json_decref(cmd);
+	rooms_flush(t->rs, NULL, NULL);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	assert_int_equal(json_array_size(t->durables), 1);
+	assert_false(json_is_true(json_object_get(json_array_get(t->durables, 0), "ok")));
+
+	/* Rolled back to what is durable: P3's hand never went up. */
+	json_t *after = room_snapshot(t->room);
+	rt_assert_json_equal(before, after, "the snapshot after a failed flush");
+	json_decref(before);
+	json_decref(after);
+	t->last_seq = room_head_seq(t->room);
+
+	/* The casts and the ballot are still there. */
+	rt_ok(t, CH, "{\"type\":\"hum.end\",\"hum\":1}");
+	json_t *h = rt_last_event(t, "hum.ended");
+	assert_int_equal(rt_int(h, "responded"), 2);
+	rt_ok(t, CH, "{\"type\":\"poll.end\",\"poll\":1}");
+	json_t *p = rt_last_event(t, "poll.ended");
+	assert_int_equal(rt_int(p, "voters"), 1);
+	assert_int_equal(rt_int(p, "eligible"), 8);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(p, "counts"), 1)), 1);
+}
+
 /* --- broken logs --- */
 
 static bool verifies(const char *path)
@@ -478,6 +537,7 @@ int main(void)
 	    T(named_poll_keeps_its_ballots),
 	    T(grace_restarts_from_loading),
 	    T(floor_clock_after_restart),
+	    T(failed_flush_keeps_casts_and_ballots),
 	    T(tampered_log_refuses_only_its_room),
 	    T(torn_tail_is_cut_with_a_warning),
 	    T(log_that_does_not_fold_is_refused),
