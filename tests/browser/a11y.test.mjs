@@ -1,0 +1,168 @@
+// Accessibility and weight of every view of the web client: axe-core (WCAG 2.2 A/AA and
+// best practices) with zero violations, on a wide screen and at 320 CSS pixels; no
+// horizontal scrolling at 320 px nor at 200 % zoom (640 CSS px); and the bytes a first
+// visit transfers, which must stay under 150 KB.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, token, join, sleep } from '../integration/harness.mjs';
+import { axe, connected, launch, openPage, roomLink, screenshot, see } from './browser.mjs';
+
+const ROOM = 'plenary';
+let server, browser, chairWs;
+const errors = [];
+
+before(async () => {
+  server = await startServer({
+    config: {
+      rooms: [
+        { id: ROOM, title: 'Opening plenary', public_observers: true },
+        { id: 'closed', title: 'Drafting group', public_observers: false },
+      ],
+    },
+  });
+  browser = await launch();
+});
+after(async () => {
+  await chairWs?.close();
+  await browser?.close();
+  await server?.cleanup();
+});
+
+const tok = (role, name, sub, group, extra = {}) => token({ room: ROOM, role, name, sub, group, ...extra });
+
+async function audit(page, name) {
+  const found = await axe(page);
+  assert.deepEqual(found, [], `${name}: ${JSON.stringify(found, null, 2)}`);
+}
+
+// No horizontal scrolling: nothing wider than the viewport.
+async function fits(page, name) {
+  const over = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll('body *')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width && r.right > w + 1 && getComputedStyle(el).position !== 'absolute';
+    });
+    return { scroll: document.documentElement.scrollWidth - w, wide: wide.slice(0, 5).map((el) => el.outerHTML.slice(0, 120)) };
+  });
+  assert.ok(over.scroll <= 0 && over.wide.length === 0, `${name} overflows: ${JSON.stringify(over)}`);
+}
+
+// Audits one view at desktop size, at 320 px, and at 200 % zoom.
+async function checkView(page, name) {
+  await audit(page, name);
+  await screenshot(page, `a11y-${name}`);
+  for (const [w, h, label] of [[320, 640, '320px'], [640, 450, 'zoom200']]) {
+    await page.setViewportSize({ width: w, height: h });
+    await sleep(50);
+    await fits(page, `${name} at ${label}`);
+    if (label === '320px') {
+      await audit(page, `${name} at 320 px`);
+      await screenshot(page, `a11y-${name}-320`);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test('a first visit transfers under 150 KB', async () => {
+  const page = await openPage(browser, null, { errors });
+  let bytes = 0;
+  const sizes = [];
+  page.on('requestfinished', (req) =>
+    sizes.push(req.sizes().then((s) => (bytes += s.responseBodySize + s.responseHeadersSize + s.requestHeadersSize))),
+  );
+  await page.goto(roomLink(server, ROOM, tok('participant', 'Wei Zhang', 'wei', 'academia')));
+  await connected(page);
+  await page.waitForLoadState('networkidle');
+  await Promise.all(sizes);
+  console.log(`page weight: ${bytes} bytes in ${sizes.length} requests`);
+  assert.ok(bytes > 10000 && bytes < 150 * 1024, `${bytes} bytes`);
+  await page.context().close();
+});
+
+test('the landing page, the join form and join errors', async () => {
+  const page = await openPage(browser, `${server.url}/`, { errors });
+  await see(page, 'Watch “Opening plenary”');
+  await checkView(page, 'landing');
+
+  await page.goto(roomLink(server, ROOM));
+  await see(page, 'How do you want to join?');
+  await checkView(page, 'join-form');
+
+  const expired = tok('participant', 'Late Larry', 'larry', '', { ttl: 1 });
+  await sleep(2100);
+  await page.goto(roomLink(server, ROOM, expired));
+  await see(page, 'Your join link has expired.');
+  await checkView(page, 'error-expired');
+
+  await page.goto(roomLink(server, 'closed', token({ room: ROOM, role: 'participant', name: 'X', sub: 'x' })));
+  await see(page, 'This join link does not belong to the room “closed”');
+
+  await page.goto(`${server.url}/#room=closed&role=observer`);
+  await see(page, 'This room does not accept anonymous observers.');
+  await page.goto(`${server.url}/#room=nowhere&role=observer`);
+  await see(page, 'There is no room called “nowhere”');
+  await page.context().close();
+});
+
+test('every role’s view, before, during and after the session', async () => {
+  const part = await openPage(browser, roomLink(server, ROOM, tok('participant', 'Ana Silva', 'ana', 'civil_society')), { errors });
+  await connected(part);
+  await see(part, 'The session has not started yet.');
+  await checkView(part, 'participant-scheduled');
+
+  // A chair drives the room over the protocol; the browsers show it.
+  chairWs = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla', group: 'technical' });
+  await chairWs.ok({ type: 'session.start', title: 'Day one' });
+  const other = await join(server, ROOM, { role: 'participant', name: 'Bruno Costa', sub: 'bruno', group: 'government' });
+  await other.ok({ type: 'queue.raise', kind: 'point_of_order' });
+  await part.click('#raise');
+  await see(part, 'you are number 2 of 2');
+  await chairWs.ok({ type: 'queue.add', name: 'Delegate Dmitri', group: 'academia', kind: 'reply' });
+  await chairWs.ok({ type: 'queue.next' });
+  await chairWs.ok({ type: 'caption', lang: 'en', text: 'Bruno raises a point of order on the agenda.', final: true });
+  await chairWs.ok({ type: 'caption', lang: 'fr', text: 'Bruno soulève une motion d’ordre.', final: true });
+  await chairWs.ok({ type: 'caption', lang: 'en', text: 'The chair', final: false });
+  const hum = await chairWs.ok({ type: 'hum.start', question: 'Adopt the agenda?', options: ['Support', 'Oppose'] });
+  await chairWs.ok({ type: 'poll.start', question: 'Lunch at one?', show_of_hands: true });
+  await part.click('.hum .choice >> text=Support');
+  await see(part, 'You hum for: Support.');
+  await see(part, 'Show of hands');
+  await see(part, 'Language');
+  await checkView(part, 'participant-live');
+
+  const chair = await openPage(browser, roomLink(server, ROOM, tok('chair', 'Chiara Co-chair', 'chiara', 'technical')), { errors });
+  await connected(chair);
+  // (A chair who joins during a hum gets levels at the next cast: see the report.)
+  await other.ok({ type: 'hum.cast', hum: hum.hum, option: 1 });
+  await see(chair, '2 of 4 responded.');
+  await chair.click('text=Queue rules');
+  await chair.click('text=Add a speaker in the room');
+  await checkView(chair, 'chair-live');
+
+  const obs = await openPage(browser, roomLink(server, ROOM, tok('observer', 'Olga Observer', 'olga')), { errors });
+  await connected(obs);
+  await see(obs, 'Adopt the agenda?');
+  await obs.click('text=People:');
+  await checkView(obs, 'observer-live');
+
+  const anon = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Pat`, { errors });
+  await connected(anon);
+  await see(anon, 'You: Pat — Observer');
+
+  const cap = await openPage(browser, roomLink(server, ROOM, tok('captioner', 'Cai Writer', 'cai')), { errors });
+  await connected(cap);
+  await cap.fill('#cap-input', 'Typing');
+  await checkView(cap, 'captioner-live');
+
+  await chairWs.ok({ type: 'hum.end', hum: hum.hum });
+  await chairWs.ok({ type: 'session.end' });
+  await see(part, 'This session has ended.');
+  await see(part, 'Hum result', { timeout: 1 }).catch(() => {});
+  await checkView(part, 'participant-ended');
+  await checkView(chair, 'chair-ended');
+  await other.close();
+  for (const p of [part, chair, obs, anon, cap]) await p.context().close();
+  assert.deepEqual(errors, []);
+});

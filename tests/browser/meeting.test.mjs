@@ -1,0 +1,181 @@
+// A whole meeting in the web client: a chair, two participants, a captioner and an
+// anonymous observer, each in their own browser context, driving the real plenaryd.
+// Join, raise (with kinds), reorder, grant, caption, hum, a dropped socket and its
+// resume, a show of hands and a named poll, ending the session -- asserting at each step
+// what every one of them sees. Screenshots of each view go to build/browser-artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, token } from '../integration/harness.mjs';
+import { connected, launch, openPage, roomLink, screenshot, see, text } from './browser.mjs';
+
+const ROOM = 'plenary';
+let server, browser;
+const errors = [];
+
+before(async () => {
+  server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Opening plenary', public_observers: true }] } });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.cleanup();
+});
+
+const tok = (role, name, sub, group) => token({ room: ROOM, role, name, sub, group });
+const queueNames = (page) => page.locator('.queue-list li .name').allInnerTexts();
+
+test('a full meeting, as each role sees it', async (t) => {
+  const open = (tokn) => openPage(browser, roomLink(server, ROOM, tokn), { errors });
+  const chair = await open(tok('chair', 'Carla Chair', 'carla', 'technical'));
+  const ana = await open(tok('participant', 'Ana Silva', 'ana', 'civil_society'));
+  const bruno = await open(tok('participant', 'Bruno Costa', 'bruno', 'government'));
+  const cap = await open(tok('captioner', 'Cai Writer', 'cai'));
+  const obs = await openPage(browser, roomLink(server, ROOM), { errors });
+  const everyone = [chair, ana, bruno, cap, obs];
+
+  await t.test('everyone joins; the observer with a name only', async () => {
+    await see(obs, 'How do you want to join?');
+    await obs.fill('#obs-name', 'Olga');
+    await obs.click('text=Watch as an observer');
+    for (const p of everyone) await connected(p);
+    await see(chair, 'You: Carla Chair — Chair, Technical community');
+    await see(ana, 'You: Ana Silva — Participant, Civil society');
+    await see(obs, 'You: Olga — Observer');
+    await see(cap, 'You: Cai Writer — Captioner');
+    // The token left the address bar; the room stayed.
+    assert.equal(new URL(ana.url()).hash, `#room=${ROOM}`);
+  });
+
+  await t.test('the chair starts the session; controls follow each role', async () => {
+    await chair.fill('#session-title', 'Day one');
+    await chair.click('#session-start');
+    for (const p of everyone) await see(p, 'Nobody has the floor.');
+    assert.equal(await text(obs, '#session-badge'), 'Live');
+    await see(ana, 'Raise hand');
+    // Read-only roles get no control the server would refuse.
+    for (const p of [obs, cap]) {
+      assert.equal(await p.locator('#raise').count(), 0);
+      assert.equal(await p.locator('#next-speaker').count(), 0);
+      assert.equal(await p.locator('.queue-list button').count(), 0);
+    }
+    assert.equal(await obs.locator('#cap-input').count(), 0);
+    assert.equal(await cap.locator('#cap-input').count(), 1);
+    assert.equal(await ana.locator('#session-start, #hum-start, #poll-start').count(), 0);
+  });
+
+  await t.test('raising hands: kinds, order and my place', async () => {
+    await ana.click('#raise');
+    await see(ana, 'you are number 1 of 1');
+    await bruno.selectOption('#raise-kind', 'point_of_order');
+    await bruno.click('#raise');
+    await see(bruno, 'you are number 1 of 2');
+    await see(ana, 'you are number 2 of 2');
+    await see(obs, 'Speaking queue (2 waiting)');
+    assert.deepEqual(await queueNames(obs), ['Bruno Costa', 'Ana Silva']);
+    assert.deepEqual(await queueNames(ana), ['Bruno Costa', 'Ana Silva (you)']);
+    assert.match(await text(obs, '.queue-list li:first-child'), /Point of order/);
+    await screenshot(chair, 'chair-queue');
+  });
+
+  await t.test('the chair reorders by keyboard and by dragging', async () => {
+    await chair.locator('.queue-list li', { hasText: 'Ana Silva' }).locator('button.up').focus();
+    await chair.keyboard.press('Alt+ArrowUp');
+    await see(ana, 'you are number 1 of 2');
+    assert.deepEqual(await queueNames(obs), ['Ana Silva', 'Bruno Costa']);
+    // Focus stays on the control that was used, wherever the entry went.
+    assert.equal(await chair.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Move Ana Silva up');
+    await chair.dragAndDrop('.queue-list li:nth-child(2)', '.queue-list li:nth-child(1)');
+    await see(ana, 'you are number 2 of 2');
+    assert.deepEqual(await queueNames(obs), ['Bruno Costa', 'Ana Silva']);
+    await chair.locator('.queue-list li', { hasText: 'Bruno Costa' }).locator('button.down').click();
+    await see(ana, 'you are number 1 of 2');
+  });
+
+  await t.test('the floor goes to the head of the queue; everyone sees it', async () => {
+    await chair.click('#next-speaker');
+    await see(ana, 'You have the floor, Ana Silva.');
+    await see(ana, 'Microphone: Open');
+    await see(obs, 'Ana Silva has the floor.');
+    await see(obs, 'chosen by the chair');
+    await see(bruno, 'you are number 1 of 1');
+    assert.match(await text(obs, '.floor-clock'), /left of 3:00/);
+    assert.match(await text(bruno, '#mic-state'), /Closed/);
+    await see(chair, 'End the floor');
+    await screenshot(ana, 'participant-floor');
+  });
+
+  await t.test('captions: partials as typed, finals on Enter, with the speaker', async () => {
+    await cap.locator('#cap-input').pressSequentially('Thank you chair', { delay: 20 });
+    await see(obs, 'Ana Silva: Thank you chair…');
+    await cap.keyboard.press('Enter');
+    await obs.locator('.cap-log .cap', { hasText: 'Thank you chair' }).waitFor();
+    assert.equal(await text(obs, '.cap-log .cap:last-child'), 'Ana Silva: Thank you chair');
+    assert.equal(await text(obs, '.cap-partial'), '');
+    assert.equal(await cap.inputValue('#cap-input'), '');
+    await screenshot(cap, 'captioner');
+  });
+
+  await t.test('a hum: casts, live levels for the chair only, a dropped socket resumed', async () => {
+    await chair.fill('#hum-q', 'Do we adopt the draft?');
+    await chair.click('#hum-start');
+    for (const p of everyone) await see(p, 'Do we adopt the draft?');
+    assert.equal(await obs.locator('.hum .choice').count(), 0);
+    await ana.click('.hum .choice >> text=Support');
+    await see(ana, 'You hum for: Support.');
+    await bruno.click('.hum .choice >> text=Oppose');
+    await see(bruno, 'You hum for: Oppose.');
+    await see(chair, '2 of 3 responded.');
+    assert.equal(await ana.locator('.live-levels').count(), 0);
+
+    // Ana's connection drops; the client resumes and keeps her floor and her hum.
+    await ana.evaluate(() => window.__sockets.at(-1).close());
+    await connected(ana, 'reconnecting');
+    await connected(ana);
+    assert.equal(await ana.evaluate(() => window.__sockets.length), 2);
+    await see(ana, 'You have the floor, Ana Silva.');
+    await see(ana, 'You hum for: Support.');
+    await chair.click('.hum button >> text=End the hum');
+    for (const p of everyone) await see(p, 'of 3 eligible responded');
+    assert.match(await text(obs, '.hum .result'), /Support\s*Moderate[\s\S]*Oppose\s*Moderate/);
+    await screenshot(chair, 'chair-hum-result');
+  });
+
+  await t.test('a show of hands with live counts, then a named poll', async () => {
+    await chair.fill('#poll-q', 'Should we meet again in March?');
+    await chair.click('#hands-start');
+    await see(obs, 'Show of hands');
+    await ana.click('.polls .choice >> text=Raise hand');
+    await see(ana, 'Your vote: Raise hand.');
+    await bruno.click('.polls .choice >> text=Do not raise hand');
+    await see(obs, '2 voted, 1 not answered yet.');
+    await chair.click('text=End the show of hands');
+    await see(obs, 'Should we meet again in March? (show of hands)');
+    assert.match(await text(obs, '.polls .result'), /Raise hand\s*1 \(50 %\)[\s\S]*2 voted, 1 did not answer/);
+
+    await chair.fill('#poll-q', 'Which venue?');
+    await chair.fill('#poll-opts', 'Lisbon\nNairobi');
+    await chair.uncheck('#poll-anon');
+    await chair.click('#poll-start');
+    await see(ana, 'Named: your name and choice go on the public record.');
+    await ana.click('.polls .choice >> text=Nairobi');
+    await see(ana, 'Your vote: Nairobi.');
+    await chair.click('text=End the poll');
+    await see(obs, 'Which venue?');
+    await obs.click('text=Named ballots (1)');
+    await see(obs, 'Ana Silva (Civil society): Nairobi');
+  });
+
+  await t.test('the floor ends, the session ends, everyone is told', async () => {
+    await ana.click('text=Finish speaking');
+    await see(obs, 'Nobody has the floor.');
+    await chair.click('#session-end');
+    await chair.click('#session-end-yes');
+    for (const p of everyone) await see(p, 'This session has ended.');
+    assert.equal(await text(obs, '#session-badge'), 'Ended');
+    assert.equal(await ana.locator('#raise').isVisible(), false);
+    for (const [p, name] of [[chair, 'chair'], [ana, 'participant'], [cap, 'captioner-ended'], [obs, 'observer']]) await screenshot(p, name);
+  });
+
+  assert.deepEqual(errors, []);
+});

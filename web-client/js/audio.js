@@ -1,0 +1,284 @@
+// Audio: the floor's mix over WebRTC, one's own microphone, and the fallbacks.
+//
+// On every (re)join the client offers a peer connection with `media.offer {sdp}`:
+// sendrecv with the microphone for chairs and participants who enabled it, receive-only
+// for everyone else. The server answers {sdp} (ICE-lite, so the browser needs no STUN and
+// no trickle). A server without media answers `unknown_type` (or `unavailable`): the panel
+// then says audio is not available and offers the listen-only Ogg stream instead, and the
+// next join tries again -- so the client lights up by itself once the server has media.
+//
+// The microphone is asked for only when the person presses "Enable microphone" (or at
+// once if the browser already has the permission). Its track stays enabled: the server's
+// mic gate decides what is heard, and keeps the audio level so the chair can see who is
+// trying to talk. "Mute me" is the person's own switch on top of that.
+
+import { h, setText, show } from './dom.js';
+import { announce } from './announce.js';
+
+const MIC_ERRORS = {
+  NotAllowedError: 'Microphone permission was refused. You can still listen, raise your hand and vote. To speak, allow the microphone for this site in your browser settings, then press "Enable microphone" again.',
+  SecurityError: 'The browser does not allow the microphone on this page (it needs HTTPS).',
+  NotFoundError: 'No microphone was found. Connect one, then press "Enable microphone" again.',
+  NotReadableError: 'The microphone is in use by another application or could not be started.',
+  OverconstrainedError: 'The microphone could not be started with the needed settings.',
+};
+
+export class AudioPanel {
+  constructor({ store, request, roomId }) {
+    this.store = store;
+    this.request = request;
+    this.listenUrl = `/api/rooms/${encodeURIComponent(roomId)}/listen.ogg`;
+    this.mode = 'idle'; // idle | connecting | webrtc | unavailable | failed | offline
+    this.reason = '';
+    this.userMuted = false;
+    this.speakingClosedSince = 0;
+    this.lastHintAt = 0;
+    this.build();
+  }
+
+  build() {
+    const voice = this.store.canSpeak;
+    this.status = h('p', { class: 'audio-status' });
+    this.audio = h('audio', { autoplay: true });
+    this.startBtn = h('button', { type: 'button', hidden: true, onclick: () => this.play(true) }, 'Start audio');
+    this.muteBtn = h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => this.toggleListen() }, 'Silence the floor audio');
+    this.volume = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: '1', id: 'volume', oninput: () => (this.audio.volume = Number(this.volume.value)) });
+    this.listenControls = h('div', { class: 'row', hidden: true }, this.muteBtn, h('label', { for: 'volume' }, 'Volume'), this.volume);
+    this.retryBtn = h('button', { type: 'button', hidden: true, onclick: () => this.connect() }, 'Try audio again');
+    this.fallback = h(
+      'div',
+      { class: 'fallback', hidden: true },
+      h('p', null, 'You can listen to the floor with the listen-only stream instead (it plays in the browser or in any media player):'),
+      h('p', null, h('a', { href: this.listenUrl }, 'Listen-only stream of the floor (Ogg audio)')),
+      h('audio', { controls: true, preload: 'none', src: this.listenUrl, 'aria-label': 'Listen-only stream of the floor' }),
+    );
+    const parts = [h('h2', { id: 'audio-h' }, 'Audio'), this.status, this.startBtn, this.listenControls, this.retryBtn, this.fallback, this.audio];
+    if (voice) {
+      this.micState = h('p', { class: 'mic-state', id: 'mic-state' });
+      this.meter = h('meter', { id: 'mic-level', min: '0', max: '1', low: '0.25', high: '0.75', optimum: '0.5', value: '0' });
+      this.meterRow = h('p', { class: 'row', hidden: true }, h('label', { for: 'mic-level' }, 'Your microphone level'), this.meter);
+      this.enableBtn = h('button', { type: 'button', hidden: true, onclick: () => this.enableMic() }, 'Enable microphone');
+      this.selfMuteBtn = h('button', { type: 'button', 'aria-pressed': 'false', hidden: true, onclick: () => this.toggleSelfMute() }, 'Mute me');
+      this.micError = h('p', { class: 'error', hidden: true, role: 'alert' });
+      this.hint = h('p', { class: 'hint', hidden: true });
+      parts.push(h('h3', null, 'Your microphone'), this.micState, this.meterRow, this.enableBtn, this.selfMuteBtn, this.micError, this.hint);
+    }
+    this.el = h('section', { class: 'panel audio', 'aria-labelledby': 'audio-h' }, parts);
+  }
+
+  // Called after every join: the server forgets media peers with the connection.
+  async onJoined() {
+    if (this.store.room.status === 'ended') {
+      this.close();
+      this.mode = 'idle';
+      this.render();
+      return;
+    }
+    if (this.store.canSpeak && !this.stream && navigator.permissions) {
+      try {
+        const p = await navigator.permissions.query({ name: 'microphone' });
+        if (p.state === 'granted') await this.getMic(false);
+      } catch {
+        /* no permissions API: wait for the button */
+      }
+    }
+    await this.connect();
+  }
+
+  onDisconnected() {
+    this.close();
+    this.mode = 'offline';
+    this.render();
+  }
+
+  close() {
+    if (this.pc) this.pc.close();
+    this.pc = null;
+  }
+
+  async connect() {
+    if (!window.RTCPeerConnection) {
+      this.unavailable('This browser cannot play live audio over WebRTC.');
+      return;
+    }
+    this.close();
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = pc;
+    this.mode = 'connecting';
+    this.render();
+    const sending = this.track && this.store.canSpeak;
+    if (sending) pc.addTransceiver(this.track, { direction: 'sendrecv', streams: [this.stream] });
+    else pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.ontrack = (e) => {
+      this.audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      this.play(false);
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      if (pc.connectionState === 'failed') {
+        this.mode = 'failed';
+        this.reason = 'The audio connection failed (a firewall may block it).';
+        announce('Live audio failed. The listen-only stream is offered instead.');
+      } else if (pc.connectionState === 'connected') this.mode = 'webrtc';
+      this.render();
+    };
+    let ack;
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc, 1500);
+      ack = await this.request({ type: 'media.offer', sdp: pc.localDescription.sdp });
+      if (pc !== this.pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
+    } catch (err) {
+      if (pc !== this.pc) return;
+      this.close();
+      if (err.code === 'disconnected') this.mode = 'offline';
+      else if (err.code === 'unknown_type' || err.code === 'unavailable') this.unavailable('Live audio is not available from this server yet.');
+      else this.unavailable(`Live audio could not start (${err.message || err.code || err}).`);
+      this.render();
+      return;
+    }
+    this.render();
+  }
+
+  unavailable(reason) {
+    this.mode = 'unavailable';
+    this.reason = reason;
+    this.render();
+  }
+
+  async play(userAsked) {
+    try {
+      await this.audio.play();
+      show(this.startBtn, false);
+    } catch {
+      show(this.startBtn, true);
+      if (!userAsked) announce('Press "Start audio" to hear the floor.');
+    }
+  }
+
+  toggleListen() {
+    this.audio.muted = !this.audio.muted;
+    this.muteBtn.setAttribute('aria-pressed', String(this.audio.muted));
+  }
+
+  toggleSelfMute() {
+    this.userMuted = !this.userMuted;
+    if (this.track) this.track.enabled = !this.userMuted;
+    this.selfMuteBtn.setAttribute('aria-pressed', String(this.userMuted));
+        this.render();
+  }
+
+  async enableMic() {
+    if (await this.getMic(true)) await this.connect();
+  }
+
+  async getMic(userAsked) {
+    show(this.micError, false);
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+    } catch (err) {
+      if (userAsked) {
+        const text = MIC_ERRORS[err.name] || `The microphone could not be started (${err.message || err.name}).`;
+        setText(this.micError, text);
+        show(this.micError, true);
+      }
+      this.render();
+      return false;
+    }
+    this.track = this.stream.getAudioTracks()[0];
+    this.track.enabled = !this.userMuted;
+    this.track.onended = () => {
+      this.track = this.stream = null;
+      setText(this.micError, 'The microphone stopped (unplugged or permission withdrawn).');
+      show(this.micError, true);
+      this.render();
+    };
+    this.startMeter();
+    if (userAsked) announce('Microphone enabled.');
+    this.render();
+    return true;
+  }
+
+  startMeter() {
+    try {
+      const ctx = (this.ctx ||= new AudioContext());
+      ctx.resume?.();
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 512;
+      ctx.createMediaStreamSource(this.stream).connect(analyser);
+      const buf = new Float32Array(analyser.fftSize);
+      clearInterval(this.meterTimer);
+      this.meterTimer = setInterval(() => {
+        if (!this.track) return;
+        analyser.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const v of buf) sum += v * v;
+        const level = this.track.enabled ? Math.min(1, Math.sqrt(sum / buf.length) * 4) : 0;
+        this.meter.value = level;
+        this.closedMicHint(level);
+      }, 100);
+    } catch {
+      /* no Web Audio: no meter */
+    }
+  }
+
+  // Speaking for more than a second and a half while the server keeps the mic closed.
+  closedMicHint(level) {
+    const now = Date.now();
+    const closed = !this.store.micOpen() && this.store.live;
+    if (!closed || level < 0.2) {
+      if (level < 0.05 || !closed) this.speakingClosedSince = 0;
+      if (!closed) show(this.hint, false);
+      return;
+    }
+    this.speakingClosedSince ||= now;
+    if (now - this.speakingClosedSince < 1500 || !this.hint.hidden) return;
+    setText(this.hint, 'You seem to be speaking, but your microphone is closed: nobody hears you. Raise your hand to ask for the floor.');
+    show(this.hint, true);
+    if (now - this.lastHintAt > 30000) announce('You seem to be speaking, but your microphone is closed.');
+    this.lastHintAt = now;
+  }
+
+  render() {
+    const s = this.store;
+    const text = {
+      idle: s.room.status === 'ended' ? 'The session has ended.' : 'Audio starts when you join.',
+      connecting: 'Connecting live audio…',
+      webrtc: this.pc?.connectionState === 'connected' || s.mediaState === 'connected' ? 'Live audio connected.' : 'Connecting live audio…',
+      unavailable: `${this.reason} `,
+      failed: this.reason,
+      offline: 'Audio resumes when the connection is back.',
+    }[this.mode];
+    setText(this.status, text);
+    const fallback = this.mode === 'unavailable' || this.mode === 'failed';
+    show(this.fallback, fallback && s.room.status !== 'ended');
+    show(this.retryBtn, this.mode === 'failed');
+    show(this.listenControls, this.mode === 'webrtc');
+    if (!this.micState) return;
+    const open = s.micOpen();
+    let mic;
+    if (!s.live) mic = 'Closed: the session is not live.';
+    else if (open && this.userMuted) mic = 'Open, but you muted yourself: unmute to be heard.';
+    else if (open && !this.track) mic = 'Open: the floor is yours, but your microphone is not connected.';
+    else if (open) mic = 'Open: you are heard.';
+    else mic = 'Closed: the chair opens it when you are given the floor.';
+    setText(this.micState, `Microphone: ${mic}`);
+    this.micState.classList.toggle('on', open);
+    const media = this.mode === 'webrtc' || this.mode === 'connecting';
+    show(this.enableBtn, !this.track && media);
+    show(this.selfMuteBtn, !!this.track);
+    show(this.meterRow, !!this.track);
+  }
+}
+
+function gathered(pc, timeoutMs) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState === 'complete') resolve();
+    };
+    pc.addEventListener('icegatheringstatechange', done);
+    setTimeout(resolve, timeoutMs);
+  });
+}

@@ -1,0 +1,184 @@
+// The WebSocket to plenaryd: the envelope of the protocol, requests matched to their acks,
+// and staying connected. A dropped connection is retried with growing pauses (0.5 s up to
+// 15 s, with jitter) and each new connection joins again with resume {session, since}, so
+// the server replays what was missed. A ping every 15 s notices a dead network the socket
+// itself would only notice minutes later.
+//
+// Status, reported through onStatus({state, ...}):
+//   connecting | online | reconnecting {attempt, at} | failed {code, message} | left
+// Joining errors that retrying cannot fix (bad or expired token, no such room, wrong role)
+// end in `failed`; everything else retries.
+
+const FATAL = new Set(['unauthorized', 'forbidden', 'not_found', 'bad_request', 'conflict']);
+const PING_EVERY_MS = 15000;
+const PING_TIMEOUT_MS = 10000;
+const REQUEST_TIMEOUT_MS = 15000;
+
+export class RequestError extends Error {
+  constructor(code, message) {
+    super(message || code);
+    this.code = code;
+  }
+}
+
+export class Connection {
+  // joinMessage(): the join command to send (with resume when there is something to resume).
+  // onJoined(ack), onMessage(msg), onStatus(status).
+  constructor({ url, joinMessage, onJoined, onMessage, onStatus }) {
+    Object.assign(this, { url, joinMessage, onJoined, onMessage, onStatus });
+    this.nextId = 1;
+    this.pending = new Map();
+    this.attempt = 0;
+    this.ws = null;
+    this.joined = false;
+    this.stopped = false;
+    this.status = { state: 'connecting' };
+  }
+
+  start() {
+    this.stopped = false;
+    this.open();
+    addEventListener('online', () => this.state === 'reconnecting' && this.retryNow());
+  }
+
+  get state() {
+    return this.status.state;
+  }
+
+  setStatus(status) {
+    this.status = status;
+    this.onStatus?.(status);
+  }
+
+  open() {
+    clearTimeout(this.retryTimer);
+    this.joined = false;
+    if (this.state !== 'reconnecting') this.setStatus({ state: 'connecting' });
+    let ws;
+    try {
+      ws = new WebSocket(this.url, 'plenary.v1');
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => this.sendJoin(ws);
+    ws.onmessage = (e) => this.receive(ws, e.data);
+    ws.onclose = () => this.closed(ws);
+    ws.onerror = () => {};
+  }
+
+  async sendJoin(ws) {
+    const id = this.nextId++;
+    let reply;
+    try {
+      reply = await this.request(this.joinMessage(), { id, ws });
+    } catch (err) {
+      if (ws !== this.ws) return;
+      if (err.code && FATAL.has(err.code)) {
+        this.stopped = true;
+        this.setStatus({ state: 'failed', code: err.code, message: err.message });
+        ws.close();
+      } else {
+        ws.close(); // transient: closed() schedules the retry
+      }
+      return;
+    }
+    if (ws !== this.ws) return;
+    this.joined = true;
+    this.attempt = 0;
+    this.startPing(ws);
+    this.onJoined?.(reply);
+    this.setStatus({ state: 'online', resumed: reply.resumed });
+  }
+
+  receive(ws, text) {
+    if (ws !== this.ws) return;
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    this.lastHeard = Date.now();
+    if ((msg.type === 'ack' || msg.type === 'error') && this.pending.has(msg.id)) {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.type === 'ack') p.resolve(msg);
+      else p.reject(new RequestError(msg.code, msg.message));
+      return;
+    }
+    this.onMessage?.(msg);
+  }
+
+  // Sends a command and resolves with its ack (rejects with a RequestError).
+  request(obj, { id = this.nextId++, ws = this.ws, timeout = REQUEST_TIMEOUT_MS } = {}) {
+    return new Promise((resolve, reject) => {
+      if (!ws || ws.readyState !== WebSocket.OPEN || (!this.joined && obj.type !== 'join' && obj.type !== 'ping')) {
+        reject(new RequestError('disconnected', 'Not connected: try again when the connection is back.'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError('timeout', 'The server did not answer in time.'));
+      }, timeout);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ ...obj, id }));
+    });
+  }
+
+  startPing(ws) {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (ws !== this.ws) return;
+      this.request({ type: 'ping' }, { timeout: PING_TIMEOUT_MS }).catch((err) => {
+        if (err.code === 'timeout' && ws === this.ws) ws.close(); // a dead network
+      });
+    }, PING_EVERY_MS);
+  }
+
+  closed(ws) {
+    if (ws !== this.ws) return;
+    clearInterval(this.pingTimer);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new RequestError('disconnected', 'The connection dropped before the server answered.'));
+    }
+    this.pending.clear();
+    this.ws = null;
+    this.joined = false;
+    if (!this.stopped) this.scheduleRetry();
+  }
+
+  scheduleRetry() {
+    this.attempt++;
+    const base = Math.min(15000, 500 * 2 ** (this.attempt - 1));
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.setStatus({ state: 'reconnecting', attempt: this.attempt, at: Date.now() + delay });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  retryNow() {
+    if (this.state === 'reconnecting') this.open();
+  }
+
+  // Leaves the room on purpose: no reconnect.
+  async leave() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    try {
+      await this.request({ type: 'leave' }, { timeout: 3000 });
+    } catch {
+      /* closing anyway */
+    }
+    this.ws?.close();
+    this.setStatus({ state: 'left' });
+  }
+
+  // For a client that saw something it cannot fold (a gap in seq): reconnect and resume.
+  resync() {
+    this.ws?.close();
+  }
+}

@@ -1,0 +1,91 @@
+// Small DOM helpers: an element builder, a keyed list that keeps focus where it was, and
+// a render scheduler. No framework: the page is a handful of panels that re-render
+// themselves from the store, so these few functions are all the machinery it needs.
+
+// h('button', {class: 'x', onclick: fn, 'aria-label': '…'}, 'text', child, …)
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = v;
+      else if (k === 'text') el.textContent = v;
+      else if (k in el && typeof v !== 'string') el[k] = v;
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : String(c));
+  }
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+// Sets text only when it changed, so screen readers and selection are not disturbed.
+export function setText(el, text) {
+  text = String(text ?? '');
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export function show(el, visible) {
+  if (el.hidden === !!visible) el.hidden = !visible;
+}
+
+// Replaces children with a fresh set (for small, non-interactive content).
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+// Keeps parent's children in the order of items, reusing the node made for each key.
+// create(item) makes a node, update(node, item, index) refreshes it. A focused node that
+// moves keeps its focus (moveBefore where the browser has it, a re-focus otherwise).
+export function syncList(parent, items, key, create, update) {
+  const active = document.activeElement;
+  const old = new Map();
+  for (const n of parent.children) old.set(n.dataset.key, n);
+  let at = parent.firstElementChild;
+  items.forEach((item, i) => {
+    const k = String(key(item));
+    let node = old.get(k);
+    if (node) old.delete(k);
+    else {
+      node = create(item);
+      node.dataset.key = k;
+    }
+    update(node, item, i);
+    if (node !== at) {
+      if (node.isConnected && parent.moveBefore) parent.moveBefore(node, at);
+      else parent.insertBefore(node, at);
+    } else at = at.nextElementSibling;
+  });
+  for (const n of old.values()) n.remove();
+  if (active && active !== document.activeElement && active.isConnected) active.focus();
+}
+
+// Coalesces many store changes into one render per animation frame (or microtask when the
+// page is hidden, so a background tab still keeps its state and announcements current).
+export function scheduler(fn) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    const run = () => {
+      pending = false;
+      fn();
+    };
+    if (document.hidden) queueMicrotask(run);
+    else requestAnimationFrame(run);
+  };
+}
+
+let uid = 0;
+export const nextId = (prefix) => `${prefix}-${++uid}`;

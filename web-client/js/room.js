@@ -1,0 +1,286 @@
+// The room page: one Store, one Connection, and the panels this person's role needs, laid
+// out in two columns on wide screens and one on narrow ones (the reading order is the
+// same). It also does what a reconnect needs beyond the protocol's resume: re-sending
+// one's hum and anonymous ballot (the server forgets them on a restart) and raising the
+// hand again if it was lowered only because the connection was gone too long.
+
+import { h, $, setText, show, scheduler } from './dom.js';
+import { Connection } from './connection.js';
+import { Store } from './store.js';
+import { announce } from './announce.js';
+import { narrator } from './narrator.js';
+import { AudioPanel } from './audio.js';
+import { captionsPanel } from './captions.js';
+import { floorPanel } from './views/floor.js';
+import { queuePanel } from './views/queue.js';
+import { humPanel } from './views/hum.js';
+import { pollsPanel } from './views/polls.js';
+import { peoplePanel } from './views/people.js';
+import * as f from './format.js';
+import { joinError } from './errors.js';
+
+export function enterRoom({ room, token, name, onFail }) {
+  const store = new Store(room);
+  const main = $('#main');
+  const conn = new Connection({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+    joinMessage() {
+      const m = { type: 'join', room };
+      if (token) m.token = token;
+      else {
+        m.role = 'observer';
+        if (name) m.name = name;
+      }
+      if (store.session && store.seq) {
+        m.resume = { session: store.session, since: store.seq };
+        store.replaying = true;
+      }
+      return m;
+    },
+    onMessage(msg) {
+      if (store.message(msg) === 'gap') conn.resync();
+      else schedule();
+    },
+    async onJoined(ack) {
+      store.replaying = false;
+      const first = !store.you;
+      store.joined(ack);
+      if (first) await build();
+      afterJoin(first, ack);
+      schedule();
+    },
+    onStatus(st) {
+      renderStatus(st);
+      if (st.state === 'reconnecting' || st.state === 'failed') audio?.onDisconnected();
+      if (st.state === 'failed' && !store.you) onFail(joinError(st, room));
+    },
+  });
+
+  let panels = [];
+  let built = false;
+  let audio = null;
+  let narrate = () => {};
+  const notices = h('div', { class: 'notices' });
+  const errorBox = h('div', { class: 'notice error', role: 'alert', hidden: true });
+  const endedBox = h('div', { class: 'notice ended', hidden: true });
+  const failedBox = h('div', { class: 'notice error', hidden: true });
+  notices.append(failedBox, endedBox, errorBox);
+
+  const schedule = scheduler(render);
+
+  // --- commands ---
+  let errorTimer;
+  async function act(cmd, label) {
+    try {
+      const ack = await conn.request(cmd);
+      show(errorBox, false);
+      return ack;
+    } catch (err) {
+      const why = err.code === 'disconnected' ? 'not sent, the connection is down (it comes back by itself).' : err.message || err.code;
+      setText(errorBox, `${label}: ${why}`);
+      show(errorBox, true);
+      clearTimeout(errorTimer);
+      errorTimer = setTimeout(() => show(errorBox, false), 12000);
+      return null;
+    }
+  }
+  const request = (cmd) => conn.request(cmd);
+
+  // --- the header ---
+  const connText = $('#conn');
+  const retryRow = h('p', { class: 'retry', hidden: true });
+  const retryIn = h('span');
+  const retryBtn = h('button', { type: 'button', onclick: () => conn.retryNow() }, 'Reconnect now');
+  retryRow.append(retryIn, ' ', retryBtn);
+  let lastState = null;
+  let retryTimer;
+  function renderStatus(st) {
+    const was = lastState;
+    lastState = st.state;
+    const words = {
+      connecting: 'Connecting…',
+      online: 'Connected',
+      reconnecting: 'Connection lost. Reconnecting…',
+      failed: 'Disconnected',
+      left: 'You left the meeting',
+    };
+    setText(connText, words[st.state]);
+    connText.dataset.state = st.state;
+    clearInterval(retryTimer);
+    show(retryRow, st.state === 'reconnecting');
+    if (st.state === 'reconnecting') {
+      const tick = () => setText(retryIn, `Next try in ${Math.max(0, Math.ceil((st.at - Date.now()) / 1000))} s (attempt ${st.attempt}).`);
+      tick();
+      retryTimer = setInterval(tick, 1000);
+    }
+    if (st.state === 'online' && was === 'reconnecting') announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
+    if (st.state === 'failed' && store.you) {
+      setText(failedBox, joinError(st, room).text);
+      show(failedBox, true);
+    }
+  }
+
+  // Chair and captioner tools are loaded only for those roles (less to download for all).
+  async function build() {
+    const you = store.you;
+    const [deskMod, writerMod] = await Promise.all([
+      you.role === 'chair' ? import('./views/chair.js') : null,
+      you.role === 'chair' || you.role === 'captioner' ? import('./caption-writer.js') : null,
+    ]);
+    const ctx = { store, act, request };
+    const floor = floorPanel(ctx);
+    const queue = queuePanel(ctx);
+    const hum = humPanel(ctx);
+    const polls = pollsPanel(ctx);
+    const caps = captionsPanel({ ...ctx, loadRecord });
+    const people = peoplePanel(ctx);
+    audio = new AudioPanel({ store, request, roomId: room });
+    const writer = writerMod ? writerMod.captionWriter(ctx) : null;
+    const desk = deskMod ? deskMod.chairPanel(ctx) : null;
+    panels = [floor, queue, hum, polls, caps, people, writer, desk].filter(Boolean);
+    panels.push({ render: () => audio.render() });
+
+    let left, right;
+    if (you.role === 'chair') {
+      left = [floor, queue, desk];
+      right = [caps, writer, hum, polls, audio, people];
+    } else if (you.role === 'captioner') {
+      left = [floor, writer, caps];
+      right = [queue, hum, polls, audio, people];
+    } else {
+      left = [floor, caps];
+      right = [queue, hum, polls, audio, people];
+    }
+    const links = [
+      ['floor-h', 'Floor'],
+      ['queue-h', 'Queue'],
+      ['cap-h', 'Captions'],
+      writer && ['writer-h', 'Write captions'],
+      desk && ['desk-h', 'Chair’s desk'],
+      ['hum-h', 'Hum'],
+      ['polls-h', 'Polls'],
+      ['audio-h', 'Audio'],
+    ].filter(Boolean);
+    const nav = h('nav', { class: 'jump-links', 'aria-label': 'Sections' }, h('ul', null, links.map(([id, t]) => h('li', null, h('a', { href: `#${id}`, onclick: (e) => jumpTo(e, id) }, t)))));
+    const record = h(
+      'footer',
+      { class: 'record' },
+      h('h2', null, 'The public record'),
+      h('ul', { class: 'row' }, [
+        ['record.html', 'Record (web page)'],
+        ['record.txt', 'Minutes (text)'],
+        ['record.vtt', 'Captions (WebVTT)'],
+        ['polls.json', 'Polls (JSON)'],
+        ['log', 'Verifiable log'],
+      ].map(([p, t]) => h('li', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/${p}` }, t)))),
+    );
+    main.replaceChildren(
+      nav,
+      notices,
+      h('div', { class: 'cols' }, h('div', { class: 'col col-main' }, left.map((p) => p.el)), h('div', { class: 'col col-side' }, right.map((p) => p.el))),
+      record,
+    );
+    const leave = h('button', { type: 'button', class: 'leave', onclick: () => leaveRoom() }, 'Leave');
+    $('#meta').replaceChildren(
+      h('p', { class: 'session' }, h('span', { class: 'badge', id: 'session-badge' }), ' ', h('span', { id: 'session-title-text' })),
+      h('p', { class: 'me' }, `You: ${you.name} — ${f.ROLES[you.role]}${you.group ? `, ${f.group(you.group)}` : ''}`),
+      retryRow,
+      leave,
+    );
+    narrate = narrator(store);
+    store.subscribe(keepHand);
+    document.title = `${store.room.title} — Plenary`;
+    built = true;
+  }
+
+  function jumpTo(e, id) {
+    const target = document.getElementById(id);
+    if (!target) return;
+    e.preventDefault();
+    target.setAttribute('tabindex', '-1');
+    target.focus();
+  }
+
+  // The hand is remembered from raising until it is used, lowered or removed by the chair.
+  function keepHand(c) {
+    if (c.source !== 'event' || !store.you) return;
+    const d = c.data || {};
+    const mineBefore = c.before?.entry && c.before.entry.entry === d.entry;
+    if ((c.kind === 'floor.granted' && d.pid === store.you.pid) || c.kind === 'session.ended') store.keep('hand', null);
+    else if (mineBefore && (c.kind === 'queue.lowered' || (c.kind === 'queue.removed' && d.reason !== 'left'))) store.keep('hand', null);
+  }
+
+  async function afterJoin(first, ack) {
+    $('#title').textContent = store.room.title;
+    audio.onJoined();
+    if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open))) loadRecord();
+    if (!store.live || !store.canSpeak) return;
+    // What the server may have forgotten: re-send it (each is idempotent).
+    const hum = store.hum;
+    const cast = store.mine('hum');
+    if (hum && cast && cast.hum === hum.hum && cast.option !== null) request({ type: 'hum.cast', hum: hum.hum, option: cast.option }).catch(() => {});
+    const poll = store.openPoll();
+    const ballot = poll && poll.anonymous && store.mine(`ballot:${poll.poll}`);
+    if (ballot && ballot.length) request({ type: 'poll.vote', poll: poll.poll, choices: ballot }).catch(() => {});
+    const hand = store.mine('hand');
+    if (hand && !store.myEntry() && !store.holdsFloor() && (store.q.open || hand.kind === 'point_of_order')) {
+      try {
+        await request({ type: 'queue.raise', kind: hand.kind });
+        if (!first || ack.resumed === false) announce('Your hand was lowered while you were disconnected; it is raised again.');
+      } catch {
+        store.keep('hand', null);
+      }
+    }
+  }
+
+  let recordPromise = null;
+  function loadRecord() {
+    recordPromise ||= fetch(`/api/rooms/${encodeURIComponent(room)}/record.json`)
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
+      .then((rec) => {
+        const before = store.captions.length;
+        store.record(rec);
+        schedule();
+        return store.captions.length - before;
+      })
+      .catch(() => {
+        recordPromise = null;
+        return null;
+      });
+    return recordPromise;
+  }
+
+  async function leaveRoom() {
+    await conn.leave();
+    audio?.close();
+    main.replaceChildren(
+      h('h2', null, 'You left the meeting'),
+      h('p', null, 'Your place in the queue is given up.'),
+      h('p', null, h('a', { href: location.href, onclick: () => location.reload() }, 'Join again')),
+    );
+    main.focus();
+  }
+
+  function render() {
+    if (!built) return;
+    setText($('#session-badge'), f.STATUS[store.room.status]);
+    $('#session-badge').dataset.status = store.room.status;
+    setText($('#session-title-text'), store.sessionTitle && store.sessionTitle !== store.room.title ? store.sessionTitle : '');
+    show(endedBox, store.room.status === 'ended');
+    if (store.room.status === 'ended' && !endedBox.firstChild) {
+      endedBox.append(
+        h('p', null, h('strong', null, 'This session has ended.'), ' Nothing more can be said or decided here. The public record holds what was said and decided:'),
+        h('p', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/record.html` }, 'Read the record')),
+      );
+    }
+    for (const p of panels) p.render();
+    narrate();
+  }
+
+  store.subscribe((c) => {
+    if (c.source === 'join' || c.source === 'record') schedule();
+    if (c.source === 'mine') schedule();
+  });
+  conn.start();
+  return { store, conn };
+}

@@ -1,0 +1,194 @@
+// The speaking queue: my hand (raise with a kind, lower), the ordered list with my place,
+// and for chairs the controls: next, open/close the line, and per entry grant, remove and
+// move -- by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry.
+
+import { h, setText, show, syncList } from '../dom.js';
+import * as f from '../format.js';
+import { announce } from '../announce.js';
+
+export function queuePanel({ store, act }) {
+  const chair = store.you.role === 'chair';
+  const voice = store.canSpeak;
+  const heading = h('h2', { id: 'queue-h' }, 'Speaking queue');
+  const line = h('p', { class: 'line-state' });
+  const list = h('ol', { class: 'queue-list', 'aria-labelledby': 'queue-h' });
+  const empty = h('p', { class: 'empty' }, 'Nobody is waiting.');
+  const parts = [heading, line];
+
+  // --- my hand ---
+  let hand = null;
+  let moveFocus = null;
+  // Focus el now if it is already shown, or at the render that shows it.
+  const focusSoon = (el) => {
+    if (el.closest('[hidden]')) moveFocus = el;
+    else el.focus();
+  };
+  let renderHand = () => {};
+  if (voice) {
+    const kind = h(
+      'select',
+      { id: 'raise-kind' },
+      Object.entries(f.KINDS).map(([v, t]) => h('option', { value: v }, t)),
+    );
+    const raiseBtn = h('button', { type: 'submit', class: 'primary', id: 'raise' }, 'Raise hand');
+    const raiseForm = h(
+      'form',
+      { class: 'row', onsubmit: (e) => (e.preventDefault(), raise(kind.value)) },
+      h('label', { for: 'raise-kind' }, 'I want to'),
+      kind,
+      raiseBtn,
+    );
+    const mine = h('p', { class: 'my-place', id: 'my-place' });
+    const lower = h('button', { type: 'button', id: 'lower', onclick: async () => {
+      if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
+    } }, 'Lower hand');
+    const queued = h('div', { class: 'row', hidden: true }, mine, lower);
+    hand = h('div', { class: 'hand' }, h('h3', null, 'Your hand'), raiseForm, queued);
+    async function raise(k) {
+      const ack = await act({ type: 'queue.raise', kind: k }, 'Raise your hand');
+      if (ack) {
+        store.keep('hand', { kind: k });
+        focusSoon(lower);
+      }
+    }
+    renderHand = () => {
+      const me = store.myEntry();
+      const holds = store.holdsFloor();
+      show(hand, store.live && !holds);
+      show(raiseForm, !me && !holds);
+      show(queued, !!me);
+      if (me) setText(mine, `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`);
+      // When the line is closed only points of order may be raised.
+      for (const o of kind.options) o.disabled = !store.q.open && o.value !== 'point_of_order';
+      if (!store.q.open && kind.value !== 'point_of_order') kind.value = 'point_of_order';
+      // The button pressed has just been hidden: keep the keyboard where the action is.
+      if (moveFocus && !moveFocus.closest('[hidden]')) {
+        moveFocus.focus();
+        moveFocus = null;
+      }
+    };
+    parts.push(hand);
+  }
+
+  // --- chair toolbar ---
+  let renderTools = () => {};
+  if (chair) {
+    const next = h('button', { type: 'button', class: 'primary', id: 'next-speaker', onclick: () => store.queue.length && act({ type: 'queue.next' }, 'Give the floor to the next speaker') }, 'Next speaker');
+    const toggle = h('button', { type: 'button', id: 'line-toggle', onclick: () => act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line') });
+    const tools = h('div', { class: 'row toolbar' }, next, toggle);
+    parts.push(tools, h('p', { class: 'help', id: 'move-help' }, 'To reorder, drag an entry, use its Up and Down buttons, or press Alt with the Up or Down arrow key on it.'));
+    renderTools = () => {
+      show(tools, store.live);
+      next.setAttribute('aria-disabled', String(!store.queue.length));
+      setText(toggle, store.q.open ? 'Close the line' : 'Open the line');
+    };
+  }
+  parts.push(list, empty);
+  const el = h('section', { class: 'panel queue', 'aria-labelledby': 'queue-h' }, parts);
+
+  // --- moving (chair) ---
+  function move(entry, position) {
+    const n = store.queue.length;
+    if (position < 0 || position >= n) return;
+    const e = store.queue.find((x) => x.entry === entry);
+    act({ type: 'queue.move', entry, position }, 'Move in the queue').then((ack) => {
+      if (ack && e) announce(`${e.name} moved to position ${position + 1} of ${n}.`);
+    });
+  }
+  let dragged = null;
+  if (chair) {
+    list.addEventListener('dragover', (e) => {
+      if (dragged === null) return;
+      e.preventDefault();
+      const target = e.target.closest('li');
+      for (const li of list.children) li.classList.toggle('drop-before', li === target);
+    });
+    list.addEventListener('drop', (e) => {
+      e.preventDefault();
+      const target = e.target.closest('li');
+      const to = target ? [...list.children].indexOf(target) : list.children.length - 1;
+      const entry = dragged;
+      dragged = null;
+      for (const li of list.children) li.classList.remove('drop-before', 'dragging');
+      if (entry !== null && to >= 0) move(entry, to);
+    });
+    list.addEventListener('dragend', () => {
+      dragged = null;
+      for (const li of list.children) li.classList.remove('drop-before', 'dragging');
+    });
+  }
+
+  function create(e) {
+    const li = h('li', { class: 'entry' });
+    li.pos = h('span', { class: 'pos', 'aria-hidden': 'true' });
+    li.name = h('span', { class: 'name' });
+    li.kind = h('span', { class: 'tag kind' });
+    li.info = h('span', { class: 'info' });
+    li.append(li.pos, h('span', { class: 'who' }, li.name, ' ', li.kind, h('br'), li.info));
+    if (chair) {
+      li.draggable = true;
+      li.addEventListener('dragstart', (ev) => {
+        dragged = li.entry.entry;
+        li.classList.add('dragging');
+        ev.dataTransfer.effectAllowed = 'move';
+        ev.dataTransfer.setData('text/plain', String(dragged));
+      });
+      li.addEventListener('keydown', (ev) => {
+        if (!ev.altKey || (ev.key !== 'ArrowUp' && ev.key !== 'ArrowDown')) return;
+        ev.preventDefault();
+        const i = store.queue.findIndex((x) => x.entry === li.entry.entry);
+        move(li.entry.entry, i + (ev.key === 'ArrowUp' ? -1 : 1));
+      });
+      const btn = (cls, text, fn) => h('button', { type: 'button', class: cls, onclick: fn }, text);
+      li.up = btn('up', 'Up', () => {
+        if (li.up.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index - 1);
+      });
+      li.down = btn('down', 'Down', () => {
+        if (li.down.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index + 1);
+      });
+      li.grant = btn('grant', 'Give floor', () => act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor'));
+      li.remove_ = btn('remove', 'Remove', () => act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'));
+      li.handle = h('span', { class: 'handle', 'aria-hidden': 'true', title: 'Drag to move' }, '⠿');
+      li.prepend(li.handle);
+      li.append(h('span', { class: 'entry-actions' }, li.up, li.down, li.grant, li.remove_));
+    }
+    return li;
+  }
+
+  function update(li, e, i) {
+    li.entry = e;
+    li.index = i;
+    const mine = store.you && e.pid === store.you.pid;
+    li.classList.toggle('mine', mine);
+    setText(li.pos, `${i + 1}.`);
+    setText(li.name, mine ? `${e.name} (you)` : e.name);
+    setText(li.kind, f.KINDS[e.kind] || e.kind);
+    li.kind.dataset.kind = e.kind;
+    setText(li.info, [f.group(e.group), f.location(e.location), e.raised ? `raised ${f.time(e.raised)}` : ''].filter(Boolean).join(' · '));
+    if (chair) {
+      const n = store.queue.length;
+      li.up.setAttribute('aria-label', `Move ${e.name} up`);
+      li.down.setAttribute('aria-label', `Move ${e.name} down`);
+      li.grant.setAttribute('aria-label', `Give floor to ${e.name}`);
+      li.remove_.setAttribute('aria-label', `Remove ${e.name} from the queue`);
+      li.up.setAttribute('aria-disabled', String(i === 0));
+      li.down.setAttribute('aria-disabled', String(i === n - 1));
+      for (const b of [li.up, li.down]) b.setAttribute('aria-describedby', 'move-help');
+    }
+  }
+
+  function render() {
+    const q = store.queue;
+    setText(heading, store.room.status === 'ended' ? 'Speaking queue' : `Speaking queue (${q.length} waiting)`);
+    setText(line, store.live ? (store.q.open ? 'The line is open.' : 'The line is closed: only points of order can be raised.') : '');
+    show(line, store.live);
+    // After the session nobody will be given the floor: the waiting list is history.
+    const ended = store.room.status === 'ended';
+    syncList(list, ended ? [] : q, (e) => e.entry, create, update);
+    show(empty, !q.length || ended);
+    setText(empty, ended ? 'The session has ended.' : 'Nobody is waiting.');
+    renderHand();
+    renderTools();
+  }
+  return { el, render };
+}
