@@ -171,7 +171,7 @@ const char *dtls_srtp_profile_name(enum dtls_srtp_profile profile)
 
 /* --- Fingerprints ---------------------------------------------------------------------- */
 
-static const struct {
+static const struct hash_name {
 	const char *name; /* RFC 8122 sect. 5, from the IANA "Hash Function Textual Names" */
 	enum dtls_hash hash;
 	size_t len;
@@ -232,6 +232,15 @@ static long parse_hex_pairs(const char *p, size_t len, uint8_t *out, size_t max)
 	return (long)n;
 }
 
+/* The hashes[] entry named text[0..len), case-insensitively; NULL if none. */
+static const struct hash_name *find_hash(const char *text, size_t len)
+{
+	for (size_t h = 0; h < sizeof hashes / sizeof hashes[0]; h++)
+		if (strlen(hashes[h].name) == len && strncasecmp(hashes[h].name, text, len) == 0)
+			return &hashes[h];
+	return NULL;
+}
+
 enum dtls_err dtls_fingerprint_parse(const char *text, size_t len, struct dtls_fingerprint *out)
 {
 	if (!text || !out)
@@ -246,20 +255,15 @@ enum dtls_err dtls_fingerprint_parse(const char *text, size_t len, struct dtls_f
 	size_t digits = name_len;
 	while (digits < len && is_blank(text[digits]))
 		digits++;
-	if (digits == name_len)
-		return DTLS_ERR_BAD_FINGERPRINT; /* no digest after the name */
-	for (size_t h = 0; h < sizeof hashes / sizeof hashes[0]; h++) {
-		if (strlen(hashes[h].name) != name_len ||
-		    strncasecmp(hashes[h].name, text, name_len) != 0)
-			continue;
-		struct dtls_fingerprint fp = {.hash = hashes[h].hash, .len = hashes[h].len};
-		long n = parse_hex_pairs(text + digits, len - digits, fp.digest, sizeof fp.digest);
-		if (n != (long)fp.len)
-			return DTLS_ERR_BAD_FINGERPRINT;
-		*out = fp;
-		return DTLS_OK;
-	}
-	return DTLS_ERR_BAD_FINGERPRINT;
+	const struct hash_name *h = find_hash(text, name_len);
+	if (!h || digits == name_len) /* unknown hash, or no digest after it */
+		return DTLS_ERR_BAD_FINGERPRINT;
+	struct dtls_fingerprint fp = {.hash = h->hash, .len = h->len};
+	long n = parse_hex_pairs(text + digits, len - digits, fp.digest, sizeof fp.digest);
+	if (n != (long)fp.len)
+		return DTLS_ERR_BAD_FINGERPRINT;
+	*out = fp;
+	return DTLS_OK;
 }
 
 static bool certificate_matches(X509 *cert, const struct dtls_fingerprint *want)
