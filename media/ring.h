@@ -1,0 +1,91 @@
+/*
+ * ring -- a bounded single-producer/single-consumer queue of small fixed-size messages,
+ * and the eventfd that wakes its consumer (DESIGN.md principle 5: threads own data,
+ * queues connect them).
+ *
+ * The gateway thread and each media worker talk through two of these, one per direction.
+ * A message is a 24-byte struct copied into a slot, so pushing and popping allocate
+ * nothing and take no lock: the producer owns `tail`, the consumer owns `head`, and each
+ * publishes its own index with a release store that the other side reads with an acquire
+ * load. That pairing is the whole synchronisation: whatever the producer wrote before a
+ * push (the message, and any object a message points to) is visible to the consumer after
+ * the matching pop. Each side also keeps a cached copy of the other's index, so a push or
+ * pop touches the other side's cache line only when the cached value says full/empty.
+ *
+ * Wake-ups are separate from the ring because one eventfd may serve several rings (every
+ * worker's event ring wakes the one gateway loop). The rule that avoids lost wake-ups is
+ * simple and costs one write(2) per batch, not per message: the producer calls ring_wake
+ * after every batch of pushes; the consumer drains the eventfd first and the ring after,
+ * so a push that lands after the drain of the eventfd always has a wake-up behind it.
+ *
+ * Bounded on purpose: a full ring is reported to the producer (ring_push returns false),
+ * who decides -- the gateway answers `unavailable`, a worker keeps the event on the peer
+ * and posts it again on its next tick. Nothing here blocks.
+ */
+#ifndef PLENARY_MEDIA_RING_H
+#define PLENARY_MEDIA_RING_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RING_WUR __attribute__((warn_unused_result))
+
+#define RING_CACHE_LINE 64
+#define RING_MAX_SLOTS	(1u << 20)
+
+enum ring_err {
+	RING_OK = 0,
+	RING_ERR_PARAM,	 /* capacity not a power of two in 2..RING_MAX_SLOTS, NULL */
+	RING_ERR_NOMEM,	 /* the slot array could not be allocated */
+	RING_ERR_SYSTEM, /* eventfd(2) failed; errno says why */
+};
+
+/* A constant English phrase; never NULL. */
+const char *ring_strerror(enum ring_err err);
+
+/* One message. What type, arg, ptr and u64 mean is up to the two sides. */
+struct ring_msg {
+	uint32_t type;
+	uint32_t arg;
+	void *ptr;
+	uint64_t u64;
+};
+
+struct ring {
+	alignas(RING_CACHE_LINE) _Atomic size_t head; /* next slot to pop; consumer writes */
+	size_t tail_cache;			      /* consumer's last view of tail */
+	alignas(RING_CACHE_LINE) _Atomic size_t tail; /* next slot to push; producer writes */
+	size_t head_cache;			      /* producer's last view of head */
+	alignas(RING_CACHE_LINE) size_t mask;	      /* capacity - 1; read-only after init */
+	struct ring_msg *slots;
+};
+
+/* Allocates capacity slots (a power of two, 2..RING_MAX_SLOTS). Errors: RING_ERR_PARAM,
+ * RING_ERR_NOMEM. On error *r is left empty and ring_fini is still safe. */
+RING_WUR enum ring_err ring_init(struct ring *r, size_t capacity);
+/* Frees the slots. Messages still queued are dropped: the caller drains first if they
+ * own anything. NULL and a failed ring are fine. */
+void ring_fini(struct ring *r);
+
+/* Producer only. Copies *m into the ring; false when it is full (nothing changed). */
+bool ring_push(struct ring *r, const struct ring_msg *m);
+/* Producer only: how many pushes would succeed now (at least; the consumer may be
+ * freeing more). */
+size_t ring_space(struct ring *r);
+
+/* Consumer only. Moves the oldest message into *out; false when the ring is empty. */
+bool ring_pop(struct ring *r, struct ring_msg *out);
+
+/* A non-blocking, close-on-exec eventfd for wake-ups; *fd is -1 on error.
+ * Errors: RING_ERR_SYSTEM. */
+RING_WUR enum ring_err ring_wake_open(int *fd);
+/* Makes fd readable (adds 1). Safe from any thread; never blocks (an eventfd counter
+ * cannot overflow in practice: it would take 2^64 - 2 writes). */
+void ring_wake(int fd);
+/* Resets fd to not readable; returns how many wakes it had collected (0 if none). */
+uint64_t ring_wake_drain(int fd);
+
+#endif
