@@ -29,7 +29,8 @@ export function launch() {
   });
 }
 
-// Records every WebSocket the page opens in window.__sockets, so a test can drop one.
+// Records every WebSocket and RTCPeerConnection the page opens (window.__sockets,
+// window.__pcs), so a test can drop a socket or read a peer's statistics.
 function trackSockets() {
   const Native = window.WebSocket;
   window.__sockets = [];
@@ -39,6 +40,29 @@ function trackSockets() {
       window.__sockets.push(this);
     }
   };
+  const NativePc = window.RTCPeerConnection;
+  window.__pcs = [];
+  if (NativePc)
+    window.RTCPeerConnection = class extends NativePc {
+      constructor(...args) {
+        super(...args);
+        window.__pcs.push(this);
+      }
+    };
+}
+
+// RTP counters of the page's newest peer connection: {sent, received} packets, or null.
+export function rtp(page) {
+  return page.evaluate(async () => {
+    const pc = window.__pcs.at(-1);
+    if (!pc || pc.connectionState === 'closed') return null;
+    let sent = 0, received = 0;
+    for (const r of (await pc.getStats()).values()) {
+      if (r.type === 'outbound-rtp') sent += r.packetsSent || 0;
+      if (r.type === 'inbound-rtp') received += r.packetsReceived || 0;
+    }
+    return { sent, received, state: pc.connectionState };
+  });
 }
 
 // A page in a fresh context (its own storage, like a separate person's browser).
@@ -86,4 +110,14 @@ export function connected(page, state = 'online') {
 
 export async function text(page, selector) {
   return (await page.locator(selector).innerText()).trim();
+}
+
+// Waits until a screen reader would have been told text (the live regions' content).
+export function heard(page, text, { assertive = false, timeout } = {}) {
+  const id = assertive ? 'announce-assertive' : 'announce-polite';
+  return page.waitForFunction(([id, t]) => document.getElementById(id).textContent.includes(t), [id, text], { timeout });
+}
+
+export function saidLately(page, assertive = false) {
+  return page.evaluate((id) => document.getElementById(id).textContent, assertive ? 'announce-assertive' : 'announce-polite');
 }

@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, token } from '../integration/harness.mjs';
-import { connected, launch, openPage, roomLink, screenshot, see, text } from './browser.mjs';
+import { connected, heard, launch, openPage, roomLink, rtp, saidLately, screenshot, see, text } from './browser.mjs';
+import { sleep } from '../integration/harness.mjs';
 
 const ROOM = 'plenary';
 let server, browser;
@@ -102,7 +103,28 @@ test('a full meeting, as each role sees it', async (t) => {
     assert.match(await text(obs, '.floor-clock'), /left of 3:00/);
     assert.match(await text(bruno, '#mic-state'), /Closed/);
     await see(chair, 'End the floor');
+    // Screen readers: assertive for Ana only, polite for the others.
+    await heard(ana, 'You have the floor. Your microphone is open. You have 3 minutes.', { assertive: true });
+    await heard(obs, 'Ana Silva (Civil society, remote) has the floor.');
+    await heard(bruno, 'You are now number 1 in the queue.');
+    assert.equal(await saidLately(obs, true), '');
+    assert.equal(await saidLately(bruno, true), '');
     await screenshot(ana, 'participant-floor');
+  });
+
+  await t.test('speaking: with the server’s media, Ana’s fake microphone reaches it', async (t) => {
+    await ana.waitForFunction(() => /connected|not available|could not|failed/i.test(document.querySelector('.audio-status').textContent), null, { timeout: 15000 });
+    if (!/Live audio connected/.test(await text(ana, '.audio-status'))) {
+      await see(obs, 'Listen-only stream of the floor (Ogg audio)');
+      return t.skip('this server has no media yet: the listen-only stream is offered instead');
+    }
+    let c;
+    for (let i = 0; i < 50 && !(c?.sent > 20); i++) {
+      c = await rtp(ana);
+      await sleep(100);
+    }
+    assert.ok(c.sent > 20, JSON.stringify(c));
+    assert.equal((await rtp(obs)).state, 'connected');
   });
 
   await t.test('captions: partials as typed, finals on Enter, with the speaker', async () => {
@@ -120,6 +142,7 @@ test('a full meeting, as each role sees it', async (t) => {
     await chair.fill('#hum-q', 'Do we adopt the draft?');
     await chair.click('#hum-start');
     for (const p of everyone) await see(p, 'Do we adopt the draft?');
+    await heard(obs, 'A hum is open: Do we adopt the draft? Options: Support, Oppose.');
     assert.equal(await obs.locator('.hum .choice').count(), 0);
     await ana.click('.hum .choice >> text=Support');
     await see(ana, 'You hum for: Support.');
@@ -137,6 +160,7 @@ test('a full meeting, as each role sees it', async (t) => {
     await see(ana, 'You hum for: Support.');
     await chair.click('.hum button >> text=End the hum');
     for (const p of everyone) await see(p, 'of 3 eligible responded');
+    await heard(bruno, 'Hum result: Do we adopt the draft? Support: moderate; Oppose: moderate. 2 of 3 responded.');
     assert.match(await text(obs, '.hum .result'), /Support\s*Moderate[\s\S]*Oppose\s*Moderate/);
     await screenshot(chair, 'chair-hum-result');
   });
@@ -166,8 +190,47 @@ test('a full meeting, as each role sees it', async (t) => {
     await see(obs, 'Ana Silva (Civil society): Nairobi');
   });
 
+  await t.test('the chair’s tools: rules, an in-room speaker, removal, the line, the clock', async () => {
+    await chair.click('text=Queue rules');
+    await chair.selectOption('#q-policy', 'groups_round_robin');
+    await chair.fill('#q-limit', '20');
+    await chair.click('text=Apply the rules');
+    await chair.click('text=Add a speaker in the room');
+    await chair.fill('#add-name', 'Delegate Dmitri');
+    await chair.fill('#add-group', 'academia');
+    await chair.selectOption('#add-kind', 'reply');
+    await chair.click('text=Add to the queue');
+    await see(obs, 'Delegate Dmitri');
+    // Bruno's point of order first, then the reply.
+    assert.deepEqual(await queueNames(obs), ['Bruno Costa', 'Delegate Dmitri']);
+    assert.match(await text(obs, '.queue-list li:nth-child(2)'), /Reply[\s\S]*Academia · in the room/);
+
+    await chair.locator('.queue-list li', { hasText: 'Bruno Costa' }).locator('button.remove').click();
+    await heard(bruno, 'The chair removed your hand from the queue.');
+    await see(bruno, 'Raise hand');
+
+    await chair.click('#line-toggle');
+    await see(bruno, 'The line is closed: only points of order can be raised.');
+    assert.equal(await bruno.inputValue('#raise-kind'), 'point_of_order');
+    assert.equal(await bruno.locator('#raise-kind option[value=speak]').isDisabled(), true);
+
+    await chair.click('button[aria-label="Give floor to Delegate Dmitri"]');
+    await see(obs, 'Delegate Dmitri has the floor.');
+    await heard(ana, 'Your floor has ended: ended by the chair.', { assertive: true });
+    // A 20-second limit: the floor's warning comes at once.
+    await see(obs, 'Warning: 20 seconds left.');
+    assert.match(await text(obs, '.floor-clock'), /left of 0:20/);
+    await chair.fill('#extend-s', '60');
+    await chair.click('button:text-is("Extend")');
+    await obs.locator('.floor-clock', { hasText: 'of 1:20' }).waitFor();
+    assert.equal(await obs.locator('.floor-warning').isVisible(), false);
+    await chair.click('#line-toggle');
+    await see(bruno, 'The line is open.');
+    await screenshot(chair, 'chair-tools');
+  });
+
   await t.test('the floor ends, the session ends, everyone is told', async () => {
-    await ana.click('text=Finish speaking');
+    await chair.click('text=End the floor');
     await see(obs, 'Nobody has the floor.');
     await chair.click('#session-end');
     await chair.click('#session-end-yes');

@@ -203,7 +203,16 @@ export class AudioPanel {
   startMeter() {
     try {
       const ctx = (this.ctx ||= new AudioContext());
-      ctx.resume?.();
+      // Browsers start audio contexts only after a user gesture: resume at the first one.
+      if (ctx.state !== 'running') {
+        const resume = () => ctx.resume().then(() => {
+          removeEventListener('pointerdown', resume);
+          removeEventListener('keydown', resume);
+        });
+        addEventListener('pointerdown', resume);
+        addEventListener('keydown', resume);
+        resume().catch(() => {});
+      }
       const analyser = ctx.createAnalyser();
       analyser.fftSize = 512;
       ctx.createMediaStreamSource(this.stream).connect(analyser);

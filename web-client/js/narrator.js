@@ -30,7 +30,7 @@ function facts(s) {
 }
 
 export function narrator(store) {
-  let prev = null;
+  let prev = store.you ? facts(store) : null;
   let lastFloorEnd = null; // {entry, reason} from the latest floor.ended event
   let removedMine = null;
 
