@@ -4,6 +4,7 @@
  * timeout, garbage input, close_notify, and the memory an SSL object costs before it is
  * released. */
 #include <malloc.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -544,13 +545,15 @@ static void test_release_ssl_after_keying(void **state)
 	dtls_session_destroy(p.srv);
 	size_t gone = heap_in_use();
 #ifndef PLENARY_SANITIZED
-	/* ASan replaces malloc and mallinfo2 knows nothing of it; measure only without. */
-	size_t with_ssl = connected - gone, without = released - gone;
-	print_message("dtls server session: %zu bytes connected with its SSL, %zu bytes after "
+	/* ASan replaces malloc and mallinfo2 knows nothing of it; measure only without.
+	 * The heap counters are process-wide and glibc caches some freed chunks, so the
+	 * bounds are loose: measured ~56 KB and 512 bytes. */
+	long with_ssl = (long)connected - (long)gone, without = (long)released - (long)gone;
+	print_message("dtls server session: %ld bytes connected with its SSL, %ld bytes after "
 		      "dtls_session_release_ssl\n",
 		      with_ssl, without);
-	assert_true(with_ssl > without);
-	assert_true(without < 1024);
+	assert_true(with_ssl > 16 * 1024);
+	assert_true(without < 4 * 1024);
 #else
 	(void)connected;
 	(void)released;
@@ -574,6 +577,55 @@ static void test_close_after_release_sends_nothing(void **state)
 	assert_int_equal(dtls_session_state(p.srv), DTLS_STATE_CLOSED);
 	assert_int_equal(dtls_session_pending(p.srv), 0);
 	pair_free(&p);
+}
+
+/* The contexts are shared read-only by worker threads, each owning its sessions. Plain
+ * asserts, not cmocka's, since cmocka is not thread-safe; the TSan build checks races. */
+static void *handshakes_in_thread(void *arg)
+{
+	int *ok = arg;
+	for (int i = 0; i < 10; i++) {
+		struct pair p;
+		struct dtls_session_config srv = {.role = DTLS_ROLE_SERVER,
+						  .remote_fingerprint = &fx.client_fp};
+		struct dtls_session_config cli = {.role = DTLS_ROLE_CLIENT,
+						  .remote_fingerprint = &fx.server_fp};
+		p.mtu = DTLS_MTU_DEFAULT;
+		if (dtls_session_create(fx.server_ctx, &srv, &p.srv) ||
+		    dtls_session_create(fx.client_ctx, &cli, &p.cli) ||
+		    dtls_session_start(p.cli, T0))
+			return NULL;
+		uint8_t buf[2048];
+		size_t len;
+		for (int round = 0; round < 8; round++) {
+			struct dtls_session *from = round % 2 ? p.srv : p.cli;
+			struct dtls_session *to = round % 2 ? p.cli : p.srv;
+			while (dtls_session_take(from, buf, sizeof buf, &len) == DTLS_OK && len)
+				if (dtls_session_feed(to, buf, len, T0) != DTLS_OK)
+					return NULL;
+		}
+		bool done = dtls_session_state(p.srv) == DTLS_STATE_CONNECTED &&
+			    dtls_session_state(p.cli) == DTLS_STATE_CONNECTED;
+		pair_free(&p);
+		if (!done)
+			return NULL;
+	}
+	*ok = 1;
+	return NULL;
+}
+
+static void test_threads_share_contexts(void **state)
+{
+	(void)state;
+	pthread_t threads[4];
+	int ok[4] = {0};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&threads[i], NULL, handshakes_in_thread, &ok[i]),
+				 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_int_equal(ok[i], 1);
+	}
 }
 
 static void test_names(void **state)
@@ -615,6 +667,7 @@ int main(void)
 	    cmocka_unit_test(test_close_notify),
 	    cmocka_unit_test(test_release_ssl_after_keying),
 	    cmocka_unit_test(test_close_after_release_sends_nothing),
+	    cmocka_unit_test(test_threads_share_contexts),
 	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
