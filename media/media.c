@@ -1,17 +1,620 @@
+/*
+ * media -- the gateway thread's half of the media module: creating the workers, answering
+ * offers, pinning rooms to workers, and turning worker events into callbacks.
+ *
+ * A peer has two objects. The handle (struct media_peer, here) belongs to the gateway
+ * thread and lives until its worker says GONE; the peer (peer.h) belongs to the worker
+ * from the moment the ADD command is popped. The handle keeps the worker's pointer only as
+ * a name for CLOSE and MIC commands and never dereferences it; the peer keeps the handle
+ * only to name it in events, and writes its statistics into the handle's atomics. Since
+ * GONE is the last event about a peer and the worker frees the peer before sending it,
+ * neither side can see the other's object freed under it.
+ *
+ * Answering an offer does everything that can fail for a reason the browser should hear
+ * about before anything is allocated: parse, permission, build the answer. Only then are
+ * the handle and the peer (with its DTLS session) made and posted; a full command ring is
+ * `unavailable`, never a wait. Closing waits for ring space instead (a close must not be
+ * lost, and the worker drains its ring every loop turn).
+ *
+ * Rooms are pinned to the worker with the fewest peers when their first peer comes, and
+ * unpinned when their last one is gone, so the mixer finds a room's peers on one thread.
+ */
 #include "media/media.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "media/dtls.h"
+#include "media/ice_lite.h"
+#include "media/peer.h"
+#include "media/sdp.h"
+#include "media/srtp_session.h"
+#include "media/udp.h"
+#include "media/worker.h"
+
+#define CMD_RESERVE 256 /* ring slots kept free for CLOSE and MIC, which must not fail */
+#define MSID	    "plenary floor"
 
 const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS] = {
-	0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
+
+struct media_peer {
+	struct media *m;
+	struct peer *wpeer; /* the worker's: a name for commands, never dereferenced here */
+	unsigned worker;
+	void *user;
+	bool closed;
+	struct peer_shared shared; /* written by the worker */
+	char room[MEDIA_ROOM_MAX + 1];
+	struct media_peer *prev, *next;
+};
+
+struct room_pin {
+	char room[MEDIA_ROOM_MAX + 1];
+	unsigned worker;
+	size_t peers;
+};
+
+struct media {
+	struct dtls_context *dtls;
+	const char *fingerprint_hex; /* the "AB:CD:..." part of the fingerprint */
+	unsigned n_workers;
+	struct worker *workers[MEDIA_MAX_WORKERS];
+	size_t worker_peers[MEDIA_MAX_WORKERS];
+	char candidate_ip[INET6_ADDRSTRLEN];
+	char cname[PEER_CNAME_MAX + 1];
+	int event_fd;
+	struct media_peer *handles;
+	struct room_pin *pins;
+	size_t n_pins, cap_pins;
+	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
+};
 
 const char *media_srtp_backend(void)
 {
 	return PLENARY_SRTP_BACKEND;
 }
 
+const char *media_strerror(enum media_err err)
+{
+	switch (err) {
+	case MEDIA_OK:
+		return "ok";
+	case MEDIA_ERR_PARAM:
+		return "invalid argument";
+	case MEDIA_ERR_NOMEM:
+		return "out of memory";
+	case MEDIA_ERR_SYSTEM:
+		return "a system call failed";
+	case MEDIA_ERR_CRYPTO:
+		return "cryptography failed";
+	case MEDIA_ERR_SDP:
+		return "the SDP offer is malformed or cannot be answered";
+	case MEDIA_ERR_FORBIDDEN:
+		return "this role may not send audio";
+	case MEDIA_ERR_BUSY:
+		return "the media worker is busy";
+	}
+	return "unknown media error";
+}
+
+const char *media_state_name(enum media_state s)
+{
+	static const char *const names[] = {"connecting", "connected", "failed", "closed"};
+	return (unsigned)s < 4 ? names[s] : "unknown";
+}
+
+static enum media_err fail(char *why, size_t cap, enum media_err err, const char *fmt,
+			   const char *arg)
+{
+	if (why && cap)
+		snprintf(why, cap, fmt, arg);
+	return err;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* --- creation ----------------------------------------------------------------------- */
+
+static bool empty(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+/* The first IPv4 address of an interface that is up and not loopback, else 127.0.0.1:
+ * what a browser on another host (or this one) can most likely reach when we listen on
+ * every address and no public address was configured. */
+static void pick_local_ipv4(char *out, size_t cap)
+{
+	snprintf(out, cap, "127.0.0.1");
+	struct ifaddrs *list;
+	if (getifaddrs(&list) != 0)
+		return;
+	for (struct ifaddrs *i = list; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    (i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK) != 0)
+			continue;
+		inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+			  (socklen_t)cap);
+		break;
+	}
+	freeifaddrs(list);
+}
+
+static enum media_err resolve_addresses(struct media *m, const struct media_options *opt,
+					struct stun_addr *bind, char *why, size_t cap)
+{
+	const char *b = empty(opt->bind_ip) ? "0.0.0.0" : opt->bind_ip;
+	if (!udp_parse_ip(b, bind))
+		return fail(why, cap, MEDIA_ERR_PARAM, "media: bind address '%s' is not numeric",
+			    b);
+	struct stun_addr pub;
+	if (!empty(opt->public_ip)) {
+		if (!udp_parse_ip(opt->public_ip, &pub) || udp_is_wildcard(&pub))
+			return fail(why, cap, MEDIA_ERR_PARAM,
+				    "media: public address '%s' is not a numeric host address",
+				    opt->public_ip);
+		udp_format_ip(&pub, m->candidate_ip, sizeof m->candidate_ip);
+	} else if (udp_is_wildcard(bind)) {
+		pick_local_ipv4(m->candidate_ip, sizeof m->candidate_ip);
+	} else {
+		udp_format_ip(bind, m->candidate_ip, sizeof m->candidate_ip);
+	}
+	return MEDIA_OK;
+}
+
+static enum media_err make_crypto(struct media *m, char *why, size_t cap)
+{
+	if (media_srtp_global_init() != MEDIA_SRTP_OK)
+		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s",
+			    "libsrtp failed to initialise");
+	if (dtls_context_create(&m->dtls) != DTLS_OK)
+		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s",
+			    "cannot make the DTLS certificate");
+	const char *fp = dtls_context_fingerprint(m->dtls);
+	const char *space = strchr(fp, ' ');
+	m->fingerprint_hex = space ? space + 1 : fp;
+	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1];
+	if (!ice_make_credentials(ufrag, pwd))
+		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s", "no random numbers");
+	snprintf(m->cname, sizeof m->cname, "%s", ufrag);
+	return MEDIA_OK;
+}
+
+static enum media_err make_workers(struct media *m, const struct media_options *opt,
+				   const struct stun_addr *bind, char *why, size_t cap)
+{
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		struct worker_config wc = {
+		    .index = i, .bind = *bind, .gateway_fd = m->event_fd, .echo = opt->echo};
+		if (opt->port != 0)
+			wc.bind.port = (uint16_t)(opt->port + i);
+		if (RAND_bytes((unsigned char *)&wc.seed, sizeof wc.seed) != 1)
+			return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s", "no random numbers");
+		m->workers[i] = calloc(1, sizeof *m->workers[i]);
+		if (m->workers[i] == NULL)
+			return fail(why, cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
+		enum media_err err = worker_init(m->workers[i], &wc, why, cap);
+		if (err != MEDIA_OK)
+			return err;
+	}
+	for (unsigned i = 0; i < m->n_workers; i++)
+		if (worker_start(m->workers[i]) != MEDIA_OK)
+			return fail(why, cap, MEDIA_ERR_SYSTEM, "media: %s",
+				    "cannot start a worker thread");
+	return MEDIA_OK;
+}
+
+static unsigned default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > MEDIA_MAX_WORKERS ? MEDIA_MAX_WORKERS : (unsigned)n;
+}
+
+enum media_err media_create(const struct media_options *opt, struct media **out, char *why,
+			    size_t why_cap)
+{
+	if (opt == NULL || out == NULL || opt->workers > MEDIA_MAX_WORKERS)
+		return fail(why, why_cap, MEDIA_ERR_PARAM, "media: %s", "bad options");
+	unsigned n = opt->workers ? opt->workers : default_workers();
+	if (opt->port != 0 && (unsigned)opt->port + n - 1 > 65535)
+		return fail(why, why_cap, MEDIA_ERR_PARAM, "media: %s",
+			    "the media ports run past 65535");
+	struct media *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
+	m->n_workers = n;
+	m->event_fd = -1;
+	struct stun_addr bind;
+	enum media_err err = resolve_addresses(m, opt, &bind, why, why_cap);
+	if (err == MEDIA_OK)
+		err = make_crypto(m, why, why_cap);
+	if (err == MEDIA_OK && ring_wake_open(&m->event_fd) != RING_OK)
+		err = fail(why, why_cap, MEDIA_ERR_SYSTEM, "media: %s", "eventfd failed");
+	if (err == MEDIA_OK)
+		err = make_workers(m, opt, &bind, why, why_cap);
+	if (err != MEDIA_OK) {
+		media_destroy(m);
+		return err;
+	}
+	*out = m;
+	return MEDIA_OK;
+}
+
+void media_destroy(struct media *m)
+{
+	if (m == NULL)
+		return;
+	for (unsigned i = 0; i < m->n_workers; i++)
+		if (m->workers[i] != NULL)
+			worker_stop(m->workers[i]);
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		if (m->workers[i] != NULL)
+			worker_fini(m->workers[i]);
+		free(m->workers[i]);
+	}
+	while (m->handles != NULL) {
+		struct media_peer *h = m->handles;
+		m->handles = h->next;
+		free(h);
+	}
+	free(m->pins);
+	dtls_context_destroy(m->dtls);
+	if (m->event_fd >= 0)
+		close(m->event_fd);
+	free(m);
+}
+
+int media_event_fd(const struct media *m)
+{
+	return m->event_fd;
+}
+
+unsigned media_worker_count(const struct media *m)
+{
+	return m->n_workers;
+}
+
+bool media_candidate(const struct media *m, unsigned i, const char **ip, uint16_t *port)
+{
+	if (i >= m->n_workers)
+		return false;
+	*ip = m->candidate_ip;
+	*port = m->workers[i]->local.port;
+	return true;
+}
+
+const char *media_fingerprint(const struct media *m)
+{
+	return dtls_context_fingerprint(m->dtls);
+}
+
+/* --- rooms pinned to workers -------------------------------------------------------- */
+
+static struct room_pin *pin_find(struct media *m, const char *room)
+{
+	for (size_t i = 0; i < m->n_pins; i++)
+		if (strcmp(m->pins[i].room, room) == 0)
+			return &m->pins[i];
+	return NULL;
+}
+
+static unsigned least_loaded(const struct media *m)
+{
+	unsigned best = 0;
+	for (unsigned i = 1; i < m->n_workers; i++)
+		if (m->worker_peers[i] < m->worker_peers[best])
+			best = i;
+	return best;
+}
+
+/* Counts a new peer of room on worker, pinning the room if it is new. */
+static bool pin_add(struct media *m, const char *room, unsigned worker)
+{
+	struct room_pin *pin = pin_find(m, room);
+	if (pin == NULL) {
+		if (m->n_pins == m->cap_pins) {
+			size_t cap = m->cap_pins ? m->cap_pins * 2 : 16;
+			struct room_pin *grown = realloc(m->pins, cap * sizeof *grown);
+			if (grown == NULL)
+				return false;
+			m->pins = grown;
+			m->cap_pins = cap;
+		}
+		pin = &m->pins[m->n_pins++];
+		snprintf(pin->room, sizeof pin->room, "%s", room);
+		pin->worker = worker;
+		pin->peers = 0;
+	}
+	pin->peers++;
+	m->worker_peers[worker]++;
+	return true;
+}
+
+static void pin_remove(struct media *m, const char *room, unsigned worker)
+{
+	m->worker_peers[worker]--;
+	struct room_pin *pin = pin_find(m, room);
+	if (pin != NULL && --pin->peers == 0)
+		*pin = m->pins[--m->n_pins];
+}
+
+/* --- offers ------------------------------------------------------------------------- */
+
+static bool sends(enum sdp_direction d)
+{
+	return d == SDP_SENDRECV || d == SDP_SENDONLY;
+}
+
+static bool fingerprint_of(const struct sdp_fingerprint *f, struct dtls_fingerprint *out)
+{
+	static const struct {
+		const char *name;
+		enum dtls_hash hash;
+	} hashes[] = {{"sha-1", DTLS_HASH_SHA1},
+		      {"sha-224", DTLS_HASH_SHA224},
+		      {"sha-256", DTLS_HASH_SHA256},
+		      {"sha-384", DTLS_HASH_SHA384},
+		      {"sha-512", DTLS_HASH_SHA512}};
+	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
+		if (strcmp(f->algo, hashes[i].name) != 0 || f->len > DTLS_FINGERPRINT_MAX)
+			continue;
+		out->hash = hashes[i].hash;
+		out->len = f->len;
+		memcpy(out->digest, f->digest, f->len);
+		return true;
+	}
+	return false;
+}
+
+/* What the answer and the peer are made of; nothing here is allocated. */
+struct offer_plan {
+	unsigned worker;
+	char ufrag[ICE_UFRAG_LEN + 1];
+	char pwd[ICE_PWD_LEN + 1];
+	uint32_t ssrc;
+	uint64_t session_id;
+	struct dtls_fingerprint fingerprint;
+};
+
+static bool make_plan(struct media *m, const char *room, struct offer_plan *plan)
+{
+	struct room_pin *pin = pin_find(m, room);
+	plan->worker = pin ? pin->worker : least_loaded(m);
+	if (!ice_make_credentials(plan->ufrag, plan->pwd) ||
+	    RAND_bytes((unsigned char *)&plan->ssrc, sizeof plan->ssrc) != 1 ||
+	    RAND_bytes((unsigned char *)&plan->session_id, sizeof plan->session_id) != 1)
+		return false;
+	plan->ssrc |= 1u;	/* never 0, which some stacks treat as "none" */
+	plan->session_id >>= 2; /* RFC 8866 sect. 5.2: fits a 63-bit signed integer */
+	return true;
+}
+
+static enum media_err write_answer(struct media *m, const struct offer_plan *plan, char *answer,
+				   size_t cap, size_t *answer_len, char *why, size_t why_cap)
+{
+	struct sdp_candidate cands[MEDIA_MAX_WORKERS];
+	size_t n = 0;
+	/* One host candidate per worker; the room's worker first, so it has the highest
+	 * priority and the browser's first check goes where the peer is. */
+	cands[n++] = (struct sdp_candidate){m->candidate_ip, m->workers[plan->worker]->local.port};
+	for (unsigned i = 0; i < m->n_workers && n < SDP_MAX_CANDIDATES; i++)
+		if (i != plan->worker)
+			cands[n++] =
+			    (struct sdp_candidate){m->candidate_ip, m->workers[i]->local.port};
+	struct sdp_local local = {.ice_ufrag = plan->ufrag,
+				  .ice_pwd = plan->pwd,
+				  .fingerprint = m->fingerprint_hex,
+				  .candidates = cands,
+				  .n_candidates = n,
+				  .ssrc = plan->ssrc,
+				  .cname = m->cname,
+				  .msid = MSID,
+				  .send = true,
+				  .session_id = plan->session_id,
+				  .session_version = 1};
+	enum sdp_err err = sdp_build_answer(&m->offer, &local, answer, cap, answer_len);
+	if (err == SDP_ESETUP_ROLE)
+		return fail(why, why_cap, MEDIA_ERR_SDP, "SDP: %s", sdp_strerror(err));
+	if (err != SDP_OK) /* the caller's buffer, or one of our own parameters */
+		return fail(why, why_cap, MEDIA_ERR_PARAM, "cannot build the SDP answer: %s",
+			    sdp_strerror(err));
+	return MEDIA_OK;
+}
+
+static enum media_err check_offer(struct media *m, const struct media_offer *o, char *why,
+				  size_t why_cap)
+{
+	enum sdp_err err = sdp_parse(o->sdp, o->sdp_len, &m->offer);
+	if (err != SDP_OK) {
+		if (why && why_cap && m->offer.err_line)
+			snprintf(why, why_cap, "SDP line %u: %s", m->offer.err_line,
+				 sdp_strerror(err));
+		else if (why && why_cap)
+			snprintf(why, why_cap, "SDP: %s", sdp_strerror(err));
+		return MEDIA_ERR_SDP;
+	}
+	const struct sdp_media *audio = &m->offer.media[m->offer.audio];
+	if (sends(audio->direction) && !o->may_send)
+		return fail(why, why_cap, MEDIA_ERR_FORBIDDEN, "%s",
+			    "this role may only receive audio: offer recvonly");
+	return MEDIA_OK;
+}
+
+static enum media_err make_peer(struct media *m, const struct media_offer *o,
+				const struct offer_plan *plan, struct media_peer **out)
+{
+	const struct sdp_media *audio = &m->offer.media[m->offer.audio];
+	struct media_peer *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return MEDIA_ERR_NOMEM;
+	struct peer_config pc = {.dtls = m->dtls,
+				 .remote_fingerprint = &plan->fingerprint,
+				 .ufrag = plan->ufrag,
+				 .pwd = plan->pwd,
+				 .remote_ufrag = audio->ice_ufrag,
+				 .room = o->room,
+				 .send = true,
+				 .mic_open = o->mic_open,
+				 .opus_pt = audio->opus_pt,
+				 .audio_level_id = audio->audio_level_id,
+				 .local_ssrc = plan->ssrc,
+				 .cname = m->cname,
+				 .now_ms = now_ms(),
+				 .handle = h,
+				 .shared = &h->shared};
+	enum media_err err = peer_create(&pc, &h->wpeer);
+	if (err == MEDIA_OK && !pin_add(m, o->room, plan->worker)) {
+		peer_destroy(h->wpeer);
+		err = MEDIA_ERR_NOMEM;
+	}
+	if (err != MEDIA_OK) {
+		free(h);
+		return err;
+	}
+	h->m = m;
+	h->worker = plan->worker;
+	h->user = o->user;
+	snprintf(h->room, sizeof h->room, "%s", o->room);
+	*out = h;
+	return MEDIA_OK;
+}
+
+enum media_err media_peer_offer(struct media *m, const struct media_offer *o, char *answer,
+				size_t cap, size_t *answer_len, struct media_peer **out, char *why,
+				size_t why_cap)
+{
+	if (m == NULL || o == NULL || o->room == NULL || strlen(o->room) > MEDIA_ROOM_MAX ||
+	    answer == NULL || answer_len == NULL || out == NULL || (o->sdp == NULL && o->sdp_len))
+		return fail(why, why_cap, MEDIA_ERR_PARAM, "%s", "invalid argument");
+	enum media_err err = check_offer(m, o, why, why_cap);
+	if (err != MEDIA_OK)
+		return err;
+	struct offer_plan plan;
+	if (!make_plan(m, o->room, &plan))
+		return fail(why, why_cap, MEDIA_ERR_CRYPTO, "%s", "no random numbers");
+	if (!fingerprint_of(&m->offer.media[m->offer.audio].fingerprint, &plan.fingerprint))
+		return fail(why, why_cap, MEDIA_ERR_SDP, "SDP: %s", "unusable a=fingerprint");
+	err = write_answer(m, &plan, answer, cap, answer_len, why, why_cap);
+	if (err != MEDIA_OK)
+		return err;
+	struct worker *w = m->workers[plan.worker];
+	if (ring_space(&w->cmds) <= CMD_RESERVE)
+		return fail(why, why_cap, MEDIA_ERR_BUSY, "%s", "the media worker is busy");
+	struct media_peer *h;
+	err = make_peer(m, o, &plan, &h);
+	if (err != MEDIA_OK)
+		return fail(why, why_cap, err, "cannot make the peer: %s", media_strerror(err));
+	/* Room was checked above, and only this thread pushes. */
+	(void)worker_post(w, &(struct ring_msg){.type = WORKER_ADD, .ptr = h->wpeer});
+	h->next = m->handles;
+	if (m->handles)
+		m->handles->prev = h;
+	m->handles = h;
+	*out = h;
+	return MEDIA_OK;
+}
+
+void media_peer_close(struct media_peer *p)
+{
+	if (p == NULL || p->closed)
+		return;
+	p->closed = true;
+	p->user = NULL;
+	worker_post_wait(p->m->workers[p->worker],
+			 &(struct ring_msg){.type = WORKER_CLOSE, .ptr = p->wpeer});
+}
+
+void media_peer_mic(struct media_peer *p, bool open)
+{
+	if (p == NULL || p->closed)
+		return;
+	worker_post_wait(p->m->workers[p->worker],
+			 &(struct ring_msg){.type = WORKER_MIC, .arg = open, .ptr = p->wpeer});
+}
+
+void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out)
+{
+	const struct peer_shared *s = &p->shared;
+	memset(out, 0, sizeof *out);
+	out->state = (enum media_state)atomic_load_explicit(&s->state, memory_order_relaxed);
+	out->packets_received = atomic_load_explicit(&s->packets_received, memory_order_relaxed);
+	out->packets_lost = atomic_load_explicit(&s->packets_lost, memory_order_relaxed);
+	out->packets_sent = atomic_load_explicit(&s->packets_sent, memory_order_relaxed);
+	out->srtp_errors = atomic_load_explicit(&s->srtp_errors, memory_order_relaxed);
+	out->rtcp_received = atomic_load_explicit(&s->rtcp_received, memory_order_relaxed);
+	out->jitter_us = atomic_load_explicit(&s->jitter_us, memory_order_relaxed);
+	out->rtt_ms = atomic_load_explicit(&s->rtt_ms, memory_order_relaxed);
+	out->audio_level = (uint8_t)atomic_load_explicit(&s->audio_level, memory_order_relaxed);
+	out->voice = atomic_load_explicit(&s->voice, memory_order_relaxed) != 0;
+}
+
+/* --- events ------------------------------------------------------------------------- */
+
+static void handle_gone(struct media *m, struct media_peer *h)
+{
+	pin_remove(m, h->room, h->worker);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		m->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	free(h);
+}
+
+size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx)
+{
+	size_t delivered = 0;
+	ring_wake_drain(m->event_fd);
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		struct ring_msg msg;
+		while (ring_pop(&m->workers[i]->events, &msg)) {
+			struct media_peer *h = msg.ptr;
+			if (msg.type == WORKER_EV_GONE) {
+				handle_gone(m, h);
+			} else if (!h->closed && fn != NULL) {
+				fn(ctx, h->user, (enum media_state)msg.arg);
+				delivered++;
+			}
+		}
+	}
+	return delivered;
+}
+
 void media_stats_read(const struct media *m, struct media_stats *out)
 {
-	(void)m;
 	memset(out, 0, sizeof *out);
+	if (m == NULL)
+		return;
+	uint64_t tick_ns = 0;
+	for (unsigned i = 0; i < m->n_workers; i++) {
+		struct media_counters *c = &m->workers[i]->counters;
+#define READ(f) atomic_load_explicit(&c->f, memory_order_relaxed)
+		out->peers_connected += READ(peers_connected);
+		out->rtp_packets_received += READ(rtp_received);
+		out->rtp_packets_sent += READ(rtp_sent);
+		out->srtp_errors += READ(srtp_errors);
+		for (size_t b = 0; b <= MEDIA_TICK_BUCKETS; b++)
+			out->tick_buckets[b] += READ(tick_buckets[b]);
+		out->tick_count += READ(tick_count);
+		tick_ns += READ(tick_sum_ns);
+#undef READ
+	}
+	out->tick_sum_s = (double)tick_ns / 1e9;
 }

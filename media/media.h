@@ -1,15 +1,155 @@
 /*
  * media -- WebRTC audio for plenary rooms: ICE-lite, DTLS-SRTP, RTP/RTCP on one UDP port
- * per worker thread, and the Opus mixer. (Grows with the transport and mixer issues.)
+ * per worker thread (DESIGN.md principles 4 and 5), and later the Opus mixer.
+ *
+ * The module's whole contract with the gateway. media_create starts the workers -- one
+ * thread per core by default, each with its own epoll loop, UDP socket, 20 ms tick and
+ * peers -- and everything else here runs on the one thread that created it (the
+ * gateway's), except media_stats_read, which is safe anywhere. The gateway never touches
+ * a worker's data: it posts commands through bounded lock-free rings and learns what
+ * happened through events it collects with media_dispatch when media_event_fd is
+ * readable. media/README.md has the picture.
+ *
+ * A peer is one WebSocket connection's audio: media_peer_offer takes the browser's SDP
+ * offer and returns the answer and a handle, which the gateway owns until it calls
+ * media_peer_close (it must, for every handle, before media_destroy or at the latest by
+ * media_destroy). Rooms are pinned to a worker, so every peer of a room lives on the same
+ * thread and the mixer can see them all without locks.
  */
 #ifndef PLENARY_MEDIA_H
 #define PLENARY_MEDIA_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#define MEDIA_WUR __attribute__((warn_unused_result))
+
+#define MEDIA_ROOM_MAX	  64 /* room ids, as rooms/ allows them */
+#define MEDIA_MAX_WORKERS 64
+#define MEDIA_ANSWER_MAX  16384 /* an answer always fits in this many bytes */
 
 /* Which libsrtp the build linked: "openssl" (built by scripts/build-libsrtp.sh) or
  * "system-nss" (Debian's, slower with many sessions). */
 const char *media_srtp_backend(void);
+
+enum media_err {
+	MEDIA_OK = 0,
+	MEDIA_ERR_PARAM,     /* a bad option or argument (the message says which) */
+	MEDIA_ERR_NOMEM,     /* an allocation failed */
+	MEDIA_ERR_SYSTEM,    /* a socket, bind, epoll, eventfd or thread call failed */
+	MEDIA_ERR_CRYPTO,    /* certificate, random numbers or libsrtp initialisation */
+	MEDIA_ERR_SDP,	     /* the offer is malformed or unusable (wire: bad_request) */
+	MEDIA_ERR_FORBIDDEN, /* the offer sends audio and the role may not (wire: forbidden) */
+	MEDIA_ERR_BUSY,	     /* the worker's queue is full; try again (wire: unavailable) */
+};
+
+/* A constant English phrase; never NULL. */
+const char *media_strerror(enum media_err err);
+
+struct media_options {
+	unsigned workers;      /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
+	uint16_t port;	       /* first UDP port, worker i on port + i; 0: ephemeral each */
+	const char *bind_ip;   /* numeric address to bind; NULL, "" or "0.0.0.0": any IPv4 */
+	const char *public_ip; /* address in the candidates; NULL or "": the bound address,
+				* or for a wildcard bind the first non-loopback IPv4 address
+				* of the host (127.0.0.1 if there is none) */
+	bool echo;	       /* test-only: loop each peer's own audio back to it */
+};
+
+struct media;
+
+/* Initialises libsrtp (once per process), makes the process's DTLS certificate, binds the
+ * workers' sockets and starts their threads. On error, why (if not NULL) gets a sentence
+ * naming what failed. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_SYSTEM,
+ * MEDIA_ERR_CRYPTO. The caller owns *out (media_destroy). */
+MEDIA_WUR enum media_err media_create(const struct media_options *opt, struct media **out,
+				      char *why, size_t why_cap);
+/* Stops and joins the workers, then frees every peer and every handle still open (their
+ * events are not delivered). NULL is fine. */
+void media_destroy(struct media *m);
+
+/* An eventfd that is readable when events wait for media_dispatch; owned by m (the
+ * gateway may poll it or a dup of it, e.g. inside the lws loop). */
+int media_event_fd(const struct media *m);
+
+unsigned media_worker_count(const struct media *m);
+/* The host candidate of worker i: the address put in answers and the bound UDP port.
+ * Returns false for i out of range. */
+bool media_candidate(const struct media *m, unsigned i, const char **ip, uint16_t *port);
+/* The certificate's fingerprint, "sha-256 AB:CD:..." as in a=fingerprint. */
+const char *media_fingerprint(const struct media *m);
+
+/* Where a peer is, as PROTOCOL.md's private media.state says it. */
+enum media_state {
+	MEDIA_STATE_CONNECTING = 0,
+	MEDIA_STATE_CONNECTED,
+	MEDIA_STATE_FAILED,
+	MEDIA_STATE_CLOSED,
+};
+/* "connecting", "connected", "failed", "closed"; never NULL. */
+const char *media_state_name(enum media_state s);
+
+struct media_peer;
+
+struct media_offer {
+	const char *room; /* the room id: pins the peer to the room's worker */
+	const char *sdp;  /* the browser's offer (JSEP), sdp_len bytes, no NUL needed */
+	size_t sdp_len;
+	bool may_send; /* the role may send audio (chair, participant: PROTOCOL.md) */
+	bool mic_open; /* the room's mic gate for this person at the start */
+	void *user;    /* passed back with the peer's events */
+};
+
+/* Answers an offer: parses it (media/sdp.h), checks the direction against may_send, makes
+ * ICE credentials and an SRTP SSRC, writes the answer (ICE-lite, one host candidate per
+ * worker with the room's worker first, a=setup:passive, our fingerprint, rtcp-mux, Opus
+ * with useinbandfec=1;usedtx=1, the audio-level extension; recvonly -> sendonly) into
+ * answer[0..cap) NUL-terminated with *answer_len, and posts the peer to the room's
+ * worker. The peer starts in MEDIA_STATE_CONNECTING (no event says so).
+ * Errors, with a sentence in why:
+ *   MEDIA_ERR_SDP        the offer does not parse or cannot be answered ("SDP line 12:
+ *                        ...") -- nothing was allocated and no worker was told;
+ *   MEDIA_ERR_FORBIDDEN  it offers to send (sendrecv, sendonly) and may_send is false;
+ *   MEDIA_ERR_BUSY       the room's worker has too many commands waiting;
+ *   MEDIA_ERR_PARAM      NULL, a room id over MEDIA_ROOM_MAX, or an answer buffer too
+ *                        small (MEDIA_ANSWER_MAX always suffices);
+ *   MEDIA_ERR_NOMEM, MEDIA_ERR_CRYPTO.
+ * On success the caller owns *out until media_peer_close. */
+MEDIA_WUR enum media_err media_peer_offer(struct media *m, const struct media_offer *offer,
+					  char *answer, size_t cap, size_t *answer_len,
+					  struct media_peer **out, char *why, size_t why_cap);
+
+/* Ends the peer (a close_notify to the browser if DTLS can still send one) and gives the
+ * handle back: no event about it is delivered afterwards, and it must not be used again.
+ * Callable from inside a media_dispatch callback. NULL is fine. */
+void media_peer_close(struct media_peer *p);
+
+/* The room's mic gate for this peer's person changed (rooms_sink.mic): the worker stores
+ * it, and the mixer decodes only open microphones (DESIGN.md principle 3). */
+void media_peer_mic(struct media_peer *p, bool open);
+
+struct media_peer_stats {
+	enum media_state state;
+	uint64_t packets_received; /* RTP packets that authenticated */
+	uint64_t packets_lost;	   /* RFC 3550 A.3 cumulative */
+	uint64_t packets_sent;
+	uint64_t srtp_errors; /* packets that failed to authenticate or were replays */
+	uint64_t rtcp_received;
+	uint32_t jitter_us;  /* RFC 3550 A.8 interarrival jitter */
+	uint32_t rtt_ms;     /* from the browser's report blocks about our stream; 0 unknown */
+	uint8_t audio_level; /* last RFC 6464 level, -dBov (127 silence) */
+	bool voice;
+};
+/* The peer's statistics as its worker last published them (about once a second). */
+void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out);
+
+/* Calls fn for each state change that waits, in order per peer: fn(ctx, user, state)
+ * where user is the offer's. fn may call media_peer_close and media_peer_mic. Returns how
+ * many events were delivered. Reads the event fd, so call it when that is readable (or
+ * at any time: it is cheap when nothing waits). */
+typedef void (*media_event_fn)(void *ctx, void *user, enum media_state state);
+size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx);
 
 /* Counters for /metrics, summed over the workers. */
 #define MEDIA_TICK_BUCKETS 12
@@ -23,8 +163,7 @@ struct media_stats {
 	uint64_t tick_count;
 	double tick_sum_s;
 };
-struct media;
-/* m may be NULL (no media side yet): all zeros. */
+/* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);
 
 #endif
