@@ -55,6 +55,8 @@ struct jitter {
 	/* The stream. */
 	bool started;
 	uint32_t ssrc;
+	bool have_old_ssrc;
+	uint32_t old_ssrc; /* the SSRC before the last change: its stragglers are late */
 	struct rtp_seq_ext seq_ext;
 	int64_t ts_max;	    /* highest extended timestamp seen */
 	int64_t newest_end; /* end of the newest packet buffered, extended timestamp */
@@ -262,18 +264,25 @@ static int64_t extend_ts(struct jitter *jb, uint32_t ts)
 	return ext;
 }
 
-static void start_stream(struct jitter *jb, uint32_t ssrc, uint32_t ts)
+/* False for a straggler of the SSRC we switched away from: following it back would reset
+ * the buffer twice for one packet. */
+static bool start_stream(struct jitter *jb, uint32_t ssrc, uint32_t ts)
 {
 	if (jb->started && ssrc != jb->ssrc) {
+		if (jb->have_old_ssrc && ssrc == jb->old_ssrc)
+			return false;
+		jb->have_old_ssrc = true;
+		jb->old_ssrc = jb->ssrc;
 		reset_stream(jb);
 		jb->stats.ssrc_changes++;
 	}
 	if (jb->started)
-		return;
+		return true;
 	jb->started = true;
 	jb->ssrc = ssrc;
 	memset(&jb->seq_ext, 0, sizeof jb->seq_ext);
 	jb->ts_max = ts;
+	return true;
 }
 
 static bool is_late(const struct jitter *jb, int64_t seq, int64_t ts)
@@ -297,7 +306,10 @@ enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p, 
 		return JITTER_EINVAL;
 	if (p->len > JITTER_MAX_PAYLOAD)
 		return JITTER_ETOOBIG;
-	start_stream(jb, p->ssrc, p->timestamp);
+	if (!start_stream(jb, p->ssrc, p->timestamp)) {
+		jb->stats.late++;
+		return JITTER_ELATE;
+	}
 	int64_t seq = rtp_seq_extend(&jb->seq_ext, p->seq);
 	int64_t ts = extend_ts(jb, p->timestamp);
 	jb->stats.received++;

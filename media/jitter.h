@@ -39,7 +39,8 @@
  *
  * Ownership: create/destroy; every slot and payload buffer is allocated at create, insert
  * and pull allocate nothing, take no lock and cost O(slots). One buffer belongs to one
- * thread. One SSRC at a time: a packet from another SSRC restarts the buffer.
+ * thread. One SSRC at a time: a packet from another SSRC restarts the buffer, and
+ * stragglers from the SSRC before are then dropped as late.
  * Frames are JITTER_FRAME_SAMPLES (20 ms) long; a sender packetising otherwise is played
  * one packet per tick, which is wrong but bounded.
  */
