@@ -186,8 +186,8 @@ static void sink_private(void *ctx, struct room *room, const char *pid, enum roo
 
 static void sink_mic(void *ctx, struct room *room, const char *pid, bool open)
 {
-	(void)ctx;
 	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
+	gw_media_mic(ctx, room, pid, open);
 }
 
 static void sink_durable(void *ctx, struct room *room, bool ok)

@@ -38,6 +38,7 @@ struct conn {
 	char group[GW_GROUP_MAX];
 	char session[GW_SESSION_KEY_LEN + 1];
 	bool closing;
+	struct media_peer *peer; /* this connection's WebRTC audio, NULL if none */
 
 	/* Receive: fragments of one message, up to GW_MAX_MESSAGE. */
 	char *rx;
@@ -97,6 +98,7 @@ struct gateway {
 	bool flush_scheduled;
 	int64_t tick_at;
 	int signal_fd;
+	int media_fd; /* a dup of the media event fd, adopted into the lws loop */
 	bool stopping;
 };
 
@@ -142,6 +144,14 @@ int gw_http_body(struct gateway *gw, struct lws *wsi, struct http_req *req, cons
 int gw_http_body_done(struct gateway *gw, struct lws *wsi, struct http_req *req);
 int gw_http_writable(struct gateway *gw, struct lws *wsi, struct http_req *req);
 void gw_http_closed(struct gateway *gw, struct http_req *req);
+
+/* media_glue.c: media.offer, media.state and the mic gate (media/media.h). */
+bool gw_media_start(struct gateway *gw);
+void gw_media_stop(struct gateway *gw);
+int gw_media_wake(struct gateway *gw);
+void gw_media_offer(struct conn *c, json_t *id, json_t *msg);
+void gw_media_conn_closed(struct conn *c);
+void gw_media_mic(struct gateway *gw, struct room *room, const char *pid, bool open);
 
 /* static_files.c: maps a URI path to a file under root; false for anything unsafe. */
 bool gw_static_resolve(const char *root, const char *uri, char *path, size_t cap,

@@ -89,6 +89,8 @@ static int callback_raw(struct lws *wsi, enum lws_callback_reasons reason, void 
 		}
 		return 0;
 	}
+	if (reason == LWS_CALLBACK_RAW_RX_FILE && lws_get_socket_fd(wsi) == gw->media_fd)
+		return gw_media_wake(gw);
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -272,6 +274,7 @@ int gateway_run(const struct gw_config *cfg)
 	int rc = 1;
 	gw->cfg = *cfg;
 	gw->signal_fd = -1;
+	gw->media_fd = -1;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);
 	raise_fd_limit();
 	char err[256];
@@ -287,7 +290,7 @@ int gateway_run(const struct gw_config *cfg)
 		gw_error("token secret", "error=\"%s\"", err);
 		goto out;
 	}
-	if (!open_rooms(gw) || !start_lws(gw))
+	if (!open_rooms(gw) || !start_lws(gw) || !gw_media_start(gw))
 		goto out;
 	if (strcmp(media_srtp_backend(), "openssl") != 0)
 		gw_warn("SRTP is the system libsrtp2 (NSS): per-packet cost grows with sessions",
@@ -305,6 +308,7 @@ out:
 	if (gw->ctx)
 		lws_context_destroy(gw->ctx);
 	gw->ctx = NULL;
+	gw_media_stop(gw);
 	if (gw->rooms) {
 		rooms_flush(gw->rooms, NULL, NULL);
 		gw_host_free_all(gw);

@@ -295,6 +295,7 @@ static void handle_leave(struct conn *c, json_t *id)
 		return;
 	}
 	struct room_host *h = c->host;
+	gw_media_conn_closed(c);
 	room_detach(h->room, &c->who, true, gw_now_ms());
 	/* The departure must be durable before the ack, and the ack must reach this
 	 * connection, which is about to leave the room's fan-out: sync now. */
@@ -374,10 +375,13 @@ void gw_session_message(struct conn *c, const char *text, size_t len)
 			send_ack(c, id, NULL);
 		else if (strcmp(t, "join") == 0)
 			handle_join(c, id, msg);
-		else if (!c->host && (strcmp(t, "leave") == 0 || room_command_known(t)))
+		else if (!c->host && (strcmp(t, "leave") == 0 || strcmp(t, "media.offer") == 0 ||
+				      room_command_known(t)))
 			gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
 		else if (strcmp(t, "leave") == 0)
 			handle_leave(c, id);
+		else if (strcmp(t, "media.offer") == 0)
+			gw_media_offer(c, id, msg);
 		else
 			handle_room_command(c, id, t, msg);
 	}
@@ -386,6 +390,7 @@ void gw_session_message(struct conn *c, const char *text, size_t len)
 
 void gw_session_closed(struct conn *c)
 {
+	gw_media_conn_closed(c);
 	if (c->session[0]) {
 		struct gw_session_entry *e = session_find(c->gw, c->session);
 		if (e)
