@@ -146,11 +146,13 @@ export function captionsPanel({ store, act, loadRecord }) {
     if (epoch !== store.captionsEpoch || (before < 2 && lang.options.length >= 2)) rebuild();
     else append(false);
     const want = currentLang();
-    const parts = [...store.partials.entries()].filter(([l]) => !want || l === want);
+    // A partial line nobody finished within 15 s (the captioner left) is dropped.
+    const parts = [...store.partials.entries()].filter(([l, x]) => (!want || l === want) && Date.now() - x.at < 15000);
     const p = parts.length ? parts[parts.length - 1] : null;
     setText(partial, p ? `${p[1].speaker?.name ? `${p[1].speaker.name}: ` : ''}${p[1].text}…` : '');
     if (p) partial.lang = p[0];
     show(note, !store.captions.length && !p);
   }
+  setInterval(() => store.partials.size && render(), 5000);
   return { el, render };
 }

@@ -38,6 +38,8 @@ export function narrator(store) {
     if (c.source === 'event' && c.kind === 'floor.ended') lastFloorEnd = c.data;
     if (c.source === 'event' && c.kind === 'queue.removed' && c.before.entry && c.before.entry.entry === c.data.entry) removedMine = c.data.reason;
     if (c.source === 'live' && c.kind === 'floor.warning') warn(c.data);
+    // Chairs hear of points of order as they are raised: they interrupt the discussion.
+    if (c.source === 'event' && c.kind === 'queue.raised' && c.data.kind === 'point_of_order' && store.you.role === 'chair' && !c.replay) announce(`Point of order from ${c.data.name}.`);
     if (c.source === 'join' && c.first) prev = facts(store);
   });
 

@@ -215,21 +215,26 @@ export function enterRoom({ room, token, name, onFail }) {
     audio.onJoined();
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open))) loadRecord();
     if (!store.live || !store.canSpeak) return;
-    // What the server may have forgotten: re-send it (each is idempotent).
+    // A clean resume means the server forgot nothing. Otherwise (a restart, a resume key
+    // too old, a reload) re-send what it may have forgotten; each is idempotent.
+    if (ack.resumed) return;
     const hum = store.hum;
     const cast = store.mine('hum');
     if (hum && cast && cast.hum === hum.hum && cast.option !== null) request({ type: 'hum.cast', hum: hum.hum, option: cast.option }).catch(() => {});
     const poll = store.openPoll();
     const ballot = poll && poll.anonymous && store.mine(`ballot:${poll.poll}`);
     if (ballot && ballot.length) request({ type: 'poll.vote', poll: poll.poll, choices: ballot }).catch(() => {});
+    // The hand: raised again only after a reconnect, when it went because the person was
+    // away too long. After a reload nothing is known of what happened meanwhile.
     const hand = store.mine('hand');
-    if (hand && !store.myEntry() && !store.holdsFloor() && (store.q.open || hand.kind === 'point_of_order')) {
-      try {
-        await request({ type: 'queue.raise', kind: hand.kind });
-        if (!first || ack.resumed === false) announce('Your hand was lowered while you were disconnected; it is raised again.');
-      } catch {
-        store.keep('hand', null);
-      }
+    if (!hand || store.myEntry() || store.holdsFloor()) return;
+    if (first) return store.keep('hand', null);
+    if (!store.q.open && hand.kind !== 'point_of_order') return store.keep('hand', null);
+    try {
+      await request({ type: 'queue.raise', kind: hand.kind });
+      announce('Your hand was lowered while you were disconnected; it is raised again.');
+    } catch {
+      store.keep('hand', null);
     }
   }
 

@@ -41,6 +41,7 @@ export class Store {
     this.micAttempts = [];
     this.skew = null; // server clock minus ours, ms (approximate)
     this.replaying = false;
+    this.qVersion = 0;
   }
 
   subscribe(fn) {
@@ -54,8 +55,13 @@ export class Store {
 
   // --- derived ---
 
+  // The shown order, simulated once per change of the queue.
   get queue() {
-    return order(this.q);
+    if (this.orderOf !== this.qVersion) {
+      this.orderCache = order(this.q);
+      this.orderOf = this.qVersion;
+    }
+    return this.orderCache;
   }
 
   get floor() {
@@ -138,6 +144,7 @@ export class Store {
     this.participants = new Map(s.participants.map((p) => [p.pid, { ...p }]));
     this.presence = { participants: this.connectedCount(), observers: s.observers };
     this.q = seed(s.queue, this.q);
+    this.qVersion++;
     this.hum = s.hum ? { ...s.hum } : null;
     if (!this.hum) this.humLevels = null;
     const polls = new Map();
@@ -181,6 +188,7 @@ export class Store {
       }
       if (kind === 'floor.extended') this.floorWarning = null;
       applyQueue(this.q, kind, d, ts);
+      this.qVersion++;
       return;
     }
     switch (kind) {
