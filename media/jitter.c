@@ -300,6 +300,46 @@ static bool any_buffered(const struct jitter *jb)
 	return false;
 }
 
+/* The slot for seq: free, or holding an older packet to evict. */
+static enum jitter_err claim_slot(struct jitter *jb, int64_t seq, struct slot **out)
+{
+	int64_t n = (int64_t)jb->n_slots;
+	struct slot *s = &jb->slots[((seq % n) + n) % n];
+	if (s->used && s->seq == seq) {
+		jb->stats.duplicates++;
+		return JITTER_EDUPLICATE;
+	}
+	if (s->used && s->seq > seq) { /* a whole buffer older than what is held */
+		jb->stats.late++;
+		return JITTER_ELATE;
+	}
+	if (s->used)
+		jb->stats.overflow++;
+	*out = s;
+	return JITTER_OK;
+}
+
+static void store(struct jitter *jb, struct slot *s, const struct jitter_packet *p, int64_t seq,
+		  int64_t ts, int64_t now_us)
+{
+	s->used = false;
+	bool was_empty = !any_buffered(jb);
+	*s = (struct slot){.used = true,
+			   .marker = p->marker,
+			   .len = (uint16_t)p->len,
+			   .seq = seq,
+			   .ts = ts,
+			   .data = s->data};
+	if (p->len)
+		memcpy(s->data, p->payload, p->len);
+	if (was_empty || ts + FRAME > jb->newest_end)
+		jb->newest_end = ts + FRAME;
+	if (jb->phase == PHASE_IDLE) {
+		jb->phase = PHASE_PREFETCH;
+		jb->spurt_arrival_us = now_us;
+	}
+}
+
 enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p, int64_t now_us)
 {
 	if (!jb || !p || (!p->payload && p->len))
@@ -318,34 +358,11 @@ enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p, 
 		jb->stats.late++;
 		return JITTER_ELATE;
 	}
-	int64_t n = (int64_t)jb->n_slots;
-	struct slot *s = &jb->slots[((seq % n) + n) % n];
-	if (s->used && s->seq == seq) {
-		jb->stats.duplicates++;
-		return JITTER_EDUPLICATE;
-	}
-	if (s->used && s->seq > seq) { /* a whole buffer older than what is held */
-		jb->stats.late++;
-		return JITTER_ELATE;
-	}
-	if (s->used)
-		jb->stats.overflow++;
-	bool was_empty = !any_buffered(jb);
-	*s = (struct slot){.used = true,
-			   .marker = p->marker,
-			   .len = (uint16_t)p->len,
-			   .seq = seq,
-			   .ts = ts,
-			   .data = s->data};
-	if (p->len)
-		memcpy(s->data, p->payload, p->len);
-	if (was_empty || ts + FRAME > jb->newest_end)
-		jb->newest_end = ts + FRAME;
-	if (jb->phase == PHASE_IDLE) {
-		jb->phase = PHASE_PREFETCH;
-		jb->spurt_arrival_us = now_us;
-	}
-	return JITTER_OK;
+	struct slot *s;
+	enum jitter_err err = claim_slot(jb, seq, &s);
+	if (!err)
+		store(jb, s, p, seq, ts, now_us);
+	return err;
 }
 
 /* --- Pull ----------------------------------------------------------------------------- */

@@ -296,18 +296,21 @@ static void ring_publish(struct recorder *r)
 	sem_post(&r->wake);
 }
 
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+/* A plain file name: no '/', no leading '.', so it cannot leave the directory or hide. */
 static bool valid_name(const char *name)
 {
 	size_t len = name ? strnlen(name, RECORDER_NAME_MAX + 1) : 0;
 	if (len == 0 || len > RECORDER_NAME_MAX || name[0] == '.')
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-		if (!ok)
+	for (size_t i = 0; i < len; i++)
+		if (!name_char(name[i]))
 			return false;
-	}
 	return true;
 }
 
