@@ -31,8 +31,12 @@ static void warn(struct rooms *rs, const char *room, const char *what)
 static int replay_into(void *ctx, const struct log_record *rec)
 {
 	struct room *r = ctx;
-	if (!room_apply(r, rec->kind, rec->data, rec->ts_ms))
+	if (!room_apply(r, rec->kind, rec->data, rec->ts_ms)) {
+		/* The line is a good log line; the room cannot take it. Say so, not "bad JSON". */
+		snprintf(r->message, sizeof r->message, "%s does not fit the room's state",
+			 rec->kind);
 		return 1;
+	}
 	r->head_seq = rec->seq;
 	memcpy(r->head_hash, rec->hash, sizeof r->head_hash);
 	return 0;
@@ -65,7 +69,9 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 	char what[256];
 	if (err != LOG_OK) {
 		snprintf(what, sizeof what, "refused to load: line %lld: %s",
-			 (long long)report.bad_line, log_strerror(report.bad_why ? report.bad_why : err));
+			 (long long)report.bad_line,
+			 r->message[0] ? r->message
+				       : log_strerror(report.bad_why ? report.bad_why : err));
 		warn(rs, id, what);
 		room_free(r);
 		return;
