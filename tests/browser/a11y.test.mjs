@@ -131,6 +131,11 @@ test('every role’s view, before, during and after the session', async () => {
   await see(part, 'Show of hands');
   await see(part, 'Language');
   await checkView(part, 'participant-live');
+  // The dark scheme passes too.
+  await part.emulateMedia({ colorScheme: 'dark' });
+  await audit(part, 'participant-live in the dark scheme');
+  await screenshot(part, 'a11y-participant-live-dark');
+  await part.emulateMedia({ colorScheme: 'light' });
 
   const chair = await openPage(browser, roomLink(server, ROOM, tok('chair', 'Chiara Co-chair', 'chiara', 'technical')), { errors });
   await connected(chair);
