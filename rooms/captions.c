@@ -16,6 +16,8 @@
 
 #include "rooms/room_internal.h"
 
+#define CART_SEQ_MAX ((INT64_C(1) << 53) - 1)
+
 static bool lang_valid(const char *lang)
 {
 	size_t n = strlen(lang);
@@ -86,6 +88,11 @@ enum room_err room_caption_post(struct room *r, const struct room_identity *who,
 		len--;
 	if (!lang_valid(lang)) {
 		*message = "lang must be a language tag such as en or pt-BR";
+		return ROOM_EBAD_REQUEST;
+	}
+	/* The counter goes in the log, whose integers stop at 2^53 - 1 (RFC 8785). */
+	if (seq < 0 || seq > CART_SEQ_MAX) {
+		*message = "seq must be an integer from 0 to 2^53 - 1";
 		return ROOM_EBAD_REQUEST;
 	}
 	if (len == 0 || !utf8_valid(text, len) || memchr(text, '\0', len)) {

@@ -297,6 +297,14 @@ static void cart_bad_bodies(void **state)
 	big[2000] = '\0';
 	assert_int_equal(post(t, CAP, "en", 1, big, &dup), ROOM_OK);
 	assert_int_equal(rt_count(t->events, "caption"), 1);
+	/* seq goes in the log: 0 to 2^53 - 1, and nothing else. */
+	assert_int_equal(post(t, CAP, "en", -1, "x", &dup), ROOM_EBAD_REQUEST);
+	assert_int_equal(post(t, CAP, "en", INT64_MAX, "x", &dup), ROOM_EBAD_REQUEST);
+	assert_int_equal(post(t, CAP, "en", INT64_C(1) << 53, "x", &dup), ROOM_EBAD_REQUEST);
+	assert_int_equal(post(t, CH, "en", (INT64_C(1) << 53) - 1, "Last.", &dup), ROOM_OK);
+	assert_false(dup);
+	assert_int_equal(post(t, CH, "en", (INT64_C(1) << 53) - 1, "Last.", &dup), ROOM_OK);
+	assert_true(dup);
 	/* After a refused post, the same seq still works (it was never seen). */
 	assert_int_equal(post(t, CAP, "en", 2, "\xff", &dup), ROOM_EBAD_REQUEST);
 	assert_int_equal(post(t, CAP, "en", 2, "Two.", &dup), ROOM_OK);
