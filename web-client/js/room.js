@@ -53,6 +53,10 @@ export function enterRoom({ room, token, name, onFail }) {
       renderStatus(st);
       if (st.state === 'reconnecting' || st.state === 'failed') audio?.onDisconnected();
       if (st.state === 'failed' && !store.you) onFail(joinError(st, room));
+      if (st.state === 'reconnecting' && !store.you) {
+        const wait = Math.max(1, Math.round((st.at - Date.now()) / 1000));
+        main.replaceChildren(h('p', { class: 'loading' }, `The server cannot be reached. Trying again in ${wait} s (attempt ${st.attempt})…`));
+      }
     },
   });
 
@@ -140,19 +144,24 @@ export function enterRoom({ room, token, name, onFail }) {
     panels = [floor, queue, hum, polls, caps, people, writer, desk].filter(Boolean);
     panels.push({ render: () => audio.render() });
 
+    // Each role's main task comes first: the hand after the floor, the queue and desk for
+    // chairs, the typing surface for captioners.
+    const hand = queue.hand ? { el: queue.hand } : null;
     let left, right;
     if (you.role === 'chair') {
-      left = [floor, queue, desk];
+      left = [floor, hand, queue, desk];
       right = [caps, writer, hum, polls, audio, people];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
       right = [queue, hum, polls, audio, people];
     } else {
-      left = [floor, caps];
+      left = [floor, hand, caps];
       right = [queue, hum, polls, audio, people];
     }
+    left = left.filter(Boolean);
     const links = [
       ['floor-h', 'Floor'],
+      hand && ['hand-h', 'Your hand'],
       ['queue-h', 'Queue'],
       ['cap-h', 'Captions'],
       writer && ['writer-h', 'Write captions'],

@@ -1,5 +1,5 @@
-// The speaking queue: my hand (raise with a kind, lower), the ordered list with my place,
-// and for chairs the controls: next, open/close the line, and per entry grant, remove and
+// The speaking queue: my hand (raise with a kind, lower: a panel of its own, placed near
+// the top), the ordered list with my place, and for chairs the controls: next, open/close the line, and per entry grant, remove and
 // move -- by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry.
 
 import { h, setText, show, syncList } from '../dom.js';
@@ -43,7 +43,8 @@ export function queuePanel({ store, act }) {
       if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
     } }, 'Lower hand');
     const queued = h('div', { class: 'row', hidden: true }, mine, lower);
-    hand = h('div', { class: 'hand' }, h('h3', null, 'Your hand'), raiseForm, queued);
+    const closedNote = h('p', { class: 'help' }, 'The line is closed: only points of order can be raised.');
+    hand = h('section', { class: 'panel hand', 'aria-labelledby': 'hand-h' }, h('h2', { id: 'hand-h' }, 'Your hand'), closedNote, raiseForm, queued);
     async function raise(k) {
       const ack = await act({ type: 'queue.raise', kind: k }, 'Raise your hand');
       if (ack) {
@@ -55,6 +56,7 @@ export function queuePanel({ store, act }) {
       const me = store.myEntry();
       const holds = store.holdsFloor();
       show(hand, store.live && !holds);
+      show(closedNote, !store.q.open && !me);
       show(raiseForm, !me && !holds);
       show(queued, !!me);
       if (me) setText(mine, `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`);
@@ -67,7 +69,6 @@ export function queuePanel({ store, act }) {
         moveFocus = null;
       }
     };
-    parts.push(hand);
   }
 
   // --- chair toolbar ---
@@ -190,5 +191,5 @@ export function queuePanel({ store, act }) {
     renderHand();
     renderTools();
   }
-  return { el, render };
+  return { el, render, hand };
 }
