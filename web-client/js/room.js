@@ -65,7 +65,10 @@ export function enterRoom({ room, token, name, onFail }) {
   let audio = null;
   let narrate = () => {};
   const notices = h('div', { class: 'notices' });
-  const errorBox = h('div', { class: 'notice error', role: 'alert', hidden: true });
+  // An error stays until the next action succeeds or it is dismissed (never on a timer:
+  // someone reading slowly must not lose it).
+  const errorText = h('span');
+  const errorBox = h('div', { class: 'notice error', role: 'alert', hidden: true }, errorText, ' ', h('button', { type: 'button', class: 'link', onclick: () => show(errorBox, false) }, 'Dismiss'));
   const endedBox = h('div', { class: 'notice ended', hidden: true });
   const failedBox = h('div', { class: 'notice error', hidden: true });
   notices.append(failedBox, endedBox, errorBox);
@@ -73,7 +76,6 @@ export function enterRoom({ room, token, name, onFail }) {
   const schedule = scheduler(render);
 
   // --- commands ---
-  let errorTimer;
   async function act(cmd, label) {
     try {
       const ack = await conn.request(cmd);
@@ -81,10 +83,8 @@ export function enterRoom({ room, token, name, onFail }) {
       return ack;
     } catch (err) {
       const why = err.code === 'disconnected' ? 'not sent, the connection is down (it comes back by itself).' : err.message || err.code;
-      setText(errorBox, `${label}: ${why}`);
+      setText(errorText, `${label}: ${why}`);
       show(errorBox, true);
-      clearTimeout(errorTimer);
-      errorTimer = setTimeout(() => show(errorBox, false), 12000);
       return null;
     }
   }
