@@ -136,6 +136,15 @@ test('a full meeting, as each role sees it', async (t) => {
     assert.equal(await text(obs, '.cap-partial'), '');
     assert.equal(await cap.inputValue('#cap-input'), '');
     await screenshot(cap, 'captioner');
+    // Someone joining later asks for the earlier captions.
+    const late = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Late`, { errors });
+    await connected(late);
+    await see(late, 'No captions yet.');
+    await late.click('text=Load earlier captions');
+    await late.locator('.cap-log .cap', { hasText: 'Thank you chair' }).waitFor();
+    assert.equal(await text(late, '.cap-log .cap'), 'Ana Silva: Thank you chair');
+    await heard(late, '1 earlier caption loaded.');
+    await late.context().close();
   });
 
   await t.test('a hum: casts, live levels for the chair only, a dropped socket resumed', async () => {
@@ -188,6 +197,17 @@ test('a full meeting, as each role sees it', async (t) => {
     await see(obs, 'Which venue?');
     await obs.click('text=Named ballots (1)');
     await see(obs, 'Ana Silva (Civil society): Nairobi');
+  });
+
+  await t.test('a late observer gets earlier results and captions from the record', async () => {
+    const late = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Late`, { errors });
+    await connected(late);
+    // Closed polls' results are fetched with the join, and the earlier captions with them.
+    await see(late, 'Which venue?');
+    await see(late, 'Do we adopt the draft?');
+    await late.locator('.cap-log .cap', { hasText: 'Thank you chair' }).waitFor();
+    assert.equal(await late.locator('text=Load earlier captions').isVisible(), false);
+    await late.context().close();
   });
 
   await t.test('the chair’s tools: rules, an in-room speaker, removal, the line, the clock', async () => {

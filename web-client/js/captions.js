@@ -127,7 +127,7 @@ export function captionsPanel({ store, act, loadRecord }) {
       return;
     }
     earlier.hidden = true;
-    announce(n ? `${n} earlier captions loaded.` : 'There are no earlier captions.');
+    announce(n ? `${n} earlier caption${n === 1 ? '' : 's'} loaded.` : 'There are no earlier captions.');
   }
 
   function renderLangs() {
@@ -152,6 +152,7 @@ export function captionsPanel({ store, act, loadRecord }) {
     setText(partial, p ? `${p[1].speaker?.name ? `${p[1].speaker.name}: ` : ''}${p[1].text}…` : '');
     if (p) partial.lang = p[0];
     show(note, !store.captions.length && !p);
+    if (store.recordLoaded) show(earlier, false);
   }
   setInterval(() => store.partials.size && render(), 5000);
   return { el, render };

@@ -269,6 +269,7 @@ export class Store {
       if (p && !p.result) p.result = r;
       else if (!p) this.polls.set(r.poll, { poll: r.poll, question: r.question, options: r.options, multiple: r.multiple, anonymous: r.anonymous, show_of_hands: r.show_of_hands, open: false, result: r });
     }
+    this.recordLoaded = true;
     this.emit({ source: 'record', earlier: earlier.length });
   }
 
