@@ -167,6 +167,16 @@ test('a full meeting, as each role sees it', async (t) => {
     assert.equal(await ana.evaluate(() => window.__sockets.length), 2);
     await see(ana, 'You have the floor, Ana Silva.');
     await see(ana, 'You hum for: Support.');
+    // An anonymous observer cannot resume (a new pid each time): the client fills the gap
+    // from the record. A caption written while Olga is away still reaches her.
+    const fetched = obs.waitForRequest((r) => r.url().endsWith('/record.json'));
+    await obs.evaluate(() => window.__sockets.at(-1).close());
+    await cap.locator('#cap-input').fill('While Olga was away');
+    await cap.keyboard.press('Enter');
+    await fetched;
+    await connected(obs);
+    await obs.locator('.cap-log .cap', { hasText: 'While Olga was away' }).waitFor();
+    assert.equal(await obs.locator('.cap-log .cap').count(), 2);
     await chair.click('.hum button >> text=End the hum');
     for (const p of everyone) await see(p, 'of 3 eligible responded');
     await heard(bruno, 'Hum result: Do we adopt the draft? Support: moderate; Oppose: moderate. 2 of 3 responded.');

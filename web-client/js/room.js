@@ -223,6 +223,9 @@ export function enterRoom({ room, token, name, onFail }) {
     $('#title').textContent = store.room.title;
     audio.onJoined();
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open))) loadRecord();
+    // A rejoin that could not resume (always, for anonymous observers) missed the captions
+    // and results of the gap: the record has them.
+    if (!first && !ack.resumed && store.room.status !== 'scheduled') loadRecord(true);
     if (!store.live || !store.canSpeak) return;
     // A clean resume means the server forgot nothing. Otherwise (a restart, a resume key
     // too old, a reload) re-send what it may have forgotten; each is idempotent.
@@ -248,7 +251,8 @@ export function enterRoom({ room, token, name, onFail }) {
   }
 
   let recordPromise = null;
-  function loadRecord() {
+  function loadRecord(again = false) {
+    if (again) recordPromise = null;
     recordPromise ||= fetch(`/api/rooms/${encodeURIComponent(room)}/record.json`)
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
       .then((rec) => {
