@@ -65,20 +65,29 @@ async function checkView(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-test('a first visit transfers under 150 KB', async () => {
+// Bytes of a first visit until the page is joined and idle: request and response headers
+// and bodies of every HTTP request (the WebSocket's frames are the meeting, not the page).
+async function firstVisit(url) {
   const page = await openPage(browser, null, { errors });
   let bytes = 0;
   const sizes = [];
   page.on('requestfinished', (req) =>
     sizes.push(req.sizes().then((s) => (bytes += s.responseBodySize + s.responseHeadersSize + s.requestHeadersSize))),
   );
-  await page.goto(roomLink(server, ROOM, tok('participant', 'Wei Zhang', 'wei', 'academia')));
+  await page.goto(url);
   await connected(page);
   await page.waitForLoadState('networkidle');
   await Promise.all(sizes);
-  console.log(`page weight: ${bytes} bytes in ${sizes.length} requests`);
-  assert.ok(bytes > 10000 && bytes < 150 * 1024, `${bytes} bytes`);
   await page.context().close();
+  return { bytes, requests: sizes.length };
+}
+
+test('a first visit transfers under 150 KB, for every role', async () => {
+  for (const [role, name] of [['participant', 'Wei Zhang'], ['observer', 'Oda'], ['captioner', 'Cy'], ['chair', 'Cho']]) {
+    const { bytes, requests } = await firstVisit(roomLink(server, ROOM, tok(role, name, `w-${role}`, 'academia')));
+    console.log(`page weight, ${role}: ${bytes} bytes in ${requests} requests`);
+    assert.ok(bytes > 10000 && bytes < 150 * 1024, `${role}: ${bytes} bytes`);
+  }
 });
 
 test('the landing page, the join form and join errors', async () => {
