@@ -71,13 +71,13 @@ RING_WUR enum ring_err ring_init(struct ring *r, size_t capacity);
 void ring_fini(struct ring *r);
 
 /* Producer only. Copies *m into the ring; false when it is full (nothing changed). */
-bool ring_push(struct ring *r, const struct ring_msg *m);
+RING_WUR bool ring_push(struct ring *r, const struct ring_msg *m);
 /* Producer only: how many pushes would succeed now (at least; the consumer may be
  * freeing more). */
 size_t ring_space(struct ring *r);
 
 /* Consumer only. Moves the oldest message into *out; false when the ring is empty. */
-bool ring_pop(struct ring *r, struct ring_msg *out);
+RING_WUR bool ring_pop(struct ring *r, struct ring_msg *out);
 
 /* A non-blocking, close-on-exec eventfd for wake-ups; *fd is -1 on error.
  * Errors: RING_ERR_SYSTEM. */
