@@ -113,6 +113,19 @@ test('the landing page, the join form and join errors', async () => {
   await page.goto(`${server.url}/#room=nowhere&role=observer`);
   await see(page, 'There is no room called “nowhere”');
   await page.context().close();
+
+  // A server that refuses for now (full, busy) is retried, and the person is told why.
+  const full = await openPage(browser, null, { errors });
+  await full.routeWebSocket('**/ws', (ws) =>
+    ws.onMessage((text) => {
+      const m = JSON.parse(text);
+      if (m.type === 'join') ws.send(JSON.stringify({ type: 'error', id: m.id, code: 'unavailable', message: 'the room is full' }));
+    }),
+  );
+  await full.goto(`${server.url}/#room=${ROOM}&role=observer`);
+  await see(full, 'The meeting is full or the server is busy (the room is full). Trying again in');
+  await checkView(full, 'join-refused');
+  await full.context().close();
 });
 
 test('every role’s view, before, during and after the session', async () => {

@@ -80,7 +80,10 @@ export class Connection {
         this.setStatus({ state: 'failed', code: err.code, message: err.message });
         ws.close();
       } else {
-        ws.close(); // transient: closed() schedules the retry
+        // Transient (the room is full or the server busy): closed() schedules the retry,
+        // and the status says why.
+        this.refusal = err.code === 'rate_limited' || err.code === 'unavailable' ? err.message || err.code : '';
+        ws.close();
       }
       return;
     }
@@ -155,7 +158,8 @@ export class Connection {
     this.attempt++;
     const base = Math.min(15000, 500 * 2 ** (this.attempt - 1));
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    this.setStatus({ state: 'reconnecting', attempt: this.attempt, at: Date.now() + delay });
+    this.setStatus({ state: 'reconnecting', attempt: this.attempt, at: Date.now() + delay, refused: this.refusal });
+    this.refusal = '';
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);
   }

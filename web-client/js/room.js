@@ -55,7 +55,8 @@ export function enterRoom({ room, token, name, onFail }) {
       if (st.state === 'failed' && !store.you) onFail(joinError(st, room));
       if (st.state === 'reconnecting' && !store.you) {
         const wait = Math.max(1, Math.round((st.at - Date.now()) / 1000));
-        main.replaceChildren(h('p', { class: 'loading' }, `The server cannot be reached. Trying again in ${wait} s (attempt ${st.attempt})…`));
+        const why = st.refused ? `The meeting is full or the server is busy (${st.refused}).` : 'The server cannot be reached.';
+        main.replaceChildren(h('p', { class: 'loading' }, `${why} Trying again in ${wait} s (attempt ${st.attempt})…`));
       }
     },
   });
@@ -108,7 +109,7 @@ export function enterRoom({ room, token, name, onFail }) {
       failed: 'Disconnected',
       left: 'You left the meeting',
     };
-    setText(connText, words[st.state]);
+    setText(connText, st.refused ? 'The meeting is full or the server is busy. Retrying…' : words[st.state]);
     connText.dataset.state = st.state;
     clearInterval(retryTimer);
     show(retryRow, st.state === 'reconnecting');
