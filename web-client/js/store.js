@@ -166,17 +166,20 @@ export class Store {
     if (msg.seq > this.seq + 1) return 'gap';
     this.seq = msg.seq;
     this.head = { seq: msg.seq, hash: msg.hash };
-    this.clock(msg.ts);
+    if (!this.replaying) this.clock(msg.ts); // a replayed event's time is history
     const before = { floor: this.q.floor, entry: this.myEntry() };
     this.apply(msg.kind, msg.data || {}, msg.ts, msg.seq);
     this.emit({ source: 'event', kind: msg.kind, data: msg.data, ts: msg.ts, before, replay: this.replaying });
     return 'ok';
   }
 
+  // The server's clock relative to ours, for the floor's countdown: the largest recent
+  // (server time - arrival time) sample, which is the offset less the shortest delay seen.
+  // It drifts down 50 ms per event so that a clock step is followed.
   clock(ts) {
     const t = Date.parse(ts);
     if (isNaN(t)) return;
-    const sample = t - Date.now(); // server time minus ours, less the delivery delay
+    const sample = t - Date.now();
     this.skew = this.skew === null ? sample : Math.max(sample, this.skew - 50);
   }
 
