@@ -5,8 +5,16 @@
  * the browser test checks the server against Chromium's stack as well.
  *
  * Trade-offs, since this is a test and load tool and not a product: one host candidate
- * (the answer's best), aggressive nomination (every check carries USE-CANDIDATE), no
- * trickle, no TURN, no RTCP of its own, and the SSL object is kept for the client's life.
+ * (the remote description's first), aggressive nomination when controlling (every check
+ * carries USE-CANDIDATE), no trickle of our own (client_local_candidate lets the caller
+ * trickle), no TURN, no RTCP of its own, and the SSL object is kept for the client's life.
+ *
+ * The roles come from who offered (RFC 8445 sect. 6.1.1, RFC 5763 sect. 5): after
+ * client_offer + client_answer we are ICE-controlling and take the DTLS role the answer's
+ * a=setup leaves us (Plenary answers passive, so we are the client; Janus answers active,
+ * so we are the server); after client_accept_offer we are ICE-controlled and answer
+ * a=setup:active. Either way we answer the peer's own checks, which a lite server never
+ * sends and a full agent must see answered before it uses the pair.
  */
 #include "media/client.h"
 
@@ -31,6 +39,7 @@
 #define MAX_PAYLOAD	1000
 #define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define CHECK_PRIORITY	((110u << 24) | (65535u << 8) | 255u) /* a prflx-like priority */
+#define HOST_PRIORITY	((126u << 24) | (65535u << 8) | 255u) /* RFC 8445 5.1.2.1, host */
 
 struct client {
 	enum client_state state;
@@ -38,13 +47,16 @@ struct client {
 	struct dtls_context *ctx;
 	struct dtls_session *dtls;
 	struct media_srtp *srtp;
+	enum stun_role role;	  /* ours: CONTROLLING after an offer, CONTROLLED after an answer */
+	enum dtls_role dtls_role; /* ours */
+	bool have_server;	  /* the peer's address is known (a candidate, or a check) */
 	bool send;
 	uint8_t audio_level_id, opus_pt;
 	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1];
 	char remote_ufrag[SDP_MAX_ICE + 1], remote_pwd[SDP_MAX_ICE + 1];
 	char username[ICE_UFRAG_LEN + SDP_MAX_ICE + 2];
 	struct dtls_fingerprint remote_fp;
-	struct stun_addr server;
+	struct stun_addr server, local;
 	uint8_t tid[STUN_TID_LEN];
 	uint64_t tie_breaker;
 	uint64_t next_check_ms, check_deadline_ms;
@@ -106,12 +118,11 @@ static bool random_bytes(void *p, size_t n)
 
 static enum client_err open_socket(struct client *c, const char *bind_ip)
 {
-	struct stun_addr local;
-	if (!udp_parse_ip(bind_ip ? bind_ip : "127.0.0.1", &local))
+	if (!udp_parse_ip(bind_ip ? bind_ip : "127.0.0.1", &c->local))
 		return CLIENT_ERR_PARAM;
-	if (udp_open(&local, &c->fd) != 0)
+	if (udp_open(&c->local, &c->fd) != 0)
 		return CLIENT_ERR_SYSTEM;
-	c->family = local.family == STUN_IPV6 ? AF_INET6 : AF_INET;
+	c->family = c->local.family == STUN_IPV6 ? AF_INET6 : AF_INET;
 	return CLIENT_OK;
 }
 
@@ -232,7 +243,9 @@ static bool find_candidate(const char *sdp, size_t len, struct stun_addr *out)
 	return false;
 }
 
-static enum client_err take_answer(struct client *c, const struct sdp_offer *a)
+/* The remote description's credentials, fingerprint, payload type and audio-level id, and
+ * a DTLS session in our role. */
+static enum client_err take_remote(struct client *c, const struct sdp_offer *a)
 {
 	const struct sdp_media *m = &a->media[a->audio];
 	if (m->fingerprint.len > DTLS_FINGERPRINT_MAX ||
@@ -246,10 +259,17 @@ static enum client_err take_answer(struct client *c, const struct sdp_offer *a)
 	snprintf(c->username, sizeof c->username, "%s:%s", m->ice_ufrag, c->ufrag);
 	c->opus_pt = (uint8_t)m->opus_pt;
 	c->audio_level_id = m->audio_level_id <= 14 ? m->audio_level_id : 0;
-	struct dtls_session_config dc = {.role = DTLS_ROLE_CLIENT,
-					 .remote_fingerprint = &c->remote_fp};
+	struct dtls_session_config dc = {.role = c->dtls_role, .remote_fingerprint = &c->remote_fp};
 	return dtls_session_create(c->ctx, &dc, &c->dtls) == DTLS_OK ? CLIENT_OK
 								     : CLIENT_ERR_CRYPTO;
+}
+
+/* NEW -> CHECKING: the first check is due at once (if we know where to send it). */
+static void start_checks(struct client *c, uint64_t now_ms)
+{
+	c->next_check_ms = now_ms;
+	c->check_deadline_ms = now_ms + CLIENT_CHECK_TIMEOUT_MS;
+	set_state(c, CLIENT_CHECKING);
 }
 
 enum client_err client_answer(struct client *c, const char *sdp, size_t len, uint64_t now_ms)
@@ -262,14 +282,110 @@ enum client_err client_answer(struct client *c, const char *sdp, size_t len, uin
 	if (a == NULL)
 		return CLIENT_ERR_NOMEM;
 	enum client_err err = CLIENT_ERR_ANSWER;
-	if (sdp_parse(sdp, len, a) == SDP_OK && find_candidate(sdp, len, &c->server))
-		err = take_answer(c, a);
+	if (sdp_parse(sdp, len, a) == SDP_OK && find_candidate(sdp, len, &c->server)) {
+		/* RFC 5763 sect. 5: the answerer picked; active leaves us the server. */
+		bool active = a->media[a->audio].setup == SDP_SETUP_ACTIVE;
+		c->dtls_role = active ? DTLS_ROLE_SERVER : DTLS_ROLE_CLIENT;
+		c->role = STUN_ROLE_CONTROLLING;
+		err = take_remote(c, a);
+	}
 	free(a);
 	if (err != CLIENT_OK)
 		return err;
-	c->next_check_ms = now_ms;
-	c->check_deadline_ms = now_ms + CLIENT_CHECK_TIMEOUT_MS;
-	set_state(c, CLIENT_CHECKING);
+	c->have_server = true;
+	start_checks(c, now_ms);
+	return CLIENT_OK;
+}
+
+enum client_err client_local_candidate(const struct client *c, char *buf, size_t cap)
+{
+	if (c == NULL || buf == NULL)
+		return CLIENT_ERR_PARAM;
+	char ip[64];
+	udp_format_ip(&c->local, ip, sizeof ip);
+	int n = snprintf(buf, cap, "candidate:1 1 udp %u %s %u typ host", HOST_PRIORITY, ip,
+			 (unsigned)c->local.port);
+	return n < 0 || (size_t)n >= cap ? CLIENT_ERR_SPACE : CLIENT_OK;
+}
+
+/* What we answer to the offer's direction (RFC 8829 sect. 5.3.1). */
+static const char *answer_direction(const struct client *c, const struct sdp_media *m)
+{
+	enum sdp_direction d = m->has_direction ? m->direction : SDP_SENDRECV;
+	if (d == SDP_SENDONLY)
+		return "recvonly";
+	if (d == SDP_SENDRECV)
+		return c->send ? "sendrecv" : "recvonly";
+	if (d == SDP_RECVONLY && c->send)
+		return "sendonly";
+	return "inactive";
+}
+
+static enum client_err write_answer(const struct client *c, const struct sdp_media *m, char *buf,
+				    size_t cap, size_t *len)
+{
+	char cand[128], group[SDP_MAX_MID + 32] = "", mid[SDP_MAX_MID + 16] = "", extmap[96] = "";
+	if (client_local_candidate(c, cand, sizeof cand) != CLIENT_OK)
+		return CLIENT_ERR_SPACE;
+	if (m->mid[0]) {
+		snprintf(group, sizeof group, "a=group:BUNDLE %s\r\n", m->mid);
+		snprintf(mid, sizeof mid, "a=mid:%s\r\n", m->mid);
+	}
+	if (c->audio_level_id)
+		snprintf(extmap, sizeof extmap, "a=extmap:%u %s\r\n", c->audio_level_id,
+			 AUDIO_LEVEL_URI);
+	int n = snprintf(
+	    buf, cap,
+	    "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n%s"
+	    "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\nc=IN IP4 0.0.0.0\r\n"
+	    "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s\r\na=setup:active\r\n%s%s"
+	    "a=%s\r\na=rtcp-mux\r\na=rtpmap:%u opus/48000/2\r\n"
+	    "a=fmtp:%u minptime=10;useinbandfec=1\r\na=ssrc:%u cname:%s\r\n"
+	    "a=%s\r\na=end-of-candidates\r\n",
+	    c->ssrc, group, c->opus_pt, c->ufrag, c->pwd, dtls_context_fingerprint(c->ctx), mid,
+	    extmap, answer_direction(c, m), c->opus_pt, c->opus_pt, c->ssrc, c->cname, cand);
+	if (n < 0 || (size_t)n >= cap)
+		return CLIENT_ERR_SPACE;
+	*len = (size_t)n;
+	return CLIENT_OK;
+}
+
+/* The offer's parts we use: an actpass or passive offerer makes us the DTLS client. */
+static enum client_err take_offer(struct client *c, const char *sdp, size_t len,
+				  const struct sdp_offer *o)
+{
+	const struct sdp_media *m = &o->media[o->audio];
+	if (m->setup != SDP_SETUP_ACTPASS && m->setup != SDP_SETUP_PASSIVE)
+		return CLIENT_ERR_ANSWER;
+	c->dtls_role = DTLS_ROLE_CLIENT;
+	c->role = STUN_ROLE_CONTROLLED;
+	c->have_server = find_candidate(sdp, len, &c->server);
+	return take_remote(c, o);
+}
+
+enum client_err client_accept_offer(struct client *c, const char *sdp, size_t len, char *answer,
+				    size_t cap, size_t *answer_len, uint64_t now_ms)
+{
+	if (c == NULL || sdp == NULL || answer == NULL || answer_len == NULL)
+		return CLIENT_ERR_PARAM;
+	if (c->state != CLIENT_NEW)
+		return CLIENT_ERR_STATE;
+	struct sdp_offer *o = malloc(sizeof *o);
+	if (o == NULL)
+		return CLIENT_ERR_NOMEM;
+	enum client_err err = CLIENT_ERR_ANSWER;
+	if (sdp_parse(sdp, len, o) == SDP_OK)
+		err = take_offer(c, sdp, len, o);
+	if (err == CLIENT_OK)
+		err = write_answer(c, &o->media[o->audio], answer, cap, answer_len);
+	free(o);
+	if (err != CLIENT_OK) {
+		dtls_session_destroy(c->dtls);
+		c->dtls = NULL;
+		c->have_server = false;
+		return err;
+	}
+	start_checks(c, now_ms);
 	return CLIENT_OK;
 }
 
@@ -286,9 +402,9 @@ static void send_check(struct client *c)
 		return;
 	struct stun_binding_request req = {.username = c->username,
 					   .priority = CHECK_PRIORITY,
-					   .role = STUN_ROLE_CONTROLLING,
+					   .role = c->role,
 					   .tie_breaker = c->tie_breaker,
-					   .use_candidate = true,
+					   .use_candidate = c->role == STUN_ROLE_CONTROLLING,
 					   .key = (const uint8_t *)c->remote_pwd,
 					   .key_len = strlen(c->remote_pwd)};
 	memcpy(req.tid, c->tid, sizeof req.tid);
@@ -310,7 +426,7 @@ enum client_err client_send_raw(struct client *c, const uint8_t *buf, size_t len
 {
 	if (c == NULL || buf == NULL)
 		return CLIENT_ERR_PARAM;
-	if (c->state == CLIENT_NEW)
+	if (c->state == CLIENT_NEW || !c->have_server)
 		return CLIENT_ERR_STATE;
 	return send_to_server(c, buf, len) ? CLIENT_OK : CLIENT_ERR_SEND;
 }
@@ -348,35 +464,9 @@ enum client_err client_send_audio(struct client *c, const uint8_t *payload, size
 
 /* --- receiving ---------------------------------------------------------------------- */
 
-static void on_stun(struct client *c, const uint8_t *buf, size_t len, uint64_t now_ms)
+/* HANDSHAKING -> CONNECTED once ICE and DTLS are both done, whichever finished last. */
+static void key_srtp_when_done(struct client *c)
 {
-	struct stun_msg msg;
-	if (stun_parse(buf, len, &msg) != STUN_OK || msg.type != STUN_BINDING_SUCCESS ||
-	    memcmp(msg.tid, c->tid, sizeof c->tid) != 0 ||
-	    stun_check_fingerprint(buf, len, &msg) != STUN_OK ||
-	    stun_check_integrity(buf, len, &msg, (const uint8_t *)c->remote_pwd,
-				 strlen(c->remote_pwd)) != STUN_OK)
-		return;
-	c->stats.stun_responses++;
-	if (c->state != CLIENT_CHECKING)
-		return;
-	set_state(c, CLIENT_HANDSHAKING);
-	c->next_check_ms = now_ms + CLIENT_CONSENT_MS;
-	if (dtls_session_start(c->dtls, now_ms) != DTLS_OK)
-		set_state(c, CLIENT_FAILED);
-	flush_dtls(c);
-}
-
-static void on_dtls(struct client *c, const uint8_t *buf, size_t len, uint64_t now_ms)
-{
-	if (c->dtls == NULL || c->state < CLIENT_HANDSHAKING)
-		return;
-	enum dtls_err err = dtls_session_feed(c->dtls, buf, len, now_ms);
-	flush_dtls(c);
-	if (err != DTLS_OK && err != DTLS_ERR_MALFORMED && err != DTLS_ERR_NOT_DTLS) {
-		set_state(c, CLIENT_FAILED);
-		return;
-	}
 	if (c->state != CLIENT_HANDSHAKING || dtls_session_state(c->dtls) != DTLS_STATE_CONNECTED)
 		return;
 	struct dtls_srtp_keys keys;
@@ -384,6 +474,88 @@ static void on_dtls(struct client *c, const uint8_t *buf, size_t len, uint64_t n
 		  media_srtp_create(&keys, &c->srtp) == MEDIA_SRTP_OK;
 	memset(&keys, 0, sizeof keys);
 	set_state(c, ok ? CLIENT_CONNECTED : CLIENT_FAILED);
+}
+
+/* The answer to our own check: the pair works, so DTLS may begin (the server side waits
+ * for the peer's ClientHello, or has already had it). */
+static void on_check_response(struct client *c, const uint8_t *buf, size_t len,
+			      const struct stun_msg *msg, uint64_t now_ms)
+{
+	if (memcmp(msg->tid, c->tid, sizeof c->tid) != 0 ||
+	    stun_check_integrity(buf, len, msg, (const uint8_t *)c->remote_pwd,
+				 strlen(c->remote_pwd)) != STUN_OK)
+		return;
+	c->stats.stun_responses++;
+	if (c->state != CLIENT_CHECKING)
+		return;
+	set_state(c, CLIENT_HANDSHAKING);
+	c->next_check_ms = now_ms + CLIENT_CONSENT_MS;
+	if (c->dtls_role == DTLS_ROLE_CLIENT && dtls_session_start(c->dtls, now_ms) != DTLS_OK)
+		set_state(c, CLIENT_FAILED);
+	flush_dtls(c);
+	key_srtp_when_done(c);
+}
+
+/* USERNAME "our-ufrag:their-ufrag" (RFC 8445 sect. 7.2.2). */
+static bool check_is_for_us(const struct client *c, const struct stun_msg *msg)
+{
+	const uint8_t *ours, *theirs;
+	size_t ours_len, theirs_len;
+	return stun_username_split(msg, &ours, &ours_len, &theirs, &theirs_len) &&
+	       ours_len == strlen(c->ufrag) && memcmp(ours, c->ufrag, ours_len) == 0 &&
+	       theirs_len == strlen(c->remote_ufrag) &&
+	       memcmp(theirs, c->remote_ufrag, theirs_len) == 0;
+}
+
+/* A full agent's check (RFC 8445 sect. 7.3): answered with its source as
+ * XOR-MAPPED-ADDRESS under our password. Without a candidate from the offer, the first
+ * one that authenticates tells us where the peer is (a peer-reflexive candidate), and our
+ * own checks start towards it. */
+static void on_check(struct client *c, const uint8_t *buf, size_t len, const struct stun_msg *msg,
+		     const struct stun_addr *from, uint64_t now_ms)
+{
+	if (c->state == CLIENT_NEW || c->state == CLIENT_FAILED || !check_is_for_us(c, msg) ||
+	    stun_check_integrity(buf, len, msg, (const uint8_t *)c->pwd, strlen(c->pwd)) != STUN_OK)
+		return;
+	size_t n;
+	if (stun_build_binding_success(c->tx, sizeof c->tx, msg->tid, from, (const uint8_t *)c->pwd,
+				       strlen(c->pwd), &n) != STUN_OK ||
+	    !udp_send(c->fd, c->family, from, c->tx, n))
+		return;
+	c->stats.stun_answered++;
+	if (!c->have_server) {
+		c->server = *from;
+		c->have_server = true;
+		c->next_check_ms = now_ms;
+	}
+}
+
+static void on_stun(struct client *c, const uint8_t *buf, size_t len, const struct stun_addr *from,
+		    uint64_t now_ms)
+{
+	struct stun_msg msg;
+	if (stun_parse(buf, len, &msg) != STUN_OK ||
+	    stun_check_fingerprint(buf, len, &msg) != STUN_OK)
+		return;
+	if (msg.type == STUN_BINDING_REQUEST)
+		on_check(c, buf, len, &msg, from, now_ms);
+	else if (msg.type == STUN_BINDING_SUCCESS && c->have_server)
+		on_check_response(c, buf, len, &msg, now_ms);
+}
+
+static void on_dtls(struct client *c, const uint8_t *buf, size_t len, uint64_t now_ms)
+{
+	/* A DTLS server may hear the ClientHello before the answer to its own check. */
+	bool early = c->state == CLIENT_CHECKING && c->dtls_role == DTLS_ROLE_SERVER;
+	if (c->dtls == NULL || (c->state < CLIENT_HANDSHAKING && !early))
+		return;
+	enum dtls_err err = dtls_session_feed(c->dtls, buf, len, now_ms);
+	flush_dtls(c);
+	if (err != DTLS_OK && err != DTLS_ERR_MALFORMED && err != DTLS_ERR_NOT_DTLS) {
+		set_state(c, CLIENT_FAILED);
+		return;
+	}
+	key_srtp_when_done(c);
 }
 
 static void on_srtp(struct client *c, enum demux_kind kind, uint8_t *buf, size_t len)
@@ -411,11 +583,12 @@ static void on_srtp(struct client *c, enum demux_kind kind, uint8_t *buf, size_t
 		c->on_audio(c->on_audio_ctx, &h);
 }
 
-static void on_datagram(struct client *c, uint8_t *buf, size_t len, uint64_t now_ms)
+static void on_datagram(struct client *c, uint8_t *buf, size_t len, const struct stun_addr *from,
+			uint64_t now_ms)
 {
 	switch (demux_classify(buf, len)) {
 	case DEMUX_STUN:
-		on_stun(c, buf, len, now_ms);
+		on_stun(c, buf, len, from, now_ms);
 		break;
 	case DEMUX_DTLS:
 		on_dtls(c, buf, len, now_ms);
@@ -431,6 +604,20 @@ static void on_datagram(struct client *c, uint8_t *buf, size_t len, uint64_t now
 	}
 }
 
+void client_receive(struct client *c, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+		    uint64_t now_ms)
+{
+	struct stun_addr src;
+	if (c == NULL || buf == NULL || from == NULL || c->state == CLIENT_NEW ||
+	    !udp_from_sockaddr(from, &src))
+		return;
+	/* Until a check tells us where the peer is, only STUN can be from it. */
+	if (c->have_server ? !ice_addr_equal(&src, &c->server)
+			   : demux_classify(buf, len) != DEMUX_STUN)
+		return;
+	on_datagram(c, buf, len, &src, now_ms);
+}
+
 void client_input(struct client *c, uint64_t now_ms)
 {
 	for (;;) {
@@ -442,11 +629,7 @@ void client_input(struct client *c, uint64_t now_ms)
 			continue;
 		if (n < 0)
 			return;
-		struct stun_addr from;
-		if (c->state == CLIENT_NEW || !udp_from_sockaddr(&ss, &from) ||
-		    !ice_addr_equal(&from, &c->server))
-			continue;
-		on_datagram(c, c->rx, (size_t)n, now_ms);
+		client_receive(c, c->rx, (size_t)n, &ss, now_ms);
 	}
 }
 
@@ -458,7 +641,7 @@ void client_tick(struct client *c, uint64_t now_ms)
 		set_state(c, CLIENT_FAILED);
 		return;
 	}
-	if (now_ms >= c->next_check_ms) {
+	if (c->have_server && now_ms >= c->next_check_ms) {
 		send_check(c);
 		c->next_check_ms = now_ms + (c->state == CLIENT_CHECKING ? CLIENT_CHECK_INTERVAL_MS
 									 : CLIENT_CONSENT_MS);
@@ -474,7 +657,7 @@ uint64_t client_next_timeout(const struct client *c)
 {
 	if (c->state == CLIENT_NEW || c->state == CLIENT_FAILED)
 		return UINT64_MAX;
-	uint64_t t = c->next_check_ms;
+	uint64_t t = c->have_server ? c->next_check_ms : c->check_deadline_ms;
 	if (c->state == CLIENT_HANDSHAKING) {
 		uint64_t d = dtls_session_next_timeout(c->dtls);
 		if (d < t)

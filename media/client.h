@@ -16,8 +16,20 @@
  *                      |  no answer in 10 s          |  DTLS failure/timeout
  *                      +-----------------------------+----------------------------> FAILED
  *
+ * Against a full ICE agent (Janus, or another client) it does a little more, since such a
+ * peer checks the path from its side too and fails the pair if nobody answers: it answers
+ * every authenticated Binding request (RFC 8445 sect. 7.3), and it follows the answer's
+ * a=setup, so an answerer that picks a=setup:active (as Janus does) makes it the DTLS
+ * server. It can also be the answerer (client_accept_offer, for a server that offers, like
+ * Janus's Streaming plugin): then it is ICE-controlled (no USE-CANDIDATE; the offerer
+ * nominates), answers a=setup:active (DTLS client), and if the offer has no host
+ * candidate it learns the peer's address from the first check that authenticates (a
+ * peer-reflexive candidate, sect. 7.3.1.3). Role conflicts (487) are not resolved: each
+ * flow fixes the role RFC 8445 sect. 6.1.1 gives it.
+ *
  * No threads and no clock inside: the caller polls client_fd, calls client_input when it
- * is readable and client_tick at client_next_timeout, passing a monotonic now_ms. One
+ * is readable (or reads the socket itself, e.g. with recvmmsg, and hands each datagram to
+ * client_receive) and client_tick at client_next_timeout, passing a monotonic now_ms. One
  * client belongs to one thread at a time. The DTLS context (the certificate) is the
  * caller's, so a load tool makes one and shares it.
  */
@@ -87,15 +99,41 @@ int client_fd(const struct client *c);
 CLIENT_WUR enum client_err client_offer(struct client *c, char *buf, size_t cap, size_t *len);
 
 /* Takes the server's answer: ICE credentials, fingerprint, the negotiated payload type
- * and audio-level id, and the highest-priority UDP host candidate; NEW -> CHECKING, with
+ * and audio-level id, the DTLS role (a=setup:active makes us the server, passive or none
+ * the client), and the first UDP host candidate; NEW -> CHECKING as ICE-controlling, with
  * the first check due at once. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE (not NEW),
  * CLIENT_ERR_ANSWER. */
 CLIENT_WUR enum client_err client_answer(struct client *c, const char *sdp, size_t len,
 					 uint64_t now_ms);
 
-/* Reads every datagram waiting on the socket and handles those from the server's
- * candidate: STUN responses, DTLS, SRTP and SRTCP. */
+/* The answerer's side: takes a remote offer (one audio m-section with Opus, ICE
+ * credentials, a fingerprint, rtcp-mux, a=setup actpass or passive) and writes our answer
+ * into answer[0..cap) (NUL-terminated, CRLF): the offer's mid and Opus payload type, our
+ * credentials, fingerprint and host candidate, a=setup:active, and the direction that
+ * answers the offer's (sendonly -> recvonly; sendrecv -> sendrecv if we send, else
+ * recvonly). NEW -> CHECKING as ICE-controlled; checks start at once towards the offer's
+ * first UDP host candidate, or, without one, towards the source of the first check that
+ * authenticates. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE (not NEW), CLIENT_ERR_ANSWER
+ * (the offer is unusable, or asks us to be the DTLS server), CLIENT_ERR_SPACE,
+ * CLIENT_ERR_NOMEM, CLIENT_ERR_CRYPTO. */
+CLIENT_WUR enum client_err client_accept_offer(struct client *c, const char *sdp, size_t len,
+					       char *answer, size_t cap, size_t *answer_len,
+					       uint64_t now_ms);
+
+/* Our host candidate as the value of an a=candidate attribute ("candidate:1 1 udp ... typ
+ * host", NUL-terminated, no "a="), for trickling it over a signalling API. Errors:
+ * CLIENT_ERR_PARAM, CLIENT_ERR_SPACE. */
+CLIENT_WUR enum client_err client_local_candidate(const struct client *c, char *buf, size_t cap);
+
+/* Reads every datagram waiting on the socket and passes each to client_receive. */
 void client_input(struct client *c, uint64_t now_ms);
+/* Handles one datagram buf[0..len) that the caller read from client_fd itself, from the
+ * address from (as recvfrom or recvmmsg gave it): STUN requests and responses, DTLS,
+ * SRTP and SRTCP from the peer's candidate; anything else is dropped. buf may be changed
+ * (SRTP is decrypted in place). */
+struct sockaddr_storage;
+void client_receive(struct client *c, uint8_t *buf, size_t len, const struct sockaddr_storage *from,
+		    uint64_t now_ms);
 /* Sends what is due: connectivity checks, consent refreshes, DTLS retransmissions. */
 void client_tick(struct client *c, uint64_t now_ms);
 /* When client_tick next has something to do (UINT64_MAX: never). */
@@ -128,6 +166,7 @@ struct client_stats {
 	uint64_t srtp_errors;
 	uint64_t stun_requests;
 	uint64_t stun_responses; /* authenticated success responses */
+	uint64_t stun_answered;	 /* the peer's checks we answered (full ICE peers only) */
 	uint32_t remote_ssrc;	 /* of the last RTP packet received */
 	enum dtls_srtp_profile profile;
 };
