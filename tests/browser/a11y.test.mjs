@@ -177,6 +177,12 @@ test('every role’s view, before, during and after the session', async () => {
   const anon = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Pat`, { errors });
   await connected(anon);
   await see(anon, 'You: Pat — Observer');
+  // The connection drops and cannot come back (every new socket is closed at once).
+  await anon.routeWebSocket('**/ws', (ws) => ws.close());
+  await anon.evaluate(() => window.__sockets.at(-1).close());
+  await connected(anon, 'reconnecting');
+  await see(anon, 'Reconnect now');
+  await checkView(anon, 'observer-reconnecting');
 
   const cap = await openPage(browser, roomLink(server, ROOM, tok('captioner', 'Cai Writer', 'cai')), { errors });
   await connected(cap);
