@@ -203,6 +203,7 @@ test('a full meeting, as each role sees it', async (t) => {
     await chair.uncheck('#poll-anon');
     await chair.click('#poll-start');
     await see(ana, 'Named: your name and choice go on the public record.');
+    assert.equal(await chair.isChecked('#poll-anon'), true); // the form is back to its defaults
     await ana.click('.polls .choice >> text=Nairobi');
     await see(ana, 'Your vote: Nairobi.');
     await chair.click('text=End the poll');

@@ -105,7 +105,7 @@ export function chairPanel({ store, act }) {
   const pollQ = h('input', { id: 'poll-q', autocomplete: 'off', required: true });
   const pollOpts = h('textarea', { id: 'poll-opts', rows: '3', 'aria-describedby': 'poll-opts-hint' }, 'Yes\nNo\nAbstain');
   const multiple = h('input', { type: 'checkbox', id: 'poll-multi' });
-  const anonymous = h('input', { type: 'checkbox', id: 'poll-anon', checked: true });
+  const anonymous = h('input', { type: 'checkbox', id: 'poll-anon', defaultChecked: true });
   const liveCounts = h('input', { type: 'checkbox', id: 'poll-live' });
   const check = (input, label) => h('p', { class: 'field' }, input, h('label', { for: input.id }, label));
   const pollForm = h(
@@ -118,7 +118,8 @@ export function chairPanel({ store, act }) {
         const cmd = hands
           ? { type: 'poll.start', question: pollQ.value.trim(), show_of_hands: true }
           : { type: 'poll.start', question: pollQ.value.trim(), options: lines(pollOpts.value), multiple: multiple.checked, anonymous: anonymous.checked, live_counts: liveCounts.checked };
-        act(cmd, hands ? 'Start a show of hands' : 'Start a poll').then((ack) => ack && (pollQ.value = ''));
+        // A started poll resets the form: the next one must not be named by accident.
+        act(cmd, hands ? 'Start a show of hands' : 'Start a poll').then((ack) => ack && pollForm.reset());
       },
     },
     h('h3', null, 'Call a poll or a show of hands'),

@@ -18,6 +18,7 @@ export function queuePanel({ store, act }) {
   // --- my hand ---
   let hand = null;
   let moveFocus = null;
+  let kindBefore = null;
   // Focus el now if it is already shown, or at the render that shows it.
   const focusSoon = (el) => {
     if (el.closest('[hidden]')) moveFocus = el;
@@ -60,9 +61,16 @@ export function queuePanel({ store, act }) {
       show(raiseForm, !me && !holds);
       show(queued, !!me);
       if (me) setText(mine, `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`);
-      // When the line is closed only points of order may be raised.
+      // When the line is closed only points of order may be raised; when it opens again the
+      // kind chosen before comes back.
       for (const o of kind.options) o.disabled = !store.q.open && o.value !== 'point_of_order';
-      if (!store.q.open && kind.value !== 'point_of_order') kind.value = 'point_of_order';
+      if (!store.q.open && kind.value !== 'point_of_order') {
+        kindBefore = kind.value;
+        kind.value = 'point_of_order';
+      } else if (store.q.open && kindBefore) {
+        kind.value = kindBefore;
+        kindBefore = null;
+      }
       // The button pressed has just been hidden: keep the keyboard where the action is.
       if (moveFocus && !moveFocus.closest('[hidden]')) {
         moveFocus.focus();
