@@ -16,6 +16,7 @@
 #include "test_rooms_helpers.h"
 
 static uint64_t seed = UINT64_C(20261122);
+static bool trace; /* PLENARY_RANDOM_TRACE=1: print every step */
 /* Outcomes per template and error code, printed with PLENARY_RANDOM_STATS=1. */
 static long outcomes[32][ROOM_EINTERNAL + 1];
 static uint64_t rng_state;
@@ -272,7 +273,35 @@ struct world {
 	char room[65];
 	int rooms_made;
 	int connections[RT_CAST];
+	/* The media side's idea of each person's mic gate: what room_mic_open() said when
+	 * they attached (the join ack), then every sink.mic since. */
+	bool mic[RT_CAST];
 };
+
+static void attached(struct world *w, enum rt_person who)
+{
+	w->connections[who]++;
+	w->mic[who] = room_mic_open(w->t.room, rt_pid(who));
+}
+
+/* Takes in the mic changes the sink got; each came with a private mic message. */
+static void absorb_mics(struct world *w)
+{
+	struct rt *t = &w->t;
+	CHECK(rt_count(t->privates, "mic") == json_array_size(t->mics),
+	      "%zu private mic messages for %zu mic changes", rt_count(t->privates, "mic"),
+	      json_array_size(t->mics));
+	size_t i;
+	json_t *m;
+	json_array_foreach(t->mics, i, m)
+	{
+		for (int k = 0; k < RT_CAST; k++)
+			if (strcmp(rt_pid((enum rt_person)k), rt_str(m, "pid")) == 0)
+				w->mic[k] = json_is_true(json_object_get(m, "open"));
+	}
+	json_array_clear(t->mics);
+	json_array_clear(t->privates);
+}
 
 static void find_room(struct world *w)
 {
@@ -285,6 +314,12 @@ static void check_invariants(struct world *w)
 {
 	struct rt *t = &w->t;
 	assert_false(rooms_dirty(t->rs));
+	absorb_mics(w);
+	for (int i = 0; i < RT_CAST; i++)
+		if (w->connections[i] && i != OBS)
+			CHECK(w->mic[i] == room_mic_open(t->room, rt_pid((enum rt_person)i)),
+			      "%s: the media side thinks the mic is %s", rt_pid((enum rt_person)i),
+			      w->mic[i] ? "open" : "closed");
 	json_t *snap = room_snapshot(t->room);
 	json_t *q = json_object_get(snap, "queue");
 	json_t *floor = json_object_get(q, "floor");
@@ -346,10 +381,15 @@ static void restart(struct world *w)
 	json_decref(before);
 	json_decref(after);
 	CHECK(json_array_size(t->warnings) == 0, "warnings on reopening");
-	for (int i = 0; i < RT_CAST; i++)
-		for (int c = 0; c < w->connections[i]; c++)
+	for (int i = 0; i < RT_CAST; i++) {
+		int connections = w->connections[i];
+		w->connections[i] = 0;
+		for (int c = 0; c < connections; c++) {
 			assert_int_equal(room_attach(t->room, rt_who((enum rt_person)i), t->now),
 					 ROOM_OK);
+			attached(w, (enum rt_person)i);
+		}
+	}
 	rt_flush(t);
 }
 
@@ -365,13 +405,14 @@ static void new_room(struct world *w)
 		if (chance(80)) {
 			assert_int_equal(room_attach(t->room, rt_who((enum rt_person)i), t->now),
 					 ROOM_OK);
-			w->connections[i]++;
+			attached(w, (enum rt_person)i);
 		}
 	assert_int_equal(room_attach(t->room, rt_who(CH), t->now), ROOM_OK);
-	w->connections[CH]++;
+	attached(w, CH);
 	rt_flush(t);
 	if (chance(90))
 		rt_ok(t, CH, "{\"type\":\"session.start\"}");
+	absorb_mics(w);
 }
 
 static void one_command(struct world *w)
@@ -394,6 +435,12 @@ static void one_command(struct world *w)
 	const char *message = NULL;
 	enum room_err err =
 	    room_command(t->room, rt_who(who), type, cmd, t->now, &result, &message);
+	if (trace) {
+		char *text = json_dumps(cmd, JSON_COMPACT);
+		fprintf(stderr, "%ld %s: %.150s -> %s\n", step, rt_pid(who), text,
+			room_err_code(err));
+		free(text);
+	}
 	for (int k = 0; k < N_TEMPLATES; k++)
 		if (strcmp(templates[k].type, type) == 0)
 			outcomes[k][err]++;
@@ -429,12 +476,33 @@ static void people_come_and_go(struct world *w)
 		if (w->connections[who] >= 3)
 			return;
 		assert_int_equal(room_attach(t->room, rt_who(who), t->now), ROOM_OK);
-		w->connections[who]++;
+		attached(w, who);
+		if (trace)
+			fprintf(stderr, "%ld %s attaches\n", step, rt_pid(who));
 	} else {
-		room_detach(t->room, rt_who(who), chance(40), t->now);
+		bool leave = chance(40);
+		if (trace)
+			fprintf(stderr, "%ld %s detaches%s\n", step, rt_pid(who),
+				leave ? " (leave)" : "");
+		room_detach(t->room, rt_who(who), leave, t->now);
 		w->connections[who]--;
 	}
 	rt_flush(t);
+}
+
+static void print_step(struct world *w)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(w->t.events, i, m)
+	{
+		char *text = json_dumps(json_object_get(m, "data"), JSON_COMPACT);
+		fprintf(stderr, "%ld   event %s %.150s\n", step, rt_str(m, "kind"), text);
+		free(text);
+	}
+	json_array_foreach(w->t.mics, i, m)
+	    fprintf(stderr, "%ld   mic %s %d\n", step, rt_str(m, "pid"),
+		    json_is_true(json_object_get(m, "open")));
 }
 
 static void run(long steps)
@@ -445,7 +513,7 @@ static void run(long steps)
 	rt_init(&w.t);
 	snprintf(w.room, sizeof w.room, "%s", RT_ROOM);
 	rt_attach(&w.t, CH);
-	w.connections[CH] = 1;
+	attached(&w, CH);
 	rt_ok(&w.t, CH, "{\"type\":\"session.start\"}");
 	long room_steps = 0;
 	for (step = 0; step < steps; step++, room_steps++) {
@@ -458,6 +526,8 @@ static void run(long steps)
 			rt_advance(&w.t, chance(70) ? below(3000) : below(60000));
 		else
 			restart(&w);
+		if (trace)
+			print_step(&w);
 		check_invariants(&w);
 		json_t *snap = room_snapshot(w.t.room);
 		bool ended = strcmp(json_string_value(
@@ -467,6 +537,7 @@ static void run(long steps)
 		if (ended || room_steps > 1500) {
 			if (!ended)
 				rt_ok(&w.t, CH, "{\"type\":\"session.end\"}");
+			check_invariants(&w);
 			restart(&w);
 			new_room(&w);
 			room_steps = 0;
@@ -496,6 +567,7 @@ static void random_commands_change_nothing_or_keep_invariants(void **state)
 
 int main(void)
 {
+	trace = getenv("PLENARY_RANDOM_TRACE") != NULL;
 	const char *env = getenv("PLENARY_RANDOM_SEED");
 	if (env)
 		seed = strtoull(env, NULL, 0);
