@@ -40,9 +40,12 @@ async function audit(page, name) {
 async function fits(page, name) {
   const over = await page.evaluate(() => {
     const w = document.documentElement.clientWidth;
+    // Content inside its own horizontal scroller (a wide table) is allowed: 1.4.10 exempts
+    // two-dimensional content, as long as the page itself does not scroll sideways.
+    const scrolls = (el) => { for (let a = el.parentElement; a; a = a.parentElement) if (/auto|scroll/.test(getComputedStyle(a).overflowX)) return true; return false; };
     const wide = [...document.querySelectorAll('body *')].filter((el) => {
       const r = el.getBoundingClientRect();
-      return r.width && r.right > w + 1 && getComputedStyle(el).position !== 'absolute';
+      return r.width && r.right > w + 1 && getComputedStyle(el).position !== 'absolute' && !scrolls(el);
     });
     return { scroll: document.documentElement.scrollWidth - w, wide: wide.slice(0, 5).map((el) => el.outerHTML.slice(0, 120)) };
   });
@@ -147,7 +150,7 @@ test('every role’s view, before, during and after the session', async () => {
   await chairWs.ok({ type: 'caption', lang: 'fr', text: 'Bruno soulève une motion d’ordre.', final: true });
   await chairWs.ok({ type: 'caption', lang: 'en', text: 'The chair', final: false });
   const hum = await chairWs.ok({ type: 'hum.start', question: 'Adopt the agenda?', options: ['Support', 'Oppose'] });
-  await chairWs.ok({ type: 'poll.start', question: 'Lunch at one?', show_of_hands: true });
+  const hands = await chairWs.ok({ type: 'poll.start', question: 'Lunch at one?', show_of_hands: true });
   await part.click('.hum .choice >> text=Support');
   await see(part, 'You hum for: Support.');
   await see(part, 'Show of hands');
@@ -189,10 +192,26 @@ test('every role’s view, before, during and after the session', async () => {
   await cap.fill('#cap-input', 'Typing');
   await checkView(cap, 'captioner-live');
 
+  // More states: a several-choice named poll with live counts, a floor over its time with
+  // its warning, the chair's confirmation before ending the session, results.
+  await chairWs.ok({ type: 'poll.end', poll: hands.poll });
+  await chairWs.ok({ type: 'queue.policy', time_limit_s: 1 });
+  await chairWs.ok({ type: 'queue.next' });
+  await chairWs.ok({ type: 'poll.start', question: 'Which days suit you?', options: ['Monday', 'Tuesday', 'Wednesday'], multiple: true, anonymous: false, live_counts: true });
+  await part.check('.polls input[value="0"]');
+  await part.click('text=Submit my choices');
+  await see(part, 'Your vote: Monday.');
+  await see(part, 'Over time by');
+  await see(part, 'Time is up.');
+  await audit(part, 'participant with a several-choice poll and a floor over time');
+  await chair.click('#session-end');
+  await see(chair, 'End the session for everyone?');
+  await audit(chair, 'chair confirming the end of the session');
+  await chair.click('text=Cancel');
+
   await chairWs.ok({ type: 'hum.end', hum: hum.hum });
   await chairWs.ok({ type: 'session.end' });
   await see(part, 'This session has ended.');
-  await see(part, 'Hum result', { timeout: 1 }).catch(() => {});
   await checkView(part, 'participant-ended');
   await checkView(chair, 'chair-ended');
   await other.close();

@@ -34,13 +34,19 @@ function resultBlock(p) {
     h('h4', null, p.question, p.show_of_hands ? ' (show of hands)' : ''),
     countRows(p.options, r.counts, r.voters),
     h('p', null, `${r.voters} voted${r.not_answered !== undefined ? `, ${r.not_answered} did not answer` : ''}${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`),
+    // A table of many options may be wider than a phone: it scrolls on its own (a region
+    // that the keyboard can reach), never the page.
     groups.length
       ? h(
-          'table',
-          { class: 'by-group' },
-          h('caption', null, 'By stakeholder group'),
-          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Group'), p.options.map((o) => h('th', { scope: 'col' }, o)))),
-          h('tbody', null, groups.map(([g, c]) => h('tr', null, h('th', { scope: 'row' }, f.group(g) || 'No group'), c.map((n) => h('td', null, String(n)))))),
+          'div',
+          { class: 'table-scroll', role: 'region', 'aria-label': `By stakeholder group: ${p.question}`, tabindex: '0' },
+          h(
+            'table',
+            { class: 'by-group' },
+            h('caption', null, 'By stakeholder group'),
+            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Group'), p.options.map((o) => h('th', { scope: 'col' }, o)))),
+            h('tbody', null, groups.map(([g, c]) => h('tr', null, h('th', { scope: 'row' }, f.group(g) || 'No group'), c.map((n) => h('td', null, String(n)))))),
+          ),
         )
       : null,
     r.ballots?.length
