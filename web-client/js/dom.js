@@ -71,19 +71,20 @@ export function syncList(parent, items, key, create, update) {
   if (active && active !== document.activeElement && active.isConnected) active.focus();
 }
 
-// Coalesces many store changes into one render per animation frame (or microtask when the
-// page is hidden, so a background tab still keeps its state and announcements current).
+// Coalesces many store changes into one render per animation frame. A hidden tab gets no
+// frames, so a timer stands in: the state and the announcements stay current there too.
 export function scheduler(fn) {
   let pending = false;
   return () => {
     if (pending) return;
     pending = true;
     const run = () => {
+      if (!pending) return;
       pending = false;
       fn();
     };
-    if (document.hidden) queueMicrotask(run);
-    else requestAnimationFrame(run);
+    requestAnimationFrame(run);
+    setTimeout(run, 200);
   };
 }
 
