@@ -119,9 +119,8 @@ static void field_errors_and_lang(void **state)
 	    "{\"type\":\"caption\",\"lang\":\"../../x\",\"text\":\"x\",\"final\":true}",
 	    "{\"type\":\"caption\",\"lang\":\"fran\\u00e7ais\",\"text\":\"x\",\"final\":true}",
 	    "{\"type\":\"caption\",\"lang\":7,\"text\":\"x\",\"final\":true}",
-	    "{\"type\":\"caption\",\"lang\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"text\":"
-	    "\"x\","
-	    "\"final\":true}",
+	    ("{\"type\":\"caption\",\"lang\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"text\":"
+	     "\"x\"}"),
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		rt_fail(t, CAP, ROOM_EBAD_REQUEST, "%s", bad[i]);

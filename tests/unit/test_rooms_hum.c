@@ -38,8 +38,9 @@ static void start_event_and_errors(void **state)
 	    "{\"type\":\"hum.start\",\"question\":\"Q\"}",
 	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\"]}",
 	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[]}",
-	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\",\"c\",\"d\",\"e\","
-	    "\"f\"]}",
+	    ("{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\",\"c\",\"d\","
+	     "\"e\","
+	     "\"f\"]}"),
 	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",2]}",
 	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",\"\"]}",
 	    "{\"type\":\"hum.start\",\"question\":\"Q\",\"options\":[\"a\",null]}",

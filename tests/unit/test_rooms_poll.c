@@ -39,10 +39,11 @@ static void start_event_defaults_and_errors(void **state)
 	    "{\"type\":\"poll.start\",\"question\":\"\",\"options\":[\"a\",\"b\"]}",
 	    "{\"type\":\"poll.start\",\"question\":[],\"options\":[\"a\",\"b\"]}",
 	    "{\"type\":\"poll.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"],\"multiple\":1}",
-	    "{\"type\":\"poll.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"],\"anonymous\":"
-	    "\"no\"}",
-	    "{\"type\":\"poll.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"],\"live_counts\":"
-	    "null}",
+	    ("{\"type\":\"poll.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"],\"anonymous\":"
+	     "\"no\"}"),
+	    ("{\"type\":\"poll.start\",\"question\":\"Q\",\"options\":[\"a\",\"b\"],\"live_"
+	     "counts\":"
+	     "null}"),
 	    "{\"type\":\"poll.start\",\"question\":\"Q\",\"show_of_hands\":\"yes\"}",
 	    "{\"type\":\"poll.start\",\"show_of_hands\":true}",
 	};
