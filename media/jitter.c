@@ -346,13 +346,13 @@ enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p, 
 		return JITTER_EINVAL;
 	if (p->len > JITTER_MAX_PAYLOAD)
 		return JITTER_ETOOBIG;
+	jb->stats.received++;
 	if (!start_stream(jb, p->ssrc, p->timestamp)) {
 		jb->stats.late++;
 		return JITTER_ELATE;
 	}
 	int64_t seq = rtp_seq_extend(&jb->seq_ext, p->seq);
 	int64_t ts = extend_ts(jb, p->timestamp);
-	jb->stats.received++;
 	update_estimate(jb, ts, now_us);
 	if (is_late(jb, seq, ts)) {
 		jb->stats.late++;
