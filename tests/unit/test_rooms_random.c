@@ -509,47 +509,62 @@ static void print_step(struct world *w)
 		    json_is_true(json_object_get(m, "open")));
 }
 
+/* The world lives in the fixture, so a failing run still removes its directory. */
+static struct world world;
+
+static int world_setup(void **state)
+{
+	(void)state;
+	memset(&world, 0, sizeof world);
+	rt_init(&world.t);
+	return 0;
+}
+
+static int world_teardown(void **state)
+{
+	(void)state;
+	rt_fini(&world.t);
+	return 0;
+}
+
 static void run(long steps)
 {
-	struct world w;
-	memset(&w, 0, sizeof w);
+	struct world *w = &world;
 	rng_state = seed ? seed : 1;
-	rt_init(&w.t);
-	snprintf(w.room, sizeof w.room, "%s", RT_ROOM);
-	rt_attach(&w.t, CH);
-	attached(&w, CH);
-	rt_ok(&w.t, CH, "{\"type\":\"session.start\"}");
+	snprintf(w->room, sizeof w->room, "%s", RT_ROOM);
+	rt_attach(&w->t, CH);
+	attached(w, CH);
+	rt_ok(&w->t, CH, "{\"type\":\"session.start\"}");
 	long room_steps = 0;
 	for (step = 0; step < steps; step++, room_steps++) {
 		int what = below(100);
 		if (what < 72)
-			one_command(&w);
+			one_command(w);
 		else if (what < 84)
-			people_come_and_go(&w);
+			people_come_and_go(w);
 		else if (what < 97)
-			rt_advance(&w.t, chance(70) ? below(3000) : below(60000));
+			rt_advance(&w->t, chance(70) ? below(3000) : below(60000));
 		else
-			restart(&w);
+			restart(w);
 		if (trace)
-			print_step(&w);
-		check_invariants(&w);
-		json_t *snap = room_snapshot(w.t.room);
+			print_step(w);
+		check_invariants(w);
+		json_t *snap = room_snapshot(w->t.room);
 		bool ended = strcmp(json_string_value(
 					json_object_get(json_object_get(snap, "room"), "status")),
 				    "ended") == 0;
 		json_decref(snap);
 		if (ended || room_steps > 1500) {
 			if (!ended)
-				rt_ok(&w.t, CH, "{\"type\":\"session.end\"}");
-			check_invariants(&w);
-			restart(&w);
-			new_room(&w);
+				rt_ok(&w->t, CH, "{\"type\":\"session.end\"}");
+			check_invariants(w);
+			restart(w);
+			new_room(w);
 			room_steps = 0;
 		}
-		rt_clear(&w.t);
+		rt_clear(&w->t);
 	}
-	restart(&w);
-	rt_fini(&w.t);
+	restart(w);
 }
 
 static void random_commands_change_nothing_or_keep_invariants(void **state)
@@ -578,7 +593,8 @@ int main(void)
 	print_message("seed %llu (PLENARY_RANDOM_SEED=%llu repeats this run)\n",
 		      (unsigned long long)seed, (unsigned long long)seed);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(random_commands_change_nothing_or_keep_invariants),
+	    cmocka_unit_test_setup_teardown(random_commands_change_nothing_or_keep_invariants,
+					    world_setup, world_teardown),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (failed)
