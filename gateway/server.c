@@ -140,7 +140,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 
 void gw_schedule_flush(struct gateway *gw)
 {
-	if (gw->flush_scheduled || !gw->ctx)
+	if (gw->flush_scheduled || !gw->ctx || gw->stopping)
 		return;
 	gw->flush_scheduled = true;
 	/* 1 us: ripe at the start of the next loop turn, after every message of this one. */
@@ -149,7 +149,7 @@ void gw_schedule_flush(struct gateway *gw)
 
 void gw_schedule_tick(struct gateway *gw, int64_t at_ms)
 {
-	if (!gw->ctx || at_ms == INT64_MAX)
+	if (!gw->ctx || gw->stopping || at_ms == INT64_MAX)
 		return;
 	if (gw->tick_at && gw->tick_at <= at_ms)
 		return;

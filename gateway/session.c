@@ -198,12 +198,22 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		*why = "this room's observers need a token";
 		return ROOM_EUNAUTHORIZED;
 	}
-	unsigned char raw[8];
-	char pid[32];
-	if (RAND_bytes(raw, sizeof raw) != 1)
-		return ROOM_EINTERNAL;
-	snprintf(pid, sizeof pid, "obs-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2],
-		 raw[3], raw[4], raw[5], raw[6], raw[7]);
+	/* An anonymous observer who resumes keeps the id of their earlier session: that is
+	 * what the resume key is checked against. Observers are never on the record, so the
+	 * id is only a handle. */
+	char pid[GW_PID_MAX];
+	json_t *key = json_object_get(json_object_get(msg, "resume"), "session");
+	struct gw_session_entry *e = json_is_string(key) ? session_find(c->gw, json_string_value(key))
+							 : NULL;
+	if (e && strncmp(e->pid, "obs-", 4) == 0 && strcmp(e->room, room_id(room)) == 0) {
+		snprintf(pid, sizeof pid, "%s", e->pid);
+	} else {
+		unsigned char raw[8];
+		if (RAND_bytes(raw, sizeof raw) != 1)
+			return ROOM_EINTERNAL;
+		snprintf(pid, sizeof pid, "obs-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
+			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+	}
 	set_identity(c, pid, name ? json_string_value(name) : "Observer", ROOM_ROLE_OBSERVER, "",
 		     false);
 	return ROOM_OK;
@@ -283,6 +293,13 @@ static void handle_join(struct conn *c, json_t *id, json_t *msg)
 				"seq", (json_int_t)room_head_seq(room), "state", room_snapshot(room));
 	if (resume)
 		json_object_set_new(ack, "resumed", json_boolean(resumed));
+	/* One's own hum cast and ballot (never anyone else's): a second device or a client
+	 * back from a restart can tell whether to send them again. */
+	json_t *mine = room_private_state(room, c->pid);
+	json_t *you = json_object_get(ack, "you");
+	if (mine && you)
+		json_object_update(you, mine);
+	json_decref(mine);
 	gw_info("joined", "conn=%llu room=%s role=%s resumed=%d", (unsigned long long)c->id,
 		room_id(room), room_role_name(c->who.role), resumed);
 	send_ack(c, id, ack);
@@ -386,6 +403,10 @@ void gw_session_message(struct conn *c, const char *text, size_t len)
 			handle_room_command(c, id, t, msg);
 	}
 	json_decref(msg);
+	/* Commands that log nothing (a hum cast, an anonymous vote, a join) still change
+	 * what the room's clock owes (throttled live levels and progress): run it at the end
+	 * of this loop turn, with the flush. */
+	gw_schedule_flush(c->gw);
 }
 
 void gw_session_closed(struct conn *c)
@@ -401,6 +422,7 @@ void gw_session_closed(struct conn *c)
 		room_detach(h->room, &c->who, false, gw_now_ms());
 		gw_host_detach(h, c);
 		c->gw->metrics.connections[c->who.role]--;
+		gw_schedule_flush(c->gw); /* a grace period starts: the clock must know */
 	} else {
 		c->gw->metrics.connections[ROOM_ROLE_COUNT]--;
 	}

@@ -18,6 +18,18 @@ static bool same_identity(const struct person *p, const struct room_identity *wh
 	       strcmp(p->group, who->group) == 0 && p->in_room == who->in_room;
 }
 
+/* A new connection needs the current live state (the chairs' hum levels, a poll's
+ * progress), but the host attaches it to the room's fan-out only after room_attach()
+ * returns: mark the state dirty and let the clock send it, which the host runs at the
+ * end of this loop turn. */
+static void defer_live_state(struct room *r)
+{
+	if (r->hum.open)
+		r->hum.levels_dirty = true;
+	if (room_open_poll(r))
+		r->poll_progress_dirty = true;
+}
+
 static bool identity_fits(const struct room_identity *who)
 {
 	return who->pid && who->pid[0] && strlen(who->pid) < QUEUE_PID_MAX && who->name &&
@@ -32,6 +44,7 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 	if (who->role == ROOM_ROLE_OBSERVER) {
 		r->observers++;
 		room_presence_changed(r, now_ms);
+		defer_live_state(r);
 		return ROOM_OK;
 	}
 	struct person *p = room_person(r, who->pid);
@@ -55,13 +68,10 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 	p->connections++;
 	p->dropped_ms = 0;
 	struct poll *poll = room_open_poll(r);
-	if (poll && room_is_voice(p->role) && !p->poll_eligible) {
+	if (poll && room_is_voice(p->role))
 		p->poll_eligible = true;
-		room_poll_progress_maybe(r, now_ms, false);
-	}
-	if (r->hum.open)
-		room_hum_levels_maybe(r, now_ms, false);
 	room_presence_changed(r, now_ms);
+	defer_live_state(r);
 	return ROOM_OK;
 }
 

@@ -194,9 +194,20 @@ static json_t *snapshot_queue(const struct room *r)
 				  ts_or_null(f->started_ms), "limit_s", (int)f->limit_s, "policy",
 				  queue_chosen_name(f->chosen));
 	}
-	return json_pack("{s:b,s:s,s:i,s:b,s:o,s:o}", "open", q->open, "policy",
-			 queue_policy_name(q->policy), "time_limit_s", (int)q->time_limit_s,
-			 "auto_end", q->auto_end, "entries", entries, "floor", floor);
+	/* What a client needs to keep predicting the order as events arrive: whether the
+	 * chair's order is in force, and when each group and location last had the floor. */
+	json_t *groups = json_object();
+	for (size_t i = 0; i < q->group_count; i++)
+		json_object_set_new(groups, q->groups[i].group,
+				    json_integer((json_int_t)q->groups[i].last_turn));
+	json_t *out = json_pack("{s:b,s:s,s:i,s:b,s:o,s:o,s:b,s:I,s:o,s:o}", "open", q->open,
+				"policy", queue_policy_name(q->policy), "time_limit_s",
+				(int)q->time_limit_s, "auto_end", q->auto_end, "entries", entries,
+				"floor", floor, "chair_order", q->chair_order, "turns",
+				(json_int_t)q->turns, "group_turns", groups, "last_location",
+				q->has_last_location ? json_string(queue_location_name(q->last_location))
+						     : json_null());
+	return out;
 }
 
 static json_t *snapshot_hum(const struct room *r)
@@ -245,8 +256,10 @@ json_t *room_snapshot(const struct room *r)
 	json_t *langs = json_array();
 	for (int i = 0; i < r->n_langs; i++)
 		json_array_append_new(langs, json_string(r->langs[i]));
-	return json_pack("{s:{s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}",
-			 "room", "id", r->id, "title", r->title, "status", status_name(r->status),
+	return json_pack("{s:{s:s,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}",
+			 "room", "id", r->id, "title", r->title, "session_title",
+			 r->session_title[0] ? r->session_title : r->title, "status",
+			 status_name(r->status),
 			 "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms),
 			 "head", "seq", (json_int_t)r->head_seq, "hash", r->head_hash,
 			 "participants", people, "observers", (json_int_t)r->observers, "queue",
@@ -260,4 +273,33 @@ json_t *room_summary(const struct room *r)
 			 status_name(r->status), "participants",
 			 (json_int_t)room_connected_people(r), "observers",
 			 (json_int_t)r->observers, "public_observers", r->public_observers);
+}
+
+json_t *room_private_state(const struct room *r, const char *pid)
+{
+	json_t *out = json_object();
+	const struct person *p = NULL;
+	for (size_t i = 0; i < r->n_people; i++)
+		if (strcmp(r->people[i].pid, pid) == 0)
+			p = &r->people[i];
+	if (!p || !out)
+		return out;
+	if (r->hum.open)
+		json_object_set_new(out, "hum",
+				    json_pack("{s:I,s:o}", "hum", (json_int_t)r->hum.id, "option",
+					      p->hum_cast >= 0 ? json_integer(p->hum_cast)
+							       : json_null()));
+	for (size_t i = 0; i < r->n_polls; i++) {
+		const struct poll *poll = &r->polls[i];
+		if (!poll->open)
+			continue;
+		json_t *choices = json_array();
+		for (int k = 0; k < poll->n_options && p->has_ballot; k++)
+			if ((p->ballot >> k) & 1)
+				json_array_append_new(choices, json_integer(k));
+		json_object_set_new(out, "ballot",
+				    json_pack("{s:I,s:o}", "poll", (json_int_t)poll->id, "choices",
+					      choices));
+	}
+	return out;
 }

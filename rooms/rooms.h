@@ -155,6 +155,11 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
  * private mic messages and sink.mic.) */
 bool room_mic_open(const struct room *r, const char *pid);
 
+/* What this person alone may see of their own state in the open hum and poll: their
+ * current cast {hum, option|null} and ballot {poll, choices}, so a second device or a
+ * reconnecting client knows whether to send them again. A new object (possibly empty). */
+json_t *room_private_state(const struct room *r, const char *pid);
+
 /* A connection of this person is gone. With leave (an explicit {"type":"leave"}) and no
  * other connection of theirs, they leave at once (participant.left reason "left");
  * otherwise, when it was their last connection, the grace period starts and

@@ -68,6 +68,17 @@ test('the web client is served with correct content types', async () => {
 // lws normalises the request path before we see it ("/x/../a" arrives as "/a"), so a
 // probe that stays inside the web root after normalising is simply that file; anything
 // that would leave the root, raw or percent-encoded, must be refused.
+test('static files carry an ETag and answer 304 when unchanged', async () => {
+  const first = await http(server, 'GET', '/app.js');
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+"$/);
+  const again = await http(server, 'GET', '/app.js', { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal(again.text, '');
+  const other = await http(server, 'GET', '/app.js', { headers: { 'if-none-match': '"stale"' } });
+  assert.equal(other.status, 200);
+});
+
 test('path traversal and encoded variants are 404', async () => {
   for (const path of [
     '/../gateway/main.c',

@@ -163,7 +163,9 @@ test('chair edits: add in-room, move, remove, grant; stale entries are not_found
   assert.equal((await chair.request({ type: 'queue.move', entry: a.entry })).code, 'bad_request');
   await chair.ok({ type: 'queue.move', entry: a.entry, position: 0 });
   assert.deepEqual((await chair.event('queue.moved')).data, { entry: a.entry, position: 0 });
-  assert.equal((await order()).entries[0].pid, 'gov1');
+  const moved = await order();
+  assert.equal(moved.entries[0].pid, 'gov1');
+  assert.equal(moved.chair_order, true, 'the snapshot says the chair\'s order is in force');
   const f = await next();
   assert.deepEqual([f.pid, f.policy], ['gov1', 'chair']);
   const from = chair.messages.length;

@@ -279,6 +279,22 @@ test('resume after a dropped connection replays every missed event in order', as
   await Promise.all([chair.close(), again.close(), other.close()]);
 });
 
+test('an anonymous observer can resume too', async () => {
+  await createRoom(server, 'obsresume');
+  const chair = await join(server, 'obsresume', { role: 'chair', name: 'C', sub: 'oc' });
+  await chair.ok({ type: 'session.start' });
+  const o = await join(server, 'obsresume', { anonymous: true, name: 'Watcher' });
+  const since = o.ack.seq;
+  await o.terminate();
+  await chair.ok({ type: 'caption', lang: 'en', text: 'missed', final: true });
+  const again = await Client.open(server);
+  const from = again.messages.length;
+  const ack = await again.request({ type: 'join', room: 'obsresume', role: 'observer', name: 'Watcher', resume: { session: o.ack.session, since } });
+  assert.equal(ack.resumed, true);
+  assert.deepEqual(again.messages.slice(from).filter((m) => m.type === 'event').map((m) => m.data.text), ['missed']);
+  await Promise.all([chair.close(), again.close()]);
+});
+
 test('grace period: a participant who does not come back leaves the record and the queue', async () => {
   await createRoom(server, 'grace');
   const chair = await join(server, 'grace', { role: 'chair', name: 'C', sub: 'gc' });
