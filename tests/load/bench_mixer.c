@@ -52,7 +52,9 @@ struct row {
 	double fixed_us;		      /* decode + mix + encodes + mix-minus sends */
 	double fanout_us;		      /* the public mix's fan-out, per tick */
 	double us_per_listener;
-	double protect_us; /* of which copy + SRTP protect, per listener */
+	double us_per_listener_p50; /* from the median tick's fan-out: what is left when the
+				       machine's other load is not in the way */
+	double protect_us;	    /* of which copy + SRTP protect, per listener */
 	double listeners_per_core;
 	size_t send_errors, protect_errors;
 };
@@ -75,7 +77,7 @@ struct bench {
 	uint64_t tick;
 	size_t send_errors, protect_errors;
 	size_t last_len; /* the public packet's length */
-	double times[MAX_TICKS];
+	double times[MAX_TICKS], fan_times[MAX_TICKS];
 };
 
 static double now_us(void)
@@ -206,9 +208,10 @@ static int make_mixer(struct bench *b, uint64_t *rng)
 	return 0;
 }
 
-/* Encodes pcm, puts our RTP header on it, and fans it out. */
+/* Encodes pcm, puts our RTP header on it, and fans it out; *fan_us (when not NULL) is the
+ * time spent in fanout_send alone. */
 static int encode_and_send(struct bench *b, struct codec_encoder *enc, struct rtp_rewrite *rw,
-			   const struct fanout_dest *dests, size_t n)
+			   const struct fanout_dest *dests, size_t n, double *fan_us)
 {
 	struct rtp_build hdr = {0};
 	size_t hlen, plen;
@@ -222,8 +225,11 @@ static int encode_and_send(struct bench *b, struct codec_encoder *enc, struct rt
 		return fail("rtp", "header");
 	struct fanout_result res;
 	b->last_len = hlen + plen;
+	double t0 = now_us();
 	if (fanout_send(b->fan, b->tx, b->pkt, hlen + plen, dests, n, &res) != FANOUT_OK)
 		return fail("fanout", "send");
+	if (fan_us)
+		*fan_us = now_us() - t0;
 	b->send_errors += res.send_errors;
 	b->protect_errors += res.protect_errors;
 	return 0;
@@ -243,14 +249,12 @@ static int tick(struct bench *b, double *fanout_us)
 	}
 	mix_sum(b->acc, in, b->mics);
 	mix_limit(&b->lim, b->acc, b->out, MIX_FRAME);
-	double t0 = now_us();
-	if (encode_and_send(b, b->enc, &b->rw, b->dests, b->listeners) != 0)
+	if (encode_and_send(b, b->enc, &b->rw, b->dests, b->listeners, fanout_us) != 0)
 		return -1;
-	*fanout_us = now_us() - t0;
 	for (size_t m = 0; m < b->mics; m++) {
 		mix_minus(b->acc, b->pcm[m], b->minus);
 		mix_limit(&b->own_lim[m], b->minus, b->out, MIX_FRAME);
-		if (encode_and_send(b, b->own_enc[m], &b->own_rw[m], &b->own_dest[m], 1) != 0)
+		if (encode_and_send(b, b->own_enc[m], &b->own_rw[m], &b->own_dest[m], 1, NULL) != 0)
 			return -1;
 	}
 	b->tick++;
@@ -321,10 +325,13 @@ static int measure(struct bench *b, size_t ticks, struct row *r)
 		if (tick(b, &fan) != 0)
 			return -1;
 		times[i] = now_us() - t0;
+		b->fan_times[i] = fan;
 		sum += times[i];
 		fan_sum += fan;
 	}
 	qsort(times, ticks, sizeof times[0], cmp_double);
+	qsort(b->fan_times, ticks, sizeof times[0], cmp_double);
+	r->us_per_listener_p50 = b->fan_times[ticks / 2] / (double)b->listeners;
 	r->ticks = ticks;
 	r->tick_mean = sum / (double)ticks;
 	r->tick_p50 = times[ticks / 2];
@@ -369,17 +376,22 @@ static void print_table(const struct row *rows, size_t n, const char *profile, c
 	       "send)", "listeners/core");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
-		printf("%4zu %9zu %6zu %9.1f %9.1f %9.1f %9.1f %9.1f %12.3f %8.3f %8.3f %14.0f\n",
+		printf("%4zu %9zu %6zu %9.1f %9.1f %9.1f %9.1f %9.1f %12.3f %8.3f %8.3f %8.3f "
+		       "%14.0f\n",
 		       r->mics, r->listeners, r->ticks, r->tick_mean, r->tick_p50, r->tick_p99,
 		       r->fixed_us, r->fanout_us, r->us_per_listener, r->protect_us,
-		       r->us_per_listener - r->protect_us, r->listeners_per_core);
+		       r->us_per_listener - r->protect_us, r->us_per_listener_p50,
+		       r->listeners_per_core);
 		if (r->send_errors || r->protect_errors)
 			printf("     (send errors %zu, protect errors %zu)\n", r->send_errors,
 			       r->protect_errors);
 	}
 	printf(
-	    "\nus/listener = fanout us / listeners; (srtp = copy + protect alone, measured apart;\n"
-	    "send) = the rest: sendmmsg, batching. target: <= 2.5 us per listener per packet\n");
+	    "\nus/listener = mean fanout_send us / listeners; (srtp = copy + protect alone,\n"
+	    "measured apart; send) = the rest: sendmmsg and batching; p50 = from the median\n"
+	    "tick's fan-out; fixed = tick - fan-out (decodes, mix, all encodes, mix-minus sends);\n"
+	    "listeners/core = (20 ms - fixed) / us/listener. target: <= 2.5 us per listener per\n"
+	    "packet (SRTP protect + send)\n");
 }
 
 static void print_json(const struct row *rows, size_t n, const char *profile, const char *load)
@@ -391,12 +403,14 @@ static void print_json(const struct row *rows, size_t n, const char *profile, co
 		const struct row *r = &rows[i];
 		printf("%s{\"mics\":%zu,\"listeners\":%zu,\"ticks\":%zu,\"tick_us_mean\":%.2f,"
 		       "\"tick_us_p50\":%.2f,\"tick_us_p99\":%.2f,\"fixed_us\":%.2f,"
-		       "\"fanout_us\":%.2f,\"us_per_listener\":%.4f,\"srtp_us_per_listener\":%.4f,"
+		       "\"fanout_us\":%.2f,\"us_per_listener\":%.4f,\"us_per_listener_p50\":%.4f,"
+		       "\"srtp_us_per_listener\":%.4f,"
 		       "\"listeners_per_core\":%.0f,"
 		       "\"send_errors\":%zu,\"protect_errors\":%zu}",
 		       i ? "," : "", r->mics, r->listeners, r->ticks, r->tick_mean, r->tick_p50,
-		       r->tick_p99, r->fixed_us, r->fanout_us, r->us_per_listener, r->protect_us,
-		       r->listeners_per_core, r->send_errors, r->protect_errors);
+		       r->tick_p99, r->fixed_us, r->fanout_us, r->us_per_listener,
+		       r->us_per_listener_p50, r->protect_us, r->listeners_per_core, r->send_errors,
+		       r->protect_errors);
 	}
 	printf("]}\n");
 }
