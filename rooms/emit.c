@@ -34,19 +34,24 @@ enum room_err room_emit(struct room *r, const char *kind, json_t *data, int64_t 
 		json_decref(data);
 		return lerr == LOG_ETOOBIG ? ROOM_ETOO_LARGE : ROOM_EINTERNAL;
 	}
-	/* Handlers decide against the same state the fold applies to, so this cannot fail
-	 * for an event they made; if it ever did, the log would hold a line the state does
-	 * not reflect, and replay would refuse the room -- loudly, never silently. */
-	bool applied = room_apply(r, kind, data, now_ms);
-	if (!applied && r->rs->warn)
-		r->rs->warn(r->rs->warn_ctx, r->id, "an event did not apply to the room's state");
+	/* Handlers decide against the same state the fold applies to, so this should not
+	 * fail for an event they made. If it ever does, the line is taken back out of the
+	 * log: a line the state does not reflect would make the room refuse to load after a
+	 * restart. */
+	if (!room_apply(r, kind, data, now_ms)) {
+		(void)!log_file_retract(r->log);
+		if (r->rs->warn)
+			r->rs->warn(r->rs->warn_ctx, r->id, "an event did not apply; taken back");
+		json_decref(data);
+		return ROOM_EINTERNAL;
+	}
 	r->head_seq = seq;
 	memcpy(r->head_hash, hash, sizeof r->head_hash);
 	char ts[LOG_TS_LEN + 1];
 	log_format_ts(now_ms, ts);
 	report(r, seq, ts, kind, data, hash);
 	json_decref(data);
-	return applied ? ROOM_OK : ROOM_EINTERNAL;
+	return ROOM_OK;
 }
 
 static char *envelope(const char *type, const char *kind, json_t *data)

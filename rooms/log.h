@@ -184,6 +184,12 @@ void log_file_close(struct log_file *lf);
 enum log_err log_file_append(struct log_file *lf, const char *kind, const json_t *data,
 			     int64_t ts_ms, int64_t *seq, char hash[LOG_HASH_HEX_LEN + 1]);
 
+/* Takes back the last append, which must still be pending and must be the last thing
+ * done to the log (one level only). For the room, whose fold refused an event it had just
+ * chained: the log must never hold a line the state does not reflect. LOG_EPARSE if there
+ * is nothing to take back. */
+enum log_err log_file_retract(struct log_file *lf);
+
 /* Writes all pending lines with one write (retrying short writes) and one fdatasync.
  * LOG_OK: everything appended so far is durable. LOG_EIO: nothing pending is durable,
  * the file was truncated back to its durable length and the pending lines dropped; the

@@ -52,6 +52,9 @@ struct log_file {
 	char *pending;
 	size_t pending_len, pending_cap;
 	struct offsets idx; /* idx.len == head_seq */
+	/* The head before the last append, so that one append can be taken back. */
+	char before_last_hash[LOG_HASH_HEX_LEN + 1];
+	bool can_retract;
 	int broken_errno;   /* non-zero once a rollback failed: the file is not trusted */
 };
 
@@ -415,6 +418,8 @@ enum log_err log_file_append(struct log_file *lf, const char *kind, const json_t
 	json_decref(empty); /* rec.data was borrowed: rec is not cleared */
 	if (err)
 		return err;
+	memcpy(lf->before_last_hash, lf->head_hash, sizeof lf->before_last_hash);
+	lf->can_retract = true;
 	lf->head_seq = rec.seq;
 	memcpy(lf->head_hash, rec.hash, sizeof rec.hash);
 	if (seq)
@@ -460,8 +465,21 @@ static int timed_sync(struct log_file *lf, uint64_t *sync_ns)
 	return rc;
 }
 
+enum log_err log_file_retract(struct log_file *lf)
+{
+	if (!lf->can_retract || lf->head_seq <= lf->durable_seq)
+		return LOG_EPARSE;
+	lf->idx.len--;
+	lf->pending_len = (size_t)(lf->idx.at[lf->idx.len] - lf->durable_len);
+	lf->head_seq--;
+	memcpy(lf->head_hash, lf->before_last_hash, sizeof lf->head_hash);
+	lf->can_retract = false;
+	return LOG_OK;
+}
+
 static void drop_pending(struct log_file *lf)
 {
+	lf->can_retract = false;
 	lf->pending_len = 0;
 	lf->idx.len = (size_t)lf->durable_seq;
 	lf->head_seq = lf->durable_seq;

@@ -52,8 +52,14 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 		return ROOM_ECONFLICT;
 	if (r->status == ROOM_ENDED) {
 		/* The record is sealed: people may still come to read it, off the record. */
-		if (!p && !(p = room_person_add(r, who->pid)))
-			return ROOM_EINTERNAL;
+		if (!p) {
+			if (!(p = room_person_add(r, who->pid)))
+				return ROOM_EINTERNAL;
+			snprintf(p->name, sizeof p->name, "%s", who->name);
+			snprintf(p->group, sizeof p->group, "%s", who->group);
+			p->role = who->role;
+			p->in_room = who->in_room;
+		}
 	} else if (!p || !p->present || !same_identity(p, who)) {
 		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name", who->name,
 					 "role", room_role_name(who->role), "group", who->group,
@@ -105,6 +111,7 @@ enum room_err room_person_leaves(struct room *r, struct person *p, const char *r
 	enum room_err err = ROOM_OK;
 	char pid[QUEUE_PID_MAX];
 	memcpy(pid, p->pid, sizeof pid); /* p may move when events add people */
+	bool mic_was_open = room_mic_open(r, pid);
 	if (r->queue.floor.active && strcmp(r->queue.floor.pid, pid) == 0)
 		err = room_end_floor(r, QUEUE_END_LEFT, now);
 	const struct queue_entry *e = queue_find_pid(&r->queue, pid);
@@ -116,6 +123,8 @@ enum room_err room_person_leaves(struct room *r, struct person *p, const char *r
 	if (err == ROOM_OK)
 		err = room_emit(r, "participant.left",
 				json_pack("{s:s,s:s}", "pid", pid, "reason", reason), now);
+	if (err == ROOM_OK && mic_was_open && !room_mic_open(r, pid))
+		room_mic_changed(r, pid, false); /* a chair's mic closes when they leave */
 	p = room_person(r, pid);
 	if (p) {
 		p->dropped_ms = 0;

@@ -117,7 +117,7 @@ bool rooms_valid_id(const char *id);
 enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings, int64_t now_ms,
 			   struct room **out) __attribute__((warn_unused_result));
 struct room *rooms_find(struct rooms *rs, const char *id);
-/* Names of rooms that exist on disk but refused to load (broken chain), for /api/rooms. */
+/* The loaded rooms, by index (a room whose log refused to load is not among them). */
 size_t rooms_count(const struct rooms *rs);
 struct room *rooms_at(struct rooms *rs, size_t i);
 

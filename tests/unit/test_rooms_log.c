@@ -936,6 +936,31 @@ static void test_read_since(void **state)
 
 /* --- verify --- */
 
+/* The room takes back an event its fold refused: the chain continues from the line
+ * before, and what is flushed is exactly the rest. */
+static void test_retract_last_append(void **state)
+{
+	struct fixture *fx = *state;
+	char hashes[N_EVENTS + 1][LOG_HASH_HEX_LEN + 1], h[LOG_HASH_HEX_LEN + 1];
+	char head[LOG_HASH_HEX_LEN + 1];
+	write_log(fx->path, 2, hashes);
+	struct log_file *lf = open_ok(fx->path, NULL);
+	assert_int_equal(log_file_retract(lf), LOG_EPARSE); /* nothing pending */
+	char first[LOG_HASH_HEX_LEN + 1];
+	assert_int_equal(append_event(lf, 2, first), LOG_OK);
+	assert_int_equal(log_file_head(lf, head), 3);
+	assert_int_equal(log_file_retract(lf), LOG_OK);
+	assert_int_equal(log_file_head(lf, head), 2);
+	assert_string_equal(head, hashes[2]);
+	assert_false(log_file_has_pending(lf));
+	assert_int_equal(log_file_retract(lf), LOG_EPARSE); /* one level only */
+	assert_int_equal(append_event(lf, 2, h), LOG_OK);
+	assert_string_equal(h, first); /* chained after the same head again */
+	assert_int_equal(log_file_flush(lf, NULL), LOG_OK);
+	log_file_close(lf);
+	assert_int_equal(log_verify_file(fx->path, stderr), LOG_OK);
+}
+
 static void test_verify(void **state)
 {
 	struct fixture *fx = *state;
@@ -1094,6 +1119,7 @@ int main(void)
 	    T(test_failed_truncate_breaks_the_log),
 	    T(test_append_rejects_bad_events),
 	    T(test_read_since),
+	    T(test_retract_last_append),
 	    T(test_verify),
 	    T(test_node_verifier_agrees),
 	    T(test_decode_is_strict),
