@@ -50,6 +50,8 @@ struct client {
 	enum stun_role role;	  /* ours: CONTROLLING after an offer, CONTROLLED after an answer */
 	enum dtls_role dtls_role; /* ours */
 	bool have_server;	  /* the peer's address is known (a candidate, or a check) */
+	bool nominated;		  /* controlled: the peer sent USE-CANDIDATE */
+	bool dtls_started;
 	bool send;
 	uint8_t audio_level_id, opus_pt;
 	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1];
@@ -476,6 +478,21 @@ static void key_srtp_when_done(struct client *c)
 	set_state(c, ok ? CLIENT_CONNECTED : CLIENT_FAILED);
 }
 
+/* The DTLS client speaks first once the pair is selected: at once when we nominate it,
+ * else when the controlling peer has (RFC 8445 sect. 8.1.1). A full agent such as Janus
+ * drops DTLS that comes before it selected a pair, and a ClientHello lost that way costs a
+ * whole retransmission timeout (1 s). */
+static void start_dtls_when_selected(struct client *c, uint64_t now_ms)
+{
+	if (c->state != CLIENT_HANDSHAKING || c->dtls_role != DTLS_ROLE_CLIENT || c->dtls_started ||
+	    (c->role == STUN_ROLE_CONTROLLED && !c->nominated))
+		return;
+	c->dtls_started = true;
+	if (dtls_session_start(c->dtls, now_ms) != DTLS_OK)
+		set_state(c, CLIENT_FAILED);
+	flush_dtls(c);
+}
+
 /* The answer to our own check: the pair works, so DTLS may begin (the server side waits
  * for the peer's ClientHello, or has already had it). */
 static void on_check_response(struct client *c, const uint8_t *buf, size_t len,
@@ -490,9 +507,7 @@ static void on_check_response(struct client *c, const uint8_t *buf, size_t len,
 		return;
 	set_state(c, CLIENT_HANDSHAKING);
 	c->next_check_ms = now_ms + CLIENT_CONSENT_MS;
-	if (c->dtls_role == DTLS_ROLE_CLIENT && dtls_session_start(c->dtls, now_ms) != DTLS_OK)
-		set_state(c, CLIENT_FAILED);
-	flush_dtls(c);
+	start_dtls_when_selected(c, now_ms);
 	key_srtp_when_done(c);
 }
 
@@ -527,6 +542,10 @@ static void on_check(struct client *c, const uint8_t *buf, size_t len, const str
 		c->server = *from;
 		c->have_server = true;
 		c->next_check_ms = now_ms;
+	}
+	if (msg->use_candidate && c->role == STUN_ROLE_CONTROLLED) {
+		c->nominated = true;
+		start_dtls_when_selected(c, now_ms);
 	}
 }
 

@@ -22,10 +22,10 @@
  * a=setup, so an answerer that picks a=setup:active (as Janus does) makes it the DTLS
  * server. It can also be the answerer (client_accept_offer, for a server that offers, like
  * Janus's Streaming plugin): then it is ICE-controlled (no USE-CANDIDATE; the offerer
- * nominates), answers a=setup:active (DTLS client), and if the offer has no host
- * candidate it learns the peer's address from the first check that authenticates (a
- * peer-reflexive candidate, sect. 7.3.1.3). Role conflicts (487) are not resolved: each
- * flow fixes the role RFC 8445 sect. 6.1.1 gives it.
+ * nominates, and the ClientHello waits for that), answers a=setup:active (DTLS client),
+ * and if the offer has no host candidate it learns the peer's address from the first
+ * check that authenticates (a peer-reflexive candidate, sect. 7.3.1.3). Role conflicts
+ * (487) are not resolved: each flow fixes the role RFC 8445 sect. 6.1.1 gives it.
  *
  * No threads and no clock inside: the caller polls client_fd, calls client_input when it
  * is readable (or reads the socket itself, e.g. with recvmmsg, and hands each datagram to
