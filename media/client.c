@@ -40,6 +40,9 @@
 #define AUDIO_LEVEL_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define CHECK_PRIORITY	((110u << 24) | (65535u << 8) | 255u) /* a prflx-like priority */
 #define HOST_PRIORITY	((126u << 24) | (65535u << 8) | 255u) /* RFC 8445 5.1.2.1, host */
+/* A browser's first DTLS retransmission: Chromium uses twice the ICE RTT, at least 50 ms;
+ * OpenSSL's 1 s default would make a flight lost at a full agent's start cost a second. */
+#define CLIENT_DTLS_RTO_MS 100
 
 struct client {
 	enum client_state state;
@@ -261,7 +264,9 @@ static enum client_err take_remote(struct client *c, const struct sdp_offer *a)
 	snprintf(c->username, sizeof c->username, "%s:%s", m->ice_ufrag, c->ufrag);
 	c->opus_pt = (uint8_t)m->opus_pt;
 	c->audio_level_id = m->audio_level_id <= 14 ? m->audio_level_id : 0;
-	struct dtls_session_config dc = {.role = c->dtls_role, .remote_fingerprint = &c->remote_fp};
+	struct dtls_session_config dc = {.role = c->dtls_role,
+					 .remote_fingerprint = &c->remote_fp,
+					 .rto_initial_ms = CLIENT_DTLS_RTO_MS};
 	return dtls_session_create(c->ctx, &dc, &c->dtls) == DTLS_OK ? CLIENT_OK
 								     : CLIENT_ERR_CRYPTO;
 }
