@@ -166,7 +166,7 @@ test('every role’s view, before, during and after the session', async () => {
   await connected(chair);
   // (A chair who joins during a hum gets levels at the next cast: see the report.)
   await other.ok({ type: 'hum.cast', hum: hum.hum, option: 1 });
-  await see(chair, '2 of 4 responded.', { timeout: 15000 }); // levels may lag: see meeting.test.mjs
+  await see(chair, '2 of 4 responded.');
   await chair.click('text=Queue rules');
   await chair.click('text=Add a speaker in the room');
   await checkView(chair, 'chair-live');
