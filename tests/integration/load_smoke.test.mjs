@@ -1,0 +1,86 @@
+// Issue 9: plenary-load against the real plenaryd, small and short, so `make test` keeps
+// the tool working without running a benchmark. Five listeners and a speaker given the
+// floor; the server runs with --media-echo, so the speaker hears itself and the whole
+// measuring path (SRTP, Opus decode, onset detection, latency) is exercised even before
+// the mixer sends anything to listeners. Then the two WebSocket-only scenarios.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join as pathJoin } from 'node:path';
+import { startServer, createRoom, SECRET } from './harness.mjs';
+import { runLoad } from '../load/servers.mjs';
+
+const LOAD = pathJoin(process.env.PLENARY_BUILD_DIR || 'build', 'tests', 'load', 'plenary-load');
+
+let server;
+before(async () => {
+  server = await startServer({ args: ['--media-echo'] });
+  await createRoom(server, 'load', { public_observers: true });
+});
+after(async () => {
+  await server.cleanup();
+});
+
+const common = () => ['--url', server.wsUrl, '--room', 'load', '--secret', SECRET,
+  '--server-pid', String(server.proc.pid)];
+
+test('five listeners and a speaker on the floor: connected, measured, reported as JSON', async () => {
+  const { report: r } = await runLoad(LOAD, [...common(), '--listeners', '5', '--sample', '2',
+    '--warmup', '0.5', '--duration', '2.5', '--hear-timeout', '3', '--echo-check']);
+  assert.equal(r.error, null, r.error);
+  assert.equal(r.system, 'plenary');
+  assert.equal(r.scenario, 'listeners');
+  assert.equal(r.listeners, 5);
+  assert.equal(r.connected, 5, JSON.stringify(r.join.failure_reasons));
+  assert.equal(r.failures, 0, JSON.stringify(r.join.failure_reasons));
+  assert.ok(r.join.connect_p50_s > 0 && r.join.connect_p50_s < 5);
+  assert.ok(r.window_s >= 2.4 && r.window_s < 4);
+  // The speaker sends 50 packets a second, and hears them echoed.
+  assert.ok(r.speaker.packets_per_s_in_window > 45 && r.speaker.packets_per_s_in_window < 55);
+  assert.equal(r.speaker.send_errors, 0);
+  assert.ok(r.speaker.received > 0);
+  assert.ok(r.echo_latency_ms.samples >= 2, JSON.stringify(r.echo_latency_ms));
+  assert.ok(r.echo_latency_ms.p50 >= 0 && r.echo_latency_ms.p50 < 50);
+  assert.ok(r.config.tone_baseline_ms > 3 && r.config.tone_baseline_ms < 9);
+  // The server's share, read from /proc.
+  assert.ok(r.server.cpu_s >= 0);
+  assert.ok(r.server.rss_kb_after > 0);
+  if (r.heard > 0) {
+    // Once the mixer forwards the floor to listeners, they must hear it cleanly.
+    assert.equal(r.heard, 5);
+    assert.ok(r.loss_pct < 5);
+    assert.ok(r.latency_ms.samples > 0);
+  } else {
+    assert.equal(r.loss_pct, null);
+    assert.match(r.warnings.join(' '), /no listener received any audio/);
+  }
+});
+
+test('caption fan-out to observers: every caption reaches every observer', async () => {
+  const { report: r } = await runLoad(LOAD, [...common(), '--scenario', 'fanout', '--observers', '50',
+    '--captions', '3', '--caption-interval', '0.2']);
+  assert.equal(r.scenario, 'fanout');
+  assert.equal(r.joined, 50);
+  assert.equal(r.failures, 0);
+  assert.equal(r.deliveries, 150);
+  assert.equal(r.latency_ms.samples, 150);
+  assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p99 >= r.latency_ms.p50);
+});
+
+test('queue operations through the log: raise and lower, acknowledged', async () => {
+  const { report: r } = await runLoad(LOAD, [...common(), '--scenario', 'queue-ops', '--clients', '3',
+    '--duration', '1']);
+  assert.equal(r.scenario, 'queue-ops');
+  assert.equal(r.joined, 3);
+  assert.equal(r.errors, 0);
+  assert.ok(r.ops > 10);
+  assert.ok(r.ops_per_s > 10);
+});
+
+test('a server that is not there is reported, not waited for', async () => {
+  const started = Date.now();
+  const { report: r, exit } = await runLoad(LOAD, ['--url', 'ws://127.0.0.1:9/ws', '--room', 'load',
+    '--secret', SECRET, '--listeners', '2', '--duration', '1']);
+  assert.notEqual(exit.code, 0);
+  assert.match(r.error, /control chair|speaker/);
+  assert.ok(Date.now() - started < 40000);
+});

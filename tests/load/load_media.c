@@ -1,0 +1,569 @@
+/*
+ * load_media -- see load_media.h.
+ *
+ * Ownership: a peer is allocated by the signalling thread and kept on the media's list
+ * for the report; its client belongs to the signalling thread until load_media_start
+ * pushes it into a thread's inbox, and to that thread afterwards. The only fields both
+ * threads touch are the atomics of struct load_peer (state, connected, first audio), the
+ * window bounds and the burst send times; the report reads the rest after the threads
+ * are joined.
+ */
+#include "load_media.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "load_onset.h"
+
+#define BATCH	    32
+#define DGRAM_MAX   2048
+#define TICK_US	    10000
+#define FRAME_US    20000
+#define MAX_BURSTS  8192 /* 2 h 16 min of 1 s bursts */
+#define LATENCY_MAX 500000
+#define STALL_US    200000 /* a speaker this late skips frames instead of bursting */
+
+struct rx_thread;
+
+struct load_peer {
+	struct load_media *m;
+	struct rx_thread *t;
+	struct client *c;
+	struct load_peer *next_all, *next_in;
+	bool speaker, sampled, primary;
+	_Atomic int state;
+	_Atomic uint64_t connected_ms, first_audio_ms;
+	_Atomic bool started;
+	/* owned by the media thread */
+	struct seq_track all, win;
+	struct codec_decoder *dec;
+	struct onset_detector od;
+	uint16_t last_seq;
+	bool have_last, gap;
+	uint64_t arrival_ns, next_send_us;
+};
+
+struct rx_thread {
+	struct load_media *m;
+	pthread_t th;
+	bool running;
+	int ep, evfd;
+	pthread_mutex_t mu;
+	struct load_peer *inbox;
+	struct load_peer **peers;
+	size_t n, cap;
+	struct sample_set lat, echo_lat;
+	uint64_t unmatched, after_gap, decode_errors, sent, sent_win, send_errors, speaker_rx;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage from[BATCH];
+	_Alignas(8) char ctrl[BATCH][64];
+	_Alignas(8) uint8_t buf[BATCH][DGRAM_MAX];
+};
+
+struct load_media {
+	const struct load_tone *tone;
+	unsigned n_threads, next_thread;
+	struct rx_thread *threads;
+	_Atomic bool stop;
+	_Atomic uint64_t win_start_us, win_end_us;
+	uint64_t t0_us; /* the speakers' schedule: frame k is due at t0 + 20k ms */
+	pthread_mutex_t list_mu;
+	struct load_peer *all;
+	bool have_primary;
+	_Atomic uint64_t burst_ns[MAX_BURSTS]; /* wall-clock send time of each burst, 0 unknown */
+};
+
+uint64_t load_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t load_real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool in_window(const struct load_media *m, uint64_t now_us)
+{
+	return now_us >= atomic_load_explicit(&m->win_start_us, memory_order_relaxed) &&
+	       now_us < atomic_load_explicit(&m->win_end_us, memory_order_relaxed);
+}
+
+/* --- onsets: a sampled peer decodes, and times each burst it hears ------------------- */
+
+/* The send time of the burst a listener heard start at wall time t: the latest burst sent
+ * before t and less than a period earlier; 0 if none. */
+static uint64_t matching_burst(struct load_media *m, uint64_t t)
+{
+	uint64_t period_ns = (uint64_t)m->tone->frames * FRAME_US * 1000u;
+	uint64_t now_us = load_mono_us();
+	uint64_t b = (now_us > m->t0_us ? (now_us - m->t0_us) / FRAME_US : 0) / m->tone->frames;
+	for (int back = 0; back < 3; back++, b--) {
+		uint64_t sent = atomic_load(&m->burst_ns[b % MAX_BURSTS]);
+		if (sent != 0 && sent <= t && t - sent < period_ns)
+			return sent;
+		if (b == 0)
+			break;
+	}
+	return 0;
+}
+
+static void note_onset(struct load_peer *p, long at)
+{
+	struct rx_thread *t = p->t;
+	if (p->gap) { /* the burst's first frame may be the one lost: not a clean mark */
+		t->after_gap++;
+		return;
+	}
+	uint64_t heard = p->arrival_ns + (uint64_t)at * 1000000000u / CODEC_RATE;
+	uint64_t sent = matching_burst(p->m, heard);
+	if (sent == 0) {
+		t->unmatched++;
+		return;
+	}
+	double ms =
+	    ((double)(heard - sent) - (double)p->m->tone->baseline * 1e9 / CODEC_RATE) / 1e6;
+	(void)sample_set_add(p->speaker ? &t->echo_lat : &t->lat, ms);
+}
+
+static void on_audio(void *ctx, const struct rtp_header *h)
+{
+	struct load_peer *p = ctx;
+	int16_t pcm[CODEC_FRAME];
+	p->gap = p->have_last && (uint16_t)(h->seq - p->last_seq) != 1;
+	p->last_seq = h->seq;
+	p->have_last = true;
+	if (codec_decode(p->dec, h->payload, h->payload_len, pcm) != CODEC_OK) {
+		p->t->decode_errors++;
+		return;
+	}
+	long at = onset_feed(&p->od, pcm, CODEC_FRAME);
+	if (at >= 0 && in_window(p->m, load_mono_us()))
+		note_onset(p, at);
+}
+
+/* --- receiving -------------------------------------------------------------------------- */
+
+static void mirror_state(struct load_peer *p)
+{
+	enum client_state s = client_state(p->c);
+	if ((int)s == atomic_load_explicit(&p->state, memory_order_relaxed))
+		return;
+	atomic_store(&p->state, (int)s);
+	if (s == CLIENT_CONNECTED)
+		atomic_store(&p->connected_ms, load_mono_us() / 1000);
+}
+
+/* An RTP packet (not RTCP, RFC 5761 sect. 4) to a connected peer: counted from its clear
+ * header; sampled peers also decrypt and decode it. */
+static bool count_rtp(struct load_peer *p, const uint8_t *buf, size_t len, uint64_t now_us)
+{
+	if (len < 12 || buf[0] < 128 || buf[0] > 191 || (buf[1] >= 192 && buf[1] <= 223) ||
+	    atomic_load_explicit(&p->state, memory_order_relaxed) != CLIENT_CONNECTED)
+		return false;
+	if (p->speaker) {
+		p->t->speaker_rx++;
+		return !p->sampled;
+	}
+	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	if (!p->all.started)
+		atomic_store(&p->first_audio_ms, now_us / 1000);
+	seq_track_add(&p->all, seq);
+	if (in_window(p->m, now_us))
+		seq_track_add(&p->win, seq);
+	return !p->sampled;
+}
+
+static uint64_t kernel_time_ns(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+			return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		}
+	return load_real_ns();
+}
+
+static int read_batch(struct rx_thread *t, int fd)
+{
+	for (int i = 0; i < BATCH; i++) {
+		t->iov[i] = (struct iovec){.iov_base = t->buf[i], .iov_len = DGRAM_MAX};
+		t->msgs[i].msg_hdr = (struct msghdr){.msg_name = &t->from[i],
+						     .msg_namelen = sizeof t->from[i],
+						     .msg_iov = &t->iov[i],
+						     .msg_iovlen = 1,
+						     .msg_control = t->ctrl[i],
+						     .msg_controllen = sizeof t->ctrl[i]};
+	}
+	return recvmmsg(fd, t->msgs, BATCH, MSG_DONTWAIT, NULL);
+}
+
+static void receive(struct rx_thread *t, struct load_peer *p)
+{
+	int n;
+	do {
+		n = read_batch(t, client_fd(p->c));
+		uint64_t now_us = load_mono_us();
+		for (int i = 0; i < n; i++) {
+			size_t len = t->msgs[i].msg_len;
+			if (count_rtp(p, t->buf[i], len, now_us))
+				continue;
+			if (p->sampled)
+				p->arrival_ns = kernel_time_ns(&t->msgs[i].msg_hdr);
+			client_receive(p->c, t->buf[i], len, &t->from[i], now_us / 1000);
+		}
+		mirror_state(p);
+	} while (n == BATCH);
+}
+
+/* --- sending and timers ----------------------------------------------------------------- */
+
+static void send_frame(struct load_peer *p, uint64_t k)
+{
+	const struct load_tone *tone = p->m->tone;
+	size_t slot = (size_t)(k % tone->frames);
+	if (slot == 0 && p->primary)
+		atomic_store(&p->m->burst_ns[(k / tone->frames) % MAX_BURSTS], load_real_ns());
+	enum client_err err =
+	    client_send_audio(p->c, tone->pkt[slot], tone->len[slot], (uint32_t)(k * CODEC_FRAME),
+			      tone->level[slot], tone->level[slot] < 127);
+	if (err != CLIENT_OK) {
+		p->t->send_errors++;
+		return;
+	}
+	p->t->sent++;
+	p->t->sent_win += in_window(p->m, load_mono_us());
+}
+
+/* Sends every frame of the schedule that is due; a thread that stalled skips ahead. */
+static void speak(struct load_peer *p, uint64_t now_us)
+{
+	if (atomic_load_explicit(&p->state, memory_order_relaxed) != CLIENT_CONNECTED)
+		return;
+	uint64_t t0 = p->m->t0_us;
+	if (p->next_send_us == 0 || now_us > p->next_send_us + STALL_US)
+		p->next_send_us = t0 + (now_us - t0) / FRAME_US * FRAME_US;
+	while (p->next_send_us <= now_us) {
+		send_frame(p, (p->next_send_us - t0) / FRAME_US);
+		p->next_send_us += FRAME_US;
+	}
+}
+
+static void tick(struct rx_thread *t, uint64_t now_us)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct load_peer *p = t->peers[i];
+		if (now_us / 1000 >= client_next_timeout(p->c)) {
+			client_tick(p->c, now_us / 1000);
+			mirror_state(p);
+		}
+	}
+}
+
+/* --- the thread ------------------------------------------------------------------------- */
+
+static void adopt(struct rx_thread *t, struct load_peer *p)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct load_peer **v = realloc(t->peers, cap * sizeof *v);
+		if (v == NULL)
+			return; /* the peer is never serviced: it will show as not connected */
+		t->peers = v;
+		t->cap = cap;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = p};
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, client_fd(p->c), &ev) != 0)
+		return;
+	t->peers[t->n++] = p;
+	client_tick(p->c, load_mono_us() / 1000); /* the first check goes out now */
+	mirror_state(p);
+}
+
+static void drain_inbox(struct rx_thread *t)
+{
+	uint64_t v;
+	if (read(t->evfd, &v, sizeof v) < 0) {
+		/* nothing to read: another wake-up got it */
+	}
+	pthread_mutex_lock(&t->mu);
+	struct load_peer *list = t->inbox;
+	t->inbox = NULL;
+	pthread_mutex_unlock(&t->mu);
+	while (list) {
+		struct load_peer *p = list;
+		list = p->next_in;
+		adopt(t, p);
+	}
+}
+
+/* How long epoll may sleep: until the next tick, or the next speaker frame. */
+static int sleep_ms(const struct rx_thread *t, uint64_t now_us, uint64_t next_tick_us)
+{
+	uint64_t until = next_tick_us;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->peers[i]->speaker && t->peers[i]->next_send_us &&
+		    t->peers[i]->next_send_us < until)
+			until = t->peers[i]->next_send_us;
+	return until > now_us ? (int)((until - now_us + 999) / 1000) : 0;
+}
+
+static void *thread_main(void *arg)
+{
+	struct rx_thread *t = arg;
+	struct epoll_event evs[256];
+	uint64_t next_tick = load_mono_us();
+	while (!atomic_load(&t->m->stop)) {
+		uint64_t now = load_mono_us();
+		int n = epoll_wait(t->ep, evs, 256, sleep_ms(t, now, next_tick));
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL)
+				drain_inbox(t);
+			else
+				receive(t, evs[i].data.ptr);
+		}
+		now = load_mono_us();
+		for (size_t i = 0; i < t->n; i++)
+			if (t->peers[i]->speaker)
+				speak(t->peers[i], now);
+		if (now >= next_tick) {
+			tick(t, now);
+			next_tick = now + TICK_US;
+		}
+	}
+	return NULL;
+}
+
+static bool thread_init(struct rx_thread *t, struct load_media *m)
+{
+	t->m = m;
+	pthread_mutex_init(&t->mu, NULL);
+	sample_set_init(&t->lat, LATENCY_MAX);
+	sample_set_init(&t->echo_lat, LATENCY_MAX);
+	t->ep = epoll_create1(EPOLL_CLOEXEC);
+	t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (t->ep < 0 || t->evfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->evfd, &ev) != 0)
+		return false;
+	t->running = pthread_create(&t->th, NULL, thread_main, t) == 0;
+	return t->running;
+}
+
+struct load_media *load_media_create(const struct load_media_config *cfg, char *why, size_t cap)
+{
+	if (cfg->threads < 1 || cfg->threads > LOAD_MEDIA_MAX_THREADS || cfg->tone == NULL) {
+		snprintf(why, cap, "media: 1..%d threads and a tone are needed",
+			 LOAD_MEDIA_MAX_THREADS);
+		return NULL;
+	}
+	struct load_media *m = calloc(1, sizeof *m);
+	struct rx_thread *threads = calloc(cfg->threads, sizeof *threads);
+	if (m == NULL || threads == NULL) {
+		free(m);
+		free(threads);
+		snprintf(why, cap, "media: out of memory");
+		return NULL;
+	}
+	m->tone = cfg->tone;
+	m->threads = threads;
+	m->t0_us = load_mono_us();
+	pthread_mutex_init(&m->list_mu, NULL);
+	atomic_store(&m->win_start_us, UINT64_MAX);
+	atomic_store(&m->win_end_us, UINT64_MAX);
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		m->n_threads = i + 1;
+		if (!thread_init(&threads[i], m)) {
+			snprintf(why, cap, "media: thread %u could not start", i);
+			load_media_destroy(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+void load_media_stop(struct load_media *m)
+{
+	atomic_store(&m->stop, true);
+	for (unsigned i = 0; i < m->n_threads; i++) {
+		struct rx_thread *t = &m->threads[i];
+		uint64_t one = 1;
+		if (t->evfd >= 0 && write(t->evfd, &one, sizeof one) < 0) {
+			/* the thread still wakes at its next tick */
+		}
+		if (t->running)
+			pthread_join(t->th, NULL);
+		t->running = false;
+	}
+}
+
+void load_media_destroy(struct load_media *m)
+{
+	if (m == NULL)
+		return;
+	load_media_stop(m);
+	while (m->all) {
+		struct load_peer *p = m->all;
+		m->all = p->next_all;
+		client_destroy(p->c);
+		codec_decoder_destroy(p->dec);
+		free(p);
+	}
+	for (unsigned i = 0; i < m->n_threads; i++) {
+		struct rx_thread *t = &m->threads[i];
+		if (t->ep >= 0)
+			close(t->ep);
+		if (t->evfd >= 0)
+			close(t->evfd);
+		free(t->peers);
+		sample_set_fini(&t->lat);
+		sample_set_fini(&t->echo_lat);
+		pthread_mutex_destroy(&t->mu);
+	}
+	pthread_mutex_destroy(&m->list_mu);
+	free(m->threads);
+	free(m);
+}
+
+/* --- the signalling thread's side -------------------------------------------------------- */
+
+static bool make_sampled(struct load_peer *p)
+{
+	const struct load_tone *tone = p->m->tone;
+	int on = 1;
+	if (codec_decoder_create(&p->dec) != CODEC_OK ||
+	    setsockopt(client_fd(p->c), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+		return false;
+	onset_init(&p->od, tone->onset_threshold, tone->onset_quiet_level,
+		   tone->onset_quiet_samples);
+	client_on_audio(p->c, on_audio, p);
+	return true;
+}
+
+struct load_peer *load_peer_add(struct load_media *m, struct client *c, bool speaker, bool sampled)
+{
+	struct load_peer *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return NULL;
+	p->m = m;
+	p->c = c;
+	p->speaker = speaker;
+	p->sampled = sampled;
+	seq_track_init(&p->all);
+	seq_track_init(&p->win);
+	atomic_store(&p->state, (int)client_state(c));
+	if (sampled && !make_sampled(p)) {
+		codec_decoder_destroy(p->dec);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_lock(&m->list_mu);
+	if (speaker && !m->have_primary)
+		p->primary = m->have_primary = true;
+	p->next_all = m->all;
+	m->all = p;
+	pthread_mutex_unlock(&m->list_mu);
+	return p;
+}
+
+void load_media_start(struct load_media *m, struct load_peer *p)
+{
+	struct rx_thread *t = &m->threads[m->next_thread++ % m->n_threads];
+	p->t = t;
+	atomic_store(&p->started, true);
+	pthread_mutex_lock(&t->mu);
+	p->next_in = t->inbox;
+	t->inbox = p;
+	pthread_mutex_unlock(&t->mu);
+	uint64_t one = 1;
+	if (write(t->evfd, &one, sizeof one) < 0) {
+		/* the counter is full: the thread is awake already */
+	}
+}
+
+void load_peer_view(const struct load_peer *p, struct peer_view *out)
+{
+	out->state = (enum client_state)atomic_load(&p->state);
+	out->connected_ms = atomic_load(&p->connected_ms);
+	out->first_audio_ms = atomic_load(&p->first_audio_ms);
+	out->started = atomic_load(&p->started);
+}
+
+void load_media_window(struct load_media *m, uint64_t start_us, uint64_t end_us)
+{
+	atomic_store(&m->win_end_us, end_us);
+	atomic_store(&m->win_start_us, start_us);
+}
+
+/* --- the report --------------------------------------------------------------------------- */
+
+static void add_listener(struct media_report *r, const struct load_peer *p)
+{
+	struct client_stats cs;
+	r->listeners++;
+	client_stats(p->c, &cs);
+	r->srtp_errors += cs.srtp_errors;
+	if (atomic_load(&p->connected_ms) != 0)
+		r->connected++;
+	if (p->all.started)
+		r->heard++;
+	if (p->sampled)
+		r->sampled++;
+	if (!p->win.started) {
+		if (atomic_load(&p->connected_ms) != 0)
+			r->silent++;
+		return;
+	}
+	r->heard_in_window++;
+	r->expected += seq_track_expected(&p->win);
+	r->received += p->win.received;
+	r->lost += seq_track_lost(&p->win);
+}
+
+void load_media_report(struct load_media *m, double window_s, struct media_report *out)
+{
+	memset(out, 0, sizeof *out);
+	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
+	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
+	for (struct load_peer *p = m->all; p; p = p->next_all)
+		if (!p->speaker)
+			add_listener(out, p);
+	/* A connected listener that got nothing while others did lost what they got. */
+	if (out->heard_in_window > 0 && out->silent > 0 && window_s > 0) {
+		uint64_t per_listener = out->expected / out->heard_in_window;
+		out->charged = per_listener * out->silent;
+		out->expected += out->charged;
+		out->lost += out->charged;
+	}
+	for (unsigned i = 0; i < m->n_threads; i++) {
+		struct rx_thread *t = &m->threads[i];
+		sample_set_merge(&out->latency_ms, &t->lat);
+		sample_set_merge(&out->echo_latency_ms, &t->echo_lat);
+		out->onsets_unmatched += t->unmatched;
+		out->onsets_after_gap += t->after_gap;
+		out->decode_errors += t->decode_errors;
+		out->speaker_sent += t->sent;
+		out->speaker_sent_window += t->sent_win;
+		out->speaker_send_errors += t->send_errors;
+		out->speaker_received += t->speaker_rx;
+	}
+}
+
+void media_report_fini(struct media_report *r)
+{
+	sample_set_fini(&r->latency_ms);
+	sample_set_fini(&r->echo_latency_ms);
+}

@@ -1,0 +1,192 @@
+/*
+ * load_report -- the audio scenarios' report: one JSON object on stdout.
+ *
+ * What each number means (tests/load/README.md repeats it for readers of the output):
+ * - join: per listener, from the start of its WebSocket connect to its first RTP packet
+ *   (p50, p99, max); all_heard_s from the first listener's start to the last one's first
+ *   packet, null unless every listener heard audio; the same for "connected".
+ * - failures: listeners that never connected (a reason is kept for each), plus, when
+ *   audio flowed at all, connected listeners that never heard any.
+ * - loss_pct: over the measurement window, lost / expected by RTP sequence numbers, with
+ *   silent listeners charged what the others received; null if nobody heard anything.
+ * - latency_ms: onset latencies of the sampled listeners in the window, the tone's own
+ *   codec delay subtracted: what the server (and the loopback path) adds.
+ * - server: CPU seconds over the window (utime + stime), per listener-minute, and RSS
+ *   growth from before the listeners joined to the end of the window, per listener.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "load.h"
+
+static const char *const system_names[] = {"plenary", "janus-audiobridge", "janus-streaming"};
+
+static json_t *num(bool ok, double v)
+{
+	return ok ? json_real(v) : json_null();
+}
+
+static json_t *percentiles(struct sample_set *s, double scale)
+{
+	size_t n = s->n;
+	json_t *o = json_pack("{s:i}", "samples", (int)n);
+	static const struct {
+		const char *name;
+		double p;
+	} ps[] = {{"p50", 50}, {"p90", 90}, {"p99", 99}, {"max", 100}};
+	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+		json_object_set_new(o, ps[i].name,
+				    num(n > 0, stats_percentile(s->v, n, ps[i].p) * scale));
+	return o;
+}
+
+/* Listener join times and failures, with a count per reason. */
+static json_t *join_report(struct load_run *r, bool any_audio, unsigned *failures)
+{
+	struct sample_set to_audio, to_connect;
+	sample_set_init(&to_audio, r->cfg->listeners + 1);
+	sample_set_init(&to_connect, r->cfg->listeners + 1);
+	uint64_t last_audio = 0, last_connect = 0;
+	json_t *reasons = json_object();
+	*failures = 0;
+	for (unsigned i = 0; i < r->cfg->listeners; i++) {
+		struct load_listener *l = &r->listeners[i];
+		struct peer_view v = {0};
+		if (l->peer)
+			load_peer_view(l->peer, &v);
+		const char *why = l->failed[0]			       ? l->failed
+				  : i >= r->started		       ? "never started"
+				  : v.connected_ms == 0		       ? "did not connect in time"
+				  : any_audio && v.first_audio_ms == 0 ? "connected, heard no audio"
+								       : NULL;
+		if (v.connected_ms) {
+			(void)sample_set_add(&to_connect, (double)(v.connected_ms - l->started_ms));
+			last_connect =
+			    v.connected_ms > last_connect ? v.connected_ms : last_connect;
+		}
+		if (v.first_audio_ms) {
+			(void)sample_set_add(&to_audio, (double)(v.first_audio_ms - l->started_ms));
+			last_audio = v.first_audio_ms > last_audio ? v.first_audio_ms : last_audio;
+		}
+		if (why) {
+			(*failures)++;
+			json_int_t k = json_integer_value(json_object_get(reasons, why));
+			json_object_set_new(reasons, why, json_integer(k + 1));
+		}
+	}
+	unsigned n = r->cfg->listeners;
+	json_t *o = json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:o}", "p50_s",
+	    num(to_audio.n > 0, stats_percentile(to_audio.v, to_audio.n, 50) / 1000), "p99_s",
+	    num(to_audio.n > 0, stats_percentile(to_audio.v, to_audio.n, 99) / 1000), "max_s",
+	    num(to_audio.n > 0, stats_percentile(to_audio.v, to_audio.n, 100) / 1000),
+	    "connect_p50_s",
+	    num(to_connect.n > 0, stats_percentile(to_connect.v, to_connect.n, 50) / 1000),
+	    "all_connected_s",
+	    num(to_connect.n == n && n > 0, (double)(last_connect - r->t_join0) / 1000),
+	    "all_heard_s", num(to_audio.n == n && n > 0, (double)(last_audio - r->t_join0) / 1000));
+	json_object_set_new(o, "failure_reasons", reasons);
+	sample_set_fini(&to_audio);
+	sample_set_fini(&to_connect);
+	return o;
+}
+
+static json_t *server_report(struct load_run *r, double window_s, unsigned connected)
+{
+	const struct load_cfg *cfg = r->cfg;
+	bool cpu = r->cpu_ok && window_s > 0 && r->cpu1_s >= r->cpu0_s;
+	double cpu_s = r->cpu1_s - r->cpu0_s;
+	double listener_min = (double)connected * window_s / 60.0;
+	bool rss = r->rss_after_kb > 0 && r->rss_before_kb > 0 && connected > 0;
+	double rss_delta = (double)r->rss_after_kb - (double)r->rss_before_kb;
+	return json_pack(
+	    "{s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "pid", (int)cfg->server_pid, "cpu_s", num(cpu, cpu_s),
+	    "cpu_cores", num(cpu, cpu_s / window_s), "cpu_s_per_listener_min",
+	    num(cpu && listener_min > 0, cpu_s / listener_min), "rss_kb_before",
+	    num(rss, (double)r->rss_before_kb), "rss_kb_after", num(rss, (double)r->rss_after_kb),
+	    "rss_kb_per_listener", num(rss, rss_delta / connected));
+}
+
+static json_t *media_json(struct media_report *m, double window_s)
+{
+	bool any = m->heard_in_window > 0;
+	json_t *o =
+	    json_pack("{s:o,s:{s:I,s:I,s:I,s:i,s:I}}", "loss_pct",
+		      num(any && m->expected > 0, 100.0 * (double)m->lost / (double)m->expected),
+		      "packets", "expected", (json_int_t)m->expected, "received",
+		      (json_int_t)m->received, "lost", (json_int_t)m->lost, "silent_listeners",
+		      (int)m->silent, "charged", (json_int_t)m->charged);
+	json_object_set_new(o, "latency_ms", percentiles(&m->latency_ms, 1));
+	if (m->echo_latency_ms.n > 0)
+		json_object_set_new(o, "echo_latency_ms", percentiles(&m->echo_latency_ms, 1));
+	json_object_set_new(o, "onsets",
+			    json_pack("{s:I,s:I,s:I}", "unmatched", (json_int_t)m->onsets_unmatched,
+				      "after_loss", (json_int_t)m->onsets_after_gap,
+				      "decode_errors", (json_int_t)m->decode_errors));
+	json_object_set_new(
+	    o, "speaker",
+	    json_pack("{s:I,s:I,s:I,s:I,s:f}", "sent", (json_int_t)m->speaker_sent,
+		      "sent_in_window", (json_int_t)m->speaker_sent_window, "send_errors",
+		      (json_int_t)m->speaker_send_errors, "received",
+		      (json_int_t)m->speaker_received, "packets_per_s_in_window",
+		      window_s > 0 ? (double)m->speaker_sent_window / window_s : 0.0));
+	return o;
+}
+
+static json_t *warnings_json(const struct load_run *r)
+{
+	json_t *a = json_array();
+	for (size_t off = 0; off < r->warnings_len; off += strlen(r->warnings + off) + 1)
+		json_array_append_new(a, json_string(r->warnings + off));
+	return a;
+}
+
+void load_report_audio(struct load_run *r)
+{
+	const struct load_cfg *cfg = r->cfg;
+	double window_s =
+	    r->t_window1 > r->t_window0 ? (double)(r->t_window1 - r->t_window0) / 1000 : 0;
+	struct media_report m;
+	memset(&m, 0, sizeof m);
+	if (r->media)
+		load_media_report(r->media, window_s, &m);
+	unsigned failures = 0;
+	json_t *o =
+	    json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:f}", "scenario",
+		      cfg->scenario == SCN_STORM ? "storm" : "listeners", "system",
+		      system_names[cfg->system], "listeners", (int)cfg->listeners, "speakers",
+		      (int)cfg->speakers, "sampled", (int)m.sampled, "connected", (int)m.connected,
+		      "heard", (int)m.heard, "window_s", window_s);
+	json_object_set_new(o, "join", join_report(r, m.heard > 0, &failures));
+	json_object_set_new(o, "failures", json_integer(failures));
+	json_t *media = media_json(&m, window_s);
+	json_object_update(o, media);
+	json_decref(media);
+	json_object_set_new(o, "server", server_report(r, window_s, (unsigned)m.connected));
+	double tool = r->tool_cpu1_s - r->tool_cpu0_s;
+	json_object_set_new(o, "tool",
+			    json_pack("{s:i,s:o}", "threads", (int)cfg->threads, "cpu_cores",
+				      num(window_s > 0 && tool >= 0, tool / window_s)));
+	json_object_set_new(o, "config",
+			    json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:f}", "bitrate",
+				      cfg->tone.bitrate, "complexity", cfg->tone.complexity,
+				      "expected_loss", cfg->expected_loss, "join_rate",
+				      cfg->join_rate, "warmup_s", cfg->warmup_s, "duration_s",
+				      cfg->duration_s, "tone_baseline_ms",
+				      (double)r->tone.baseline * 1000.0 / CODEC_RATE, "speaker",
+				      cfg->system != SYS_PLENARY ? "audiobridge participant"
+				      : cfg->speaker_is_chair	 ? "chair"
+								 : "participant given the floor",
+				      "tone_period_s", cfg->tone.period_frames * 0.02));
+	json_object_set_new(o, "warnings", warnings_json(r));
+	json_object_set_new(o, "error", r->why[0] ? json_string(r->why) : json_null());
+	char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	printf("%s\n", text ? text : "{}");
+	fflush(stdout);
+	free(text);
+	json_decref(o);
+	media_report_fini(&m);
+}

@@ -1,0 +1,257 @@
+// The servers under test and the load tool, as processes: plenaryd and Janus, each started
+// fresh for every run with a configuration written here, optionally pinned to CPUs with
+// taskset; and plenary-load, whose JSON report is returned parsed. Used by bench.mjs
+// (make bench) and by the integration tests of the load tool.
+//
+// Janus is configured in one place, janusConfig(), so the benchmark can print exactly what
+// it ran with. The choices (and why) are in docs/benchmarks.md, which bench.mjs generates.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { join as pathJoin } from 'node:path';
+
+export const JANUS_BIN = process.env.JANUS || '/usr/bin/janus';
+export const JANUS_LIB = process.env.JANUS_LIB || '/usr/lib/x86_64-linux-gnu/janus';
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// The host's first non-loopback IPv4 address: Janus never gathers loopback candidates, so
+// its media (and our clients, to talk to it) use this one; the kernel still delivers the
+// packets through the loopback device.
+export function hostIPv4() {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs || []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return null;
+}
+
+export function haveJanus() {
+  return existsSync(JANUS_BIN) && existsSync(pathJoin(JANUS_LIB, 'plugins', 'libjanus_audiobridge.so'));
+}
+
+export async function freePort(kind = 'tcp') {
+  if (kind === 'udp') {
+    const s = createSocket('udp4');
+    await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
+    const { port } = s.address();
+    s.close();
+    return port;
+  }
+  const srv = createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+let tasksetChecked = null;
+function haveTaskset() {
+  if (tasksetChecked === null) tasksetChecked = spawnSync('taskset', ['-V']).status === 0;
+  return tasksetChecked;
+}
+
+// [cmd, args] run under `taskset -c cpus` when cpus is a non-empty string.
+function pinned(cpus, cmd, args) {
+  if (cpus && haveTaskset()) return ['taskset', ['-c', String(cpus), cmd, ...args]];
+  return [cmd, args];
+}
+
+function track(proc, name) {
+  const p = { proc, pid: proc.pid, logs: [], exited: null };
+  p.exit = new Promise((resolve) =>
+    proc.on('exit', (code, signal) => {
+      p.exited = { code, signal };
+      resolve(p.exited);
+    }),
+  );
+  const keep = (chunk) => {
+    for (const line of chunk.toString().split('\n')) if (line) p.logs.push(line);
+    if (p.logs.length > 2000) p.logs.splice(0, p.logs.length - 1000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  p.stop = async (ms = 5000) => {
+    if (p.exited) return p.exited;
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), ms);
+    await p.exit;
+    clearTimeout(t);
+    return p.exited;
+  };
+  p.describe = () => `${name} (pid ${p.pid})`;
+  return p;
+}
+
+// plenaryd on a free loopback port with a fresh data directory and one declared room.
+export async function startPlenary({ bin, dataDir, secret, admin, room = 'bench', workers = 0, cpus = '', echo = false, logLevel = 'warn' }) {
+  mkdirSync(dataDir, { recursive: true });
+  const configPath = pathJoin(dataDir, 'plenary.json');
+  writeFileSync(configPath, JSON.stringify({ rooms: [{ id: room, title: 'Benchmark', public_observers: true }] }));
+  const args = ['--listen', '127.0.0.1:0', '--data', pathJoin(dataDir, 'data'), '--config', configPath,
+    '--media-port', '0', '--log-level', logLevel];
+  if (workers) args.push('--media-workers', String(workers));
+  if (echo) args.push('--media-echo');
+  const [cmd, argv] = pinned(cpus, bin, args);
+  const env = { ...process.env, PLENARY_TOKEN_SECRET: secret, PLENARY_ADMIN_TOKEN: admin || '' };
+  const p = track(spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] }), 'plenaryd');
+  p.args = args;
+  const deadline = Date.now() + 15000;
+  while (!p.port && Date.now() < deadline && !p.exited) {
+    for (const l of p.logs) {
+      const m = /msg="listening" addr=[^ ]*:(\d+)/.exec(l);
+      if (m) p.port = Number(m[1]);
+    }
+    if (!p.port) await sleep(50);
+  }
+  if (!p.port) {
+    await p.stop();
+    throw new Error(`plenaryd did not start:\n${p.logs.join('\n')}`);
+  }
+  p.url = `ws://127.0.0.1:${p.port}/ws`;
+  p.room = room;
+  return p;
+}
+
+// The files of a Janus configuration: only the WebSocket transport and the AudioBridge and
+// Streaming plugins; one AudioBridge room at 48 kHz whose mix is also forwarded over RTP
+// to one Streaming mountpoint (deployment (b)); media on `ip` only.
+export function janusConfig({ dir, wsPort, ip, eventLoops, room = 1234, mountpoint = 1, rtpPort, bitrate, complexity, expectedLoss, debugLevel = 3 }) {
+  const disabledPlugins = ['echotest', 'videocall', 'sip', 'nosip', 'videoroom', 'textroom', 'voicemail',
+    'recordplay', 'lua', 'duktape'].map((p) => `libjanus_${p}.so`).join(',');
+  const disabledTransports = ['http', 'mqtt', 'nanomsg', 'pfunix', 'rabbitmq'].map((p) => `libjanus_${p}.so`).join(',');
+  const loops = eventLoops ? `\tevent_loops = ${eventLoops}\n` : '';
+  return {
+    'janus.jcfg': `general: {
+\tconfigs_folder = "${dir}"
+\tplugins_folder = "${JANUS_LIB}/plugins"
+\ttransports_folder = "${JANUS_LIB}/transports"
+\tevents_folder = "${JANUS_LIB}/events"
+\tloggers_folder = "${JANUS_LIB}/loggers"
+\tdebug_level = ${debugLevel}
+${loops}\tsession_timeout = 60
+}
+certificates: {
+}
+media: {
+}
+nat: {
+\tnice_debug = false
+\tice_enforce_list = "${ip}"
+}
+plugins: {
+\tdisable = "${disabledPlugins}"
+}
+transports: {
+\tdisable = "${disabledTransports}"
+}
+loggers: {
+\tdisable = "libjanus_jsonlog.so"
+}
+events: {
+\tbroadcast = false
+}
+`,
+    'janus.transport.websockets.jcfg': `general: {
+\tjson = "plain"
+\tws = true
+\tws_port = ${wsPort}
+\tws_ip = "127.0.0.1"
+\twss = false
+}
+admin: {
+\tadmin_ws = false
+}
+`,
+    'janus.plugin.audiobridge.jcfg': `general: {
+}
+room-${room}: {
+\tdescription = "benchmark"
+\tsampling_rate = 48000
+\trecord = false
+\tdefault_bitrate = ${bitrate}
+\tdefault_expectedloss = ${expectedLoss}
+\trtp_forward_host = "127.0.0.1"
+\trtp_forward_port = ${rtpPort}
+\trtp_forward_ptype = 111
+\trtp_forward_codec = "opus"
+\trtp_forward_always_on = true
+}
+`,
+    'janus.plugin.streaming.jcfg': `general: {
+}
+mix-${mountpoint}: {
+\ttype = "rtp"
+\tid = ${mountpoint}
+\tdescription = "AudioBridge room ${room}, forwarded"
+\tmedia = (
+\t\t{
+\t\t\ttype = "audio"
+\t\t\tmid = "a"
+\t\t\tport = ${rtpPort}
+\t\t\tpt = 111
+\t\t\tcodec = "opus"
+\t\t}
+\t)
+}
+`,
+  };
+}
+
+async function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+// Janus with janusConfig() in dir; resolves when its WebSocket port accepts connections.
+export async function startJanus({ dir, ip, eventLoops = 0, cpus = '', bitrate = 32000, complexity = 7, expectedLoss = 10 }) {
+  mkdirSync(dir, { recursive: true });
+  const wsPort = await freePort('tcp');
+  const rtpPort = await freePort('udp');
+  const files = janusConfig({ dir, wsPort, ip, eventLoops, rtpPort, bitrate, complexity, expectedLoss });
+  for (const [name, text] of Object.entries(files)) writeFileSync(pathJoin(dir, name), text);
+  const [cmd, argv] = pinned(cpus, JANUS_BIN, ['-C', pathJoin(dir, 'janus.jcfg'), '-F', dir]);
+  const p = track(spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] }), 'janus');
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline && !p.exited && !(await tcpOpen(wsPort))) await sleep(100);
+  if (p.exited || Date.now() >= deadline) {
+    await p.stop();
+    throw new Error(`janus did not start:\n${p.logs.slice(-30).join('\n')}`);
+  }
+  await sleep(300); // the plugins finish initialising after the transport listens
+  Object.assign(p, { port: wsPort, url: `ws://127.0.0.1:${wsPort}/`, files, room: 1234, mountpoint: 1, rtpPort });
+  return p;
+}
+
+// Runs plenary-load with args; resolves with its parsed JSON report (and its stderr).
+export async function runLoad(bin, args, { cpus = '', env = {}, timeoutMs = 600000, echoStderr = false } = {}) {
+  const [cmd, argv] = pinned(cpus, bin, args);
+  const proc = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (c) => (out += c.toString()));
+  proc.stderr.on('data', (c) => {
+    err += c.toString();
+    if (echoStderr) process.stderr.write(c);
+  });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const exit = await new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  clearTimeout(timer);
+  let report = null;
+  try {
+    report = JSON.parse(out);
+  } catch {
+    throw new Error(`plenary-load ${JSON.stringify(exit)} printed no JSON report:\n${out}\n${err}`);
+  }
+  return { report, stderr: err, exit };
+}
