@@ -11,6 +11,7 @@
  * that checks the body is as long as the type and count require before reading it.
  * Types we do not use (APP, RTPFB, PSFB, XR, unknown) are length-checked and counted.
  */
+#include "media/bytes.h"
 #include "media/rtcp.h"
 
 #include <string.h>
@@ -23,30 +24,6 @@
 #define LOST_MIN     (-0x800000)
 #define SDES_END     0
 #define SDES_CNAME   1
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 const char *rtcp_strerror(enum rtcp_err err)
 {

@@ -18,6 +18,7 @@
  * CRC-32 uses a 16-entry table (one nibble at a time): small, const, fast enough for
  * the one check per connectivity check, and no zlib dependency.
  */
+#include "media/bytes.h"
 #include "media/stun.h"
 
 #include <openssl/crypto.h>
@@ -28,30 +29,6 @@
 #define FINGERPRINT_XOR 0x5354554eu /* RFC 5389 sect. 15.5 */
 #define HMAC_SHA1_LEN	20
 #define MAX_ERROR_VALUE (4 + 763) /* RFC 5389 sect. 15.6 */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static size_t pad4(size_t n)
 {
