@@ -14,7 +14,7 @@
  *   load_tone.c, load_onset.c, load_stats.c, load_proc.c, load_jwt.c   pure helpers
  *
  * Everything except load_media's threads runs on one thread: the libwebsockets loop,
- * whose tick (every 10 ms) drives the scenario's phases and the drivers' timers.
+ * whose tick (every 50 ms) drives the scenario's phases and the drivers' timers.
  */
 #ifndef PLENARY_LOAD_H
 #define PLENARY_LOAD_H

@@ -122,10 +122,13 @@ static json_t *media_json(struct media_report *m, double window_s)
 	json_object_set_new(o, "latency_ms", percentiles(&m->latency_ms, 1));
 	if (m->echo_latency_ms.n > 0)
 		json_object_set_new(o, "echo_latency_ms", percentiles(&m->echo_latency_ms, 1));
-	json_object_set_new(o, "onsets",
-			    json_pack("{s:I,s:I,s:I}", "unmatched", (json_int_t)m->onsets_unmatched,
-				      "after_loss", (json_int_t)m->onsets_after_gap,
-				      "decode_errors", (json_int_t)m->decode_errors));
+	json_object_set_new(o, "sampled_decoding",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "frames_decoded",
+				      (json_int_t)m->decoded, "decode_errors",
+				      (json_int_t)m->decode_errors, "srtp_errors",
+				      (json_int_t)m->srtp_errors, "onsets", (json_int_t)m->onsets,
+				      "onsets_unmatched", (json_int_t)m->onsets_unmatched,
+				      "onsets_after_loss", (json_int_t)m->onsets_after_gap));
 	json_object_set_new(
 	    o, "speaker",
 	    json_pack("{s:I,s:I,s:I,s:I,s:f}", "sent", (json_int_t)m->speaker_sent,

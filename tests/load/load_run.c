@@ -26,7 +26,7 @@
 #include "load_proc.h"
 
 #define SETUP_TIMEOUT_MS 30000
-#define TICK_MS		 10
+#define TICK_MS		 50 /* phases and joins; lws polls every socket per wake-up */
 
 uint64_t load_now_ms(void)
 {

@@ -92,7 +92,9 @@ export async function startPlenary({ bin, dataDir, secret, admin, room = 'bench'
   mkdirSync(dataDir, { recursive: true });
   const configPath = pathJoin(dataDir, 'plenary.json');
   writeFileSync(configPath, JSON.stringify({ rooms: [{ id: room, title: 'Benchmark', public_observers: true }] }));
-  const args = ['--listen', '127.0.0.1:0', '--data', pathJoin(dataDir, 'data'), '--config', configPath,
+  // The port is chosen here: at --log-level warn plenaryd does not log the one it got.
+  const port = await freePort('tcp');
+  const args = ['--listen', `127.0.0.1:${port}`, '--data', pathJoin(dataDir, 'data'), '--config', configPath,
     '--media-port', '0', '--log-level', logLevel];
   if (workers) args.push('--media-workers', String(workers));
   if (echo) args.push('--media-echo');
@@ -101,17 +103,19 @@ export async function startPlenary({ bin, dataDir, secret, admin, room = 'bench'
   const p = track(spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] }), 'plenaryd');
   p.args = args;
   const deadline = Date.now() + 15000;
-  while (!p.port && Date.now() < deadline && !p.exited) {
-    for (const l of p.logs) {
-      const m = /msg="listening" addr=[^ ]*:(\d+)/.exec(l);
-      if (m) p.port = Number(m[1]);
+  let ready = false;
+  while (!ready && Date.now() < deadline && !p.exited) {
+    try {
+      ready = (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+    } catch {
+      await sleep(50);
     }
-    if (!p.port) await sleep(50);
   }
-  if (!p.port) {
+  if (!ready) {
     await p.stop();
     throw new Error(`plenaryd did not start:\n${p.logs.join('\n')}`);
   }
+  p.port = port;
   p.url = `ws://127.0.0.1:${p.port}/ws`;
   p.room = room;
   return p;
