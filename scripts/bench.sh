@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
 # make bench: the micro-benchmarks, then the side-by-side load scenarios against Janus
-# (tests/load/bench.mjs) when they are present. Results go under BUILD/bench/.
+# (tests/load/bench.mjs, which drives the C load tool tests/load/plenary-load). Results go
+# under BUILD/bench/; bench.mjs also regenerates docs/benchmarks.md.
 #   scripts/bench.sh BUILD_DIR
+# BENCH_QUICK=1 makes everything short (about a minute of load runs); bench.mjs lists the
+# other BENCH_* knobs. The full run takes about 25 minutes on two cores.
 set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$build/bench"
 mkdir -p "$out"
+
+# Quick runs trim the micro-benchmarks too (the NSS libsrtp at 10,000 sessions alone takes
+# minutes to set up).
+quick_args() {
+  case "$1" in
+    bench_srtp) echo "--sessions 1,1000" ;;
+    bench_srtp_system) echo "--sessions 1,1000" ;;
+    bench_mixer) echo "--ticks 100" ;;
+  esac
+}
+
 for bin in "$build"/tests/load/bench_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
-  echo "== $name"
-  "$bin" | tee "$out/$name.txt"
-  "$bin" --json > "$out/$name.json" 2>/dev/null || true
+  args=()
+  if [ "${BENCH_QUICK:-0}" = 1 ]; then read -r -a args <<< "$(quick_args "$name")"; fi
+  echo "== $name ${args[*]:-}"
+  "$bin" "${args[@]}" | tee "$out/$name.txt"
+  "$bin" --json "${args[@]}" > "$out/$name.json" 2>/dev/null || true
 done
 if [ -f "$top/tests/load/bench.mjs" ]; then
+  echo "== load scenarios (tests/load/bench.mjs; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
   PLENARYD="$build/plenaryd" PLENARY_BUILD_DIR="$build" NODE_PATH="$top/tests/node_modules" \
     node "$top/tests/load/bench.mjs" "$out"
 fi

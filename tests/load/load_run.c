@@ -157,8 +157,8 @@ static void step_settling(struct load_run *r, uint64_t now)
 		load_warn(r, "not every listener connected within %.0f s of the last join",
 			  r->cfg->join_timeout_s);
 	if (!any_hear)
-		load_warn(r, "no listener received any audio: does the server forward the "
-			     "speaker (Plenary's mixer, the floor, the mic gate)?");
+		load_warn(r, "no listener received any audio: the server forwarded nothing from "
+			     "the speaker to them");
 	else if (!all_hear)
 		load_warn(r, "some connected listeners never received audio");
 	if (r->t_settled == 0)

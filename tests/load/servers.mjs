@@ -12,6 +12,7 @@ import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { join as pathJoin } from 'node:path';
+import WebSocket from 'ws';
 
 export const JANUS_BIN = process.env.JANUS || '/usr/bin/janus';
 export const JANUS_LIB = process.env.JANUS_LIB || '/usr/lib/x86_64-linux-gnu/janus';
@@ -217,8 +218,65 @@ async function tcpOpen(port) {
   });
 }
 
-// Janus with janusConfig() in dir; resolves when its WebSocket port accepts connections.
-export async function startJanus({ dir, ip, eventLoops = 0, cpus = '', bitrate = 32000, complexity = 7, expectedLoss = 10 }) {
+// Asks a running Janus, over its own API, whether the room and the mountpoint exist.
+async function janusReady(url, room, mountpoint) {
+  const ws = new WebSocket(url, 'janus-protocol');
+  const replies = [];
+  let wake = () => {};
+  ws.on('message', (d) => {
+    replies.push(JSON.parse(d.toString()));
+    wake();
+  });
+  const call = async (msg) => {
+    const transaction = `t${Math.random()}`;
+    ws.send(JSON.stringify({ ...msg, transaction }));
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const r = replies.find((x) => x.transaction === transaction && x.janus !== 'ack');
+      if (r) return r;
+      if (Date.now() > deadline) throw new Error(`janus: no reply to ${msg.janus}`);
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const session_id = (await call({ janus: 'create' })).data.id;
+    const ask = async (plugin, body) => {
+      const handle_id = (await call({ janus: 'attach', session_id, plugin })).data.id;
+      return (await call({ janus: 'message', session_id, handle_id, body })).plugindata?.data;
+    };
+    const bridge = await ask('janus.plugin.audiobridge', { request: 'exists', room });
+    const stream = await ask('janus.plugin.streaming', { request: 'info', id: mountpoint });
+    await call({ janus: 'destroy', session_id });
+    return bridge?.exists === true && stream?.info?.id === mountpoint;
+  } catch {
+    return false;
+  } finally {
+    ws.terminate();
+  }
+}
+
+// Janus with janusConfig() in dir; resolves when its WebSocket port accepts connections and
+// the room and the mountpoint exist. A Janus that came up without them (its RTP port was
+// taken in the meantime, say) is stopped and started again with new ports.
+export async function startJanus(opts) {
+  let lastLogs = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const p = await startJanusOnce(opts);
+    if (await janusReady(p.url, p.room, p.mountpoint)) return p;
+    lastLogs = p.logs.slice(-30);
+    await p.stop();
+  }
+  throw new Error(`janus came up three times without its room or mountpoint:\n${lastLogs.join('\n')}`);
+}
+
+async function startJanusOnce({ dir, ip, eventLoops = 0, cpus = '', bitrate = 32000, complexity = 7, expectedLoss = 10 }) {
   mkdirSync(dir, { recursive: true });
   const wsPort = await freePort('tcp');
   const rtpPort = await freePort('udp');
@@ -232,7 +290,6 @@ export async function startJanus({ dir, ip, eventLoops = 0, cpus = '', bitrate =
     await p.stop();
     throw new Error(`janus did not start:\n${p.logs.slice(-30).join('\n')}`);
   }
-  await sleep(300); // the plugins finish initialising after the transport listens
   Object.assign(p, { port: wsPort, url: `ws://127.0.0.1:${wsPort}/`, files, room: 1234, mountpoint: 1, rtpPort });
   return p;
 }

@@ -1,0 +1,316 @@
+// make bench, part two (scripts/bench.sh runs the micro-benchmarks first): the scenarios of
+// issue 9, each against Plenary and Janus in the same run, measured by plenary-load (C).
+//
+//   node tests/load/bench.mjs OUT_DIR      (PLENARYD, PLENARY_BUILD_DIR, NODE_PATH set)
+//
+// 1. listeners  one speaker, N listeners (N = 50, 200, 500, 1,000; Plenary also 2,000, and
+//               Janus where it kept up): Plenary, Janus AudioBridge with every listener a
+//               muted participant (a), Janus Streaming viewers of the room's rtp_forward (b)
+// 2. join-storm 500 listeners joining within 5 s, all three systems
+// 3. caption-fanout  10,000 observers, a caption's delivery latency (Plenary only)
+// 4. queue-ops  queue operations per second through the fsynced log (Plenary only)
+//
+// Every run starts its server fresh (a new data directory, a new Janus configuration),
+// pinned with taskset to CPU 0 while plenary-load runs on CPU 1, so the generator never
+// takes the server's core (BENCH_PIN=0 turns that off). Sizes are interleaved (N outer,
+// system inner) so background drift touches all systems alike. Janus above 200 listeners
+// runs only while it keeps up (loss under 5 %, failures under 5 %).
+//
+// Writes OUT_DIR/results.json ({machine, runs[], targets[], config}), a raw report per run
+// under OUT_DIR/raw/, prints the table with ratios, and regenerates docs/benchmarks.md.
+// Knobs (environment): BENCH_QUICK=1 (a one-minute smoke run), BENCH_SIZES=50,200,
+// BENCH_PLENARY_MORE=2000, BENCH_JANUS_MORE=2000, BENCH_DURATION (s, 20), BENCH_WARMUP (3),
+// BENCH_JOIN_RATE (100/s), BENCH_SAMPLE (10), BENCH_STORM (500), BENCH_OBSERVERS (10000),
+// BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10),
+// BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
+// BENCH_SPEAKER (floor|chair), BENCH_DOCS=0 (do not touch docs/benchmarks.md).
+// A full run takes about 25 minutes on the 2-core machine; BENCH_QUICK=1 about one.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join as pathJoin, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus } from './servers.mjs';
+import { renderDoc, renderTable, evaluateTargets } from './bench_report.mjs';
+
+const SOURCE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILD = resolve(process.env.PLENARY_BUILD_DIR || pathJoin(SOURCE, 'build'));
+const PLENARYD = resolve(process.env.PLENARYD || pathJoin(BUILD, 'plenaryd'));
+const LOAD = pathJoin(BUILD, 'tests', 'load', 'plenary-load');
+const OUT = resolve(process.argv[2] || pathJoin(BUILD, 'bench'));
+const SECRET = 'bench-token-secret-0123456789abcdef0123456789';
+const JANUS_SYSTEMS = ['janus-audiobridge', 'janus-streaming'];
+
+const ints = (v, d) => (v ? v.split(',').map((x) => Number(x.trim())).filter((x) => x > 0) : d);
+const num = (v, d) => (v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : d);
+const list = (v, d) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : d);
+
+function makePlan(env) {
+  const quick = env.BENCH_QUICK === '1';
+  const cpus = os.cpus().length;
+  const pin = env.BENCH_PIN !== '0' && cpus >= 2;
+  return {
+    quick,
+    sizes: ints(env.BENCH_SIZES, quick ? [5, 20] : [50, 200, 500, 1000]),
+    plenaryMore: ints(env.BENCH_PLENARY_MORE, quick ? [] : [2000]),
+    janusMore: ints(env.BENCH_JANUS_MORE, quick ? [] : [2000]),
+    janusAlwaysUpTo: 200,
+    duration: num(env.BENCH_DURATION, quick ? 3 : 20),
+    warmup: num(env.BENCH_WARMUP, quick ? 1 : 3),
+    joinRate: num(env.BENCH_JOIN_RATE, 100),
+    sample: num(env.BENCH_SAMPLE, 10),
+    storm: num(env.BENCH_STORM, quick ? 20 : 500),
+    stormWindowS: 5,
+    observers: num(env.BENCH_OBSERVERS, quick ? 200 : 10000),
+    captions: num(env.BENCH_CAPTIONS, quick ? 3 : 10),
+    queueClients: num(env.BENCH_QUEUE_CLIENTS, quick ? 5 : 20),
+    queueDuration: num(env.BENCH_QUEUE_DURATION, quick ? 2 : 10),
+    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'join-storm', 'caption-fanout', 'queue-ops']),
+    systems: list(env.BENCH_SYSTEMS, ['plenary', ...JANUS_SYSTEMS]),
+    pin,
+    serverCpus: pin ? '0' : '',
+    toolCpus: pin ? '1' : '',
+    serverCores: pin ? 1 : cpus,
+    toolThreads: num(env.BENCH_TOOL_THREADS, 1),
+    speaker: env.BENCH_SPEAKER === 'chair' ? 'chair' : 'floor',
+    bitrate: 32000,
+    complexity: 7,
+    expectedLoss: 10,
+    docs: env.BENCH_DOCS !== '0',
+  };
+}
+
+// stdout of a command, even when it exits non-zero (`janus --version` does).
+function sh(cmd, args, { anyStatus = false } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 || (anyStatus && r.stdout) ? r.stdout.trim() : null;
+}
+
+function machineInfo(plan) {
+  const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+  const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease);
+  const commit = sh('git', ['-C', SOURCE, 'rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['-C', SOURCE, 'status', '--porcelain', '--untracked-files=no']);
+  return {
+    cpu: os.cpus()[0]?.model || 'unknown',
+    cores: os.cpus().length,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    os: pretty ? pretty[1] : os.type(),
+    date: new Date().toISOString(),
+    load_avg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
+    load_avg_after: null,
+    pinning: plan.pin ? 'server on CPU 0, plenary-load on CPU 1 (taskset)' : 'none',
+    plenary_commit: commit ? `${commit}${dirty ? ' (with uncommitted changes in the tree)' : ''}` : null,
+    janus: (sh('janus', ['--version'], { anyStatus: true }) || '').split('\n')[0] || null,
+    node: process.version,
+    quick: plan.quick,
+  };
+}
+
+// --- one run ---------------------------------------------------------------------------------
+
+async function startSystem(plan, system, tag) {
+  if (system === 'plenary') {
+    const dataDir = pathJoin(OUT, 'run-data', tag);
+    rmSync(dataDir, { recursive: true, force: true });
+    const s = await startPlenary({ bin: PLENARYD, dataDir, secret: SECRET, workers: plan.serverCores,
+      cpus: plan.serverCpus });
+    s.cleanupDir = dataDir;
+    return s;
+  }
+  const dir = pathJoin(OUT, 'run-data', tag);
+  rmSync(dir, { recursive: true, force: true });
+  const s = await startJanus({ dir, ip: plan.ip, eventLoops: plan.serverCores, cpus: plan.serverCpus,
+    bitrate: plan.bitrate, complexity: plan.complexity, expectedLoss: plan.expectedLoss });
+  plan.janusFiles = s.files;
+  s.cleanupDir = dir;
+  return s;
+}
+
+function systemArgs(plan, system, s) {
+  const common = ['--server-pid', String(s.pid), '--url', s.url];
+  if (system === 'plenary') return [...common, '--system', 'plenary', '--room', s.room, '--secret', SECRET];
+  return [...common, '--system', system, '--bind-ip', plan.ip, '--janus-room', String(s.room),
+    '--janus-mountpoint', String(s.mountpoint)];
+}
+
+function scenarioArgs(plan, scenario, n) {
+  const audio = ['--threads', String(plan.toolThreads), '--bitrate', String(plan.bitrate),
+    '--complexity', String(plan.complexity), '--expected-loss', String(plan.expectedLoss),
+    '--speaker', plan.speaker, '--warmup', String(plan.warmup), '--duration', String(plan.duration),
+    '--sample', String(Math.min(plan.sample, n)), '--listeners', String(n)];
+  switch (scenario) {
+    case 'listeners':
+      return [...audio, '--join-rate', String(plan.joinRate)];
+    case 'join-storm':
+      return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS)];
+    case 'caption-fanout':
+      return ['--scenario', 'fanout', '--observers', String(n), '--captions', String(plan.captions)];
+    default:
+      return ['--scenario', 'queue-ops', '--clients', String(n), '--duration', String(plan.queueDuration)];
+  }
+}
+
+function row(scenario, system, n, r) {
+  const audio = scenario === 'listeners' || scenario === 'join-storm';
+  const base = { scenario, system, listeners: n, cpu_s_per_listener_min: null, rss_kb_per_listener: null,
+    loss_pct: null, latency_ms_p50: r.latency_ms?.p50 ?? null, latency_ms_p99: r.latency_ms?.p99 ?? null,
+    join_s: null, failures: r.failures ?? null };
+  if (audio) {
+    Object.assign(base, {
+      cpu_s_per_listener_min: r.server?.cpu_s_per_listener_min ?? null,
+      rss_kb_per_listener: r.server?.rss_kb_per_listener ?? null,
+      loss_pct: r.loss_pct ?? null,
+      join_s: scenario === 'join-storm' ? r.join?.all_heard_s ?? null : r.join?.p50_s ?? null,
+      heard: r.heard, connected: r.connected,
+      server_cpu_cores: r.server?.cpu_cores ?? null, tool_cpu_cores: r.tool?.cpu_cores ?? null,
+    });
+  } else if (scenario === 'caption-fanout') {
+    Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
+      deliveries: r.deliveries, expected_deliveries: r.expected_deliveries });
+  } else {
+    Object.assign(base, { ops_per_s: r.ops_per_s ?? null, join_s: r.join_s ?? null, errors: r.errors });
+  }
+  base.warnings = [...(r.warnings || []), ...(r.error ? [`error: ${r.error}`] : [])];
+  return base;
+}
+
+async function runOne(plan, scenario, system, n, index, total) {
+  const tag = `${scenario}-${system}-${n}`;
+  const load = os.loadavg()[0];
+  process.stderr.write(`[${index}/${total}] ${tag} (load ${load.toFixed(2)}) ... `);
+  let s;
+  let r;
+  try {
+    s = await startSystem(plan, system, tag);
+    const timeoutMs = (120 + n / 20 + plan.duration * 2) * 1000;
+    ({ report: r } = await runLoad(LOAD, [...systemArgs(plan, system, s), ...scenarioArgs(plan, scenario, n)],
+      { cpus: plan.toolCpus, timeoutMs }));
+  } catch (e) {
+    r = { error: String(e.message || e).split('\n')[0], failures: n };
+  } finally {
+    if (s) {
+      await s.stop();
+      writeFileSync(pathJoin(OUT, 'raw', `${tag}.server.log`), `${s.logs.join('\n')}\n`);
+      rmSync(s.cleanupDir, { recursive: true, force: true });
+    }
+  }
+  writeFileSync(pathJoin(OUT, 'raw', `${tag}.json`), JSON.stringify(r, null, 2));
+  const out = row(scenario, system, n, r);
+  out.load_avg_1m = Number(load.toFixed(2));
+  process.stderr.write(`${summary(out)}\n`);
+  return out;
+}
+
+function summary(x) {
+  const f = (v, d = 3) => (v === null || v === undefined ? '-' : Number(v).toPrecision(d));
+  if (x.scenario === 'queue-ops') return `${f(x.ops_per_s, 4)} ops/s, p99 ${f(x.latency_ms_p99)} ms`;
+  if (x.scenario === 'caption-fanout') return `p50 ${f(x.latency_ms_p50)} / p99 ${f(x.latency_ms_p99)} ms, failures ${x.failures}`;
+  return `cpu ${f(x.cpu_s_per_listener_min)} s/listener-min, loss ${f(x.loss_pct)} %, ` +
+    `p50 ${f(x.latency_ms_p50)} ms, join ${f(x.join_s)} s, failures ${x.failures}` +
+    (x.warnings.length ? ` [${x.warnings.length} warning(s)]` : '');
+}
+
+// Janus above 200 listeners only while it keeps up: a larger room would only be slower.
+function keptUp(x) {
+  return x && !x.warnings.some((w) => w.startsWith('error:')) && x.loss_pct !== null && x.loss_pct < 5 &&
+    (x.failures ?? 0) <= 0.05 * x.listeners;
+}
+
+// --- the plan ---------------------------------------------------------------------------------
+
+function schedule(plan) {
+  const jobs = [];
+  const want = (s) => plan.scenarios.includes(s);
+  const systems = plan.systems.filter((s) => s === 'plenary' || plan.janusOk);
+  if (want('listeners')) {
+    const sizes = [...new Set([...plan.sizes, ...plan.plenaryMore, ...plan.janusMore])].sort((a, b) => a - b);
+    for (const n of sizes) {
+      for (const system of systems) {
+        const janus = system !== 'plenary';
+        const regular = plan.sizes.includes(n);
+        if (!regular && !(janus ? plan.janusMore : plan.plenaryMore).includes(n)) continue;
+        jobs.push({ scenario: 'listeners', system, n, extra: !regular });
+      }
+    }
+  }
+  if (want('join-storm')) for (const system of systems) jobs.push({ scenario: 'join-storm', system, n: plan.storm });
+  if (want('caption-fanout') && plan.systems.includes('plenary'))
+    jobs.push({ scenario: 'caption-fanout', system: 'plenary', n: plan.observers });
+  if (want('queue-ops') && plan.systems.includes('plenary'))
+    jobs.push({ scenario: 'queue-ops', system: 'plenary', n: plan.queueClients });
+  return jobs;
+}
+
+function shouldSkip(plan, job, runs) {
+  if (job.scenario !== 'listeners' || job.system === 'plenary' || job.n <= plan.janusAlwaysUpTo) return null;
+  const before = runs.filter((x) => x.scenario === 'listeners' && x.system === job.system && x.listeners < job.n);
+  const last = before[before.length - 1];
+  if (last && !keptUp(last)) return `did not keep up at ${last.listeners} listeners`;
+  if (job.extra && !last) return 'no smaller run';
+  return null;
+}
+
+async function main() {
+  const plan = makePlan(process.env);
+  if (!existsSync(LOAD)) throw new Error(`${LOAD} is missing: build the tree first`);
+  mkdirSync(pathJoin(OUT, 'raw'), { recursive: true });
+  plan.ip = hostIPv4();
+  plan.janusOk = haveJanus() && !!plan.ip;
+  const machine = machineInfo(plan);
+  const notes = [];
+  if (!plan.janusOk) notes.push(haveJanus() ? 'Janus skipped: no non-loopback IPv4 address for its media.' : 'Janus skipped: not installed.');
+  if (machine.load_avg_before[0] > 1) {
+    notes.push(`The machine was not quiet when the run began (load ${machine.load_avg_before[0]}).`);
+    process.stderr.write(`bench: warning: load average ${machine.load_avg_before[0]}; numbers will be noisy\n`);
+  }
+  const started = Date.now();
+  const jobs = schedule(plan);
+  const runs = [];
+  const skipped = [];
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
+    const why = shouldSkip(plan, job, runs);
+    if (why) {
+      skipped.push({ ...job, why });
+      process.stderr.write(`[${i + 1}/${jobs.length}] ${job.scenario}-${job.system}-${job.n}: skipped, ${why}\n`);
+      continue;
+    }
+    runs.push(await runOne(plan, job.scenario, job.system, job.n, i + 1, jobs.length));
+  }
+  machine.load_avg_after = os.loadavg().map((x) => Number(x.toFixed(2)));
+  machine.duration_min = Number(((Date.now() - started) / 60000).toFixed(1));
+  const mixer = readJsonMaybe(pathJoin(OUT, 'bench_mixer.json'));
+  const targets = evaluateTargets(plan, runs);
+  const config = { ...plan, janusFiles: undefined, secret: undefined };
+  const results = { machine, runs, targets, skipped, notes, config };
+  writeFileSync(pathJoin(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${renderTable(runs, targets)}\n`);
+  process.stdout.write(`results: ${pathJoin(OUT, 'results.json')} (${machine.duration_min} min)\n`);
+  const doc = renderDoc({ results, plan, janusFiles: plan.janusFiles, mixer, plenaryArgs: plenaryArgsText(plan) });
+  writeFileSync(pathJoin(OUT, 'benchmarks.md'), doc);
+  if (plan.docs) {
+    writeFileSync(pathJoin(SOURCE, 'docs', 'benchmarks.md'), doc);
+    process.stdout.write(`docs/benchmarks.md regenerated\n`);
+  }
+}
+
+function plenaryArgsText(plan) {
+  return `plenaryd --listen 127.0.0.1:PORT --data DIR --config FILE --media-port 0 --log-level warn ` +
+    `--media-workers ${plan.serverCores}`;
+}
+
+function readJsonMaybe(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack || e}\n`);
+  process.exit(1);
+});
