@@ -578,6 +578,42 @@ void jitter_pull(struct jitter *jb, int64_t now_us, struct jitter_out *out)
 		jb->level = 0;
 }
 
+bool jitter_holding(const struct jitter *jb)
+{
+	return jb && any_buffered(jb);
+}
+
+/* The buffered packet with the lowest sequence number above after, or NULL. */
+static const struct slot *next_by_seq(const struct jitter *jb, int64_t after)
+{
+	const struct slot *best = NULL;
+	for (size_t i = 0; i < jb->n_slots; i++) {
+		const struct slot *s = &jb->slots[i];
+		if (s->used && s->seq > after && (!best || s->seq < best->seq))
+			best = s;
+	}
+	return best;
+}
+
+size_t jitter_peek(const struct jitter *jb, jitter_visit_fn fn, void *ctx)
+{
+	if (!jb || !fn)
+		return 0;
+	size_t n = 0;
+	/* O(slots^2) over 32 slots, once per switch: simpler than keeping an order. */
+	for (const struct slot *s = next_by_seq(jb, INT64_MIN); s; s = next_by_seq(jb, s->seq)) {
+		struct jitter_packet p = {.ssrc = jb->ssrc,
+					  .seq = (uint16_t)s->seq,
+					  .timestamp = (uint32_t)s->ts,
+					  .marker = s->marker,
+					  .payload = s->data,
+					  .len = s->len};
+		fn(ctx, &p);
+		n++;
+	}
+	return n;
+}
+
 void jitter_get_stats(const struct jitter *jb, struct jitter_stats *out)
 {
 	if (!jb || !out)

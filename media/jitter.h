@@ -128,6 +128,16 @@ struct jitter_out {
  * and stays valid until the next jitter_insert, jitter_pull or jitter_reset. */
 void jitter_pull(struct jitter *jb, int64_t now_us, struct jitter_out *out);
 
+/* Calls fn for every buffered packet not yet played, oldest first, without taking it out:
+ * what a caller that switches from mixing to forwarding sends at once so that nothing the
+ * mix has not played yet is skipped. The packet (payload pointing into the buffer) is
+ * valid only during the call; fn must not call back into jb. Returns how many. */
+typedef void (*jitter_visit_fn)(void *ctx, const struct jitter_packet *p);
+size_t jitter_peek(const struct jitter *jb, jitter_visit_fn fn, void *ctx);
+
+/* True while the buffer holds packets not yet played (a talk spurt is still draining). */
+bool jitter_holding(const struct jitter *jb);
+
 struct jitter_stats {
 	uint64_t received;     /* insert calls with a valid packet */
 	uint64_t played;       /* FRAME results */
