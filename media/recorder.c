@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@
 enum kind { ENTRY_BEGIN, ENTRY_PACKET, ENTRY_END };
 
 struct begin_info {
+	char subdir[RECORDER_NAME_MAX + 1]; /* "" for none */
 	char name[RECORDER_NAME_MAX + 1];
 	char room[RECORDER_ROOM_MAX + 1];
 	char title[RECORDER_TITLE_MAX + 1];
@@ -61,6 +63,7 @@ struct wstream {
 	bool open;
 	bool failed;
 	int fd;
+	int dir_fd; /* the file's directory: the subdirectory's own, or -1 for the recorder's */
 	struct oggopus *ogg;
 	uint64_t next_index;
 	uint32_t last_samples;
@@ -171,13 +174,31 @@ static enum oggopus_err open_ogg(struct wstream *s, const struct begin_info *b)
 	return err;
 }
 
+/* The directory the file goes in: the recorder's, or a subdirectory of it (made now). */
+static int open_dir(struct recorder *r, const char *subdir)
+{
+	if (!subdir[0])
+		return r->dir_fd;
+	if (mkdirat(r->dir_fd, subdir, 0755) != 0 && errno != EEXIST)
+		return -1;
+	return openat(r->dir_fd, subdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static void w_begin(struct recorder *r, struct wstream *s, const struct begin_info *b)
 {
 	char file[RECORDER_NAME_MAX + 8];
 	snprintf(file, sizeof file, "%s.ogg", b->name);
-	*s = (struct wstream){
-	    .open = true, .fd = -1, .r = r, .last_samples = 960, .last_toc = FILLER_TOC};
-	s->fd = openat(r->dir_fd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	*s = (struct wstream){.open = true,
+			      .fd = -1,
+			      .dir_fd = -1,
+			      .r = r,
+			      .last_samples = 960,
+			      .last_toc = FILLER_TOC};
+	int dir = open_dir(r, b->subdir);
+	if (dir >= 0 && dir != r->dir_fd)
+		s->dir_fd = dir;
+	if (dir >= 0)
+		s->fd = openat(dir, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (s->fd < 0 || open_ogg(s, b) != OGGOPUS_OK)
 		stream_fail(s);
 }
@@ -219,14 +240,16 @@ static void w_end(struct wstream *s, uint64_t total)
 		stream_fail(s);
 	if (!s->failed && fsync(s->fd) != 0)
 		stream_fail(s);
-	if (!s->failed && fsync(s->r->dir_fd) != 0)
+	if (!s->failed && fsync(s->dir_fd >= 0 ? s->dir_fd : s->r->dir_fd) != 0)
 		stream_fail(s);
 	if (!s->failed)
 		count(&s->r->files_done, 1);
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
 	oggopus_destroy(s->ogg);
-	*s = (struct wstream){.fd = -1};
+	*s = (struct wstream){.fd = -1, .dir_fd = -1};
 }
 
 static void consume(struct recorder *r, const struct entry *e)
@@ -330,6 +353,10 @@ static bool fill_begin(struct begin_info *b, const struct recorder_session *s)
 {
 	b->pre_skip = s->pre_skip;
 	b->serial = s->serial;
+	b->subdir[0] = '\0';
+	if (s->subdir &&
+	    !(valid_name(s->subdir) && copy_str(b->subdir, RECORDER_NAME_MAX, s->subdir)))
+		return false;
 	return valid_name(s->name) && copy_str(b->name, RECORDER_NAME_MAX, s->name) &&
 	       copy_str(b->room, RECORDER_ROOM_MAX, s->room) &&
 	       copy_str(b->title, RECORDER_TITLE_MAX, s->title) &&
@@ -356,7 +383,7 @@ enum recorder_err recorder_begin(struct recorder *r, const struct recorder_sessi
 	e->stream = (uint8_t)id;
 	ring_publish(r);
 	r->p_open[id] = true;
-	r->p_next[id] = 0;
+	r->p_next[id] = s->lead_packets; /* the writer fills indices 0..lead with filler */
 	*stream = id;
 	return RECORDER_OK;
 }

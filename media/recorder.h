@@ -16,10 +16,16 @@
  * one-byte Opus frames (a bare TOC, code 0, no data: RFC 6716 sect. 3.2.1 says decoders
  * conceal those) so sample positions still match the session clock.
  *
- * A stream is one room session: recorder_begin opens <dir>/<name>.ogg (truncating), with
- * OpusTags ROOM=, SESSION= and DATE=; recorder_end finishes it (EOS page), fsyncs the file
- * and the directory, and closes it. Streams are multiplexed on the one ring; up to
+ * A stream is one room session: recorder_begin opens <dir>/<name>.ogg, or
+ * <dir>/<subdir>/<name>.ogg (the subdirectory made if need be), truncating, with OpusTags
+ * ROOM=, SESSION= and DATE=; recorder_end finishes it (EOS page), fsyncs the file and its
+ * directory, and closes it. Streams are multiplexed on the one ring; up to
  * RECORDER_MAX_STREAMS at a time.
+ *
+ * A stream may start late: lead_packets filler frames come first (the writer makes them,
+ * so the tick pushes nothing for them), which is how a recording begun after its
+ * session's start -- the worker got the news a few milliseconds late, or the process
+ * restarted mid-session -- still has sample t at session time t.
  *
  * Threads: recorder_begin, recorder_push, recorder_end and recorder_stop are called by the
  * one producer thread; recorder_stats from any thread. recorder_stop drains the ring,
@@ -81,15 +87,18 @@ void recorder_resume(struct recorder *r);
 /* Drains the ring, ends every open stream, joins the writer. Idempotent. */
 void recorder_stop(struct recorder *r);
 
-/* One room session's file. name: 1..RECORDER_NAME_MAX of [A-Za-z0-9._-], not starting with
- * '.'; room, title, date: the tags' values (UTF-8, up to the _MAX lengths; NULL = empty). */
+/* One room session's file. name, subdir: 1..RECORDER_NAME_MAX of [A-Za-z0-9._-], not
+ * starting with '.' (subdir NULL: none); room, title, date: the tags' values (UTF-8, up to
+ * the _MAX lengths; NULL = empty). */
 struct recorder_session {
+	const char *subdir;
 	const char *name;
 	const char *room;
 	const char *title;
 	const char *date;
 	uint16_t pre_skip; /* codec_encoder_lookahead() */
 	uint32_t serial;   /* Ogg serial number */
+	uint64_t lead_packets; /* filler frames (of 960 samples) before the first packet */
 };
 
 /* Starts a stream and sets *stream to its id. Errors: RECORDER_EINVAL, RECORDER_ESTREAMS,

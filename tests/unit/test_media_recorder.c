@@ -272,6 +272,49 @@ static void test_stop_ends_open_streams(void **state)
 	codec_encoder_destroy(tn.enc);
 }
 
+/* A late start (lead) and a room's subdirectory: the file is <dir>/<room>/<name>.ogg and
+ * begins with lead filler frames, so its granule is the session's time. */
+static void test_subdir_and_lead(void **state)
+{
+	struct tmp *t = *state;
+	struct recorder *r = make(t->dir, 0, false);
+	struct tone tn = tone_new();
+	struct recorder_session s = {.subdir = "ietf-120",
+				     .name = "1700000000000-01",
+				     .room = "ietf-120",
+				     .title = "Plenary",
+				     .pre_skip = 312,
+				     .serial = 7,
+				     .lead_packets = 25};
+	int id = -1;
+	assert_int_equal(recorder_begin(r, &s, &id), RECORDER_OK);
+	push_tone(r, id, &tn, 20, NULL);
+	assert_int_equal(recorder_end(r, id), RECORDER_OK);
+	recorder_stop(r);
+	struct recorder_stats st;
+	recorder_get_stats(r, &st);
+	assert_int_equal(st.files_done, 1);
+	assert_int_equal(st.filled, 25);
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/ietf-120", t->dir);
+	struct file_info fi;
+	read_file(dir, "1700000000000-01", &fi);
+	assert_int_equal(fi.audio_packets, 45);
+	assert_int_equal(fi.one_byte_packets, 25);
+	assert_int_equal(fi.last_granule, 45 * 960);
+	assert_true(fi.eos);
+	assert_true(fi.tags_ok);
+	/* A subdirectory is a name too: nothing that leaves the directory. */
+	struct recorder *r2 = make(t->dir, 0, false);
+	s.subdir = "../up";
+	assert_int_equal(recorder_begin(r2, &s, &id), RECORDER_EINVAL);
+	s.subdir = ".hidden";
+	assert_int_equal(recorder_begin(r2, &s, &id), RECORDER_EINVAL);
+	recorder_destroy(r2);
+	recorder_destroy(r);
+	codec_encoder_destroy(tn.enc);
+}
+
 static void test_bad_input(void **state)
 {
 	struct tmp *t = *state;
@@ -315,6 +358,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_two_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_ring_drops_and_fills, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_ends_open_streams, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_subdir_and_lead, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
