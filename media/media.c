@@ -16,12 +16,18 @@
  * `unavailable`, never a wait. Closing waits for ring space instead (a close must not be
  * lost, and the worker drains its ring every loop turn).
  *
- * Rooms are pinned to the worker with the fewest peers when their first peer comes, and
- * unpinned when their last one is gone, so the mixer finds a room's peers on one thread.
+ * Rooms are pinned to the worker with the fewest peers when their first peer comes (or
+ * their session starts), and may move to another worker only when they have neither, so
+ * the mixer finds a room's peers on one thread. A pin is never freed before
+ * media_destroy: it holds the room's SSRC, which every answer of the room names and so
+ * must not change while any browser may still hear the room, and the statistics its
+ * worker's mixer publishes (which that worker may write until it has let the room go).
+ * There are as many pins as rooms ever had audio, which rooms/ bounds.
  */
 #include "media/media.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -29,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +54,8 @@
 
 const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
+const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS] = {
+    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.2};
 
 struct media_peer {
 	struct media *m;
@@ -63,6 +72,9 @@ struct room_pin {
 	char room[MEDIA_ROOM_MAX + 1];
 	unsigned worker;
 	size_t peers;
+	bool live;     /* its session is live: the recording keeps it on its worker */
+	uint32_t ssrc; /* the room's stream, in every answer of the room */
+	struct mixer_room_stats stats; /* written by the worker's mixer */
 };
 
 struct media {
@@ -75,8 +87,9 @@ struct media {
 	char cname[PEER_CNAME_MAX + 1];
 	int event_fd;
 	struct media_peer *handles;
-	struct room_pin *pins;
+	struct room_pin **pins;
 	size_t n_pins, cap_pins;
+	char *recordings_dir;	/* NULL: no recordings */
 	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
 };
 
@@ -200,8 +213,12 @@ static enum media_err make_workers(struct media *m, const struct media_options *
 				   const struct stun_addr *bind, char *why, size_t cap)
 {
 	for (unsigned i = 0; i < m->n_workers; i++) {
-		struct worker_config wc = {
-		    .index = i, .bind = *bind, .gateway_fd = m->event_fd, .echo = opt->echo};
+		struct worker_config wc = {.index = i,
+					   .bind = *bind,
+					   .gateway_fd = m->event_fd,
+					   .echo = opt->echo,
+					   .recordings_dir = m->recordings_dir,
+					   .mix_bitrate = opt->mix_bitrate};
 		if (opt->port != 0)
 			wc.bind.port = (uint16_t)(opt->port + i);
 		if (RAND_bytes((unsigned char *)&wc.seed, sizeof wc.seed) != 1)
@@ -242,6 +259,9 @@ enum media_err media_create(const struct media_options *opt, struct media **out,
 	m->event_fd = -1;
 	struct stun_addr bind;
 	enum media_err err = resolve_addresses(m, opt, &bind, why, why_cap);
+	if (err == MEDIA_OK && !empty(opt->recordings_dir) &&
+	    !(m->recordings_dir = strdup(opt->recordings_dir)))
+		err = fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
 	if (err == MEDIA_OK)
 		err = make_crypto(m, why, why_cap);
 	if (err == MEDIA_OK && ring_wake_open(&m->event_fd) != RING_OK)
@@ -273,7 +293,10 @@ void media_destroy(struct media *m)
 		m->handles = h->next;
 		free(h);
 	}
+	for (size_t i = 0; i < m->n_pins; i++)
+		free(m->pins[i]);
 	free(m->pins);
+	free(m->recordings_dir);
 	dtls_context_destroy(m->dtls);
 	if (m->event_fd >= 0)
 		close(m->event_fd);
@@ -306,11 +329,11 @@ const char *media_fingerprint(const struct media *m)
 
 /* --- rooms pinned to workers -------------------------------------------------------- */
 
-static struct room_pin *pin_find(struct media *m, const char *room)
+static struct room_pin *pin_find(const struct media *m, const char *room)
 {
 	for (size_t i = 0; i < m->n_pins; i++)
-		if (strcmp(m->pins[i].room, room) == 0)
-			return &m->pins[i];
+		if (strcmp(m->pins[i]->room, room) == 0)
+			return m->pins[i];
 	return NULL;
 }
 
@@ -323,35 +346,47 @@ static unsigned least_loaded(const struct media *m)
 	return best;
 }
 
-/* Counts a new peer of room on worker, pinning the room if it is new. */
-static bool pin_add(struct media *m, const char *room, unsigned worker)
+/* The room's pin, made (with its SSRC) if the room never had audio; NULL when out of
+ * memory or random numbers. */
+static struct room_pin *pin_get(struct media *m, const char *room)
 {
 	struct room_pin *pin = pin_find(m, room);
-	if (pin == NULL) {
-		if (m->n_pins == m->cap_pins) {
-			size_t cap = m->cap_pins ? m->cap_pins * 2 : 16;
-			struct room_pin *grown = realloc(m->pins, cap * sizeof *grown);
-			if (grown == NULL)
-				return false;
-			m->pins = grown;
-			m->cap_pins = cap;
-		}
-		pin = &m->pins[m->n_pins++];
-		snprintf(pin->room, sizeof pin->room, "%s", room);
-		pin->worker = worker;
-		pin->peers = 0;
+	if (pin)
+		return pin;
+	if (m->n_pins == m->cap_pins) {
+		size_t cap = m->cap_pins ? m->cap_pins * 2 : 16;
+		struct room_pin **grown = realloc(m->pins, cap * sizeof *grown);
+		if (grown == NULL)
+			return NULL;
+		m->pins = grown;
+		m->cap_pins = cap;
 	}
-	pin->peers++;
-	m->worker_peers[worker]++;
-	return true;
+	pin = calloc(1, sizeof *pin);
+	if (pin == NULL || RAND_bytes((unsigned char *)&pin->ssrc, sizeof pin->ssrc) != 1) {
+		free(pin);
+		return NULL;
+	}
+	pin->ssrc |= 1u; /* never 0, which some stacks treat as "none" */
+	snprintf(pin->room, sizeof pin->room, "%s", room);
+	pin->worker = least_loaded(m);
+	m->pins[m->n_pins++] = pin;
+	return pin;
+}
+
+/* A room with no peer and no live session has nothing on any worker: it may move. */
+static unsigned pin_worker(struct media *m, struct room_pin *pin)
+{
+	if (pin->peers == 0 && !pin->live)
+		pin->worker = least_loaded(m);
+	return pin->worker;
 }
 
 static void pin_remove(struct media *m, const char *room, unsigned worker)
 {
 	m->worker_peers[worker]--;
 	struct room_pin *pin = pin_find(m, room);
-	if (pin != NULL && --pin->peers == 0)
-		*pin = m->pins[--m->n_pins];
+	if (pin != NULL && pin->peers > 0)
+		pin->peers--;
 }
 
 /* --- offers ------------------------------------------------------------------------- */
@@ -384,6 +419,7 @@ static bool fingerprint_of(const struct sdp_fingerprint *f, struct dtls_fingerpr
 
 /* What the answer and the peer are made of; nothing here is allocated. */
 struct offer_plan {
+	struct room_pin *pin;
 	unsigned worker;
 	char ufrag[ICE_UFRAG_LEN + 1];
 	char pwd[ICE_PWD_LEN + 1];
@@ -394,14 +430,13 @@ struct offer_plan {
 
 static bool make_plan(struct media *m, const char *room, struct offer_plan *plan)
 {
-	struct room_pin *pin = pin_find(m, room);
-	plan->worker = pin ? pin->worker : least_loaded(m);
-	if (!ice_make_credentials(plan->ufrag, plan->pwd) ||
-	    RAND_bytes((unsigned char *)&plan->ssrc, sizeof plan->ssrc) != 1 ||
+	plan->pin = pin_get(m, room);
+	if (!plan->pin || !ice_make_credentials(plan->ufrag, plan->pwd) ||
 	    RAND_bytes((unsigned char *)&plan->session_id, sizeof plan->session_id) != 1)
 		return false;
-	plan->ssrc |= 1u;	/* never 0, which some stacks treat as "none" */
-	plan->session_id >>= 2; /* RFC 8866 sect. 5.2: fits a 63-bit signed integer */
+	plan->worker = pin_worker(m, plan->pin);
+	plan->ssrc = plan->pin->ssrc; /* one stream per room: every listener hears the same */
+	plan->session_id >>= 2;	      /* RFC 8866 sect. 5.2: fits a 63-bit signed integer */
 	return true;
 }
 
@@ -477,16 +512,15 @@ static enum media_err make_peer(struct media *m, const struct media_offer *o,
 				 .cname = m->cname,
 				 .now_ms = now_ms(),
 				 .handle = h,
-				 .shared = &h->shared};
+				 .shared = &h->shared,
+				 .room_stats = &plan->pin->stats};
 	enum media_err err = peer_create(&pc, &h->wpeer);
-	if (err == MEDIA_OK && !pin_add(m, o->room, plan->worker)) {
-		peer_destroy(h->wpeer);
-		err = MEDIA_ERR_NOMEM;
-	}
 	if (err != MEDIA_OK) {
 		free(h);
 		return err;
 	}
+	plan->pin->peers++;
+	m->worker_peers[plan->worker]++;
 	h->m = m;
 	h->worker = plan->worker;
 	h->user = o->user;
@@ -507,7 +541,7 @@ enum media_err media_peer_offer(struct media *m, const struct media_offer *o, ch
 		return err;
 	struct offer_plan plan;
 	if (!make_plan(m, o->room, &plan))
-		return fail(why, why_cap, MEDIA_ERR_CRYPTO, "%s", "no random numbers");
+		return fail(why, why_cap, MEDIA_ERR_NOMEM, "%s", "out of memory or random numbers");
 	if (!fingerprint_of(&m->offer.media[m->offer.audio].fingerprint, &plan.fingerprint))
 		return fail(why, why_cap, MEDIA_ERR_SDP, "SDP: %s", "unusable a=fingerprint");
 	err = write_answer(m, &plan, answer, cap, answer_len, why, why_cap);
@@ -578,23 +612,186 @@ static void handle_gone(struct media *m, struct media_peer *h)
 	free(h);
 }
 
-size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx)
+static size_t deliver(struct media_peer *h, const struct ring_msg *msg,
+		      const struct media_callbacks *cb, void *ctx)
+{
+	if (h->closed)
+		return 0;
+	if (msg->type == WORKER_EV_STATE && cb->state) {
+		cb->state(ctx, h->user, (enum media_state)msg->arg);
+		return 1;
+	}
+	if (msg->type == WORKER_EV_ATTEMPT && cb->attempt) {
+		cb->attempt(ctx, h->user, (uint8_t)msg->arg);
+		return 1;
+	}
+	return 0;
+}
+
+static size_t drain_pages(struct worker *w, const struct media_callbacks *cb, void *ctx)
+{
+	size_t n = 0;
+	struct page_view v;
+	while (page_ring_peek(w->pages, &v)) {
+		if (cb->stream) {
+			cb->stream(ctx, v.room, (enum media_stream_kind)v.kind, v.data, v.len);
+			n++;
+		}
+		page_ring_release(w->pages);
+	}
+	return n;
+}
+
+size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, void *ctx)
 {
 	size_t delivered = 0;
 	ring_wake_drain(m->event_fd);
 	for (unsigned i = 0; i < m->n_workers; i++) {
 		struct ring_msg msg;
 		while (ring_pop(&m->workers[i]->events, &msg)) {
-			struct media_peer *h = msg.ptr;
-			if (msg.type == WORKER_EV_GONE) {
-				handle_gone(m, h);
-			} else if (!h->closed && fn != NULL) {
-				fn(ctx, h->user, (enum media_state)msg.arg);
-				delivered++;
-			}
+			if (msg.type == WORKER_EV_GONE)
+				handle_gone(m, msg.ptr);
+			else
+				delivered += deliver(msg.ptr, &msg, cb, ctx);
 		}
+		delivered += drain_pages(m->workers[i], cb, ctx);
 	}
 	return delivered;
+}
+
+size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx)
+{
+	struct media_callbacks cb = {.state = fn};
+	return media_dispatch_all(m, &cb, ctx);
+}
+
+/* --- sessions and recordings -------------------------------------------------------- */
+
+/* <dir>/<room>/<start_ms>-NN.ogg with the first NN not taken: a process that restarts
+ * during a session starts a new file rather than overwrite the first part. */
+static void recording_name(const struct media *m, const char *room, int64_t start_ms, char *name,
+			   size_t cap)
+{
+	for (unsigned part = 1; part < 100; part++) {
+		snprintf(name, cap, "%013lld-%02u", (long long)start_ms, part);
+		char path[4096];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s/%s.ogg",
+			 m->recordings_dir ? m->recordings_dir : ".", room, name);
+		if (!m->recordings_dir || stat(path, &st) != 0)
+			return;
+	}
+}
+
+static void iso_date(int64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+enum media_err media_room_session(struct media *m, const char *room, bool live, const char *title,
+				  int64_t start_ms)
+{
+	if (m == NULL || room == NULL || room[0] == '\0' || strlen(room) > MEDIA_ROOM_MAX)
+		return MEDIA_ERR_PARAM;
+	struct room_pin *pin = pin_get(m, room);
+	struct worker_session *s = pin ? calloc(1, sizeof *s) : NULL;
+	if (s == NULL)
+		return MEDIA_ERR_NOMEM;
+	unsigned worker = pin_worker(m, pin); /* before live is set: a new room may move */
+	pin->live = live;
+	snprintf(s->room, sizeof s->room, "%s", room);
+	s->live = live;
+	s->ssrc = pin->ssrc;
+	s->stats = &pin->stats;
+	s->start_ms = start_ms;
+	if (live) {
+		recording_name(m, room, start_ms, s->name, sizeof s->name);
+		snprintf(s->title, sizeof s->title, "%s", title ? title : "");
+		iso_date(start_ms, s->date, sizeof s->date);
+		if (RAND_bytes((unsigned char *)&s->serial, sizeof s->serial) != 1)
+			s->serial = pin->ssrc;
+	}
+	/* Like CLOSE, a session's start or end must not be lost: wait for room. */
+	worker_post_wait(m->workers[worker], &(struct ring_msg){.type = WORKER_SESSION, .ptr = s});
+	return MEDIA_OK;
+}
+
+bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap)
+{
+	if (m == NULL || m->recordings_dir == NULL || room == NULL || strchr(room, '/') ||
+	    room[0] == '.' || strlen(room) > MEDIA_ROOM_MAX)
+		return false;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/%s", m->recordings_dir, room);
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return false;
+	char best[256] = "";
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		size_t n = strlen(e->d_name);
+		if (e->d_name[0] == '.' || n < 5 || n >= sizeof best ||
+		    strcmp(e->d_name + n - 4, ".ogg") != 0)
+			continue;
+		if (strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof best, "%s", e->d_name);
+	}
+	closedir(d);
+	if (best[0] == '\0')
+		return false;
+	int n = snprintf(path, cap, "%s/%s", dir, best);
+	return n > 0 && (size_t)n < cap;
+}
+
+size_t media_room_count(const struct media *m)
+{
+	return m ? m->n_pins : 0;
+}
+
+bool media_room_at(const struct media *m, size_t i, struct media_room_info *out)
+{
+	if (m == NULL || i >= m->n_pins)
+		return false;
+	const struct room_pin *pin = m->pins[i];
+	const struct mixer_room_stats *st = &pin->stats;
+	*out = (struct media_room_info){
+	    .room = pin->room,
+	    .listeners = atomic_load_explicit(&st->listeners, memory_order_relaxed),
+	    .open_mics = atomic_load_explicit(&st->open_mics, memory_order_relaxed),
+	    .packets_sent = atomic_load_explicit(&st->packets_sent, memory_order_relaxed),
+	    .forwarding = atomic_load_explicit(&st->forwarding, memory_order_relaxed) != 0,
+	    .recording = atomic_load_explicit(&st->recording, memory_order_relaxed) != 0};
+	return true;
+}
+
+static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_ns,
+		       uint64_t *fwd_ns)
+{
+	struct mixer_counters *c = &w->counters.mixer;
+#define READ(f) atomic_load_explicit(&c->f, memory_order_relaxed)
+	out->rtp_packets_sent += READ(packets_sent);
+	for (size_t b = 0; b <= MEDIA_LATENCY_BUCKETS; b++) {
+		out->latency_mix_buckets[b] += READ(latency_mix[b]);
+		out->latency_fwd_buckets[b] += READ(latency_fwd[b]);
+	}
+	out->latency_mix_count += READ(latency_mix_count);
+	out->latency_fwd_count += READ(latency_fwd_count);
+	*mix_ns += READ(latency_mix_sum_ns);
+	*fwd_ns += READ(latency_fwd_sum_ns);
+	out->mixes_encoded += READ(encoded);
+	out->packets_forwarded += READ(forwarded);
+	out->send_errors += READ(send_errors) + READ(protect_errors);
+	out->gate_errors += READ(gate_errors);
+#undef READ
+	out->stream_pages_dropped += page_ring_dropped(w->pages);
+	if (w->recorder) {
+		struct recorder_stats rs;
+		recorder_get_stats(w->recorder, &rs);
+		out->recording_dropped += rs.dropped;
+	}
 }
 
 void media_stats_read(const struct media *m, struct media_stats *out)
@@ -602,7 +799,7 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 	memset(out, 0, sizeof *out);
 	if (m == NULL)
 		return;
-	uint64_t tick_ns = 0;
+	uint64_t tick_ns = 0, mix_ns = 0, fwd_ns = 0;
 	for (unsigned i = 0; i < m->n_workers; i++) {
 		struct media_counters *c = &m->workers[i]->counters;
 #define READ(f) atomic_load_explicit(&c->f, memory_order_relaxed)
@@ -615,6 +812,9 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 		out->tick_count += READ(tick_count);
 		tick_ns += READ(tick_sum_ns);
 #undef READ
+		read_mixer(m->workers[i], out, &mix_ns, &fwd_ns);
 	}
 	out->tick_sum_s = (double)tick_ns / 1e9;
+	out->latency_mix_sum_s = (double)mix_ns / 1e9;
+	out->latency_fwd_sum_s = (double)fwd_ns / 1e9;
 }

@@ -15,6 +15,13 @@
  * media_peer_close (it must, for every handle, before media_destroy or at the latest by
  * media_destroy). Rooms are pinned to a worker, so every peer of a room lives on the same
  * thread and the mixer can see them all without locks.
+ *
+ * The room's audio (media/MIXER.md): only open mics are decoded (media_peer_mic is the
+ * gate); the public mix is encoded once and sent to every peer of the room on one SSRC,
+ * the room's, which every answer of the room names; open-mic holders get a mix-minus of
+ * their own. While a room's session is live (media_room_session) the same packets are
+ * recorded as Ogg Opus under options.recordings_dir and streamed as Ogg pages to the
+ * gateway (media_callbacks.stream) for listen.ogg.
  */
 #ifndef PLENARY_MEDIA_H
 #define PLENARY_MEDIA_H
@@ -55,6 +62,9 @@ struct media_options {
 				* or for a wildcard bind the first non-loopback IPv4 address
 				* of the host (127.0.0.1 if there is none) */
 	bool echo;	       /* test-only: loop each peer's own audio back to it */
+	const char *recordings_dir; /* sessions are recorded in <dir>/<room>/; NULL or "":
+				     * not recorded (listen.ogg still works) */
+	int mix_bitrate;	    /* the public mix, bits/s; 0: 32000 */
 };
 
 struct media;
@@ -147,13 +157,66 @@ void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out);
 /* Calls fn for each state change that waits, in order per peer: fn(ctx, user, state)
  * where user is the offer's. fn may call media_peer_close and media_peer_mic. Returns how
  * many events were delivered. Reads the event fd, so call it when that is readable (or
- * at any time: it is cheap when nothing waits). */
+ * at any time: it is cheap when nothing waits). Other events are dropped: see
+ * media_dispatch_all. */
 typedef void (*media_event_fn)(void *ctx, void *user, enum media_state state);
 size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx);
+
+/* A room's live stream, as Ogg Opus for listen.ogg: BEGIN (data: the OpusHead and
+ * OpusTags pages, for every client to start with), PAGE (one page, in order), END (the
+ * session ended; the pages before it closed the stream). A page can be missing when the
+ * gateway fell far behind (the page ring was full). */
+enum media_stream_kind { MEDIA_STREAM_BEGIN = 1, MEDIA_STREAM_PAGE, MEDIA_STREAM_END };
+#define MEDIA_STREAM_PAGE_MAX 16384 /* no piece of a stream is longer */
+
+struct media_callbacks {
+	/* A peer's state changed, as for media_dispatch. */
+	void (*state)(void *ctx, void *user, enum media_state state);
+	/* Someone is talking into the peer's closed microphone (RFC 6464 level at least
+	 * -40 dBov for 300 ms; at most once every 2 s per peer): PROTOCOL's mic.attempt.
+	 * level is the last one, -dBov. */
+	void (*attempt)(void *ctx, void *user, uint8_t level);
+	/* A piece of a room's live stream. data is valid during the call. */
+	void (*stream)(void *ctx, const char *room, enum media_stream_kind kind,
+		       const uint8_t *data, size_t len);
+};
+/* media_dispatch with every kind of event; NULL members are skipped. Returns how many
+ * callbacks ran. */
+size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, void *ctx);
+
+/* The room's session started (live, at start_ms of the realtime clock, with this title)
+ * or ended. While it is live the room's public mix is recorded to
+ * <recordings_dir>/<room>/<start_ms>-<NN>.ogg (NN: 01, or the next free number if the
+ * process restarted during the session) with OpusTags ROOM, SESSION and DATE, its
+ * timeline starting at start_ms, and streamed through media_callbacks.stream. Errors:
+ * MEDIA_ERR_PARAM (a bad room id), MEDIA_ERR_NOMEM. */
+MEDIA_WUR enum media_err media_room_session(struct media *m, const char *room, bool live,
+					    const char *title, int64_t start_ms);
+
+/* The path of the room's latest recording (the greatest file name in its directory), or
+ * false if there is none. */
+bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap);
+
+/* What a room's mixer last published, for /metrics. */
+struct media_room_info {
+	const char *room; /* valid until the next media_* call */
+	uint64_t listeners;
+	uint64_t open_mics;
+	uint64_t packets_sent;
+	bool forwarding;
+	bool recording;
+};
+/* Rooms that have had peers or a session; i in 0..media_room_count()-1. */
+size_t media_room_count(const struct media *m);
+bool media_room_at(const struct media *m, size_t i, struct media_room_info *out);
 
 /* Counters for /metrics, summed over the workers. */
 #define MEDIA_TICK_BUCKETS 12
 extern const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS]; /* seconds */
+/* Server-added latency: a packet's arrival to the packet it became leaving (mixed, or
+ * forwarded as it came). */
+#define MEDIA_LATENCY_BUCKETS 14
+extern const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS]; /* seconds */
 struct media_stats {
 	uint64_t peers_connected;
 	uint64_t rtp_packets_received;
@@ -162,6 +225,20 @@ struct media_stats {
 	uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1]; /* last: +Inf */
 	uint64_t tick_count;
 	double tick_sum_s;
+	/* Latency, by how the packet left: mixed (jitter buffer + decode + mix + encode) or
+	 * forwarded as it came. */
+	uint64_t latency_mix_buckets[MEDIA_LATENCY_BUCKETS + 1];
+	uint64_t latency_mix_count;
+	double latency_mix_sum_s;
+	uint64_t latency_fwd_buckets[MEDIA_LATENCY_BUCKETS + 1];
+	uint64_t latency_fwd_count;
+	double latency_fwd_sum_s;
+	uint64_t mixes_encoded;	       /* public mixes encoded (once for every listener) */
+	uint64_t packets_forwarded;    /* speakers' packets forwarded without transcoding */
+	uint64_t send_errors;	       /* datagrams of the rooms' streams not sent */
+	uint64_t gate_errors;	       /* mic gates that could not open */
+	uint64_t stream_pages_dropped; /* live Ogg pages the gateway was too slow for */
+	uint64_t recording_dropped;    /* packets the recorder's writer was too slow for */
 };
 /* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);

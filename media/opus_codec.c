@@ -123,6 +123,14 @@ enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t 
 	return decode_frame(d, pkt, len, pcm, 0);
 }
 
+int codec_packet_samples(const uint8_t *pkt, size_t len)
+{
+	if (!pkt || len == 0 || len > 1500) /* a UDP payload's worth; libopus checks the rest */
+		return -1;
+	int n = opus_packet_get_nb_samples(pkt, (opus_int32)len, CODEC_RATE);
+	return n > 0 ? n : -1;
+}
+
 enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME])
 {
 	return decode_frame(d, NULL, 0, pcm, 0);

@@ -75,6 +75,10 @@ CODEC_WUR enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[C
 CODEC_WUR enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
 					  int16_t pcm[CODEC_FRAME]);
 
+/* The duration of the Opus packet pkt[0..len) in 48 kHz samples (from its TOC and frame
+ * count, RFC 6716 sect. 3.1), or -1 if it is not a valid packet. Nothing is decoded. */
+int codec_packet_samples(const uint8_t *pkt, size_t len);
+
 /* --- Encoder --------------------------------------------------------------------------- */
 
 struct codec_encoder_config {

@@ -95,6 +95,7 @@ static void copy_config(struct peer *p, const struct peer_config *cfg)
 	p->state = PEER_NEW;
 	p->handle = cfg->handle;
 	p->shared = cfg->shared;
+	p->room_stats = cfg->room_stats;
 	p->send = cfg->send;
 	p->mic_open = cfg->mic_open;
 	p->opus_pt = (uint8_t)cfg->opus_pt;

@@ -42,7 +42,9 @@
 #include "media/dtls.h"
 #include "media/ice_lite.h"
 #include "media/media.h"
+#include "media/room_mixer.h"
 #include "media/rtcp.h"
+#include "media/rtp.h"
 #include "media/srtp_session.h"
 
 #define PEER_WUR __attribute__((warn_unused_result))
@@ -79,6 +81,7 @@ struct media_counters {
 	_Atomic uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1];
 	_Atomic uint64_t tick_count;
 	_Atomic uint64_t tick_sum_ns;
+	struct mixer_counters mixer; /* the rooms' streams (room_mixer.h) */
 };
 
 /* What a peer publishes for the gateway's handle (media_peer_stats): written by the
@@ -107,6 +110,10 @@ struct peer_env {
 	struct media_counters *counters;
 	void (*send)(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len);
 	void (*changed)(void *ctx, struct peer *p, enum peer_state from);
+	/* An authenticated RTP packet of the peer's audio (not called in echo mode): the
+	 * worker's mic gate and mixer take it from here. */
+	void (*audio)(void *ctx, struct peer *p, const struct peer_env *env,
+		      const struct rtp_header *h);
 	void *ctx;
 	uint8_t *scratch; /* 4-byte aligned, for building outgoing packets */
 	size_t scratch_cap;
@@ -138,6 +145,7 @@ struct peer {
 	uint64_t rtp_received, srtp_errors, rtcp_received;
 	bool voice;
 	uint8_t level;
+	bool level_fresh;     /* the last packet carried the RFC 6464 level */
 	uint32_t last_sr_mid; /* LSR for our report blocks (RFC 3550 sect. 6.4.1) */
 	uint64_t last_sr_ms;
 	uint32_t rtt_ms;
@@ -159,6 +167,8 @@ struct peer {
 	uint32_t reported; /* enum media_state last posted */
 	unsigned worker;
 	char room[MEDIA_ROOM_MAX + 1];
+	struct mixer_room_stats *room_stats; /* the room pin's, for a room made for this peer */
+	struct mixer_member member;	     /* the peer in its room's mixer */
 };
 
 /* What peer_create needs; strings are copied. */
@@ -176,6 +186,7 @@ struct peer_config {
 	uint64_t now_ms;
 	void *handle;
 	struct peer_shared *shared;
+	struct mixer_room_stats *room_stats;
 };
 
 /* Makes a peer in state NEW with its DTLS server session. Runs on the gateway thread;

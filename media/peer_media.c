@@ -77,12 +77,14 @@ static void note_receive(struct peer *p, const struct peer_env *env, const struc
 	if (rtcp_rx_update_seq(&p->rx, h->seq))
 		rtcp_rx_update_jitter(&p->rx, h->timestamp,
 				      (uint32_t)(env->now_us * (OPUS_CLOCK_HZ / 1000u) / 1000u));
+	p->level_fresh = false;
 	if (p->audio_level_id != 0) {
 		bool voice;
 		uint8_t level;
 		if (rtp_audio_level(h, p->audio_level_id, &voice, &level) == RTP_OK) {
 			p->voice = voice;
 			p->level = level;
+			p->level_fresh = true;
 		}
 	}
 }
@@ -148,6 +150,8 @@ void peer_on_rtp(struct peer *p, const struct peer_env *env, uint8_t *buf, size_
 	note_receive(p, env, &h);
 	if (env->echo)
 		echo(p, env, &h);
+	else if (env->audio)
+		env->audio(env->ctx, p, env, &h);
 }
 
 /* RFC 3550 sect. 6.4.1: RTT = now - LSR - DLSR, in 1/65536 s, from a report block about
@@ -190,6 +194,23 @@ void peer_on_rtcp(struct peer *p, const struct peer_env *env, uint8_t *buf, size
 		note_report(p, env, &c.reports[i].block);
 }
 
+/* What our SR says about the stream this peer receives: the room's (room_mixer.h), or in
+ * echo mode the peer's own. False before anything was sent. */
+static bool sender_info(const struct peer *p, const struct peer_env *env,
+			struct rtcp_sender_info *si)
+{
+	if (room_mixer_sender_info(&p->member, env->now_ms, &si->packet_count, &si->octet_count,
+				   &si->rtp_ts))
+		return true;
+	if (p->sent_packets == 0)
+		return false;
+	uint64_t since = env->now_ms - p->last_out_ms;
+	si->rtp_ts = p->last_out_ts + (uint32_t)(since * (OPUS_CLOCK_HZ / 1000u));
+	si->packet_count = p->sent_packets;
+	si->octet_count = p->sent_octets;
+	return true;
+}
+
 /* SR when we have sent since the start, else RR; one report block about the browser's
  * stream if it sends; then SDES CNAME. Returns the plaintext length, 0 on failure. */
 static size_t build_report(struct peer *p, const struct peer_env *env, size_t cap)
@@ -205,14 +226,8 @@ static size_t build_report(struct peer *p, const struct peer_env *env, size_t ca
 		nb = 1;
 	}
 	enum rtcp_err err;
-	if (p->sent_packets > 0) {
-		uint64_t since = env->now_ms - p->last_out_ms;
-		struct rtcp_sender_info si = {.ssrc = p->local_ssrc,
-					      .ntp = env->ntp,
-					      .rtp_ts = p->last_out_ts +
-							(uint32_t)(since * (OPUS_CLOCK_HZ / 1000u)),
-					      .packet_count = p->sent_packets,
-					      .octet_count = p->sent_octets};
+	struct rtcp_sender_info si = {.ssrc = p->local_ssrc, .ntp = env->ntp};
+	if (sender_info(p, env, &si)) {
 		err = rtcp_build_sr(buf, cap, &si, &rb, nb, &n);
 	} else {
 		err = rtcp_build_rr(buf, cap, p->local_ssrc, &rb, nb, &n);

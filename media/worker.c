@@ -130,7 +130,7 @@ static void backlog_remove(struct worker *w, struct peer *p)
 
 /* --- events to the gateway ---------------------------------------------------------- */
 
-static bool push_event(struct worker *w, uint32_t type, uint32_t arg, void *handle)
+bool worker_push_event(struct worker *w, uint32_t type, uint32_t arg, void *handle)
 {
 	struct ring_msg m = {.type = type, .arg = arg, .ptr = handle};
 	if (!ring_push(&w->events, &m))
@@ -147,7 +147,7 @@ static void post_state(struct worker *w, struct peer *p)
 	if (p->closing || p->handle == NULL || public_state == p->reported || p->in_backlog) {
 		return;
 	}
-	if (push_event(w, WORKER_EV_STATE, public_state, p->handle))
+	if (worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
 		p->reported = public_state;
 	else
 		backlog_add(w, p);
@@ -159,7 +159,7 @@ static void flush_backlog(struct worker *w)
 		struct peer *p = w->backlog;
 		uint32_t public_state = (uint32_t)media_state_of(p->state);
 		if (public_state != p->reported &&
-		    !push_event(w, WORKER_EV_STATE, public_state, p->handle))
+		    !worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
 			return;
 		p->reported = public_state;
 		backlog_remove(w, p);
@@ -170,7 +170,7 @@ static void flush_graveyard(struct worker *w)
 {
 	while (w->graveyard != NULL) {
 		struct peer *p = w->graveyard;
-		if (!push_event(w, WORKER_EV_GONE, 0, p->handle))
+		if (!worker_push_event(w, WORKER_EV_GONE, 0, p->handle))
 			return;
 		w->graveyard = p->next;
 		peer_destroy(p);
@@ -196,6 +196,7 @@ static void changed_cb(void *ctx, struct peer *p, enum peer_state from)
 		hs_remove(w, p);
 	if (p->state == PEER_FAILED || p->state == PEER_CLOSED)
 		peer_table_remove(&w->table, &p->ice); /* its datagrams now find no one */
+	worker_rooms_state(w, p);
 	post_state(w, p);
 }
 
@@ -211,6 +212,7 @@ static void make_env(struct worker *w, struct peer_env *env)
 	env->counters = &w->counters;
 	env->send = send_cb;
 	env->changed = changed_cb;
+	env->audio = worker_rooms_audio;
 	env->ctx = w;
 	env->scratch = w->tx;
 	env->scratch_cap = TX_BUF;
@@ -236,8 +238,12 @@ static void on_stun(struct worker *w, const struct peer_env *env, const uint8_t 
 	}
 	(void)udp_send(w->sock, w->family, from, reply, r.reply_len);
 	atomic_fetch_add_explicit(&w->counters.stun_answered, 1, memory_order_relaxed);
-	if (r.learned)
-		peer_nominated(peer_of(r.peer), env);
+	if (!r.learned)
+		return;
+	struct peer *p = peer_of(r.peer);
+	peer_nominated(p, env);
+	if (p->state == PEER_CONNECTED)
+		worker_rooms_moved(w, p); /* ICE moved it: its packets go to the new address */
 }
 
 static void on_datagram(struct worker *w, const struct peer_env *env, uint8_t *buf, size_t len,
@@ -294,7 +300,8 @@ static void cmd_add(struct worker *w, const struct peer_env *env, struct peer *p
 {
 	p->worker = w->index;
 	all_add(w, p);
-	if (!peer_table_reserve(&w->table, w->table.n + 1) || !peer_table_add(&w->table, &p->ice))
+	if (!peer_table_reserve(&w->table, w->table.n + 1) || !peer_table_add(&w->table, &p->ice) ||
+	    !worker_rooms_add(w, p))
 		peer_set_state(p, env, PEER_FAILED);
 }
 
@@ -303,8 +310,9 @@ static void cmd_close(struct worker *w, const struct peer_env *env, struct peer 
 	peer_close(p, env); /* CLOSED; changed_cb took it out of the indexes */
 	backlog_remove(w, p);
 	all_remove(w, p);
+	worker_rooms_remove(w, p); /* before its SRTP session goes */
 	peer_release(p);
-	if (w->graveyard == NULL && push_event(w, WORKER_EV_GONE, 0, p->handle)) {
+	if (w->graveyard == NULL && worker_push_event(w, WORKER_EV_GONE, 0, p->handle)) {
 		peer_destroy(p);
 		return;
 	}
@@ -328,7 +336,10 @@ static void on_commands(struct worker *w)
 			cmd_close(w, &env, p);
 			break;
 		case WORKER_MIC:
-			p->mic_open = m.arg != 0;
+			worker_rooms_mic(w, p, m.arg != 0);
+			break;
+		case WORKER_SESSION:
+			worker_rooms_session(w, m.ptr);
 			break;
 		case WORKER_STOP:
 			w->stop = true;
@@ -378,6 +389,18 @@ static void on_tick(struct worker *w)
 	uint64_t t0 = mono_ns();
 	struct peer_env env;
 	make_env(w, &env);
+	/* Each tick has its place on the 20 ms grid, not the time it happens to run: the
+	 * mix's RTP timestamps step by exactly one frame. A worker that was held up (a busy
+	 * machine) runs the ticks it missed, so every room's recording still gets one packet
+	 * per 20 ms and its jitter buffers one pull. */
+	if (w->tick_us == 0) {
+		w->tick_us = (int64_t)env.now_us - WORKER_TICK_MS * 1000;
+		expirations = 1;
+	}
+	for (uint64_t i = 0; i < expirations; i++) {
+		w->tick_us += WORKER_TICK_MS * 1000;
+		worker_rooms_tick(w, w->tick_us, i + WORKER_CATCH_UP < expirations);
+	}
 	for (struct peer *p = w->handshaking, *next; p != NULL; p = next) {
 		next = p->hs_next;
 		peer_timers(p, &env);
@@ -402,8 +425,10 @@ static void *run(void *arg)
 			else
 				on_commands(w);
 		}
-		if (w->posted) {
+		size_t pages = page_ring_pushed(w->pages);
+		if (w->posted || pages != w->pages_woken) {
 			w->posted = false;
+			w->pages_woken = pages;
 			ring_wake(w->gateway_fd);
 		}
 	}
@@ -462,14 +487,28 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 	w->index = cfg->index;
 	w->gateway_fd = cfg->gateway_fd;
 	w->echo = cfg->echo;
+	w->mix_bitrate = cfg->mix_bitrate;
 	peer_table_init(&w->table, cfg->seed);
 	w->rx = aligned_alloc(64, WORKER_RX_BATCH * WORKER_RX_BUF);
 	w->tx = aligned_alloc(64, (TX_BUF + 63) / 64 * 64);
-	if (w->rx == NULL || w->tx == NULL || ring_init(&w->cmds, WORKER_RING_SLOTS) != RING_OK ||
+	w->pages = page_ring_create(WORKER_PAGE_SLOTS);
+	if (w->rx == NULL || w->tx == NULL || w->pages == NULL ||
+	    fanout_create(0, &w->fanout) != FANOUT_OK ||
+	    ring_init(&w->cmds, WORKER_RING_SLOTS) != RING_OK ||
 	    ring_init(&w->events, WORKER_RING_SLOTS) != RING_OK) {
 		if (why && why_cap)
 			snprintf(why, why_cap, "media worker %u: out of memory", cfg->index);
 		return MEDIA_ERR_NOMEM;
+	}
+	if (cfg->recordings_dir && cfg->recordings_dir[0]) {
+		struct recorder_config rc = {.dir = cfg->recordings_dir};
+		enum recorder_err err = recorder_create(&rc, &w->recorder);
+		if (err != RECORDER_OK) {
+			if (why && why_cap)
+				snprintf(why, why_cap, "media worker %u: recordings in %s: %s",
+					 cfg->index, cfg->recordings_dir, recorder_strerror(err));
+			return err == RECORDER_ENOMEM ? MEDIA_ERR_NOMEM : MEDIA_ERR_SYSTEM;
+		}
 	}
 	return open_fds(w, cfg, why, why_cap);
 }
@@ -528,12 +567,16 @@ void worker_fini(struct worker *w)
 {
 	/* Peers still waiting in the command ring were never added: free them too. */
 	struct ring_msg m;
-	while (w->cmds.slots != NULL && ring_pop(&w->cmds, &m))
+	while (w->cmds.slots != NULL && ring_pop(&w->cmds, &m)) {
 		if (m.type == WORKER_ADD)
 			peer_destroy(m.ptr);
+		else if (m.type == WORKER_SESSION)
+			free(m.ptr);
+	}
 	while (w->peers != NULL) {
 		struct peer *p = w->peers;
 		all_remove(w, p);
+		worker_rooms_remove(w, p);
 		peer_destroy(p);
 	}
 	while (w->graveyard != NULL) {
@@ -541,6 +584,13 @@ void worker_fini(struct worker *w)
 		w->graveyard = p->next;
 		peer_destroy(p);
 	}
+	worker_rooms_fini(w);
+	recorder_destroy(w->recorder); /* drains its ring: every file is completed */
+	w->recorder = NULL;
+	fanout_destroy(w->fanout);
+	w->fanout = NULL;
+	page_ring_destroy(w->pages);
+	w->pages = NULL;
 	peer_table_fini(&w->table);
 	ring_fini(&w->cmds);
 	ring_fini(&w->events);
