@@ -155,8 +155,10 @@ static void sink_event(void *ctx, struct room *room, int64_t seq, const char *ms
 	struct gateway *gw = ctx;
 	struct room_host *h = gw_host_for(gw, room);
 	gw->metrics.events_total++;
-	if (h)
+	if (h) {
 		host_emit(h, NULL, gw_msg_new(msg, len), seq, false, NULL);
+		gw_media_event(h, msg, len);
+	}
 	gw_schedule_flush(gw);
 }
 
@@ -199,8 +201,10 @@ static void sink_durable(void *ctx, struct room *room, bool ok)
 		gw_error("log flush failed; room rolled back to its durable state", "room=%s",
 			 room_id(room));
 	}
-	if (h)
+	if (h) {
 		release(h, ok);
+		gw_media_durable(h, ok);
+	}
 }
 
 const struct rooms_sink gw_rooms_sink_template = {
@@ -220,6 +224,7 @@ void gw_host_free_all(struct gateway *gw)
 			continue;
 		for (size_t k = 0; k < h->n_pending; k++)
 			gw_msg_unref(h->pending[k].msg);
+		gw_stream_host_free(h);
 		free(h->pending);
 		free(h);
 		room_set_host_data(room, NULL);

@@ -3,8 +3,10 @@
  *
  * Each request gets a small state (struct http_req): the body, bounded at 64 KiB, and a
  * response built whole in memory and written in pieces as lws says the socket can take
- * them. Routing is a table of {method, path shape, handler}. Handlers that change a room
- * flush the log before answering, so a 201 is as durable as a WebSocket ack.
+ * them -- except files (the log, a recording), which lws serves itself, and listen.ogg,
+ * a live stream that stream.c writes as its pages come. Routing is a table of {method,
+ * path shape, handler}. Handlers that change a room flush the log before answering, so a
+ * 201 is as durable as a WebSocket ack.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ struct http_req {
 	bool body_too_large;
 	char *resp;
 	size_t resp_len, resp_sent;
+	struct gw_stream_client *stream; /* listen.ogg: the response is a live stream */
 };
 
 /* --- responses --- */
@@ -99,6 +102,8 @@ static int respond_error(struct lws *wsi, struct http_req *req, unsigned status,
 int gw_http_writable(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	(void)gw;
+	if (req && req->stream)
+		return gw_stream_writable(req->stream);
 	if (!req || !req->resp)
 		return -1;
 	size_t left = req->resp_len - req->resp_sent;
@@ -293,6 +298,36 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	return 0;
 }
 
+static int get_listen(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		      const char *arg)
+{
+	(void)arg;
+	if (!gw_stream_live(gw, r))
+		return respond_error(
+		    wsi, req, 404, ROOM_ENOT_FOUND,
+		    "the room's session is not live: there is nothing to listen to");
+	return gw_stream_listen(gw, wsi, r, &req->stream);
+}
+
+static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+			 const char *arg)
+{
+	(void)arg;
+	char path[4096];
+	if (!media_recording_latest(gw->media, room_id(r), path, sizeof path))
+		return respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
+				     "the room has no recording yet");
+	/* While the session is live this is what the recorder has written so far. */
+	static const char headers[] = "x-content-type-options: nosniff\r\n"
+				      "cache-control: no-store\r\n";
+	int n = lws_serve_http_file(wsi, path, "audio/ogg", headers, (int)sizeof headers - 1);
+	if (n < 0)
+		return -1;
+	if (n > 0 && lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
 static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 			const char *arg)
 {
@@ -348,6 +383,8 @@ static const struct {
 	{LWSHUMETH_POST, "tokens", true, post_token},
 	{LWSHUMETH_POST, "caption", true, post_caption},
 	{LWSHUMETH_GET, "log", true, get_log},
+	{LWSHUMETH_GET, "listen.ogg", true, get_listen},
+	{LWSHUMETH_GET, "recording.ogg", true, get_recording},
 	{LWSHUMETH_GET, "*", true, get_export},
 };
 
@@ -431,7 +468,7 @@ static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *r
 	struct media_stats ms;
 	media_stats_read(gw->media, &ms);
 	size_t len = 0;
-	char *text = gw_metrics_render(&gw->metrics, &ms, rooms_count(gw->rooms), &len);
+	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms), &len);
 	if (!text)
 		return respond_text(wsi, req, 500, "internal error\n");
 	return respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
@@ -505,6 +542,7 @@ void gw_http_closed(struct gateway *gw, struct http_req *req)
 	(void)gw;
 	if (!req)
 		return;
+	gw_stream_closed(req->stream);
 	free(req->body);
 	free(req->resp);
 	free(req);

@@ -39,6 +39,7 @@ struct conn {
 	char session[GW_SESSION_KEY_LEN + 1];
 	bool closing;
 	struct media_peer *peer; /* this connection's WebRTC audio, NULL if none */
+	int64_t attempt_ms;	 /* when a mic.attempt about this connection last went out */
 
 	/* Receive: fragments of one message, up to GW_MAX_MESSAGE. */
 	char *rx;
@@ -65,6 +66,16 @@ struct pending_item {
 	bool has_ack_id;
 };
 
+/* A session start or end seen as an event, told to the media side once durable. */
+struct session_change {
+	bool pending;
+	bool live;
+	int64_t start_ms;
+	char title[256];
+};
+
+struct gw_listen;
+
 struct room_host {
 	struct gateway *gw;
 	struct room *room;
@@ -73,6 +84,8 @@ struct room_host {
 	uint64_t next_item;
 	struct pending_item *pending;
 	size_t n_pending, cap_pending;
+	struct session_change session; /* stream.c / media_glue.c */
+	struct gw_listen *listen;      /* listen.ogg clients and the stream's headers */
 };
 
 struct gw_session_entry;
@@ -152,6 +165,27 @@ int gw_media_wake(struct gateway *gw);
 void gw_media_offer(struct conn *c, json_t *id, json_t *msg);
 void gw_media_conn_closed(struct conn *c);
 void gw_media_mic(struct gateway *gw, struct room *room, const char *pid, bool open);
+/* An event message of the room's was appended: a session start or end is noted, and
+ * told to the media side when the room is durable (gw_media_durable). */
+void gw_media_event(struct room_host *h, const char *msg, size_t len);
+void gw_media_durable(struct room_host *h, bool ok);
+/* At start: the rooms whose session is live (after a restart) are recorded again. */
+void gw_media_resume_sessions(struct gateway *gw);
+
+/* stream.c: GET listen.ogg, the room's live stream over chunked HTTP/1.1. */
+struct gw_stream_client;
+/* Whether the room's live stream is running (its session is live). */
+bool gw_stream_live(struct gateway *gw, struct room *room);
+/* Starts the response for one client; *slot is the request's pointer to it, cleared
+ * when the client is freed. Returns 0, or -1 to close the connection. */
+int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room,
+		     struct gw_stream_client **slot);
+int gw_stream_writable(struct gw_stream_client *c);
+void gw_stream_closed(struct gw_stream_client *c);
+/* A piece of a room's live stream from the media side. */
+void gw_stream_media(struct gateway *gw, const char *room, enum media_stream_kind kind,
+		     const uint8_t *data, size_t len);
+void gw_stream_host_free(struct room_host *h);
 
 /* static_files.c: maps a URI path to a file under root; false for anything unsafe. */
 bool gw_static_resolve(const char *root, const char *uri, char *path, size_t cap,

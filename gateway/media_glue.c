@@ -13,16 +13,31 @@
  *
  * Worker events reach this thread through the media eventfd, adopted into the lws loop
  * like the signalfd (a dup of it, since lws closes what it adopts when the context goes,
- * and media_destroy closes its own). Each event becomes a `private` media.state message
- * to the peer's connection; a failed or closed peer is released at once, so the
- * connection may offer again.
+ * and media_destroy closes its own). A state change becomes a `private` media.state
+ * message to the peer's connection (a failed or closed peer is released at once, so the
+ * connection may offer again); someone talking into a closed mic becomes a `private`
+ * mic.attempt to the room's chairs, at most once per person every ATTEMPT_EVERY_MS; the
+ * rooms' live Ogg pages go to stream.c.
+ *
+ * Sessions. The media side records a room's session and streams it while it is live, so
+ * it must hear of session.started and session.ended. They are seen here as the room's
+ * events go by (gw_media_event), and told once the room's log is durable
+ * (gw_media_durable): a start the log then loses is never recorded. After a restart the
+ * rooms whose session is still live are told at once (gw_media_resume_sessions); their
+ * recording goes on in a new file whose timeline still starts at the session's start.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gateway/internal.h"
 #include "gateway/logging.h"
+
+#define ATTEMPT_EVERY_MS 2000
 
 static void send_private_state(struct conn *c, enum media_state state)
 {
@@ -53,11 +68,19 @@ static void on_media_event(void *ctx, void *user, enum media_state state)
 bool gw_media_start(struct gateway *gw)
 {
 	const struct gw_config *cfg = &gw->cfg;
+	char recordings[1100];
+	snprintf(recordings, sizeof recordings, "%s/recordings", cfg->data_dir);
+	if (mkdir(recordings, 0755) != 0 && errno != EEXIST) {
+		gw_error("cannot create the recordings directory", "path=\"%s\" error=\"%s\"",
+			 recordings, strerror(errno));
+		return false;
+	}
 	struct media_options opt = {.workers = (unsigned)cfg->media_workers,
 				    .port = (uint16_t)cfg->media_port,
 				    .bind_ip = cfg->listen_addr,
 				    .public_ip = cfg->public_ip,
-				    .echo = cfg->media_echo};
+				    .echo = cfg->media_echo,
+				    .recordings_dir = recordings};
 	char why[256];
 	if (media_create(&opt, &gw->media, why, sizeof why) != MEDIA_OK) {
 		gw_error("cannot start media", "error=\"%s\"", why);
@@ -92,11 +115,136 @@ void gw_media_stop(struct gateway *gw)
 	gw->media_fd = -1;
 }
 
+/* Who may hear of attempts: the room's chairs. */
+static void send_attempt(struct room_host *h, struct conn *who)
+{
+	json_t *data = json_pack("{s:s,s:s}", "pid", who->pid, "name", who->name);
+	if (data && who->group[0])
+		json_object_set_new(data, "group", json_string(who->group));
+	json_t *msg = data ? json_pack("{s:s,s:s,s:o}", "type", "private", "kind", "mic.attempt",
+				       "data", data)
+			   : NULL;
+	struct gw_msg *m = msg ? gw_msg_from_json(msg) : NULL;
+	json_decref(msg);
+	if (!m)
+		return;
+	for (struct conn *c = h->conns; c; c = c->room_next)
+		if (c->who.role == ROOM_ROLE_CHAIR)
+			gw_host_send(h, c, gw_msg_ref(m), false, NULL);
+	gw_msg_unref(m);
+}
+
+/* Someone talks into a closed microphone: the chairs hear of it, once per person every
+ * ATTEMPT_EVERY_MS whichever of their connections it came from. */
+static void on_media_attempt(void *ctx, void *user, uint8_t level)
+{
+	struct conn *c = user;
+	struct room_host *h = c->host;
+	(void)ctx;
+	if (!h)
+		return;
+	int64_t now = gw_now_ms();
+	for (struct conn *o = h->conns; o; o = o->room_next)
+		if (strcmp(o->pid, c->pid) == 0 && o->attempt_ms &&
+		    now - o->attempt_ms < ATTEMPT_EVERY_MS)
+			return;
+	c->attempt_ms = now;
+	gw_info("mic attempt", "room=%s pid=%s level=%u", room_id(h->room), c->pid, level);
+	send_attempt(h, c);
+}
+
+static void on_media_stream(void *ctx, const char *room, enum media_stream_kind kind,
+			    const uint8_t *data, size_t len)
+{
+	gw_stream_media(ctx, room, kind, data, len);
+}
+
 int gw_media_wake(struct gateway *gw)
 {
+	static const struct media_callbacks cb = {
+	    .state = on_media_event, .attempt = on_media_attempt, .stream = on_media_stream};
 	if (gw->media)
-		media_dispatch(gw->media, on_media_event, gw);
+		media_dispatch_all(gw->media, &cb, gw);
 	return 0;
+}
+
+/* --- sessions ------------------------------------------------------------------------------ */
+
+/* "2026-11-22T10:00:00.000Z" (the log's timestamps) to milliseconds; 0 if it is not. */
+static int64_t parse_ts(const char *ts)
+{
+	struct tm tm = {0};
+	int ms = 0;
+	if (!ts || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+static void tell_media(struct gateway *gw, struct room *room, const struct session_change *s)
+{
+	if (!gw->media)
+		return;
+	enum media_err err =
+	    media_room_session(gw->media, room_id(room), s->live, s->title, s->start_ms);
+	if (err != MEDIA_OK)
+		gw_error("media: session not recorded", "room=%s error=\"%s\"", room_id(room),
+			 media_strerror(err));
+	else
+		gw_info(s->live ? "session recorded" : "session recording ends", "room=%s",
+			room_id(room));
+}
+
+void gw_media_event(struct room_host *h, const char *msg, size_t len)
+{
+	/* Most events are not about the session: look before parsing. */
+	static const char needle[] = "\"kind\":\"session.";
+	if (!memmem(msg, len, needle, sizeof needle - 1))
+		return;
+	json_t *v = json_loadb(msg, len, 0, NULL);
+	const char *kind = NULL, *ts = NULL, *title = NULL;
+	kind = json_string_value(json_object_get(v, "kind"));
+	ts = json_string_value(json_object_get(v, "ts"));
+	title = json_string_value(json_object_get(json_object_get(v, "data"), "title"));
+	if (kind && (strcmp(kind, "session.started") == 0 || strcmp(kind, "session.ended") == 0)) {
+		struct session_change *s = &h->session;
+		s->pending = true;
+		s->live = strcmp(kind, "session.started") == 0;
+		s->start_ms = parse_ts(ts);
+		snprintf(s->title, sizeof s->title, "%s", title ? title : "");
+	}
+	json_decref(v);
+}
+
+void gw_media_durable(struct room_host *h, bool ok)
+{
+	struct session_change *s = &h->session;
+	if (!s->pending)
+		return;
+	s->pending = false;
+	if (ok)
+		tell_media(h->gw, h->room, s);
+}
+
+void gw_media_resume_sessions(struct gateway *gw)
+{
+	for (size_t i = 0; gw->media && i < rooms_count(gw->rooms); i++) {
+		struct room *room = rooms_at(gw->rooms, i);
+		json_t *snap = room_snapshot(room);
+		json_t *r = json_object_get(snap, "room");
+		const char *status = json_string_value(json_object_get(r, "status"));
+		if (status && strcmp(status, "live") == 0) {
+			const char *title = json_string_value(json_object_get(r, "session_title"));
+			struct session_change s = {
+			    .live = true,
+			    .start_ms = parse_ts(json_string_value(json_object_get(r, "started")))};
+			snprintf(s.title, sizeof s.title, "%s", title ? title : "");
+			tell_media(gw, room, &s);
+		}
+		json_decref(snap);
+	}
 }
 
 static enum room_err wire_error(enum media_err err)

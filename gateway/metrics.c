@@ -85,8 +85,74 @@ static void histogram(struct text *t, const char *name, const char *help, const 
 	    (unsigned long long)cumulative, name, sum, name, (unsigned long long)count);
 }
 
-char *gw_metrics_render(const struct gw_metrics *m, const struct media_stats *media,
-			size_t rooms, size_t *len)
+/* One gauge or counter per room that has had audio, labelled by room. */
+static void per_room(struct text *t, const struct media *media)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} families[] = {
+	    {"plenary_room_listeners", "gauge", "Peers hearing the room's stream"},
+	    {"plenary_room_open_mics", "gauge", "Open microphones in the room's mix"},
+	    {"plenary_room_packets_sent_total", "counter", "Packets of the room's stream"},
+	    {"plenary_room_forwarding", "gauge", "1 while one voice is forwarded as it came"},
+	    {"plenary_room_recording", "gauge", "1 while the room's session is recorded"},
+	};
+	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
+		put(t, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
+		    families[f].name, families[f].type);
+		struct media_room_info r;
+		for (size_t i = 0; media_room_at(media, i, &r); i++) {
+			uint64_t v[] = {r.listeners, r.open_mics, r.packets_sent, r.forwarding,
+					r.recording};
+			put(t, "%s{room=\"%s\"} %llu\n", families[f].name, r.room,
+			    (unsigned long long)v[f]);
+		}
+	}
+}
+
+static void mixer(struct text *t, const struct media_stats *media)
+{
+	put(t, "# HELP plenary_mixer_latency_seconds From a packet's arrival to the packet it "
+	       "became leaving, by how it left\n# TYPE plenary_mixer_latency_seconds histogram\n");
+	const uint64_t *buckets[] = {media->latency_mix_buckets, media->latency_fwd_buckets};
+	const uint64_t counts[] = {media->latency_mix_count, media->latency_fwd_count};
+	const double sums[] = {media->latency_mix_sum_s, media->latency_fwd_sum_s};
+	static const char *const modes[] = {"mix", "forward"};
+	for (size_t k = 0; k < 2; k++) {
+		uint64_t cumulative = 0;
+		for (size_t i = 0; i <= MEDIA_LATENCY_BUCKETS; i++) {
+			cumulative += buckets[k][i];
+			char le[32];
+			if (i < MEDIA_LATENCY_BUCKETS)
+				snprintf(le, sizeof le, "%g", media_latency_bucket_bounds[i]);
+			else
+				snprintf(le, sizeof le, "+Inf");
+			put(t, "plenary_mixer_latency_seconds_bucket{mode=\"%s\",le=\"%s\"} %llu\n",
+			    modes[k], le, (unsigned long long)cumulative);
+		}
+		put(t, "plenary_mixer_latency_seconds_sum{mode=\"%s\"} %.9f\n", modes[k], sums[k]);
+		put(t, "plenary_mixer_latency_seconds_count{mode=\"%s\"} %llu\n", modes[k],
+		    (unsigned long long)counts[k]);
+	}
+	counter(t, "plenary_mixer_encodes_total", "Public mixes encoded (once for every listener)",
+		media->mixes_encoded);
+	counter(t, "plenary_mixer_forwarded_total",
+		"Speakers' packets forwarded to listeners without transcoding",
+		media->packets_forwarded);
+	counter(t, "plenary_mixer_send_errors_total", "Packets of the rooms' streams not sent",
+		media->send_errors);
+	counter(t, "plenary_mixer_gate_errors_total", "Microphone gates that could not open",
+		media->gate_errors);
+	counter(t, "plenary_listen_pages_dropped_total",
+		"Live Ogg pages dropped on the way to listen.ogg clients",
+		media->stream_pages_dropped);
+	counter(t, "plenary_recording_packets_dropped_total",
+		"Packets the recording writer was too slow for (filled with silence)",
+		media->recording_dropped);
+}
+
+char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_handle,
+			const struct media_stats *media, size_t rooms, size_t *len)
 {
 	struct text t = {.buf = malloc(8192), .cap = 8192};
 	if (!t.buf)
@@ -117,6 +183,8 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media_stats *me
 	histogram(&t, "plenary_mixer_tick_seconds", "Time spent in one mixer tick",
 		  media_tick_bucket_bounds, MEDIA_TICK_BUCKETS, media->tick_buckets,
 		  media->tick_count, media->tick_sum_s);
+	mixer(&t, media);
+	per_room(&t, media_handle);
 	histogram(&t, "plenary_log_fsync_seconds", "Time spent in one log fdatasync",
 		  fsync_bounds, GW_FSYNC_BUCKETS, m->fsync_buckets, m->fsync_count,
 		  m->fsync_sum_s);

@@ -30,8 +30,8 @@ struct gw_metrics {
 
 void gw_metrics_observe_fsync(struct gw_metrics *m, uint64_t ns);
 
-/* Renders the exposition (malloc'd). media may be NULL. */
-char *gw_metrics_render(const struct gw_metrics *m, const struct media_stats *media,
-			size_t rooms, size_t *len);
+/* Renders the exposition (malloc'd). media_handle may be NULL (no per-room rows). */
+char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_handle,
+			const struct media_stats *media, size_t rooms, size_t *len);
 
 #endif

@@ -292,6 +292,7 @@ int gateway_run(const struct gw_config *cfg)
 	}
 	if (!open_rooms(gw) || !start_lws(gw) || !gw_media_start(gw))
 		goto out;
+	gw_media_resume_sessions(gw);
 	if (strcmp(media_srtp_backend(), "openssl") != 0)
 		gw_warn("SRTP is the system libsrtp2 (NSS): per-packet cost grows with sessions",
 			"backend=%s", media_srtp_backend());
