@@ -685,11 +685,19 @@ static void recording_name(const struct media *m, const char *room, int64_t star
 
 static void iso_date(int64_t ms, char *out, size_t cap)
 {
+	if (ms < 0)
+		ms = 0;
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	/* The compiler cannot bound the fields: format into a roomy buffer, then copy. */
+	char buf[96];
+	int n = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (int)(ms % 1000));
+	size_t len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	memcpy(out, buf, len);
+	out[len] = '\0';
 }
 
 enum media_err media_room_session(struct media *m, const char *room, bool live, const char *title,
