@@ -141,6 +141,13 @@ static void mixer(struct text *t, const struct media_stats *media)
 		media->packets_forwarded);
 	counter(t, "plenary_mixer_send_errors_total", "Packets of the rooms' streams not sent",
 		media->send_errors);
+	put(t, "# HELP plenary_mixer_fanout_seconds_total Time spent protecting and sending the "
+	       "public packets to listeners\n# TYPE plenary_mixer_fanout_seconds_total counter\n"
+	       "plenary_mixer_fanout_seconds_total %.6f\n",
+	    media->fanout_s);
+	counter(t, "plenary_mixer_fanout_packets_total",
+		"Packets protected and sent in that time (one per listener per packet)",
+		media->fanout_packets);
 	counter(t, "plenary_mixer_gate_errors_total", "Microphone gates that could not open",
 		media->gate_errors);
 	counter(t, "plenary_listen_pages_dropped_total",

@@ -55,7 +55,8 @@
 const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
 const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS] = {
-    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.2};
+    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175,
+    0.02,   0.025,  0.03,  0.04,   0.05,  0.06,	  0.08, 0.1,	0.2};
 
 struct media_peer {
 	struct media *m;
@@ -793,6 +794,8 @@ static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_
 	out->packets_forwarded += READ(forwarded);
 	out->send_errors += READ(send_errors) + READ(protect_errors);
 	out->gate_errors += READ(gate_errors);
+	out->fanout_s += (double)READ(fanout_us) / 1e6;
+	out->fanout_packets += READ(fanout_dests);
 #undef READ
 	out->stream_pages_dropped += page_ring_dropped(w->pages);
 	if (w->recorder) {

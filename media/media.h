@@ -213,9 +213,10 @@ bool media_room_at(const struct media *m, size_t i, struct media_room_info *out)
 /* Counters for /metrics, summed over the workers. */
 #define MEDIA_TICK_BUCKETS 12
 extern const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS]; /* seconds */
-/* Server-added latency: a packet's arrival to the packet it became leaving (mixed, or
- * forwarded as it came). */
-#define MEDIA_LATENCY_BUCKETS 14
+/* Server-added latency: a packet's arrival to the packet it became starting to leave
+ * (mixed, or forwarded as it came); the fan-out to N listeners then takes N times the
+ * per-listener cost (media_stats.fanout_s / fanout_packets). */
+#define MEDIA_LATENCY_BUCKETS 19
 extern const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS]; /* seconds */
 struct media_stats {
 	uint64_t peers_connected;
@@ -237,6 +238,8 @@ struct media_stats {
 	uint64_t packets_forwarded;    /* speakers' packets forwarded without transcoding */
 	uint64_t send_errors;	       /* datagrams of the rooms' streams not sent */
 	uint64_t gate_errors;	       /* mic gates that could not open */
+	double fanout_s;	       /* time in the public packets' fan-out (SRTP + send) */
+	uint64_t fanout_packets;       /* ... and the packets it protected and sent */
 	uint64_t stream_pages_dropped; /* live Ogg pages the gateway was too slow for */
 	uint64_t recording_dropped;    /* packets the recorder's writer was too slow for */
 };

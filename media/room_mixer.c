@@ -364,9 +364,16 @@ void mixer_send_public(struct room_mixer *rm, const struct mixer_env *env, size_
 			continue;
 		member_dest(m, &rm->dests[n++]); /* cap_dests leaves room for these */
 	}
+	if (n == 0)
+		return;
+	/* Timed, so /metrics can say what a listener costs per packet in the real server. */
+	int64_t t0 = env->clock_us();
 	struct fanout_result res;
-	if (n && fanout_send(env->fanout, env->fd, rm->pkt, len, rm->dests, n, &res) == FANOUT_OK)
+	if (fanout_send(env->fanout, env->fd, rm->pkt, len, rm->dests, n, &res) == FANOUT_OK)
 		count_result(env, &res);
+	atomic_fetch_add_explicit(&env->counters->fanout_us, (uint64_t)(env->clock_us() - t0),
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&env->counters->fanout_dests, n, memory_order_relaxed);
 }
 
 void mixer_send_own(struct room_mixer *rm, const struct mixer_env *env, const struct mixer_mic *mic,
@@ -430,15 +437,17 @@ void mixer_forward(struct room_mixer *rm, const struct mixer_env *env, const str
 	size_t len = mixer_build(rm, &b, in->payload, in->payload_len);
 	if (!len)
 		return;
+	/* The latency is the packet's arrival to its copies starting to leave; the fan-out's
+	 * own time per listener is plenary_mixer_fanout_seconds_total. */
+	int64_t leaving = env->clock_us();
 	mixer_send_public(rm, env, len, rm->fwd, false);
 	keep_alive(rm, env, &b, in);
-	int64_t sent = env->clock_us();
-	mixer_sent(rm, b.seq, b.timestamp, in->payload_len, sent);
+	mixer_sent(rm, b.seq, b.timestamp, in->payload_len, leaving);
 	rm->sent_last_tick = true;
 	struct mixer_counters *c = env->counters;
 	atomic_fetch_add_explicit(&c->forwarded, 1, memory_order_relaxed);
 	mixer_observe(c->latency_fwd, &c->latency_fwd_count, &c->latency_fwd_sum_ns,
-		      (sent - arrival_us) * 1000);
+		      (leaving - arrival_us) * 1000);
 }
 
 /* --- arrivals ------------------------------------------------------------------------------ */

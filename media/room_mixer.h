@@ -73,6 +73,8 @@ struct mixer_counters {
 	_Atomic uint64_t forwarded;   /* packets forwarded as they came (no transcoding) */
 	_Atomic uint64_t encoded;     /* public mixes encoded */
 	_Atomic uint64_t gate_errors; /* gates that could not open (no memory, too many) */
+	_Atomic uint64_t fanout_us;   /* time in the public packets' fan-out (protect + send) */
+	_Atomic uint64_t fanout_dests; /* ... and the listeners it served */
 	_Atomic uint64_t latency_mix[MEDIA_LATENCY_BUCKETS + 1];
 	_Atomic uint64_t latency_mix_count, latency_mix_sum_ns;
 	_Atomic uint64_t latency_fwd[MEDIA_LATENCY_BUCKETS + 1];

@@ -187,6 +187,7 @@ static void send_mix(struct room_mixer *rm, const struct mixer_env *env, int64_t
 		return;
 	b.marker |= !rm->sent_last_tick; /* RFC 3551 sect. 4.1: the start of a talk spurt */
 	size_t len = mixer_build(rm, &b, rm->payload, plen);
+	int64_t leaving = env->clock_us(); /* as for forwarding: copies start to leave */
 	if (len)
 		mixer_send_public(rm, env, len, NULL, true);
 	for (size_t i = 0; i < rm->n_mics; i++) {
@@ -194,10 +195,9 @@ static void send_mix(struct room_mixer *rm, const struct mixer_env *env, int64_t
 		if (mic->own && (len = mixer_build(rm, &b, mic->own_pkt, mic->own_len)) != 0)
 			mixer_send_own(rm, env, mic, len);
 	}
-	int64_t sent = env->clock_us();
-	mixer_sent(rm, b.seq, b.timestamp, plen, sent);
+	mixer_sent(rm, b.seq, b.timestamp, plen, leaving);
 	rm->sent_last_tick = true;
-	observe_mix(rm, env, sent);
+	observe_mix(rm, env, leaving);
 }
 
 static void mix_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us)
