@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
@@ -201,4 +201,48 @@ test('listen.ogg: chunked Ogg pages, headers first, finished at the session end;
   assert.match(m.text, /# TYPE plenary_mixer_latency_seconds histogram/);
   // After the session, listen.ogg has nothing to give again.
   assert.equal((await http(server, 'GET', `/api/rooms/${ROOM}/listen.ogg`)).status, 404);
+});
+
+test('a restart during the session: the recording goes on in a new part, its timeline still the session\'s', async () => {
+  const dataDir = mkdtempSync(pathJoin(tmpdir(), 'plenary-restart-'));
+  const config = { rooms: [{ id: 'again', title: 'Again' }] };
+  let s = await startServer({ dataDir, config });
+  let c = await join(s, 'again', { role: 'chair', name: 'Carla Chair', sub: 'carla' });
+  await c.ok({ type: 'session.start' });
+  const started = Date.parse((await c.event('session.started')).ts);
+  await sleep(1000);
+  await c.close();
+  await s.cleanup();
+  s = await startServer({ dataDir, config });
+  try {
+    await sleep(1000);
+    c = await join(s, 'again', { role: 'chair', name: 'Carla Chair', sub: 'carla' });
+    await c.ok({ type: 'session.end' });
+    const ended = Date.parse((await c.event('session.ended')).ts);
+    await c.close();
+    let rec;
+    for (let i = 0; i < 30; i++) {
+      const r = await fetch(`${s.url}/api/rooms/again/recording.ogg`);
+      assert.equal(r.status, 200);
+      rec = pages(Buffer.from(await r.arrayBuffer()));
+      if (rec.length && rec.at(-1).flags & 4) break;
+      await sleep(100);
+    }
+    assert.match(rec[1].packets[0].toString('utf8'), /ROOM=again/);
+    // The second part: from the session's start (the time before the restart is silence).
+    const granuleS = Number(rec.at(-1).granule) / 48000;
+    const sessionS = (ended - started) / 1000;
+    assert.ok(Math.abs(granuleS - sessionS) < 0.3, `part 2 ends at ${granuleS} s, the session lasted ${sessionS} s`);
+    const files = readdirSync(pathJoin(dataDir, 'recordings', 'again')).sort();
+    assert.equal(files.length, 2, files.join(' '));
+    assert.match(files[0], /^\d{13}-01\.ogg$/);
+    assert.match(files[1], /^\d{13}-02\.ogg$/);
+    // The first part was completed when the server stopped.
+    const first = pages(readFileSync(pathJoin(dataDir, 'recordings', 'again', files[0])));
+    assert.equal(first.at(-1).flags & 4, 4);
+    assert.ok(Number(first.at(-1).granule) / 48000 > 0.8);
+  } finally {
+    await s.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
