@@ -710,6 +710,11 @@ enum media_err media_room_session(struct media *m, const char *room, bool live, 
 	struct worker_session *s = pin ? calloc(1, sizeof *s) : NULL;
 	if (s == NULL)
 		return MEDIA_ERR_NOMEM;
+	if (start_ms <= 0) { /* unknown: the session starts now, as far as the file knows */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		start_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	}
 	unsigned worker = pin_worker(m, pin); /* before live is set: a new room may move */
 	pin->live = live;
 	snprintf(s->room, sizeof s->room, "%s", room);

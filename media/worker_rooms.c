@@ -21,6 +21,8 @@
 
 #include "media/udp.h"
 
+#define MAX_LEAD_MS (24 * 3600 * 1000LL)
+
 static int64_t mono_us(void)
 {
 	struct timespec ts;
@@ -166,12 +168,15 @@ void worker_rooms_session(struct worker *w, struct worker_session *s)
 	if (rm) {
 		struct mixer_env env;
 		env_of(w, &env);
+		/* A start more than a day ago is a clock gone wrong, not a session: no lead. */
 		int64_t late_ms = wall_ms() - s->start_ms;
+		bool plausible = late_ms > 0 && late_ms < MAX_LEAD_MS;
 		struct mixer_session ms = {.live = s->live,
 					   .name = s->name,
 					   .title = s->title,
 					   .date = s->date,
-					   .lead_packets = late_ms > 0 ? (uint64_t)late_ms / 20 : 0,
+					   .lead_packets =
+					       plausible ? (uint64_t)late_ms / WORKER_TICK_MS : 0,
 					   .serial = s->serial};
 		if (room_mixer_session(rm, &env, &ms) != MIXER_OK)
 			fprintf(stderr, "media worker %u: room %s: the live stream did not start\n",
