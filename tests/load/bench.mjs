@@ -6,13 +6,17 @@
 // 1. listeners  one speaker, N listeners (N = 50, 200, 500, 1,000; Plenary also 2,000, and
 //               Janus where it kept up): Plenary, Janus AudioBridge with every listener a
 //               muted participant (a), Janus Streaming viewers of the room's rtp_forward (b)
+//    listeners-participants  the same for Plenary with listeners who join as participants
+//               (on the record, so every join is an event to everyone) instead of observers
 // 2. join-storm 500 listeners joining within 5 s, all three systems
 // 3. caption-fanout  10,000 observers, a caption's delivery latency (Plenary only)
 // 4. queue-ops  queue operations per second through the fsynced log (Plenary only)
 //
-// Every run starts its server fresh (a new data directory, a new Janus configuration),
-// pinned with taskset to CPU 0 while plenary-load runs on CPU 1, so the generator never
-// takes the server's core (BENCH_PIN=0 turns that off). Sizes are interleaved (N outer,
+// Every run starts its server fresh (a new data directory, a new Janus configuration).
+// plenary-load is confined to the last CPU (taskset) at a higher priority (nice -10), so it
+// always keeps up with what the server sends; the server may use every CPU, and whatever
+// it cannot get shows as its own loss and latency (BENCH_PIN=split confines the server to
+// CPU 0 instead, BENCH_PIN=0 pins nothing). Sizes are interleaved (N outer,
 // system inner) so background drift touches all systems alike. Janus above 200 listeners
 // runs only while it keeps up (loss under 5 %, failures under 5 %).
 //
@@ -23,7 +27,8 @@
 // BENCH_JOIN_RATE (100/s), BENCH_SAMPLE (10), BENCH_STORM (500), BENCH_OBSERVERS (10000),
 // BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
-// BENCH_SPEAKER (floor|chair), BENCH_DOCS=0 (do not touch docs/benchmarks.md).
+// BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
+// BENCH_DOCS=0 (do not touch docs/benchmarks.md).
 // A full run takes about 25 minutes on the 2-core machine; BENCH_QUICK=1 about one.
 
 import { spawnSync } from 'node:child_process';
@@ -49,7 +54,9 @@ const list = (v, d) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : 
 function makePlan(env) {
   const quick = env.BENCH_QUICK === '1';
   const cpus = os.cpus().length;
-  const pin = env.BENCH_PIN !== '0' && cpus >= 2;
+  // tool: plenary-load on the last CPU at a higher priority, the server free on all of
+  // them; split: the server on CPU 0 only, plenary-load on CPU 1; none.
+  const pin = cpus < 2 || env.BENCH_PIN === '0' ? 'none' : env.BENCH_PIN === 'split' ? 'split' : 'tool';
   return {
     quick,
     sizes: ints(env.BENCH_SIZES, quick ? [5, 20] : [50, 200, 500, 1000]),
@@ -66,14 +73,16 @@ function makePlan(env) {
     captions: num(env.BENCH_CAPTIONS, quick ? 3 : 10),
     queueClients: num(env.BENCH_QUEUE_CLIENTS, quick ? 5 : 20),
     queueDuration: num(env.BENCH_QUEUE_DURATION, quick ? 2 : 10),
-    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'join-storm', 'caption-fanout', 'queue-ops']),
+    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'join-storm', 'caption-fanout', 'queue-ops']),
     systems: list(env.BENCH_SYSTEMS, ['plenary', ...JANUS_SYSTEMS]),
     pin,
-    serverCpus: pin ? '0' : '',
-    toolCpus: pin ? '1' : '',
-    serverCores: pin ? 1 : cpus,
+    serverCpus: pin === 'split' ? '0' : '',
+    toolCpus: pin === 'none' ? '' : String(cpus - 1),
+    toolNice: pin === 'tool' ? -10 : 0,
+    serverCores: pin === 'split' ? 1 : cpus,
     toolThreads: num(env.BENCH_TOOL_THREADS, 1),
     speaker: env.BENCH_SPEAKER === 'chair' ? 'chair' : 'floor',
+    participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000]),
     bitrate: 32000,
     complexity: 7,
     expectedLoss: 10,
@@ -101,7 +110,11 @@ function machineInfo(plan) {
     date: new Date().toISOString(),
     load_avg_before: os.loadavg().map((x) => Number(x.toFixed(2))),
     load_avg_after: null,
-    pinning: plan.pin ? 'server on CPU 0, plenary-load on CPU 1 (taskset)' : 'none',
+    pinning: {
+      tool: `plenary-load confined to CPU ${plan.toolCpus} (taskset) at nice ${plan.toolNice}; the server free on every CPU`,
+      split: 'the server on CPU 0, plenary-load on CPU 1 (taskset)',
+      none: 'none',
+    }[plan.pin],
     plenary_commit: commit ? `${commit}${dirty ? ' (with uncommitted changes in the tree)' : ''}` : null,
     janus: (sh('janus', ['--version'], { anyStatus: true }) || '').split('\n')[0] || null,
     node: process.version,
@@ -143,9 +156,12 @@ function scenarioArgs(plan, scenario, n) {
     '--sample', String(Math.min(plan.sample, n)), '--listeners', String(n)];
   switch (scenario) {
     case 'listeners':
-      return [...audio, '--join-rate', String(plan.joinRate)];
+      return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'observer'];
+    case 'listeners-participants':
+      return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'participant'];
     case 'join-storm':
-      return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS)];
+      return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS),
+        '--listener-role', 'observer'];
     case 'caption-fanout':
       return ['--scenario', 'fanout', '--observers', String(n), '--captions', String(plan.captions)];
     default:
@@ -154,7 +170,7 @@ function scenarioArgs(plan, scenario, n) {
 }
 
 function row(scenario, system, n, r) {
-  const audio = scenario === 'listeners' || scenario === 'join-storm';
+  const audio = scenario.startsWith('listeners') || scenario === 'join-storm';
   const base = { scenario, system, listeners: n, cpu_s_per_listener_min: null, rss_kb_per_listener: null,
     loss_pct: null, latency_ms_p50: r.latency_ms?.p50 ?? null, latency_ms_p99: r.latency_ms?.p99 ?? null,
     join_s: null, failures: r.failures ?? null };
@@ -187,7 +203,7 @@ async function runOne(plan, scenario, system, n, index, total) {
     s = await startSystem(plan, system, tag);
     const timeoutMs = (120 + n / 20 + plan.duration * 2) * 1000;
     ({ report: r } = await runLoad(LOAD, [...systemArgs(plan, system, s), ...scenarioArgs(plan, scenario, n)],
-      { cpus: plan.toolCpus, timeoutMs }));
+      { cpus: plan.toolCpus, niceness: plan.toolNice, timeoutMs }));
   } catch (e) {
     r = { error: String(e.message || e).split('\n')[0], failures: n };
   } finally {
@@ -236,6 +252,8 @@ function schedule(plan) {
       }
     }
   }
+  if (want('listeners-participants') && plan.systems.includes('plenary'))
+    for (const n of plan.participantSizes) jobs.push({ scenario: 'listeners-participants', system: 'plenary', n });
   if (want('join-storm')) for (const system of systems) jobs.push({ scenario: 'join-storm', system, n: plan.storm });
   if (want('caption-fanout') && plan.systems.includes('plenary'))
     jobs.push({ scenario: 'caption-fanout', system: 'plenary', n: plan.observers });

@@ -56,10 +56,13 @@ function haveTaskset() {
   return tasksetChecked;
 }
 
-// [cmd, args] run under `taskset -c cpus` when cpus is a non-empty string.
-function pinned(cpus, cmd, args) {
-  if (cpus && haveTaskset()) return ['taskset', ['-c', String(cpus), cmd, ...args]];
-  return [cmd, args];
+// [cmd, args] run under `taskset -c cpus` when cpus is a non-empty string, and under
+// `nice -n niceness` when niceness is not 0.
+function pinned(cpus, cmd, args, niceness = 0) {
+  let out = [cmd, args];
+  if (cpus && haveTaskset()) out = ['taskset', ['-c', String(cpus), ...out.flat()]];
+  if (niceness) out = ['nice', ['-n', String(niceness), out[0], ...out[1]]];
+  return out;
 }
 
 function track(proc, name) {
@@ -295,8 +298,8 @@ async function startJanusOnce({ dir, ip, eventLoops = 0, cpus = '', bitrate = 32
 }
 
 // Runs plenary-load with args; resolves with its parsed JSON report (and its stderr).
-export async function runLoad(bin, args, { cpus = '', env = {}, timeoutMs = 600000, echoStderr = false } = {}) {
-  const [cmd, argv] = pinned(cpus, bin, args);
+export async function runLoad(bin, args, { cpus = '', niceness = 0, env = {}, timeoutMs = 600000, echoStderr = false } = {}) {
+  const [cmd, argv] = pinned(cpus, bin, args, niceness);
   const proc = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
