@@ -99,8 +99,9 @@ function sh(cmd, args, { anyStatus = false } = {}) {
 function machineInfo(plan) {
   const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
   const pretty = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(osRelease);
-  const commit = sh('git', ['-C', SOURCE, 'rev-parse', '--short', 'HEAD']);
-  const dirty = sh('git', ['-C', SOURCE, 'status', '--porcelain', '--untracked-files=no']);
+  // BENCH_COMMIT names the tree when it is not a git checkout (an exported copy).
+  const commit = process.env.BENCH_COMMIT || sh('git', ['-C', SOURCE, 'rev-parse', '--short', 'HEAD']);
+  const dirty = process.env.BENCH_COMMIT ? '' : sh('git', ['-C', SOURCE, 'status', '--porcelain', '--untracked-files=no']);
   return {
     cpu: os.cpus()[0]?.model || 'unknown',
     cores: os.cpus().length,
