@@ -1,6 +1,6 @@
 /*
  * media -- the gateway thread's half of the media module: creating the workers, answering
- * offers, pinning rooms to workers, and turning worker events into callbacks.
+ * offers, and turning worker events (and the rooms' live pages) into callbacks.
  *
  * A peer has two objects. The handle (struct media_peer, here) belongs to the gateway
  * thread and lives until its worker says GONE; the peer (peer.h) belongs to the worker
@@ -16,18 +16,11 @@
  * `unavailable`, never a wait. Closing waits for ring space instead (a close must not be
  * lost, and the worker drains its ring every loop turn).
  *
- * Rooms are pinned to the worker with the fewest peers when their first peer comes (or
- * their session starts), and may move to another worker only when they have neither, so
- * the mixer finds a room's peers on one thread. A pin is never freed before
- * media_destroy: it holds the room's SSRC, which every answer of the room names and so
- * must not change while any browser may still hear the room, and the statistics its
- * worker's mixer publishes (which that worker may write until it has let the room go).
- * There are as many pins as rooms ever had audio, which rooms/ bounds.
+ * Rooms are pinned to workers, and their sessions recorded, in media_rooms.c.
  */
 #include "media/media.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -35,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +35,7 @@
 
 #include "media/dtls.h"
 #include "media/ice_lite.h"
+#include "media/media_internal.h"
 #include "media/peer.h"
 #include "media/sdp.h"
 #include "media/srtp_session.h"
@@ -67,31 +60,6 @@ struct media_peer {
 	struct peer_shared shared; /* written by the worker */
 	char room[MEDIA_ROOM_MAX + 1];
 	struct media_peer *prev, *next;
-};
-
-struct room_pin {
-	char room[MEDIA_ROOM_MAX + 1];
-	unsigned worker;
-	size_t peers;
-	bool live;     /* its session is live: the recording keeps it on its worker */
-	uint32_t ssrc; /* the room's stream, in every answer of the room */
-	struct mixer_room_stats stats; /* written by the worker's mixer */
-};
-
-struct media {
-	struct dtls_context *dtls;
-	const char *fingerprint_hex; /* the "AB:CD:..." part of the fingerprint */
-	unsigned n_workers;
-	struct worker *workers[MEDIA_MAX_WORKERS];
-	size_t worker_peers[MEDIA_MAX_WORKERS];
-	char candidate_ip[INET6_ADDRSTRLEN];
-	char cname[PEER_CNAME_MAX + 1];
-	int event_fd;
-	struct media_peer *handles;
-	struct room_pin **pins;
-	size_t n_pins, cap_pins;
-	char *recordings_dir;	/* NULL: no recordings */
-	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
 };
 
 const char *media_srtp_backend(void)
@@ -328,68 +296,6 @@ const char *media_fingerprint(const struct media *m)
 	return dtls_context_fingerprint(m->dtls);
 }
 
-/* --- rooms pinned to workers -------------------------------------------------------- */
-
-static struct room_pin *pin_find(const struct media *m, const char *room)
-{
-	for (size_t i = 0; i < m->n_pins; i++)
-		if (strcmp(m->pins[i]->room, room) == 0)
-			return m->pins[i];
-	return NULL;
-}
-
-static unsigned least_loaded(const struct media *m)
-{
-	unsigned best = 0;
-	for (unsigned i = 1; i < m->n_workers; i++)
-		if (m->worker_peers[i] < m->worker_peers[best])
-			best = i;
-	return best;
-}
-
-/* The room's pin, made (with its SSRC) if the room never had audio; NULL when out of
- * memory or random numbers. */
-static struct room_pin *pin_get(struct media *m, const char *room)
-{
-	struct room_pin *pin = pin_find(m, room);
-	if (pin)
-		return pin;
-	if (m->n_pins == m->cap_pins) {
-		size_t cap = m->cap_pins ? m->cap_pins * 2 : 16;
-		struct room_pin **grown = realloc(m->pins, cap * sizeof *grown);
-		if (grown == NULL)
-			return NULL;
-		m->pins = grown;
-		m->cap_pins = cap;
-	}
-	pin = calloc(1, sizeof *pin);
-	if (pin == NULL || RAND_bytes((unsigned char *)&pin->ssrc, sizeof pin->ssrc) != 1) {
-		free(pin);
-		return NULL;
-	}
-	pin->ssrc |= 1u; /* never 0, which some stacks treat as "none" */
-	snprintf(pin->room, sizeof pin->room, "%s", room);
-	pin->worker = least_loaded(m);
-	m->pins[m->n_pins++] = pin;
-	return pin;
-}
-
-/* A room with no peer and no live session has nothing on any worker: it may move. */
-static unsigned pin_worker(struct media *m, struct room_pin *pin)
-{
-	if (pin->peers == 0 && !pin->live)
-		pin->worker = least_loaded(m);
-	return pin->worker;
-}
-
-static void pin_remove(struct media *m, const char *room, unsigned worker)
-{
-	m->worker_peers[worker]--;
-	struct room_pin *pin = pin_find(m, room);
-	if (pin != NULL && pin->peers > 0)
-		pin->peers--;
-}
-
 /* --- offers ------------------------------------------------------------------------- */
 
 static bool sends(enum sdp_direction d)
@@ -431,11 +337,11 @@ struct offer_plan {
 
 static bool make_plan(struct media *m, const char *room, struct offer_plan *plan)
 {
-	plan->pin = pin_get(m, room);
+	plan->pin = media_pin_get(m, room);
 	if (!plan->pin || !ice_make_credentials(plan->ufrag, plan->pwd) ||
 	    RAND_bytes((unsigned char *)&plan->session_id, sizeof plan->session_id) != 1)
 		return false;
-	plan->worker = pin_worker(m, plan->pin);
+	plan->worker = media_pin_worker(m, plan->pin);
 	plan->ssrc = plan->pin->ssrc; /* one stream per room: every listener hears the same */
 	plan->session_id >>= 2;	      /* RFC 8866 sect. 5.2: fits a 63-bit signed integer */
 	return true;
@@ -603,7 +509,7 @@ void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out)
 
 static void handle_gone(struct media *m, struct media_peer *h)
 {
-	pin_remove(m, h->room, h->worker);
+	media_pin_remove(m, h->room, h->worker);
 	if (h->prev)
 		h->prev->next = h->next;
 	else
@@ -664,121 +570,6 @@ size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx)
 {
 	struct media_callbacks cb = {.state = fn};
 	return media_dispatch_all(m, &cb, ctx);
-}
-
-/* --- sessions and recordings -------------------------------------------------------- */
-
-/* <dir>/<room>/<start_ms>-NN.ogg with the first NN not taken: a process that restarts
- * during a session starts a new file rather than overwrite the first part. */
-static void recording_name(const struct media *m, const char *room, int64_t start_ms, char *name,
-			   size_t cap)
-{
-	for (unsigned part = 1; part < 100; part++) {
-		snprintf(name, cap, "%013lld-%02u", (long long)start_ms, part);
-		char path[4096];
-		struct stat st;
-		snprintf(path, sizeof path, "%s/%s/%s.ogg",
-			 m->recordings_dir ? m->recordings_dir : ".", room, name);
-		if (!m->recordings_dir || stat(path, &st) != 0)
-			return;
-	}
-}
-
-static void iso_date(int64_t ms, char *out, size_t cap)
-{
-	if (ms < 0)
-		ms = 0;
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	/* The compiler cannot bound the fields: format into a roomy buffer, then copy. */
-	char buf[96];
-	int n = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (int)(ms % 1000));
-	size_t len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-	memcpy(out, buf, len);
-	out[len] = '\0';
-}
-
-enum media_err media_room_session(struct media *m, const char *room, bool live, const char *title,
-				  int64_t start_ms)
-{
-	if (m == NULL || room == NULL || room[0] == '\0' || strlen(room) > MEDIA_ROOM_MAX)
-		return MEDIA_ERR_PARAM;
-	struct room_pin *pin = pin_get(m, room);
-	struct worker_session *s = pin ? calloc(1, sizeof *s) : NULL;
-	if (s == NULL)
-		return MEDIA_ERR_NOMEM;
-	if (start_ms <= 0) { /* unknown: the session starts now, as far as the file knows */
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		start_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	}
-	unsigned worker = pin_worker(m, pin); /* before live is set: a new room may move */
-	pin->live = live;
-	snprintf(s->room, sizeof s->room, "%s", room);
-	s->live = live;
-	s->ssrc = pin->ssrc;
-	s->stats = &pin->stats;
-	s->start_ms = start_ms;
-	if (live) {
-		recording_name(m, room, start_ms, s->name, sizeof s->name);
-		snprintf(s->title, sizeof s->title, "%s", title ? title : "");
-		iso_date(start_ms, s->date, sizeof s->date);
-		if (RAND_bytes((unsigned char *)&s->serial, sizeof s->serial) != 1)
-			s->serial = pin->ssrc;
-	}
-	/* Like CLOSE, a session's start or end must not be lost: wait for room. */
-	worker_post_wait(m->workers[worker], &(struct ring_msg){.type = WORKER_SESSION, .ptr = s});
-	return MEDIA_OK;
-}
-
-bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap)
-{
-	if (m == NULL || m->recordings_dir == NULL || room == NULL || strchr(room, '/') ||
-	    room[0] == '.' || strlen(room) > MEDIA_ROOM_MAX)
-		return false;
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/%s", m->recordings_dir, room);
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return false;
-	char best[256] = "";
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		size_t n = strlen(e->d_name);
-		if (e->d_name[0] == '.' || n < 5 || n >= sizeof best ||
-		    strcmp(e->d_name + n - 4, ".ogg") != 0)
-			continue;
-		if (strcmp(e->d_name, best) > 0)
-			snprintf(best, sizeof best, "%s", e->d_name);
-	}
-	closedir(d);
-	if (best[0] == '\0')
-		return false;
-	int n = snprintf(path, cap, "%s/%s", dir, best);
-	return n > 0 && (size_t)n < cap;
-}
-
-size_t media_room_count(const struct media *m)
-{
-	return m ? m->n_pins : 0;
-}
-
-bool media_room_at(const struct media *m, size_t i, struct media_room_info *out)
-{
-	if (m == NULL || i >= m->n_pins)
-		return false;
-	const struct room_pin *pin = m->pins[i];
-	const struct mixer_room_stats *st = &pin->stats;
-	*out = (struct media_room_info){
-	    .room = pin->room,
-	    .listeners = atomic_load_explicit(&st->listeners, memory_order_relaxed),
-	    .open_mics = atomic_load_explicit(&st->open_mics, memory_order_relaxed),
-	    .packets_sent = atomic_load_explicit(&st->packets_sent, memory_order_relaxed),
-	    .forwarding = atomic_load_explicit(&st->forwarding, memory_order_relaxed) != 0,
-	    .recording = atomic_load_explicit(&st->recording, memory_order_relaxed) != 0};
-	return true;
 }
 
 static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_ns,

@@ -1,0 +1,51 @@
+/*
+ * The media object's own structs, shared by media.c (workers, offers, peers, events,
+ * statistics) and media_rooms.c (rooms pinned to workers, sessions, recordings). Gateway
+ * thread only, like the rest of media.h's calls.
+ */
+#ifndef PLENARY_MEDIA_INTERNAL_H
+#define PLENARY_MEDIA_INTERNAL_H
+
+#include <netinet/in.h>
+
+#include "media/media.h"
+#include "media/peer.h"
+#include "media/room_mixer.h"
+#include "media/sdp.h"
+#include "media/worker.h"
+
+struct room_pin {
+	char room[MEDIA_ROOM_MAX + 1];
+	unsigned worker;
+	size_t peers;
+	bool live;     /* its session is live: the recording keeps it on its worker */
+	uint32_t ssrc; /* the room's stream, in every answer of the room */
+	struct mixer_room_stats stats; /* written by the worker's mixer */
+};
+
+struct media {
+	struct dtls_context *dtls;
+	const char *fingerprint_hex; /* the "AB:CD:..." part of the fingerprint */
+	unsigned n_workers;
+	struct worker *workers[MEDIA_MAX_WORKERS];
+	size_t worker_peers[MEDIA_MAX_WORKERS];
+	char candidate_ip[INET6_ADDRSTRLEN];
+	char cname[PEER_CNAME_MAX + 1];
+	int event_fd;
+	struct media_peer *handles;
+	struct room_pin **pins;
+	size_t n_pins, cap_pins;
+	char *recordings_dir;	/* NULL: no recordings */
+	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
+};
+
+/* The room's pin, made (with its SSRC) if the room never had audio; NULL when out of
+ * memory or random numbers. */
+struct room_pin *media_pin_get(struct media *m, const char *room);
+/* The room's worker; a room with no peer and no live session has nothing on any worker,
+ * so it may move to the least loaded one first. */
+unsigned media_pin_worker(struct media *m, struct room_pin *pin);
+/* A peer of the room on that worker is gone. */
+void media_pin_remove(struct media *m, const char *room, unsigned worker);
+
+#endif
