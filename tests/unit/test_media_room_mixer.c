@@ -90,8 +90,8 @@ struct world {
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);
 void *__libc_realloc(void *, size_t);
-static _Thread_local bool
-    counting; /* the tick's thread only: the recorder's writer allocates on its own */
+/* The tick's thread only: the recorder's writer allocates on its own. */
+static _Thread_local bool counting;
 static _Atomic size_t allocations;
 
 void *malloc(size_t n);
