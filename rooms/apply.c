@@ -74,6 +74,9 @@ static bool apply_participant_joined(struct room *r, const json_t *d, int64_t ts
 	p->role = rr;
 	p->in_room = strcmp(location, "room") == 0;
 	p->present = true;
+	/* Mirrors the live rule (presence.c): whoever arrives while a poll is open counts. */
+	if (room_open_poll(r) && room_is_voice(rr))
+		p->poll_eligible = true;
 	return true;
 }
 
@@ -268,6 +271,10 @@ static bool apply_poll_started(struct room *r, const json_t *d, int64_t ts)
 	p->started_ms = ts;
 	r->n_polls++;
 	room_poll_forget_ballots(r);
+	/* Who was there when the poll opened, so that a restart keeps the "not answered" of
+	 * those who left since. The live path narrows it to the connected (poll.c). */
+	for (size_t i = 0; i < r->n_people; i++)
+		r->people[i].poll_eligible = r->people[i].present && room_is_voice(r->people[i].role);
 	return true;
 }
 

@@ -210,6 +210,29 @@ static void casts_resent_after_restart(void **state)
 	assert_int_equal(rt_int(rt_last_event(t, "poll.ended"), "voters"), 2);
 }
 
+/* A show of hands counts those who left unanswered as "not answered", after a restart too. */
+static void not_answered_survives_restart(void **state)
+{
+	struct rt *t = *state;
+	rt_live(t);
+	rt_ok(t, CH, "{\"type\":\"poll.start\",\"question\":\"Adopt?\",\"show_of_hands\":true}");
+	rt_detach(t, P4, true);
+	rt_ok(t, P1, "{\"type\":\"poll.vote\",\"poll\":1,\"choices\":[0]}");
+	rt_advance(t, 1000);
+	json_t *before = rt_last(t->lives, "poll.progress");
+	json_int_t eligible = rt_int(before, "eligible");
+	assert_true(eligible >= 8);
+	rt_reopen(t);
+	rt_attach(t, CH);
+	rt_attach(t, P1);
+	rt_ok(t, P1, "{\"type\":\"poll.vote\",\"poll\":1,\"choices\":[0]}"); /* re-sent */
+	rt_ok(t, CH, "{\"type\":\"poll.end\",\"poll\":1}");
+	json_t *e = rt_last_event(t, "poll.ended");
+	assert_int_equal(rt_int(e, "voters"), 1);
+	assert_int_equal(rt_int(e, "eligible"), eligible);
+	assert_int_equal(rt_int(e, "not_answered"), eligible - 1);
+}
+
 static void named_poll_keeps_its_ballots(void **state)
 {
 	struct rt *t = *state;
@@ -538,6 +561,7 @@ int main(void)
 	    T(restart_rebuilds_the_same_room),
 	    T(open_hum_and_anonymous_poll_survive_without_casts),
 	    T(casts_resent_after_restart),
+	    T(not_answered_survives_restart),
 	    T(named_poll_keeps_its_ballots),
 	    T(grace_restarts_from_loading),
 	    T(floor_clock_after_restart),
