@@ -17,6 +17,7 @@
  * arrays on the stack rather than allocating.
  */
 #include "queue/queue.h"
+#include "queue/queue_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,34 +25,6 @@
 #define NONE		     SIZE_MAX
 #define FIRST_CAP	     16
 #define DEFAULT_TIME_LIMIT_S 180
-
-/* The queue's allocator: the injected one if set, so tests can make growth fail. */
-static void *mem(const struct queue *q, void *ptr, size_t size)
-{
-	if (ptr == NULL && size == 0)
-		return NULL;
-	if (q->alloc != NULL)
-		return q->alloc(q->alloc_ctx, ptr, size);
-	if (size == 0) {
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
-/* True if s is a string that fits in a buffer of max bytes with its NUL. */
-static bool fits(const char *s, size_t max)
-{
-	return s != NULL && strnlen(s, max) < max;
-}
-
-/* Copies a string already checked by fits(); bounded anyway, so a bug stays inside dst. */
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static bool valid_kind(enum queue_kind kind)
 {
@@ -83,8 +56,8 @@ void queue_init(struct queue *q)
 
 void queue_fini(struct queue *q)
 {
-	mem(q, q->entries, 0);
-	mem(q, q->groups, 0);
+	queue_mem(q->alloc, q->alloc_ctx, q->entries, 0);
+	queue_mem(q->alloc, q->alloc_ctx, q->groups, 0);
 	queue_init(q);
 }
 
@@ -108,7 +81,7 @@ const struct queue_entry *queue_find_pid(const struct queue *q, const char *pid)
 enum queue_err queue_check_raise(const struct queue *q, const char *pid, enum queue_kind kind,
 				 bool chair_add)
 {
-	if (!fits(pid, QUEUE_PID_MAX) || !valid_kind(kind))
+	if (!queue_fits(pid, QUEUE_PID_MAX) || !valid_kind(kind))
 		return QUEUE_EINVAL;
 	/* In-room speakers have no account, so there is nothing to be one-entry-per. */
 	if (pid[0] != '\0') {
@@ -133,7 +106,8 @@ static enum queue_err reserve_entries(struct queue *q)
 	size_t cap = q->cap == 0 ? FIRST_CAP : q->cap * 2;
 	if (cap > QUEUE_MAX_ENTRIES)
 		cap = QUEUE_MAX_ENTRIES;
-	struct queue_entry *grown = mem(q, q->entries, cap * sizeof *grown);
+	struct queue_entry *grown =
+	    queue_mem(q->alloc, q->alloc_ctx, q->entries, cap * sizeof *grown);
 	if (grown == NULL)
 		return QUEUE_ENOMEM;
 	q->entries = grown;
@@ -159,7 +133,8 @@ static enum queue_err reserve_groups(struct queue *q, size_t waiting)
 		cap *= 2;
 	if (cap > QUEUE_MAX_GROUPS)
 		cap = QUEUE_MAX_GROUPS;
-	struct queue_group_turn *grown = mem(q, q->groups, cap * sizeof *grown);
+	struct queue_group_turn *grown =
+	    queue_mem(q->alloc, q->alloc_ctx, q->groups, cap * sizeof *grown);
 	if (grown == NULL)
 		return QUEUE_ENOMEM;
 	q->groups = grown;
@@ -170,9 +145,9 @@ static enum queue_err reserve_groups(struct queue *q, size_t waiting)
 static enum queue_err check_new_entry(const struct queue *q, int64_t entry,
 				      const struct queue_person *who, enum queue_kind kind)
 {
-	if (who == NULL || !fits(who->pid, QUEUE_PID_MAX) || !fits(who->name, QUEUE_NAME_MAX) ||
-	    !fits(who->group, QUEUE_GROUP_MAX) || !valid_location(who->location) ||
-	    !valid_kind(kind))
+	if (who == NULL || !queue_fits(who->pid, QUEUE_PID_MAX) ||
+	    !queue_fits(who->name, QUEUE_NAME_MAX) || !queue_fits(who->group, QUEUE_GROUP_MAX) ||
+	    !valid_location(who->location) || !valid_kind(kind))
 		return QUEUE_EINVAL;
 	/* Ids name entries in later events; a second holder of one would make them ambiguous,
 	 * and INT64_MAX would leave next_entry nowhere to go. */
@@ -212,9 +187,9 @@ enum queue_err queue_raise(struct queue *q, int64_t entry, const struct queue_pe
 	struct queue_entry *e = &q->entries[at];
 	memset(e, 0, sizeof *e);
 	e->entry = entry;
-	copy_str(e->pid, sizeof e->pid, who->pid);
-	copy_str(e->name, sizeof e->name, who->name);
-	copy_str(e->group, sizeof e->group, who->group);
+	queue_copy_str(e->pid, sizeof e->pid, who->pid);
+	queue_copy_str(e->name, sizeof e->name, who->name);
+	queue_copy_str(e->group, sizeof e->group, who->group);
 	e->location = who->location;
 	e->kind = kind;
 	e->raised_ms = raised_ms;

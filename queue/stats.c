@@ -19,6 +19,7 @@
  * is invisible), then the rows are updated by code that cannot fail.
  */
 #include "queue/queue.h"
+#include "queue/queue_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,35 +64,10 @@ struct slot {
 	size_t fresh_cap;
 };
 
-static void *mem(const struct queue_stats *st, void *ptr, size_t size)
-{
-	if (ptr == NULL && size == 0)
-		return NULL;
-	if (st->alloc != NULL)
-		return st->alloc(st->ctx, ptr, size);
-	if (size == 0) {
-		free(ptr);
-		return NULL;
-	}
-	return realloc(ptr, size);
-}
-
-static bool fits(const char *s, size_t max)
-{
-	return s != NULL && strnlen(s, max) < max;
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	size_t n = strnlen(src, cap - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 struct queue_stats *queue_stats_create_with(queue_alloc_fn alloc, void *ctx)
 {
 	struct queue_stats probe = {.alloc = alloc, .ctx = ctx};
-	struct queue_stats *st = mem(&probe, NULL, sizeof *st);
+	struct queue_stats *st = queue_mem(probe.alloc, probe.ctx, NULL, sizeof *st);
 	if (st == NULL)
 		return NULL;
 	*st = probe;
@@ -110,11 +86,11 @@ void queue_stats_destroy(struct queue_stats *st)
 	for (int b = 0; b < SUMMARIES; b++) {
 		struct summary *sum = &st->by[b];
 		for (size_t i = 0; i < sum->count; i++)
-			mem(st, sum->extra[i].durations, 0);
-		mem(st, sum->rows, 0);
-		mem(st, sum->extra, 0);
+			queue_mem(st->alloc, st->ctx, sum->extra[i].durations, 0);
+		queue_mem(st->alloc, st->ctx, sum->rows, 0);
+		queue_mem(st->alloc, st->ctx, sum->extra, 0);
 	}
-	mem(st, st, 0);
+	queue_mem(st->alloc, st->ctx, st, 0);
 }
 
 static size_t find_row(const struct summary *sum, const struct contribution *c)
@@ -133,11 +109,11 @@ static enum queue_err reserve_row(const struct queue_stats *st, struct summary *
 	if (sum->count < sum->cap)
 		return QUEUE_OK;
 	size_t cap = sum->cap == 0 ? FIRST_ROWS : sum->cap * 2;
-	struct queue_stat_row *rows = mem(st, sum->rows, cap * sizeof *rows);
+	struct queue_stat_row *rows = queue_mem(st->alloc, st->ctx, sum->rows, cap * sizeof *rows);
 	if (rows == NULL)
 		return QUEUE_ENOMEM;
 	sum->rows = rows;
-	struct row_extra *extra = mem(st, sum->extra, cap * sizeof *extra);
+	struct row_extra *extra = queue_mem(st->alloc, st->ctx, sum->extra, cap * sizeof *extra);
 	if (extra == NULL)
 		return QUEUE_ENOMEM;
 	sum->extra = extra;
@@ -156,14 +132,15 @@ static enum queue_err prepare(const struct queue_stats *st, struct summary *sum,
 		if (reserve_row(st, sum) != QUEUE_OK)
 			return QUEUE_ENOMEM;
 		slot->fresh_cap = FIRST_DURATIONS;
-		slot->fresh = mem(st, NULL, slot->fresh_cap * sizeof *slot->fresh);
+		slot->fresh =
+		    queue_mem(st->alloc, st->ctx, NULL, slot->fresh_cap * sizeof *slot->fresh);
 		return slot->fresh != NULL ? QUEUE_OK : QUEUE_ENOMEM;
 	}
 	struct row_extra *x = &sum->extra[slot->row];
 	if (sum->rows[slot->row].interventions < x->cap)
 		return QUEUE_OK;
 	size_t cap = x->cap * 2;
-	int64_t *grown = mem(st, x->durations, cap * sizeof *grown);
+	int64_t *grown = queue_mem(st->alloc, st->ctx, x->durations, cap * sizeof *grown);
 	if (grown == NULL)
 		return QUEUE_ENOMEM;
 	x->durations = grown;
@@ -189,9 +166,9 @@ static void commit(struct slot *slot, const struct contribution *c, int64_t wait
 	if (slot->fresh != NULL) {
 		struct queue_stat_row *r = &sum->rows[sum->count];
 		memset(r, 0, sizeof *r);
-		copy_str(r->key, sizeof r->key, c->key);
-		copy_str(r->name, sizeof r->name, c->name);
-		copy_str(r->group, sizeof r->group, c->group);
+		queue_copy_str(r->key, sizeof r->key, c->key);
+		queue_copy_str(r->name, sizeof r->name, c->name);
+		queue_copy_str(r->group, sizeof r->group, c->group);
 		sum->extra[sum->count] = (struct row_extra){
 		    .by_name = c->by_name, .durations = slot->fresh, .cap = slot->fresh_cap};
 		sum->count++;
@@ -227,8 +204,8 @@ enum queue_err queue_stats_add(struct queue_stats *st, const char *pid, const ch
 			       int64_t duration_ms)
 {
 	const char *loc = queue_location_name(location);
-	if (!fits(pid, QUEUE_PID_MAX) || !fits(name, QUEUE_NAME_MAX) ||
-	    !fits(group, QUEUE_GROUP_MAX) || loc == NULL || !valid_ms(waited_ms) ||
+	if (!queue_fits(pid, QUEUE_PID_MAX) || !queue_fits(name, QUEUE_NAME_MAX) ||
+	    !queue_fits(group, QUEUE_GROUP_MAX) || loc == NULL || !valid_ms(waited_ms) ||
 	    !valid_ms(duration_ms))
 		return QUEUE_EINVAL;
 	if (st->floors >= QUEUE_STATS_MAX_FLOORS)
@@ -250,7 +227,7 @@ enum queue_err queue_stats_add(struct queue_stats *st, const char *pid, const ch
 	if (err != QUEUE_OK) {
 		/* The slot that failed holds nothing; those before it may hold a buffer. */
 		while (b-- > 0)
-			mem(st, slots[b].fresh, 0);
+			queue_mem(st->alloc, st->ctx, slots[b].fresh, 0);
 		return err;
 	}
 	for (b = 0; b < SUMMARIES; b++)

@@ -25,8 +25,9 @@ static bool apply_room_created(struct room *r, const json_t *d, int64_t ts)
 	const char *id, *title;
 	int pub = 1, reveal = 0;
 	(void)ts;
-	if (r->created || json_unpack((json_t *)d, "{s:s,s:s,s?b,s?b}", "id", &id, "title", &title,
-				      "public_observers", &pub, "reveal_hum_counts", &reveal) != 0 ||
+	if (r->created ||
+	    json_unpack((json_t *)d, "{s:s,s:s,s?b,s?b}", "id", &id, "title", &title,
+			"public_observers", &pub, "reveal_hum_counts", &reveal) != 0 ||
 	    strcmp(id, r->id) != 0 || !copy_str(r->title, sizeof r->title, title))
 		return false;
 	r->public_observers = pub;
@@ -108,7 +109,9 @@ static bool apply_queue_raised(struct room *r, const json_t *d, int64_t ts)
 	    !queue_location_parse(location, &loc))
 		return false;
 	struct queue_person who = {.pid = json_is_string(pid) ? json_string_value(pid) : "",
-				   .name = name, .group = group, .location = loc};
+				   .name = name,
+				   .group = group,
+				   .location = loc};
 	return queue_raise(&r->queue, entry, &who, k, ts) == QUEUE_OK;
 }
 
@@ -124,8 +127,7 @@ static bool apply_queue_moved(struct room *r, const json_t *d, int64_t ts)
 {
 	json_int_t entry, position;
 	(void)ts;
-	return json_unpack((json_t *)d, "{s:I,s:I}", "entry", &entry, "position", &position) ==
-		       0 &&
+	return json_unpack((json_t *)d, "{s:I,s:I}", "entry", &entry, "position", &position) == 0 &&
 	       position >= 0 && queue_move(&r->queue, entry, (size_t)position) == QUEUE_OK;
 }
 
@@ -163,8 +165,8 @@ static bool apply_floor_granted(struct room *r, const json_t *d, int64_t ts)
 	json_int_t entry, limit;
 	const char *policy;
 	enum queue_chosen why;
-	if (json_unpack((json_t *)d, "{s:I,s:I,s:s}", "entry", &entry, "limit_s", &limit,
-			"policy", &policy) != 0 ||
+	if (json_unpack((json_t *)d, "{s:I,s:I,s:s}", "entry", &entry, "limit_s", &limit, "policy",
+			&policy) != 0 ||
 	    !queue_chosen_parse(policy, &why) || limit < 0 || limit > 86400 * 2)
 		return false;
 	r->floor_warned = false;
@@ -198,7 +200,8 @@ static bool copy_options(json_t *options, char (*dst)[ROOM_OPTION_MAX], int max,
 		return false;
 	size_t i;
 	json_t *o;
-	json_array_foreach(options, i, o) {
+	json_array_foreach(options, i, o)
+	{
 		if (!json_is_string(o) || !copy_str(dst[i], ROOM_OPTION_MAX, json_string_value(o)))
 			return false;
 	}
@@ -274,7 +277,8 @@ static bool apply_poll_started(struct room *r, const json_t *d, int64_t ts)
 	/* Who was there when the poll opened, so that a restart keeps the "not answered" of
 	 * those who left since. The live path narrows it to the connected (poll.c). */
 	for (size_t i = 0; i < r->n_people; i++)
-		r->people[i].poll_eligible = r->people[i].present && room_is_voice(r->people[i].role);
+		r->people[i].poll_eligible =
+		    r->people[i].present && room_is_voice(r->people[i].role);
 	return true;
 }
 
@@ -296,7 +300,8 @@ static bool apply_poll_voted(struct room *r, const json_t *d, int64_t ts)
 	uint32_t mask = 0;
 	size_t i;
 	json_t *c;
-	json_array_foreach(choices, i, c) {
+	json_array_foreach(choices, i, c)
+	{
 		if (!json_is_integer(c) || json_integer_value(c) < 0 ||
 		    json_integer_value(c) >= p->n_options)
 			return false;
@@ -347,27 +352,27 @@ static const struct {
 	const char *kind;
 	apply_fn fn;
 } appliers[] = {
-	{"room.created", apply_room_created},
-	{"session.started", apply_session_started},
-	{"session.ended", apply_session_ended},
-	{"participant.joined", apply_participant_joined},
-	{"participant.left", apply_participant_left},
-	{"queue.raised", apply_queue_raised},
-	{"queue.lowered", apply_queue_removed},
-	{"queue.removed", apply_queue_removed},
-	{"queue.moved", apply_queue_moved},
-	{"queue.opened", apply_queue_opened},
-	{"queue.closed", apply_queue_closed},
-	{"queue.policy", apply_queue_policy},
-	{"floor.granted", apply_floor_granted},
-	{"floor.ended", apply_floor_ended},
-	{"floor.extended", apply_floor_extended},
-	{"hum.started", apply_hum_started},
-	{"hum.ended", apply_hum_ended},
-	{"poll.started", apply_poll_started},
-	{"poll.voted", apply_poll_voted},
-	{"poll.ended", apply_poll_ended},
-	{"caption", apply_caption},
+    {"room.created", apply_room_created},
+    {"session.started", apply_session_started},
+    {"session.ended", apply_session_ended},
+    {"participant.joined", apply_participant_joined},
+    {"participant.left", apply_participant_left},
+    {"queue.raised", apply_queue_raised},
+    {"queue.lowered", apply_queue_removed},
+    {"queue.removed", apply_queue_removed},
+    {"queue.moved", apply_queue_moved},
+    {"queue.opened", apply_queue_opened},
+    {"queue.closed", apply_queue_closed},
+    {"queue.policy", apply_queue_policy},
+    {"floor.granted", apply_floor_granted},
+    {"floor.ended", apply_floor_ended},
+    {"floor.extended", apply_floor_extended},
+    {"hum.started", apply_hum_started},
+    {"hum.ended", apply_hum_ended},
+    {"poll.started", apply_poll_started},
+    {"poll.voted", apply_poll_voted},
+    {"poll.ended", apply_poll_ended},
+    {"caption", apply_caption},
 };
 
 bool room_apply(struct room *r, const char *kind, const json_t *data, int64_t ts_ms)

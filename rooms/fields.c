@@ -117,3 +117,29 @@ bool utf8_valid(const char *s, size_t len)
 	}
 	return true;
 }
+
+bool field_options(struct room_cmd_ctx *ctx, int min, int max, json_t **out)
+{
+	json_t *options = json_object_get(ctx->cmd, "options");
+	if (!json_is_array(options) || json_array_size(options) < (size_t)min ||
+	    json_array_size(options) > (size_t)max) {
+		snprintf(ctx->r->message, sizeof ctx->r->message,
+			 "options must be an array of %d to %d strings", min, max);
+		ctx->message = ctx->r->message;
+		return false;
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(options, i, o)
+	{
+		if (!json_is_string(o) || json_string_length(o) == 0 ||
+		    json_string_length(o) >= ROOM_OPTION_MAX ||
+		    memchr(json_string_value(o), '\0', json_string_length(o))) {
+			ctx->message =
+			    "each option must be a non-empty string of at most 200 bytes";
+			return false;
+		}
+	}
+	*out = options;
+	return true;
+}

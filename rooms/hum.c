@@ -79,37 +79,13 @@ void room_hum_levels_maybe(struct room *r, int64_t now, bool force)
 				    t.eligible));
 }
 
-static bool parse_options(struct room_cmd_ctx *ctx, int min, int max, json_t **out)
-{
-	json_t *options = json_object_get(ctx->cmd, "options");
-	if (!json_is_array(options) || json_array_size(options) < (size_t)min ||
-	    json_array_size(options) > (size_t)max) {
-		snprintf(ctx->r->message, sizeof ctx->r->message,
-			 "options must be an array of %d to %d strings", min, max);
-		ctx->message = ctx->r->message;
-		return false;
-	}
-	size_t i;
-	json_t *o;
-	json_array_foreach(options, i, o) {
-		if (!json_is_string(o) || json_string_length(o) == 0 ||
-		    json_string_length(o) >= ROOM_OPTION_MAX ||
-		    memchr(json_string_value(o), '\0', json_string_length(o))) {
-			ctx->message = "each option must be a non-empty string of at most 200 bytes";
-			return false;
-		}
-	}
-	*out = options;
-	return true;
-}
-
 enum room_err cmd_hum_start(struct room_cmd_ctx *ctx)
 {
 	struct room *r = ctx->r;
 	const char *question = NULL;
 	json_t *options = NULL;
 	if (!field_string(ctx, "question", true, ROOM_QUESTION_MAX - 1, &question) ||
-	    !parse_options(ctx, 2, ROOM_HUM_OPTIONS_MAX, &options))
+	    !field_options(ctx, 2, ROOM_HUM_OPTIONS_MAX, &options))
 		return ROOM_EBAD_REQUEST;
 	if (!question[0]) {
 		ctx->message = "question must not be empty";
@@ -177,10 +153,10 @@ enum room_err room_end_hum(struct room *r, int64_t now)
 	json_t *options = json_array();
 	for (int i = 0; i < r->hum.n_options; i++)
 		json_array_append_new(options, json_string(r->hum.options[i]));
-	json_t *data = json_pack("{s:I,s:s,s:o,s:i,s:i,s:o}", "hum", (json_int_t)r->hum.id,
-				 "question", r->hum.question, "options", options, "eligible",
-				 t.eligible, "responded", t.responded, "levels",
-				 levels_json(r, &t));
+	json_t *data =
+	    json_pack("{s:I,s:s,s:o,s:i,s:i,s:o}", "hum", (json_int_t)r->hum.id, "question",
+		      r->hum.question, "options", options, "eligible", t.eligible, "responded",
+		      t.responded, "levels", levels_json(r, &t));
 	if (data && r->reveal_hum_counts && t.responded >= HUM_COUNTS_MIN_RESPONDED) {
 		json_t *counts = json_array();
 		for (int i = 0; i < r->hum.n_options; i++)

@@ -76,28 +76,6 @@ void room_poll_progress_maybe(struct room *r, int64_t now, bool force)
 	room_send_live(r, "poll.progress", data);
 }
 
-static bool parse_options(struct room_cmd_ctx *ctx, json_t **out)
-{
-	json_t *options = json_object_get(ctx->cmd, "options");
-	if (!json_is_array(options) || json_array_size(options) < 2 ||
-	    json_array_size(options) > ROOM_POLL_OPTIONS_MAX) {
-		ctx->message = "options must be an array of 2 to 20 strings";
-		return false;
-	}
-	size_t i;
-	json_t *o;
-	json_array_foreach(options, i, o) {
-		if (!json_is_string(o) || json_string_length(o) == 0 ||
-		    json_string_length(o) >= ROOM_OPTION_MAX ||
-		    memchr(json_string_value(o), '\0', json_string_length(o))) {
-			ctx->message = "each option must be a non-empty string of at most 200 bytes";
-			return false;
-		}
-	}
-	*out = json_incref(options);
-	return true;
-}
-
 enum room_err cmd_poll_start(struct room_cmd_ctx *ctx)
 {
 	struct room *r = ctx->r;
@@ -111,21 +89,24 @@ enum room_err cmd_poll_start(struct room_cmd_ctx *ctx)
 	if (hands) {
 		options = json_pack("[s,s]", "Raise hand", "Do not raise hand");
 		multiple = false, anonymous = true, live = true;
-	} else if (!parse_options(ctx, &options)) {
+	} else if (field_options(ctx, 2, ROOM_POLL_OPTIONS_MAX, &options)) {
+		json_incref(options);
+	} else {
 		return ROOM_EBAD_REQUEST;
 	}
 	if (!question[0] || room_open_poll(r)) {
 		json_decref(options);
-		ctx->message = question[0] ? "a poll is already open" : "question must not be empty";
+		ctx->message =
+		    question[0] ? "a poll is already open" : "question must not be empty";
 		return question[0] ? ROOM_ECONFLICT : ROOM_EBAD_REQUEST;
 	}
 	int64_t id = (int64_t)r->n_polls + 1;
-	enum room_err err = room_emit(
-		r, "poll.started",
-		json_pack("{s:I,s:s,s:o,s:b,s:b,s:b,s:b}", "poll", (json_int_t)id, "question",
-			  question, "options", options, "multiple", multiple, "anonymous", anonymous,
-			  "live_counts", live, "show_of_hands", hands),
-		ctx->now);
+	enum room_err err =
+	    room_emit(r, "poll.started",
+		      json_pack("{s:I,s:s,s:o,s:b,s:b,s:b,s:b}", "poll", (json_int_t)id, "question",
+				question, "options", options, "multiple", multiple, "anonymous",
+				anonymous, "live_counts", live, "show_of_hands", hands),
+		      ctx->now);
 	if (err != ROOM_OK)
 		return err;
 	for (size_t i = 0; i < r->n_people; i++) {
@@ -163,10 +144,10 @@ static bool parse_choices(struct room_cmd_ctx *ctx, const struct poll *p, uint32
 	*mask = 0;
 	size_t i;
 	json_t *c;
-	json_array_foreach(choices, i, c) {
+	json_array_foreach(choices, i, c)
+	{
 		if (!json_is_integer(c) || json_integer_value(c) < 0 ||
-		    json_integer_value(c) >= p->n_options ||
-		    (*mask >> json_integer_value(c)) & 1) {
+		    json_integer_value(c) >= p->n_options || (*mask >> json_integer_value(c)) & 1) {
 			ctx->message = "each choice must be a distinct option index";
 			return false;
 		}
@@ -259,12 +240,12 @@ enum room_err room_end_poll(struct room *r, int64_t now)
 	json_t *options = json_array();
 	for (int k = 0; k < p->n_options; k++)
 		json_array_append_new(options, json_string(p->options[k]));
-	json_t *data = json_pack(
-		"{s:I,s:s,s:o,s:b,s:b,s:b,s:i,s:i,s:i,s:o,s:o}", "poll", (json_int_t)p->id,
-		"question", p->question, "options", options, "multiple", p->multiple, "anonymous",
-		p->anonymous, "show_of_hands", p->show_of_hands, "voters", t.voters, "eligible",
-		t.eligible, "not_answered", t.eligible - t.voters, "counts",
-		counts_json(p, t.counts), "by_group", by_group(r, p));
+	json_t *data =
+	    json_pack("{s:I,s:s,s:o,s:b,s:b,s:b,s:i,s:i,s:i,s:o,s:o}", "poll", (json_int_t)p->id,
+		      "question", p->question, "options", options, "multiple", p->multiple,
+		      "anonymous", p->anonymous, "show_of_hands", p->show_of_hands, "voters",
+		      t.voters, "eligible", t.eligible, "not_answered", t.eligible - t.voters,
+		      "counts", counts_json(p, t.counts), "by_group", by_group(r, p));
 	if (data && !p->anonymous)
 		json_object_set_new(data, "ballots", ballots(r, p));
 	return room_emit(r, "poll.ended", data, now);

@@ -193,6 +193,8 @@ bool field_string(struct room_cmd_ctx *ctx, const char *key, bool required, size
 bool field_int(struct room_cmd_ctx *ctx, const char *key, bool required, int64_t lo, int64_t hi,
 	       int64_t *out);
 bool field_bool(struct room_cmd_ctx *ctx, const char *key, bool *out);
+/* "options": an array of min..max non-empty strings; *out is borrowed from the command. */
+bool field_options(struct room_cmd_ctx *ctx, int min, int max, json_t **out);
 size_t utf8_chars(const char *s, size_t len);
 bool utf8_valid(const char *s, size_t len);
 
