@@ -16,9 +16,10 @@
 
 static int usage_token(void)
 {
-	fprintf(stderr, "usage: plenaryd token --room R --role chair|participant|observer|captioner "
-			"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
-			"[--data DIR]\n");
+	fprintf(stderr,
+		"usage: plenaryd token --room R --role chair|participant|observer|captioner "
+		"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
+		"[--data DIR]\n");
 	return 2;
 }
 

@@ -126,8 +126,8 @@ static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t 
 		snprintf(err, err_cap, "listen: expected ADDR:PORT");
 		return false;
 	}
-	return (!data || set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data", err,
-				    err_cap)) &&
+	return (!data ||
+		set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data", err, err_cap)) &&
 	       (!web_root || set_string(cfg->web_root, sizeof cfg->web_root, web_root, "web_root",
 					err, err_cap)) &&
 	       (!public_ip || set_string(cfg->public_ip, sizeof cfg->public_ip, public_ip,
@@ -152,12 +152,13 @@ static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
 {
-	static const char *const known[] = {"listen", "data", "web_root", "public_ip",
-					    "log_level", "media_port", "media_workers", "grace_s",
-					    "send_queue_kb", "rooms", "media_echo", NULL};
+	static const char *const known[] = {
+	    "listen",	     "data",	"web_root",	 "public_ip", "log_level",  "media_port",
+	    "media_workers", "grace_s", "send_queue_kb", "rooms",     "media_echo", NULL};
 	const char *key;
 	json_t *value;
-	json_object_foreach(root, key, value) {
+	json_object_foreach(root, key, value)
+	{
 		(void)value;
 		bool ok = false;
 		for (int i = 0; known[i]; i++)
@@ -204,7 +205,8 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	}
 	size_t i;
 	json_t *room;
-	json_array_foreach(rooms, i, room) {
+	json_array_foreach(rooms, i, room)
+	{
 		if (!load_room(cfg, room, err, err_cap))
 			goto done;
 	}
@@ -239,11 +241,9 @@ static bool apply_flag(struct gw_config *cfg, const char *flag, const char *valu
 	if (strcmp(flag, "--web-root") == 0)
 		return set_string(cfg->web_root, sizeof cfg->web_root, value, flag, err, err_cap);
 	if (strcmp(flag, "--public-ip") == 0)
-		return set_string(cfg->public_ip, sizeof cfg->public_ip, value, flag, err,
-				  err_cap);
+		return set_string(cfg->public_ip, sizeof cfg->public_ip, value, flag, err, err_cap);
 	if (strcmp(flag, "--log-level") == 0)
-		return set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err,
-				  err_cap);
+		return set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err, err_cap);
 	int *target = NULL, lo = 0, hi = 0;
 	if (strcmp(flag, "--media-port") == 0)
 		target = &cfg->media_port, hi = 65535;

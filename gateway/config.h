@@ -25,12 +25,12 @@ struct gw_config {
 	char data_dir[1024];
 	char config_path[1024];
 	char web_root[1024];
-	int media_port;       /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
-	char public_ip[64];   /* address put in ICE candidates; "" = the listening address */
-	int media_workers;    /* 0 = one per core */
-	int grace_s;          /* how long a dropped participant keeps their place */
+	int media_port;	    /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
+	char public_ip[64]; /* address put in ICE candidates; "" = the listening address */
+	int media_workers;  /* 0 = one per core */
+	int grace_s;	    /* how long a dropped participant keeps their place */
 	char log_level[8];
-	bool media_echo;      /* test-only: loop each peer's audio back to it */
+	bool media_echo;	 /* test-only: loop each peer's audio back to it */
 	size_t send_queue_bytes; /* per-connection ceiling before a slow reader is dropped */
 	size_t n_rooms;
 	struct gw_room_decl rooms[GW_MAX_DECLARED_ROOMS];

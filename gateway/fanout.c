@@ -95,8 +95,8 @@ static void host_emit(struct room_host *h, struct conn *to, struct gw_msg *m, in
 {
 	if (!m)
 		return;
-	struct pending_item item = {.no = ++h->next_item, .to = to, .msg = m, .seq = seq,
-				    .is_ack = is_ack};
+	struct pending_item item = {
+	    .no = ++h->next_item, .to = to, .msg = m, .seq = seq, .is_ack = is_ack};
 	if (ack_id) {
 		item.has_ack_id = true;
 		item.ack_id = json_integer_value(ack_id);
@@ -137,9 +137,9 @@ static void release(struct room_host *h, bool ok)
 			 * hold; events and broadcasts described what was rolled back. */
 			deliver(h, it);
 		} else if (it->is_ack && it->to && it->msg) {
-			json_t *err = json_pack("{s:s,s:s,s:s}", "type", "error", "code",
-						"internal", "message",
-						"the room's log could not be written; nothing changed");
+			json_t *err = json_pack(
+			    "{s:s,s:s,s:s}", "type", "error", "code", "internal", "message",
+			    "the room's log could not be written; nothing changed");
 			if (err && it->has_ack_id)
 				json_object_set_new(err, "id", json_integer(it->ack_id));
 			if (err)
@@ -208,11 +208,11 @@ static void sink_durable(void *ctx, struct room *room, bool ok)
 }
 
 const struct rooms_sink gw_rooms_sink_template = {
-	.event = sink_event,
-	.live = sink_live,
-	.private_msg = sink_private,
-	.mic = sink_mic,
-	.durable = sink_durable,
+    .event = sink_event,
+    .live = sink_live,
+    .private_msg = sink_private,
+    .mic = sink_mic,
+    .durable = sink_durable,
 };
 
 void gw_host_free_all(struct gateway *gw)

@@ -20,7 +20,7 @@
 #include <openssl/rand.h>
 
 #define HTTP_BODY_MAX (64 * 1024)
-#define HTTP_CHUNK 16384
+#define HTTP_CHUNK    16384
 
 struct http_req {
 	int method;
@@ -43,9 +43,9 @@ static int send_headers(struct lws *wsi, unsigned status, const char *ctype, siz
 	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
 					(const unsigned char *)"nosniff", 7, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-					(const unsigned char *)cache, (int)strlen(cache), &p,
-					end) ||
+	    lws_add_http_header_by_name(
+		wsi, (const unsigned char *)"cache-control:", (const unsigned char *)cache,
+		(int)strlen(cache), &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	return 0;
@@ -92,8 +92,8 @@ static int respond_json(struct lws *wsi, struct http_req *req, unsigned status, 
 	return respond(wsi, req, status, "application/json", with_nl, len + 1);
 }
 
-static int respond_error(struct lws *wsi, struct http_req *req, unsigned status,
-			 enum room_err err, const char *message)
+static int respond_error(struct lws *wsi, struct http_req *req, unsigned status, enum room_err err,
+			 const char *message)
 {
 	return respond_json(wsi, req, status,
 			    json_pack("{s:s,s:s}", "code", room_err_code(err), "message", message));
@@ -182,14 +182,16 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	json_t *body = parse_body(req);
 	const char *id = NULL, *title = NULL;
 	int public_observers = 1, reveal = 0;
-	if (!body || json_unpack(body, "{s:s,s?s,s?b,s?b}", "id", &id, "title", &title,
-				 "public_observers", &public_observers, "reveal_hum_counts",
-				 &reveal) != 0) {
+	if (!body ||
+	    json_unpack(body, "{s:s,s?s,s?b,s?b}", "id", &id, "title", &title, "public_observers",
+			&public_observers, "reveal_hum_counts", &reveal) != 0) {
 		json_decref(body);
-		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
-				     "expected {id, title?, public_observers?, reveal_hum_counts?}");
+		return respond_error(
+		    wsi, req, 400, ROOM_EBAD_REQUEST,
+		    "expected {id, title?, public_observers?, reveal_hum_counts?}");
 	}
-	struct room_settings s = {.id = id, .title = title ? title : id,
+	struct room_settings s = {.id = id,
+				  .title = title ? title : id,
 				  .public_observers = public_observers,
 				  .reveal_hum_counts = reveal};
 	struct room *room = NULL;
@@ -238,16 +240,16 @@ static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req,
 		unsigned char raw[8];
 		if (RAND_bytes(raw, sizeof raw) != 1)
 			raw[0] = 0;
-		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0],
-			 raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
+			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
 	c.exp = (int64_t)time(NULL) + ttl;
 	json_decref(body);
 	char *tok = NULL;
 	if (token_sign(&c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
 		return respond_error(wsi, req, 500, ROOM_EINTERNAL, "cannot sign");
-	json_t *out = json_pack("{s:s,s:s,s:I}", "token", tok, "sub", c.sub, "exp",
-				(json_int_t)c.exp);
+	json_t *out =
+	    json_pack("{s:s,s:s,s:I}", "token", tok, "sub", c.sub, "exp", (json_int_t)c.exp);
 	free(tok);
 	return respond_json(wsi, req, 200, out);
 }
@@ -257,11 +259,11 @@ static const struct {
 	enum room_export what;
 	const char *ctype;
 } exports[] = {
-	{"record.json", ROOM_EXPORT_JSON, "application/json"},
-	{"record.txt", ROOM_EXPORT_TEXT, "text/plain; charset=utf-8"},
-	{"record.vtt", ROOM_EXPORT_VTT, "text/vtt; charset=utf-8"},
-	{"record.html", ROOM_EXPORT_HTML, "text/html; charset=utf-8"},
-	{"polls.json", ROOM_EXPORT_POLLS, "application/json"},
+    {"record.json", ROOM_EXPORT_JSON, "application/json"},
+    {"record.txt", ROOM_EXPORT_TEXT, "text/plain; charset=utf-8"},
+    {"record.vtt", ROOM_EXPORT_VTT, "text/vtt; charset=utf-8"},
+    {"record.html", ROOM_EXPORT_HTML, "text/html; charset=utf-8"},
+    {"polls.json", ROOM_EXPORT_POLLS, "application/json"},
 };
 
 static int get_export(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
@@ -289,8 +291,8 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	(void)gw;
 	(void)arg;
 	(void)req;
-	int n = lws_serve_http_file(wsi, room_log_path(r), "application/jsonl; charset=utf-8",
-				    NULL, 0);
+	int n =
+	    lws_serve_http_file(wsi, room_log_path(r), "application/jsonl; charset=utf-8", NULL, 0);
 	if (n < 0)
 		return -1;
 	if (n > 0 && lws_http_transaction_completed(wsi))
@@ -341,8 +343,8 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 	if (lang && strlen(lang) > 35)
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST, "lang is too long");
 	struct token_claims c;
-	if (!tok || token_verify(tok, gw->secret, gw->secret_len, room_id(r), time(NULL), &c) !=
-			    TOKEN_OK ||
+	if (!tok ||
+	    token_verify(tok, gw->secret, gw->secret_len, room_id(r), time(NULL), &c) != TOKEN_OK ||
 	    (c.role != TOKEN_ROLE_CAPTIONER && c.role != TOKEN_ROLE_CHAIR))
 		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
 				     "a captioner or chair token is required");
@@ -351,13 +353,16 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 	if (!seq || *seq == '\0' || *end != '\0' || n < 0 || req->body_too_large)
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
 				     "seq must be a non-negative integer, body at most 64 KiB");
-	struct room_identity who = {.pid = c.sub, .name = c.name, .role = (enum room_role)c.role,
-				    .group = c.group, .in_room = c.in_room};
+	struct room_identity who = {.pid = c.sub,
+				    .name = c.name,
+				    .role = (enum room_role)c.role,
+				    .group = c.group,
+				    .in_room = c.in_room};
 	bool duplicate = false;
 	const char *why = NULL;
-	enum room_err err = room_caption_post(r, &who, lang ? lang : "en", n,
-					      req->body ? req->body : "", req->body_len,
-					      gw_now_ms(), &duplicate, &why);
+	enum room_err err =
+	    room_caption_post(r, &who, lang ? lang : "en", n, req->body ? req->body : "",
+			      req->body_len, gw_now_ms(), &duplicate, &why);
 	if (err == ROOM_ECONFLICT)
 		return respond_error(wsi, req, 409, err, why ? why : "session not live");
 	if (err != ROOM_OK)
@@ -378,14 +383,14 @@ static const struct {
 	bool room_route;
 	route_fn fn;
 } routes[] = {
-	{LWSHUMETH_GET, "/api/rooms", false, get_rooms},
-	{LWSHUMETH_POST, "/api/rooms", false, post_rooms},
-	{LWSHUMETH_POST, "tokens", true, post_token},
-	{LWSHUMETH_POST, "caption", true, post_caption},
-	{LWSHUMETH_GET, "log", true, get_log},
-	{LWSHUMETH_GET, "listen.ogg", true, get_listen},
-	{LWSHUMETH_GET, "recording.ogg", true, get_recording},
-	{LWSHUMETH_GET, "*", true, get_export},
+    {LWSHUMETH_GET, "/api/rooms", false, get_rooms},
+    {LWSHUMETH_POST, "/api/rooms", false, post_rooms},
+    {LWSHUMETH_POST, "tokens", true, post_token},
+    {LWSHUMETH_POST, "caption", true, post_caption},
+    {LWSHUMETH_GET, "log", true, get_log},
+    {LWSHUMETH_GET, "listen.ogg", true, get_listen},
+    {LWSHUMETH_GET, "recording.ogg", true, get_recording},
+    {LWSHUMETH_GET, "*", true, get_export},
 };
 
 static int route(struct gateway *gw, struct lws *wsi, struct http_req *req)
@@ -447,7 +452,7 @@ static int serve_static(struct gateway *gw, struct lws *wsi, struct http_req *re
 		return respond_text(wsi, req, 404, "not found\n");
 	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
 		 (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
-			 (unsigned long long)st.st_mtim.tv_nsec);
+		     (unsigned long long)st.st_mtim.tv_nsec);
 	if (lws_hdr_copy(wsi, seen, sizeof seen, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
 	    strcmp(seen, etag) == 0)
 		return respond_not_modified(wsi, etag);

@@ -14,11 +14,11 @@
 #include "gateway/msg.h"
 #include "rooms/rooms.h"
 
-#define GW_MAX_MESSAGE (64 * 1024) /* PROTOCOL.md: a bigger frame closes with 1009 */
+#define GW_MAX_MESSAGE	   (64 * 1024) /* PROTOCOL.md: a bigger frame closes with 1009 */
 #define GW_SESSION_KEY_LEN 32
-#define GW_PID_MAX 128
-#define GW_NAME_MAX 128
-#define GW_GROUP_MAX 64
+#define GW_PID_MAX	   128
+#define GW_NAME_MAX	   128
+#define GW_GROUP_MAX	   64
 
 struct gateway;
 struct room_host;
@@ -28,10 +28,10 @@ struct conn {
 	struct gateway *gw;
 	struct lws *wsi;
 	uint64_t id;
-	struct conn *prev, *next;           /* every connection of the server */
+	struct conn *prev, *next;	    /* every connection of the server */
 	struct conn *room_prev, *room_next; /* connections of the same room */
-	struct room_host *host;             /* NULL until joined */
-	uint64_t attached_item;             /* fan-out items after this one are ours */
+	struct room_host *host;		    /* NULL until joined */
+	uint64_t attached_item;		    /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
 	char name[GW_NAME_MAX];
@@ -57,11 +57,11 @@ struct conn {
 
 /* What the gateway keeps per room: who is connected, and what waits for durability. */
 struct pending_item {
-	uint64_t no;       /* increasing per host: orders items against attachments */
-	struct conn *to;   /* NULL: everyone attached before this item */
+	uint64_t no;	 /* increasing per host: orders items against attachments */
+	struct conn *to; /* NULL: everyone attached before this item */
 	struct gw_msg *msg;
-	int64_t seq;       /* event seq, or 0 */
-	bool is_ack;       /* an ack that becomes an `internal` error if the flush fails */
+	int64_t seq; /* event seq, or 0 */
+	bool is_ack; /* an ack that becomes an `internal` error if the flush fails */
 	int64_t ack_id;
 	bool has_ack_id;
 };

@@ -19,11 +19,11 @@ bool gw_log_enabled(enum gw_log_level level);
 /* msg is a short fixed phrase; fields is a printf format of further key=value pairs
  * (may be NULL). Values with spaces must be quoted by the caller with %s inside "". */
 void gw_log(enum gw_log_level level, const char *msg, const char *fields, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define gw_debug(msg, ...) gw_log(GW_LOG_DEBUG, msg, __VA_ARGS__)
-#define gw_info(msg, ...) gw_log(GW_LOG_INFO, msg, __VA_ARGS__)
-#define gw_warn(msg, ...) gw_log(GW_LOG_WARN, msg, __VA_ARGS__)
+#define gw_info(msg, ...)  gw_log(GW_LOG_INFO, msg, __VA_ARGS__)
+#define gw_warn(msg, ...)  gw_log(GW_LOG_WARN, msg, __VA_ARGS__)
 #define gw_error(msg, ...) gw_log(GW_LOG_ERROR, msg, __VA_ARGS__)
 
 #endif

@@ -10,13 +10,16 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: plenaryd [--listen ADDR:PORT] [--data DIR] [--config FILE] [--media-port PORT]\n"
-		"                [--public-ip ADDR] [--media-workers N] [--grace SECONDS]\n"
-		"                [--web-root DIR] [--log-level debug|info|warn|error]\n"
-		"       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl S]\n"
-		"       plenaryd verify FILE\n"
-		"environment: PLENARY_TOKEN_SECRET (HS256 secret), PLENARY_ADMIN_TOKEN (admin API)\n");
+	fprintf(
+	    out,
+	    "usage: plenaryd [--listen ADDR:PORT] [--data DIR] [--config FILE] [--media-port "
+	    "PORT]\n"
+	    "                [--public-ip ADDR] [--media-workers N] [--grace SECONDS]\n"
+	    "                [--web-root DIR] [--log-level debug|info|warn|error]\n"
+	    "       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl "
+	    "S]\n"
+	    "       plenaryd verify FILE\n"
+	    "environment: PLENARY_TOKEN_SECRET (HS256 secret), PLENARY_ADMIN_TOKEN (admin API)\n");
 }
 
 int main(int argc, char **argv)

@@ -141,9 +141,10 @@ static void mixer(struct text *t, const struct media_stats *media)
 		media->packets_forwarded);
 	counter(t, "plenary_mixer_send_errors_total", "Packets of the rooms' streams not sent",
 		media->send_errors);
-	put(t, "# HELP plenary_mixer_fanout_seconds_total Time spent protecting and sending the "
-	       "public packets to listeners\n# TYPE plenary_mixer_fanout_seconds_total counter\n"
-	       "plenary_mixer_fanout_seconds_total %.6f\n",
+	put(t,
+	    "# HELP plenary_mixer_fanout_seconds_total Time spent protecting and sending the "
+	    "public packets to listeners\n# TYPE plenary_mixer_fanout_seconds_total counter\n"
+	    "plenary_mixer_fanout_seconds_total %.6f\n",
 	    media->fanout_s);
 	counter(t, "plenary_mixer_fanout_packets_total",
 		"Packets protected and sent in that time (one per listener per packet)",
@@ -173,8 +174,7 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 	}
 	counter(&t, "plenary_events_total", "Events appended to room logs", m->events_total);
 	gauge(&t, "plenary_rooms", "Rooms loaded", rooms);
-	gauge(&t, "plenary_rooms_refused", "Rooms whose log refused to load",
-	      m->rooms_refused);
+	gauge(&t, "plenary_rooms_refused", "Rooms whose log refused to load", m->rooms_refused);
 	counter(&t, "plenary_ws_messages_received_total", "WebSocket messages received",
 		m->ws_messages_in);
 	counter(&t, "plenary_ws_messages_sent_total", "WebSocket messages queued for sending",
@@ -192,13 +192,13 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 		  media->tick_count, media->tick_sum_s);
 	mixer(&t, media);
 	per_room(&t, media_handle);
-	histogram(&t, "plenary_log_fsync_seconds", "Time spent in one log fdatasync",
-		  fsync_bounds, GW_FSYNC_BUCKETS, m->fsync_buckets, m->fsync_count,
-		  m->fsync_sum_s);
+	histogram(&t, "plenary_log_fsync_seconds", "Time spent in one log fdatasync", fsync_bounds,
+		  GW_FSYNC_BUCKETS, m->fsync_buckets, m->fsync_count, m->fsync_sum_s);
 	counter(&t, "plenary_log_fsync_failures_total", "Log flushes that failed and rolled back",
 		m->fsync_failures);
-	put(&t, "# HELP plenary_srtp_backend Which libsrtp build is linked\n"
-		"# TYPE plenary_srtp_backend gauge\nplenary_srtp_backend{backend=\"%s\"} 1\n",
+	put(&t,
+	    "# HELP plenary_srtp_backend Which libsrtp build is linked\n"
+	    "# TYPE plenary_srtp_backend gauge\nplenary_srtp_backend{backend=\"%s\"} 1\n",
 	    media_srtp_backend());
 	if (t.failed) {
 		free(t.buf);

@@ -74,7 +74,8 @@ bool gw_secret_load(const char *data_dir, bool create, uint8_t *out, size_t cap,
 	if (env && *env) {
 		size_t n = strlen(env);
 		if (n > cap) {
-			snprintf(err, err_cap, "PLENARY_TOKEN_SECRET is longer than %zu bytes", cap);
+			snprintf(err, err_cap, "PLENARY_TOKEN_SECRET is longer than %zu bytes",
+				 cap);
 			return false;
 		}
 		memcpy(out, env, n);

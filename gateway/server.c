@@ -36,8 +36,8 @@ static bool is_ws_path(struct lws *wsi)
 	return n == 3 && strcmp(uri, "/ws") == 0;
 }
 
-static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			    void *in, size_t len)
+static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			    size_t len)
 {
 	struct gateway *gw = lws_context_user(lws_get_context(wsi));
 	struct pss *pss = user;
@@ -95,9 +95,9 @@ static int callback_raw(struct lws *wsi, enum lws_callback_reasons reason, void 
 }
 
 static const struct lws_protocols protocols[] = {
-	{"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, 0},
-	{"plenary-raw", callback_raw, 0, 0, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, 0},
+    {"plenary-raw", callback_raw, 0, 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 static void observe_fsync(void *ctx, uint64_t ns)
@@ -203,7 +203,8 @@ static bool open_rooms(struct gateway *gw)
 		const struct gw_room_decl *d = &gw->cfg.rooms[i];
 		if (rooms_find(gw->rooms, d->id))
 			continue;
-		struct room_settings s = {.id = d->id, .title = d->title,
+		struct room_settings s = {.id = d->id,
+					  .title = d->title,
 					  .public_observers = d->public_observers,
 					  .reveal_hum_counts = d->reveal_hum_counts};
 		struct room *room;
@@ -244,12 +245,12 @@ static bool start_lws(struct gateway *gw)
 	memset(&info, 0, sizeof info);
 	info.port = gw->cfg.listen_port;
 	info.iface = gw->cfg.listen_addr[0] && strcmp(gw->cfg.listen_addr, "0.0.0.0") != 0
-			     ? gw->cfg.listen_addr
-			     : NULL;
+			 ? gw->cfg.listen_addr
+			 : NULL;
 	info.protocols = protocols;
 	info.user = gw;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL) |
-		       LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.options =
+	    LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL) | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 30;
 	info.ka_time = 0;
 	gw->ctx = lws_create_context(&info);

@@ -161,8 +161,7 @@ static void set_identity(struct conn *c, const char *pid, const char *name, enum
 }
 
 /* Who is joining: from a token, or an anonymous observer of a public room. */
-static enum room_err join_identity(struct conn *c, struct room *room, json_t *msg,
-				   const char **why)
+static enum room_err join_identity(struct conn *c, struct room *room, json_t *msg, const char **why)
 {
 	json_t *token = json_object_get(msg, "token");
 	if (token) {
@@ -172,8 +171,8 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		}
 		struct token_claims claims;
 		enum token_err terr =
-			token_verify(json_string_value(token), c->gw->secret, c->gw->secret_len,
-				     room_id(room), time(NULL), &claims);
+		    token_verify(json_string_value(token), c->gw->secret, c->gw->secret_len,
+				 room_id(room), time(NULL), &claims);
 		if (terr != TOKEN_OK) {
 			gw_debug("join refused", "conn=%llu reason=\"%s\"",
 				 (unsigned long long)c->id, token_strerror(terr));
@@ -203,8 +202,8 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 	 * id is only a handle. */
 	char pid[GW_PID_MAX];
 	json_t *key = json_object_get(json_object_get(msg, "resume"), "session");
-	struct gw_session_entry *e = json_is_string(key) ? session_find(c->gw, json_string_value(key))
-							 : NULL;
+	struct gw_session_entry *e =
+	    json_is_string(key) ? session_find(c->gw, json_string_value(key)) : NULL;
 	if (e && strncmp(e->pid, "obs-", 4) == 0 && strcmp(e->room, room_id(room)) == 0) {
 		snprintf(pid, sizeof pid, "%s", e->pid);
 	} else {
@@ -286,11 +285,11 @@ static void handle_join(struct conn *c, json_t *id, json_t *msg)
 	bool resumed = resume && try_resume(c, room, resume);
 	if (!c->session[0] && !session_issue(c->gw, c, room_id(room)))
 		gw_warn("cannot issue a resume key", "conn=%llu", (unsigned long long)c->id);
-	json_t *ack = json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:b},s:I,s:o}", "session", c->session,
-				"you", "pid", c->pid, "name", c->name, "role",
-				room_role_name(c->who.role), "group", c->group, "location",
-				c->who.in_room ? "room" : "remote", "mic", room_mic_open(room, c->pid),
-				"seq", (json_int_t)room_head_seq(room), "state", room_snapshot(room));
+	json_t *ack = json_pack(
+	    "{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:b},s:I,s:o}", "session", c->session, "you", "pid",
+	    c->pid, "name", c->name, "role", room_role_name(c->who.role), "group", c->group,
+	    "location", c->who.in_room ? "room" : "remote", "mic", room_mic_open(room, c->pid),
+	    "seq", (json_int_t)room_head_seq(room), "state", room_snapshot(room));
 	if (resume)
 		json_object_set_new(ack, "resumed", json_boolean(resumed));
 	/* One's own hum cast and ballot (never anyone else's): a second device or a client

@@ -17,19 +17,19 @@ static const struct {
 	const char *ext;
 	const char *mime;
 } mime_types[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".json", "application/json"},
-	{".webmanifest", "application/manifest+json"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".ico", "image/x-icon"},
-	{".woff2", "font/woff2"},
-	{".txt", "text/plain; charset=utf-8"},
-	{".ogg", "audio/ogg"},
-	{".wav", "audio/wav"},
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".webmanifest", "application/manifest+json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".ogg", "audio/ogg"},
+    {".wav", "audio/wav"},
 };
 
 static const char *mime_for(const char *path)
@@ -65,8 +65,7 @@ static bool uri_safe(const char *uri)
 	}
 }
 
-bool gw_static_resolve(const char *root, const char *uri, char *path, size_t cap,
-		       const char **mime)
+bool gw_static_resolve(const char *root, const char *uri, char *path, size_t cap, const char **mime)
 {
 	if (strlen(uri) > 512 || !uri_safe(uri))
 		return false;

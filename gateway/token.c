@@ -33,20 +33,27 @@ bool token_role_parse(const char *name, enum token_role *out)
 const char *token_strerror(enum token_err err)
 {
 	switch (err) {
-	case TOKEN_OK: return "ok";
-	case TOKEN_EFORMAT: return "malformed token";
-	case TOKEN_EALG: return "unsupported algorithm";
-	case TOKEN_ESIGNATURE: return "bad signature";
-	case TOKEN_ECLAIMS: return "bad claims";
-	case TOKEN_EEXPIRED: return "token expired";
-	case TOKEN_EROOM: return "token is for another room";
-	case TOKEN_ENOMEM: return "out of memory";
+	case TOKEN_OK:
+		return "ok";
+	case TOKEN_EFORMAT:
+		return "malformed token";
+	case TOKEN_EALG:
+		return "unsupported algorithm";
+	case TOKEN_ESIGNATURE:
+		return "bad signature";
+	case TOKEN_ECLAIMS:
+		return "bad claims";
+	case TOKEN_EEXPIRED:
+		return "token expired";
+	case TOKEN_EROOM:
+		return "token is for another room";
+	case TOKEN_ENOMEM:
+		return "out of memory";
 	}
 	return "unknown error";
 }
 
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 size_t token_b64url_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 {
@@ -155,8 +162,7 @@ static bool room_id_valid(const char *id)
 	return true;
 }
 
-static enum token_err parse_claims(json_t *payload, const uint8_t sig[32],
-				   struct token_claims *c)
+static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struct token_claims *c)
 {
 	char role[16];
 	if (!copy_claim(payload, "room", c->room, sizeof c->room, true) ||

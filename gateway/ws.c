@@ -77,8 +77,8 @@ static void drop_slow(struct conn *c)
 {
 	c->closing = true;
 	c->gw->metrics.ws_slow_dropped++;
-	gw_info("dropping slow connection", "conn=%llu queued_bytes=%zu",
-		(unsigned long long)c->id, c->q_bytes);
+	gw_info("dropping slow connection", "conn=%llu queued_bytes=%zu", (unsigned long long)c->id,
+		c->q_bytes);
 	/* Not inside this connection's callback, so ask lws to close it from the loop. */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
@@ -173,7 +173,8 @@ int gw_conn_receive(struct conn *c, const void *in, size_t len)
 	if (!c->rx) {
 		c->rx = malloc(GW_MAX_MESSAGE);
 		if (!c->rx)
-			return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+			return close_with(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+					  "out of memory");
 	}
 	memcpy(c->rx + c->rx_len, in, len);
 	c->rx_len += len;

@@ -55,13 +55,13 @@ enum media_err {
 const char *media_strerror(enum media_err err);
 
 struct media_options {
-	unsigned workers;      /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
-	uint16_t port;	       /* first UDP port, worker i on port + i; 0: ephemeral each */
-	const char *bind_ip;   /* numeric address to bind; NULL, "" or "0.0.0.0": any IPv4 */
-	const char *public_ip; /* address in the candidates; NULL or "": the bound address,
-				* or for a wildcard bind the first non-loopback IPv4 address
-				* of the host (127.0.0.1 if there is none) */
-	bool echo;	       /* test-only: loop each peer's own audio back to it */
+	unsigned workers;	    /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
+	uint16_t port;		    /* first UDP port, worker i on port + i; 0: ephemeral each */
+	const char *bind_ip;	    /* numeric address to bind; NULL, "" or "0.0.0.0": any IPv4 */
+	const char *public_ip;	    /* address in the candidates; NULL or "": the bound address,
+				     * or for a wildcard bind the first non-loopback IPv4 address
+				     * of the host (127.0.0.1 if there is none) */
+	bool echo;		    /* test-only: loop each peer's own audio back to it */
 	const char *recordings_dir; /* sessions are recorded in <dir>/<room>/; NULL or "":
 				     * not recorded (listen.ogg still works) */
 	int mix_bitrate;	    /* the public mix, bits/s; 0: 32000 */

@@ -96,8 +96,8 @@ struct recorder_session {
 	const char *room;
 	const char *title;
 	const char *date;
-	uint16_t pre_skip; /* codec_encoder_lookahead() */
-	uint32_t serial;   /* Ogg serial number */
+	uint16_t pre_skip;     /* codec_encoder_lookahead() */
+	uint32_t serial;       /* Ogg serial number */
 	uint64_t lead_packets; /* filler frames (of 960 samples) before the first packet */
 };
 

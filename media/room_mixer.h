@@ -70,10 +70,10 @@ const char *mixer_strerror(enum mixer_err err);
 struct mixer_counters {
 	_Atomic uint64_t packets_sent; /* datagrams of the rooms' streams the kernel took */
 	_Atomic uint64_t send_errors, protect_errors;
-	_Atomic uint64_t forwarded;   /* packets forwarded as they came (no transcoding) */
-	_Atomic uint64_t encoded;     /* public mixes encoded */
-	_Atomic uint64_t gate_errors; /* gates that could not open (no memory, too many) */
-	_Atomic uint64_t fanout_us;   /* time in the public packets' fan-out (protect + send) */
+	_Atomic uint64_t forwarded;    /* packets forwarded as they came (no transcoding) */
+	_Atomic uint64_t encoded;      /* public mixes encoded */
+	_Atomic uint64_t gate_errors;  /* gates that could not open (no memory, too many) */
+	_Atomic uint64_t fanout_us;    /* time in the public packets' fan-out (protect + send) */
 	_Atomic uint64_t fanout_dests; /* ... and the listeners it served */
 	_Atomic uint64_t latency_mix[MEDIA_LATENCY_BUCKETS + 1];
 	_Atomic uint64_t latency_mix_count, latency_mix_sum_ns;

@@ -11,8 +11,8 @@
  * that checks the body is as long as the type and count require before reading it.
  * Types we do not use (APP, RTPFB, PSFB, XR, unknown) are length-checked and counted.
  */
-#include "media/bytes.h"
 #include "media/rtcp.h"
+#include "media/bytes.h"
 
 #include <string.h>
 

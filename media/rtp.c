@@ -16,8 +16,8 @@
  * the extension body is walked lazily by rtp_find_extension, because the mixer asks for
  * one element (the audio level) and most packets carry two or three.
  */
-#include "media/bytes.h"
 #include "media/rtp.h"
+#include "media/bytes.h"
 
 #include <string.h>
 

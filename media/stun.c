@@ -18,8 +18,8 @@
  * CRC-32 uses a 16-entry table (one nibble at a time): small, const, fast enough for
  * the one check per connectivity check, and no zlib dependency.
  */
-#include "media/bytes.h"
 #include "media/stun.h"
+#include "media/bytes.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

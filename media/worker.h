@@ -91,12 +91,12 @@ struct worker {
 	struct peer_table table;
 	struct peer *peers; /* every peer, for the sweep */
 	size_t n_peers;
-	struct peer *sweep;	  /* where the slow-timer sweep resumes */
-	struct peer *handshaking; /* peers whose DTLS timers run every tick */
-	struct peer *backlog;	  /* state changes the event ring had no room for */
-	struct peer *graveyard;	  /* closed peers whose GONE did not fit yet */
-	uint8_t *rx;		  /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
-	uint8_t *tx;		  /* scratch for outgoing packets */
+	struct peer *sweep;	   /* where the slow-timer sweep resumes */
+	struct peer *handshaking;  /* peers whose DTLS timers run every tick */
+	struct peer *backlog;	   /* state changes the event ring had no room for */
+	struct peer *graveyard;	   /* closed peers whose GONE did not fit yet */
+	uint8_t *rx;		   /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
+	uint8_t *tx;		   /* scratch for outgoing packets */
 	struct room_mixer **rooms; /* every room with peers here or a live session */
 	size_t n_rooms, cap_rooms;
 	struct fanout *fanout;	   /* batch buffers, shared by the rooms */

@@ -38,8 +38,8 @@ static json_t *speaker(const struct room *r)
 			 "name", f->name, "group", f->group);
 }
 
-static json_t *caption_data(const struct room *r, const char *lang, const char *text,
-			    size_t len, bool final, int64_t now)
+static json_t *caption_data(const struct room *r, const char *lang, const char *text, size_t len,
+			    bool final, int64_t now)
 {
 	int64_t offset = r->started_ms ? now - r->started_ms : 0;
 	return json_pack("{s:s,s:s%,s:b,s:o,s:I}", "lang", lang, "text", text, len, "final", final,
@@ -54,8 +54,7 @@ enum room_err cmd_caption(struct room_cmd_ctx *ctx)
 	/* The text's limit is in characters, and over it is too_large whatever its length
 	 * in bytes, so the text is taken at any length here and counted below. */
 	if (!field_string(ctx, "lang", true, ROOM_LANG_MAX - 1, &lang) ||
-	    !field_string(ctx, "text", true, SIZE_MAX, &text) ||
-	    !field_bool(ctx, "final", &final))
+	    !field_string(ctx, "text", true, SIZE_MAX, &text) || !field_bool(ctx, "final", &final))
 		return ROOM_EBAD_REQUEST;
 	size_t len = strlen(text);
 	if (!lang_valid(lang)) {

@@ -11,7 +11,7 @@
 
 #include "rooms/room_internal.h"
 
-#define LIVE_INTERVAL_MS 500
+#define LIVE_INTERVAL_MS     500
 #define PRESENCE_INTERVAL_MS 1000
 
 static int64_t earliest(int64_t a, int64_t b)
@@ -42,7 +42,7 @@ static int64_t tick_floor(struct room *r, int64_t now)
 	for (int guard = 0; guard < 4; guard++) {
 		int64_t at;
 		enum queue_alarm alarm =
-			queue_next_alarm(&r->queue, r->floor_warned, r->floor_limit_passed, &at);
+		    queue_next_alarm(&r->queue, r->floor_warned, r->floor_limit_passed, &at);
 		if (alarm == QUEUE_ALARM_NONE)
 			return INT64_MAX;
 		if (at > now)
@@ -51,8 +51,9 @@ static int64_t tick_floor(struct room *r, int64_t now)
 			r->floor_warned = true;
 			int64_t left = queue_remaining_s(&r->queue, now);
 			room_send_live(r, "floor.warning",
-				       json_pack("{s:I,s:I}", "entry", (json_int_t)r->queue.floor.entry,
-						 "remaining_s", (json_int_t)(left > 0 ? left : 0)));
+				       json_pack("{s:I,s:I}", "entry",
+						 (json_int_t)r->queue.floor.entry, "remaining_s",
+						 (json_int_t)(left > 0 ? left : 0)));
 			continue;
 		}
 		r->floor_limit_passed = true;
@@ -60,8 +61,9 @@ static int64_t tick_floor(struct room *r, int64_t now)
 			(void)room_end_floor(r, QUEUE_END_TIME, now);
 		} else {
 			room_send_live(r, "floor.warning",
-				       json_pack("{s:I,s:i}", "entry", (json_int_t)r->queue.floor.entry,
-						 "remaining_s", 0));
+				       json_pack("{s:I,s:i}", "entry",
+						 (json_int_t)r->queue.floor.entry, "remaining_s",
+						 0));
 		}
 	}
 	return INT64_MAX;

@@ -9,43 +9,43 @@
 
 #include "rooms/room_internal.h"
 
-#define CHAIR (1u << ROOM_ROLE_CHAIR)
+#define CHAIR	    (1u << ROOM_ROLE_CHAIR)
 #define PARTICIPANT (1u << ROOM_ROLE_PARTICIPANT)
-#define OBSERVER (1u << ROOM_ROLE_OBSERVER)
-#define CAPTIONER (1u << ROOM_ROLE_CAPTIONER)
+#define OBSERVER    (1u << ROOM_ROLE_OBSERVER)
+#define CAPTIONER   (1u << ROOM_ROLE_CAPTIONER)
 
 struct command {
 	const char *type;
-	unsigned roles;    /* who may send it */
-	bool needs_live;   /* conflict unless the session is live */
+	unsigned roles;	 /* who may send it */
+	bool needs_live; /* conflict unless the session is live */
 	room_cmd_fn handler;
 	const char *fields; /* for the docs: the fields it takes */
 };
 
 static const struct command commands[] = {
-	{"session.start", CHAIR, false, cmd_session_start, "title?"},
-	{"session.end", CHAIR, true, cmd_session_end, ""},
-	{"queue.raise", CHAIR | PARTICIPANT, true, cmd_queue_raise, "kind?"},
-	{"queue.lower", CHAIR | PARTICIPANT, true, cmd_queue_lower, ""},
-	{"queue.open", CHAIR, true, cmd_queue_open, ""},
-	{"queue.close", CHAIR, true, cmd_queue_close, ""},
-	{"queue.policy", CHAIR, true, cmd_queue_policy, "policy?, time_limit_s?, auto_end?"},
-	{"queue.add", CHAIR, true, cmd_queue_add, "name, group?, kind?"},
-	{"queue.remove", CHAIR, true, cmd_queue_remove, "entry"},
-	{"queue.move", CHAIR, true, cmd_queue_move, "entry, position"},
-	{"queue.next", CHAIR, true, cmd_queue_next, ""},
-	{"queue.grant", CHAIR, true, cmd_queue_grant, "entry"},
-	/* A participant may end only their own floor: cmd_floor_end checks that. */
-	{"floor.end", CHAIR | PARTICIPANT, true, cmd_floor_end, ""},
-	{"floor.extend", CHAIR, true, cmd_floor_extend, "seconds"},
-	{"hum.start", CHAIR, true, cmd_hum_start, "question, options"},
-	{"hum.cast", CHAIR | PARTICIPANT, true, cmd_hum_cast, "hum, option"},
-	{"hum.end", CHAIR, true, cmd_hum_end, "hum"},
-	{"poll.start", CHAIR, true, cmd_poll_start,
-	 "question, options, multiple?, anonymous?, live_counts?, show_of_hands?"},
-	{"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices"},
-	{"poll.end", CHAIR, true, cmd_poll_end, "poll"},
-	{"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final"},
+    {"session.start", CHAIR, false, cmd_session_start, "title?"},
+    {"session.end", CHAIR, true, cmd_session_end, ""},
+    {"queue.raise", CHAIR | PARTICIPANT, true, cmd_queue_raise, "kind?"},
+    {"queue.lower", CHAIR | PARTICIPANT, true, cmd_queue_lower, ""},
+    {"queue.open", CHAIR, true, cmd_queue_open, ""},
+    {"queue.close", CHAIR, true, cmd_queue_close, ""},
+    {"queue.policy", CHAIR, true, cmd_queue_policy, "policy?, time_limit_s?, auto_end?"},
+    {"queue.add", CHAIR, true, cmd_queue_add, "name, group?, kind?"},
+    {"queue.remove", CHAIR, true, cmd_queue_remove, "entry"},
+    {"queue.move", CHAIR, true, cmd_queue_move, "entry, position"},
+    {"queue.next", CHAIR, true, cmd_queue_next, ""},
+    {"queue.grant", CHAIR, true, cmd_queue_grant, "entry"},
+    /* A participant may end only their own floor: cmd_floor_end checks that. */
+    {"floor.end", CHAIR | PARTICIPANT, true, cmd_floor_end, ""},
+    {"floor.extend", CHAIR, true, cmd_floor_extend, "seconds"},
+    {"hum.start", CHAIR, true, cmd_hum_start, "question, options"},
+    {"hum.cast", CHAIR | PARTICIPANT, true, cmd_hum_cast, "hum, option"},
+    {"hum.end", CHAIR, true, cmd_hum_end, "hum"},
+    {"poll.start", CHAIR, true, cmd_poll_start,
+     "question, options, multiple?, anonymous?, live_counts?, show_of_hands?"},
+    {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices"},
+    {"poll.end", CHAIR, true, cmd_poll_end, "poll"},
+    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final"},
 };
 
 static const struct command *find(const char *type)

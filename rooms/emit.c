@@ -13,9 +13,9 @@ static void report(struct room *r, int64_t seq, const char *ts, const char *kind
 {
 	if (r->replaying || !r->rs->sink.event)
 		return;
-	json_t *msg = json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq",
-				(json_int_t)seq, "ts", ts, "kind", kind, "data", data, "hash",
-				hash);
+	json_t *msg =
+	    json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq", (json_int_t)seq, "ts",
+		      ts, "kind", kind, "data", data, "hash", hash);
 	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (text)

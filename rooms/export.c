@@ -14,16 +14,15 @@ json_t *room_render_polls(json_t *rec)
 	json_t *out = json_array();
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(rec, "polls"), i, p) {
-		json_t *row = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "poll",
-					json_object_get(p, "poll"), "start_time",
-					json_object_get(p, "started"), "end_time",
-					json_object_get(p, "ended"), "text",
-					json_object_get(p, "question"), "options",
-					json_object_get(p, "options"), "counts",
-					json_object_get(p, "counts"), "voters",
-					json_object_get(p, "voters"), "not_answered",
-					json_object_get(p, "not_answered"));
+	json_array_foreach(json_object_get(rec, "polls"), i, p)
+	{
+		json_t *row = json_pack(
+		    "{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "poll", json_object_get(p, "poll"),
+		    "start_time", json_object_get(p, "started"), "end_time",
+		    json_object_get(p, "ended"), "text", json_object_get(p, "question"), "options",
+		    json_object_get(p, "options"), "counts", json_object_get(p, "counts"), "voters",
+		    json_object_get(p, "voters"), "not_answered",
+		    json_object_get(p, "not_answered"));
 		if (row && json_is_true(json_object_get(p, "show_of_hands"))) {
 			json_t *counts = json_object_get(p, "counts");
 			json_object_set(row, "raise_hand", json_array_get(counts, 0));

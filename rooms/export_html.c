@@ -55,7 +55,8 @@ static void attendance(struct sbuf *b, json_t *rec)
 		     "<tbody>\n");
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(rec, "attendance"), i, a) {
+	json_array_foreach(json_object_get(rec, "attendance"), i, a)
+	{
 		json_t *first = json_array_get(json_object_get(a, "joined"), 0);
 		sb_printf(b, "<tr>");
 		cell(b, rec_str(a, "name"));
@@ -77,7 +78,8 @@ static void floors(struct sbuf *b, json_t *rec)
 		     "<th scope=\"col\">Ended</th></tr></thead>\n<tbody>\n");
 	size_t i;
 	json_t *f;
-	json_array_foreach(json_object_get(rec, "floors"), i, f) {
+	json_array_foreach(json_object_get(rec, "floors"), i, f)
+	{
 		sb_printf(b, "<tr><td>");
 		sb_clock(b, rec_num(f, "offset_ms"), false);
 		sb_printf(b, "</td>");
@@ -104,19 +106,22 @@ static void results(struct sbuf *b, json_t *rec, const char *key, const char *ti
 	sb_printf(b, "<h2>%s</h2>\n", title);
 	size_t i;
 	json_t *row;
-	json_array_foreach(list, i, row) {
+	json_array_foreach(list, i, row)
+	{
 		sb_printf(b, "<h3>");
 		h(b, rec_str(row, "question"));
-		sb_printf(b, "</h3>\n<p>Eligible %lld, responded %lld.</p>\n<table>\n<thead><tr>"
-			     "<th scope=\"col\">Option</th><th scope=\"col\">%s</th></tr></thead>\n"
-			     "<tbody>\n",
+		sb_printf(b,
+			  "</h3>\n<p>Eligible %lld, responded %lld.</p>\n<table>\n<thead><tr>"
+			  "<th scope=\"col\">Option</th><th scope=\"col\">%s</th></tr></thead>\n"
+			  "<tbody>\n",
 			  rec_num(row, "eligible"),
 			  json_object_get(row, "responded") ? rec_num(row, "responded")
 							    : rec_num(row, "voters"),
 			  strcmp(values, "levels") == 0 ? "Level" : "Count");
 		size_t k;
 		json_t *o;
-		json_array_foreach(json_object_get(row, "options"), k, o) {
+		json_array_foreach(json_object_get(row, "options"), k, o)
+		{
 			json_t *v = json_array_get(json_object_get(row, values), k);
 			sb_printf(b, "<tr>");
 			cell(b, json_string_value(o));
@@ -138,14 +143,16 @@ static void statistics(struct sbuf *b, json_t *rec)
 	json_t *st = json_object_get(rec, "statistics");
 	sb_printf(b, "<h2>Speaking time</h2>\n");
 	for (int p = 0; p < 3; p++) {
-		sb_printf(b, "<h3>%s</h3>\n<table>\n<thead><tr><th scope=\"col\">%s</th>"
-			     "<th scope=\"col\">Interventions</th><th scope=\"col\">Total</th>"
-			     "<th scope=\"col\">Median</th><th scope=\"col\">Mean wait</th></tr>"
-			     "</thead>\n<tbody>\n",
+		sb_printf(b,
+			  "<h3>%s</h3>\n<table>\n<thead><tr><th scope=\"col\">%s</th>"
+			  "<th scope=\"col\">Interventions</th><th scope=\"col\">Total</th>"
+			  "<th scope=\"col\">Median</th><th scope=\"col\">Mean wait</th></tr>"
+			  "</thead>\n<tbody>\n",
 			  parts[p][1], parts[p][2]);
 		size_t i;
 		json_t *row;
-		json_array_foreach(json_object_get(st, parts[p][0]), i, row) {
+		json_array_foreach(json_object_get(st, parts[p][0]), i, row)
+		{
 			sb_printf(b, "<tr>");
 			cell(b, rec_str(row, parts[p][2]));
 			sb_printf(b, "<td>%lld</td><td>", rec_num(row, "interventions"));
@@ -165,7 +172,8 @@ static void captions(struct sbuf *b, json_t *rec)
 	sb_printf(b, "<h2>Captions</h2>\n");
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(rec, "captions"), i, c) {
+	json_array_foreach(json_object_get(rec, "captions"), i, c)
+	{
 		json_t *sp = json_object_get(c, "speaker");
 		sb_printf(b, "<p lang=\"");
 		h(b, rec_str(c, "lang"));
@@ -192,12 +200,13 @@ void room_render_html(struct sbuf *b, json_t *rec)
 	statistics(b, rec);
 	captions(b, rec);
 	json_t *hd = json_object_get(rec, "head");
-	sb_printf(b, "<h2>Verifying this record</h2>\n<p>This page is derived from the room's "
-		     "hash-chained log. Its last line is number %lld with SHA-256 hash</p>\n"
-		     "<p><code id=\"head-hash\">%s</code></p>\n<p>Each line's hash is SHA-256 of "
-		     "the previous hash followed by the RFC 8785 canonical JSON of "
-		     "{seq, ts, kind, data}. Anyone who followed the meeting live holds the hashes "
-		     "they saw and can check them against the published log.</p>\n"
-		     "</main>\n</body>\n</html>\n",
+	sb_printf(b,
+		  "<h2>Verifying this record</h2>\n<p>This page is derived from the room's "
+		  "hash-chained log. Its last line is number %lld with SHA-256 hash</p>\n"
+		  "<p><code id=\"head-hash\">%s</code></p>\n<p>Each line's hash is SHA-256 of "
+		  "the previous hash followed by the RFC 8785 canonical JSON of "
+		  "{seq, ts, kind, data}. Anyone who followed the meeting live holds the hashes "
+		  "they saw and can check them against the published log.</p>\n"
+		  "</main>\n</body>\n</html>\n",
 		  rec_num(hd, "seq"), rec_str(hd, "hash"));
 }

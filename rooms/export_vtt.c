@@ -14,7 +14,8 @@ static const char *pick_lang(json_t *rec, const char *want)
 	json_t *c;
 	const char *first = NULL;
 	bool has_en = false;
-	json_array_foreach(json_object_get(rec, "captions"), i, c) {
+	json_array_foreach(json_object_get(rec, "captions"), i, c)
+	{
 		const char *l = rec_str(c, "lang");
 		if (want && strcmp(l, want) == 0)
 			return want;
@@ -38,12 +39,16 @@ void room_render_vtt(struct sbuf *b, json_t *rec, const char *want)
 		if (strcmp(rec_str(c, "lang"), lang) != 0)
 			continue;
 		long long start = rec_num(c, "offset_ms");
-		long long chars = (long long)utf8_chars(rec_str(c, "text"), strlen(rec_str(c, "text")));
-		long long end = start + (chars * 60 < 1500 ? 1500 : chars * 60 > 7000 ? 7000 : chars * 60);
+		long long chars =
+		    (long long)utf8_chars(rec_str(c, "text"), strlen(rec_str(c, "text")));
+		long long end = start + (chars * 60 < 1500   ? 1500
+					 : chars * 60 > 7000 ? 7000
+							     : chars * 60);
 		for (size_t k = i + 1; k < n; k++) {
 			json_t *next = json_array_get(caps, k);
 			if (strcmp(rec_str(next, "lang"), lang) == 0) {
-				if (rec_num(next, "offset_ms") < end && rec_num(next, "offset_ms") > start)
+				if (rec_num(next, "offset_ms") < end &&
+				    rec_num(next, "offset_ms") > start)
 					end = rec_num(next, "offset_ms");
 				break;
 			}

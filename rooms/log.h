@@ -43,25 +43,25 @@
 #include <sys/types.h>
 
 #define LOG_HASH_HEX_LEN 64
-#define LOG_LINE_MAX (1024 * 1024) /* a longer line is corrupt */
-#define LOG_KIND_MAX 64
-#define LOG_TS_LEN 24 /* "2026-11-22T10:00:00.000Z" */
-#define LOG_PENDING_MAX (64 * LOG_LINE_MAX) /* appended but not yet flushed */
-#define JCS_DEPTH_MAX 2048 /* nested arrays and objects; jansson's parser allows as many */
+#define LOG_LINE_MAX	 (1024 * 1024) /* a longer line is corrupt */
+#define LOG_KIND_MAX	 64
+#define LOG_TS_LEN	 24		     /* "2026-11-22T10:00:00.000Z" */
+#define LOG_PENDING_MAX	 (64 * LOG_LINE_MAX) /* appended but not yet flushed */
+#define JCS_DEPTH_MAX	 2048 /* nested arrays and objects; jansson's parser allows as many */
 
 enum log_err {
 	LOG_OK = 0,
-	LOG_EPARSE,   /* not a JSON object with the six fields of the right types */
-	LOG_ESEQ,     /* seq is not the previous seq + 1 */
-	LOG_EPREV,    /* prev is not the previous line's hash */
-	LOG_EHASH,    /* hash does not match the content */
-	LOG_ENOTJCS,  /* the line is not in canonical form (so its bytes could vary) */
-	LOG_EREAL,    /* a real number in event data, or an integer beyond +-(2^53 - 1), which
-		       * RFC 8785 (numbers are IEEE 754 doubles) cannot write exactly */
-	LOG_EUTF8,    /* a string that is not valid UTF-8 */
-	LOG_EIO,      /* open, read, write, fdatasync or truncate failed (errno kept) */
-	LOG_ETOOBIG,  /* a line over LOG_LINE_MAX (or nesting over JCS_DEPTH_MAX, or more than
-		       * LOG_PENDING_MAX pending) */
+	LOG_EPARSE,  /* not a JSON object with the six fields of the right types */
+	LOG_ESEQ,    /* seq is not the previous seq + 1 */
+	LOG_EPREV,   /* prev is not the previous line's hash */
+	LOG_EHASH,   /* hash does not match the content */
+	LOG_ENOTJCS, /* the line is not in canonical form (so its bytes could vary) */
+	LOG_EREAL,   /* a real number in event data, or an integer beyond +-(2^53 - 1), which
+		      * RFC 8785 (numbers are IEEE 754 doubles) cannot write exactly */
+	LOG_EUTF8,   /* a string that is not valid UTF-8 */
+	LOG_EIO,     /* open, read, write, fdatasync or truncate failed (errno kept) */
+	LOG_ETOOBIG, /* a line over LOG_LINE_MAX (or nesting over JCS_DEPTH_MAX, or more than
+		      * LOG_PENDING_MAX pending) */
 	LOG_ENOMEM,
 };
 const char *log_strerror(enum log_err err);
@@ -98,8 +98,7 @@ bool log_parse_ts(const char *ts, int64_t *ts_ms);
 /* hash = hex(SHA-256(prev || JCS({"seq","ts","kind","data"}))). LOG_EPARSE if a field is
  * not valid (see the top comment), else the errors of jcs_serialize(). */
 enum log_err log_compute_hash(const char prev[LOG_HASH_HEX_LEN + 1], int64_t seq, const char *ts,
-			      const char *kind, const json_t *data,
-			      char out[LOG_HASH_HEX_LEN + 1]);
+			      const char *kind, const json_t *data, char out[LOG_HASH_HEX_LEN + 1]);
 
 /* Encodes a record (its hash already computed) as one canonical line ending in '\n', in a
  * malloc'd buffer (*len counts the newline). The record's ts string is what is written.
@@ -144,10 +143,10 @@ struct log_io {
 typedef int (*log_replay_fn)(void *ctx, const struct log_record *rec);
 
 struct log_open_report {
-	int64_t records;     /* records loaded */
-	int64_t bad_line;    /* 1-based line number of the first bad line, 0 if none */
+	int64_t records;  /* records loaded */
+	int64_t bad_line; /* 1-based line number of the first bad line, 0 if none */
 	enum log_err bad_why;
-	size_t torn_bytes;   /* bytes cut off the end (0 if the tail was clean) */
+	size_t torn_bytes; /* bytes cut off the end (0 if the tail was clean) */
 };
 
 /* Reads the bytes [start, end) of fd line by line (memory bounded by LOG_LINE_MAX, the file
@@ -159,9 +158,8 @@ struct log_open_report {
  * line (a non-zero fn is LOG_EPARSE on its line; a tail without a newline that is longer
  * than LOG_LINE_MAX cannot be a torn write and is LOG_ETOOBIG); LOG_EIO if a read failed.
  * report->records counts the records passed to fn. */
-enum log_err log_scan_fd(int fd, off_t start, off_t end, struct log_chain *chain,
-			 log_replay_fn fn, void *ctx, struct log_open_report *report,
-			 off_t *good_end);
+enum log_err log_scan_fd(int fd, off_t start, off_t end, struct log_chain *chain, log_replay_fn fn,
+			 void *ctx, struct log_open_report *report, off_t *good_end);
 
 struct log_file;
 

@@ -55,7 +55,7 @@ struct log_file {
 	/* The head before the last append, so that one append can be taken back. */
 	char before_last_hash[LOG_HASH_HEX_LEN + 1];
 	bool can_retract;
-	int broken_errno;   /* non-zero once a rollback failed: the file is not trusted */
+	int broken_errno; /* non-zero once a rollback failed: the file is not trusted */
 };
 
 /* --- reading lines --- */

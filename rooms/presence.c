@@ -61,9 +61,9 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 			p->in_room = who->in_room;
 		}
 	} else if (!p || !p->present || !same_identity(p, who)) {
-		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name", who->name,
-					 "role", room_role_name(who->role), "group", who->group,
-					 "location", who->in_room ? "room" : "remote");
+		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name",
+					 who->name, "role", room_role_name(who->role), "group",
+					 who->group, "location", who->in_room ? "room" : "remote");
 		enum room_err err = room_emit(r, "participant.joined", data, now_ms);
 		if (err != ROOM_OK)
 			return err;
@@ -105,8 +105,7 @@ void room_detach(struct room *r, const struct room_identity *who, bool leave, in
 	room_presence_changed(r, now_ms);
 }
 
-enum room_err room_person_leaves(struct room *r, struct person *p, const char *reason,
-				 int64_t now)
+enum room_err room_person_leaves(struct room *r, struct person *p, const char *reason, int64_t now)
 {
 	enum room_err err = ROOM_OK;
 	char pid[QUEUE_PID_MAX];
@@ -116,10 +115,9 @@ enum room_err room_person_leaves(struct room *r, struct person *p, const char *r
 		err = room_end_floor(r, QUEUE_END_LEFT, now);
 	const struct queue_entry *e = queue_find_pid(&r->queue, pid);
 	if (err == ROOM_OK && e)
-		err = room_emit(r, "queue.removed",
-				json_pack("{s:I,s:s}", "entry", (json_int_t)e->entry, "reason",
-					  "left"),
-				now);
+		err = room_emit(
+		    r, "queue.removed",
+		    json_pack("{s:I,s:s}", "entry", (json_int_t)e->entry, "reason", "left"), now);
 	if (err == ROOM_OK)
 		err = room_emit(r, "participant.left",
 				json_pack("{s:s,s:s}", "pid", pid, "reason", reason), now);

@@ -11,16 +11,34 @@
 static enum room_err queue_error(struct room_cmd_ctx *ctx, enum queue_err qe)
 {
 	switch (qe) {
-	case QUEUE_OK: return ROOM_OK;
-	case QUEUE_EQUEUED: ctx->message = "you already have a place in the queue"; break;
-	case QUEUE_EHOLDING: ctx->message = "you hold the floor"; break;
-	case QUEUE_ECLOSED: ctx->message = "the queue is closed (points of order only)"; break;
-	case QUEUE_EEMPTY: ctx->message = "nobody is waiting"; break;
-	case QUEUE_ENOFLOOR: ctx->message = "nobody holds the floor"; break;
-	case QUEUE_ENOTFOUND: ctx->message = "no such entry"; return ROOM_ENOT_FOUND;
-	case QUEUE_EINVAL: ctx->message = "invalid value"; return ROOM_EBAD_REQUEST;
-	case QUEUE_EFULL: ctx->message = "the queue is full"; break;
-	case QUEUE_ENOMEM: return ROOM_EINTERNAL;
+	case QUEUE_OK:
+		return ROOM_OK;
+	case QUEUE_EQUEUED:
+		ctx->message = "you already have a place in the queue";
+		break;
+	case QUEUE_EHOLDING:
+		ctx->message = "you hold the floor";
+		break;
+	case QUEUE_ECLOSED:
+		ctx->message = "the queue is closed (points of order only)";
+		break;
+	case QUEUE_EEMPTY:
+		ctx->message = "nobody is waiting";
+		break;
+	case QUEUE_ENOFLOOR:
+		ctx->message = "nobody holds the floor";
+		break;
+	case QUEUE_ENOTFOUND:
+		ctx->message = "no such entry";
+		return ROOM_ENOT_FOUND;
+	case QUEUE_EINVAL:
+		ctx->message = "invalid value";
+		return ROOM_EBAD_REQUEST;
+	case QUEUE_EFULL:
+		ctx->message = "the queue is full";
+		break;
+	case QUEUE_ENOMEM:
+		return ROOM_EINTERNAL;
 	}
 	return ROOM_ECONFLICT;
 }
@@ -42,10 +60,10 @@ static enum room_err emit_raised(struct room_cmd_ctx *ctx, const char *pid, cons
 				 const char *group, bool in_room, enum queue_kind kind)
 {
 	int64_t entry = ctx->r->queue.next_entry;
-	json_t *data = json_pack("{s:I,s:o,s:s,s:s,s:s,s:s}", "entry", (json_int_t)entry, "pid",
-				 pid ? json_string(pid) : json_null(), "name", name, "group", group,
-				 "location", in_room ? "room" : "remote", "kind",
-				 queue_kind_name(kind));
+	json_t *data =
+	    json_pack("{s:I,s:o,s:s,s:s,s:s,s:s}", "entry", (json_int_t)entry, "pid",
+		      pid ? json_string(pid) : json_null(), "name", name, "group", group,
+		      "location", in_room ? "room" : "remote", "kind", queue_kind_name(kind));
 	enum room_err err = room_emit(ctx->r, "queue.raised", data, ctx->now);
 	if (err == ROOM_OK)
 		ctx->result = json_pack("{s:I}", "entry", (json_int_t)entry);
@@ -71,10 +89,9 @@ enum room_err cmd_queue_lower(struct room_cmd_ctx *ctx)
 		ctx->message = "you have no place in the queue";
 		return ROOM_ENOT_FOUND;
 	}
-	return room_emit(ctx->r, "queue.lowered",
-			 json_pack("{s:I,s:s}", "entry", (json_int_t)e->entry, "pid",
-				   ctx->who->pid),
-			 ctx->now);
+	return room_emit(
+	    ctx->r, "queue.lowered",
+	    json_pack("{s:I,s:s}", "entry", (json_int_t)e->entry, "pid", ctx->who->pid), ctx->now);
 }
 
 enum room_err cmd_queue_add(struct room_cmd_ctx *ctx)
@@ -131,10 +148,10 @@ enum room_err cmd_queue_move(struct room_cmd_ctx *ctx)
 	int64_t waiting = (int64_t)ctx->r->queue.count;
 	if (!field_int(ctx, "position", true, 0, waiting - 1, &position))
 		return ROOM_EBAD_REQUEST;
-	return room_emit(ctx->r, "queue.moved",
-			 json_pack("{s:I,s:I}", "entry", (json_int_t)e->entry, "position",
-				   (json_int_t)position),
-			 ctx->now);
+	return room_emit(
+	    ctx->r, "queue.moved",
+	    json_pack("{s:I,s:I}", "entry", (json_int_t)e->entry, "position", (json_int_t)position),
+	    ctx->now);
 }
 
 enum room_err cmd_queue_open(struct room_cmd_ctx *ctx)
@@ -187,12 +204,12 @@ static enum room_err grant(struct room_cmd_ctx *ctx, int64_t entry, enum queue_c
 	memcpy(pid, e->pid, sizeof pid);
 	char raised[LOG_TS_LEN + 1];
 	log_format_ts(e->raised_ms, raised);
-	json_t *data = json_pack(
-		"{s:I,s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "entry", (json_int_t)e->entry, "pid",
-		e->pid[0] ? json_string(e->pid) : json_null(), "name", e->name, "group", e->group,
-		"location", queue_location_name(e->location), "kind", queue_kind_name(e->kind),
-		"limit_s", (int)r->queue.time_limit_s, "policy", queue_chosen_name(why), "raised",
-		raised);
+	json_t *data =
+	    json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "entry", (json_int_t)e->entry, "pid",
+		      e->pid[0] ? json_string(e->pid) : json_null(), "name", e->name, "group",
+		      e->group, "location", queue_location_name(e->location), "kind",
+		      queue_kind_name(e->kind), "limit_s", (int)r->queue.time_limit_s, "policy",
+		      queue_chosen_name(why), "raised", raised);
 	enum room_err err = room_emit(r, "floor.granted", data, ctx->now);
 	if (err == ROOM_OK)
 		room_mic_changed(r, pid, true);
@@ -228,13 +245,13 @@ enum room_err room_end_floor(struct room *r, enum queue_end_reason reason, int64
 	char pid[QUEUE_PID_MAX];
 	memcpy(pid, f->pid, sizeof pid);
 	int64_t duration = now - f->started_ms;
-	enum room_err err = room_emit(
-		r, "floor.ended",
-		json_pack("{s:I,s:o,s:s,s:I}", "entry", (json_int_t)f->entry, "pid",
-			  pid[0] ? json_string(pid) : json_null(), "reason",
-			  queue_end_reason_name(reason), "duration_ms",
-			  (json_int_t)(duration > 0 ? duration : 0)),
-		now);
+	enum room_err err =
+	    room_emit(r, "floor.ended",
+		      json_pack("{s:I,s:o,s:s,s:I}", "entry", (json_int_t)f->entry, "pid",
+				pid[0] ? json_string(pid) : json_null(), "reason",
+				queue_end_reason_name(reason), "duration_ms",
+				(json_int_t)(duration > 0 ? duration : 0)),
+		      now);
 	if (err == ROOM_OK && pid[0] && !room_mic_open(r, pid))
 		room_mic_changed(r, pid, false);
 	return err;

@@ -14,9 +14,9 @@
 
 struct builder {
 	json_t *rec;
-	json_t *people;   /* pid -> attendance row */
-	json_t *floor;    /* the open floor row, or NULL */
-	json_t *hum;      /* the open hum row */
+	json_t *people;	    /* pid -> attendance row */
+	json_t *floor;	    /* the open floor row, or NULL */
+	json_t *hum;	    /* the open hum row */
 	json_t *polls_open; /* poll id (string) -> row */
 	struct queue_stats *stats;
 	int64_t started_ms;
@@ -36,7 +36,8 @@ static json_t *arr(json_t *rec, const char *key)
 
 static void on_room_created(struct builder *b, const struct log_record *e)
 {
-	json_object_set(json_object_get(b->rec, "room"), "title", json_object_get(e->data, "title"));
+	json_object_set(json_object_get(b->rec, "room"), "title",
+			json_object_get(e->data, "title"));
 	json_object_set_new(json_object_get(b->rec, "room"), "created", json_string(e->ts));
 }
 
@@ -112,10 +113,9 @@ static void on_floor_ended(struct builder *b, const struct log_record *e)
 	json_t *pid = json_object_get(f, "pid");
 	/* Out of memory only leaves a row out of the statistics; the record stands. */
 	(void)!queue_stats_add(b->stats, json_is_string(pid) ? json_string_value(pid) : "",
-			str_or(json_object_get(f, "name"), ""), str_or(json_object_get(f, "group"), ""),
-			loc,
-			started_ms - raised_ms,
-			json_integer_value(json_object_get(e->data, "duration_ms")));
+			       str_or(json_object_get(f, "name"), ""),
+			       str_or(json_object_get(f, "group"), ""), loc, started_ms - raised_ms,
+			       json_integer_value(json_object_get(e->data, "duration_ms")));
 }
 
 static void on_floor_extended(struct builder *b, const struct log_record *e)
@@ -126,11 +126,11 @@ static void on_floor_extended(struct builder *b, const struct log_record *e)
 
 static void on_caption(struct builder *b, const struct log_record *e)
 {
-	json_t *row = json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "seq", (json_int_t)e->seq, "ts", e->ts,
-				"lang", json_object_get(e->data, "lang"), "text",
-				json_object_get(e->data, "text"), "speaker",
-				json_object_get(e->data, "speaker"), "offset_ms",
-				json_object_get(e->data, "offset_ms"));
+	json_t *row =
+	    json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "seq", (json_int_t)e->seq, "ts", e->ts, "lang",
+		      json_object_get(e->data, "lang"), "text", json_object_get(e->data, "text"),
+		      "speaker", json_object_get(e->data, "speaker"), "offset_ms",
+		      json_object_get(e->data, "offset_ms"));
 	json_array_append_new(arr(b->rec, "captions"), row);
 }
 
@@ -202,13 +202,14 @@ static json_t *stats_rows(struct queue_stats *st, enum queue_stat_by by)
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct queue_stat_row *row = &rows[i];
-		json_t *j = json_pack("{s:s,s:i,s:I,s:I,s:I}", by == QUEUE_STATS_PERSON ? "pid"
-							  : by == QUEUE_STATS_GROUP    ? "group"
-										       : "location",
-				      row->key, "interventions", (int)row->interventions,
-				      "total_ms", (json_int_t)row->total_ms, "median_ms",
-				      (json_int_t)row->median_ms, "mean_wait_ms",
-				      (json_int_t)row->mean_wait_ms);
+		json_t *j =
+		    json_pack("{s:s,s:i,s:I,s:I,s:I}",
+			      by == QUEUE_STATS_PERSON	? "pid"
+			      : by == QUEUE_STATS_GROUP ? "group"
+							: "location",
+			      row->key, "interventions", (int)row->interventions, "total_ms",
+			      (json_int_t)row->total_ms, "median_ms", (json_int_t)row->median_ms,
+			      "mean_wait_ms", (json_int_t)row->mean_wait_ms);
 		if (by == QUEUE_STATS_PERSON) {
 			json_object_set_new(j, "name", json_string(row->name));
 			json_object_set_new(j, "group", json_string(row->group));
@@ -221,9 +222,9 @@ static json_t *stats_rows(struct queue_stats *st, enum queue_stat_by by)
 json_t *room_record_build(struct room *r, enum room_err *err)
 {
 	struct builder b = {0};
-	b.rec = json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[]}", "room", "id", r->id,
-			  "session", "status", "scheduled", "attendance", "floors", "captions",
-			  "hums", "polls");
+	b.rec =
+	    json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[]}", "room", "id", r->id, "session",
+		      "status", "scheduled", "attendance", "floors", "captions", "hums", "polls");
 	b.people = json_object();
 	b.polls_open = json_object();
 	b.stats = queue_stats_create();
@@ -234,21 +235,21 @@ json_t *room_record_build(struct room *r, enum room_err *err)
 		json_decref(b.rec);
 		b.rec = NULL;
 	} else {
-		json_object_set_new(
-			b.rec, "statistics",
-			json_pack("{s:o,s:o,s:o}", "persons", stats_rows(b.stats, QUEUE_STATS_PERSON),
-				  "groups", stats_rows(b.stats, QUEUE_STATS_GROUP), "locations",
-				  stats_rows(b.stats, QUEUE_STATS_LOCATION)));
+		json_object_set_new(b.rec, "statistics",
+				    json_pack("{s:o,s:o,s:o}", "persons",
+					      stats_rows(b.stats, QUEUE_STATS_PERSON), "groups",
+					      stats_rows(b.stats, QUEUE_STATS_GROUP), "locations",
+					      stats_rows(b.stats, QUEUE_STATS_LOCATION)));
 		json_object_set_new(b.rec, "head",
 				    json_pack("{s:I,s:s}", "seq", (json_int_t)b.last_seq, "hash",
 					      b.last_seq ? b.last_hash : ""));
 		json_object_set_new(
-			b.rec, "verification",
-			json_pack("{s:s,s:s}", "log", "log",
-				  "how", "Each line of the log is {seq,ts,kind,data,prev,hash}; hash "
-					 "is hex SHA-256 of prev followed by the RFC 8785 "
-					 "canonical JSON of {seq,ts,kind,data}. The last line's "
-					 "hash is head.hash."));
+		    b.rec, "verification",
+		    json_pack("{s:s,s:s}", "log", "log", "how",
+			      "Each line of the log is {seq,ts,kind,data,prev,hash}; hash "
+			      "is hex SHA-256 of prev followed by the RFC 8785 "
+			      "canonical JSON of {seq,ts,kind,data}. The last line's "
+			      "hash is head.hash."));
 	}
 	json_decref(b.people);
 	json_decref(b.polls_open);

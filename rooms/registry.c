@@ -77,7 +77,8 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 		return;
 	}
 	if (report.torn_bytes) {
-		snprintf(what, sizeof what, "cut a torn last line of %zu bytes (never acknowledged)",
+		snprintf(what, sizeof what,
+			 "cut a torn last line of %zu bytes (never acknowledged)",
 			 report.torn_bytes);
 		warn(rs, id, what);
 	}
@@ -190,9 +191,9 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 		room_free(r);
 		return ROOM_EINTERNAL;
 	}
-	json_t *data = json_pack("{s:s,s:s,s:b,s:b}", "id", s->id, "title", s->title,
-				 "public_observers", s->public_observers, "reveal_hum_counts",
-				 s->reveal_hum_counts);
+	json_t *data =
+	    json_pack("{s:s,s:s,s:b,s:b}", "id", s->id, "title", s->title, "public_observers",
+		      s->public_observers, "reveal_hum_counts", s->reveal_hum_counts);
 	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
 	    log_file_flush(r->log, NULL) != LOG_OK) {
 		rs->n_rooms--;
@@ -301,9 +302,9 @@ struct replay_wire {
 static int wire_one(void *ctx, const struct log_record *rec)
 {
 	struct replay_wire *w = ctx;
-	json_t *msg = json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq",
-				(json_int_t)rec->seq, "ts", rec->ts, "kind", rec->kind, "data",
-				rec->data, "hash", rec->hash);
+	json_t *msg =
+	    json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq", (json_int_t)rec->seq,
+		      "ts", rec->ts, "kind", rec->kind, "data", rec->data, "hash", rec->hash);
 	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 	json_decref(msg);
 	if (!text) {

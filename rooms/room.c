@@ -11,7 +11,7 @@
 #include "rooms/room_internal.h"
 
 static const char *const role_names[ROOM_ROLE_COUNT] = {"chair", "participant", "observer",
-							 "captioner"};
+							"captioner"};
 
 const char *room_role_name(enum room_role role)
 {
@@ -176,23 +176,22 @@ static json_t *snapshot_queue(const struct room *r)
 	for (size_t i = 0; i < n && i < QUEUE_MAX_ENTRIES; i++) {
 		const struct queue_entry *e = order[i];
 		json_array_append_new(
-			entries,
-			json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o}", "entry", (json_int_t)e->entry,
-				  "pid", e->pid[0] ? json_string(e->pid) : json_null(), "name",
-				  e->name, "group", e->group, "location",
-				  queue_location_name(e->location), "kind", queue_kind_name(e->kind),
-				  "raised", ts_or_null(e->raised_ms)));
+		    entries,
+		    json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o}", "entry", (json_int_t)e->entry, "pid",
+			      e->pid[0] ? json_string(e->pid) : json_null(), "name", e->name,
+			      "group", e->group, "location", queue_location_name(e->location),
+			      "kind", queue_kind_name(e->kind), "raised",
+			      ts_or_null(e->raised_ms)));
 	}
 	json_t *floor = json_null();
 	if (q->floor.active) {
 		const struct queue_floor *f = &q->floor;
-		floor = json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:i,s:s}", "entry",
-				  (json_int_t)f->entry, "pid",
-				  f->pid[0] ? json_string(f->pid) : json_null(), "name", f->name,
-				  "group", f->group, "location", queue_location_name(f->location),
-				  "kind", queue_kind_name(f->kind), "started",
-				  ts_or_null(f->started_ms), "limit_s", (int)f->limit_s, "policy",
-				  queue_chosen_name(f->chosen));
+		floor = json_pack(
+		    "{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:i,s:s}", "entry", (json_int_t)f->entry, "pid",
+		    f->pid[0] ? json_string(f->pid) : json_null(), "name", f->name, "group",
+		    f->group, "location", queue_location_name(f->location), "kind",
+		    queue_kind_name(f->kind), "started", ts_or_null(f->started_ms), "limit_s",
+		    (int)f->limit_s, "policy", queue_chosen_name(f->chosen));
 	}
 	/* What a client needs to keep predicting the order as events arrive: whether the
 	 * chair's order is in force, and when each group and location last had the floor. */
@@ -200,13 +199,13 @@ static json_t *snapshot_queue(const struct room *r)
 	for (size_t i = 0; i < q->group_count; i++)
 		json_object_set_new(groups, q->groups[i].group,
 				    json_integer((json_int_t)q->groups[i].last_turn));
-	json_t *out = json_pack("{s:b,s:s,s:i,s:b,s:o,s:o,s:b,s:I,s:o,s:o}", "open", q->open,
-				"policy", queue_policy_name(q->policy), "time_limit_s",
-				(int)q->time_limit_s, "auto_end", q->auto_end, "entries", entries,
-				"floor", floor, "chair_order", q->chair_order, "turns",
-				(json_int_t)q->turns, "group_turns", groups, "last_location",
-				q->has_last_location ? json_string(queue_location_name(q->last_location))
-						     : json_null());
+	json_t *out = json_pack(
+	    "{s:b,s:s,s:i,s:b,s:o,s:o,s:b,s:I,s:o,s:o}", "open", q->open, "policy",
+	    queue_policy_name(q->policy), "time_limit_s", (int)q->time_limit_s, "auto_end",
+	    q->auto_end, "entries", entries, "floor", floor, "chair_order", q->chair_order, "turns",
+	    (json_int_t)q->turns, "group_turns", groups, "last_location",
+	    q->has_last_location ? json_string(queue_location_name(q->last_location))
+				 : json_null());
 	return out;
 }
 
@@ -230,12 +229,12 @@ static json_t *snapshot_polls(const struct room *r)
 		json_t *options = json_array();
 		for (int k = 0; k < p->n_options; k++)
 			json_array_append_new(options, json_string(p->options[k]));
-		json_array_append_new(
-			polls, json_pack("{s:I,s:s,s:o,s:b,s:b,s:b,s:b,s:b}", "poll",
-					 (json_int_t)p->id, "question", p->question, "options",
-					 options, "multiple", p->multiple, "anonymous", p->anonymous,
-					 "live_counts", p->live_counts, "show_of_hands",
-					 p->show_of_hands, "open", p->open));
+		json_array_append_new(polls, json_pack("{s:I,s:s,s:o,s:b,s:b,s:b,s:b,s:b}", "poll",
+						       (json_int_t)p->id, "question", p->question,
+						       "options", options, "multiple", p->multiple,
+						       "anonymous", p->anonymous, "live_counts",
+						       p->live_counts, "show_of_hands",
+						       p->show_of_hands, "open", p->open));
 	}
 	return polls;
 }
@@ -247,24 +246,23 @@ json_t *room_snapshot(const struct room *r)
 		const struct person *p = &r->people[i];
 		if (!p->present)
 			continue;
-		json_array_append_new(
-			people, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "pid", p->pid, "name",
-					  p->name, "role", room_role_name(p->role), "group",
-					  p->group, "location", p->in_room ? "room" : "remote",
-					  "connected", p->connections > 0));
+		json_array_append_new(people, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "pid", p->pid,
+							"name", p->name, "role",
+							room_role_name(p->role), "group", p->group,
+							"location", p->in_room ? "room" : "remote",
+							"connected", p->connections > 0));
 	}
 	json_t *langs = json_array();
 	for (int i = 0; i < r->n_langs; i++)
 		json_array_append_new(langs, json_string(r->langs[i]));
-	return json_pack("{s:{s:s,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}",
-			 "room", "id", r->id, "title", r->title, "session_title",
-			 r->session_title[0] ? r->session_title : r->title, "status",
-			 status_name(r->status),
-			 "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms),
-			 "head", "seq", (json_int_t)r->head_seq, "hash", r->head_hash,
-			 "participants", people, "observers", (json_int_t)r->observers, "queue",
-			 snapshot_queue(r), "hum", snapshot_hum(r), "polls", snapshot_polls(r),
-			 "captions", "languages", langs);
+	return json_pack(
+	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}", "room", "id",
+	    r->id, "title", r->title, "session_title",
+	    r->session_title[0] ? r->session_title : r->title, "status", status_name(r->status),
+	    "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms), "head", "seq",
+	    (json_int_t)r->head_seq, "hash", r->head_hash, "participants", people, "observers",
+	    (json_int_t)r->observers, "queue", snapshot_queue(r), "hum", snapshot_hum(r), "polls",
+	    snapshot_polls(r), "captions", "languages", langs);
 }
 
 json_t *room_summary(const struct room *r)
@@ -285,10 +283,10 @@ json_t *room_private_state(const struct room *r, const char *pid)
 	if (!p || !out)
 		return out;
 	if (r->hum.open)
-		json_object_set_new(out, "hum",
-				    json_pack("{s:I,s:o}", "hum", (json_int_t)r->hum.id, "option",
-					      p->hum_cast >= 0 ? json_integer(p->hum_cast)
-							       : json_null()));
+		json_object_set_new(
+		    out, "hum",
+		    json_pack("{s:I,s:o}", "hum", (json_int_t)r->hum.id, "option",
+			      p->hum_cast >= 0 ? json_integer(p->hum_cast) : json_null()));
 	for (size_t i = 0; i < r->n_polls; i++) {
 		const struct poll *poll = &r->polls[i];
 		if (!poll->open)
@@ -297,9 +295,9 @@ json_t *room_private_state(const struct room *r, const char *pid)
 		for (int k = 0; k < poll->n_options && p->has_ballot; k++)
 			if ((p->ballot >> k) & 1)
 				json_array_append_new(choices, json_integer(k));
-		json_object_set_new(out, "ballot",
-				    json_pack("{s:I,s:o}", "poll", (json_int_t)poll->id, "choices",
-					      choices));
+		json_object_set_new(
+		    out, "ballot",
+		    json_pack("{s:I,s:o}", "poll", (json_int_t)poll->id, "choices", choices));
 	}
 	return out;
 }

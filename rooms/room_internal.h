@@ -18,15 +18,15 @@
 #include "rooms/log.h"
 #include "rooms/rooms.h"
 
-#define ROOM_TITLE_MAX 201
-#define ROOM_HUM_OPTIONS_MAX 5
-#define ROOM_POLL_OPTIONS_MAX 20
-#define ROOM_QUESTION_MAX 1001 /* bytes with NUL */
-#define ROOM_OPTION_MAX 201
+#define ROOM_TITLE_MAX	       201
+#define ROOM_HUM_OPTIONS_MAX   5
+#define ROOM_POLL_OPTIONS_MAX  20
+#define ROOM_QUESTION_MAX      1001 /* bytes with NUL */
+#define ROOM_OPTION_MAX	       201
 #define ROOM_CAPTION_CHARS_MAX 2000
-#define ROOM_LANG_MAX 36
-#define ROOM_LANGS_MAX 16
-#define ROOM_PEOPLE_MAX 100000
+#define ROOM_LANG_MAX	       36
+#define ROOM_LANGS_MAX	       16
+#define ROOM_PEOPLE_MAX	       100000
 
 enum room_status { ROOM_SCHEDULED = 0, ROOM_LIVE, ROOM_ENDED };
 
@@ -36,11 +36,11 @@ struct person {
 	char group[QUEUE_GROUP_MAX];
 	enum room_role role;
 	bool in_room;
-	bool present;  /* durable: joined and not left */
+	bool present; /* durable: joined and not left */
 	/* runtime */
 	int connections;
 	int64_t dropped_ms; /* when the last connection went; 0 while connected */
-	int hum_cast;       /* option index, -1 none (memory only, never logged) */
+	int hum_cast;	    /* option index, -1 none (memory only, never logged) */
 	int64_t cart_seq;   /* last CART caption seq seen from this captioner (durable) */
 	bool poll_eligible; /* chair/participant present while the open poll was open */
 	uint32_t ballot;    /* bitmask of choices in the open poll (memory only if anonymous) */
@@ -133,7 +133,7 @@ bool room_apply(struct room *r, const char *kind, const json_t *data, int64_t ts
 
 /* emit.c: append an event to the log, apply it, and tell the host. Takes data. */
 enum room_err room_emit(struct room *r, const char *kind, json_t *data, int64_t now_ms);
-void room_send_live(struct room *r, const char *kind, json_t *data);   /* takes data */
+void room_send_live(struct room *r, const char *kind, json_t *data); /* takes data */
 void room_send_private(struct room *r, const char *pid, enum room_role role, const char *kind,
 		       json_t *data); /* takes data */
 void room_mic_changed(struct room *r, const char *pid, bool open);
@@ -178,8 +178,7 @@ enum room_err room_end_floor(struct room *r, enum queue_end_reason reason, int64
 enum room_err room_end_hum(struct room *r, int64_t now);
 enum room_err room_end_poll(struct room *r, int64_t now);
 /* A person leaves for good: their entry goes, their floor ends, participant.left. */
-enum room_err room_person_leaves(struct room *r, struct person *p, const char *reason,
-				 int64_t now);
+enum room_err room_person_leaves(struct room *r, struct person *p, const char *reason, int64_t now);
 /* Chairs' live hum levels and everyone's poll progress, throttled by the clock. */
 void room_hum_levels_maybe(struct room *r, int64_t now, bool force);
 void room_poll_progress_maybe(struct room *r, int64_t now, bool force);

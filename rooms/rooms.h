@@ -41,7 +41,7 @@ enum room_err {
 	ROOM_EUNAUTHORIZED, /* no or bad token, expired; command before join */
 	ROOM_EFORBIDDEN,    /* the role may not do this */
 	ROOM_ENOT_FOUND,    /* room, entry, hum, poll */
-	ROOM_ECONFLICT,     /* the state does not allow it */
+	ROOM_ECONFLICT,	    /* the state does not allow it */
 	ROOM_ERATE_LIMITED,
 	ROOM_ETOO_LARGE,
 	ROOM_EUNAVAILABLE,
@@ -50,19 +50,23 @@ enum room_err {
 /* The wire's error code for err ("bad_request", ...). */
 const char *room_err_code(enum room_err err);
 
-enum room_role { ROOM_ROLE_CHAIR = 0, ROOM_ROLE_PARTICIPANT, ROOM_ROLE_OBSERVER,
-		 ROOM_ROLE_CAPTIONER };
+enum room_role {
+	ROOM_ROLE_CHAIR = 0,
+	ROOM_ROLE_PARTICIPANT,
+	ROOM_ROLE_OBSERVER,
+	ROOM_ROLE_CAPTIONER
+};
 #define ROOM_ROLE_COUNT 4
 const char *room_role_name(enum room_role role);
 bool room_role_parse(const char *name, enum room_role *out);
 
 /* Who is acting. Strings are borrowed for the duration of the call. */
 struct room_identity {
-	const char *pid;   /* stable person id (the token's sub); observers get a random one */
+	const char *pid; /* stable person id (the token's sub); observers get a random one */
 	const char *name;
 	enum room_role role;
 	const char *group; /* "" when none */
-	bool in_room;      /* location "room" rather than "remote" */
+	bool in_room;	   /* location "room" rather than "remote" */
 };
 
 struct room;
@@ -89,7 +93,7 @@ struct rooms_sink {
 struct rooms_options {
 	const char *data_dir; /* rooms live in data_dir/rooms/<id>.jsonl */
 	int64_t grace_ms;     /* how long a dropped person keeps their place */
-	int64_t now_ms;       /* the time of loading (grace periods restart from it) */
+	int64_t now_ms;	      /* the time of loading (grace periods restart from it) */
 	void (*warn)(void *ctx, const char *room, const char *what); /* load warnings */
 	void *warn_ctx;
 };
@@ -101,7 +105,7 @@ struct rooms_options {
  * Fails (ROOM_EINTERNAL) only if the directory cannot be created or read. */
 enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
 			 struct rooms **out, char *err, size_t err_cap)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void rooms_close(struct rooms *rs);
 
 struct room_settings {
@@ -149,7 +153,7 @@ int64_t room_head_seq(const struct room *r);
  * first time (or again after leaving) produce participant.joined; observers only change
  * the presence count. ROOM_ECONFLICT if the pid is already known with another role. */
 enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Is this person's microphone open in the mix: the session is live and they are a chair
  * or hold the floor. (The join ack tells a new connection; later changes come as
  * private mic messages and sink.mic.) */
@@ -172,7 +176,7 @@ void room_detach(struct room *r, const struct room_identity *who, bool leave, in
  * was wrong, for humans. Nothing changes on error. */
 enum room_err room_command(struct room *r, const struct room_identity *who, const char *type,
 			   json_t *cmd, int64_t now_ms, json_t **result, const char **message)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Whether type is a room command, and whether role may send it (PROTOCOL.md
  * "Permissions"); the gateway uses it for its own commands' docs and checks too. */
 bool room_command_known(const char *type);
@@ -184,7 +188,7 @@ bool room_command_allowed(const char *type, enum room_role role);
 enum room_err room_caption_post(struct room *r, const struct room_identity *who, const char *lang,
 				int64_t seq, const char *text, size_t len, int64_t now_ms,
 				bool *duplicate, const char **message)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Resume: calls fn with each durable event's wire message after since, in order. Returns
  * false if since is not a point in this room's log (in the future) or the log cannot be
@@ -194,8 +198,13 @@ bool room_replay_since(struct room *r, int64_t since,
 
 /* --- the public record (PROTOCOL.md "HTTP"): derived from the log alone --- */
 
-enum room_export { ROOM_EXPORT_JSON, ROOM_EXPORT_TEXT, ROOM_EXPORT_VTT, ROOM_EXPORT_HTML,
-		   ROOM_EXPORT_POLLS };
+enum room_export {
+	ROOM_EXPORT_JSON,
+	ROOM_EXPORT_TEXT,
+	ROOM_EXPORT_VTT,
+	ROOM_EXPORT_HTML,
+	ROOM_EXPORT_POLLS
+};
 /* A malloc'd document. lang selects the captions language of the VTT export (NULL: "en"
  * or the first language). ROOM_EINTERNAL if the log cannot be read. */
 enum room_err room_export(struct room *r, enum room_export what, const char *lang, char **out,

@@ -51,12 +51,22 @@ void sb_escaped(struct sbuf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': sb_put(b, "&amp;", 5); break;
-		case '<': sb_put(b, "&lt;", 4); break;
-		case '>': sb_put(b, "&gt;", 4); break;
-		case '"': sb_put(b, "&quot;", 6); break;
-		case '\r': break;
-		default: sb_put(b, s, 1);
+		case '&':
+			sb_put(b, "&amp;", 5);
+			break;
+		case '<':
+			sb_put(b, "&lt;", 4);
+			break;
+		case '>':
+			sb_put(b, "&gt;", 4);
+			break;
+		case '"':
+			sb_put(b, "&quot;", 6);
+			break;
+		case '\r':
+			break;
+		default:
+			sb_put(b, s, 1);
 		}
 	}
 }

@@ -23,9 +23,8 @@ enum room_err cmd_session_start(struct room_cmd_ctx *ctx)
 						      : "the session has ended";
 		return ROOM_ECONFLICT;
 	}
-	enum room_err err = room_emit(r, "session.started",
-				      json_pack("{s:s}", "title", title ? title : r->title),
-				      ctx->now);
+	enum room_err err = room_emit(
+	    r, "session.started", json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
 	if (err == ROOM_OK)
 		open_chair_mics(r, true);
 	return err;
