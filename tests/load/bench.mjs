@@ -73,7 +73,7 @@ function makePlan(env) {
     captions: num(env.BENCH_CAPTIONS, quick ? 3 : 10),
     queueClients: num(env.BENCH_QUEUE_CLIENTS, quick ? 5 : 20),
     queueDuration: num(env.BENCH_QUEUE_DURATION, quick ? 2 : 10),
-    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'join-storm', 'caption-fanout', 'queue-ops']),
+    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'listeners-mixing', 'join-storm', 'caption-fanout', 'queue-ops']),
     systems: list(env.BENCH_SYSTEMS, ['plenary', ...JANUS_SYSTEMS]),
     pin,
     serverCpus: pin === 'split' ? '0' : '',
@@ -83,6 +83,8 @@ function makePlan(env) {
     toolThreads: num(env.BENCH_TOOL_THREADS, 1),
     speaker: env.BENCH_SPEAKER === 'chair' ? 'chair' : 'floor',
     participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000]),
+    // Two chairs talking at once: the mixer decodes, mixes and encodes instead of forwarding.
+    mixingSizes: ints(env.BENCH_MIXING_SIZES, quick ? [5] : [200, 1000]),
     bitrate: 32000,
     complexity: 7,
     expectedLoss: 10,
@@ -160,6 +162,9 @@ function scenarioArgs(plan, scenario, n) {
       return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'observer'];
     case 'listeners-participants':
       return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'participant'];
+    case 'listeners-mixing':
+      return [...audio.map((a, i) => (audio[i - 1] === '--speaker' ? 'chair' : a)), '--speakers', '2',
+        '--join-rate', String(plan.joinRate), '--listener-role', 'observer'];
     case 'join-storm':
       return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS),
         '--listener-role', 'observer'];
@@ -255,6 +260,8 @@ function schedule(plan) {
   }
   if (want('listeners-participants') && plan.systems.includes('plenary'))
     for (const n of plan.participantSizes) jobs.push({ scenario: 'listeners-participants', system: 'plenary', n });
+  if (want('listeners-mixing') && plan.systems.includes('plenary'))
+    for (const n of plan.mixingSizes) jobs.push({ scenario: 'listeners-mixing', system: 'plenary', n });
   if (want('join-storm')) for (const system of systems) jobs.push({ scenario: 'join-storm', system, n: plan.storm });
   if (want('caption-fanout') && plan.systems.includes('plenary'))
     jobs.push({ scenario: 'caption-fanout', system: 'plenary', n: plan.observers });

@@ -51,6 +51,7 @@ struct load_peer {
 	struct codec_decoder *dec;
 	struct onset_detector od;
 	uint16_t last_seq;
+	uint32_t last_ts;
 	bool have_last, gap;
 	uint64_t arrival_ns, next_send_us;
 };
@@ -109,6 +110,9 @@ static bool in_window(const struct load_media *m, uint64_t now_us)
 	       now_us < atomic_load_explicit(&m->win_end_us, memory_order_relaxed);
 }
 
+/* More than a second skipped is a pause, not a DTX stretch to fill. */
+#define DTX_SILENCE_MAX_FRAMES 50
+
 /* --- onsets: a sampled peer decodes, and times each burst it hears ------------------- */
 
 /* The send time of the burst a listener heard start at wall time t: the latest burst sent
@@ -151,7 +155,16 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 	struct load_peer *p = ctx;
 	int16_t pcm[CODEC_FRAME];
 	p->gap = p->have_last && (uint16_t)(h->seq - p->last_seq) != 1;
+	/* A sender in DTX (Plenary's mix, an AudioBridge) sends nothing while quiet: frames
+	 * skipped by the timestamp with no sequence gap are silence, and arm the detector. */
+	uint32_t frames = p->have_last ? (h->timestamp - p->last_ts) / CODEC_FRAME : 1;
+	if (!p->gap && frames > 1) {
+		static const int16_t quiet[CODEC_FRAME];
+		for (uint32_t i = 1; i < frames && i <= DTX_SILENCE_MAX_FRAMES; i++)
+			(void)onset_feed(&p->od, quiet, CODEC_FRAME);
+	}
 	p->last_seq = h->seq;
+	p->last_ts = h->timestamp;
 	p->have_last = true;
 	if (codec_decode(p->dec, h->payload, h->payload_len, pcm) != CODEC_OK) {
 		p->t->decode_errors++;
