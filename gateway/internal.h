@@ -106,6 +106,7 @@ struct gateway {
 	uint64_t next_conn_id;
 	struct gw_session_entry **sessions; /* resume keys: a small hash table */
 	size_t sessions_cap, sessions_len;
+	int64_t sessions_swept_ms; /* when expired resume keys were last looked for */
 	lws_sorted_usec_list_t sul_flush;
 	lws_sorted_usec_list_t sul_tick;
 	bool flush_scheduled;

@@ -95,6 +95,11 @@ static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
 
 void gw_sessions_expire(struct gateway *gw, int64_t now_ms)
 {
+	/* Keys live ten minutes; a second late costs nothing, a scan on every clock tick of a
+	 * busy room (the floor clock, hum levels) costs a walk over every key. */
+	if (now_ms - gw->sessions_swept_ms < 1000)
+		return;
+	gw->sessions_swept_ms = now_ms;
 	for (size_t i = 0; i < gw->sessions_cap; i++) {
 		struct gw_session_entry **pp = &gw->sessions[i];
 		while (*pp) {
