@@ -36,7 +36,7 @@ import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node
 import os from 'node:os';
 import { dirname, join as pathJoin, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus } from './servers.mjs';
+import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus, sleep } from './servers.mjs';
 import { renderDoc, renderTable, evaluateTargets } from './bench_report.mjs';
 
 const SOURCE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -199,10 +199,30 @@ function row(scenario, system, n, r) {
   return base;
 }
 
+// Share of CPU time idle over the next second, from /proc/stat.
+async function idleShare() {
+  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const a = read();
+  await sleep(1000);
+  const b = read();
+  const d = b.map((x, i) => x - a[i]);
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? (d[3] + (d[4] || 0)) / total : 1;
+}
+
+// Each run starts on a quiet machine: the last one's server may still be winding down (a
+// Janus with 500 handles takes a while). Up to a minute, then it goes ahead and says so.
+async function settle() {
+  let idle = 0;
+  for (let i = 0; i < 60 && idle < 0.9; i++) idle = await idleShare();
+  return idle;
+}
+
 async function runOne(plan, scenario, system, n, index, total) {
   const tag = `${scenario}-${system}-${n}`;
+  const idle = await settle();
   const load = os.loadavg()[0];
-  process.stderr.write(`[${index}/${total}] ${tag} (load ${load.toFixed(2)}) ... `);
+  process.stderr.write(`[${index}/${total}] ${tag} (idle ${(idle * 100).toFixed(0)} %, load ${load.toFixed(2)}) ... `);
   let s;
   let r;
   try {
@@ -222,6 +242,7 @@ async function runOne(plan, scenario, system, n, index, total) {
   writeFileSync(pathJoin(OUT, 'raw', `${tag}.json`), JSON.stringify(r, null, 2));
   const out = row(scenario, system, n, r);
   out.load_avg_1m = Number(load.toFixed(2));
+  out.idle_before_pct = Number((idle * 100).toFixed(1));
   process.stderr.write(`${summary(out)}\n`);
   return out;
 }
