@@ -106,6 +106,10 @@ struct peer;
 struct peer_env {
 	uint64_t now_ms; /* monotonic */
 	uint64_t now_us; /* the same clock in microseconds (jitter) */
+	/* When the datagram being handled reached the socket, on the same clock: the kernel's
+	 * receive timestamp, so a busy tick's delay is not taken for network jitter. now_us
+	 * when there is no datagram or no timestamp. */
+	uint64_t arrival_us;
 	uint64_t ntp;	 /* wall clock as NTP 32.32 (RTCP sender reports, RTT) */
 	struct media_counters *counters;
 	void (*send)(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len);

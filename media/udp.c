@@ -107,6 +107,9 @@ int udp_open(struct stun_addr *local, int *fd_out)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	/* Arrival times for the jitter buffer (worker.c); without them, processing time. */
+	int on = 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
 	struct sockaddr_storage ss;
 	socklen_t len = udp_to_sockaddr(local, family, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||

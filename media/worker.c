@@ -207,6 +207,7 @@ static void make_env(struct worker *w, struct peer_env *env)
 	clock_gettime(CLOCK_REALTIME, &real);
 	env->now_us = (uint64_t)mono.tv_sec * 1000000u + (uint64_t)mono.tv_nsec / 1000u;
 	env->now_ms = env->now_us / 1000u;
+	env->arrival_us = env->now_us;
 	env->ntp = ((uint64_t)real.tv_sec + NTP_OFFSET) << 32 |
 		   (((uint64_t)real.tv_nsec << 32) / 1000000000u);
 	env->counters = &w->counters;
@@ -262,24 +263,50 @@ static void on_datagram(struct worker *w, const struct peer_env *env, uint8_t *b
 	peer_on_datagram(peer_of(ice), env, kind, buf, len);
 }
 
+/* A datagram's kernel receive time (SO_TIMESTAMPNS, the wall clock) moved onto the
+ * monotonic clock of env; now_us if it has none or the wall clock jumped. */
+static uint64_t arrival_of(const struct msghdr *h, const struct peer_env *env, int64_t real_ns)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		struct timespec ts;
+		memcpy(&ts, CMSG_DATA(c), sizeof ts);
+		int64_t ago_us = (real_ns - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec)) / 1000;
+		if (ago_us < 0 || ago_us > 1000000 || (uint64_t)ago_us > env->now_us)
+			return env->now_us;
+		return env->now_us - (uint64_t)ago_us;
+	}
+	return env->now_us;
+}
+
 static void on_readable(struct worker *w)
 {
 	struct mmsghdr msgs[WORKER_RX_BATCH];
 	struct iovec iov[WORKER_RX_BATCH];
 	struct sockaddr_storage from[WORKER_RX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control[WORKER_RX_BATCH];
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		for (size_t i = 0; i < WORKER_RX_BATCH; i++) {
 			iov[i] = (struct iovec){w->rx + i * WORKER_RX_BUF, WORKER_RX_BUF};
 			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
 							  .msg_namelen = sizeof from[i],
 							  .msg_iov = &iov[i],
-							  .msg_iovlen = 1};
+							  .msg_iovlen = 1,
+							  .msg_control = control[i].buf,
+							  .msg_controllen = sizeof control[i].buf};
 		}
 		int n = recvmmsg(w->sock, msgs, WORKER_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		struct peer_env env;
 		make_env(w, &env);
+		struct timespec real;
+		clock_gettime(CLOCK_REALTIME, &real);
+		int64_t real_ns = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
 		for (int i = 0; i < n; i++) {
 			struct stun_addr src;
 			if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ||
@@ -287,6 +314,7 @@ static void on_readable(struct worker *w)
 				count_drop(w);
 				continue;
 			}
+			env.arrival_us = arrival_of(&msgs[i].msg_hdr, &env, real_ns);
 			on_datagram(w, &env, iov[i].iov_base, msgs[i].msg_len, &src);
 		}
 		if (n < WORKER_RX_BATCH)

@@ -192,7 +192,7 @@ void worker_rooms_audio(void *ctx, struct peer *p, const struct peer_env *env,
 	struct worker *w = ctx;
 	struct mixer_env menv;
 	env_of(w, &menv);
-	struct talk_packet tp = {.now_us = (int64_t)env->now_us,
+	struct talk_packet tp = {.now_us = (int64_t)env->arrival_us,
 				 .payload_len = h->payload_len,
 				 .has_level = p->level_fresh,
 				 .level = p->level};
