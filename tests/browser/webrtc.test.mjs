@@ -170,6 +170,9 @@ test('a recvonly listener connects too', async () => {
     if (ack.type !== 'ack') return { ack };
     await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
     const state = await wait((m) => m.kind === 'media.state' && m.data.state !== 'connecting');
+    // The server is keyed when it sends its last DTLS flight; the browser, once it has read
+    // it, a moment later.
+    for (let i = 0; i < 100 && pc.connectionState === 'connecting'; i++) await new Promise((res) => setTimeout(res, 50));
     const out = { ack: ack.type, sendonly: /a=sendonly/.test(ack.sdp), state: state && state.data.state, pc: pc.connectionState };
     pc.close();
     ws.close();
