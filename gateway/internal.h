@@ -5,6 +5,7 @@
 #ifndef PLENARY_GATEWAY_INTERNAL_H
 #define PLENARY_GATEWAY_INTERNAL_H
 
+#include <ev.h>
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -93,6 +94,7 @@ struct gw_session_entry;
 struct gateway {
 	struct gw_config cfg;
 	struct lws_context *ctx;
+	struct ev_loop *loop; /* lws runs on it: epoll, not poll() over every socket */
 	struct lws_vhost *vhost;
 	int port;
 	uint8_t secret[64];
@@ -107,8 +109,10 @@ struct gateway {
 	struct gw_session_entry **sessions; /* resume keys: a small hash table */
 	size_t sessions_cap, sessions_len;
 	int64_t sessions_swept_ms; /* when expired resume keys were last looked for */
-	lws_sorted_usec_list_t sul_flush;
-	lws_sorted_usec_list_t sul_tick;
+	/* libev's own timers: with lws on libev, lws_sul timers we scheduled fired late (a
+	 * throttled presence update missed its deadline in integration.rooms). */
+	ev_timer flush_timer;
+	ev_timer tick_timer;
 	bool flush_scheduled;
 	int64_t tick_at;
 	int signal_fd;

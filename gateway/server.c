@@ -2,16 +2,21 @@
  * The server: one libwebsockets context on one thread, owning every room.
  *
  * The protocol callback only translates lws reasons into calls on http.c, ws.c and
- * session.c. Two timers run on lws's own scheduler (lws_sul), never a thread of their
- * own: the flush, scheduled to run right after the current loop turn whenever an event
- * was appended (group commit: one fdatasync per room per turn, then the fan-out), and the
+ * session.c. Two timers run on the loop (libev timers), never a thread of their own: the
+ * flush, scheduled to run right after the current loop turn whenever an event was
+ * appended (group commit: one fdatasync per room per turn, then the fan-out), and the
  * room clock (floor limits, grace periods, throttled live messages), set to the earliest
  * deadline any room has.
  *
  * Signals arrive through a signalfd adopted into the loop, so SIGTERM and SIGINT are
  * handled like any other event: stop taking work, flush what was acknowledged, close.
+ *
+ * The loop is libev's on epoll, under lws (LWS_SERVER_OPTION_LIBEV with our own loop):
+ * lws's default poll() walks every socket on every turn, which with 10,000 observers is
+ * most of what the server does. libev comes with Debian's libwebsockets-dev.
  */
 #include <errno.h>
+#include <ev.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,17 +128,19 @@ static void run_clock(struct gateway *gw)
 	gw_schedule_tick(gw, next);
 }
 
-static void on_flush(lws_sorted_usec_list_t *sul)
+static void on_flush(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct gateway *gw = lws_container_of(sul, struct gateway, sul_flush);
+	(void)loop, (void)revents;
+	struct gateway *gw = t->data;
 	gw->flush_scheduled = false;
 	gw_flush(gw);
 	run_clock(gw);
 }
 
-static void on_tick(lws_sorted_usec_list_t *sul)
+static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
-	struct gateway *gw = lws_container_of(sul, struct gateway, sul_tick);
+	(void)loop, (void)revents;
+	struct gateway *gw = t->data;
 	gw->tick_at = 0;
 	run_clock(gw);
 }
@@ -143,8 +150,9 @@ void gw_schedule_flush(struct gateway *gw)
 	if (gw->flush_scheduled || !gw->ctx || gw->stopping)
 		return;
 	gw->flush_scheduled = true;
-	/* 1 us: ripe at the start of the next loop turn, after every message of this one. */
-	lws_sul_schedule(gw->ctx, 0, &gw->sul_flush, on_flush, 1);
+	/* Due now: libev runs it in the next loop turn, after every message of this one. */
+	ev_timer_set(&gw->flush_timer, 0., 0.);
+	ev_timer_start(gw->loop, &gw->flush_timer);
 }
 
 void gw_schedule_tick(struct gateway *gw, int64_t at_ms)
@@ -157,7 +165,9 @@ void gw_schedule_tick(struct gateway *gw, int64_t at_ms)
 	int64_t delay_ms = at_ms - gw_now_ms();
 	if (delay_ms < 0)
 		delay_ms = 0;
-	lws_sul_schedule(gw->ctx, 0, &gw->sul_tick, on_tick, (lws_usec_t)delay_ms * 1000 + 1);
+	ev_timer_stop(gw->loop, &gw->tick_timer);
+	ev_timer_set(&gw->tick_timer, (double)delay_ms / 1000. + 1e-6, 0.);
+	ev_timer_start(gw->loop, &gw->tick_timer);
 }
 
 static void log_from_lws(int level, const char *line)
@@ -253,6 +263,15 @@ static bool start_lws(struct gateway *gw)
 	    LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL) | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 30;
 	info.ka_time = 0;
+	gw->loop = ev_loop_new(EVBACKEND_EPOLL);
+	if (!gw->loop)
+		return false;
+	void *loops[] = {gw->loop};
+	info.options |= LWS_SERVER_OPTION_LIBEV;
+	info.foreign_loops = loops;
+	ev_init(&gw->flush_timer, on_flush);
+	ev_init(&gw->tick_timer, on_tick);
+	gw->flush_timer.data = gw->tick_timer.data = gw;
 	gw->ctx = lws_create_context(&info);
 	if (!gw->ctx)
 		return false;
@@ -302,14 +321,19 @@ int gateway_run(const struct gw_config *cfg)
 		gw->admin_enabled ? "on" : "off");
 	run_clock(gw);
 	while (!gw->stopping)
-		if (lws_service(gw->ctx, 0) < 0)
-			break;
+		ev_run(gw->loop, EVRUN_ONCE);
 	gw_flush(gw);
 	rc = 0;
 out:
 	if (gw->ctx)
 		lws_context_destroy(gw->ctx);
 	gw->ctx = NULL;
+	if (gw->loop) {
+		ev_timer_stop(gw->loop, &gw->flush_timer);
+		ev_timer_stop(gw->loop, &gw->tick_timer);
+		ev_loop_destroy(gw->loop);
+	}
+	gw->loop = NULL;
 	gw_media_stop(gw);
 	if (gw->rooms) {
 		rooms_flush(gw->rooms, NULL, NULL);
