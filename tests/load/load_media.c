@@ -68,6 +68,7 @@ struct rx_thread {
 	struct load_peer *speakers[MAX_SPEAKERS];
 	size_t n_speakers;
 	struct sample_set lat, echo_lat;
+	struct sample_set send_late; /* ms a speaker's frame left after it was due */
 	uint64_t unmatched, after_gap, decode_errors, decoded, onsets, sent, sent_win, send_errors,
 	    speaker_rx;
 	struct mmsghdr msgs[BATCH];
@@ -279,7 +280,11 @@ static void speak(struct load_peer *p, uint64_t now_us)
 	uint64_t t0 = p->m->t0_us;
 	if (p->next_send_us == 0 || now_us > p->next_send_us + STALL_US)
 		p->next_send_us = t0 + (now_us - t0) / FRAME_US * FRAME_US;
+	bool measured = in_window(p->m, now_us);
 	while (p->next_send_us <= now_us) {
+		/* The tool's own send jitter: what the server's jitter buffer has to absorb. */
+		if (measured)
+			(void)sample_set_add(&p->t->send_late, (double)(now_us - p->next_send_us) / 1000.0);
 		send_frame(p, (p->next_send_us - t0) / FRAME_US);
 		p->next_send_us += FRAME_US;
 	}
@@ -402,6 +407,7 @@ static bool thread_init(struct rx_thread *t, struct load_media *m)
 	pthread_mutex_init(&t->mu, NULL);
 	sample_set_init(&t->lat, LATENCY_MAX);
 	sample_set_init(&t->echo_lat, LATENCY_MAX);
+	sample_set_init(&t->send_late, LATENCY_MAX);
 	t->ep = epoll_create1(EPOLL_CLOEXEC);
 	t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -479,6 +485,7 @@ void load_media_destroy(struct load_media *m)
 		free(t->peers);
 		sample_set_fini(&t->lat);
 		sample_set_fini(&t->echo_lat);
+		sample_set_fini(&t->send_late);
 		pthread_mutex_destroy(&t->mu);
 	}
 	pthread_mutex_destroy(&m->list_mu);
@@ -587,6 +594,7 @@ void load_media_report(struct load_media *m, double window_s, struct media_repor
 	memset(out, 0, sizeof *out);
 	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
 	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
+	sample_set_init(&out->speaker_late_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
 	for (struct load_peer *p = m->all; p; p = p->next_all)
 		if (!p->speaker)
 			add_listener(out, p);
@@ -601,6 +609,7 @@ void load_media_report(struct load_media *m, double window_s, struct media_repor
 		struct rx_thread *t = &m->threads[i];
 		sample_set_merge(&out->latency_ms, &t->lat);
 		sample_set_merge(&out->echo_latency_ms, &t->echo_lat);
+		sample_set_merge(&out->speaker_late_ms, &t->send_late);
 		out->onsets_unmatched += t->unmatched;
 		out->onsets_after_gap += t->after_gap;
 		out->decode_errors += t->decode_errors;
@@ -617,4 +626,5 @@ void media_report_fini(struct media_report *r)
 {
 	sample_set_fini(&r->latency_ms);
 	sample_set_fini(&r->echo_latency_ms);
+	sample_set_fini(&r->speaker_late_ms);
 }

@@ -83,6 +83,7 @@ struct media_report {
 	uint64_t charged;		   /* packets charged to them as lost */
 	struct sample_set latency_ms;	   /* onset latencies, baseline subtracted */
 	struct sample_set echo_latency_ms; /* the same, measured by sampled speakers */
+	struct sample_set speaker_late_ms; /* how late the speakers' frames left, in the window */
 	uint64_t onsets_unmatched, onsets_after_gap, decode_errors, decoded, onsets;
 	uint64_t speaker_sent, speaker_sent_window, speaker_send_errors, speaker_received;
 	uint64_t srtp_errors;

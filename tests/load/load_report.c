@@ -136,6 +136,9 @@ static json_t *media_json(struct media_report *m, double window_s)
 		      (json_int_t)m->speaker_send_errors, "received",
 		      (json_int_t)m->speaker_received, "packets_per_s_in_window",
 		      window_s > 0 ? (double)m->speaker_sent_window / window_s : 0.0));
+	if (m->speaker_late_ms.n > 0)
+		json_object_set_new(json_object_get(o, "speaker"), "send_late_ms",
+				    percentiles(&m->speaker_late_ms, 1));
 	return o;
 }
 
