@@ -1,5 +1,5 @@
 /* Unit tests for media_peer_offer (media/media.c): the answers Plenary gives to the
- * Chromium and Firefox fixtures of tests/data/sdp/, with the real candidates of running
+ * Chromium and Firefox fixtures of tests/fixtures/sdp/, with the real candidates of running
  * workers -- ICE-lite, setup:passive, our fingerprint, one host candidate per worker with
  * the room's worker first, rtcp-mux, Opus with useinbandfec=1;usedtx=1, the audio-level
  * extension, recvonly answered sendonly -- rooms pinned to workers, the address put in
@@ -30,7 +30,7 @@
 #include "media/media.h"
 #include "media/sdp.h"
 
-#define FIXTURES PLENARY_SOURCE_DIR "/tests/data/sdp/"
+#define FIXTURES PLENARY_SOURCE_DIR "/tests/fixtures/sdp/"
 #define WORKERS	 3
 
 static struct media *media;

@@ -14,7 +14,7 @@
 
 #include "media/sdp.h"
 
-#define FIXTURES PLENARY_SOURCE_DIR "/tests/data/sdp/"
+#define FIXTURES PLENARY_SOURCE_DIR "/tests/fixtures/sdp/"
 #define FP                                                                                         \
 	"E6:BF:DD:AA:39:30:8E:B6:F0:A4:47:58:55:40:3D:F8:D9:09:A5:77:32:DB:30:C2:10:25:54:81:"     \
 	"8D:9B:F1:A9"
