@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
 import { startServer, createRoom, join, http, Client, SOURCE_DIR } from './harness.mjs';
 
-const fixtures = pathJoin(SOURCE_DIR, 'tests', 'data', 'sdp');
+const fixtures = pathJoin(SOURCE_DIR, 'tests', 'fixtures', 'sdp');
 const sdp = (name) => readFileSync(pathJoin(fixtures, name), 'utf8');
 const WORKERS = 2;
 
