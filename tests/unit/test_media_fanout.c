@@ -19,6 +19,7 @@
 #include "media/fanout.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "test_media_keys.h"
 
 #define LISTENERS 5
 
@@ -29,26 +30,7 @@ struct pair {
 /* Mirrored keys, different for each listener. */
 static void make_pair(struct pair *p, enum dtls_srtp_profile profile, uint8_t seed)
 {
-	struct dtls_srtp_keys a, b;
-	memset(&a, 0, sizeof a);
-	a.profile = profile;
-	a.key_len = 16;
-	a.salt_len = profile == DTLS_SRTP_AEAD_AES_128_GCM ? 12 : 14;
-	for (size_t i = 0; i < 16; i++) {
-		a.local_key[i] = (uint8_t)(seed * 31 + i);
-		a.remote_key[i] = (uint8_t)(seed * 17 + 0x80 + i);
-	}
-	for (size_t i = 0; i < a.salt_len; i++) {
-		a.local_salt[i] = (uint8_t)(seed + 0x40 + i);
-		a.remote_salt[i] = (uint8_t)(seed + 0xc0 + i);
-	}
-	b = a;
-	memcpy(b.local_key, a.remote_key, 16);
-	memcpy(b.remote_key, a.local_key, 16);
-	memcpy(b.local_salt, a.remote_salt, a.salt_len);
-	memcpy(b.remote_salt, a.local_salt, a.salt_len);
-	assert_int_equal(media_srtp_create(&a, &p->send), MEDIA_SRTP_OK);
-	assert_int_equal(media_srtp_create(&b, &p->recv), MEDIA_SRTP_OK);
+	test_srtp_pair(profile, seed, &p->send, &p->recv);
 }
 
 static int udp_socket(struct sockaddr_in *addr)

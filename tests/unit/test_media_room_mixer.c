@@ -32,6 +32,7 @@
 #include "media/opus_codec.h"
 #include "media/room_mixer.h"
 #include "media/srtp_session.h"
+#include "test_media_keys.h"
 #include "test_media_audio.h"
 
 #define ROOM_SSRC 0x51a7e5u
@@ -128,26 +129,7 @@ static int64_t mono_us(void)
 
 static void make_keys(struct fake *f, uint8_t seed)
 {
-	struct dtls_srtp_keys a, b;
-	memset(&a, 0, sizeof a);
-	a.profile = DTLS_SRTP_AEAD_AES_128_GCM;
-	a.key_len = 16;
-	a.salt_len = 12;
-	for (size_t i = 0; i < 16; i++) {
-		a.local_key[i] = (uint8_t)(seed * 31 + i);
-		a.remote_key[i] = (uint8_t)(seed * 17 + 0x80 + i);
-	}
-	for (size_t i = 0; i < a.salt_len; i++) {
-		a.local_salt[i] = (uint8_t)(seed + 0x40 + i);
-		a.remote_salt[i] = (uint8_t)(seed + 0xc0 + i);
-	}
-	b = a;
-	memcpy(b.local_key, a.remote_key, 16);
-	memcpy(b.remote_key, a.local_key, 16);
-	memcpy(b.local_salt, a.remote_salt, a.salt_len);
-	memcpy(b.remote_salt, a.local_salt, a.salt_len);
-	assert_int_equal(media_srtp_create(&a, &f->send), MEDIA_SRTP_OK);
-	assert_int_equal(media_srtp_create(&b, &f->recv), MEDIA_SRTP_OK);
+	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, seed, &f->send, &f->recv);
 }
 
 static int udp_socket(struct sockaddr_in *addr)
