@@ -284,7 +284,8 @@ static void speak(struct load_peer *p, uint64_t now_us)
 	while (p->next_send_us <= now_us) {
 		/* The tool's own send jitter: what the server's jitter buffer has to absorb. */
 		if (measured)
-			(void)sample_set_add(&p->t->send_late, (double)(now_us - p->next_send_us) / 1000.0);
+			(void)sample_set_add(&p->t->send_late,
+					     (double)(now_us - p->next_send_us) / 1000.0);
 		send_frame(p, (p->next_send_us - t0) / FRAME_US);
 		p->next_send_us += FRAME_US;
 	}
