@@ -258,8 +258,9 @@ static bool try_resume(struct conn *c, struct room *room, json_t *resume)
 	return true;
 }
 
-static void handle_join(struct conn *c, json_t *id, json_t *msg)
+static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
+	(void)type;
 	if (c->host) {
 		gw_conn_error(c, id, ROOM_ECONFLICT, "this connection has already joined a room");
 		return;
@@ -309,12 +310,9 @@ static void handle_join(struct conn *c, json_t *id, json_t *msg)
 	send_ack(c, id, ack);
 }
 
-static void handle_leave(struct conn *c, json_t *id)
+static void handle_leave(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
-	if (!c->host) {
-		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
-		return;
-	}
+	(void)type, (void)msg;
 	struct room_host *h = c->host;
 	gw_media_conn_closed(c);
 	room_detach(h->room, &c->who, true, gw_now_ms());
@@ -350,14 +348,6 @@ static bool caption_allowed(struct conn *c, int64_t now)
 
 static void handle_room_command(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
-	if (!room_command_known(type)) {
-		gw_conn_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
-		return;
-	}
-	if (!c->host) {
-		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
-		return;
-	}
 	int64_t now = gw_now_ms();
 	if (strcmp(type, "caption") == 0 && room_command_allowed(type, c->who.role) &&
 	    !caption_allowed(c, now)) {
@@ -374,6 +364,57 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	send_ack(c, id, result);
 }
 
+static void handle_ping(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	(void)type, (void)msg;
+	send_ack(c, id, NULL);
+}
+
+static void handle_media_offer(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	(void)type;
+	gw_media_offer(c, id, msg);
+}
+
+typedef void (*envelope_fn)(struct conn *c, json_t *id, const char *type, json_t *msg);
+
+/* The connection-level types; every other type the rooms know goes to room_command, which
+ * holds the command and permission tables. needs_join: before join it is unauthorized. */
+struct envelope_type {
+	const char *type;
+	envelope_fn handler;
+	bool needs_join;
+};
+
+static const struct envelope_type envelope_types[] = {
+    {"ping", handle_ping, false},
+    {"join", handle_join, false},
+    {"leave", handle_leave, true},
+    {"media.offer", handle_media_offer, true},
+};
+
+static const struct envelope_type room_type = {NULL, handle_room_command, true};
+
+/* NULL for a type no one knows (unknown_type, checked before the join). */
+static const struct envelope_type *envelope_find(const char *type)
+{
+	for (size_t i = 0; i < sizeof envelope_types / sizeof envelope_types[0]; i++)
+		if (strcmp(envelope_types[i].type, type) == 0)
+			return &envelope_types[i];
+	return room_command_known(type) ? &room_type : NULL;
+}
+
+static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	const struct envelope_type *e = envelope_find(type);
+	if (!e)
+		gw_conn_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
+	else if (e->needs_join && !c->host)
+		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+	else
+		e->handler(c, id, type, msg);
+}
+
 void gw_session_message(struct conn *c, const char *text, size_t len)
 {
 	json_error_t jerr;
@@ -386,26 +427,12 @@ void gw_session_message(struct conn *c, const char *text, size_t len)
 	}
 	json_t *id = json_object_get(msg, "id");
 	json_t *type = json_object_get(msg, "type");
-	if (id && !json_is_integer(id)) {
+	if (id && !json_is_integer(id))
 		gw_conn_error(c, NULL, ROOM_EBAD_REQUEST, "id must be an integer");
-	} else if (!json_is_string(type)) {
+	else if (!json_is_string(type))
 		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "type must be a string");
-	} else {
-		const char *t = json_string_value(type);
-		if (strcmp(t, "ping") == 0)
-			send_ack(c, id, NULL);
-		else if (strcmp(t, "join") == 0)
-			handle_join(c, id, msg);
-		else if (!c->host && (strcmp(t, "leave") == 0 || strcmp(t, "media.offer") == 0 ||
-				      room_command_known(t)))
-			gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
-		else if (strcmp(t, "leave") == 0)
-			handle_leave(c, id);
-		else if (strcmp(t, "media.offer") == 0)
-			gw_media_offer(c, id, msg);
-		else
-			handle_room_command(c, id, t, msg);
-	}
+	else
+		dispatch(c, id, json_string_value(type), msg);
 	json_decref(msg);
 	/* Commands that log nothing (a hum cast, an anonymous vote, a join) still change
 	 * what the room's clock owes (throttled live levels and progress): run it at the end
