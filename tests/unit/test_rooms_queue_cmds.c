@@ -163,6 +163,35 @@ static void closed_queue_takes_points_of_order_only(void **state)
 	rt_raise(t, P2, NULL);
 }
 
+/* queue.add with a field missing, of the wrong type or too long: refused, nothing changes. */
+static void add_bad_fields(struct rt *t)
+{
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\"}");
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"\"}");
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":5}");
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"x\",\"group\":5}");
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"x\",\"kind\":\"y\"}");
+	char big[200];
+	memset(big, 'n', 128);
+	big[128] = '\0';
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"%s\"}", big);
+}
+
+/* queue.move of entry a to a position out of range, or with fields missing or mistyped. */
+static void move_bad_fields(struct rt *t, int64_t a)
+{
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":%lld,\"position\":4}",
+		(long long)a);
+	rt_fail(t, CH, ROOM_EBAD_REQUEST,
+		"{\"type\":\"queue.move\",\"entry\":%lld,\"position\":-1}", (long long)a);
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":%lld}", (long long)a);
+	rt_fail(t, CH, ROOM_EBAD_REQUEST,
+		"{\"type\":\"queue.move\",\"entry\":%lld,\"position\":\"0\"}", (long long)a);
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"position\":0}");
+	rt_fail(t, CH, ROOM_ENOT_FOUND, "{\"type\":\"queue.move\",\"entry\":999,\"position\":0}");
+	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":1.5,\"position\":0}");
+}
+
 static void chair_add_remove_move_grant(void **state)
 {
 	struct rt *t = *state;
@@ -184,16 +213,7 @@ static void chair_add_remove_move_grant(void **state)
 	int64_t b = rt_raise(t, P2, NULL);
 	RT_ASSERT_QUEUE(t, "Mic 3 p-alice Mic 4 p-bruno");
 
-	/* add: fields. */
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\"}");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"\"}");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":5}");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"x\",\"group\":5}");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"x\",\"kind\":\"y\"}");
-	char big[200];
-	memset(big, 'n', 128);
-	big[128] = '\0';
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.add\",\"name\":\"%s\"}", big);
+	add_bad_fields(t);
 
 	/* move: to the front; then the chair's order rules and says so. */
 	rt_ok(t, CH, "{\"type\":\"queue.move\",\"entry\":%lld,\"position\":0}", (long long)b);
@@ -203,16 +223,7 @@ static void chair_add_remove_move_grant(void **state)
 	RT_ASSERT_QUEUE(t, "p-bruno Mic 3 p-alice Mic 4");
 	rt_ok(t, CH, "{\"type\":\"queue.move\",\"entry\":%lld,\"position\":3}", (long long)a);
 	RT_ASSERT_QUEUE(t, "p-bruno Mic 3 Mic 4 p-alice");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":%lld,\"position\":4}",
-		(long long)a);
-	rt_fail(t, CH, ROOM_EBAD_REQUEST,
-		"{\"type\":\"queue.move\",\"entry\":%lld,\"position\":-1}", (long long)a);
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":%lld}", (long long)a);
-	rt_fail(t, CH, ROOM_EBAD_REQUEST,
-		"{\"type\":\"queue.move\",\"entry\":%lld,\"position\":\"0\"}", (long long)a);
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"position\":0}");
-	rt_fail(t, CH, ROOM_ENOT_FOUND, "{\"type\":\"queue.move\",\"entry\":999,\"position\":0}");
-	rt_fail(t, CH, ROOM_EBAD_REQUEST, "{\"type\":\"queue.move\",\"entry\":1.5,\"position\":0}");
+	move_bad_fields(t, a);
 	next_is(t, P2, "chair");
 
 	/* remove. */

@@ -158,58 +158,134 @@ static json_t *entry_field(const struct view *v)
 	return json_integer(below((int)v->next_entry + 3));
 }
 
-/* A plausible value for a field of that name. */
-static json_t *field_value(const char *key, const struct view *v)
+/* Plausible values, one generator per field name (none of them draws before it is chosen,
+ * so the table keeps the seeded sequence of the if-chain it replaced). */
+static json_t *kind_field(const struct view *v)
 {
 	static const char *const kinds[] = {"speak", "point_of_order", "clarify", "reply", "shout"};
+	(void)v;
+	return one_of(kinds, 5);
+}
+
+static json_t *policy_field(const struct view *v)
+{
 	static const char *const policies[] = {"fifo", "groups_round_robin", "alternate_location",
 					       "random"};
+	(void)v;
+	return one_of(policies, 4);
+}
+
+static json_t *position_field(const struct view *v)
+{
+	return json_integer(below(v->n_entries + 2) - (chance(5) ? 1 : 0));
+}
+
+static json_t *hum_field(const struct view *v)
+{
+	return json_integer(v->hum + below(3) - 1);
+}
+
+static json_t *poll_field(const struct view *v)
+{
+	return json_integer(v->polls + below(3) - 1);
+}
+
+static json_t *option_field(const struct view *v)
+{
+	(void)v;
+	return chance(15) ? json_null() : json_integer(below(4) - (chance(10) ? 1 : 0));
+}
+
+static json_t *choices_field(const struct view *v)
+{
+	(void)v;
+	json_t *a = json_array();
+	int n = below(4);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(below(5) - (chance(5) ? 1 : 0)));
+	return a;
+}
+
+static json_t *poll_options_field(const struct view *v)
+{
+	(void)v;
+	return options_field(chance(50) ? 5 : 20);
+}
+
+static json_t *time_limit_field(const struct view *v)
+{
+	static const int lim[] = {0, 1, 5, 30, 60, 86400, 86401, -1};
+	(void)v;
+	return json_integer(lim[below(8)]);
+}
+
+static json_t *seconds_field(const struct view *v)
+{
+	static const int sec[] = {1, 10, 40, 3600, 0, 3601};
+	(void)v;
+	return json_integer(sec[below(6)]);
+}
+
+static json_t *lang_field(const struct view *v)
+{
 	static const char *const langs[] = {"en", "fr", "pt-BR", "", "en_US", "de"};
+	(void)v;
+	return one_of(langs, 6);
+}
+
+static json_t *text_field(const struct view *v)
+{
+	(void)v;
+	return chance(5) ? huge_string() : chance(10) ? json_string("") : str_field();
+}
+
+static json_t *flag_field(const struct view *v)
+{
+	(void)v;
+	return json_boolean(chance(50));
+}
+
+static json_t *group_field(const struct view *v)
+{
+	static const char *const g[] = {"government", "technical", "", "academia"};
+	(void)v;
+	return one_of(g, 4);
+}
+
+static const struct {
+	const char *key;
+	json_t *(*make)(const struct view *v);
+} field_makers[] = {
+    {"kind", kind_field},
+    {"policy", policy_field},
+    {"entry", entry_field},
+    {"position", position_field},
+    {"hum", hum_field},
+    {"poll", poll_field},
+    {"option", option_field},
+    {"choices", choices_field},
+    {"options", poll_options_field},
+    {"time_limit_s", time_limit_field},
+    {"seconds", seconds_field},
+    {"lang", lang_field},
+    {"text", text_field},
+    {"final", flag_field},
+    {"auto_end", flag_field},
+    {"multiple", flag_field},
+    {"anonymous", flag_field},
+    {"live_counts", flag_field},
+    {"show_of_hands", flag_field},
+    {"group", group_field},
+};
+
+/* A plausible value for a field of that name (or, now and then, junk). */
+static json_t *field_value(const char *key, const struct view *v)
+{
 	if (chance(8))
 		return junk();
-	if (strcmp(key, "kind") == 0)
-		return one_of(kinds, 5);
-	if (strcmp(key, "policy") == 0)
-		return one_of(policies, 4);
-	if (strcmp(key, "entry") == 0)
-		return entry_field(v);
-	if (strcmp(key, "position") == 0)
-		return json_integer(below(v->n_entries + 2) - (chance(5) ? 1 : 0));
-	if (strcmp(key, "hum") == 0)
-		return json_integer(v->hum + below(3) - 1);
-	if (strcmp(key, "poll") == 0)
-		return json_integer(v->polls + below(3) - 1);
-	if (strcmp(key, "option") == 0)
-		return chance(15) ? json_null() : json_integer(below(4) - (chance(10) ? 1 : 0));
-	if (strcmp(key, "choices") == 0) {
-		json_t *a = json_array();
-		int n = below(4);
-		for (int i = 0; i < n; i++)
-			json_array_append_new(a, json_integer(below(5) - (chance(5) ? 1 : 0)));
-		return a;
-	}
-	if (strcmp(key, "options") == 0)
-		return options_field(chance(50) ? 5 : 20);
-	if (strcmp(key, "time_limit_s") == 0) {
-		static const int lim[] = {0, 1, 5, 30, 60, 86400, 86401, -1};
-		return json_integer(lim[below(8)]);
-	}
-	if (strcmp(key, "seconds") == 0) {
-		static const int sec[] = {1, 10, 40, 3600, 0, 3601};
-		return json_integer(sec[below(6)]);
-	}
-	if (strcmp(key, "lang") == 0)
-		return one_of(langs, 6);
-	if (strcmp(key, "text") == 0)
-		return chance(5) ? huge_string() : chance(10) ? json_string("") : str_field();
-	if (strcmp(key, "final") == 0 || strcmp(key, "auto_end") == 0 ||
-	    strcmp(key, "multiple") == 0 || strcmp(key, "anonymous") == 0 ||
-	    strcmp(key, "live_counts") == 0 || strcmp(key, "show_of_hands") == 0)
-		return json_boolean(chance(50));
-	if (strcmp(key, "group") == 0) {
-		static const char *const g[] = {"government", "technical", "", "academia"};
-		return one_of(g, 4);
-	}
+	for (size_t i = 0; i < sizeof field_makers / sizeof field_makers[0]; i++)
+		if (strcmp(key, field_makers[i].key) == 0)
+			return field_makers[i].make(v);
 	return str_field(); /* name, title, question */
 }
 
