@@ -33,14 +33,10 @@
 
 #include <openssl/rand.h>
 
-#include "media/dtls.h"
-#include "media/ice_lite.h"
+#include "media/secure/secure.h"
 #include "media/media_internal.h"
-#include "media/peer.h"
-#include "media/sdp.h"
-#include "media/srtp_session.h"
-#include "media/udp.h"
-#include "media/worker.h"
+#include "media/net/net.h"
+#include "media/wire/wire.h"
 
 #define CMD_RESERVE 256 /* ring slots kept free for CLOSE and MIC, which must not fail */
 #define MSID	    "plenary floor"

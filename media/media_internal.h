@@ -9,10 +9,9 @@
 #include <netinet/in.h>
 
 #include "media/media.h"
-#include "media/peer.h"
-#include "media/room_mixer.h"
-#include "media/sdp.h"
-#include "media/worker.h"
+#include "media/net/net.h"
+#include "media/mix/mix.h"
+#include "media/wire/wire.h"
 
 struct room_pin {
 	char room[MEDIA_ROOM_MAX + 1];

@@ -29,7 +29,7 @@
 
 #include <srtp2/srtp.h>
 
-#include "media/srtp_session.h"
+#include "media/secure/srtp_session.h"
 
 #ifdef BENCH_SRTP_BACKEND
 static const char *backend(void)

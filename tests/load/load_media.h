@@ -35,7 +35,7 @@
 
 #include "load_stats.h"
 #include "load_tone.h"
-#include "media/client.h"
+#include "support/client.h"
 
 #define LOAD_MEDIA_MAX_THREADS 16
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "media/opus_codec.h"
+#include "media/mix/opus_codec.h"
 
 #define TONE_MAX_FRAMES 250 /* a period of at most 5 s */
 

@@ -1,0 +1,632 @@
+/*
+ * worker -- the media thread's loop (see worker.h for who owns what).
+ *
+ * The loop is Redis's ae in miniature: epoll_wait on three descriptors, and for each
+ * ready one a handler that runs to completion. The socket is drained with recvmmsg in
+ * batches of 32, at most 8 batches per turn, so that a flood on the socket cannot starve
+ * the tick or the commands (epoll is level-triggered: what is left comes back next turn).
+ * Each datagram is classified by its first byte (RFC 7983); STUN goes to ICE-lite over
+ * the worker's peer table, everything else to the peer that owns the source address,
+ * and a datagram from an address no peer has nominated is dropped.
+ *
+ * The tick (timerfd, 20 ms, the mixer's frame) runs the DTLS timers of the handshaking
+ * peers, and the slow timers -- consent, RTCP reports, published statistics -- of a
+ * fiftieth of all peers, so each peer gets them once a second and a tick's cost does
+ * not grow in steps. What the tick costs is measured into the tick histogram
+ * (plenary_mixer_tick_seconds; the mixer's work will join it).
+ *
+ * Events to the gateway are pushed as they happen; the gateway is woken once per loop
+ * turn if anything was pushed. When the event ring is full, the peer waits in a backlog
+ * (state changes collapse to the latest) or, once freed, in a graveyard (its GONE),
+ * both retried every tick. Nothing is dropped and nothing blocks.
+ */
+#include "media/net/worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "media/wire/wire.h"
+#include "media/secure/secure.h"
+#include "media/net/udp.h"
+
+#define RX_ROUNDS  8
+#define TX_BUF	   (WORKER_RX_BUF + MEDIA_SRTP_MAX_TRAILER)
+#define KEY_SOCK   1u
+#define KEY_TIMER  2u
+#define KEY_WAKE   3u
+#define NTP_OFFSET 2208988800ull /* seconds from 1900 (NTP) to 1970 (Unix) */
+
+static struct peer *peer_of(struct ice_peer *ice)
+{
+	return (struct peer *)((char *)ice - offsetof(struct peer, ice));
+}
+
+/* --- lists -------------------------------------------------------------------------- */
+
+static void all_add(struct worker *w, struct peer *p)
+{
+	p->prev = NULL;
+	p->next = w->peers;
+	if (w->peers)
+		w->peers->prev = p;
+	w->peers = p;
+	w->n_peers++;
+}
+
+static void all_remove(struct worker *w, struct peer *p)
+{
+	if (w->sweep == p)
+		w->sweep = p->next;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		w->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->prev = p->next = NULL;
+	w->n_peers--;
+}
+
+static void hs_add(struct worker *w, struct peer *p)
+{
+	if (p->in_handshaking)
+		return;
+	p->hs_prev = NULL;
+	p->hs_next = w->handshaking;
+	if (w->handshaking)
+		w->handshaking->hs_prev = p;
+	w->handshaking = p;
+	p->in_handshaking = true;
+}
+
+static void hs_remove(struct worker *w, struct peer *p)
+{
+	if (!p->in_handshaking)
+		return;
+	if (p->hs_prev)
+		p->hs_prev->hs_next = p->hs_next;
+	else
+		w->handshaking = p->hs_next;
+	if (p->hs_next)
+		p->hs_next->hs_prev = p->hs_prev;
+	p->hs_prev = p->hs_next = NULL;
+	p->in_handshaking = false;
+}
+
+static void backlog_add(struct worker *w, struct peer *p)
+{
+	if (p->in_backlog)
+		return;
+	p->bl_prev = NULL;
+	p->bl_next = w->backlog;
+	if (w->backlog)
+		w->backlog->bl_prev = p;
+	w->backlog = p;
+	p->in_backlog = true;
+}
+
+static void backlog_remove(struct worker *w, struct peer *p)
+{
+	if (!p->in_backlog)
+		return;
+	if (p->bl_prev)
+		p->bl_prev->bl_next = p->bl_next;
+	else
+		w->backlog = p->bl_next;
+	if (p->bl_next)
+		p->bl_next->bl_prev = p->bl_prev;
+	p->bl_prev = p->bl_next = NULL;
+	p->in_backlog = false;
+}
+
+/* --- events to the gateway ---------------------------------------------------------- */
+
+bool worker_push_event(struct worker *w, uint32_t type, uint32_t arg, void *handle)
+{
+	struct ring_msg m = {.type = type, .arg = arg, .ptr = handle};
+	if (!ring_push(&w->events, &m))
+		return false;
+	w->posted = true;
+	return true;
+}
+
+/* Posts the peer's public state if it changed; parks it in the backlog if the ring is
+ * full (or it is already parked, so its events stay in order). */
+static void post_state(struct worker *w, struct peer *p)
+{
+	uint32_t public_state = (uint32_t)media_state_of(p->state);
+	if (p->closing || p->handle == NULL || public_state == p->reported || p->in_backlog) {
+		return;
+	}
+	if (worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
+		p->reported = public_state;
+	else
+		backlog_add(w, p);
+}
+
+static void flush_backlog(struct worker *w)
+{
+	while (w->backlog != NULL) {
+		struct peer *p = w->backlog;
+		uint32_t public_state = (uint32_t)media_state_of(p->state);
+		if (public_state != p->reported &&
+		    !worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
+			return;
+		p->reported = public_state;
+		backlog_remove(w, p);
+	}
+}
+
+static void flush_graveyard(struct worker *w)
+{
+	while (w->graveyard != NULL) {
+		struct peer *p = w->graveyard;
+		if (!worker_push_event(w, WORKER_EV_GONE, 0, p->handle))
+			return;
+		w->graveyard = p->next;
+		peer_destroy(p);
+	}
+}
+
+/* --- the peer environment ----------------------------------------------------------- */
+
+static void send_cb(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len)
+{
+	struct worker *w = ctx;
+	(void)udp_send(w->sock, w->family, to, buf, len);
+}
+
+/* peer_set_state's hook: keep the indexes and lists in step with the state, then post. */
+static void changed_cb(void *ctx, struct peer *p, enum peer_state from)
+{
+	struct worker *w = ctx;
+	(void)from;
+	if (p->state == PEER_HANDSHAKING)
+		hs_add(w, p);
+	else
+		hs_remove(w, p);
+	if (p->state == PEER_FAILED || p->state == PEER_CLOSED)
+		peer_table_remove(&w->table, &p->ice); /* its datagrams now find no one */
+	worker_rooms_state(w, p);
+	post_state(w, p);
+}
+
+static void make_env(struct worker *w, struct peer_env *env)
+{
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	env->now_us = (uint64_t)mono.tv_sec * 1000000u + (uint64_t)mono.tv_nsec / 1000u;
+	env->now_ms = env->now_us / 1000u;
+	env->arrival_us = env->now_us;
+	env->ntp = ((uint64_t)real.tv_sec + NTP_OFFSET) << 32 |
+		   (((uint64_t)real.tv_nsec << 32) / 1000000000u);
+	env->counters = &w->counters;
+	env->send = send_cb;
+	env->changed = changed_cb;
+	env->audio = worker_rooms_audio;
+	env->ctx = w;
+	env->scratch = w->tx;
+	env->scratch_cap = TX_BUF;
+	env->echo = w->echo;
+}
+
+/* --- datagrams ---------------------------------------------------------------------- */
+
+static void count_drop(struct worker *w)
+{
+	atomic_fetch_add_explicit(&w->counters.dropped, 1, memory_order_relaxed);
+}
+
+static void on_stun(struct worker *w, const struct peer_env *env, const uint8_t *buf, size_t len,
+		    const struct stun_addr *from)
+{
+	uint8_t reply[ICE_REPLY_MAX];
+	struct ice_result r;
+	if (ice_lite_handle(&w->table, buf, len, from, env->now_ms, reply, sizeof reply, &r) !=
+	    ICE_OK) {
+		count_drop(w);
+		return;
+	}
+	(void)udp_send(w->sock, w->family, from, reply, r.reply_len);
+	atomic_fetch_add_explicit(&w->counters.stun_answered, 1, memory_order_relaxed);
+	if (!r.learned)
+		return;
+	struct peer *p = peer_of(r.peer);
+	peer_nominated(p, env);
+	if (p->state == PEER_CONNECTED)
+		worker_rooms_moved(w, p); /* ICE moved it: its packets go to the new address */
+}
+
+static void on_datagram(struct worker *w, const struct peer_env *env, uint8_t *buf, size_t len,
+			const struct stun_addr *from)
+{
+	enum demux_kind kind = demux_classify(buf, len);
+	if (kind == DEMUX_STUN) {
+		on_stun(w, env, buf, len, from);
+		return;
+	}
+	struct ice_peer *ice = kind == DEMUX_UNKNOWN ? NULL : peer_table_by_addr(&w->table, from);
+	if (ice == NULL) {
+		count_drop(w);
+		return;
+	}
+	peer_on_datagram(peer_of(ice), env, kind, buf, len);
+}
+
+/* A datagram's kernel receive time (SO_TIMESTAMPNS, the wall clock) moved onto the
+ * monotonic clock of env; now_us if it has none or the wall clock jumped. */
+static uint64_t arrival_of(const struct msghdr *h, const struct peer_env *env, int64_t real_ns)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		struct timespec ts;
+		memcpy(&ts, CMSG_DATA(c), sizeof ts);
+		int64_t ago_us = (real_ns - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec)) / 1000;
+		if (ago_us < 0 || ago_us > 1000000 || (uint64_t)ago_us > env->now_us)
+			return env->now_us;
+		return env->now_us - (uint64_t)ago_us;
+	}
+	return env->now_us;
+}
+
+static void on_readable(struct worker *w)
+{
+	struct mmsghdr msgs[WORKER_RX_BATCH];
+	struct iovec iov[WORKER_RX_BATCH];
+	struct sockaddr_storage from[WORKER_RX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control[WORKER_RX_BATCH];
+	for (int round = 0; round < RX_ROUNDS; round++) {
+		for (size_t i = 0; i < WORKER_RX_BATCH; i++) {
+			iov[i] = (struct iovec){w->rx + i * WORKER_RX_BUF, WORKER_RX_BUF};
+			msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+							  .msg_namelen = sizeof from[i],
+							  .msg_iov = &iov[i],
+							  .msg_iovlen = 1,
+							  .msg_control = control[i].buf,
+							  .msg_controllen = sizeof control[i].buf};
+		}
+		int n = recvmmsg(w->sock, msgs, WORKER_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		struct peer_env env;
+		make_env(w, &env);
+		struct timespec real;
+		clock_gettime(CLOCK_REALTIME, &real);
+		int64_t real_ns = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
+		for (int i = 0; i < n; i++) {
+			struct stun_addr src;
+			if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ||
+			    !udp_from_sockaddr(&from[i], &src)) {
+				count_drop(w);
+				continue;
+			}
+			env.arrival_us = arrival_of(&msgs[i].msg_hdr, &env, real_ns);
+			on_datagram(w, &env, iov[i].iov_base, msgs[i].msg_len, &src);
+		}
+		if (n < WORKER_RX_BATCH)
+			return;
+	}
+}
+
+/* --- commands ----------------------------------------------------------------------- */
+
+static void cmd_add(struct worker *w, const struct peer_env *env, struct peer *p)
+{
+	p->worker = w->index;
+	all_add(w, p);
+	if (!peer_table_reserve(&w->table, w->table.n + 1) || !peer_table_add(&w->table, &p->ice) ||
+	    !worker_rooms_add(w, p))
+		peer_set_state(p, env, PEER_FAILED);
+}
+
+static void cmd_close(struct worker *w, const struct peer_env *env, struct peer *p)
+{
+	peer_close(p, env); /* CLOSED; changed_cb took it out of the indexes */
+	backlog_remove(w, p);
+	all_remove(w, p);
+	worker_rooms_remove(w, p); /* before its SRTP session goes */
+	peer_release(p);
+	if (w->graveyard == NULL && worker_push_event(w, WORKER_EV_GONE, 0, p->handle)) {
+		peer_destroy(p);
+		return;
+	}
+	p->next = w->graveyard; /* GONE must follow whatever is already waiting */
+	w->graveyard = p;
+}
+
+static void on_commands(struct worker *w)
+{
+	ring_wake_drain(w->wake_fd);
+	struct peer_env env;
+	make_env(w, &env);
+	struct ring_msg m;
+	while (ring_pop(&w->cmds, &m)) {
+		struct peer *p = m.ptr;
+		switch ((enum worker_cmd)m.type) {
+		case WORKER_ADD:
+			cmd_add(w, &env, p);
+			break;
+		case WORKER_CLOSE:
+			cmd_close(w, &env, p);
+			break;
+		case WORKER_MIC:
+			worker_rooms_mic(w, p, m.arg != 0);
+			break;
+		case WORKER_SESSION:
+			worker_rooms_session(w, m.ptr);
+			break;
+		case WORKER_STOP:
+			w->stop = true;
+			break;
+		}
+	}
+}
+
+/* --- the tick ----------------------------------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void observe_tick(struct worker *w, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i = 0;
+	while (i < MEDIA_TICK_BUCKETS && s > media_tick_bucket_bounds[i])
+		i++;
+	atomic_fetch_add_explicit(&w->counters.tick_buckets[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->counters.tick_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->counters.tick_sum_ns, ns, memory_order_relaxed);
+}
+
+/* A fiftieth of the peers, resuming where the last tick stopped. */
+static void sweep(struct worker *w, const struct peer_env *env)
+{
+	size_t todo = (w->n_peers + WORKER_SWEEP_TICKS - 1) / WORKER_SWEEP_TICKS;
+	for (size_t i = 0; i < todo && w->n_peers > 0; i++) {
+		if (w->sweep == NULL)
+			w->sweep = w->peers;
+		struct peer *p = w->sweep;
+		w->sweep = p->next;
+		peer_slow_tick(p, env);
+	}
+}
+
+static void on_tick(struct worker *w)
+{
+	uint64_t expirations;
+	if (read(w->timer_fd, &expirations, sizeof expirations) < 0)
+		return;
+	uint64_t t0 = mono_ns();
+	struct peer_env env;
+	make_env(w, &env);
+	/* Each tick has its place on the 20 ms grid, not the time it happens to run: the
+	 * mix's RTP timestamps step by exactly one frame. A worker that was held up (a busy
+	 * machine) runs the ticks it missed, so every room's recording still gets one packet
+	 * per 20 ms and its jitter buffers one pull. */
+	if (w->tick_us == 0) {
+		w->tick_us = (int64_t)env.now_us - WORKER_TICK_MS * 1000;
+		expirations = 1;
+	}
+	for (uint64_t i = 0; i < expirations; i++) {
+		w->tick_us += WORKER_TICK_MS * 1000;
+		worker_rooms_tick(w, w->tick_us, i + WORKER_CATCH_UP < expirations);
+	}
+	for (struct peer *p = w->handshaking, *next; p != NULL; p = next) {
+		next = p->hs_next;
+		peer_timers(p, &env);
+	}
+	sweep(w, &env);
+	flush_backlog(w);
+	flush_graveyard(w);
+	observe_tick(w, mono_ns() - t0);
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	while (!w->stop) {
+		struct epoll_event ev[4];
+		int n = epoll_wait(w->epfd, ev, 4, -1);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u32 == KEY_SOCK)
+				on_readable(w);
+			else if (ev[i].data.u32 == KEY_TIMER)
+				on_tick(w);
+			else
+				on_commands(w);
+		}
+		size_t pages = page_ring_pushed(w->pages);
+		if (w->posted || pages != w->pages_woken) {
+			w->posted = false;
+			w->pages_woken = pages;
+			ring_wake(w->gateway_fd);
+		}
+	}
+	return NULL;
+}
+
+/* --- setup and teardown (the owning thread) ----------------------------------------- */
+
+static enum media_err sys_fail(char *why, size_t cap, const char *what, int err)
+{
+	if (why && cap)
+		snprintf(why, cap, "%s: %s", what, strerror(err));
+	return MEDIA_ERR_SYSTEM;
+}
+
+static bool watch(struct worker *w, int fd, uint32_t key)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = key};
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+static enum media_err open_fds(struct worker *w, const struct worker_config *cfg, char *why,
+			       size_t cap)
+{
+	w->local = cfg->bind;
+	int err = udp_open(&w->local, &w->sock);
+	if (err != 0) {
+		char what[96], ip[48];
+		udp_format_ip(&cfg->bind, ip, sizeof ip);
+		snprintf(what, sizeof what, "media worker %u: bind UDP %s port %u", cfg->index, ip,
+			 cfg->bind.port);
+		return sys_fail(why, cap, what, err);
+	}
+	w->family = w->local.family == STUN_IPV6 ? AF_INET6 : AF_INET;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0)
+		return sys_fail(why, cap, "epoll_create1", errno);
+	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = {.it_interval = {0, WORKER_TICK_MS * 1000000L},
+				 .it_value = {0, WORKER_TICK_MS * 1000000L}};
+	if (w->timer_fd < 0 || timerfd_settime(w->timer_fd, 0, &its, NULL) != 0)
+		return sys_fail(why, cap, "timerfd", errno);
+	if (ring_wake_open(&w->wake_fd) != RING_OK)
+		return sys_fail(why, cap, "eventfd", errno);
+	if (!watch(w, w->sock, KEY_SOCK) || !watch(w, w->timer_fd, KEY_TIMER) ||
+	    !watch(w, w->wake_fd, KEY_WAKE))
+		return sys_fail(why, cap, "epoll_ctl", errno);
+	return MEDIA_OK;
+}
+
+enum media_err worker_init(struct worker *w, const struct worker_config *cfg, char *why,
+			   size_t why_cap)
+{
+	memset(w, 0, sizeof *w);
+	w->sock = w->epfd = w->timer_fd = w->wake_fd = -1;
+	w->index = cfg->index;
+	w->gateway_fd = cfg->gateway_fd;
+	w->echo = cfg->echo;
+	w->mix_bitrate = cfg->mix_bitrate;
+	peer_table_init(&w->table, cfg->seed);
+	w->rx = aligned_alloc(64, WORKER_RX_BATCH * WORKER_RX_BUF);
+	w->tx = aligned_alloc(64, (TX_BUF + 63) / 64 * 64);
+	w->pages = page_ring_create(WORKER_PAGE_SLOTS);
+	if (w->rx == NULL || w->tx == NULL || w->pages == NULL ||
+	    fanout_create(0, &w->fanout) != FANOUT_OK ||
+	    ring_init(&w->cmds, WORKER_RING_SLOTS) != RING_OK ||
+	    ring_init(&w->events, WORKER_RING_SLOTS) != RING_OK) {
+		if (why && why_cap)
+			snprintf(why, why_cap, "media worker %u: out of memory", cfg->index);
+		return MEDIA_ERR_NOMEM;
+	}
+	if (cfg->recordings_dir && cfg->recordings_dir[0]) {
+		struct recorder_config rc = {.dir = cfg->recordings_dir};
+		enum recorder_err err = recorder_create(&rc, &w->recorder);
+		if (err != RECORDER_OK) {
+			if (why && why_cap)
+				snprintf(why, why_cap, "media worker %u: recordings in %s: %s",
+					 cfg->index, cfg->recordings_dir, recorder_strerror(err));
+			return err == RECORDER_ENOMEM ? MEDIA_ERR_NOMEM : MEDIA_ERR_SYSTEM;
+		}
+	}
+	return open_fds(w, cfg, why, why_cap);
+}
+
+enum media_err worker_start(struct worker *w)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	/* Signals belong to the gateway's signalfd: the thread inherits a full mask. */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int err = pthread_create(&w->thread, NULL, run, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+		return MEDIA_ERR_SYSTEM;
+	char name[16];
+	snprintf(name, sizeof name, "media-%u", w->index);
+	pthread_setname_np(w->thread, name);
+	w->started = true;
+	return MEDIA_OK;
+}
+
+bool worker_post(struct worker *w, const struct ring_msg *m)
+{
+	if (!ring_push(&w->cmds, m))
+		return false;
+	ring_wake(w->wake_fd);
+	return true;
+}
+
+void worker_post_wait(struct worker *w, const struct ring_msg *m)
+{
+	while (!ring_push(&w->cmds, m)) {
+		ring_wake(w->wake_fd);
+		sched_yield();
+	}
+	ring_wake(w->wake_fd);
+}
+
+void worker_stop(struct worker *w)
+{
+	if (!w->started)
+		return;
+	worker_post_wait(w, &(struct ring_msg){.type = WORKER_STOP});
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void worker_fini(struct worker *w)
+{
+	/* Peers still waiting in the command ring were never added: free them too. */
+	struct ring_msg m;
+	while (w->cmds.slots != NULL && ring_pop(&w->cmds, &m)) {
+		if (m.type == WORKER_ADD)
+			peer_destroy(m.ptr);
+		else if (m.type == WORKER_SESSION)
+			free(m.ptr);
+	}
+	while (w->peers != NULL) {
+		struct peer *p = w->peers;
+		all_remove(w, p);
+		worker_rooms_remove(w, p);
+		peer_destroy(p);
+	}
+	while (w->graveyard != NULL) {
+		struct peer *p = w->graveyard;
+		w->graveyard = p->next;
+		peer_destroy(p);
+	}
+	worker_rooms_fini(w);
+	recorder_destroy(w->recorder); /* drains its ring: every file is completed */
+	w->recorder = NULL;
+	fanout_destroy(w->fanout);
+	w->fanout = NULL;
+	page_ring_destroy(w->pages);
+	w->pages = NULL;
+	peer_table_fini(&w->table);
+	ring_fini(&w->cmds);
+	ring_fini(&w->events);
+	close_fd(&w->sock);
+	close_fd(&w->epfd);
+	close_fd(&w->timer_fd);
+	close_fd(&w->wake_fd);
+	free(w->rx);
+	free(w->tx);
+	w->rx = w->tx = NULL;
+}
