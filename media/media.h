@@ -206,8 +206,6 @@ struct media_room_info {
 	bool forwarding;
 	bool recording;
 };
-/* Rooms that have had peers or a session; i in 0..media_room_count()-1. */
-size_t media_room_count(const struct media *m);
 bool media_room_at(const struct media *m, size_t i, struct media_room_info *out);
 
 /* Counters for /metrics, summed over the workers. */

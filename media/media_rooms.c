@@ -179,11 +179,6 @@ bool media_recording_latest(const struct media *m, const char *room, char *path,
 	return n > 0 && (size_t)n < cap;
 }
 
-size_t media_room_count(const struct media *m)
-{
-	return m ? m->n_pins : 0;
-}
-
 bool media_room_at(const struct media *m, size_t i, struct media_room_info *out)
 {
 	if (m == NULL || i >= m->n_pins)

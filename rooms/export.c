@@ -9,7 +9,7 @@
 
 #include "rooms/export.h"
 
-json_t *room_render_polls(json_t *rec)
+static json_t *room_render_polls(json_t *rec)
 {
 	json_t *out = json_array();
 	size_t i;

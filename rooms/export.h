@@ -13,6 +13,5 @@
 void room_render_text(struct sbuf *b, json_t *rec);
 void room_render_vtt(struct sbuf *b, json_t *rec, const char *lang);
 void room_render_html(struct sbuf *b, json_t *rec);
-json_t *room_render_polls(json_t *rec);
 
 #endif

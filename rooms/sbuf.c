@@ -24,7 +24,7 @@ static bool sb_reserve(struct sbuf *b, size_t more)
 	return true;
 }
 
-void sb_put(struct sbuf *b, const char *s, size_t n)
+static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
 	if (!sb_reserve(b, n))
 		return;

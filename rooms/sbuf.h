@@ -18,7 +18,6 @@ struct sbuf {
 	bool failed;
 };
 
-void sb_put(struct sbuf *b, const char *s, size_t n);
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Escapes & < > " for HTML and WebVTT; drops carriage returns. */
 void sb_escaped(struct sbuf *b, const char *s);

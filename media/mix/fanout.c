@@ -28,21 +28,6 @@ struct fanout {
 	struct mmsghdr *msgs;
 };
 
-const char *fanout_strerror(enum fanout_err err)
-{
-	switch (err) {
-	case FANOUT_OK:
-		return "ok";
-	case FANOUT_EINVAL:
-		return "invalid argument to the fan-out";
-	case FANOUT_ENOMEM:
-		return "out of memory creating the fan-out";
-	case FANOUT_ETOOBIG:
-		return "RTP packet too large for the fan-out";
-	}
-	return "unknown fan-out error";
-}
-
 enum fanout_err fanout_create(size_t batch, struct fanout **out)
 {
 	if (!out || batch > FANOUT_MAX_BATCH)

@@ -52,8 +52,6 @@ enum fanout_err {
 	FANOUT_ETOOBIG, /* send: the packet is longer than FANOUT_MAX_PACKET */
 };
 
-/* A static English phrase for err; never NULL. */
-const char *fanout_strerror(enum fanout_err err);
 
 union fanout_addr {
 	struct sockaddr sa;

@@ -83,11 +83,6 @@ const char *room_mixer_id(const struct room_mixer *rm)
 	return rm->id;
 }
 
-uint32_t room_mixer_ssrc(const struct room_mixer *rm)
-{
-	return rm->ssrc;
-}
-
 bool room_mixer_idle(const struct room_mixer *rm)
 {
 	return rm->n_members == 0 && !rm->rec.live;

@@ -138,7 +138,6 @@ MIXER_WUR enum mixer_err room_mixer_create(const struct room_mixer_config *cfg,
 void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env);
 
 const char *room_mixer_id(const struct room_mixer *rm);
-uint32_t room_mixer_ssrc(const struct room_mixer *rm);
 /* Whether the room may be destroyed: no members, no live session. */
 bool room_mixer_idle(const struct room_mixer *rm);
 

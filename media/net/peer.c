@@ -20,11 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const state_names[PEER_STATE_COUNT] = {
-    [PEER_NEW] = "new",	      [PEER_HANDSHAKING] = "handshaking", [PEER_CONNECTED] = "connected",
-    [PEER_FAILED] = "failed", [PEER_CLOSED] = "closed",
-};
-
 /* allowed[from] is a bit set of the states `from` may move to. */
 static const unsigned allowed[PEER_STATE_COUNT] = {
     [PEER_NEW] = 1u << PEER_HANDSHAKING | 1u << PEER_FAILED | 1u << PEER_CLOSED,
@@ -33,11 +28,6 @@ static const unsigned allowed[PEER_STATE_COUNT] = {
     [PEER_FAILED] = 0,
     [PEER_CLOSED] = 0,
 };
-
-const char *peer_state_name(enum peer_state s)
-{
-	return (unsigned)s < PEER_STATE_COUNT ? state_names[s] : "unknown";
-}
 
 enum media_state media_state_of(enum peer_state s)
 {
@@ -55,7 +45,7 @@ enum media_state media_state_of(enum peer_state s)
 	return MEDIA_STATE_CONNECTING;
 }
 
-bool peer_transition_allowed(enum peer_state from, enum peer_state to)
+static bool peer_transition_allowed(enum peer_state from, enum peer_state to)
 {
 	return (unsigned)from < PEER_STATE_COUNT && (unsigned)to < PEER_STATE_COUNT &&
 	       (allowed[from] & (1u << to)) != 0;

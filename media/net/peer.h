@@ -58,8 +58,6 @@ enum peer_state {
 };
 #define PEER_STATE_COUNT 5
 
-/* "new", "handshaking", "connected", "failed", "closed"; never NULL. */
-const char *peer_state_name(enum peer_state s);
 /* What the gateway is told: connecting, connected, failed, closed. */
 enum media_state media_state_of(enum peer_state s);
 
@@ -200,7 +198,6 @@ void peer_release(struct peer *p);
 
 /* The one transition function (see the diagram). */
 void peer_set_state(struct peer *p, const struct peer_env *env, enum peer_state to);
-bool peer_transition_allowed(enum peer_state from, enum peer_state to);
 
 /* ICE chose this peer's address (a USE-CANDIDATE check): NEW -> HANDSHAKING. */
 void peer_nominated(struct peer *p, const struct peer_env *env);

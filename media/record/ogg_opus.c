@@ -43,27 +43,6 @@ struct oggopus {
 	uint8_t headers[OGGOPUS_MAX_HEADER_BYTES];
 };
 
-const char *oggopus_strerror(enum oggopus_err err)
-{
-	switch (err) {
-	case OGGOPUS_OK:
-		return "ok";
-	case OGGOPUS_EINVAL:
-		return "invalid argument to the Ogg Opus writer";
-	case OGGOPUS_ENOMEM:
-		return "out of memory creating the Ogg Opus writer";
-	case OGGOPUS_ETOOBIG:
-		return "Opus packet too large";
-	case OGGOPUS_ESTATE:
-		return "Ogg Opus writer used out of order";
-	case OGGOPUS_EOGG:
-		return "libogg failed";
-	case OGGOPUS_ECALLBACK:
-		return "the Ogg page callback failed";
-	}
-	return "unknown Ogg Opus writer error";
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;

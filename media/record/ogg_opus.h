@@ -56,8 +56,6 @@ enum oggopus_err {
 	OGGOPUS_ECALLBACK, /* the page callback returned non-zero; the writer is failed */
 };
 
-/* A static English phrase for err; never NULL. */
-const char *oggopus_strerror(enum oggopus_err err);
 
 /* Called with each finished page: header bytes then body bytes (write both, in order).
  * Return 0, or non-zero to fail the writer. */

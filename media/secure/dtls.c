@@ -566,11 +566,6 @@ enum dtls_state dtls_session_state(const struct dtls_session *s)
 	return s ? s->state : DTLS_STATE_FAILED;
 }
 
-enum dtls_role dtls_session_role(const struct dtls_session *s)
-{
-	return s ? s->role : DTLS_ROLE_SERVER;
-}
-
 enum dtls_err dtls_session_failure(const struct dtls_session *s)
 {
 	return s ? s->failure : DTLS_ERR_PARAM;

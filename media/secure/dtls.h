@@ -242,7 +242,6 @@ DTLS_WUR enum dtls_err dtls_session_close(struct dtls_session *s, uint64_t now_m
 DTLS_WUR enum dtls_err dtls_session_release_ssl(struct dtls_session *s);
 
 enum dtls_state dtls_session_state(const struct dtls_session *s);
-enum dtls_role dtls_session_role(const struct dtls_session *s);
 /* Why the session is FAILED or CLOSED (DTLS_OK for a local close and the other states). */
 enum dtls_err dtls_session_failure(const struct dtls_session *s);
 /* True once dtls_session_release_ssl has run. */

@@ -39,7 +39,7 @@ static bool queue_reserve(struct dtls_queue *q, size_t need)
 	return true;
 }
 
-void dtls_queue_close(struct dtls_queue *q)
+static void dtls_queue_close(struct dtls_queue *q)
 {
 	if (q->open == 0)
 		return;
@@ -48,7 +48,7 @@ void dtls_queue_close(struct dtls_queue *q)
 	q->open = 0;
 }
 
-bool dtls_queue_append(struct dtls_queue *q, const uint8_t *data, size_t n, size_t mtu)
+static bool dtls_queue_append(struct dtls_queue *q, const uint8_t *data, size_t n, size_t mtu)
 {
 	if (n == 0)
 		return true;

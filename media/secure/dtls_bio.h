@@ -44,10 +44,6 @@ struct dtls_queue {
 };
 
 void dtls_queue_clear(struct dtls_queue *q);
-/* Appends bytes to the open datagram, closing it first if they would not fit in mtu.
- * Returns false at a ceiling (queue unchanged). */
-bool dtls_queue_append(struct dtls_queue *q, const uint8_t *data, size_t n, size_t mtu);
-void dtls_queue_close(struct dtls_queue *q);
 /* Closed datagrams waiting. */
 size_t dtls_queue_count(const struct dtls_queue *q);
 /* Size of the oldest closed datagram; 0 if none. */
