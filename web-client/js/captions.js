@@ -27,7 +27,7 @@ export function setPref(key, value) {
   }
 }
 
-export function captionsPanel({ store, act, loadRecord }) {
+export function captionsPanel({ store, loadRecord }) {
   const size = h('select', { id: 'cap-size' }, Object.entries(SIZES).map(([v, t]) => h('option', { value: v }, t)));
   const lang = h('select', { id: 'cap-lang' });
   const langRow = h('p', { class: 'field', hidden: true }, h('label', { for: 'cap-lang' }, 'Language'), lang);

@@ -127,7 +127,7 @@ export function queuePanel({ store, act }) {
     });
   }
 
-  function create(e) {
+  function create() {
     const li = h('li', { class: 'entry' });
     li.pos = h('span', { class: 'pos', 'aria-hidden': 'true' });
     li.name = h('span', { class: 'name' });
