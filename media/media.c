@@ -33,9 +33,9 @@
 
 #include <openssl/rand.h>
 
-#include "media/secure/secure.h"
 #include "media/media_internal.h"
 #include "media/net/net.h"
+#include "media/secure/secure.h"
 #include "media/wire/wire.h"
 
 #define CMD_RESERVE 256 /* ring slots kept free for CLOSE and MIC, which must not fail */

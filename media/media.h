@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MEDIA_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define MEDIA_ROOM_MAX	  64 /* room ids, as rooms/ allows them */
 #define MEDIA_MAX_WORKERS 64
@@ -73,7 +73,7 @@ struct media;
  * workers' sockets and starts their threads. On error, why (if not NULL) gets a sentence
  * naming what failed. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_SYSTEM,
  * MEDIA_ERR_CRYPTO. The caller owns *out (media_destroy). */
-MEDIA_WUR enum media_err media_create(const struct media_options *opt, struct media **out,
+BASE_WUR enum media_err media_create(const struct media_options *opt, struct media **out,
 				      char *why, size_t why_cap);
 /* Stops and joins the workers, then frees every peer and every handle still open (their
  * events are not delivered). NULL is fine. */
@@ -111,7 +111,7 @@ struct media_offer {
 	void *user;    /* passed back with the peer's events */
 };
 
-/* Answers an offer: parses it (media/sdp.h), checks the direction against may_send, makes
+/* Answers an offer: parses it (media/wire/sdp.h), checks the direction against may_send, makes
  * ICE credentials and an SRTP SSRC, writes the answer (ICE-lite, one host candidate per
  * worker with the room's worker first, a=setup:passive, our fingerprint, rtcp-mux, Opus
  * with useinbandfec=1;usedtx=1, the audio-level extension; recvonly -> sendonly) into
@@ -126,7 +126,7 @@ struct media_offer {
  *                        small (MEDIA_ANSWER_MAX always suffices);
  *   MEDIA_ERR_NOMEM, MEDIA_ERR_CRYPTO.
  * On success the caller owns *out until media_peer_close. */
-MEDIA_WUR enum media_err media_peer_offer(struct media *m, const struct media_offer *offer,
+BASE_WUR enum media_err media_peer_offer(struct media *m, const struct media_offer *offer,
 					  char *answer, size_t cap, size_t *answer_len,
 					  struct media_peer **out, char *why, size_t why_cap);
 
@@ -190,7 +190,7 @@ size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, voi
  * process restarted during the session) with OpusTags ROOM, SESSION and DATE, its
  * timeline starting at start_ms, and streamed through media_callbacks.stream. Errors:
  * MEDIA_ERR_PARAM (a bad room id), MEDIA_ERR_NOMEM. */
-MEDIA_WUR enum media_err media_room_session(struct media *m, const char *room, bool live,
+BASE_WUR enum media_err media_room_session(struct media *m, const char *room, bool live,
 					    const char *title, int64_t start_ms);
 
 /* The path of the room's latest recording (the greatest file name in its directory), or

@@ -9,8 +9,8 @@
 #include <netinet/in.h>
 
 #include "media/media.h"
-#include "media/net/net.h"
 #include "media/mix/mix.h"
+#include "media/net/net.h"
 #include "media/wire/wire.h"
 
 struct room_pin {

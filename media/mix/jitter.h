@@ -51,7 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JITTER_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define JITTER_FRAME_SAMPLES 960 /* 20 ms of RTP timestamp at 48 kHz */
 #define JITTER_FRAME_MS	     20
@@ -82,7 +82,7 @@ struct jitter;
 
 /* cfg may be NULL for the defaults. Errors: JITTER_EINVAL, JITTER_ENOMEM. The caller owns
  * *out and frees it with jitter_destroy. */
-JITTER_WUR enum jitter_err jitter_create(const struct jitter_config *cfg, struct jitter **out);
+BASE_WUR enum jitter_err jitter_create(const struct jitter_config *cfg, struct jitter **out);
 /* NULL is fine. */
 void jitter_destroy(struct jitter *jb);
 
@@ -104,7 +104,7 @@ struct jitter_packet {
  * the packet is dropped and counted then, and nothing else changes. A packet that does not
  * fit because the buffer already spans `slots` packets evicts the oldest one (counted as
  * overflow). */
-JITTER_WUR enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p,
+BASE_WUR enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p,
 					 int64_t now_us);
 
 enum jitter_kind {

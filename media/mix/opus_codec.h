@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODEC_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define CODEC_RATE  48000
 #define CODEC_FRAME 960 /* samples per 20 ms frame, mono */
@@ -55,24 +55,24 @@ struct codec_decoder;
 
 /* A mono 48 kHz decoder. Errors: CODEC_EINVAL, CODEC_ENOMEM, CODEC_EINTERNAL. The caller
  * owns *out and frees it with codec_decoder_destroy. */
-CODEC_WUR enum codec_err codec_decoder_create(struct codec_decoder **out);
+BASE_WUR enum codec_err codec_decoder_create(struct codec_decoder **out);
 /* NULL is fine. */
 void codec_decoder_destroy(struct codec_decoder *d);
 
 /* Decodes the 20 ms packet pkt[0..len) into pcm. Errors: CODEC_EINVAL (NULL), CODEC_EPACKET
  * (len 0, corrupt, or a packet of other than 20 ms); on error pcm is unspecified and the
  * caller should conceal with codec_decode_plc instead. */
-CODEC_WUR enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
+BASE_WUR enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
 				      int16_t pcm[CODEC_FRAME]);
 
 /* Conceals one lost frame (extrapolation that fades to comfort noise or silence). Also the
  * right call for a DTX gap. Errors: CODEC_EINVAL, CODEC_EINTERNAL. */
-CODEC_WUR enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME]);
+BASE_WUR enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME]);
 
 /* Recovers the frame before next[0..len) from next's in-band FEC, or conceals it when next
  * has none. next itself is then decoded normally on the following tick. Errors as for
  * codec_decode. */
-CODEC_WUR enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
+BASE_WUR enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
 					  int16_t pcm[CODEC_FRAME]);
 
 /* The duration of the Opus packet pkt[0..len) in 48 kHz samples (from its TOC and frame
@@ -94,7 +94,7 @@ struct codec_encoder;
 /* A mono 48 kHz OPUS_APPLICATION_VOIP encoder. cfg may be NULL for the defaults (32 kbit/s,
  * complexity 7, FEC for 10 % loss, DTX). Errors: CODEC_EINVAL (a value out of range),
  * CODEC_ENOMEM, CODEC_EINTERNAL. The caller owns *out; free with codec_encoder_destroy. */
-CODEC_WUR enum codec_err codec_encoder_create(const struct codec_encoder_config *cfg,
+BASE_WUR enum codec_err codec_encoder_create(const struct codec_encoder_config *cfg,
 					      struct codec_encoder **out);
 /* NULL is fine. */
 void codec_encoder_destroy(struct codec_encoder *e);
@@ -104,7 +104,7 @@ void codec_encoder_destroy(struct codec_encoder *e);
  * comfort noise) that an RTP sender may skip and a recording keeps. Errors: CODEC_EINVAL,
  * CODEC_ENOSPACE (cap < CODEC_MAX_PACKET: libopus would squeeze the frame to fit rather
  * than fail), CODEC_EINTERNAL. */
-CODEC_WUR enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME],
+BASE_WUR enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME],
 				      uint8_t *out, size_t cap, size_t *out_len, bool *dtx);
 
 /* The encoder's algorithmic delay in 48 kHz samples (312 for VOIP at 48 kHz): the pre-skip
@@ -112,6 +112,6 @@ CODEC_WUR enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm
 uint16_t codec_encoder_lookahead(const struct codec_encoder *e);
 
 /* Changes the bitrate from the next frame on. Errors: CODEC_EINVAL, CODEC_EINTERNAL. */
-CODEC_WUR enum codec_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate);
+BASE_WUR enum codec_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate);
 
 #endif

@@ -46,13 +46,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "media/mix/fanout.h"
+#include "base/attr.h"
 #include "media/media.h"
+#include "media/mix/fanout.h"
+#include "media/mix/talk.h"
 #include "media/record/record.h"
 #include "media/wire/wire.h"
-#include "media/mix/talk.h"
-
-#define MIXER_WUR __attribute__((warn_unused_result))
 
 enum mixer_err {
 	MIXER_OK = 0,
@@ -131,7 +130,7 @@ struct room_mixer_config {
 };
 
 /* Errors: MIXER_EINVAL, MIXER_ENOMEM, MIXER_ECODEC. Free with room_mixer_destroy. */
-MIXER_WUR enum mixer_err room_mixer_create(const struct room_mixer_config *cfg,
+BASE_WUR enum mixer_err room_mixer_create(const struct room_mixer_config *cfg,
 					   struct room_mixer **out);
 /* Every member must have left. Ends a session still live (its files are completed).
  * NULL is fine. */
@@ -142,7 +141,7 @@ const char *room_mixer_id(const struct room_mixer *rm);
 bool room_mixer_idle(const struct room_mixer *rm);
 
 /* m joins (not yet keyed: it hears nothing). Errors: MIXER_EINVAL, MIXER_ENOMEM. */
-MIXER_WUR enum mixer_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m);
+BASE_WUR enum mixer_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m);
 /* m leaves: out of the fan-out and the mix; its mic's objects are freed. Idempotent. */
 void room_mixer_leave(struct mixer_member *m);
 /* m's SRTP is keyed and its address known: it starts to hear the room's stream. */
@@ -153,7 +152,7 @@ void room_mixer_unkeyed(struct mixer_member *m);
 /* The room's mic gate for m (DESIGN.md principle 3: only open mics are decoded). Opening
  * fades the voice in, closing fades it out (mix.h), over the next tick. Errors (the gate
  * then stays closed): MIXER_ENOMEM, MIXER_ECODEC, MIXER_EFULL. */
-MIXER_WUR enum mixer_err room_mixer_gate(struct mixer_member *m, bool open);
+BASE_WUR enum mixer_err room_mixer_gate(struct mixer_member *m, bool open);
 
 /* One RTP packet from m, authenticated and parsed, arrived at tp->now_us. Returns true
  * when m's gate is closed and the packet completes a mic attempt (talk.h) to report. */
@@ -180,7 +179,7 @@ struct mixer_session {
 /* Starts or ends the recording and the live stream. Starting while live, or ending while
  * not, does nothing. Errors: MIXER_ENOMEM (the live stream could not start; the recording
  * still does). */
-MIXER_WUR enum mixer_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
+BASE_WUR enum mixer_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
 					    const struct mixer_session *s);
 
 /* For m's RTCP sender report: what the room's stream sent m since it started to listen,

@@ -7,11 +7,11 @@
 #define PLENARY_MEDIA_ROOM_MIXER_INTERNAL_H
 
 #include "media/mix/jitter.h"
-#include "media/mix/pcm.h"
-#include "media/record/record.h"
 #include "media/mix/opus_codec.h"
+#include "media/mix/pcm.h"
 #include "media/mix/room_mixer.h"
 #include "media/mix/rtp_rewrite.h"
+#include "media/record/record.h"
 
 #define MIXER_ARRIVALS 64 /* arrival times kept per mic, by sequence number */
 /* While its voice is forwarded a speaker gets no packets (nothing but itself to hear);

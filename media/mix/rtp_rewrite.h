@@ -41,9 +41,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/wire/wire.h"
-
-#define RTP_REWRITE_WUR __attribute__((warn_unused_result))
 
 #define RTP_REWRITE_FRAME 960 /* 20 ms at 48 kHz */
 
@@ -82,7 +81,7 @@ struct rtp_rewrite {
 
 /* Our stream: ssrc, the first sequence number and timestamp (random, RFC 3550 sect. 5.1)
  * and the payload type. Errors: RTP_REWRITE_EINVAL. */
-RTP_REWRITE_WUR enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc,
+BASE_WUR enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc,
 						      uint16_t first_seq, uint32_t first_ts,
 						      uint8_t payload_type);
 
@@ -90,12 +89,12 @@ RTP_REWRITE_WUR enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, ui
  * seq, timestamp and ssrc (the audio level fields are left alone). Errors:
  * RTP_REWRITE_EINVAL, RTP_REWRITE_ETIME (now not after the previous mix packet: two
  * packets in one tick); nothing changes on error. */
-RTP_REWRITE_WUR enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now,
+BASE_WUR enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now,
 						     struct rtp_build *b);
 
 /* The header for forwarding the speaker's packet in (parsed with rtp_parse), which arrived
  * at now. Errors: RTP_REWRITE_EINVAL, RTP_REWRITE_EOLD; nothing changes on error. */
-RTP_REWRITE_WUR enum rtp_rewrite_err rtp_rewrite_forward(struct rtp_rewrite *rw,
+BASE_WUR enum rtp_rewrite_err rtp_rewrite_forward(struct rtp_rewrite *rw,
 							 const struct rtp_header *in, int64_t now,
 							 struct rtp_build *b);
 

@@ -38,12 +38,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "media/wire/wire.h"
-#include "media/secure/secure.h"
+#include "base/attr.h"
 #include "media/media.h"
 #include "media/mix/mix.h"
-
-#define PEER_WUR __attribute__((warn_unused_result))
+#include "media/secure/secure.h"
+#include "media/wire/wire.h"
 
 #define PEER_HANDSHAKE_TIMEOUT_MS 30000u /* from nomination to SRTP keys */
 #define PEER_REPORT_INTERVAL_MS	  5000u	 /* RFC 3550 sect. 6.2 minimum, randomised 0.5-1.5x */
@@ -104,7 +103,7 @@ struct peer_env {
 	 * receive timestamp, so a busy tick's delay is not taken for network jitter. now_us
 	 * when there is no datagram or no timestamp. */
 	uint64_t arrival_us;
-	uint64_t ntp;	 /* wall clock as NTP 32.32 (RTCP sender reports, RTT) */
+	uint64_t ntp; /* wall clock as NTP 32.32 (RTCP sender reports, RTT) */
 	struct media_counters *counters;
 	void (*send)(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len);
 	void (*changed)(void *ctx, struct peer *p, enum peer_state from);
@@ -190,7 +189,7 @@ struct peer_config {
 /* Makes a peer in state NEW with its DTLS server session. Runs on the gateway thread;
  * the worker owns the peer once it is posted. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM,
  * MEDIA_ERR_CRYPTO. */
-PEER_WUR enum media_err peer_create(const struct peer_config *cfg, struct peer **out);
+BASE_WUR enum media_err peer_create(const struct peer_config *cfg, struct peer **out);
 /* Frees the DTLS and SRTP state (wiping keys). Sends nothing. NULL is fine. */
 void peer_destroy(struct peer *p);
 /* Frees DTLS and SRTP now but keeps the struct (a closed peer waiting to be reported). */

@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RING_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define RING_CACHE_LINE 64
 #define RING_MAX_SLOTS	(1u << 20)
@@ -65,23 +65,23 @@ struct ring {
 
 /* Allocates capacity slots (a power of two, 2..RING_MAX_SLOTS). Errors: RING_ERR_PARAM,
  * RING_ERR_NOMEM. On error *r is left empty and ring_fini is still safe. */
-RING_WUR enum ring_err ring_init(struct ring *r, size_t capacity);
+BASE_WUR enum ring_err ring_init(struct ring *r, size_t capacity);
 /* Frees the slots. Messages still queued are dropped: the caller drains first if they
  * own anything. NULL and a failed ring are fine. */
 void ring_fini(struct ring *r);
 
 /* Producer only. Copies *m into the ring; false when it is full (nothing changed). */
-RING_WUR bool ring_push(struct ring *r, const struct ring_msg *m);
+BASE_WUR bool ring_push(struct ring *r, const struct ring_msg *m);
 /* Producer only: how many pushes would succeed now (at least; the consumer may be
  * freeing more). */
 size_t ring_space(struct ring *r);
 
 /* Consumer only. Moves the oldest message into *out; false when the ring is empty. */
-RING_WUR bool ring_pop(struct ring *r, struct ring_msg *out);
+BASE_WUR bool ring_pop(struct ring *r, struct ring_msg *out);
 
 /* A non-blocking, close-on-exec eventfd for wake-ups; *fd is -1 on error.
  * Errors: RING_ERR_SYSTEM. */
-RING_WUR enum ring_err ring_wake_open(int *fd);
+BASE_WUR enum ring_err ring_wake_open(int *fd);
 /* Makes fd readable (adds 1). Safe from any thread; never blocks (an eventfd counter
  * cannot overflow in practice: it would take 2^64 - 2 writes). */
 void ring_wake(int fd);

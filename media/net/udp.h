@@ -17,12 +17,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "base/attr.h"
 #include "media/wire/wire.h"
 
-#define UDP_WUR __attribute__((warn_unused_result))
-
 /* Parses a numeric IPv4 or IPv6 address (no port) into *out with port 0. */
-UDP_WUR bool udp_parse_ip(const char *ip, struct stun_addr *out);
+BASE_WUR bool udp_parse_ip(const char *ip, struct stun_addr *out);
 /* Writes the address (no port) as text; cap of 46 (INET6_ADDRSTRLEN) always suffices. */
 void udp_format_ip(const struct stun_addr *a, char *out, size_t cap);
 /* True for 0.0.0.0 and ::. */
@@ -31,7 +30,7 @@ bool udp_is_wildcard(const struct stun_addr *a);
 /* Opens a non-blocking, close-on-exec UDP socket bound to `local` (its port 0 for an
  * ephemeral one) and writes the bound address back into *local. IPv6 sockets are
  * dual-stack. Returns 0 or an errno value. */
-UDP_WUR int udp_open(struct stun_addr *local, int *fd_out);
+BASE_WUR int udp_open(struct stun_addr *local, int *fd_out);
 
 /* Datagram source to stun_addr (v4-mapped IPv6 folded to IPv4); false for another
  * family. */

@@ -34,9 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "media/wire/wire.h"
-#include "media/secure/secure.h"
 #include "media/net/udp.h"
+#include "media/secure/secure.h"
+#include "media/wire/wire.h"
 
 #define RX_ROUNDS  8
 #define TX_BUF	   (WORKER_RX_BUF + MEDIA_SRTP_MAX_TRAILER)

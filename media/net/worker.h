@@ -28,14 +28,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/media.h"
-#include "media/record/record.h"
-#include "media/net/peer.h"
-#include "media/secure/secure.h"
-#include "media/net/ring.h"
 #include "media/mix/mix.h"
-
-#define WORKER_WUR __attribute__((warn_unused_result))
+#include "media/net/peer.h"
+#include "media/net/ring.h"
+#include "media/record/record.h"
+#include "media/secure/secure.h"
 
 #define WORKER_TICK_MS	   20
 #define WORKER_RING_SLOTS  8192
@@ -110,10 +109,10 @@ struct worker {
 /* Opens the socket (bind address and port from cfg), timerfd, epoll and wake eventfd,
  * the two rings and the buffers. On error, why names the failing call. Errors:
  * MEDIA_ERR_SYSTEM, MEDIA_ERR_NOMEM. worker_fini is safe after a failure. */
-WORKER_WUR enum media_err worker_init(struct worker *w, const struct worker_config *cfg, char *why,
+BASE_WUR enum media_err worker_init(struct worker *w, const struct worker_config *cfg, char *why,
 				      size_t why_cap);
 /* Starts the thread (all signals blocked in it). Errors: MEDIA_ERR_SYSTEM. */
-WORKER_WUR enum media_err worker_start(struct worker *w);
+BASE_WUR enum media_err worker_start(struct worker *w);
 /* Posts STOP and joins the thread; a worker never started is fine. */
 void worker_stop(struct worker *w);
 /* After worker_stop: frees every peer still owned (sending nothing) and closes
@@ -122,7 +121,7 @@ void worker_fini(struct worker *w);
 
 /* worker_rooms.c: the rooms' mixers on the worker thread. */
 /* A peer is added: it joins its room's mixer (made if need be). False: out of memory. */
-WORKER_WUR bool worker_rooms_add(struct worker *w, struct peer *p);
+BASE_WUR bool worker_rooms_add(struct worker *w, struct peer *p);
 /* The peer's state changed: CONNECTED starts its listening, FAILED and CLOSED end it. */
 void worker_rooms_state(struct worker *w, struct peer *p);
 /* The peer is being closed: it leaves its room (destroyed if nothing else keeps it). */

@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OGGOPUS_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define OGGOPUS_MAX_PACKET	 1275 /* one Opus frame */
 #define OGGOPUS_MAX_TAGS	 8
@@ -55,7 +55,6 @@ enum oggopus_err {
 	OGGOPUS_EOGG,	   /* libogg refused (internal error) */
 	OGGOPUS_ECALLBACK, /* the page callback returned non-zero; the writer is failed */
 };
-
 
 /* Called with each finished page: header bytes then body bytes (write both, in order).
  * Return 0, or non-zero to fail the writer. */
@@ -78,25 +77,25 @@ struct oggopus;
 /* Builds the OpusHead and OpusTags pages (kept for oggopus_headers). Nothing is sent yet.
  * Errors: OGGOPUS_EINVAL, OGGOPUS_ENOMEM, OGGOPUS_EOGG. The caller owns *out; free with
  * oggopus_destroy. */
-OGGOPUS_WUR enum oggopus_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out);
+BASE_WUR enum oggopus_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out);
 /* NULL is fine. Does not finish the stream: call oggopus_finish first for a complete one. */
 void oggopus_destroy(struct oggopus *w);
 
 /* Hands the two header pages to the callback. Errors: OGGOPUS_ESTATE (twice),
  * OGGOPUS_ECALLBACK. */
-OGGOPUS_WUR enum oggopus_err oggopus_start(struct oggopus *w);
+BASE_WUR enum oggopus_err oggopus_start(struct oggopus *w);
 
 /* Adds one Opus packet of `samples` 48 kHz samples (960 for 20 ms; a DTX placeholder too).
  * Errors: OGGOPUS_EINVAL (NULL, empty, samples 0 or > 5760), OGGOPUS_ETOOBIG,
  * OGGOPUS_ESTATE, OGGOPUS_EOGG, OGGOPUS_ECALLBACK. */
-OGGOPUS_WUR enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len,
+BASE_WUR enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len,
 					   uint32_t samples);
 
 /* Ends the stream: the held packet goes out with the EOS flag and every page is flushed.
  * A stream with no audio packet gets none: it ends after its headers (an EOS page with
  * an empty packet would not be valid Opus). Errors: OGGOPUS_ESTATE, OGGOPUS_EOGG,
  * OGGOPUS_ECALLBACK. */
-OGGOPUS_WUR enum oggopus_err oggopus_finish(struct oggopus *w);
+BASE_WUR enum oggopus_err oggopus_finish(struct oggopus *w);
 
 /* The two header pages, concatenated, for a listener joining mid-stream: send them, then
  * the pages that follow. Valid until oggopus_destroy. */

@@ -26,9 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/media.h"
-
-#define PAGE_RING_WUR __attribute__((warn_unused_result))
 
 #define PAGE_RING_SLOT_BYTES	MEDIA_STREAM_PAGE_MAX
 #define PAGE_RING_DEFAULT_SLOTS 64
@@ -53,11 +52,11 @@ void page_ring_destroy(struct page_ring *r);
 
 /* Producer. Publishes one record: a[0..alen) then b[0..blen) (an Ogg page's header and
  * body). False when the ring is full or the record too large: dropped and counted. */
-PAGE_RING_WUR bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room,
+BASE_WUR bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room,
 				  const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /* Consumer. The oldest record, or false when there is none. */
-PAGE_RING_WUR bool page_ring_peek(struct page_ring *r, struct page_view *out);
+BASE_WUR bool page_ring_peek(struct page_ring *r, struct page_view *out);
 /* Consumer. Frees the record page_ring_peek returned. */
 void page_ring_release(struct page_ring *r);
 

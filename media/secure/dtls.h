@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DTLS_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 enum dtls_err {
 	DTLS_OK = 0,
@@ -105,7 +105,7 @@ struct dtls_fingerprint {
  * hex either case, and the digest must have exactly the hash's length. Leading and
  * trailing blanks are skipped. Errors: DTLS_ERR_PARAM (NULL), DTLS_ERR_BAD_FINGERPRINT
  * (unknown hash, bad hex, wrong length); *out is then untouched. */
-DTLS_WUR enum dtls_err dtls_fingerprint_parse(const char *text, size_t len,
+BASE_WUR enum dtls_err dtls_fingerprint_parse(const char *text, size_t len,
 					      struct dtls_fingerprint *out);
 
 /* --- Process-wide context ------------------------------------------------------------ */
@@ -116,7 +116,7 @@ struct dtls_context;
  * random serial, and the SSL_CTX sessions are made from. Errors: DTLS_ERR_PARAM,
  * DTLS_ERR_NOMEM, DTLS_ERR_CRYPTO. The caller owns *out and frees it with
  * dtls_context_destroy, after every session made from it is destroyed. */
-DTLS_WUR enum dtls_err dtls_context_create(struct dtls_context **out);
+BASE_WUR enum dtls_err dtls_context_create(struct dtls_context **out);
 void dtls_context_destroy(struct dtls_context *ctx);
 
 /* The certificate's fingerprint as the SDP wants it: "sha-256 AB:CD:..." (uppercase hex,
@@ -177,7 +177,7 @@ struct dtls_session;
 /* Makes a session in state NEW. The context must outlive it. Errors: DTLS_ERR_PARAM (NULL,
  * no fingerprint, MTU outside DTLS_MTU_MIN..DTLS_MTU_MAX, unknown profile bits),
  * DTLS_ERR_NOMEM, DTLS_ERR_CRYPTO. The caller owns *out (dtls_session_destroy). */
-DTLS_WUR enum dtls_err dtls_session_create(struct dtls_context *ctx,
+BASE_WUR enum dtls_err dtls_session_create(struct dtls_context *ctx,
 					   const struct dtls_session_config *cfg,
 					   struct dtls_session **out);
 
@@ -188,7 +188,7 @@ void dtls_session_destroy(struct dtls_session *s);
 /* Client role only: NEW -> HANDSHAKING, queues the ClientHello. A server starts on its
  * first datagram instead. Errors: DTLS_ERR_PARAM, DTLS_ERR_STATE (not NEW, or a server),
  * DTLS_ERR_HANDSHAKE, DTLS_ERR_OVERFLOW (the session is then FAILED). */
-DTLS_WUR enum dtls_err dtls_session_start(struct dtls_session *s, uint64_t now_ms);
+BASE_WUR enum dtls_err dtls_session_start(struct dtls_session *s, uint64_t now_ms);
 
 /* Processes one received datagram buf[0..len), at time now_ms (any monotonic
  * milliseconds, the same clock for every call). Replies, if any, are queued for
@@ -203,7 +203,7 @@ DTLS_WUR enum dtls_err dtls_session_start(struct dtls_session *s, uint64_t now_m
  *   DTLS_ERR_PEER_CLOSED  the peer closed; the session is CLOSED.
  * DTLS_OK covers both "progress" and "nothing to do" (e.g. a duplicate record). Compare
  * dtls_session_state before and after to see a transition. */
-DTLS_WUR enum dtls_err dtls_session_feed(struct dtls_session *s, const uint8_t *buf, size_t len,
+BASE_WUR enum dtls_err dtls_session_feed(struct dtls_session *s, const uint8_t *buf, size_t len,
 					 uint64_t now_ms);
 
 /* Moves the oldest queued outgoing datagram into buf[0..cap) and sets *len; *len = 0 when
@@ -211,7 +211,7 @@ DTLS_WUR enum dtls_err dtls_session_feed(struct dtls_session *s, const uint8_t *
  * larger than it (which OpenSSL never writes during a handshake). Works in every state,
  * so a final alert can still be sent. Errors: DTLS_ERR_PARAM, DTLS_ERR_SPACE (cap too
  * small; the datagram stays queued). */
-DTLS_WUR enum dtls_err dtls_session_take(struct dtls_session *s, uint8_t *buf, size_t cap,
+BASE_WUR enum dtls_err dtls_session_take(struct dtls_session *s, uint8_t *buf, size_t cap,
 					 size_t *len);
 
 /* Number of datagrams waiting for dtls_session_take. */
@@ -226,12 +226,12 @@ uint64_t dtls_session_next_timeout(const struct dtls_session *s);
  * to rto_max_ms (RFC 6347 sect. 4.2.4); past handshake_timeout_ms the session fails.
  * Cheap when nothing is due; calling it on every worker tick is fine. Errors:
  * DTLS_ERR_PARAM, DTLS_ERR_TIMEOUT (the session is now FAILED), DTLS_ERR_OVERFLOW. */
-DTLS_WUR enum dtls_err dtls_session_handle_timeout(struct dtls_session *s, uint64_t now_ms);
+BASE_WUR enum dtls_err dtls_session_handle_timeout(struct dtls_session *s, uint64_t now_ms);
 
 /* Closes the session: CLOSED, with a close_notify alert queued when the handshake is
  * complete and the SSL object still exists (RFC 5246 sect. 7.2.1). Closing a FAILED or
  * CLOSED session is a no-op. Errors: DTLS_ERR_PARAM. */
-DTLS_WUR enum dtls_err dtls_session_close(struct dtls_session *s, uint64_t now_ms);
+BASE_WUR enum dtls_err dtls_session_close(struct dtls_session *s, uint64_t now_ms);
 
 /* Frees the SSL object of a CONNECTED session and with it the handshake's memory; keys,
  * state and queued datagrams stay. Afterwards DTLS datagrams from the peer are ignored
@@ -239,7 +239,7 @@ DTLS_WUR enum dtls_err dtls_session_close(struct dtls_session *s, uint64_t now_m
  * the peer has shown it has our final flight -- its first authentic SRTP packet is proof,
  * since it cannot have the keys before it has verified our Finished. Releasing twice is
  * fine. Errors: DTLS_ERR_PARAM, DTLS_ERR_STATE (not CONNECTED). */
-DTLS_WUR enum dtls_err dtls_session_release_ssl(struct dtls_session *s);
+BASE_WUR enum dtls_err dtls_session_release_ssl(struct dtls_session *s);
 
 enum dtls_state dtls_session_state(const struct dtls_session *s);
 /* Why the session is FAILED or CLOSED (DTLS_OK for a local close and the other states). */
@@ -249,7 +249,7 @@ bool dtls_session_released(const struct dtls_session *s);
 
 /* Copies the SRTP keys of a CONNECTED (or released) session. Errors: DTLS_ERR_PARAM,
  * DTLS_ERR_STATE (not CONNECTED). */
-DTLS_WUR enum dtls_err dtls_session_srtp_keys(const struct dtls_session *s,
+BASE_WUR enum dtls_err dtls_session_srtp_keys(const struct dtls_session *s,
 					      struct dtls_srtp_keys *out);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * dtls_context -- the process-wide half of media/dtls.h: one certificate, its fingerprint,
+ * dtls_context -- the process-wide half of media/secure/dtls.h: one certificate, its fingerprint,
  * the SSL_CTX every session is made from; and the fingerprint syntax of RFC 8122.
  *
  * Authentication is the SDP's: RFC 5763 sect. 5 says the certificate is self-signed and

@@ -29,9 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/wire/wire.h"
-
-#define ICE_WUR __attribute__((warn_unused_result))
 
 #define ICE_UFRAG_LEN	       16     /* ours: 96 bits, unique per process in practice */
 #define ICE_PWD_LEN	       24     /* ours: 144 bits (RFC 8839 sect. 5.4 asks for 128) */
@@ -72,7 +71,7 @@ struct ice_peer {
 
 /* Fills our ufrag and pwd with random ice-chars (RFC 8839 sect. 5.4) from OpenSSL's
  * RAND_bytes. Returns false if the generator failed. */
-ICE_WUR bool ice_make_credentials(char ufrag[ICE_UFRAG_LEN + 1], char pwd[ICE_PWD_LEN + 1]);
+BASE_WUR bool ice_make_credentials(char ufrag[ICE_UFRAG_LEN + 1], char pwd[ICE_PWD_LEN + 1]);
 
 /* Sets up *p with our credentials and the remote ufrag (truncated to
  * ICE_MAX_REMOTE_UFRAG; the SDP parser never gives a longer one). Consent starts at
@@ -96,7 +95,7 @@ struct ice_result {
  * reason, and t is unchanged. Errors: ICE_EMALFORMED, ICE_ENOT_REQUEST,
  * ICE_ENO_FINGERPRINT, ICE_EFINGERPRINT, ICE_ENO_USERNAME, ICE_EUNKNOWN_UFRAG,
  * ICE_EREMOTE_UFRAG, ICE_ENO_INTEGRITY, ICE_EINTEGRITY, ICE_EREPLY, ICE_EINVAL. */
-ICE_WUR enum ice_err ice_lite_handle(struct peer_table *t, const uint8_t *buf, size_t len,
+BASE_WUR enum ice_err ice_lite_handle(struct peer_table *t, const uint8_t *buf, size_t len,
 				     const struct stun_addr *from, uint64_t now_ms, uint8_t *reply,
 				     size_t cap, struct ice_result *out);
 

@@ -21,9 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/secure/ice_lite.h"
-
-#define PEER_TABLE_WUR __attribute__((warn_unused_result))
 
 struct peer_table {
 	struct ice_peer **by_ufrag;
@@ -41,11 +40,11 @@ void peer_table_fini(struct peer_table *t);
 
 /* Makes room for n peers (both indexes at most half full), rehashing if it grows.
  * Returns false if memory ran out; the table is then unchanged. */
-PEER_TABLE_WUR bool peer_table_reserve(struct peer_table *t, size_t n);
+BASE_WUR bool peer_table_reserve(struct peer_table *t, size_t n);
 
 /* Adds p by its ufrag (and its address, if it has one). Needs room reserved. Returns false
  * if another peer has the same ufrag or there is no room; the table is then unchanged. */
-PEER_TABLE_WUR bool peer_table_add(struct peer_table *t, struct ice_peer *p);
+BASE_WUR bool peer_table_add(struct peer_table *t, struct ice_peer *p);
 /* Removes p from both indexes; a peer not in the table is fine. */
 void peer_table_remove(struct peer_table *t, struct ice_peer *p);
 

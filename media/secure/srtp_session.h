@@ -31,9 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/secure/dtls.h"
-
-#define MEDIA_SRTP_WUR __attribute__((warn_unused_result))
 
 /* Room to leave after a packet so that protecting it can never run out of buffer:
  * SRTP_MAX_TRAILER_LEN (16-byte tag + 128-byte MKI) + 4 for the SRTCP index. */
@@ -64,7 +63,7 @@ const char *media_srtp_strerror(enum media_srtp_err err);
 
 /* Initialises libsrtp once per process; thread-safe, cheap after the first call.
  * Errors: MEDIA_SRTP_ERR_INIT (and every later call reports it again). */
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_global_init(void);
+BASE_WUR enum media_srtp_err media_srtp_global_init(void);
 /* Shuts libsrtp down. Call once, at process end, after every media_srtp is destroyed and
  * no thread can create one: libsrtp cannot be initialised again afterwards. */
 void media_srtp_global_shutdown(void);
@@ -76,7 +75,7 @@ struct media_srtp;
  * Errors: MEDIA_SRTP_ERR_PARAM (NULL, lengths that do not fit the profile),
  * MEDIA_SRTP_ERR_PROFILE, MEDIA_SRTP_ERR_NOMEM, MEDIA_SRTP_ERR_INIT, MEDIA_SRTP_ERR_INTERNAL.
  * The caller owns *out and frees it with media_srtp_destroy. */
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_create(const struct dtls_srtp_keys *keys,
+BASE_WUR enum media_srtp_err media_srtp_create(const struct dtls_srtp_keys *keys,
 						     struct media_srtp **out);
 /* Frees the session (libsrtp wipes its keys). NULL is fine. */
 void media_srtp_destroy(struct media_srtp *s);
@@ -92,7 +91,7 @@ size_t media_srtp_trailer_len(const struct media_srtp *s, bool rtcp);
  * than the packet), MEDIA_SRTP_ERR_REPLAY (this sequence number was protected already),
  * MEDIA_SRTP_ERR_KEY_EXPIRED, MEDIA_SRTP_ERR_CIPHER, MEDIA_SRTP_ERR_NOMEM (first packet of
  * a new SSRC), MEDIA_SRTP_ERR_INTERNAL. On error the buffer may have been changed. */
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_t *pkt,
+BASE_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_t *pkt,
 							  size_t len, size_t cap, size_t *out_len);
 
 /* Verifies and decrypts the SRTP packet pkt[0..len) in place; on success pkt[0..*out_len)
@@ -101,14 +100,14 @@ MEDIA_SRTP_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, 
  * MEDIA_SRTP_ERR_KEY_EXPIRED, MEDIA_SRTP_ERR_CIPHER, MEDIA_SRTP_ERR_NOMEM,
  * MEDIA_SRTP_ERR_INTERNAL. A packet that fails leaves the replay window as it was, but not
  * necessarily its buffer: AES-GCM decrypts in place before it checks the tag. */
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_unprotect_rtp(struct media_srtp *s, uint8_t *pkt,
+BASE_WUR enum media_srtp_err media_srtp_unprotect_rtp(struct media_srtp *s, uint8_t *pkt,
 							    size_t len, size_t *out_len);
 
 /* The same for RTCP compound packets (RFC 3711 sect. 3.4; every SRTCP packet is
  * encrypted). Same errors, with the RTCP trailer. */
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_protect_rtcp(struct media_srtp *s, uint8_t *pkt,
+BASE_WUR enum media_srtp_err media_srtp_protect_rtcp(struct media_srtp *s, uint8_t *pkt,
 							   size_t len, size_t cap, size_t *out_len);
-MEDIA_SRTP_WUR enum media_srtp_err media_srtp_unprotect_rtcp(struct media_srtp *s, uint8_t *pkt,
+BASE_WUR enum media_srtp_err media_srtp_unprotect_rtcp(struct media_srtp *s, uint8_t *pkt,
 							     size_t len, size_t *out_len);
 
 #endif

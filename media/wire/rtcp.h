@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTCP_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define RTCP_HEADER_LEN	      4
 #define RTCP_REPORT_BLOCK_LEN 24
@@ -114,24 +114,24 @@ struct rtcp_compound {
  * packets (RFC 3550 sect. 6.1). Returns RTCP_OK or the first error met: RTCP_ETRUNCATED,
  * RTCP_EVERSION, RTCP_EPADDING, RTCP_ESHORT, RTCP_ESDES, RTCP_EBYE, RTCP_ETOO_MANY.
  * An empty buffer is RTCP_ETRUNCATED. */
-RTCP_WUR enum rtcp_err rtcp_parse(const uint8_t *buf, size_t len, struct rtcp_compound *out);
+BASE_WUR enum rtcp_err rtcp_parse(const uint8_t *buf, size_t len, struct rtcp_compound *out);
 
 /* Appends a sender report with n (0..31) report blocks to buf[0..cap): 28 + 24n bytes.
  * Returns RTCP_OK, RTCP_EINVAL or RTCP_ENOSPACE (nothing written on error). */
-RTCP_WUR enum rtcp_err rtcp_build_sr(uint8_t *buf, size_t cap, const struct rtcp_sender_info *si,
+BASE_WUR enum rtcp_err rtcp_build_sr(uint8_t *buf, size_t cap, const struct rtcp_sender_info *si,
 				     const struct rtcp_report_block *blocks, size_t n,
 				     size_t *out_len);
 
 /* Appends a receiver report from ssrc with n (0..31) blocks: 8 + 24n bytes.
  * Returns RTCP_OK, RTCP_EINVAL or RTCP_ENOSPACE. */
-RTCP_WUR enum rtcp_err rtcp_build_rr(uint8_t *buf, size_t cap, uint32_t ssrc,
+BASE_WUR enum rtcp_err rtcp_build_rr(uint8_t *buf, size_t cap, uint32_t ssrc,
 				     const struct rtcp_report_block *blocks, size_t n,
 				     size_t *out_len);
 
 /* Appends an SDES packet with one chunk holding one CNAME item (1..255 bytes), NUL
  * terminated and padded to 32 bits as RFC 3550 sect. 6.5 says.
  * Returns RTCP_OK, RTCP_EINVAL or RTCP_ENOSPACE. */
-RTCP_WUR enum rtcp_err rtcp_build_sdes_cname(uint8_t *buf, size_t cap, uint32_t ssrc,
+BASE_WUR enum rtcp_err rtcp_build_sdes_cname(uint8_t *buf, size_t cap, uint32_t ssrc,
 					     const char *cname, size_t cname_len, size_t *out_len);
 
 /* The middle 32 bits of an NTP timestamp: what a report block's LSR holds. */

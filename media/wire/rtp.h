@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTP_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define RTP_HEADER_LEN	      12 /* fixed part, RFC 3550 sect. 5.1 */
 #define RTP_MAX_CSRC	      15
@@ -72,19 +72,19 @@ struct rtp_header {
  * block (see rtp_find_extension). A zero-length payload is valid.
  * Returns RTP_OK, RTP_ETRUNCATED, RTP_EVERSION, RTP_ECSRC_OVERRUN, RTP_EEXT_OVERRUN or
  * RTP_EPADDING; buf may be NULL only when len is 0 (RTP_ETRUNCATED). */
-RTP_WUR enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_header *out);
+BASE_WUR enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_header *out);
 
 /* Finds the RFC 8285 element with local identifier id (1..14 one-byte form, 1..255
  * two-byte form) and points *data and *len at its value. Padding bytes (id 0) are skipped; in
  * the one-byte form id 15 stops the walk (sect. 4.2).
  * Returns RTP_OK, RTP_ENO_EXTENSION, RTP_ENOT_FOUND or RTP_EEXT_ELEMENT. */
-RTP_WUR enum rtp_err rtp_find_extension(const struct rtp_header *hdr, uint8_t id,
+BASE_WUR enum rtp_err rtp_find_extension(const struct rtp_header *hdr, uint8_t id,
 					const uint8_t **data, size_t *len);
 
 /* RFC 6464 client-to-mixer audio level, looked up by the extmap id the SDP negotiated:
  * *voice is the V flag, *level is 0..127 in -dBov (0 loudest, 127 silence).
  * Returns RTP_OK, the errors of rtp_find_extension, or RTP_EBAD_LEVEL. */
-RTP_WUR enum rtp_err rtp_audio_level(const struct rtp_header *hdr, uint8_t id, bool *voice,
+BASE_WUR enum rtp_err rtp_audio_level(const struct rtp_header *hdr, uint8_t id, bool *voice,
 				     uint8_t *level);
 
 /* What rtp_build_header writes. audio_level_id 0 means no extension; 1..14 uses the
@@ -103,7 +103,7 @@ struct rtp_build {
 /* Writes the header (12 bytes, or RTP_HEADER_LEN_WITH_LEVEL with an audio level) into
  * buf[0..cap) and sets *out_len; the payload goes right after it. No CSRCs, no padding.
  * Returns RTP_OK, RTP_EINVAL or RTP_ENOSPACE (nothing written on error). */
-RTP_WUR enum rtp_err rtp_build_header(uint8_t *buf, size_t cap, const struct rtp_build *b,
+BASE_WUR enum rtp_err rtp_build_header(uint8_t *buf, size_t cap, const struct rtp_build *b,
 				      size_t *out_len);
 
 /* Sequence numbers compare in serial-number arithmetic (RFC 1982 with 16 bits):

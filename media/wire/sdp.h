@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDP_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define SDP_MAX_LEN	   32768 /* whole description, bytes */
 #define SDP_MAX_LINE	   1024	 /* one line without its line end, bytes */
@@ -150,7 +150,7 @@ struct sdp_offer {
 /* Parses buf[0..len) (not necessarily NUL-terminated) into *out.
  * Returns SDP_OK or the first error found, with out->err_line set: any of SDP_EEMPTY ..
  * SDP_ENO_RTCP_MUX above. On error *out holds what was read so far and audio is -1. */
-SDP_WUR enum sdp_err sdp_parse(const char *buf, size_t len, struct sdp_offer *out);
+BASE_WUR enum sdp_err sdp_parse(const char *buf, size_t len, struct sdp_offer *out);
 
 /* One local host candidate: a numeric IPv4 or IPv6 address and a UDP port. */
 struct sdp_candidate {
@@ -182,7 +182,7 @@ struct sdp_local {
  * port 0 (JSEP sect. 5.3.1).
  * Returns SDP_OK, SDP_EINVAL, SDP_ESETUP_ROLE, SDP_EBAD_LOCAL or SDP_ENOSPACE; on error
  * out holds no usable text. */
-SDP_WUR enum sdp_err sdp_build_answer(const struct sdp_offer *offer, const struct sdp_local *local,
+BASE_WUR enum sdp_err sdp_build_answer(const struct sdp_offer *offer, const struct sdp_local *local,
 				      char *out, size_t cap, size_t *out_len);
 
 #endif

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STUN_WUR __attribute__((warn_unused_result))
+#include "base/attr.h"
 
 #define STUN_HEADER_LEN	  20
 #define STUN_MAGIC_COOKIE 0x2112A442u
@@ -134,12 +134,12 @@ struct stun_msg {
  * Returns STUN_OK, STUN_ETRUNCATED, STUN_ENOT_STUN, STUN_EBAD_COOKIE, STUN_EBAD_LENGTH,
  * STUN_ETOO_LARGE, STUN_EATTR_OVERRUN, STUN_EATTR_LENGTH, STUN_EATTR_VALUE,
  * STUN_EAFTER_INTEGRITY, STUN_EAFTER_FINGERPRINT or STUN_EROLE_BOTH. */
-STUN_WUR enum stun_err stun_parse(const uint8_t *buf, size_t len, struct stun_msg *msg);
+BASE_WUR enum stun_err stun_parse(const uint8_t *buf, size_t len, struct stun_msg *msg);
 
 /* Checks FINGERPRINT (RFC 5389 sect. 15.5: CRC-32 of the message before it, xor
  * 0x5354554e). buf/len/msg must be those given to a successful stun_parse.
  * Returns STUN_OK, STUN_ENO_FINGERPRINT, STUN_EFINGERPRINT or STUN_EINVAL. */
-STUN_WUR enum stun_err stun_check_fingerprint(const uint8_t *buf, size_t len,
+BASE_WUR enum stun_err stun_check_fingerprint(const uint8_t *buf, size_t len,
 					      const struct stun_msg *msg);
 
 /* Checks MESSAGE-INTEGRITY with a short-term credential: key is the password as given
@@ -148,7 +148,7 @@ STUN_WUR enum stun_err stun_check_fingerprint(const uint8_t *buf, size_t len,
  * set as if the attribute were last (RFC 5389 sect. 15.4); compared in constant time.
  * Returns STUN_OK, STUN_ENO_INTEGRITY, STUN_EINTEGRITY, STUN_EINVAL (bad arguments, key
  * over STUN_MAX_KEY) or STUN_ECRYPTO. */
-STUN_WUR enum stun_err stun_check_integrity(const uint8_t *buf, size_t len,
+BASE_WUR enum stun_err stun_check_integrity(const uint8_t *buf, size_t len,
 					    const struct stun_msg *msg, const uint8_t *key,
 					    size_t key_len);
 
@@ -186,13 +186,13 @@ void stun_writer_add_integrity(struct stun_writer *w, const uint8_t *key, size_t
 void stun_writer_add_fingerprint(struct stun_writer *w);
 /* Returns the first error (STUN_ENOSPACE, STUN_EINVAL, STUN_EORDER, STUN_ECRYPTO) or
  * STUN_OK with *out_len set to the message length. */
-STUN_WUR enum stun_err stun_writer_finish(const struct stun_writer *w, size_t *out_len);
+BASE_WUR enum stun_err stun_writer_finish(const struct stun_writer *w, size_t *out_len);
 
 /* Binding success response to the request with transaction id tid (ICE-lite, RFC 8445
  * sect. 7.3.1.3): XOR-MAPPED-ADDRESS of the request's source, MESSAGE-INTEGRITY with key
  * (our ice-pwd), FINGERPRINT. Returns STUN_OK, STUN_EINVAL, STUN_ENOSPACE or
  * STUN_ECRYPTO; *out_len is set on success only. */
-STUN_WUR enum stun_err stun_build_binding_success(uint8_t *buf, size_t cap,
+BASE_WUR enum stun_err stun_build_binding_success(uint8_t *buf, size_t cap,
 						  const uint8_t tid[STUN_TID_LEN],
 						  const struct stun_addr *mapped,
 						  const uint8_t *key, size_t key_len,
@@ -202,7 +202,7 @@ STUN_WUR enum stun_err stun_build_binding_success(uint8_t *buf, size_t cap,
  * UNKNOWN-ATTRIBUTES list (n_unknown may be 0 otherwise), MESSAGE-INTEGRITY only when key
  * is not NULL (RFC 5389 sect. 10.1.2: a 400 or 401 answering a request that failed
  * authentication carries none), and FINGERPRINT. Same returns as above. */
-STUN_WUR enum stun_err stun_build_binding_error(uint8_t *buf, size_t cap,
+BASE_WUR enum stun_err stun_build_binding_error(uint8_t *buf, size_t cap,
 						const uint8_t tid[STUN_TID_LEN], uint16_t code,
 						const char *reason, const uint16_t *unknown,
 						size_t n_unknown, const uint8_t *key,
@@ -222,7 +222,7 @@ struct stun_binding_request {
 
 /* USERNAME, PRIORITY, ICE-CONTROLLING or -CONTROLLED, USE-CANDIDATE if asked,
  * MESSAGE-INTEGRITY, FINGERPRINT. Same returns as above. */
-STUN_WUR enum stun_err stun_build_binding_request(uint8_t *buf, size_t cap,
+BASE_WUR enum stun_err stun_build_binding_request(uint8_t *buf, size_t cap,
 						  const struct stun_binding_request *req,
 						  size_t *out_len);
 

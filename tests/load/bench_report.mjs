@@ -227,7 +227,7 @@ ${files}`;
 
 function methodSection(plan) {
   return `Every number comes from \`plenary-load\` (tests/load, C): each virtual client is a WebSocket session ` +
-`plus a real WebRTC peer from media/client.c (ICE with USE-CANDIDATE, DTLS, SRTP; against Janus it also answers ` +
+`plus a real WebRTC peer from tests/support/client.c (ICE with USE-CANDIDATE, DTLS, SRTP; against Janus it also answers ` +
 `Janus's own connectivity checks). The speaker sends 200 ms bursts of a 1 kHz tone every second; listeners are ` +
 `read with \`recvmmsg\` and their loss counted from RTP sequence numbers; ${plan.sample} listeners per run also ` +
 `decrypt and decode, and the time from the speaker handing a burst's first packet to the kernel to a listener's ` +

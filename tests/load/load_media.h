@@ -1,6 +1,6 @@
 /*
  * load_media -- the media side of plenary-load: a few threads, each owning a share of the
- * virtual clients' WebRTC peers (media/client.h), that receive with recvmmsg, keep ICE
+ * virtual clients' WebRTC peers (tests/support/client.h), that receive with recvmmsg, keep ICE
  * and DTLS going, count every listener's packets and loss, decode a sample of listeners
  * to time the tone's onsets, and send the speakers' pre-encoded tone every 20 ms.
  *

@@ -1,7 +1,7 @@
 /*
  * load_plenary -- the audio scenarios against Plenary, speaking PROTOCOL.md as a browser
  * would: one WebSocket session per virtual client, `join` with a token (or as an
- * anonymous observer), then `media.offer` with media/client.c's SDP and the answer back
+ * anonymous observer), then `media.offer` with tests/support/client.c's SDP and the answer back
  * into the client.
  *
  * Who is heard follows the mixer's rules (issue 7): a chair's mic is open while the

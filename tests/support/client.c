@@ -28,12 +28,12 @@
 
 #include <openssl/rand.h>
 
-#include "media/wire/demux.h"
-#include "media/secure/ice_lite.h"
-#include "media/wire/sdp.h"
-#include "media/secure/srtp_session.h"
-#include "media/wire/stun.h"
 #include "media/net/udp.h"
+#include "media/secure/ice_lite.h"
+#include "media/secure/srtp_session.h"
+#include "media/wire/demux.h"
+#include "media/wire/sdp.h"
+#include "media/wire/stun.h"
 
 #define BUF_SIZE	2048
 #define MAX_PAYLOAD	1000

@@ -1,5 +1,5 @@
 /* End-to-end tests of the media transport: media_create runs real workers on loopback and
- * media/client.c connects to them over UDP -- ICE-lite checks, the DTLS handshake, SRTP
+ * tests/support/client.c connects to them over UDP -- ICE-lite checks, the DTLS handshake, SRTP
  * keys -- and sends RTP that the server counts with no SRTP errors; echo mode sends it
  * back and the client decrypts it. Also: replays refused, recvonly peers, closing (the
  * close_notify reaches the client), statistics, refused offers, and the memory a
@@ -28,8 +28,8 @@
 #define MEASURE_HEAP 1
 #endif
 
-#include "support/client.h"
 #include "media/media.h"
+#include "support/client.h"
 
 #define WORKERS	    2
 #define MAX_CLIENTS 64

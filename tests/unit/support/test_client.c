@@ -1,5 +1,5 @@
 /*
- * test_media_client -- media/client.c against a full ICE agent: another client.
+ * test_media_client -- tests/support/client.c against a full ICE agent: another client.
  *
  * Plenary's server is ICE-lite and always the DTLS server, so test_media_transport only
  * exercises the client as the controlling offerer and DTLS client. Janus (what the load
@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "support/client.h"
+#include "media/net/udp.h"
 #include "media/secure/srtp_session.h"
 #include "media/wire/stun.h"
-#include "media/net/udp.h"
+#include "support/client.h"
 
 static struct dtls_context *ctx_a, *ctx_b;
 

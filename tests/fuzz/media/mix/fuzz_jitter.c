@@ -1,4 +1,4 @@
-/* libFuzzer target for media/jitter.c: the input is a script of inserts (sequence number
+/* libFuzzer target for media/mix/jitter.c: the input is a script of inserts (sequence number
  * and timestamp moved by signed steps, so wraps, reordering, duplicates, SSRC changes and
  * jumps all come up), pulls and clock steps, run against a small buffer (8 slots) and a
  * default one. After every pull the result must be well formed and the counters and the

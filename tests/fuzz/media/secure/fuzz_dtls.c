@@ -1,4 +1,4 @@
-/* libFuzzer target for media/dtls.c: arbitrary bytes as datagrams into a fresh server
+/* libFuzzer target for media/secure/dtls.c: arbitrary bytes as datagrams into a fresh server
  * session, with the session's replies taken and its clock moved, as a media worker would.
  *
  * Input: the first byte chooses how the rest is cut and driven, so one corpus reaches

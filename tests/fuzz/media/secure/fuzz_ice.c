@@ -1,6 +1,6 @@
 /* libFuzzer target for the media worker's input path without its socket: a sequence of
  * datagrams from three source addresses goes through the RFC 7983 demux and then
- * ICE-lite (media/ice_lite.c) or the address index (media/peer_table.c) of a table with
+ * ICE-lite (media/secure/ice_lite.c) or the address index (media/secure/peer_table.c) of a table with
  * two peers, as worker.c does. After every datagram the table must be consistent: every
  * peer with an address is found by it, no address finds a peer that forgot it, and an
  * answer is a STUN response signed with that peer's password.
@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "media/wire/demux.h"
 #include "media/secure/ice_lite.h"
 #include "media/secure/peer_table.h"
+#include "media/wire/demux.h"
 #include "media/wire/stun.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* libFuzzer target for media/rtcp.c: parses any input as a compound packet; on success
+/* libFuzzer target for media/wire/rtcp.c: parses any input as a compound packet; on success
  * rebuilds its report blocks and CNAMEs and requires them to parse back unchanged. Then
  * drives the RFC 3550 receiver statistics with the input read as (seq, timestamp,
  * arrival) triples, to catch arithmetic the sanitizers object to. */

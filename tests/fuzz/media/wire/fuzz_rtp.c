@@ -1,4 +1,4 @@
-/* libFuzzer target for media/rtp.c: parses any input; on success looks up every
+/* libFuzzer target for media/wire/rtp.c: parses any input; on success looks up every
  * extension id in both forms and the audio level, extends the sequence number, rebuilds
  * the header and requires the rebuilt header to parse to the same fields. */
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* libFuzzer target for media/sdp.c: parses any input as an offer; on success builds the
+/* libFuzzer target for media/wire/sdp.c: parses any input as an offer; on success builds the
  * answer and requires it to parse back to the same audio m-section. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* libFuzzer target for media/stun.c (and media/demux.c): parses any input; on success
+/* libFuzzer target for media/wire/stun.c (and media/wire/demux.c): parses any input; on success
  * runs both integrity checks with the RFC 5769 password and the username split, then
  * answers it the way ICE-lite would (success and 420 responses) and requires its own
  * output to parse and verify. A failure of that round trip is a bug: trap. */

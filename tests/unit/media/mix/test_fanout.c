@@ -1,4 +1,4 @@
-/* Unit tests for media/fanout.c: one RTP packet to several listeners over loopback UDP,
+/* Unit tests for media/mix/fanout.c: one RTP packet to several listeners over loopback UDP,
  * each protected with its own SRTP session and payload type, in batches smaller than the
  * listener count; every datagram unprotects with the matching receiving session to the
  * original packet. Per-listener failures (a replayed protect, an address the socket cannot
@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "media/secure/dtls.h"
 #include "media/mix/fanout.h"
-#include "media/wire/rtp.h"
+#include "media/secure/dtls.h"
 #include "media/secure/srtp_session.h"
 #include "media/test_keys.h"
+#include "media/wire/rtp.h"
 
 #define LISTENERS 5
 

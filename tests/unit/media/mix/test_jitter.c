@@ -1,4 +1,4 @@
-/* Unit tests for media/jitter.c, driven by a small network simulation: a sender makes a
+/* Unit tests for media/mix/jitter.c, driven by a small network simulation: a sender makes a
  * 20 ms packet per period of its own clock (which may drift from ours), the network
  * delays, drops, reorders or duplicates them, and the receiver pulls every 20 ms of our
  * clock. Covered: steady state, single and burst loss with FEC hints, reordering,

@@ -1,4 +1,4 @@
-/* Unit tests for media/opus_codec.c: a 440 Hz sine encoded and decoded back still peaks at
+/* Unit tests for media/mix/opus_codec.c: a 440 Hz sine encoded and decoded back still peaks at
  * 440 Hz (Goertzel); the encoder's settings (bitrate, DTX on silence, lookahead); packet
  * loss concealment; FEC recovery of a lost frame from the next packet, which must be
  * closer to the original than plain concealment; bad packets and arguments. */

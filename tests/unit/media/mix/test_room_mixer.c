@@ -1,4 +1,4 @@
-/* Unit tests for media/room_mixer.c, room_tick.c and room_record.c with fake peers: each
+/* Unit tests for media/mix/room_mixer.c, room_tick.c and room_record.c with fake peers: each
  * member is a real SRTP session and a loopback UDP socket the test reads (and unprotects
  * with the mirror session), and the mics' audio is Opus tones encoded here and handed to
  * room_mixer_audio as the worker would after SRTP.
@@ -28,12 +28,12 @@
 
 #include <cmocka.h>
 
-#include "media/mix/pcm.h"
 #include "media/mix/opus_codec.h"
+#include "media/mix/pcm.h"
 #include "media/mix/room_mixer.h"
 #include "media/secure/srtp_session.h"
-#include "media/test_keys.h"
 #include "media/test_audio.h"
+#include "media/test_keys.h"
 
 #define ROOM_SSRC 0x51a7e5u
 #define MAX_RX	  1200

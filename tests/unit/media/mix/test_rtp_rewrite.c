@@ -1,4 +1,4 @@
-/* Unit tests for media/rtp_rewrite.c: one outbound stream across mix -> forward -> mix ->
+/* Unit tests for media/mix/rtp_rewrite.c: one outbound stream across mix -> forward -> mix ->
  * forward (another speaker) switches, checked packet by packet for contiguous sequence
  * numbers and timestamps that follow real time; upstream loss and DTX gaps kept while
  * forwarding; reordered packets sent once; stragglers from before a switch and duplicates

@@ -1,4 +1,4 @@
-/* Unit tests for media/talk.c: voice activity with its hangover, closed-mic attempts (the
+/* Unit tests for media/mix/talk.c: voice activity with its hangover, closed-mic attempts (the
  * hold, the gaps that restart it, the throttle), and the forward-or-mix choice of a room. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for media/ring.c: capacity rules, FIFO order, full and empty, wrap-around of
+/* Unit tests for media/net/ring.c: capacity rules, FIFO order, full and empty, wrap-around of
  * the free-running indices, the eventfd wake-up, and a two-thread stress test in which a
  * producer pushes millions of numbered messages (spinning when full) and a consumer checks
  * they arrive complete, in order, and with the payload written before the push. */

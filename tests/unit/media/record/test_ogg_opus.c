@@ -1,4 +1,4 @@
-/* Unit tests for media/ogg_opus.c: a stream is parsed back with libogg -- OpusHead alone on
+/* Unit tests for media/record/ogg_opus.c: a stream is parsed back with libogg -- OpusHead alone on
  * the first page with the right fields, OpusTags on the second, granule positions that
  * grow by each packet's duration (DTX included), pages every flush_packets packets, EOS on
  * the last page; the header pages kept for late listeners are the stream's first bytes;
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <ogg/ogg.h>
 
-#include "media/record/ogg_opus.h"
 #include "media/mix/opus_codec.h"
+#include "media/record/ogg_opus.h"
 #include "media/test_audio.h"
 
 struct sink {

@@ -1,4 +1,4 @@
-/* Unit tests for media/page_ring.c: records in order with their kind, room and the two
+/* Unit tests for media/record/page_ring.c: records in order with their kind, room and the two
  * parts of a page joined; a full ring and a too-large page drop and count; and a
  * two-thread run where every record the consumer sees is whole and in order. */
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* Unit tests for media/recorder.c: the writer thread drains the ring into complete Ogg Opus
+/* Unit tests for media/record/recorder.c: the writer thread drains the ring into complete Ogg Opus
  * files (EOS, granule = every packet's duration); two streams at once; a full ring drops
  * and counts, and the dropped packets are filled so the timeline holds (opusdec decodes
  * the fillers, when opus-tools is installed); stop ends streams nobody ended; names that

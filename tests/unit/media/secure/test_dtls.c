@@ -1,4 +1,4 @@
-/* Unit tests for media/dtls.c: full in-memory handshakes between a client and a server
+/* Unit tests for media/secure/dtls.c: full in-memory handshakes between a client and a server
  * session (datagrams passed by hand, time passed by hand), the SRTP keys they export,
  * fingerprint checks, retransmission of each lost flight on a fake clock, the handshake
  * timeout, garbage input, close_notify, and the memory an SSL object costs before it is

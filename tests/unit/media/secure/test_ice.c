@@ -1,4 +1,4 @@
-/* Unit tests for media/ice_lite.c and media/peer_table.c: the ICE-lite decision as a pure
+/* Unit tests for media/secure/ice_lite.c and media/secure/peer_table.c: the ICE-lite decision as a pure
  * function over a peer table -- right and wrong ufrags, bad or missing integrity and
  * fingerprint, responses and indications, role conflict (487) and unknown attributes
  * (420), address learning from USE-CANDIDATE (and moving, and taking an address from

@@ -1,4 +1,4 @@
-/* Unit tests for media/srtp_session.c: SRTP and SRTCP round trips for both profiles, with
+/* Unit tests for media/secure/srtp_session.c: SRTP and SRTCP round trips for both profiles, with
  * keys from a real DTLS handshake and with fixed keys; replayed, old, tampered and
  * wrong-key packets rejected; reordering inside the window accepted; the rollover counter
  * across sequence number 65535; buffer room and malformed input. */

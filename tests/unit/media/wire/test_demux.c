@@ -1,4 +1,4 @@
-/* Unit tests for media/demux.c: RFC 7983 first-byte ranges at every boundary, and the
+/* Unit tests for media/wire/demux.c: RFC 7983 first-byte ranges at every boundary, and the
  * RFC 5761 RTP/RTCP split with and without the marker bit. */
 #include <setjmp.h>
 #include <stdarg.h>

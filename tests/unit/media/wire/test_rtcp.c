@@ -1,4 +1,4 @@
-/* Unit tests for media/rtcp.c: compound parsing of every packet type we read or skip,
+/* Unit tests for media/wire/rtcp.c: compound parsing of every packet type we read or skip,
  * every error path, the SR/RR/SDES builders round-tripped through the parser, and the
  * RFC 3550 A.1/A.3/A.8 receiver statistics. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for media/rtp.c: header parsing with CSRCs, padding and both RFC 8285
+/* Unit tests for media/wire/rtp.c: header parsing with CSRCs, padding and both RFC 8285
  * extension forms, the RFC 6464 audio level, the header builder, and sequence-number
  * arithmetic across the 16-bit wrap. Every rtp_err a parser returns is provoked here. */
 #include <setjmp.h>

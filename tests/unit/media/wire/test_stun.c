@@ -1,4 +1,4 @@
-/* Unit tests for media/stun.c: the RFC 5769 sample messages parsed, verified and rebuilt
+/* Unit tests for media/wire/stun.c: the RFC 5769 sample messages parsed, verified and rebuilt
  * byte for byte; the Binding helpers round-tripped through the parser; every error of the
  * parser, the checks and the writer provoked with a hand-made message. */
 #include <setjmp.h>
