@@ -73,8 +73,8 @@ struct media;
  * workers' sockets and starts their threads. On error, why (if not NULL) gets a sentence
  * naming what failed. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_SYSTEM,
  * MEDIA_ERR_CRYPTO. The caller owns *out (media_destroy). */
-BASE_WUR enum media_err media_create(const struct media_options *opt, struct media **out,
-				      char *why, size_t why_cap);
+BASE_WUR enum media_err media_create(const struct media_options *opt, struct media **out, char *why,
+				     size_t why_cap);
 /* Stops and joins the workers, then frees every peer and every handle still open (their
  * events are not delivered). NULL is fine. */
 void media_destroy(struct media *m);
@@ -127,8 +127,8 @@ struct media_offer {
  *   MEDIA_ERR_NOMEM, MEDIA_ERR_CRYPTO.
  * On success the caller owns *out until media_peer_close. */
 BASE_WUR enum media_err media_peer_offer(struct media *m, const struct media_offer *offer,
-					  char *answer, size_t cap, size_t *answer_len,
-					  struct media_peer **out, char *why, size_t why_cap);
+					 char *answer, size_t cap, size_t *answer_len,
+					 struct media_peer **out, char *why, size_t why_cap);
 
 /* Ends the peer (a close_notify to the browser if DTLS can still send one) and gives the
  * handle back: no event about it is delivered afterwards, and it must not be used again.
@@ -191,7 +191,7 @@ size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, voi
  * timeline starting at start_ms, and streamed through media_callbacks.stream. Errors:
  * MEDIA_ERR_PARAM (a bad room id), MEDIA_ERR_NOMEM. */
 BASE_WUR enum media_err media_room_session(struct media *m, const char *room, bool live,
-					    const char *title, int64_t start_ms);
+					   const char *title, int64_t start_ms);
 
 /* The path of the room's latest recording (the greatest file name in its directory), or
  * false if there is none. */

@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
+
 #define QUEUE_PID_MAX		128 /* bytes, including the NUL */
 #define QUEUE_NAME_MAX		128 /* bytes, including the NUL */
 #define QUEUE_GROUP_MAX		64  /* bytes, including the NUL */
@@ -54,9 +56,6 @@
 #define QUEUE_MAX_FLOOR_LIMIT_S (2 * QUEUE_MAX_LIMIT_S) /* a floor's, extensions included */
 #define QUEUE_STATS_MAX_FLOORS	10000			/* floors one queue_stats summarises */
 #define QUEUE_STATS_MAX_MS	(INT64_C(100) * 366 * 86400 * 1000) /* a century */
-
-/* Fallible functions: ignoring their result loses an error or a decision. */
-#define QUEUE_MUST_USE __attribute__((warn_unused_result))
 
 /* The allocator: realloc when size > 0, free (returning NULL) when size is 0. NULL in
  * struct queue.alloc (the default) means the C library's. Tests inject a failing one. */
@@ -194,11 +193,10 @@ void queue_fini(struct queue *q);
  * too long pid or an unknown kind. pid "" (in-room speakers added by the chair) is never
  * EQUEUED/EHOLDING, and the chair may add while closed: pass chair_add = true. */
 enum queue_err queue_check_raise(const struct queue *q, const char *pid, enum queue_kind kind,
-				 bool chair_add) QUEUE_MUST_USE;
+				 bool chair_add) BASE_WUR;
 
 /* The entry the policy gives the floor to next, and why. QUEUE_EEMPTY if none waits. */
-enum queue_err queue_pick(const struct queue *q, int64_t *entry,
-			  enum queue_chosen *why) QUEUE_MUST_USE;
+enum queue_err queue_pick(const struct queue *q, int64_t *entry, enum queue_chosen *why) BASE_WUR;
 
 /* Waiting entries in the order they would get the floor (see above). Writes up to cap
  * pointers into out and returns how many there are (may exceed cap). */
@@ -218,29 +216,28 @@ const struct queue_entry *queue_find_pid(const struct queue *q, const char *pid)
  * a string too long, an unknown kind or location, or an id that is negative, INT64_MAX,
  * or already waiting or holding the floor); call queue_check_raise first when deciding. */
 enum queue_err queue_raise(struct queue *q, int64_t entry, const struct queue_person *who,
-			   enum queue_kind kind, int64_t raised_ms) QUEUE_MUST_USE;
+			   enum queue_kind kind, int64_t raised_ms) BASE_WUR;
 /* queue.lowered / queue.removed. QUEUE_ENOTFOUND. */
-enum queue_err queue_remove(struct queue *q, int64_t entry) QUEUE_MUST_USE;
+enum queue_err queue_remove(struct queue *q, int64_t entry) BASE_WUR;
 /* queue.moved: position is 0-based in queue_order(). QUEUE_ENOTFOUND, QUEUE_EINVAL when
  * position >= number waiting. Switches to chair order. */
-enum queue_err queue_move(struct queue *q, int64_t entry, size_t position) QUEUE_MUST_USE;
+enum queue_err queue_move(struct queue *q, int64_t entry, size_t position) BASE_WUR;
 /* floor.granted: removes the entry from the queue and makes it the floor. A floor that is
  * still active must have been ended first (QUEUE_EINVAL otherwise); limit_s must be
  * 0..QUEUE_MAX_FLOOR_LIMIT_S and why a known value (QUEUE_EINVAL). QUEUE_ENOTFOUND. */
 enum queue_err queue_grant(struct queue *q, int64_t entry, int32_t limit_s, enum queue_chosen why,
-			   int64_t now_ms) QUEUE_MUST_USE;
+			   int64_t now_ms) BASE_WUR;
 /* floor.ended: clears the floor and reports how long it lasted (never negative, even if
  * the clock stepped back; duration_ms may be NULL). QUEUE_ENOFLOOR. */
-enum queue_err queue_end_floor(struct queue *q, int64_t now_ms,
-			       int64_t *duration_ms) QUEUE_MUST_USE;
+enum queue_err queue_end_floor(struct queue *q, int64_t now_ms, int64_t *duration_ms) BASE_WUR;
 /* floor.extended: the floor's new total limit in seconds, 1..QUEUE_MAX_FLOOR_LIMIT_S.
  * QUEUE_ENOFLOOR, QUEUE_EINVAL. */
-enum queue_err queue_extend(struct queue *q, int32_t limit_s) QUEUE_MUST_USE;
+enum queue_err queue_extend(struct queue *q, int32_t limit_s) BASE_WUR;
 void queue_set_open(struct queue *q, bool open);
 /* queue.policy: leaves chair order (back to raising order). time_limit_s < 0 or > 86400
  * (QUEUE_MAX_LIMIT_S), or an unknown policy, is QUEUE_EINVAL. */
 enum queue_err queue_set_policy(struct queue *q, enum queue_policy policy, int32_t time_limit_s,
-				bool auto_end) QUEUE_MUST_USE;
+				bool auto_end) BASE_WUR;
 
 /* --- the floor clock --- */
 
@@ -253,7 +250,7 @@ enum queue_alarm { QUEUE_ALARM_NONE = 0, QUEUE_ALARM_WARNING, QUEUE_ALARM_LIMIT 
  * left to deliver (a warning is not owed once the limit has passed). The caller resets
  * its flags when the floor changes or is extended. */
 enum queue_alarm queue_next_alarm(const struct queue *q, bool warned, bool limit_passed,
-				  int64_t *at_ms) QUEUE_MUST_USE;
+				  int64_t *at_ms) BASE_WUR;
 /* Seconds left on the floor at now_ms, rounded away from zero so that the sign is exact:
  * positive while time is left, 0 exactly at the limit, negative once over time. 0 with no
  * limit or no floor. */
@@ -288,7 +285,7 @@ void queue_stats_destroy(struct queue_stats *st);
  * changes. */
 enum queue_err queue_stats_add(struct queue_stats *st, const char *pid, const char *name,
 			       const char *group, enum queue_location location, int64_t waited_ms,
-			       int64_t duration_ms) QUEUE_MUST_USE;
+			       int64_t duration_ms) BASE_WUR;
 enum queue_stat_by { QUEUE_STATS_PERSON, QUEUE_STATS_GROUP, QUEUE_STATS_LOCATION };
 /* Rows of one summary, in order of first appearance. Valid until the next add/destroy.
  * An unknown `by` gives 0 rows and *rows NULL. */

@@ -34,6 +34,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/attr.h"
+
 enum room_err {
 	ROOM_OK = 0,
 	ROOM_EBAD_REQUEST,  /* malformed, missing or mistyped field */
@@ -103,9 +105,8 @@ struct rooms_options {
 /* Loads every room found in data_dir/rooms. A room whose log is broken is not loaded;
  * its reason is reported through warn and in the error text, and the others still load.
  * Fails (ROOM_EINTERNAL) only if the directory cannot be created or read. */
-enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
-			 struct rooms **out, char *err, size_t err_cap)
-    __attribute__((warn_unused_result));
+BASE_WUR enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
+				  struct rooms **out, char *err, size_t err_cap);
 void rooms_close(struct rooms *rs);
 
 struct room_settings {
@@ -118,8 +119,8 @@ bool rooms_valid_id(const char *id);
 /* Creates a room (its log's first event is room.created). ROOM_EBAD_REQUEST for a bad id
  * or title, ROOM_ECONFLICT if it exists, ROOM_EINTERNAL if its file cannot be made.
  * Durable after the next rooms_flush(). */
-enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings, int64_t now_ms,
-			   struct room **out) __attribute__((warn_unused_result));
+BASE_WUR enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings,
+				    int64_t now_ms, struct room **out);
 struct room *rooms_find(struct rooms *rs, const char *id);
 /* The loaded rooms, by index (a room whose log refused to load is not among them). */
 size_t rooms_count(const struct rooms *rs);
@@ -152,8 +153,7 @@ int64_t room_head_seq(const struct room *r);
 /* A connection of this person joins. Chairs, participants and captioners joining for the
  * first time (or again after leaving) produce participant.joined; observers only change
  * the presence count. ROOM_ECONFLICT if the pid is already known with another role. */
-enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms)
-    __attribute__((warn_unused_result));
+BASE_WUR enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms);
 /* Is this person's microphone open in the mix: the session is live and they are a chair
  * or hold the floor. (The join ack tells a new connection; later changes come as
  * private mic messages and sink.mic.) */
@@ -174,9 +174,9 @@ void room_detach(struct room *r, const struct room_identity *who, bool leave, in
  * object (fields are validated here; "type" and "id" are ignored). On ROOM_OK, *result
  * is the ack's extra fields (a new object, possibly empty). On error, *message says what
  * was wrong, for humans. Nothing changes on error. */
-enum room_err room_command(struct room *r, const struct room_identity *who, const char *type,
-			   json_t *cmd, int64_t now_ms, json_t **result, const char **message)
-    __attribute__((warn_unused_result));
+BASE_WUR enum room_err room_command(struct room *r, const struct room_identity *who,
+				    const char *type, json_t *cmd, int64_t now_ms, json_t **result,
+				    const char **message);
 /* Whether type is a room command, and whether role may send it (PROTOCOL.md
  * "Permissions"); the gateway uses it for its own commands' docs and checks too. */
 bool room_command_known(const char *type);
@@ -185,10 +185,10 @@ bool room_command_allowed(const char *type, enum room_role role);
 /* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
  * captioner's counter: a seq at or below the last one seen from this captioner is
  * accepted and ignored (*duplicate = true). ROOM_ECONFLICT if the session is not live. */
-enum room_err room_caption_post(struct room *r, const struct room_identity *who, const char *lang,
-				int64_t seq, const char *text, size_t len, int64_t now_ms,
-				bool *duplicate, const char **message)
-    __attribute__((warn_unused_result));
+BASE_WUR enum room_err room_caption_post(struct room *r, const struct room_identity *who,
+					 const char *lang, int64_t seq, const char *text,
+					 size_t len, int64_t now_ms, bool *duplicate,
+					 const char **message);
 
 /* Resume: calls fn with each durable event's wire message after since, in order. Returns
  * false if since is not a point in this room's log (in the future) or the log cannot be
@@ -207,8 +207,8 @@ enum room_export {
 };
 /* A malloc'd document. lang selects the captions language of the VTT export (NULL: "en"
  * or the first language). ROOM_EINTERNAL if the log cannot be read. */
-enum room_err room_export(struct room *r, enum room_export what, const char *lang, char **out,
-			  size_t *len) __attribute__((warn_unused_result));
+BASE_WUR enum room_err room_export(struct room *r, enum room_export what, const char *lang,
+				   char **out, size_t *len);
 /* The raw log file's path (GET /api/rooms/{id}/log). */
 const char *room_log_path(const struct room *r);
 

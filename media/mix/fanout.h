@@ -85,7 +85,7 @@ void fanout_destroy(struct fanout *f);
  * sets *res (counts for this call). Errors (nothing is sent): FANOUT_EINVAL (NULL, len <
  * 12), FANOUT_ETOOBIG. Per-listener failures are not errors of the call; see *res. */
 BASE_WUR enum fanout_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t len,
-				       const struct fanout_dest *dests, size_t n,
-				       struct fanout_result *res);
+				     const struct fanout_dest *dests, size_t n,
+				     struct fanout_result *res);
 
 #endif

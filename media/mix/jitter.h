@@ -105,7 +105,7 @@ struct jitter_packet {
  * fit because the buffer already spans `slots` packets evicts the oldest one (counted as
  * overflow). */
 BASE_WUR enum jitter_err jitter_insert(struct jitter *jb, const struct jitter_packet *p,
-					 int64_t now_us);
+				       int64_t now_us);
 
 enum jitter_kind {
 	JITTER_SILENCE = 0, /* nothing to play: not talking, DTX, or waiting to start */

@@ -63,7 +63,7 @@ void codec_decoder_destroy(struct codec_decoder *d);
  * (len 0, corrupt, or a packet of other than 20 ms); on error pcm is unspecified and the
  * caller should conceal with codec_decode_plc instead. */
 BASE_WUR enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
-				      int16_t pcm[CODEC_FRAME]);
+				     int16_t pcm[CODEC_FRAME]);
 
 /* Conceals one lost frame (extrapolation that fades to comfort noise or silence). Also the
  * right call for a DTX gap. Errors: CODEC_EINVAL, CODEC_EINTERNAL. */
@@ -73,7 +73,7 @@ BASE_WUR enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CO
  * has none. next itself is then decoded normally on the following tick. Errors as for
  * codec_decode. */
 BASE_WUR enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
-					  int16_t pcm[CODEC_FRAME]);
+					 int16_t pcm[CODEC_FRAME]);
 
 /* The duration of the Opus packet pkt[0..len) in 48 kHz samples (from its TOC and frame
  * count, RFC 6716 sect. 3.1), or -1 if it is not a valid packet. Nothing is decoded. */
@@ -95,7 +95,7 @@ struct codec_encoder;
  * complexity 7, FEC for 10 % loss, DTX). Errors: CODEC_EINVAL (a value out of range),
  * CODEC_ENOMEM, CODEC_EINTERNAL. The caller owns *out; free with codec_encoder_destroy. */
 BASE_WUR enum codec_err codec_encoder_create(const struct codec_encoder_config *cfg,
-					      struct codec_encoder **out);
+					     struct codec_encoder **out);
 /* NULL is fine. */
 void codec_encoder_destroy(struct codec_encoder *e);
 
@@ -105,7 +105,7 @@ void codec_encoder_destroy(struct codec_encoder *e);
  * CODEC_ENOSPACE (cap < CODEC_MAX_PACKET: libopus would squeeze the frame to fit rather
  * than fail), CODEC_EINTERNAL. */
 BASE_WUR enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME],
-				      uint8_t *out, size_t cap, size_t *out_len, bool *dtx);
+				     uint8_t *out, size_t cap, size_t *out_len, bool *dtx);
 
 /* The encoder's algorithmic delay in 48 kHz samples (312 for VOIP at 48 kHz): the pre-skip
  * of an Ogg Opus stream made from its packets (RFC 7845 sect. 5.1). */

@@ -131,7 +131,7 @@ struct room_mixer_config {
 
 /* Errors: MIXER_EINVAL, MIXER_ENOMEM, MIXER_ECODEC. Free with room_mixer_destroy. */
 BASE_WUR enum mixer_err room_mixer_create(const struct room_mixer_config *cfg,
-					   struct room_mixer **out);
+					  struct room_mixer **out);
 /* Every member must have left. Ends a session still live (its files are completed).
  * NULL is fine. */
 void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env);
@@ -180,7 +180,7 @@ struct mixer_session {
  * not, does nothing. Errors: MIXER_ENOMEM (the live stream could not start; the recording
  * still does). */
 BASE_WUR enum mixer_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
-					    const struct mixer_session *s);
+					   const struct mixer_session *s);
 
 /* For m's RTCP sender report: what the room's stream sent m since it started to listen,
  * and the RTP timestamp that corresponds to now_ms. False when nothing was sent yet. */

@@ -82,21 +82,21 @@ struct rtp_rewrite {
 /* Our stream: ssrc, the first sequence number and timestamp (random, RFC 3550 sect. 5.1)
  * and the payload type. Errors: RTP_REWRITE_EINVAL. */
 BASE_WUR enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc,
-						      uint16_t first_seq, uint32_t first_ts,
-						      uint8_t payload_type);
+					       uint16_t first_seq, uint32_t first_ts,
+					       uint8_t payload_type);
 
 /* The header for our own mix packet of the tick at now: fills b's marker, payload type,
  * seq, timestamp and ssrc (the audio level fields are left alone). Errors:
  * RTP_REWRITE_EINVAL, RTP_REWRITE_ETIME (now not after the previous mix packet: two
  * packets in one tick); nothing changes on error. */
 BASE_WUR enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now,
-						     struct rtp_build *b);
+					      struct rtp_build *b);
 
 /* The header for forwarding the speaker's packet in (parsed with rtp_parse), which arrived
  * at now. Errors: RTP_REWRITE_EINVAL, RTP_REWRITE_EOLD; nothing changes on error. */
 BASE_WUR enum rtp_rewrite_err rtp_rewrite_forward(struct rtp_rewrite *rw,
-							 const struct rtp_header *in, int64_t now,
-							 struct rtp_build *b);
+						  const struct rtp_header *in, int64_t now,
+						  struct rtp_build *b);
 
 /* The mode of the last packet sent (RTP_REWRITE_NONE before the first). */
 enum rtp_rewrite_mode rtp_rewrite_mode(const struct rtp_rewrite *rw);

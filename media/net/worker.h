@@ -110,7 +110,7 @@ struct worker {
  * the two rings and the buffers. On error, why names the failing call. Errors:
  * MEDIA_ERR_SYSTEM, MEDIA_ERR_NOMEM. worker_fini is safe after a failure. */
 BASE_WUR enum media_err worker_init(struct worker *w, const struct worker_config *cfg, char *why,
-				      size_t why_cap);
+				    size_t why_cap);
 /* Starts the thread (all signals blocked in it). Errors: MEDIA_ERR_SYSTEM. */
 BASE_WUR enum media_err worker_start(struct worker *w);
 /* Posts STOP and joins the thread; a worker never started is fine. */

@@ -89,7 +89,7 @@ BASE_WUR enum oggopus_err oggopus_start(struct oggopus *w);
  * Errors: OGGOPUS_EINVAL (NULL, empty, samples 0 or > 5760), OGGOPUS_ETOOBIG,
  * OGGOPUS_ESTATE, OGGOPUS_EOGG, OGGOPUS_ECALLBACK. */
 BASE_WUR enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len,
-					   uint32_t samples);
+					uint32_t samples);
 
 /* Ends the stream: the held packet goes out with the EOS flag and every page is flushed.
  * A stream with no audio packet gets none: it ends after its headers (an EOS page with

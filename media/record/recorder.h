@@ -77,7 +77,7 @@ struct recorder;
 /* Opens dir and starts the writer thread. Errors: RECORDER_EINVAL, RECORDER_ENOMEM,
  * RECORDER_EDIR, RECORDER_ETHREAD. The caller owns *out; free with recorder_destroy. */
 BASE_WUR enum recorder_err recorder_create(const struct recorder_config *cfg,
-					       struct recorder **out);
+					   struct recorder **out);
 /* Stops (see recorder_stop) and frees. NULL is fine. */
 void recorder_destroy(struct recorder *r);
 
@@ -104,13 +104,13 @@ struct recorder_session {
 /* Starts a stream and sets *stream to its id. Errors: RECORDER_EINVAL, RECORDER_ESTREAMS,
  * RECORDER_EFULL (try again next tick; nothing changed), RECORDER_ESTOPPED. */
 BASE_WUR enum recorder_err recorder_begin(struct recorder *r, const struct recorder_session *s,
-					      int *stream);
+					  int *stream);
 
 /* Queues one Opus packet of `samples` samples (960 = 20 ms) for stream. Errors:
  * RECORDER_EINVAL (len 0 or > RECORDER_MAX_PACKET, samples 0), RECORDER_ESTREAM,
  * RECORDER_EFULL (dropped, counted, and filled in the file), RECORDER_ESTOPPED. */
 BASE_WUR enum recorder_err recorder_push(struct recorder *r, int stream, const uint8_t *pkt,
-					     size_t len, uint32_t samples);
+					 size_t len, uint32_t samples);
 
 /* Ends stream: the file gets its EOS page and is fsynced; the id is free again. Errors:
  * RECORDER_ESTREAM, RECORDER_EFULL (try again next tick; the stream stays open),

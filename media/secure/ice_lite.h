@@ -96,8 +96,8 @@ struct ice_result {
  * ICE_ENO_FINGERPRINT, ICE_EFINGERPRINT, ICE_ENO_USERNAME, ICE_EUNKNOWN_UFRAG,
  * ICE_EREMOTE_UFRAG, ICE_ENO_INTEGRITY, ICE_EINTEGRITY, ICE_EREPLY, ICE_EINVAL. */
 BASE_WUR enum ice_err ice_lite_handle(struct peer_table *t, const uint8_t *buf, size_t len,
-				     const struct stun_addr *from, uint64_t now_ms, uint8_t *reply,
-				     size_t cap, struct ice_result *out);
+				      const struct stun_addr *from, uint64_t now_ms, uint8_t *reply,
+				      size_t cap, struct ice_result *out);
 
 /* RFC 7675 sect. 5.1: true once ICE_CONSENT_TIMEOUT_MS passed since the last check that
  * renewed consent. */

@@ -76,7 +76,7 @@ struct media_srtp;
  * MEDIA_SRTP_ERR_PROFILE, MEDIA_SRTP_ERR_NOMEM, MEDIA_SRTP_ERR_INIT, MEDIA_SRTP_ERR_INTERNAL.
  * The caller owns *out and frees it with media_srtp_destroy. */
 BASE_WUR enum media_srtp_err media_srtp_create(const struct dtls_srtp_keys *keys,
-						     struct media_srtp **out);
+					       struct media_srtp **out);
 /* Frees the session (libsrtp wipes its keys). NULL is fine. */
 void media_srtp_destroy(struct media_srtp *s);
 
@@ -91,8 +91,8 @@ size_t media_srtp_trailer_len(const struct media_srtp *s, bool rtcp);
  * than the packet), MEDIA_SRTP_ERR_REPLAY (this sequence number was protected already),
  * MEDIA_SRTP_ERR_KEY_EXPIRED, MEDIA_SRTP_ERR_CIPHER, MEDIA_SRTP_ERR_NOMEM (first packet of
  * a new SSRC), MEDIA_SRTP_ERR_INTERNAL. On error the buffer may have been changed. */
-BASE_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_t *pkt,
-							  size_t len, size_t cap, size_t *out_len);
+BASE_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_t *pkt, size_t len,
+						    size_t cap, size_t *out_len);
 
 /* Verifies and decrypts the SRTP packet pkt[0..len) in place; on success pkt[0..*out_len)
  * is the RTP packet. Errors: MEDIA_SRTP_ERR_PARAM, MEDIA_SRTP_ERR_MALFORMED,
@@ -101,13 +101,13 @@ BASE_WUR enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_
  * MEDIA_SRTP_ERR_INTERNAL. A packet that fails leaves the replay window as it was, but not
  * necessarily its buffer: AES-GCM decrypts in place before it checks the tag. */
 BASE_WUR enum media_srtp_err media_srtp_unprotect_rtp(struct media_srtp *s, uint8_t *pkt,
-							    size_t len, size_t *out_len);
+						      size_t len, size_t *out_len);
 
 /* The same for RTCP compound packets (RFC 3711 sect. 3.4; every SRTCP packet is
  * encrypted). Same errors, with the RTCP trailer. */
-BASE_WUR enum media_srtp_err media_srtp_protect_rtcp(struct media_srtp *s, uint8_t *pkt,
-							   size_t len, size_t cap, size_t *out_len);
+BASE_WUR enum media_srtp_err media_srtp_protect_rtcp(struct media_srtp *s, uint8_t *pkt, size_t len,
+						     size_t cap, size_t *out_len);
 BASE_WUR enum media_srtp_err media_srtp_unprotect_rtcp(struct media_srtp *s, uint8_t *pkt,
-							     size_t len, size_t *out_len);
+						       size_t len, size_t *out_len);
 
 #endif

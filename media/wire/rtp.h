@@ -79,13 +79,13 @@ BASE_WUR enum rtp_err rtp_parse(const uint8_t *buf, size_t len, struct rtp_heade
  * the one-byte form id 15 stops the walk (sect. 4.2).
  * Returns RTP_OK, RTP_ENO_EXTENSION, RTP_ENOT_FOUND or RTP_EEXT_ELEMENT. */
 BASE_WUR enum rtp_err rtp_find_extension(const struct rtp_header *hdr, uint8_t id,
-					const uint8_t **data, size_t *len);
+					 const uint8_t **data, size_t *len);
 
 /* RFC 6464 client-to-mixer audio level, looked up by the extmap id the SDP negotiated:
  * *voice is the V flag, *level is 0..127 in -dBov (0 loudest, 127 silence).
  * Returns RTP_OK, the errors of rtp_find_extension, or RTP_EBAD_LEVEL. */
 BASE_WUR enum rtp_err rtp_audio_level(const struct rtp_header *hdr, uint8_t id, bool *voice,
-				     uint8_t *level);
+				      uint8_t *level);
 
 /* What rtp_build_header writes. audio_level_id 0 means no extension; 1..14 uses the
  * one-byte form, 15..255 the two-byte form (which needs a=extmap-allow-mixed). */
@@ -104,7 +104,7 @@ struct rtp_build {
  * buf[0..cap) and sets *out_len; the payload goes right after it. No CSRCs, no padding.
  * Returns RTP_OK, RTP_EINVAL or RTP_ENOSPACE (nothing written on error). */
 BASE_WUR enum rtp_err rtp_build_header(uint8_t *buf, size_t cap, const struct rtp_build *b,
-				      size_t *out_len);
+				       size_t *out_len);
 
 /* Sequence numbers compare in serial-number arithmetic (RFC 1982 with 16 bits):
  * rtp_seq_diff(a, b) is how far a is ahead of b, in -32768..32767, so 2 is 3 ahead of

@@ -183,6 +183,6 @@ struct sdp_local {
  * Returns SDP_OK, SDP_EINVAL, SDP_ESETUP_ROLE, SDP_EBAD_LOCAL or SDP_ENOSPACE; on error
  * out holds no usable text. */
 BASE_WUR enum sdp_err sdp_build_answer(const struct sdp_offer *offer, const struct sdp_local *local,
-				      char *out, size_t cap, size_t *out_len);
+				       char *out, size_t cap, size_t *out_len);
 
 #endif
