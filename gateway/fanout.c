@@ -11,12 +11,30 @@
  *
  * A connection that joins while items wait sees only the items queued after it joined:
  * its own ack carries a snapshot that already includes the earlier ones.
+ *
+ * The media side hears of events and durability through gw->listener (fanout.h), so this
+ * file knows nothing of it.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/internal.h"
+#include "gateway/conn.h"
+#include "gateway/fanout.h"
 #include "gateway/logging.h"
+#include "gateway/loop.h"
+#include "gateway/msg.h"
+#include "gateway/server.h"
+#include "gateway/stream.h"
+
+struct pending_item {
+	uint64_t no;	 /* increasing per host: orders items against attachments */
+	struct conn *to; /* NULL: everyone attached before this item */
+	struct gw_msg *msg;
+	int64_t seq; /* event seq, or 0 */
+	bool is_ack; /* an ack that becomes an `internal` error if the flush fails */
+	int64_t ack_id;
+	bool has_ack_id;
+};
 
 struct room_host *gw_host_for(struct gateway *gw, struct room *room)
 {
@@ -157,7 +175,8 @@ static void sink_event(void *ctx, struct room *room, int64_t seq, const char *ms
 	gw->metrics.events_total++;
 	if (h) {
 		host_emit(h, NULL, gw_msg_new(msg, len), seq, false, NULL);
-		gw_media_event(h, msg, len);
+		if (gw->listener.event)
+			gw->listener.event(gw->listener.ctx, h, msg, len);
 	}
 	gw_schedule_flush(gw);
 }
@@ -188,8 +207,9 @@ static void sink_private(void *ctx, struct room *room, const char *pid, enum roo
 
 static void sink_mic(void *ctx, struct room *room, const char *pid, bool open)
 {
-	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
-	gw_media_mic(ctx, room, pid, open);
+	struct gateway *gw = ctx;
+	if (gw->listener.mic)
+		gw->listener.mic(gw->listener.ctx, room, pid, open);
 }
 
 static void sink_durable(void *ctx, struct room *room, bool ok)
@@ -203,17 +223,20 @@ static void sink_durable(void *ctx, struct room *room, bool ok)
 	}
 	if (h) {
 		release(h, ok);
-		gw_media_durable(h, ok);
+		if (gw->listener.durable)
+			gw->listener.durable(gw->listener.ctx, h, ok);
 	}
 }
 
-const struct rooms_sink gw_rooms_sink_template = {
-    .event = sink_event,
-    .live = sink_live,
-    .private_msg = sink_private,
-    .mic = sink_mic,
-    .durable = sink_durable,
-};
+struct rooms_sink gw_fanout_sink(struct gateway *gw)
+{
+	return (struct rooms_sink){.ctx = gw,
+				   .event = sink_event,
+				   .live = sink_live,
+				   .private_msg = sink_private,
+				   .mic = sink_mic,
+				   .durable = sink_durable};
+}
 
 void gw_host_free_all(struct gateway *gw)
 {
@@ -225,6 +248,7 @@ void gw_host_free_all(struct gateway *gw)
 		for (size_t k = 0; k < h->n_pending; k++)
 			gw_msg_unref(h->pending[k].msg);
 		gw_stream_host_free(h);
+		free(h->session);
 		free(h->pending);
 		free(h);
 		room_set_host_data(room, NULL);

@@ -8,13 +8,18 @@
  * path shape, handler}. Handlers that change a room flush the log before answering, so a
  * 201 is as durable as a WebSocket ack.
  */
+#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "gateway/internal.h"
+#include "gateway/http.h"
 #include "gateway/logging.h"
+#include "gateway/loop.h"
+#include "gateway/server.h"
+#include "gateway/static_files.h"
+#include "gateway/stream.h"
 #include "gateway/token.h"
 
 #include <openssl/rand.h>

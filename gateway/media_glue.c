@@ -11,9 +11,8 @@
  * replaces it, but only once the new one is accepted, so a bad second offer changes
  * nothing (DESIGN.md principle 6).
  *
- * Worker events reach this thread through the media eventfd, adopted into the lws loop
- * like the signalfd (a dup of it, since lws closes what it adopts when the context goes,
- * and media_destroy closes its own). A state change becomes a `private` media.state
+ * Worker events reach this thread through the media eventfd, which loop.c watches and
+ * answers with gw_media_wake. A state change becomes a `private` media.state
  * message to the peer's connection (a failed or closed peer is released at once, so the
  * connection may offer again); someone talking into a closed mic becomes a `private`
  * mic.attempt to the room's chairs, at most once per person every ATTEMPT_EVERY_MS; the
@@ -32,10 +31,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "gateway/internal.h"
+#include "gateway/conn.h"
+#include "gateway/fanout.h"
 #include "gateway/logging.h"
+#include "gateway/loop.h"
+#include "gateway/media_glue.h"
+#include "gateway/server.h"
+#include "gateway/stream.h"
+
+/* A session start or end seen as an event, told to the media side once durable. */
+struct session_change {
+	bool pending;
+	bool live;
+	int64_t start_ms;
+	char title[256];
+};
 
 #define ATTEMPT_EVERY_MS 2000
 
@@ -86,16 +97,6 @@ bool gw_media_start(struct gateway *gw)
 		gw_error("cannot start media", "error=\"%s\"", why);
 		return false;
 	}
-	gw->media_fd = dup(media_event_fd(gw->media));
-	lws_sock_file_fd_type fd = {.filefd = gw->media_fd};
-	if (gw->media_fd < 0 || !lws_adopt_descriptor_vhost(gw->vhost, LWS_ADOPT_RAW_FILE_DESC, fd,
-							    "plenary-raw", NULL)) {
-		gw_error("cannot watch the media workers", NULL);
-		if (gw->media_fd >= 0)
-			close(gw->media_fd);
-		gw->media_fd = -1;
-		return false;
-	}
 	for (unsigned i = 0; i < media_worker_count(gw->media); i++) {
 		const char *ip;
 		uint16_t port;
@@ -108,11 +109,8 @@ bool gw_media_start(struct gateway *gw)
 
 void gw_media_stop(struct gateway *gw)
 {
-	/* Every connection (and with it every peer) is gone with the lws context, which
-	 * also closed media_fd. */
 	media_destroy(gw->media);
 	gw->media = NULL;
-	gw->media_fd = -1;
 }
 
 /* Who may hear of attempts: the room's chairs. */
@@ -159,13 +157,12 @@ static void on_media_stream(void *ctx, const char *room, enum media_stream_kind 
 	gw_stream_media(ctx, room, kind, data, len);
 }
 
-int gw_media_wake(struct gateway *gw)
+void gw_media_wake(struct gateway *gw)
 {
 	static const struct media_callbacks cb = {
 	    .state = on_media_event, .attempt = on_media_attempt, .stream = on_media_stream};
 	if (gw->media)
 		media_dispatch_all(gw->media, &cb, gw);
-	return 0;
 }
 
 /* --- sessions ------------------------------------------------------------------------------ */
@@ -197,19 +194,24 @@ static void tell_media(struct gateway *gw, struct room *room, const struct sessi
 			room_id(room));
 }
 
-void gw_media_event(struct room_host *h, const char *msg, size_t len)
+static void on_room_event(void *ctx, struct room_host *h, const char *msg, size_t len)
 {
 	/* Most events are not about the session: look before parsing. */
 	static const char needle[] = "\"kind\":\"session.";
+	(void)ctx;
 	if (!memmem(msg, len, needle, sizeof needle - 1))
 		return;
+	if (!h->session && !(h->session = calloc(1, sizeof *h->session))) {
+		gw_error("out of memory noting a session change", "room=%s", room_id(h->room));
+		return;
+	}
 	json_t *v = json_loadb(msg, len, 0, NULL);
 	const char *kind = NULL, *ts = NULL, *title = NULL;
 	kind = json_string_value(json_object_get(v, "kind"));
 	ts = json_string_value(json_object_get(v, "ts"));
 	title = json_string_value(json_object_get(json_object_get(v, "data"), "title"));
 	if (kind && (strcmp(kind, "session.started") == 0 || strcmp(kind, "session.ended") == 0)) {
-		struct session_change *s = &h->session;
+		struct session_change *s = h->session;
 		s->pending = true;
 		s->live = strcmp(kind, "session.started") == 0;
 		s->start_ms = parse_ts(ts);
@@ -218,10 +220,11 @@ void gw_media_event(struct room_host *h, const char *msg, size_t len)
 	json_decref(v);
 }
 
-void gw_media_durable(struct room_host *h, bool ok)
+static void on_room_durable(void *ctx, struct room_host *h, bool ok)
 {
-	struct session_change *s = &h->session;
-	if (!s->pending)
+	struct session_change *s = h->session;
+	(void)ctx;
+	if (!s || !s->pending)
 		return;
 	s->pending = false;
 	if (ok)
@@ -322,13 +325,20 @@ void gw_media_conn_closed(struct conn *c)
 	c->peer = NULL;
 }
 
-void gw_media_mic(struct gateway *gw, struct room *room, const char *pid, bool open)
+static void on_room_mic(void *ctx, struct room *room, const char *pid, bool open)
 {
 	struct room_host *h = room_host_data(room);
-	(void)gw;
+	(void)ctx;
+	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
 	if (!h)
 		return;
 	for (struct conn *c = h->conns; c; c = c->room_next)
 		if (c->peer && strcmp(c->pid, pid) == 0)
 			media_peer_mic(c->peer, open);
+}
+
+struct fanout_listener gw_media_listener(struct gateway *gw)
+{
+	return (struct fanout_listener){
+	    .event = on_room_event, .durable = on_room_durable, .mic = on_room_mic, .ctx = gw};
 }

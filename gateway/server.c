@@ -1,33 +1,27 @@
 /*
- * The server: one libwebsockets context on one thread, owning every room.
+ * The server: one libwebsockets context on one thread, owning every room; start and
+ * stop.
  *
- * The protocol callback only translates lws reasons into calls on http.c, ws.c and
- * session.c. Two timers run on the loop (libev timers), never a thread of their own: the
- * flush, scheduled to run right after the current loop turn whenever an event was
- * appended (group commit: one fdatasync per room per turn, then the fan-out), and the
- * room clock (floor limits, grace periods, throttled live messages), set to the earliest
- * deadline any room has.
- *
- * Signals arrive through a signalfd adopted into the loop, so SIGTERM and SIGINT are
- * handled like any other event: stop taking work, flush what was acknowledged, close.
- *
- * The loop is libev's on epoll, under lws (LWS_SERVER_OPTION_LIBEV with our own loop):
- * lws's default poll() walks every socket on every turn, which with 10,000 observers is
- * most of what the server does. libev comes with Debian's libwebsockets-dev.
+ * The protocol callback only translates lws reasons into calls on http.c and ws.c (the
+ * libwebsockets habit: the callback is a switch, the work is elsewhere). The loop and
+ * its timers, signals and the media eventfd are loop.c's; lws runs on that loop.
  */
 #include <errno.h>
-#include <ev.h>
-#include <signal.h>
+#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "gateway/fanout.h"
 #include "gateway/gateway.h"
-#include "gateway/internal.h"
+#include "gateway/http.h"
 #include "gateway/logging.h"
+#include "gateway/loop.h"
+#include "gateway/media_glue.h"
+#include "gateway/server.h"
+#include "gateway/session.h"
+#include "gateway/ws.h"
 
 struct pss {
 	struct conn *conn;
@@ -50,15 +44,15 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return is_ws_path(wsi) && !gw->stopping ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
-		pss->conn = gw_conn_create(gw, wsi);
+		pss->conn = gw_ws_open(gw, wsi);
 		return pss->conn ? 0 : -1;
 	case LWS_CALLBACK_RECEIVE:
-		return pss->conn ? gw_conn_receive(pss->conn, in, len) : -1;
+		return pss->conn ? gw_ws_receive(pss->conn, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return pss->conn ? gw_conn_writable(pss->conn) : -1;
+		return pss->conn ? gw_ws_writable(pss->conn) : -1;
 	case LWS_CALLBACK_CLOSED:
 		if (pss->conn)
-			gw_conn_destroy(pss->conn);
+			gw_ws_closed(pss->conn);
 		pss->conn = NULL;
 		return 0;
 	case LWS_CALLBACK_HTTP:
@@ -82,93 +76,10 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 	}
 }
 
-static int callback_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-			size_t len)
-{
-	struct gateway *gw = lws_context_user(lws_get_context(wsi));
-	if (reason == LWS_CALLBACK_RAW_RX_FILE && lws_get_socket_fd(wsi) == gw->signal_fd) {
-		struct signalfd_siginfo si;
-		if (read(gw->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
-			gw_info("signal received, shutting down", "signal=%u", si.ssi_signo);
-			gw->stopping = true;
-		}
-		return 0;
-	}
-	if (reason == LWS_CALLBACK_RAW_RX_FILE && lws_get_socket_fd(wsi) == gw->media_fd)
-		return gw_media_wake(gw);
-	return lws_callback_http_dummy(wsi, reason, user, in, len);
-}
-
 static const struct lws_protocols protocols[] = {
     {"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, 0},
-    {"plenary-raw", callback_raw, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
-
-static void observe_fsync(void *ctx, uint64_t ns)
-{
-	gw_metrics_observe_fsync(&((struct gateway *)ctx)->metrics, ns);
-}
-
-void gw_flush(struct gateway *gw)
-{
-	rooms_flush(gw->rooms, observe_fsync, gw);
-}
-
-static void run_clock(struct gateway *gw)
-{
-	int64_t now = gw_now_ms();
-	int64_t next = rooms_tick(gw->rooms, now);
-	if (rooms_dirty(gw->rooms))
-		gw_flush(gw);
-	gw_sessions_expire(gw, now);
-	/* Sessions expire lazily; look at least every 10 s. */
-	if (next > now + 10000)
-		next = now + 10000;
-	gw_schedule_tick(gw, next);
-}
-
-static void on_flush(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	(void)loop, (void)revents;
-	struct gateway *gw = t->data;
-	gw->flush_scheduled = false;
-	gw_flush(gw);
-	run_clock(gw);
-}
-
-static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	(void)loop, (void)revents;
-	struct gateway *gw = t->data;
-	gw->tick_at = 0;
-	run_clock(gw);
-}
-
-void gw_schedule_flush(struct gateway *gw)
-{
-	if (gw->flush_scheduled || !gw->ctx || gw->stopping)
-		return;
-	gw->flush_scheduled = true;
-	/* Due now: libev runs it in the next loop turn, after every message of this one. */
-	ev_timer_set(&gw->flush_timer, 0., 0.);
-	ev_timer_start(gw->loop, &gw->flush_timer);
-}
-
-void gw_schedule_tick(struct gateway *gw, int64_t at_ms)
-{
-	if (!gw->ctx || gw->stopping || at_ms == INT64_MAX)
-		return;
-	if (gw->tick_at && gw->tick_at <= at_ms)
-		return;
-	gw->tick_at = at_ms;
-	int64_t delay_ms = at_ms - gw_now_ms();
-	if (delay_ms < 0)
-		delay_ms = 0;
-	ev_timer_stop(gw->loop, &gw->tick_timer);
-	ev_timer_set(&gw->tick_timer, (double)delay_ms / 1000. + 1e-6, 0.);
-	ev_timer_start(gw->loop, &gw->tick_timer);
-}
 
 static void log_from_lws(int level, const char *line)
 {
@@ -197,8 +108,7 @@ static bool ensure_dir(const char *path)
 
 static bool open_rooms(struct gateway *gw)
 {
-	struct rooms_sink sink = gw_rooms_sink_template;
-	sink.ctx = gw;
+	struct rooms_sink sink = gw_fanout_sink(gw);
 	struct rooms_options opt = {.data_dir = gw->cfg.data_dir,
 				    .grace_ms = (int64_t)gw->cfg.grace_s * 1000,
 				    .now_ms = gw_now_ms(),
@@ -227,19 +137,6 @@ static bool open_rooms(struct gateway *gw)
 	return true;
 }
 
-static bool setup_signals(struct gateway *gw)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-		return false;
-	signal(SIGPIPE, SIG_IGN);
-	gw->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	return gw->signal_fd >= 0;
-}
-
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -263,26 +160,32 @@ static bool start_lws(struct gateway *gw)
 	    LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL) | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 30;
 	info.ka_time = 0;
-	gw->loop = ev_loop_new(EVBACKEND_EPOLL);
-	if (!gw->loop)
-		return false;
-	void *loops[] = {gw->loop};
+	void *loops[] = {gw->loop.ev};
 	info.options |= LWS_SERVER_OPTION_LIBEV;
 	info.foreign_loops = loops;
-	ev_init(&gw->flush_timer, on_flush);
-	ev_init(&gw->tick_timer, on_tick);
-	gw->flush_timer.data = gw->tick_timer.data = gw;
 	gw->ctx = lws_create_context(&info);
 	if (!gw->ctx)
 		return false;
 	gw->vhost = lws_get_vhost_by_name(gw->ctx, "default");
 	gw->port = gw->vhost ? lws_get_vhost_listen_port(gw->vhost) : gw->cfg.listen_port;
-	lws_sock_file_fd_type fd = {.filefd = gw->signal_fd};
-	if (!lws_adopt_descriptor_vhost(gw->vhost, LWS_ADOPT_RAW_FILE_DESC, fd, "plenary-raw",
-					NULL)) {
-		gw_error("cannot watch signals", NULL);
+	return true;
+}
+
+static bool start(struct gateway *gw)
+{
+	char err[256];
+	if (!ensure_dir(gw->cfg.data_dir) || !gw_loop_signals(gw))
+		return false;
+	if (!gw_secret_load(gw->cfg.data_dir, true, gw->secret, sizeof gw->secret, &gw->secret_len,
+			    err, sizeof err)) {
+		gw_error("token secret", "error=\"%s\"", err);
 		return false;
 	}
+	gw->listener = gw_media_listener(gw);
+	if (!open_rooms(gw) || !gw_loop_start(gw) || !start_lws(gw) || !gw_media_start(gw))
+		return false;
+	gw_loop_watch_media(gw, media_event_fd(gw->media));
+	gw_media_resume_sessions(gw);
 	return true;
 }
 
@@ -293,47 +196,31 @@ int gateway_run(const struct gw_config *cfg)
 		return 1;
 	int rc = 1;
 	gw->cfg = *cfg;
-	gw->signal_fd = -1;
-	gw->media_fd = -1;
+	gw->loop.signal_fd = -1;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);
 	raise_fd_limit();
-	char err[256];
 	const char *admin = getenv("PLENARY_ADMIN_TOKEN");
 	if (admin && *admin) {
 		snprintf(gw->admin_token, sizeof gw->admin_token, "%s", admin);
 		gw->admin_enabled = true;
 	}
-	if (!ensure_dir(cfg->data_dir) || !setup_signals(gw))
+	if (!start(gw))
 		goto out;
-	if (!gw_secret_load(cfg->data_dir, true, gw->secret, sizeof gw->secret, &gw->secret_len,
-			    err, sizeof err)) {
-		gw_error("token secret", "error=\"%s\"", err);
-		goto out;
-	}
-	if (!open_rooms(gw) || !start_lws(gw) || !gw_media_start(gw))
-		goto out;
-	gw_media_resume_sessions(gw);
 	if (strcmp(media_srtp_backend(), "openssl") != 0)
 		gw_warn("SRTP is the system libsrtp2 (NSS): per-packet cost grows with sessions",
 			"backend=%s", media_srtp_backend());
 	gw_info("listening", "addr=%s:%d data=\"%s\" admin_api=%s",
 		cfg->listen_addr[0] ? cfg->listen_addr : "0.0.0.0", gw->port, cfg->data_dir,
 		gw->admin_enabled ? "on" : "off");
-	run_clock(gw);
-	while (!gw->stopping)
-		ev_run(gw->loop, EVRUN_ONCE);
+	gw_loop_run(gw);
 	gw_flush(gw);
 	rc = 0;
 out:
 	if (gw->ctx)
 		lws_context_destroy(gw->ctx);
 	gw->ctx = NULL;
-	if (gw->loop) {
-		ev_timer_stop(gw->loop, &gw->flush_timer);
-		ev_timer_stop(gw->loop, &gw->tick_timer);
-		ev_loop_destroy(gw->loop);
-	}
-	gw->loop = NULL;
+	/* Before media_destroy closes the eventfd the loop watches. */
+	gw_loop_stop(gw);
 	gw_media_stop(gw);
 	if (gw->rooms) {
 		rooms_flush(gw->rooms, NULL, NULL);
@@ -341,7 +228,6 @@ out:
 		rooms_close(gw->rooms);
 	}
 	gw_sessions_free(gw);
-	/* The signalfd was handed to lws, which closed it with the context. */
 	gw_info("stopped", "exit=%d", rc);
 	free(gw);
 	return rc;

@@ -13,13 +13,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "gateway/internal.h"
+#include "gateway/conn.h"
+#include "gateway/fanout.h"
 #include "gateway/logging.h"
+#include "gateway/loop.h"
+#include "gateway/media_glue.h"
+#include "gateway/msg.h"
+#include "gateway/server.h"
+#include "gateway/session.h"
 #include "gateway/token.h"
 
-/* Resume keys: opaque random strings mapped to the person they were issued to. Kept in
- * memory only; after a restart a resume falls back to a fresh snapshot, which is what
- * PROTOCOL.md asks for an unknown session. */
 struct gw_session_entry {
 	char key[GW_SESSION_KEY_LEN + 1];
 	char room[65];
@@ -40,9 +43,9 @@ static size_t key_hash(const char *key, size_t cap)
 
 static struct gw_session_entry *session_find(struct gateway *gw, const char *key)
 {
-	if (!gw->sessions_cap)
+	if (!gw->resume.cap)
 		return NULL;
-	for (struct gw_session_entry *e = gw->sessions[key_hash(key, gw->sessions_cap)]; e;
+	for (struct gw_session_entry *e = gw->resume.table[key_hash(key, gw->resume.cap)]; e;
 	     e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
@@ -51,12 +54,12 @@ static struct gw_session_entry *session_find(struct gateway *gw, const char *key
 
 static bool session_grow(struct gateway *gw)
 {
-	size_t cap = gw->sessions_cap ? gw->sessions_cap * 2 : 256;
+	size_t cap = gw->resume.cap ? gw->resume.cap * 2 : 256;
 	struct gw_session_entry **table = calloc(cap, sizeof *table);
 	if (!table)
 		return false;
-	for (size_t i = 0; i < gw->sessions_cap; i++) {
-		struct gw_session_entry *e = gw->sessions[i];
+	for (size_t i = 0; i < gw->resume.cap; i++) {
+		struct gw_session_entry *e = gw->resume.table[i];
 		while (e) {
 			struct gw_session_entry *next = e->next;
 			size_t h = key_hash(e->key, cap);
@@ -65,15 +68,15 @@ static bool session_grow(struct gateway *gw)
 			e = next;
 		}
 	}
-	free(gw->sessions);
-	gw->sessions = table;
-	gw->sessions_cap = cap;
+	free(gw->resume.table);
+	gw->resume.table = table;
+	gw->resume.cap = cap;
 	return true;
 }
 
 static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
 {
-	if (gw->sessions_len >= gw->sessions_cap / 2 && !session_grow(gw))
+	if (gw->resume.len >= gw->resume.cap / 2 && !session_grow(gw))
 		return false;
 	struct gw_session_entry *e = calloc(1, sizeof *e);
 	unsigned char raw[GW_SESSION_KEY_LEN / 2];
@@ -85,10 +88,10 @@ static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
 		snprintf(e->key + 2 * i, 3, "%02x", raw[i]);
 	snprintf(e->room, sizeof e->room, "%s", room);
 	snprintf(e->pid, sizeof e->pid, "%s", c->pid);
-	size_t h = key_hash(e->key, gw->sessions_cap);
-	e->next = gw->sessions[h];
-	gw->sessions[h] = e;
-	gw->sessions_len++;
+	size_t h = key_hash(e->key, gw->resume.cap);
+	e->next = gw->resume.table[h];
+	gw->resume.table[h] = e;
+	gw->resume.len++;
 	memcpy(c->session, e->key, sizeof c->session);
 	return true;
 }
@@ -97,17 +100,17 @@ void gw_sessions_expire(struct gateway *gw, int64_t now_ms)
 {
 	/* Keys live ten minutes; a second late costs nothing, a scan on every clock tick of a
 	 * busy room (the floor clock, hum levels) costs a walk over every key. */
-	if (now_ms - gw->sessions_swept_ms < 1000)
+	if (now_ms - gw->resume.swept_ms < 1000)
 		return;
-	gw->sessions_swept_ms = now_ms;
-	for (size_t i = 0; i < gw->sessions_cap; i++) {
-		struct gw_session_entry **pp = &gw->sessions[i];
+	gw->resume.swept_ms = now_ms;
+	for (size_t i = 0; i < gw->resume.cap; i++) {
+		struct gw_session_entry **pp = &gw->resume.table[i];
 		while (*pp) {
 			struct gw_session_entry *e = *pp;
 			if (e->expires_ms && e->expires_ms <= now_ms) {
 				*pp = e->next;
 				free(e);
-				gw->sessions_len--;
+				gw->resume.len--;
 			} else {
 				pp = &e->next;
 			}
@@ -117,24 +120,17 @@ void gw_sessions_expire(struct gateway *gw, int64_t now_ms)
 
 void gw_sessions_free(struct gateway *gw)
 {
-	for (size_t i = 0; i < gw->sessions_cap; i++) {
-		struct gw_session_entry *e = gw->sessions[i];
+	for (size_t i = 0; i < gw->resume.cap; i++) {
+		struct gw_session_entry *e = gw->resume.table[i];
 		while (e) {
 			struct gw_session_entry *next = e->next;
 			free(e);
 			e = next;
 		}
 	}
-	free(gw->sessions);
-	gw->sessions = NULL;
-	gw->sessions_cap = gw->sessions_len = 0;
-}
-
-int64_t gw_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	free(gw->resume.table);
+	gw->resume.table = NULL;
+	gw->resume.cap = gw->resume.len = 0;
 }
 
 static void send_ack(struct conn *c, json_t *id, json_t *fields)

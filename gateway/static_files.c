@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gateway/internal.h"
+#include "gateway/static_files.h"
 
 static const struct {
 	const char *ext;

@@ -30,14 +30,17 @@
  * it is dropped (its connection closed), never waited for, so a slow listener costs
  * neither the worker's tick nor this thread anything but its own memory.
  */
+#include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ogg/ogg.h>
 
-#include "gateway/internal.h"
+#include "gateway/fanout.h"
 #include "gateway/logging.h"
+#include "gateway/server.h"
+#include "gateway/stream.h"
 
 #define STREAM_CLIENT_BUFFER (256 * 1024)
 #define STREAM_CHUNK	     16384

@@ -1,169 +1,82 @@
 /*
- * WebSocket connections: assembling messages from frames, and a send queue that never
- * blocks the loop.
+ * The lws side of a WebSocket connection: assembling messages from frames, and writing
+ * what conn.c queued when lws says the socket can take it.
  *
  * Receive rules (PROTOCOL.md "Transport"): one JSON object per text message; a message
  * over 64 KiB closes the connection with 1009, a binary frame with 1003. Fragments are
  * gathered into one buffer, bounded by the same limit.
  *
- * Send: messages are shared (gw_msg) and queued by reference in a ring per connection.
- * lws tells us when the socket can take more (SERVER_WRITEABLE); we write one message
- * per callback, as lws asks. A peer that stops reading lets its kernel buffer fill, lws
- * stops calling back, and the ring grows; past cfg.send_queue_bytes the connection is
- * dropped. Memory per connection is therefore bounded, and one slow phone on a train
- * never delays the room.
+ * Send: we write one message per SERVER_WRITEABLE callback, as lws asks, and ask for
+ * another callback while the ring is not empty.
  */
+#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/internal.h"
-#include "gateway/logging.h"
+#include "gateway/conn.h"
+#include "gateway/server.h"
+#include "gateway/session.h"
+#include "gateway/ws.h"
 
-struct conn *gw_conn_create(struct gateway *gw, struct lws *wsi)
+static void want_write(struct conn *c)
 {
-	struct conn *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
-	c->gw = gw;
-	c->wsi = wsi;
-	c->id = ++gw->next_conn_id;
-	c->q_cap = 16;
-	c->q = calloc(c->q_cap, sizeof *c->q);
-	if (!c->q) {
-		free(c);
-		return NULL;
-	}
-	c->next = gw->conns;
-	if (gw->conns)
-		gw->conns->prev = c;
-	gw->conns = c;
-	gw->metrics.connections[ROOM_ROLE_COUNT]++;
-	return c;
+	lws_callback_on_writable(c->io_ctx);
 }
 
-void gw_conn_destroy(struct conn *c)
+static void drop(struct conn *c)
 {
-	struct gateway *gw = c->gw;
-	gw_session_closed(c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		gw->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	for (size_t i = 0; i < c->q_len; i++)
-		gw_msg_unref(c->q[(c->q_head + i) % c->q_cap]);
-	free(c->q);
-	free(c->rx);
-	free(c);
-}
-
-static bool queue_grow(struct conn *c)
-{
-	size_t cap = c->q_cap * 2;
-	struct gw_msg **q = malloc(cap * sizeof *q);
-	if (!q)
-		return false;
-	for (size_t i = 0; i < c->q_len; i++)
-		q[i] = c->q[(c->q_head + i) % c->q_cap];
-	free(c->q);
-	c->q = q;
-	c->q_cap = cap;
-	c->q_head = 0;
-	return true;
-}
-
-static void drop_slow(struct conn *c)
-{
-	c->closing = true;
-	c->gw->metrics.ws_slow_dropped++;
-	gw_info("dropping slow connection", "conn=%llu queued_bytes=%zu", (unsigned long long)c->id,
-		c->q_bytes);
 	/* Not inside this connection's callback, so ask lws to close it from the loop. */
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	lws_set_timeout(c->io_ctx, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-void gw_conn_send(struct conn *c, struct gw_msg *m)
+static const struct conn_io lws_io = {.want_write = want_write, .drop = drop};
+
+struct conn *gw_ws_open(struct gateway *gw, struct lws *wsi)
 {
-	if (c->closing || !m)
-		return;
-	if (c->q_bytes + m->len > c->gw->cfg.send_queue_bytes ||
-	    (c->q_len == c->q_cap && !queue_grow(c))) {
-		drop_slow(c);
-		return;
-	}
-	c->q[(c->q_head + c->q_len) % c->q_cap] = gw_msg_ref(m);
-	c->q_len++;
-	c->q_bytes += m->len;
-	c->gw->metrics.ws_messages_out++;
-	if (c->q_len == 1)
-		lws_callback_on_writable(c->wsi);
+	return gw_conn_create(gw, &lws_io, wsi);
 }
 
-void gw_conn_send_json(struct conn *c, json_t *v)
+void gw_ws_closed(struct conn *c)
 {
-	struct gw_msg *m = gw_msg_from_json(v);
-	json_decref(v);
-	if (!m) {
-		gw_error("cannot serialise message", "conn=%llu", (unsigned long long)c->id);
-		return;
-	}
-	gw_conn_send(c, m);
-	gw_msg_unref(m);
+	gw_session_closed(c);
+	gw_conn_destroy(c);
 }
 
-void gw_conn_error(struct conn *c, json_t *id, enum room_err err, const char *message)
-{
-	json_t *reply = json_pack("{s:s,s:s,s:s}", "type", "error", "code", room_err_code(err),
-				  "message", message ? message : room_err_code(err));
-	if (!reply)
-		return;
-	if (id)
-		json_object_set(reply, "id", id);
-	if (c->host)
-		gw_host_send(c->host, c, gw_msg_from_json(reply), false, NULL);
-	else
-		gw_conn_send_json(c, json_incref(reply));
-	json_decref(reply);
-}
-
-int gw_conn_writable(struct conn *c)
+int gw_ws_writable(struct conn *c)
 {
 	if (c->closing)
 		return -1;
-	if (c->q_len == 0)
+	struct gw_msg *m = gw_conn_next(c);
+	if (!m)
 		return 0;
-	struct gw_msg *m = c->q[c->q_head];
-	int n = lws_write(c->wsi, m->payload, m->len, LWS_WRITE_TEXT);
-	c->q_head = (c->q_head + 1) % c->q_cap;
-	c->q_len--;
-	c->q_bytes -= m->len;
+	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
 	gw_msg_unref(m);
 	if (n < 0)
 		return -1;
 	if (c->q_len)
-		lws_callback_on_writable(c->wsi);
+		lws_callback_on_writable(c->io_ctx);
 	return 0;
 }
 
 static int close_with(struct conn *c, enum lws_close_status status, const char *why)
 {
-	lws_close_reason(c->wsi, status, (unsigned char *)why, strlen(why));
+	lws_close_reason(c->io_ctx, status, (unsigned char *)why, strlen(why));
 	c->closing = true;
 	return -1;
 }
 
-int gw_conn_receive(struct conn *c, const void *in, size_t len)
+int gw_ws_receive(struct conn *c, const void *in, size_t len)
 {
+	struct lws *wsi = c->io_ctx;
 	if (c->closing)
 		return -1;
-	if (lws_frame_is_binary(c->wsi))
+	if (lws_frame_is_binary(wsi))
 		return close_with(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, "text frames only");
-	size_t remaining = lws_remaining_packet_payload(c->wsi);
+	size_t remaining = lws_remaining_packet_payload(wsi);
 	if (c->rx_len + len + remaining > GW_MAX_MESSAGE)
 		return close_with(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message over 64 KiB");
-	bool whole = lws_is_first_fragment(c->wsi) && lws_is_final_fragment(c->wsi) &&
-		     remaining == 0 && c->rx_len == 0;
+	bool whole = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) && remaining == 0 &&
+		     c->rx_len == 0;
 	if (whole) {
 		/* The common case: one frame, one lws buffer. Parse in place. */
 		c->gw->metrics.ws_messages_in++;
@@ -178,7 +91,7 @@ int gw_conn_receive(struct conn *c, const void *in, size_t len)
 	}
 	memcpy(c->rx + c->rx_len, in, len);
 	c->rx_len += len;
-	if (remaining == 0 && lws_is_final_fragment(c->wsi)) {
+	if (remaining == 0 && lws_is_final_fragment(wsi)) {
 		c->gw->metrics.ws_messages_in++;
 		size_t n = c->rx_len;
 		c->rx_len = 0;

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "gateway/internal.h"
+#include "gateway/static_files.h"
 
 static char root[256];
 static char outside[300];

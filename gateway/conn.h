@@ -1,0 +1,83 @@
+/*
+ * conn -- one WebSocket connection as the session and the fan-out see it: who it is, the
+ * room it joined, and its send ring. No lws here: the shell (ws.c) fills in struct
+ * conn_io, so a unit test can stand in for the socket.
+ *
+ * The send ring holds shared messages (gw_msg) by reference and is bounded in bytes
+ * (cfg.send_queue_bytes); a connection that stops reading fills it and is dropped rather
+ * than allowed to grow, so one slow phone on a train never costs the room anything.
+ */
+#ifndef PLENARY_GATEWAY_CONN_H
+#define PLENARY_GATEWAY_CONN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/msg.h"
+#include "rooms/rooms.h"
+
+#define GW_SESSION_KEY_LEN 32
+#define GW_PID_MAX	   128
+#define GW_NAME_MAX	   128
+#define GW_GROUP_MAX	   64
+
+struct conn;
+struct gateway;
+struct room_host;
+
+/* What the connection asks of its transport. Both are called from the gateway thread,
+ * possibly while another connection's callback runs, never re-entering the session. */
+struct conn_io {
+	/* The ring went from empty to non-empty: write when the socket can take more. */
+	void (*want_write)(struct conn *c);
+	/* The connection stopped reading and must go; the transport closes it later, from
+	 * the loop, not from inside this call. */
+	void (*drop)(struct conn *c);
+};
+
+struct conn {
+	struct gateway *gw;
+	const struct conn_io *io;
+	void *io_ctx; /* the transport's own handle (the lws wsi) */
+	uint64_t id;
+	struct conn *prev, *next;	    /* every connection of the server */
+	struct conn *room_prev, *room_next; /* connections of the same room */
+	struct room_host *host;		    /* NULL until joined */
+	uint64_t attached_item;		    /* fan-out items after this one are ours */
+	struct room_identity who;
+	char pid[GW_PID_MAX];
+	char name[GW_NAME_MAX];
+	char group[GW_GROUP_MAX];
+	char session[GW_SESSION_KEY_LEN + 1];
+	bool closing;
+	struct media_peer *peer; /* this connection's WebRTC audio, NULL if none */
+	int64_t attempt_ms;	 /* when a mic.attempt about this connection last went out */
+
+	/* Receive: fragments of one message (ws.c). */
+	char *rx;
+	size_t rx_len;
+
+	struct gw_msg **q;
+	size_t q_cap, q_head, q_len, q_bytes;
+
+	/* Caption rate limit: a token bucket (PROTOCOL.md rate_limited). */
+	double caption_tokens;
+	int64_t caption_refill_ms;
+};
+
+/* A new, not yet joined connection, linked into gw->conns and counted. NULL on OOM. The
+ * caller owns it and ends it with gw_session_closed and then gw_conn_destroy. */
+struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *io_ctx);
+/* Unlinks and frees c and whatever is still queued. */
+void gw_conn_destroy(struct conn *c);
+/* Queues m (taking a new reference); drops the connection if it stopped reading. */
+void gw_conn_send(struct conn *c, struct gw_msg *m);
+void gw_conn_send_json(struct conn *c, json_t *v); /* consumes v */
+/* An `error` message (PROTOCOL.md codes); after whatever the room holds back for c. */
+void gw_conn_error(struct conn *c, json_t *id, enum room_err err, const char *message);
+/* The oldest queued message, whose reference passes to the caller; NULL when empty. */
+struct gw_msg *gw_conn_next(struct conn *c);
+
+#endif

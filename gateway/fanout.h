@@ -1,0 +1,71 @@
+/*
+ * fanout -- the durability barrier and the per-room fan-out; it is the rooms' sink.
+ *
+ * Everything the gateway sends to a room's connections waits here, in order, until the
+ * room's log is synced; then events go out as one shared buffer pushed by reference onto
+ * every connection's ring. Whoever else needs to hear of the room's events (the media
+ * side: session starts and ends, the mic gate) registers a fanout_listener instead of
+ * being called by name.
+ */
+#ifndef PLENARY_GATEWAY_FANOUT_H
+#define PLENARY_GATEWAY_FANOUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rooms/rooms.h"
+
+struct conn;
+struct gateway;
+struct gw_msg;
+struct gw_listen;
+struct pending_item;
+struct session_change;
+
+/* What the gateway keeps per room (room_host_data): who is connected, and what waits
+ * for durability. Created on first use, freed by gw_host_free_all. */
+struct room_host {
+	struct gateway *gw;
+	struct room *room;
+	struct conn *conns;
+	size_t n_conns;
+	uint64_t next_item;
+	struct pending_item *pending;
+	size_t n_pending, cap_pending;
+	struct session_change *session; /* media_glue.c's note; plain memory, freed here */
+	struct gw_listen *listen;	/* stream.c: listen.ogg clients */
+};
+
+/* Told of the rooms' events, on the gateway thread, from inside rooms/ calls: a
+ * listener must not call back into rooms/ or send to connections. Any member may be
+ * NULL. */
+struct fanout_listener {
+	/* An event was appended to h's log; it is not durable yet. */
+	void (*event)(void *ctx, struct room_host *h, const char *msg, size_t len);
+	/* h's log was flushed (ok) or rolled back to its durable state (!ok). */
+	void (*durable)(void *ctx, struct room_host *h, bool ok);
+	/* pid's microphone opened or closed in room. */
+	void (*mic)(void *ctx, struct room *room, const char *pid, bool open);
+	void *ctx;
+};
+
+/* The sink to give rooms_open: reports go to gw's rooms' hosts and gw->listener. */
+struct rooms_sink gw_fanout_sink(struct gateway *gw);
+/* room's host, created if need be; NULL on OOM. */
+struct room_host *gw_host_for(struct gateway *gw, struct room *room);
+void gw_host_attach(struct room_host *h, struct conn *c);
+/* c leaves h's fan-out; what was held back for c alone is dropped. */
+void gw_host_detach(struct room_host *h, struct conn *c);
+/* Sends m (taking the caller's reference) to one connection of the room, after whatever
+ * is waiting for durability. An ack (is_ack) becomes an `internal` error with ack_id if
+ * the flush fails. */
+void gw_host_send(struct room_host *h, struct conn *c, struct gw_msg *m, bool is_ack,
+		  json_t *ack_id);
+/* Queues to c the pending event messages with seq > after, in order, for a resume. */
+void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t after);
+/* At shutdown, after the last flush: frees every host and what it still holds. */
+void gw_host_free_all(struct gateway *gw);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * loop -- the gateway thread's one event loop: libev on epoll, which lws runs on too
+ * (LWS_SERVER_OPTION_LIBEV with our own loop). Everything timed or woken runs here: the
+ * flush after each loop turn, the rooms' clock, the signalfd and the media workers'
+ * eventfd. No other thread touches the rooms.
+ */
+#ifndef PLENARY_GATEWAY_LOOP_H
+#define PLENARY_GATEWAY_LOOP_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gateway;
+
+struct gw_loop {
+	struct ev_loop *ev; /* NULL until gw_loop_start: scheduling is then a no-op */
+	/* libev's own timers: with lws on libev, lws_sul timers we scheduled fired late (a
+	 * throttled presence update missed its deadline in integration.rooms). */
+	ev_timer flush_timer;
+	ev_timer tick_timer;
+	bool flush_scheduled;
+	int64_t tick_at;
+	ev_io signal_io;
+	ev_io media_io;
+	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
+};
+
+/* Wall-clock milliseconds: the log's timestamps and the rooms' deadlines. */
+int64_t gw_now_ms(void);
+
+/* Blocks SIGTERM and SIGINT and opens the signalfd that will receive them. Call before
+ * any thread starts, so every thread inherits the mask. False on failure. */
+bool gw_loop_signals(struct gateway *gw);
+/* Creates the libev loop (for lws to share) and starts watching the signalfd. False if
+ * libev cannot make an epoll loop. */
+bool gw_loop_start(struct gateway *gw);
+/* Wakes gw_media_wake whenever fd (the media workers' eventfd) is readable. The fd stays
+ * the media side's: gw_loop_stop stops watching it before media_destroy closes it. */
+void gw_loop_watch_media(struct gateway *gw, int fd);
+/* Runs the clock once, then the loop until a signal sets gw->stopping. */
+void gw_loop_run(struct gateway *gw);
+/* Stops every watcher, closes the signalfd, destroys the loop. Safe if never started. */
+void gw_loop_stop(struct gateway *gw);
+
+/* Asks for a flush at the end of this loop turn (group commit: one fdatasync per room
+ * per turn). A no-op when the loop is not running or the server is stopping. */
+void gw_schedule_flush(struct gateway *gw);
+/* Asks for the rooms' clock to run at at_ms (the earliest deadline wins). */
+void gw_schedule_tick(struct gateway *gw, int64_t at_ms);
+/* The durability point: flushes every room's log now and releases what waited. */
+void gw_flush(struct gateway *gw);
+
+#endif

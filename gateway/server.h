@@ -1,0 +1,40 @@
+/*
+ * server -- what one running plenaryd owns. server.c is the lws shell (the context and
+ * the protocol callback) and the start and stop; everything hangs off this struct, never
+ * off a global, so the session and fan-out code can run in a unit test with a
+ * struct gateway of its own and no lws context at all (ctx NULL, loop not started).
+ */
+#ifndef PLENARY_GATEWAY_SERVER_H
+#define PLENARY_GATEWAY_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/config.h"
+#include "gateway/fanout.h"
+#include "gateway/loop.h"
+#include "gateway/metrics.h"
+#include "gateway/session.h"
+
+struct gateway {
+	struct gw_config cfg;
+	struct lws_context *ctx; /* NULL in unit tests */
+	struct lws_vhost *vhost;
+	int port;
+	uint8_t secret[64];
+	size_t secret_len;
+	char admin_token[512];
+	bool admin_enabled;
+	struct rooms *rooms;
+	struct media *media; /* NULL: media.offer is unavailable */
+	struct gw_metrics metrics;
+	struct conn *conns; /* every WebSocket connection */
+	uint64_t next_conn_id;
+	struct gw_resume_keys resume;
+	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
+	struct gw_loop loop;
+	bool stopping;
+};
+
+#endif

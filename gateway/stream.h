@@ -1,0 +1,34 @@
+/*
+ * stream -- GET listen.ogg: the room's live Ogg pages over chunked HTTP/1.1, a bounded
+ * buffer per client (a slow one is dropped).
+ */
+#ifndef PLENARY_GATEWAY_STREAM_H
+#define PLENARY_GATEWAY_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "media/media.h"
+
+struct gateway;
+struct gw_stream_client;
+struct lws;
+struct room;
+struct room_host;
+
+/* Whether the room's live stream is running (its session is live). */
+bool gw_stream_live(struct gateway *gw, struct room *room);
+/* Starts the response for one client; *slot is the request's pointer to it, cleared
+ * when the client is freed. Returns 0, or -1 to close the connection. */
+int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room,
+		     struct gw_stream_client **slot);
+int gw_stream_writable(struct gw_stream_client *c);
+void gw_stream_closed(struct gw_stream_client *c);
+/* A piece of a room's live stream from the media side. */
+void gw_stream_media(struct gateway *gw, const char *room, enum media_stream_kind kind,
+		     const uint8_t *data, size_t len);
+/* Frees h's listeners (at shutdown, with the host). */
+void gw_stream_host_free(struct room_host *h);
+
+#endif
