@@ -1,9 +1,9 @@
 /*
- * test_queue_entries.c -- the entries of the queue (queue/queue.c): the raise rules and
+ * queue/test_entries.c -- the entries of the queue (queue/queue.c): the raise rules and
  * their conflicts, lowering, stale ids, lookups, the chair's order and how it is left,
  * argument checks, capacity, and out-of-memory leaving the queue untouched.
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 static const struct queue_person alice = {"p-alice", "Alice", "civil_society", QUEUE_LOC_REMOTE};
 

@@ -1,5 +1,5 @@
 /*
- * test_queue_helpers.h -- small helpers shared by the queue's unit tests: raising people
+ * queue/test_helpers.h -- small helpers shared by the queue's unit tests: raising people
  * in one line, reading queue_order() as a list of ids, and an allocator that fails on
  * purpose so that out-of-memory paths are tested (STYLE.md habit 12).
  */

@@ -1,10 +1,10 @@
 /*
- * test_queue_stats.c -- speaking-time statistics (queue/stats.c): interventions, totals,
+ * queue/test_stats.c -- speaking-time statistics (queue/stats.c): interventions, totals,
  * medians of odd and even counts, mean waits, the three summaries in order of first
  * appearance, in-room speakers keyed by name, argument checks, the floor ceiling, and
  * out-of-memory at every allocation leaving the summaries untouched.
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 static const struct queue_stat_row *row_of(struct queue_stats *st, enum queue_stat_by by,
 					   const char *key)

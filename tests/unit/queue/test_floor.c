@@ -1,11 +1,11 @@
 /*
- * test_queue_floor.c -- the floor (queue/floor.c): granting takes exactly one entry and
+ * queue/test_floor.c -- the floor (queue/floor.c): granting takes exactly one entry and
  * records the history the policies read; ending and extending; the alarms the clock owes
  * (warning 30 s before the limit, at once for short limits, the limit itself, nothing
  * without a limit, and nothing already delivered); remaining seconds and their rounding;
  * and the bounded table of group turns.
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 /* The floor as granted: the entry's fields, the reason, the time, the limit. */
 static void test_grant_fills_the_floor(void **state)

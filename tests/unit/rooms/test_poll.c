@@ -4,7 +4,7 @@
  * breakdown rule, the show of hands with live counts and not_answered that still counts
  * people who left, poll.progress throttling, and polls.json.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static const char *const groups[] = {"government", "civil_society", "technical"};
 

@@ -13,7 +13,7 @@
  *     every aggregate is the same). If anything anywhere depended on who cast what, the two
  *     runs would differ. They must be byte-identical: log, exports and every message.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static const enum rt_person people[] = {CH, CH2, P1, P2, P3, P4, P5, P6, P7, CAP};
 #define N_PEOPLE (sizeof people / sizeof people[0])

@@ -1,5 +1,5 @@
 /*
- * test_rooms_helpers.h -- a header-only harness for the room tests: rooms driven through
+ * rooms/test_helpers.h -- a header-only harness for the room tests: rooms driven through
  * rooms.h alone, with no sockets and a fake clock.
  *
  * Each test gets its own data directory (under /dev/shm when it exists, so the thousands

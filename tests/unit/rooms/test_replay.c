@@ -10,7 +10,7 @@
  * kept. A log whose chain was tampered with refuses to load its room and only that room;
  * a torn tail is cut with a warning; a log that verifies but does not fold is refused too.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 #include <signal.h>
 #include <sys/resource.h>

@@ -5,7 +5,7 @@
  * chairs' private, throttled hum.levels. A cast is an ack and nothing else: no event, no
  * line in the log.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static const char *const groups[] = {"government", "civil_society", "technical"};
 

@@ -10,7 +10,7 @@
  * allowed role did cannot hide what the next one may do: a live session, P1 holding the
  * floor (entry 1), P2 waiting (entry 2), hum 1 and poll 1 open.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 struct cmd {
 	const char *type;

@@ -5,7 +5,7 @@
  * repeated or older seq is accepted and ignored -- also after the rooms are reopened from
  * disk. And the WebVTT export that lines the captions up.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static void live(void **state)
 {

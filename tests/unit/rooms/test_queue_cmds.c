@@ -4,7 +4,7 @@
  * a fake clock through rooms_tick(), the mic gate, and what happens to a place in the
  * queue or the floor when its owner drops and the grace period runs out.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 /* A live session whose presence burst has been sent, so the clock owes nothing. */
 static void live(void **state)

@@ -1,9 +1,9 @@
 /*
- * test_queue_names.c -- the wire names of the queue's enums (queue/names.c): every value
+ * queue/test_names.c -- the wire names of the queue's enums (queue/names.c): every value
  * has the spelling PROTOCOL.md gives it, parses back to itself, and anything else is
  * refused without touching the output.
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 static void test_kind_names(void **state)
 {

@@ -13,7 +13,7 @@
  * PLENARY_RANDOM_SEED=<n> repeats a run (the seed is printed when a run fails);
  * PLENARY_RANDOM_STEPS=<n> makes it longer.
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static uint64_t seed = UINT64_C(20261122);
 static bool trace; /* PLENARY_RANDOM_TRACE=1: print every step */

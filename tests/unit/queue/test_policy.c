@@ -1,9 +1,9 @@
 /*
- * test_queue_policy.c -- who speaks next (queue/policy.c): the priority classes in every
+ * queue/test_policy.c -- who speaks next (queue/policy.c): the priority classes in every
  * policy, each policy's pick and shown order against known histories, and the promise
  * that queue_order() is exactly the sequence of picks that granting would produce.
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 static const enum queue_policy all_policies[] = {QUEUE_POLICY_FIFO, QUEUE_POLICY_GROUPS_ROUND_ROBIN,
 						 QUEUE_POLICY_ALTERNATE_LOCATION};

@@ -1,5 +1,5 @@
 /*
- * test_queue_random.c -- thousands of random meetings, checked after every step.
+ * queue/test_random.c -- thousands of random meetings, checked after every step.
  *
  * Each sequence drives a queue the way a room does: decide with the const functions
  * (check_raise, pick, find), then apply, with a random mix of raises, chair adds,
@@ -16,7 +16,7 @@
  * set; QUEUE_RANDOM_RUNS sets the count). A failure prints the seed; rerun it with
  *   QUEUE_RANDOM_SEED=<seed> QUEUE_RANDOM_RUNS=1 ./test_queue_random
  */
-#include "test_queue_helpers.h"
+#include "queue/test_helpers.h"
 
 #include <inttypes.h>
 

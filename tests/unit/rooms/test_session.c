@@ -4,7 +4,7 @@
  * events before session.ended, the chairs' mics, and who is on the record as they come and
  * go (participant.joined / participant.left, observers only counted, the grace period).
  */
-#include "test_rooms_helpers.h"
+#include "rooms/test_helpers.h"
 
 static json_t *snap_room(struct rt *t)
 {
