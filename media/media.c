@@ -55,7 +55,7 @@ struct media_peer {
 	bool closed;
 	struct peer_shared shared; /* written by the worker */
 	char room[MEDIA_ROOM_MAX + 1];
-	struct media_peer *prev, *next;
+	struct base_list link; /* on media.handles */
 };
 
 const char *media_srtp_backend(void)
@@ -222,6 +222,7 @@ enum media_err media_create(const struct media_options *opt, struct media **out,
 		return fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
 	m->n_workers = n;
 	m->event_fd = -1;
+	base_list_init(&m->handles);
 	struct stun_addr bind;
 	enum media_err err = resolve_addresses(m, opt, &bind, why, why_cap);
 	if (err == MEDIA_OK && !empty(opt->recordings_dir) &&
@@ -253,10 +254,10 @@ void media_destroy(struct media *m)
 			worker_fini(m->workers[i]);
 		free(m->workers[i]);
 	}
-	while (m->handles != NULL) {
-		struct media_peer *h = m->handles;
-		m->handles = h->next;
-		free(h);
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &m->handles)
+	{
+		free(BASE_CONTAINER_OF(node, struct media_peer, link));
 	}
 	for (size_t i = 0; i < m->n_pins; i++)
 		free(m->pins[i]);
@@ -459,10 +460,7 @@ enum media_err media_peer_offer(struct media *m, const struct media_offer *o, ch
 		return fail(why, why_cap, err, "cannot make the peer: %s", media_strerror(err));
 	/* Room was checked above, and only this thread pushes. */
 	(void)worker_post(w, &(struct ring_msg){.type = WORKER_ADD, .ptr = h->wpeer});
-	h->next = m->handles;
-	if (m->handles)
-		m->handles->prev = h;
-	m->handles = h;
+	base_list_insert_tail(&m->handles, &h->link);
 	*out = h;
 	return MEDIA_OK;
 }
@@ -506,12 +504,7 @@ void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out)
 static void handle_gone(struct media *m, struct media_peer *h)
 {
 	media_pin_remove(m, h->room, h->worker);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		m->handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
+	base_list_remove(&h->link);
 	free(h);
 }
 

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include "base/list.h"
 #include "media/media.h"
 #include "media/mix/mix.h"
 #include "media/net/net.h"
@@ -31,7 +32,7 @@ struct media {
 	char candidate_ip[INET6_ADDRSTRLEN];
 	char cname[PEER_CNAME_MAX + 1];
 	int event_fd;
-	struct media_peer *handles;
+	struct base_list handles; /* every handle not yet GONE (media_peer.link) */
 	struct room_pin **pins;
 	size_t n_pins, cap_pins;
 	char *recordings_dir;	/* NULL: no recordings */

@@ -105,6 +105,9 @@ enum media_err peer_create(const struct peer_config *cfg, struct peer **out)
 	struct peer *p = calloc(1, sizeof *p);
 	if (p == NULL)
 		return MEDIA_ERR_NOMEM;
+	base_list_init(&p->link);
+	base_list_init(&p->hs_link);
+	base_list_init(&p->bl_link);
 	copy_config(p, cfg);
 	struct dtls_session_config dc = {.role = DTLS_ROLE_SERVER,
 					 .remote_fingerprint = cfg->remote_fingerprint};

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "base/list.h"
 #include "media/media.h"
 #include "media/mix/mix.h"
 #include "media/secure/secure.h"
@@ -156,12 +157,10 @@ struct peer {
 	uint64_t next_report_ms;
 
 	/* The worker's bookkeeping (worker.c). */
-	struct peer *prev, *next;	/* every peer of the worker */
-	struct peer *hs_prev, *hs_next; /* handshaking: timers run every tick */
-	bool in_handshaking;
-	struct peer *bl_prev, *bl_next; /* state changes not yet posted (ring was full) */
-	bool in_backlog;
-	uint32_t reported; /* enum media_state last posted */
+	struct base_list link;	  /* on the worker's peers; once closed, on its graveyard */
+	struct base_list hs_link; /* on its handshaking list: DTLS timers run every tick */
+	struct base_list bl_link; /* on its backlog: a state change not yet posted (ring full) */
+	uint32_t reported;	  /* enum media_state last posted */
 	unsigned worker;
 	char room[MEDIA_ROOM_MAX + 1];
 	struct mixer_room_stats *room_stats; /* the room pin's, for a room made for this peer */

@@ -52,80 +52,35 @@ static struct peer *peer_of(struct ice_peer *ice)
 
 /* --- lists -------------------------------------------------------------------------- */
 
+/* A peer is on the worker's peers from ADD to CLOSE, then on the graveyard until its GONE
+ * is posted; on the handshaking list while in HANDSHAKING; on the backlog while a state
+ * change waits for room in the event ring. Removing a peer from a list it is not on is a
+ * no-op (base/list.h), so the callers need not ask first. */
+
+static struct peer *peer_at(struct base_list *node)
+{
+	return BASE_CONTAINER_OF(node, struct peer, link);
+}
+
 static void all_add(struct worker *w, struct peer *p)
 {
-	p->prev = NULL;
-	p->next = w->peers;
-	if (w->peers)
-		w->peers->prev = p;
-	w->peers = p;
+	base_list_insert_tail(&w->peers, &p->link);
 	w->n_peers++;
 }
 
 static void all_remove(struct worker *w, struct peer *p)
 {
-	if (w->sweep == p)
-		w->sweep = p->next;
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		w->peers = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	p->prev = p->next = NULL;
+	if (w->sweep == &p->link)
+		w->sweep = p->link.next;
+	base_list_remove(&p->link);
 	w->n_peers--;
 }
 
-static void hs_add(struct worker *w, struct peer *p)
+/* Adds p to list through node unless it is on it already. */
+static void add_once(struct base_list *list, struct base_list *node)
 {
-	if (p->in_handshaking)
-		return;
-	p->hs_prev = NULL;
-	p->hs_next = w->handshaking;
-	if (w->handshaking)
-		w->handshaking->hs_prev = p;
-	w->handshaking = p;
-	p->in_handshaking = true;
-}
-
-static void hs_remove(struct worker *w, struct peer *p)
-{
-	if (!p->in_handshaking)
-		return;
-	if (p->hs_prev)
-		p->hs_prev->hs_next = p->hs_next;
-	else
-		w->handshaking = p->hs_next;
-	if (p->hs_next)
-		p->hs_next->hs_prev = p->hs_prev;
-	p->hs_prev = p->hs_next = NULL;
-	p->in_handshaking = false;
-}
-
-static void backlog_add(struct worker *w, struct peer *p)
-{
-	if (p->in_backlog)
-		return;
-	p->bl_prev = NULL;
-	p->bl_next = w->backlog;
-	if (w->backlog)
-		w->backlog->bl_prev = p;
-	w->backlog = p;
-	p->in_backlog = true;
-}
-
-static void backlog_remove(struct worker *w, struct peer *p)
-{
-	if (!p->in_backlog)
-		return;
-	if (p->bl_prev)
-		p->bl_prev->bl_next = p->bl_next;
-	else
-		w->backlog = p->bl_next;
-	if (p->bl_next)
-		p->bl_next->bl_prev = p->bl_prev;
-	p->bl_prev = p->bl_next = NULL;
-	p->in_backlog = false;
+	if (!base_list_linked(node))
+		base_list_insert_tail(list, node);
 }
 
 /* --- events to the gateway ---------------------------------------------------------- */
@@ -144,35 +99,37 @@ bool worker_push_event(struct worker *w, uint32_t type, uint32_t arg, void *hand
 static void post_state(struct worker *w, struct peer *p)
 {
 	uint32_t public_state = (uint32_t)media_state_of(p->state);
-	if (p->closing || p->handle == NULL || public_state == p->reported || p->in_backlog) {
+	if (p->closing || p->handle == NULL || public_state == p->reported ||
+	    base_list_linked(&p->bl_link))
 		return;
-	}
 	if (worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
 		p->reported = public_state;
 	else
-		backlog_add(w, p);
+		base_list_insert_tail(&w->backlog, &p->bl_link);
 }
 
 static void flush_backlog(struct worker *w)
 {
-	while (w->backlog != NULL) {
-		struct peer *p = w->backlog;
+	struct base_list *node;
+	while ((node = base_list_first(&w->backlog)) != NULL) {
+		struct peer *p = BASE_CONTAINER_OF(node, struct peer, bl_link);
 		uint32_t public_state = (uint32_t)media_state_of(p->state);
 		if (public_state != p->reported &&
 		    !worker_push_event(w, WORKER_EV_STATE, public_state, p->handle))
 			return;
 		p->reported = public_state;
-		backlog_remove(w, p);
+		base_list_remove(&p->bl_link);
 	}
 }
 
 static void flush_graveyard(struct worker *w)
 {
-	while (w->graveyard != NULL) {
-		struct peer *p = w->graveyard;
+	struct base_list *node;
+	while ((node = base_list_first(&w->graveyard)) != NULL) {
+		struct peer *p = peer_at(node);
 		if (!worker_push_event(w, WORKER_EV_GONE, 0, p->handle))
 			return;
-		w->graveyard = p->next;
+		base_list_remove(node);
 		peer_destroy(p);
 	}
 }
@@ -191,9 +148,9 @@ static void changed_cb(void *ctx, struct peer *p, enum peer_state from)
 	struct worker *w = ctx;
 	(void)from;
 	if (p->state == PEER_HANDSHAKING)
-		hs_add(w, p);
+		add_once(&w->handshaking, &p->hs_link);
 	else
-		hs_remove(w, p);
+		base_list_remove(&p->hs_link);
 	if (p->state == PEER_FAILED || p->state == PEER_CLOSED)
 		peer_table_remove(&w->table, &p->ice); /* its datagrams now find no one */
 	worker_rooms_state(w, p);
@@ -336,16 +293,15 @@ static void cmd_add(struct worker *w, const struct peer_env *env, struct peer *p
 static void cmd_close(struct worker *w, const struct peer_env *env, struct peer *p)
 {
 	peer_close(p, env); /* CLOSED; changed_cb took it out of the indexes */
-	backlog_remove(w, p);
+	base_list_remove(&p->bl_link);
 	all_remove(w, p);
 	worker_rooms_remove(w, p); /* before its SRTP session goes */
 	peer_release(p);
-	if (w->graveyard == NULL && worker_push_event(w, WORKER_EV_GONE, 0, p->handle)) {
+	if (base_list_empty(&w->graveyard) && worker_push_event(w, WORKER_EV_GONE, 0, p->handle)) {
 		peer_destroy(p);
 		return;
 	}
-	p->next = w->graveyard; /* GONE must follow whatever is already waiting */
-	w->graveyard = p;
+	base_list_insert_tail(&w->graveyard, &p->link); /* GONE follows those already waiting */
 }
 
 static void on_commands(struct worker *w)
@@ -401,10 +357,10 @@ static void sweep(struct worker *w, const struct peer_env *env)
 {
 	size_t todo = (w->n_peers + WORKER_SWEEP_TICKS - 1) / WORKER_SWEEP_TICKS;
 	for (size_t i = 0; i < todo && w->n_peers > 0; i++) {
-		if (w->sweep == NULL)
-			w->sweep = w->peers;
-		struct peer *p = w->sweep;
-		w->sweep = p->next;
+		if (w->sweep == &w->peers)
+			w->sweep = w->peers.next;
+		struct peer *p = peer_at(w->sweep);
+		w->sweep = w->sweep->next;
 		peer_slow_tick(p, env);
 	}
 }
@@ -429,9 +385,10 @@ static void on_tick(struct worker *w)
 		w->tick_us += WORKER_TICK_MS * 1000;
 		worker_rooms_tick(w, w->tick_us, i + WORKER_CATCH_UP < expirations);
 	}
-	for (struct peer *p = w->handshaking, *next; p != NULL; p = next) {
-		next = p->hs_next;
-		peer_timers(p, &env);
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &w->handshaking)
+	{
+		peer_timers(BASE_CONTAINER_OF(node, struct peer, hs_link), &env);
 	}
 	sweep(w, &env);
 	flush_backlog(w);
@@ -511,6 +468,11 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 			   size_t why_cap)
 {
 	memset(w, 0, sizeof *w);
+	base_list_init(&w->peers);
+	base_list_init(&w->handshaking);
+	base_list_init(&w->backlog);
+	base_list_init(&w->graveyard);
+	w->sweep = &w->peers;
 	w->sock = w->epfd = w->timer_fd = w->wake_fd = -1;
 	w->index = cfg->index;
 	w->gateway_fd = cfg->gateway_fd;
@@ -601,16 +563,18 @@ void worker_fini(struct worker *w)
 		else if (m.type == WORKER_SESSION)
 			free(m.ptr);
 	}
-	while (w->peers != NULL) {
-		struct peer *p = w->peers;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &w->peers)
+	{
+		struct peer *p = peer_at(node);
 		all_remove(w, p);
 		worker_rooms_remove(w, p);
 		peer_destroy(p);
 	}
-	while (w->graveyard != NULL) {
-		struct peer *p = w->graveyard;
-		w->graveyard = p->next;
-		peer_destroy(p);
+	BASE_LIST_FOREACH_SAFE(node, tmp, &w->graveyard)
+	{
+		base_list_remove(node);
+		peer_destroy(peer_at(node));
 	}
 	worker_rooms_fini(w);
 	recorder_destroy(w->recorder); /* drains its ring: every file is completed */

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "base/list.h"
 #include "media/media.h"
 #include "media/mix/mix.h"
 #include "media/net/peer.h"
@@ -87,15 +88,15 @@ struct worker {
 	bool posted;	    /* events pushed since the gateway was last woken */
 	size_t pages_woken; /* page_ring_pushed when the gateway was last woken */
 	struct peer_table table;
-	struct peer *peers; /* every peer, for the sweep */
+	struct base_list peers; /* every peer (peer.link), for the sweep */
 	size_t n_peers;
-	struct peer *sweep;	   /* where the slow-timer sweep resumes */
-	struct peer *handshaking;  /* peers whose DTLS timers run every tick */
-	struct peer *backlog;	   /* state changes the event ring had no room for */
-	struct peer *graveyard;	   /* closed peers whose GONE did not fit yet */
-	uint8_t *rx;		   /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
-	uint8_t *tx;		   /* scratch for outgoing packets */
-	struct room_mixer **rooms; /* every room with peers here or a live session */
+	struct base_list *sweep;      /* where the slow-timer sweep resumes; &peers: the start */
+	struct base_list handshaking; /* peers whose DTLS timers run every tick (hs_link) */
+	struct base_list backlog;     /* state changes the event ring had no room for (bl_link) */
+	struct base_list graveyard;   /* closed peers whose GONE did not fit yet (link) */
+	uint8_t *rx;		      /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
+	uint8_t *tx;		      /* scratch for outgoing packets */
+	struct room_mixer **rooms;    /* every room with peers here or a live session */
 	size_t n_rooms, cap_rooms;
 	struct fanout *fanout;	   /* batch buffers, shared by the rooms */
 	struct recorder *recorder; /* NULL: no recordings */
