@@ -192,48 +192,68 @@ static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struc
 	return TOKEN_OK;
 }
 
-enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
-			    const char *room, int64_t now, struct token_claims *claims)
+/* The three parts of a compact JWS; false unless there are exactly two dots. */
+static bool split_token(const char *token, size_t len, const char **dot1, const char **dot2)
 {
-	size_t len = strnlen(token, TOKEN_MAX_LEN + 1);
-	if (len == 0 || len > TOKEN_MAX_LEN)
-		return TOKEN_EFORMAT;
-	const char *dot1 = memchr(token, '.', len);
-	const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
-	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
-		return TOKEN_EFORMAT;
+	*dot1 = memchr(token, '.', len);
+	*dot2 = *dot1 ? memchr(*dot1 + 1, '.', len - (size_t)(*dot1 + 1 - token)) : NULL;
+	return *dot1 && *dot2 && !memchr(*dot2 + 1, '.', len - (size_t)(*dot2 + 1 - token));
+}
 
-	json_t *header = decode_json_part(token, (size_t)(dot1 - token));
+/* RFC 8725 sect. 3.1: the algorithm is ours to choose, never the token's. */
+static enum token_err check_header(const char *part, size_t len)
+{
+	json_t *header = decode_json_part(part, len);
 	if (!header)
 		return TOKEN_EFORMAT;
 	json_t *alg = json_object_get(header, "alg");
 	bool hs256 = json_is_string(alg) && strcmp(json_string_value(alg), "HS256") == 0;
 	json_decref(header);
-	if (!hs256)
-		return TOKEN_EALG;
+	return hs256 ? TOKEN_OK : TOKEN_EALG;
+}
 
-	uint8_t sig[64];
+/* HMAC-SHA256 over "header.payload" (signed_len bytes) against the signature part. */
+static enum token_err check_signature(const char *token, size_t signed_len, const char *sig_b64,
+				      size_t sig_b64_len, const uint8_t *secret, size_t secret_len,
+				      uint8_t sig[32])
+{
+	uint8_t raw[64];
 	size_t sig_len;
-	const char *sig_b64 = dot2 + 1;
-	if (!token_b64url_decode(sig_b64, len - (size_t)(sig_b64 - token), sig, sizeof sig,
-				 &sig_len) ||
-	    sig_len != 32)
+	if (!token_b64url_decode(sig_b64, sig_b64_len, raw, sizeof raw, &sig_len) || sig_len != 32)
 		return TOKEN_ESIGNATURE;
+	memcpy(sig, raw, 32);
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned mac_len = 0;
-	if (!HMAC(EVP_sha256(), secret, (int)secret_len, (const uint8_t *)token,
-		  (size_t)(dot2 - token), mac, &mac_len) ||
+	if (!HMAC(EVP_sha256(), secret, (int)secret_len, (const uint8_t *)token, signed_len, mac,
+		  &mac_len) ||
 	    mac_len != 32)
 		return TOKEN_ENOMEM;
-	if (CRYPTO_memcmp(mac, sig, 32) != 0)
-		return TOKEN_ESIGNATURE;
+	return CRYPTO_memcmp(mac, sig, 32) == 0 ? TOKEN_OK : TOKEN_ESIGNATURE;
+}
+
+enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
+			    const char *room, int64_t now, struct token_claims *claims)
+{
+	size_t len = strnlen(token, TOKEN_MAX_LEN + 1);
+	const char *dot1, *dot2;
+	if (len == 0 || len > TOKEN_MAX_LEN || !split_token(token, len, &dot1, &dot2))
+		return TOKEN_EFORMAT;
+	enum token_err err = check_header(token, (size_t)(dot1 - token));
+	if (err != TOKEN_OK)
+		return err;
+	uint8_t sig[32];
+	const char *sig_b64 = dot2 + 1;
+	err = check_signature(token, (size_t)(dot2 - token), sig_b64,
+			      len - (size_t)(sig_b64 - token), secret, secret_len, sig);
+	if (err != TOKEN_OK)
+		return err;
 
 	json_t *payload = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (!payload)
 		return TOKEN_EFORMAT;
 	struct token_claims c;
 	memset(&c, 0, sizeof c);
-	enum token_err err = parse_claims(payload, sig, &c);
+	err = parse_claims(payload, sig, &c);
 	json_decref(payload);
 	if (err != TOKEN_OK)
 		return err;
