@@ -1,0 +1,470 @@
+/*
+ * The WebSocket session without a socket: real rooms (a registry in a temporary
+ * directory, its sink the gateway's fan-out) and connections whose transport is a fake
+ * that only counts. What a connection was sent is read back from its send ring, so these
+ * tests see exactly what a client would, in order. No loop runs: a test calls gw_flush()
+ * where the loop would end its turn.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/conn.h"
+#include "gateway/loop.h"
+#include "gateway/server.h"
+#include "gateway/session.h"
+#include "gateway/token.h"
+
+#define ROOM "plenary-1"
+
+struct fixture {
+	char dir[64];
+	struct gateway *gw;
+};
+
+static unsigned drops, wakes;
+
+static void fake_want_write(struct conn *c)
+{
+	(void)c;
+	wakes++;
+}
+
+static void fake_drop(struct conn *c)
+{
+	(void)c;
+	drops++;
+}
+
+static const struct conn_io fake_io = {.want_write = fake_want_write, .drop = fake_drop};
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/plenary-gw-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	struct gateway *gw = calloc(1, sizeof *gw);
+	gw_config_defaults(&gw->cfg);
+	gw->cfg.send_queue_bytes = 1 << 20;
+	memcpy(gw->secret, "unit-test-secret-0123456789", 27);
+	gw->secret_len = 27;
+	struct rooms_sink sink = gw_fanout_sink(gw);
+	struct rooms_options opt = {.data_dir = f->dir, .grace_ms = 20000, .now_ms = gw_now_ms()};
+	char err[256];
+	assert_int_equal(rooms_open(&opt, &sink, &gw->rooms, err, sizeof err), ROOM_OK);
+	struct room_settings s = {.id = ROOM, .title = "Plenary", .public_observers = true};
+	struct room *room;
+	assert_int_equal(rooms_create(gw->rooms, &s, gw_now_ms(), &room), ROOM_OK);
+	gw_flush(gw);
+	f->gw = gw;
+	drops = wakes = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = f->gw;
+	while (gw->conns) {
+		struct conn *c = gw->conns;
+		gw_session_closed(c);
+		gw_conn_destroy(c);
+	}
+	gw_flush(gw);
+	gw_host_free_all(gw);
+	rooms_close(gw->rooms);
+	gw_sessions_free(gw);
+	free(gw);
+	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* --- helpers ------------------------------------------------------------------------------ */
+
+static void say(struct conn *c, const char *text)
+{
+	gw_session_message(c, text, strlen(text));
+}
+
+/* The next message c was sent, parsed; NULL if none is queued. */
+static json_t *next(struct conn *c)
+{
+	struct gw_msg *m = gw_conn_next(c);
+	if (!m)
+		return NULL;
+	json_t *v = json_loadb((const char *)m->payload, m->len, 0, NULL);
+	gw_msg_unref(m);
+	assert_non_null(v);
+	return v;
+}
+
+/* Throws away whatever c was sent so far; returns how many messages. */
+static size_t drain(struct conn *c)
+{
+	size_t n = 0;
+	for (json_t *v; (v = next(c)); n++)
+		json_decref(v);
+	return n;
+}
+
+static const char *str(json_t *v, const char *key)
+{
+	return json_string_value(json_object_get(v, key));
+}
+
+/* Checks that the next message is an error with code (and id, if id >= 0). */
+static void expect_error(struct conn *c, const char *code, json_int_t id)
+{
+	json_t *v = next(c);
+	assert_non_null(v);
+	assert_string_equal(str(v, "type"), "error");
+	assert_string_equal(str(v, "code"), code);
+	if (id >= 0)
+		assert_int_equal(json_integer_value(json_object_get(v, "id")), id);
+	else
+		assert_null(json_object_get(v, "id"));
+	json_decref(v);
+}
+
+/* The next message, which must be an ack of id; the caller frees it. */
+static json_t *expect_ack(struct conn *c, json_int_t id)
+{
+	json_t *v = next(c);
+	assert_non_null(v);
+	assert_string_equal(str(v, "type"), "ack");
+	assert_int_equal(json_integer_value(json_object_get(v, "id")), id);
+	return v;
+}
+
+static char *token_for(enum token_role role, const char *sub)
+{
+	struct token_claims c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.room, sizeof c.room, "%s", ROOM);
+	c.role = role;
+	snprintf(c.name, sizeof c.name, "Name of %s", sub);
+	snprintf(c.sub, sizeof c.sub, "%s", sub);
+	c.exp = time(NULL) + 3600;
+	char *tok = NULL;
+	assert_int_equal(token_sign(&c, (const uint8_t *)"unit-test-secret-0123456789", 27, &tok),
+			 TOKEN_OK);
+	return tok;
+}
+
+/* A connection joined with a token for role; the join ack is consumed. */
+static struct conn *joined(struct gateway *gw, enum token_role role, const char *sub)
+{
+	struct conn *c = gw_conn_create(gw, &fake_io, NULL);
+	assert_non_null(c);
+	char *tok = token_for(role, sub);
+	char text[2048];
+	snprintf(text, sizeof text, "{\"type\":\"join\",\"id\":1,\"room\":\"%s\",\"token\":\"%s\"}",
+		 ROOM, tok);
+	free(tok);
+	say(c, text);
+	gw_flush(gw); /* a participant's arrival is an event: the ack waits for it */
+	json_decref(expect_ack(c, 1));
+	assert_non_null(c->host);
+	return c;
+}
+
+/* --- the envelope ------------------------------------------------------------------------- */
+
+static void ping_before_join(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{\"type\":\"ping\",\"id\":7}");
+	json_t *ack = expect_ack(c, 7);
+	json_decref(ack);
+	assert_null(next(c));
+	assert_int_equal(wakes, 1);
+}
+
+static void bad_envelopes_are_bad_request(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{not json");
+	expect_error(c, "bad_request", -1);
+	say(c, "[1,2]");
+	expect_error(c, "bad_request", -1);
+	say(c, "{\"type\":\"ping\",\"id\":\"seven\"}");
+	expect_error(c, "bad_request", -1);
+	say(c, "{\"id\":3}");
+	expect_error(c, "bad_request", 3);
+	say(c, "{\"type\":5,\"id\":4}");
+	expect_error(c, "bad_request", 4);
+	say(c, "{\"type\":\"ping\",\"type\":\"ping\"}"); /* duplicate keys */
+	expect_error(c, "bad_request", -1);
+	/* The connection stays usable. */
+	say(c, "{\"type\":\"ping\",\"id\":8}");
+	json_decref(expect_ack(c, 8));
+	assert_int_equal(drops, 0);
+}
+
+static void unknown_type_before_and_after_join(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{\"type\":\"queue.fly\",\"id\":2}");
+	expect_error(c, "unknown_type", 2);
+	struct conn *p = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "alice");
+	say(p, "{\"type\":\"queue.fly\",\"id\":3}");
+	expect_error(p, "unknown_type", 3);
+}
+
+static void join_first(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{\"type\":\"queue.raise\",\"id\":1}");
+	expect_error(c, "unauthorized", 1);
+	say(c, "{\"type\":\"leave\",\"id\":2}");
+	expect_error(c, "unauthorized", 2);
+	say(c, "{\"type\":\"media.offer\",\"id\":3,\"sdp\":\"v=0\"}");
+	expect_error(c, "unauthorized", 3);
+	assert_null(c->host);
+}
+
+/* --- join --------------------------------------------------------------------------------- */
+
+static void join_with_token(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	char *tok = token_for(TOKEN_ROLE_CHAIR, "ana");
+	char text[2048];
+	snprintf(text, sizeof text, "{\"type\":\"join\",\"id\":1,\"room\":\"%s\",\"token\":\"%s\"}",
+		 ROOM, tok);
+	free(tok);
+	say(c, text);
+	gw_flush(f->gw);
+	json_t *ack = expect_ack(c, 1);
+	assert_int_equal(strlen(str(ack, "session")), GW_SESSION_KEY_LEN);
+	json_t *you = json_object_get(ack, "you");
+	assert_string_equal(str(you, "pid"), "ana");
+	assert_string_equal(str(you, "role"), "chair");
+	assert_string_equal(str(you, "location"), "remote");
+	assert_true(json_is_integer(json_object_get(ack, "seq")));
+	assert_true(json_is_object(json_object_get(ack, "state")));
+	assert_null(json_object_get(ack, "resumed"));
+	json_decref(ack);
+	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_CHAIR], 1);
+	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_COUNT], 0);
+	/* A second join on the same connection. */
+	say(c, text);
+	expect_error(c, "conflict", 1);
+}
+
+static void join_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{\"type\":\"join\",\"id\":1}");
+	expect_error(c, "bad_request", 1);
+	say(c, "{\"type\":\"join\",\"id\":2,\"room\":\"no-such-room\",\"role\":\"observer\"}");
+	expect_error(c, "not_found", 2);
+	say(c, "{\"type\":\"join\",\"id\":3,\"room\":\"" ROOM "\",\"token\":\"a.b.c\"}");
+	expect_error(c, "unauthorized", 3);
+	say(c, "{\"type\":\"join\",\"id\":4,\"room\":\"" ROOM "\",\"token\":7}");
+	expect_error(c, "bad_request", 4);
+	say(c, "{\"type\":\"join\",\"id\":5,\"room\":\"" ROOM "\"}");
+	expect_error(c, "unauthorized", 5);
+	assert_null(c->host);
+}
+
+static void anonymous_observer(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	say(c, "{\"type\":\"join\",\"id\":1,\"room\":\"" ROOM "\",\"role\":\"observer\","
+	       "\"name\":\"Watcher\"}");
+	json_t *ack = expect_ack(c, 1);
+	json_t *you = json_object_get(ack, "you");
+	assert_string_equal(str(you, "role"), "observer");
+	assert_string_equal(str(you, "name"), "Watcher");
+	assert_memory_equal(str(you, "pid"), "obs-", 4);
+	json_decref(ack);
+	/* Observers may not raise a hand: the room's permission table decides. */
+	say(c, "{\"type\":\"queue.raise\",\"id\":2}");
+	expect_error(c, "forbidden", 2);
+}
+
+/* --- room commands ------------------------------------------------------------------------ */
+
+static void room_command_waits_for_the_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *chair = joined(f->gw, TOKEN_ROLE_CHAIR, "ana");
+	struct conn *p = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "alice");
+	assert_true(drain(chair) > 0); /* alice's arrival */
+	say(chair, "{\"type\":\"session.start\",\"id\":5,\"title\":\"Morning\"}");
+	/* Nothing is told before the log is durable. */
+	assert_null(next(chair));
+	assert_null(next(p));
+	gw_flush(f->gw);
+	json_t *ev = next(p);
+	assert_non_null(ev);
+	assert_string_equal(str(ev, "type"), "event");
+	assert_string_equal(str(ev, "kind"), "session.started");
+	int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+	assert_true(seq > 0);
+	json_decref(ev);
+	bool acked = false, evented = false;
+	for (json_t *v; (v = next(chair));) {
+		if (strcmp(str(v, "type"), "ack") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(v, "id")), 5);
+			acked = true;
+		} else if (strcmp(str(v, "type"), "event") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(v, "seq")), seq);
+			evented = true;
+		}
+		json_decref(v);
+	}
+	assert_true(acked && evented);
+	/* A command the room refuses: the error carries the id. */
+	say(p, "{\"type\":\"session.end\",\"id\":6}");
+	gw_flush(f->gw);
+	expect_error(p, "forbidden", 6);
+}
+
+static void captions_are_rate_limited(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *chair = joined(f->gw, TOKEN_ROLE_CHAIR, "ana");
+	say(chair, "{\"type\":\"session.start\",\"id\":2}");
+	gw_flush(f->gw);
+	struct conn *cap = joined(f->gw, TOKEN_ROLE_CAPTIONER, "kim");
+	int limited = 0, acked = 0;
+	for (int i = 0; i < 200 && !limited; i++) {
+		char text[128];
+		snprintf(text, sizeof text,
+			 "{\"type\":\"caption\",\"id\":%d,\"lang\":\"en\",\"text\":\"w%d\","
+			 "\"final\":false}",
+			 100 + i, i);
+		say(cap, text);
+		gw_flush(f->gw);
+		for (json_t *v; (v = next(cap));) {
+			if (strcmp(str(v, "type"), "ack") == 0)
+				acked++;
+			else if (strcmp(str(v, "type"), "error") == 0) {
+				assert_string_equal(str(v, "code"), "rate_limited");
+				limited++;
+			}
+			json_decref(v);
+		}
+	}
+	/* A burst of 40 goes through; the bucket refills at 20 a second. */
+	assert_int_equal(limited, 1);
+	assert_true(acked >= 40);
+}
+
+static void leave_acks_then_detaches(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *chair = joined(f->gw, TOKEN_ROLE_CHAIR, "ana");
+	struct conn *p = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "alice");
+	assert_true(drain(chair) > 0); /* alice's arrival */
+	say(p, "{\"type\":\"leave\",\"id\":9}");
+	/* The leave is made durable before its ack: the departure event comes first. */
+	json_t *v = next(p);
+	assert_string_equal(str(v, "type"), "event");
+	assert_string_equal(str(v, "kind"), "participant.left");
+	json_decref(v);
+	json_decref(expect_ack(p, 9));
+	assert_null(p->host);
+	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_PARTICIPANT], 0);
+	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_COUNT], 1);
+	say(p, "{\"type\":\"queue.raise\",\"id\":10}");
+	expect_error(p, "unauthorized", 10);
+	/* The chair hears of the departure. */
+	gw_flush(f->gw);
+	v = next(chair);
+	assert_non_null(v);
+	assert_string_equal(str(v, "kind"), "participant.left");
+	json_decref(v);
+}
+
+static void media_offer_without_media(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *p = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "alice");
+	say(p, "{\"type\":\"media.offer\",\"id\":2}");
+	expect_error(p, "bad_request", 2);
+	say(p, "{\"type\":\"media.offer\",\"id\":3,\"sdp\":\"v=0\\r\\n\"}");
+	expect_error(p, "unavailable", 3);
+}
+
+static void resume_after_a_drop(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *c = gw_conn_create(f->gw, &fake_io, NULL);
+	char *tok = token_for(TOKEN_ROLE_PARTICIPANT, "alice");
+	char text[2048];
+	snprintf(text, sizeof text, "{\"type\":\"join\",\"id\":1,\"room\":\"%s\",\"token\":\"%s\"}",
+		 ROOM, tok);
+	say(c, text);
+	gw_flush(f->gw);
+	json_t *ack = expect_ack(c, 1);
+	char key[GW_SESSION_KEY_LEN + 1];
+	snprintf(key, sizeof key, "%s", str(ack, "session"));
+	json_int_t seq = json_integer_value(json_object_get(ack, "seq"));
+	json_decref(ack);
+	gw_session_closed(c);
+	gw_conn_destroy(c);
+	gw_flush(f->gw);
+
+	c = gw_conn_create(f->gw, &fake_io, NULL);
+	snprintf(text, sizeof text,
+		 "{\"type\":\"join\",\"id\":2,\"room\":\"%s\",\"token\":\"%s\","
+		 "\"resume\":{\"session\":\"%s\",\"since\":%lld}}",
+		 ROOM, tok, key, (long long)seq);
+	free(tok);
+	say(c, text);
+	gw_flush(f->gw);
+	json_t *v;
+	while ((v = next(c)) && strcmp(str(v, "type"), "ack") != 0)
+		json_decref(v); /* the events since seq come first */
+	assert_non_null(v);
+	assert_true(json_is_true(json_object_get(v, "resumed")));
+	assert_string_equal(str(v, "session"), key);
+	json_decref(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(ping_before_join, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_envelopes_are_bad_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unknown_type_before_and_after_join, setup, teardown),
+	    cmocka_unit_test_setup_teardown(join_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(join_with_token, setup, teardown),
+	    cmocka_unit_test_setup_teardown(join_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(anonymous_observer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(room_command_waits_for_the_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(captions_are_rate_limited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(leave_acks_then_detaches, setup, teardown),
+	    cmocka_unit_test_setup_teardown(media_offer_without_media, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resume_after_a_drop, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
