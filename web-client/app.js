@@ -78,7 +78,12 @@ function observerForm(room) {
         location.hash = `room=${encodeURIComponent(room)}&role=observer${name ? `&name=${encodeURIComponent(name)}` : ''}`;
       },
     },
-    h('p', { class: 'field' }, h('label', { for: 'obs-name' }, 'Your name (optional, not shown to others)'), input),
+    h(
+      'p',
+      { class: 'field' },
+      h('label', { for: 'obs-name' }, 'Your name (optional, not shown to others)'),
+      input,
+    ),
     h('button', { type: 'submit', class: 'primary' }, 'Watch as an observer'),
   );
 }
@@ -86,7 +91,10 @@ function observerForm(room) {
 function askHow(room) {
   setTitle(`Join “${room}”`);
   main.replaceChildren(
-    h('section', { class: 'panel', 'aria-labelledby': 'how-h' }, h('h2', { id: 'how-h' }, 'How do you want to join?'),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'how-h' },
+      h('h2', { id: 'how-h' }, 'How do you want to join?'),
       h('p', null, 'To speak, hum or vote, open the personal join link the organisers sent you.'),
       h('p', null, 'In a public room anyone may watch and listen as an observer, without a link:'),
       observerForm(room),
@@ -99,8 +107,19 @@ async function landing() {
   const list = h('ul', { class: 'rooms' });
   const status = h('p', null, 'Loading the public rooms…');
   main.replaceChildren(
-    h('section', { class: 'panel', 'aria-labelledby': 'rooms-h' }, h('h2', { id: 'rooms-h' }, 'Public rooms'), status, list),
-    h('section', { class: 'panel', 'aria-labelledby': 'link-h' }, h('h2', { id: 'link-h' }, 'Have a join link?'), h('p', null, 'Open it in this browser: it brings you straight into your room.')),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'rooms-h' },
+      h('h2', { id: 'rooms-h' }, 'Public rooms'),
+      status,
+      list,
+    ),
+    h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'link-h' },
+      h('h2', { id: 'link-h' }, 'Have a join link?'),
+      h('p', null, 'Open it in this browser: it brings you straight into your room.'),
+    ),
   );
   try {
     const r = await fetch('/api/rooms');
@@ -109,7 +128,12 @@ async function landing() {
     status.hidden = !!rooms.length;
     list.replaceChildren(
       ...rooms.map((x) =>
-        h('li', null, h('a', { href: `#room=${encodeURIComponent(x.id)}&role=observer` }, `Watch “${x.title}”`), ` — ${f.STATUS[x.status] || x.status}, ${x.participants} connected, ${x.observers} observers`),
+        h(
+          'li',
+          null,
+          h('a', { href: `#room=${encodeURIComponent(x.id)}&role=observer` }, `Watch “${x.title}”`),
+          ` — ${f.STATUS[x.status] || x.status}, ${x.participants} connected, ${x.observers} observers`,
+        ),
       ),
     );
   } catch {
@@ -121,7 +145,8 @@ async function landing() {
 const startedWith = params().get('room');
 addEventListener('hashchange', () => {
   const p = params();
-  if (p.has('room') && (p.get('room') !== startedWith || p.has('token') || p.has('role'))) location.reload();
+  if (p.has('room') && (p.get('room') !== startedWith || p.has('token') || p.has('role')))
+    location.reload();
 });
 // The skip link moves focus without touching the address (which holds the room).
 $('.skip').addEventListener('click', (e) => {

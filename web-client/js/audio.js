@@ -16,7 +16,8 @@ import { h, setText, show } from './dom.js';
 import { announce } from './announce.js';
 
 const MIC_ERRORS = {
-  NotAllowedError: 'Microphone permission was refused. You can still listen, raise your hand and vote. To speak, allow the microphone for this site in your browser settings, then press "Enable microphone" again.',
+  NotAllowedError:
+    'Microphone permission was refused. You can still listen, raise your hand and vote. To speak, allow the microphone for this site in your browser settings, then press "Enable microphone" again.',
   SecurityError: 'The browser does not allow the microphone on this page (it needs HTTPS).',
   NotFoundError: 'No microphone was found. Connect one, then press "Enable microphone" again.',
   NotReadableError: 'The microphone is in use by another application or could not be started.',
@@ -40,28 +41,105 @@ export class AudioPanel {
     const voice = this.store.canSpeak;
     this.status = h('p', { class: 'audio-status' });
     this.audio = h('audio', { autoplay: true });
-    this.startBtn = h('button', { type: 'button', hidden: true, onclick: () => this.play(true) }, 'Start audio');
-    this.muteBtn = h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => this.toggleListen() }, 'Silence the floor audio');
-    this.volume = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: '1', id: 'volume', oninput: () => (this.audio.volume = Number(this.volume.value)) });
-    this.listenControls = h('div', { class: 'row', hidden: true }, this.muteBtn, h('label', { for: 'volume' }, 'Volume'), this.volume);
-    this.retryBtn = h('button', { type: 'button', hidden: true, onclick: () => this.connect() }, 'Try audio again');
+    this.startBtn = h(
+      'button',
+      { type: 'button', hidden: true, onclick: () => this.play(true) },
+      'Start audio',
+    );
+    this.muteBtn = h(
+      'button',
+      { type: 'button', 'aria-pressed': 'false', onclick: () => this.toggleListen() },
+      'Silence the floor audio',
+    );
+    this.volume = h('input', {
+      type: 'range',
+      min: '0',
+      max: '1',
+      step: '0.05',
+      value: '1',
+      id: 'volume',
+      oninput: () => (this.audio.volume = Number(this.volume.value)),
+    });
+    this.listenControls = h(
+      'div',
+      { class: 'row', hidden: true },
+      this.muteBtn,
+      h('label', { for: 'volume' }, 'Volume'),
+      this.volume,
+    );
+    this.retryBtn = h(
+      'button',
+      { type: 'button', hidden: true, onclick: () => this.connect() },
+      'Try audio again',
+    );
     this.fallback = h(
       'div',
       { class: 'fallback', hidden: true },
-      h('p', null, 'You can listen to the floor with the listen-only stream instead (it plays in the browser or in any media player):'),
+      h(
+        'p',
+        null,
+        'You can listen to the floor with the listen-only stream instead (it plays in the browser or in any media player):',
+      ),
       h('p', null, h('a', { href: this.listenUrl }, 'Listen-only stream of the floor (Ogg audio)')),
-      h('audio', { controls: true, preload: 'none', src: this.listenUrl, 'aria-label': 'Listen-only stream of the floor' }),
+      h('audio', {
+        controls: true,
+        preload: 'none',
+        src: this.listenUrl,
+        'aria-label': 'Listen-only stream of the floor',
+      }),
     );
-    const parts = [h('h2', { id: 'audio-h' }, 'Audio'), this.status, this.startBtn, this.listenControls, this.retryBtn, this.fallback, this.audio];
+    const parts = [
+      h('h2', { id: 'audio-h' }, 'Audio'),
+      this.status,
+      this.startBtn,
+      this.listenControls,
+      this.retryBtn,
+      this.fallback,
+      this.audio,
+    ];
     if (voice) {
       this.micState = h('p', { class: 'mic-state', id: 'mic-state' });
-      this.meter = h('meter', { id: 'mic-level', min: '0', max: '1', low: '0.25', high: '0.75', optimum: '0.5', value: '0' });
-      this.meterRow = h('p', { class: 'row', hidden: true }, h('label', { for: 'mic-level' }, 'Your microphone level'), this.meter);
-      this.enableBtn = h('button', { type: 'button', hidden: true, onclick: () => this.enableMic() }, 'Enable microphone');
-      this.selfMuteBtn = h('button', { type: 'button', 'aria-pressed': 'false', hidden: true, onclick: () => this.toggleSelfMute() }, 'Mute me');
+      this.meter = h('meter', {
+        id: 'mic-level',
+        min: '0',
+        max: '1',
+        low: '0.25',
+        high: '0.75',
+        optimum: '0.5',
+        value: '0',
+      });
+      this.meterRow = h(
+        'p',
+        { class: 'row', hidden: true },
+        h('label', { for: 'mic-level' }, 'Your microphone level'),
+        this.meter,
+      );
+      this.enableBtn = h(
+        'button',
+        { type: 'button', hidden: true, onclick: () => this.enableMic() },
+        'Enable microphone',
+      );
+      this.selfMuteBtn = h(
+        'button',
+        {
+          type: 'button',
+          'aria-pressed': 'false',
+          hidden: true,
+          onclick: () => this.toggleSelfMute(),
+        },
+        'Mute me',
+      );
       this.micError = h('p', { class: 'error', hidden: true, role: 'alert' });
       this.hint = h('p', { class: 'hint', hidden: true });
-      parts.push(h('h3', null, 'Your microphone'), this.micState, this.meterRow, this.enableBtn, this.selfMuteBtn, this.micError, this.hint);
+      parts.push(
+        h('h3', null, 'Your microphone'),
+        this.micState,
+        this.meterRow,
+        this.enableBtn,
+        this.selfMuteBtn,
+        this.micError,
+        this.hint,
+      );
     }
     this.el = h('section', { class: 'panel audio', 'aria-labelledby': 'audio-h' }, parts);
   }
@@ -133,7 +211,8 @@ export class AudioPanel {
       if (pc !== this.pc) return;
       this.close();
       if (err.code === 'disconnected') this.mode = 'offline';
-      else if (err.code === 'unknown_type' || err.code === 'unavailable') this.unavailable('Live audio is not available from this server yet.');
+      else if (err.code === 'unknown_type' || err.code === 'unavailable')
+        this.unavailable('Live audio is not available from this server yet.');
       else this.unavailable(`Live audio could not start (${err.message || err.code || err}).`);
       this.render();
       return;
@@ -166,7 +245,7 @@ export class AudioPanel {
     this.userMuted = !this.userMuted;
     if (this.track) this.track.enabled = !this.userMuted;
     this.selfMuteBtn.setAttribute('aria-pressed', String(this.userMuted));
-        this.render();
+    this.render();
   }
 
   async enableMic() {
@@ -176,10 +255,14 @@ export class AudioPanel {
   async getMic(userAsked) {
     show(this.micError, false);
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      });
     } catch (err) {
       if (userAsked) {
-        const text = MIC_ERRORS[err.name] || `The microphone could not be started (${err.message || err.name}).`;
+        const text =
+          MIC_ERRORS[err.name] ||
+          `The microphone could not be started (${err.message || err.name}).`;
         setText(this.micError, text);
         show(this.micError, true);
       }
@@ -205,10 +288,11 @@ export class AudioPanel {
       const ctx = (this.ctx ||= new AudioContext());
       // Browsers start audio contexts only after a user gesture: resume at the first one.
       if (ctx.state !== 'running') {
-        const resume = () => ctx.resume().then(() => {
-          removeEventListener('pointerdown', resume);
-          removeEventListener('keydown', resume);
-        });
+        const resume = () =>
+          ctx.resume().then(() => {
+            removeEventListener('pointerdown', resume);
+            removeEventListener('keydown', resume);
+          });
         addEventListener('pointerdown', resume);
         addEventListener('keydown', resume);
         resume().catch(() => {});
@@ -243,9 +327,13 @@ export class AudioPanel {
     }
     this.speakingClosedSince ||= now;
     if (now - this.speakingClosedSince < 1500 || !this.hint.hidden) return;
-    setText(this.hint, 'You seem to be speaking, but your microphone is closed: nobody hears you. Raise your hand to ask for the floor.');
+    setText(
+      this.hint,
+      'You seem to be speaking, but your microphone is closed: nobody hears you. Raise your hand to ask for the floor.',
+    );
     show(this.hint, true);
-    if (now - this.lastHintAt > 30000) announce('You seem to be speaking, but your microphone is closed.');
+    if (now - this.lastHintAt > 30000)
+      announce('You seem to be speaking, but your microphone is closed.');
     this.lastHintAt = now;
   }
 
@@ -254,7 +342,10 @@ export class AudioPanel {
     const text = {
       idle: s.room.status === 'ended' ? 'The session has ended.' : 'Audio starts when you join.',
       connecting: 'Connecting live audio…',
-      webrtc: this.pc?.connectionState === 'connected' || s.mediaState === 'connected' ? 'Live audio connected.' : 'Connecting live audio…',
+      webrtc:
+        this.pc?.connectionState === 'connected' || s.mediaState === 'connected'
+          ? 'Live audio connected.'
+          : 'Connecting live audio…',
       unavailable: `${this.reason} `,
       failed: this.reason,
       offline: 'Audio resumes when the connection is back.',
@@ -269,7 +360,8 @@ export class AudioPanel {
     let mic;
     if (!s.live) mic = 'Closed: the session is not live.';
     else if (open && this.userMuted) mic = 'Open, but you muted yourself: unmute to be heard.';
-    else if (open && !this.track) mic = 'Open: the floor is yours, but your microphone is not connected.';
+    else if (open && !this.track)
+      mic = 'Open: the floor is yours, but your microphone is not connected.';
     else if (open) mic = 'Open: you are heard.';
     else mic = 'Closed: the chair opens it when you are given the floor.';
     setText(this.micState, `Microphone: ${mic}`);

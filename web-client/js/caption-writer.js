@@ -10,18 +10,47 @@ import { pref, setPref } from './captions.js';
 const PARTIAL_EVERY_MS = 300;
 
 export function captionWriter({ store, act, request }) {
-  const langInput = h('input', { id: 'cap-out-lang', value: pref('caption-out-lang', 'en'), list: 'cap-langs', size: '8', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z0-9\\-]{1,35}' });
-  const datalist = h('datalist', { id: 'cap-langs' }, ['en', 'fr', 'es', 'ar', 'zh', 'ru', 'pt', 'de'].map((l) => h('option', { value: l }, f.language(l))));
-  const text = h('textarea', { id: 'cap-input', rows: '3', 'aria-describedby': 'cap-input-help', autocomplete: 'off' });
+  const langInput = h('input', {
+    id: 'cap-out-lang',
+    value: pref('caption-out-lang', 'en'),
+    list: 'cap-langs',
+    size: '8',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    pattern: '[A-Za-z0-9\\-]{1,35}',
+  });
+  const datalist = h(
+    'datalist',
+    { id: 'cap-langs' },
+    ['en', 'fr', 'es', 'ar', 'zh', 'ru', 'pt', 'de'].map((l) =>
+      h('option', { value: l }, f.language(l)),
+    ),
+  );
+  const text = h('textarea', {
+    id: 'cap-input',
+    rows: '3',
+    'aria-describedby': 'cap-input-help',
+    autocomplete: 'off',
+  });
   const status = h('p', { class: 'help', id: 'cap-status' });
   const el = h(
     'section',
     { class: 'panel writer', 'aria-labelledby': 'writer-h' },
     h('h2', { id: 'writer-h' }, 'Write captions'),
-    h('p', { class: 'field' }, h('label', { for: 'cap-out-lang' }, 'Language code'), langInput, datalist),
+    h(
+      'p',
+      { class: 'field' },
+      h('label', { for: 'cap-out-lang' }, 'Language code'),
+      langInput,
+      datalist,
+    ),
     h('label', { for: 'cap-input', class: 'block' }, 'Caption text'),
     text,
-    h('p', { class: 'help', id: 'cap-input-help' }, 'Others see your words as you type. Enter sends the line; Shift+Enter starts a new line without sending.'),
+    h(
+      'p',
+      { class: 'help', id: 'cap-input-help' },
+      'Others see your words as you type. Enter sends the line; Shift+Enter starts a new line without sending.',
+    ),
     status,
   );
   let timer = null;
@@ -36,7 +65,8 @@ export function captionWriter({ store, act, request }) {
     if (t === lastSent || !store.live) return;
     lastSent = t;
     request({ type: 'caption', lang: code(), text: t, final: false }).catch((err) => {
-      if (err.code === 'rate_limited') setText(status, 'Sending partial lines more slowly (rate limit).');
+      if (err.code === 'rate_limited')
+        setText(status, 'Sending partial lines more slowly (rate limit).');
     });
   }
 
@@ -49,13 +79,19 @@ export function captionWriter({ store, act, request }) {
     const t = text.value.trim();
     if (!t) return;
     if (!/^[A-Za-z0-9-]{1,35}$/.test(code())) {
-      setText(status, 'The language code may hold only letters, digits and hyphens (for example en or pt-BR).');
+      setText(
+        status,
+        'The language code may hold only letters, digits and hyphens (for example en or pt-BR).',
+      );
       langInput.focus();
       return;
     }
     clearTimeout(timer);
     timer = null;
-    const ack = await act({ type: 'caption', lang: code(), text: t, final: true }, 'Send the caption');
+    const ack = await act(
+      { type: 'caption', lang: code(), text: t, final: true },
+      'Send the caption',
+    );
     if (ack) {
       if (text.value.trim() === t) text.value = '';
       lastSent = '';
@@ -65,7 +101,13 @@ export function captionWriter({ store, act, request }) {
 
   function render() {
     text.disabled = !store.live;
-    if (!store.live) setText(status, store.room.status === 'ended' ? 'The session has ended.' : 'Captions can be sent once the chair starts the session.');
+    if (!store.live)
+      setText(
+        status,
+        store.room.status === 'ended'
+          ? 'The session has ended.'
+          : 'Captions can be sent once the chair starts the session.',
+      );
     else if (status.textContent.startsWith('Captions can be')) setText(status, '');
   }
   return { el, render };

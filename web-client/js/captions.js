@@ -28,14 +28,36 @@ export function setPref(key, value) {
 }
 
 export function captionsPanel({ store, loadRecord }) {
-  const size = h('select', { id: 'cap-size' }, Object.entries(SIZES).map(([v, t]) => h('option', { value: v }, t)));
+  const size = h(
+    'select',
+    { id: 'cap-size' },
+    Object.entries(SIZES).map(([v, t]) => h('option', { value: v }, t)),
+  );
   const lang = h('select', { id: 'cap-lang' });
-  const langRow = h('p', { class: 'field', hidden: true }, h('label', { for: 'cap-lang' }, 'Language'), lang);
+  const langRow = h(
+    'p',
+    { class: 'field', hidden: true },
+    h('label', { for: 'cap-lang' }, 'Language'),
+    lang,
+  );
   const speak = h('input', { type: 'checkbox', id: 'cap-read' });
-  const log = h('div', { class: 'cap-log', role: 'log', 'aria-labelledby': 'cap-h', tabindex: '0' });
+  const log = h('div', {
+    class: 'cap-log',
+    role: 'log',
+    'aria-labelledby': 'cap-h',
+    tabindex: '0',
+  });
   const partial = h('p', { class: 'cap-partial' });
-  const jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => toBottom(true) }, 'Jump to latest captions');
-  const earlier = h('button', { type: 'button', class: 'link', onclick: () => loadEarlier() }, 'Load earlier captions');
+  const jump = h(
+    'button',
+    { type: 'button', class: 'jump', hidden: true, onclick: () => toBottom(true) },
+    'Jump to latest captions',
+  );
+  const earlier = h(
+    'button',
+    { type: 'button', class: 'link', onclick: () => loadEarlier() },
+    'Load earlier captions',
+  );
   const note = h('p', { class: 'empty' }, 'No captions yet.');
   const controls = h(
     'div',
@@ -45,7 +67,16 @@ export function captionsPanel({ store, loadRecord }) {
     h('p', { class: 'field' }, speak, h('label', { for: 'cap-read' }, 'Read new captions aloud')),
     earlier,
   );
-  const el = h('section', { class: 'panel captions', 'aria-labelledby': 'cap-h' }, h('h2', { id: 'cap-h' }, 'Captions'), controls, note, log, partial, jump);
+  const el = h(
+    'section',
+    { class: 'panel captions', 'aria-labelledby': 'cap-h' },
+    h('h2', { id: 'cap-h' }, 'Captions'),
+    controls,
+    note,
+    log,
+    partial,
+    jump,
+  );
 
   size.value = pref('caption-size', '1.35');
   el.style.setProperty('--cap-scale', size.value);
@@ -91,7 +122,12 @@ export function captionsPanel({ store, loadRecord }) {
 
   function line(c) {
     const who = c.speaker?.name;
-    return h('p', { lang: c.lang, class: 'cap' }, who ? h('span', { class: 'spk' }, `${who}: `) : null, c.text);
+    return h(
+      'p',
+      { lang: c.lang, class: 'cap' },
+      who ? h('span', { class: 'spk' }, `${who}: `) : null,
+      c.text,
+    );
   }
 
   function rebuild() {
@@ -127,14 +163,18 @@ export function captionsPanel({ store, loadRecord }) {
       return;
     }
     earlier.hidden = true;
-    announce(n ? `${n} earlier caption${n === 1 ? '' : 's'} loaded.` : 'There are no earlier captions.');
+    announce(
+      n ? `${n} earlier caption${n === 1 ? '' : 's'} loaded.` : 'There are no earlier captions.',
+    );
   }
 
   function renderLangs() {
     const langs = store.languages;
     show(langRow, langs.length > 1);
     if (lang.options.length !== langs.length) {
-      lang.replaceChildren(...langs.map((l) => h('option', { value: l }, `${f.language(l)} (${l})`)));
+      lang.replaceChildren(
+        ...langs.map((l) => h('option', { value: l }, `${f.language(l)} (${l})`)),
+      );
     }
     const cur = currentLang();
     if (cur && lang.value !== cur) lang.value = cur;
@@ -147,7 +187,9 @@ export function captionsPanel({ store, loadRecord }) {
     else append(false);
     const want = currentLang();
     // A partial line nobody finished within 15 s (the captioner left) is dropped.
-    const parts = [...store.partials.entries()].filter(([l, x]) => (!want || l === want) && Date.now() - x.at < 15000);
+    const parts = [...store.partials.entries()].filter(
+      ([l, x]) => (!want || l === want) && Date.now() - x.at < 15000,
+    );
     const p = parts.length ? parts[parts.length - 1] : null;
     setText(partial, p ? `${p[1].speaker?.name ? `${p[1].speaker.name}: ` : ''}${p[1].text}…` : '');
     if (p) partial.lang = p[0];

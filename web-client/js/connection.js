@@ -82,7 +82,8 @@ export class Connection {
       } else {
         // Transient (the room is full or the server busy): closed() schedules the retry,
         // and the status says why.
-        this.refusal = err.code === 'rate_limited' || err.code === 'unavailable' ? err.message || err.code : '';
+        this.refusal =
+          err.code === 'rate_limited' || err.code === 'unavailable' ? err.message || err.code : '';
         ws.close();
       }
       return;
@@ -118,8 +119,14 @@ export class Connection {
   // Sends a command and resolves with its ack (rejects with a RequestError).
   request(obj, { id = this.nextId++, ws = this.ws, timeout = REQUEST_TIMEOUT_MS } = {}) {
     return new Promise((resolve, reject) => {
-      if (!ws || ws.readyState !== WebSocket.OPEN || (!this.joined && obj.type !== 'join' && obj.type !== 'ping')) {
-        reject(new RequestError('disconnected', 'Not connected: try again when the connection is back.'));
+      if (
+        !ws ||
+        ws.readyState !== WebSocket.OPEN ||
+        (!this.joined && obj.type !== 'join' && obj.type !== 'ping')
+      ) {
+        reject(
+          new RequestError('disconnected', 'Not connected: try again when the connection is back.'),
+        );
         return;
       }
       const timer = setTimeout(() => {
@@ -146,7 +153,9 @@ export class Connection {
     clearInterval(this.pingTimer);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new RequestError('disconnected', 'The connection dropped before the server answered.'));
+      p.reject(
+        new RequestError('disconnected', 'The connection dropped before the server answered.'),
+      );
     }
     this.pending.clear();
     this.ws = null;
@@ -158,7 +167,12 @@ export class Connection {
     this.attempt++;
     const base = Math.min(15000, 500 * 2 ** (this.attempt - 1));
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    this.setStatus({ state: 'reconnecting', attempt: this.attempt, at: Date.now() + delay, refused: this.refusal });
+    this.setStatus({
+      state: 'reconnecting',
+      attempt: this.attempt,
+      at: Date.now() + delay,
+      refused: this.refusal,
+    });
     this.refusal = '';
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.open(), delay);

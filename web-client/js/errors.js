@@ -5,14 +5,45 @@
 export function joinError(status, room) {
   const msg = (status.message || '').toLowerCase();
   if (status.code === 'unauthorized') {
-    if (msg.includes('expired')) return { title: 'This link has expired', text: 'Your join link has expired. Ask the meeting’s organisers for a new one.' };
-    if (msg.includes('another room')) return { title: 'This link is for another room', text: `This join link does not belong to the room “${room}”. Check the link you were sent.` };
-    if (msg.includes('observers need a token')) return { title: 'A join link is needed', text: 'This room does not accept anonymous observers. Ask the organisers for a join link.' };
-    if (msg.includes('token is required')) return { title: 'A join link is needed', text: 'Joining this room needs a link with a token.' };
-    return { title: 'This link is not valid', text: 'Your join link was not accepted (it may be incomplete or changed). Copy the whole link again, or ask the organisers for a new one.' };
+    if (msg.includes('expired'))
+      return {
+        title: 'This link has expired',
+        text: 'Your join link has expired. Ask the meeting’s organisers for a new one.',
+      };
+    if (msg.includes('another room'))
+      return {
+        title: 'This link is for another room',
+        text: `This join link does not belong to the room “${room}”. Check the link you were sent.`,
+      };
+    if (msg.includes('observers need a token'))
+      return {
+        title: 'A join link is needed',
+        text: 'This room does not accept anonymous observers. Ask the organisers for a join link.',
+      };
+    if (msg.includes('token is required'))
+      return {
+        title: 'A join link is needed',
+        text: 'Joining this room needs a link with a token.',
+      };
+    return {
+      title: 'This link is not valid',
+      text: 'Your join link was not accepted (it may be incomplete or changed). Copy the whole link again, or ask the organisers for a new one.',
+    };
   }
-  if (status.code === 'not_found') return { title: 'No such room', text: `There is no room called “${room}” on this server. Check the link.` };
-  if (status.code === 'conflict') return { title: 'Already here with another role', text: 'You are already in this room with another role, in another tab or device. Close it, then try again.' };
-  if (status.code === 'forbidden') return { title: 'Not allowed', text: status.message || 'This role may not join this room.' };
-  return { title: 'Could not join', text: `The server refused to join (${status.message || status.code}).` };
+  if (status.code === 'not_found')
+    return {
+      title: 'No such room',
+      text: `There is no room called “${room}” on this server. Check the link.`,
+    };
+  if (status.code === 'conflict')
+    return {
+      title: 'Already here with another role',
+      text: 'You are already in this room with another role, in another tab or device. Close it, then try again.',
+    };
+  if (status.code === 'forbidden')
+    return { title: 'Not allowed', text: status.message || 'This role may not join this room.' };
+  return {
+    title: 'Could not join',
+    text: `The server refused to join (${status.message || status.code}).`,
+  };
 }

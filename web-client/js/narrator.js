@@ -36,10 +36,23 @@ export function narrator(store) {
 
   store.subscribe((c) => {
     if (c.source === 'event' && c.kind === 'floor.ended') lastFloorEnd = c.data;
-    if (c.source === 'event' && c.kind === 'queue.removed' && c.before.entry && c.before.entry.entry === c.data.entry) removedMine = c.data.reason;
+    if (
+      c.source === 'event' &&
+      c.kind === 'queue.removed' &&
+      c.before.entry &&
+      c.before.entry.entry === c.data.entry
+    )
+      removedMine = c.data.reason;
     if (c.source === 'live' && c.kind === 'floor.warning') warn(c.data);
     // Chairs hear of points of order as they are raised: they interrupt the discussion.
-    if (c.source === 'event' && c.kind === 'queue.raised' && c.data.kind === 'point_of_order' && store.you.role === 'chair' && !c.replay) announce(`Point of order from ${c.data.name}.`);
+    if (
+      c.source === 'event' &&
+      c.kind === 'queue.raised' &&
+      c.data.kind === 'point_of_order' &&
+      store.you.role === 'chair' &&
+      !c.replay
+    )
+      announce(`Point of order from ${c.data.name}.`);
     if (c.source === 'join' && c.first) prev = facts(store);
   });
 
@@ -63,7 +76,8 @@ export function narrator(store) {
     }
     if (p.floor !== now.floor) {
       if (p.mine && !now.mine) {
-        const why = lastFloorEnd && lastFloorEnd.entry === p.floor ? f.END_REASONS[lastFloorEnd.reason] : '';
+        const why =
+          lastFloorEnd && lastFloorEnd.entry === p.floor ? f.END_REASONS[lastFloorEnd.reason] : '';
         announce(`Your floor has ended${why ? `: ${why}` : ''}.`, { assertive: true });
       }
       const fl = store.floor;
@@ -74,16 +88,23 @@ export function narrator(store) {
       else if (!p.mine && now.status === 'live') announce('The floor is free.');
     }
     if (p.entry !== now.entry || p.pos !== now.pos) {
-      if (now.pos && !p.pos) announce(`Your hand is raised. You are ${f.ordinal(now.pos)} in the queue.`);
+      if (now.pos && !p.pos)
+        announce(`Your hand is raised. You are ${f.ordinal(now.pos)} in the queue.`);
       else if (now.pos) announce(`You are now ${f.ordinal(now.pos)} in the queue.`);
       else if (p.pos && !now.mine) {
         if (removedMine === 'chair') announce('The chair removed your hand from the queue.');
-        else if (removedMine === 'left') announce('Your hand was lowered while you were disconnected.');
+        else if (removedMine === 'left')
+          announce('Your hand was lowered while you were disconnected.');
         else announce('Your hand is lowered.');
       }
       removedMine = null;
     }
-    if (p.lineOpen !== now.lineOpen && now.status === 'live') announce(now.lineOpen ? 'The line is open.' : 'The line is closed: only points of order can be raised.');
+    if (p.lineOpen !== now.lineOpen && now.status === 'live')
+      announce(
+        now.lineOpen
+          ? 'The line is open.'
+          : 'The line is closed: only points of order can be raised.',
+      );
     if (now.hum !== null && p.hum !== now.hum) {
       const h = store.hum;
       announce(`A hum is open: ${h.question} Options: ${h.options.join(', ')}.`);
@@ -94,11 +115,18 @@ export function narrator(store) {
     }
     if (now.poll !== null && p.poll !== now.poll) {
       const pl = store.openPoll();
-      announce(pl.show_of_hands ? `Show of hands: ${pl.question}` : `A poll is open: ${pl.question} Options: ${pl.options.join(', ')}.`);
+      announce(
+        pl.show_of_hands
+          ? `Show of hands: ${pl.question}`
+          : `A poll is open: ${pl.question} Options: ${pl.options.join(', ')}.`,
+      );
     }
     if (now.pollsDone > p.pollsDone && p.poll !== null) {
       const last = store.polls.get(p.poll);
-      if (last?.result) announce(`${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${pollSummary(last)}`);
+      if (last?.result)
+        announce(
+          `${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${pollSummary(last)}`,
+        );
     }
   };
 }

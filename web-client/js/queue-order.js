@@ -63,7 +63,8 @@ export function order(q) {
     taken[i] = true;
     turns++;
     sim.lastLocation = e.location;
-    if (rr) for (let j = 0; j < es.length; j++) if (!taken[j] && es[j].group === e.group) gt[j] = turns;
+    if (rr)
+      for (let j = 0; j < es.length; j++) if (!taken[j] && es[j].group === e.group) gt[j] = turns;
   }
   return out;
 }
@@ -84,7 +85,12 @@ export function seed(snap, prev) {
   const want = ids(shown);
   const floorLoc = q.floor?.location || null;
   const candidates = [];
-  if (prev) candidates.push({ turns: prev.turns, groupTurn: new Map(prev.groupTurn), lastLocation: prev.lastLocation });
+  if (prev)
+    candidates.push({
+      turns: prev.turns,
+      groupTurn: new Map(prev.groupTurn),
+      lastLocation: prev.lastLocation,
+    });
   if (q.policy === 'groups_round_robin') {
     const gt = new Map();
     for (const e of shown) if (prio(e) && !gt.has(e.group)) gt.set(e.group, gt.size + 1);
@@ -93,7 +99,8 @@ export function seed(snap, prev) {
     candidates.push({ turns: withFloor.size, groupTurn: withFloor, lastLocation: floorLoc });
     candidates.push({ turns: gt.size, groupTurn: gt, lastLocation: floorLoc });
   } else {
-    for (const loc of [floorLoc, 'remote', 'room', null]) candidates.push({ turns: 0, groupTurn: new Map(), lastLocation: loc });
+    for (const loc of [floorLoc, 'remote', 'room', null])
+      candidates.push({ turns: 0, groupTurn: new Map(), lastLocation: loc });
   }
   for (const c of candidates) {
     Object.assign(q, c, { entries: raising, chairOrder: false });
@@ -108,7 +115,15 @@ export function applyQueue(q, kind, d, ts) {
   const idx = (entry) => q.entries.findIndex((e) => e.entry === entry);
   switch (kind) {
     case 'queue.raised': {
-      const e = { entry: d.entry, pid: d.pid ?? null, name: d.name, group: d.group || '', location: d.location || 'remote', kind: d.kind || 'speak', raised: ts };
+      const e = {
+        entry: d.entry,
+        pid: d.pid ?? null,
+        name: d.name,
+        group: d.group || '',
+        location: d.location || 'remote',
+        kind: d.kind || 'speak',
+        raised: ts,
+      };
       let at = q.entries.length;
       if (q.chairOrder && e.kind === 'point_of_order') {
         at = 0;
@@ -152,7 +167,17 @@ export function applyQueue(q, kind, d, ts) {
       const i = idx(d.entry);
       if (i < 0) return false;
       const e = q.entries[i];
-      q.floor = { entry: e.entry, pid: e.pid, name: e.name, group: e.group, location: e.location, kind: e.kind, started: ts, limit_s: d.limit_s, policy: d.policy };
+      q.floor = {
+        entry: e.entry,
+        pid: e.pid,
+        name: e.name,
+        group: e.group,
+        location: e.location,
+        kind: e.kind,
+        started: ts,
+        limit_s: d.limit_s,
+        policy: d.policy,
+      };
       q.lastLocation = e.location;
       q.turns++;
       q.groupTurn.set(e.group, q.turns);

@@ -55,8 +55,12 @@ export function enterRoom({ room, token, name, onFail }) {
       if (st.state === 'failed' && !store.you) onFail(joinError(st, room));
       if (st.state === 'reconnecting' && !store.you) {
         const wait = Math.max(1, Math.round((st.at - Date.now()) / 1000));
-        const why = st.refused ? `The meeting is full or the server is busy (${st.refused}).` : 'The server cannot be reached.';
-        main.replaceChildren(h('p', { class: 'loading' }, `${why} Trying again in ${wait} s (attempt ${st.attempt})…`));
+        const why = st.refused
+          ? `The meeting is full or the server is busy (${st.refused}).`
+          : 'The server cannot be reached.';
+        main.replaceChildren(
+          h('p', { class: 'loading' }, `${why} Trying again in ${wait} s (attempt ${st.attempt})…`),
+        );
       }
     },
   });
@@ -69,7 +73,13 @@ export function enterRoom({ room, token, name, onFail }) {
   // An error stays until the next action succeeds or it is dismissed (never on a timer:
   // someone reading slowly must not lose it).
   const errorText = h('span');
-  const errorBox = h('div', { class: 'notice error', role: 'alert', hidden: true }, errorText, ' ', h('button', { type: 'button', class: 'link', onclick: () => show(errorBox, false) }, 'Dismiss'));
+  const errorBox = h(
+    'div',
+    { class: 'notice error', role: 'alert', hidden: true },
+    errorText,
+    ' ',
+    h('button', { type: 'button', class: 'link', onclick: () => show(errorBox, false) }, 'Dismiss'),
+  );
   const endedBox = h('div', { class: 'notice ended', hidden: true });
   const failedBox = h('div', { class: 'notice error', hidden: true });
   notices.append(failedBox, endedBox, errorBox);
@@ -83,7 +93,10 @@ export function enterRoom({ room, token, name, onFail }) {
       show(errorBox, false);
       return ack;
     } catch (err) {
-      const why = err.code === 'disconnected' ? 'not sent, the connection is down (it comes back by itself).' : err.message || err.code;
+      const why =
+        err.code === 'disconnected'
+          ? 'not sent, the connection is down (it comes back by itself).'
+          : err.message || err.code;
       setText(errorText, `${label}: ${why}`);
       show(errorBox, true);
       return null;
@@ -109,16 +122,24 @@ export function enterRoom({ room, token, name, onFail }) {
       failed: 'Disconnected',
       left: 'You left the meeting',
     };
-    setText(connText, st.refused ? 'The meeting is full or the server is busy. Retrying…' : words[st.state]);
+    setText(
+      connText,
+      st.refused ? 'The meeting is full or the server is busy. Retrying…' : words[st.state],
+    );
     connText.dataset.state = st.state;
     clearInterval(retryTimer);
     show(retryRow, st.state === 'reconnecting');
     if (st.state === 'reconnecting') {
-      const tick = () => setText(retryIn, `Next try in ${Math.max(0, Math.ceil((st.at - Date.now()) / 1000))} s (attempt ${st.attempt}).`);
+      const tick = () =>
+        setText(
+          retryIn,
+          `Next try in ${Math.max(0, Math.ceil((st.at - Date.now()) / 1000))} s (attempt ${st.attempt}).`,
+        );
       tick();
       retryTimer = setInterval(tick, 1000);
     }
-    if (st.state === 'online' && was === 'reconnecting') announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
+    if (st.state === 'online' && was === 'reconnecting')
+      announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
     if (st.state === 'failed' && store.you) {
       setText(failedBox, joinError(st, room).text);
       show(failedBox, true);
@@ -171,29 +192,72 @@ export function enterRoom({ room, token, name, onFail }) {
       ['polls-h', 'Polls'],
       ['audio-h', 'Audio'],
     ].filter(Boolean);
-    const nav = h('nav', { class: 'jump-links', 'aria-label': 'Sections' }, h('ul', null, links.map(([id, t]) => h('li', null, h('a', { href: `#${id}`, onclick: (e) => jumpTo(e, id) }, t)))));
+    const nav = h(
+      'nav',
+      { class: 'jump-links', 'aria-label': 'Sections' },
+      h(
+        'ul',
+        null,
+        links.map(([id, t]) =>
+          h('li', null, h('a', { href: `#${id}`, onclick: (e) => jumpTo(e, id) }, t)),
+        ),
+      ),
+    );
     const record = h(
       'footer',
       { class: 'record' },
       h('h2', null, 'The public record'),
-      h('ul', { class: 'row' }, [
-        ['record.html', 'Record (web page)'],
-        ['record.txt', 'Minutes (text)'],
-        ['record.vtt', 'Captions (WebVTT)'],
-        ['polls.json', 'Polls (JSON)'],
-        ['log', 'Verifiable log'],
-      ].map(([p, t]) => h('li', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/${p}` }, t)))),
+      h(
+        'ul',
+        { class: 'row' },
+        [
+          ['record.html', 'Record (web page)'],
+          ['record.txt', 'Minutes (text)'],
+          ['record.vtt', 'Captions (WebVTT)'],
+          ['polls.json', 'Polls (JSON)'],
+          ['log', 'Verifiable log'],
+        ].map(([p, t]) =>
+          h('li', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/${p}` }, t)),
+        ),
+      ),
     );
     main.replaceChildren(
       nav,
       notices,
-      h('div', { class: 'cols' }, h('div', { class: 'col col-main' }, left.map((p) => p.el)), h('div', { class: 'col col-side' }, right.map((p) => p.el))),
+      h(
+        'div',
+        { class: 'cols' },
+        h(
+          'div',
+          { class: 'col col-main' },
+          left.map((p) => p.el),
+        ),
+        h(
+          'div',
+          { class: 'col col-side' },
+          right.map((p) => p.el),
+        ),
+      ),
       record,
     );
-    const leave = h('button', { type: 'button', class: 'leave', onclick: () => leaveRoom() }, 'Leave');
+    const leave = h(
+      'button',
+      { type: 'button', class: 'leave', onclick: () => leaveRoom() },
+      'Leave',
+    );
     $('#meta').replaceChildren(
-      h('p', { class: 'session' }, h('span', { class: 'badge', id: 'session-badge' }), ' ', h('span', { id: 'session-title-text' })),
-      h('p', { class: 'me' }, `You: ${you.name} — ${f.ROLES[you.role]}${you.group ? `, ${f.group(you.group)}` : ''}`),
+      h(
+        'p',
+        { class: 'session' },
+        h('span', { class: 'badge', id: 'session-badge' }),
+        ' ',
+        h('span', { id: 'session-title-text' }),
+      ),
+      h(
+        'p',
+        { class: 'me' },
+        `You: ${you.name} — ${f.ROLES[you.role]}${you.group ? `, ${f.group(you.group)}` : ''}`,
+      ),
       retryRow,
       leave,
     );
@@ -216,14 +280,20 @@ export function enterRoom({ room, token, name, onFail }) {
     if (c.source !== 'event' || !store.you) return;
     const d = c.data || {};
     const mineBefore = c.before?.entry && c.before.entry.entry === d.entry;
-    if ((c.kind === 'floor.granted' && d.pid === store.you.pid) || c.kind === 'session.ended') store.keep('hand', null);
-    else if (mineBefore && (c.kind === 'queue.lowered' || (c.kind === 'queue.removed' && d.reason !== 'left'))) store.keep('hand', null);
+    if ((c.kind === 'floor.granted' && d.pid === store.you.pid) || c.kind === 'session.ended')
+      store.keep('hand', null);
+    else if (
+      mineBefore &&
+      (c.kind === 'queue.lowered' || (c.kind === 'queue.removed' && d.reason !== 'left'))
+    )
+      store.keep('hand', null);
   }
 
   async function afterJoin(first, ack) {
     $('#title').textContent = store.room.title;
     audio.onJoined();
-    if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open))) loadRecord();
+    if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open)))
+      loadRecord();
     // A rejoin that could not resume (always, for anonymous observers) missed the captions
     // and results of the gap: the record has them.
     if (!first && !ack.resumed && store.room.status !== 'scheduled') loadRecord(true);
@@ -233,10 +303,12 @@ export function enterRoom({ room, token, name, onFail }) {
     if (ack.resumed) return;
     const hum = store.hum;
     const cast = store.mine('hum');
-    if (hum && cast && cast.hum === hum.hum && cast.option !== null) request({ type: 'hum.cast', hum: hum.hum, option: cast.option }).catch(() => {});
+    if (hum && cast && cast.hum === hum.hum && cast.option !== null)
+      request({ type: 'hum.cast', hum: hum.hum, option: cast.option }).catch(() => {});
     const poll = store.openPoll();
     const ballot = poll && poll.anonymous && store.mine(`ballot:${poll.poll}`);
-    if (ballot && ballot.length) request({ type: 'poll.vote', poll: poll.poll, choices: ballot }).catch(() => {});
+    if (ballot && ballot.length)
+      request({ type: 'poll.vote', poll: poll.poll, choices: ballot }).catch(() => {});
     // The hand: raised again only after a reconnect, when it went because the person was
     // away too long. After a reload nothing is known of what happened meanwhile.
     const hand = store.mine('hand');
@@ -284,12 +356,24 @@ export function enterRoom({ room, token, name, onFail }) {
     if (!built) return;
     setText($('#session-badge'), f.STATUS[store.room.status]);
     $('#session-badge').dataset.status = store.room.status;
-    setText($('#session-title-text'), store.sessionTitle && store.sessionTitle !== store.room.title ? store.sessionTitle : '');
+    setText(
+      $('#session-title-text'),
+      store.sessionTitle && store.sessionTitle !== store.room.title ? store.sessionTitle : '',
+    );
     show(endedBox, store.room.status === 'ended');
     if (store.room.status === 'ended' && !endedBox.firstChild) {
       endedBox.append(
-        h('p', null, h('strong', null, 'This session has ended.'), ' Nothing more can be said or decided here. The public record holds what was said and decided:'),
-        h('p', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/record.html` }, 'Read the record')),
+        h(
+          'p',
+          null,
+          h('strong', null, 'This session has ended.'),
+          ' Nothing more can be said or decided here. The public record holds what was said and decided:',
+        ),
+        h(
+          'p',
+          null,
+          h('a', { href: `/api/rooms/${encodeURIComponent(room)}/record.html` }, 'Read the record'),
+        ),
       );
     }
     for (const p of panels) p.render();

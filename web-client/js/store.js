@@ -169,7 +169,14 @@ export class Store {
     if (!this.replaying) this.clock(msg.ts); // a replayed event's time is history
     const before = { floor: this.q.floor, entry: this.myEntry() };
     this.apply(msg.kind, msg.data || {}, msg.ts, msg.seq);
-    this.emit({ source: 'event', kind: msg.kind, data: msg.data, ts: msg.ts, before, replay: this.replaying });
+    this.emit({
+      source: 'event',
+      kind: msg.kind,
+      data: msg.data,
+      ts: msg.ts,
+      before,
+      replay: this.replaying,
+    });
     return 'ok';
   }
 
@@ -187,7 +194,8 @@ export class Store {
     if (kind.startsWith('queue.') || kind.startsWith('floor.')) {
       if (kind === 'floor.granted' || kind === 'floor.ended') {
         this.floorWarning = null;
-        if (this.you && d.pid === this.you.pid && this.you.role !== 'chair') this.serverMic = kind === 'floor.granted';
+        if (this.you && d.pid === this.you.pid && this.you.role !== 'chair')
+          this.serverMic = kind === 'floor.granted';
       }
       if (kind === 'floor.extended') this.floorWarning = null;
       applyQueue(this.q, kind, d, ts);
@@ -208,7 +216,14 @@ export class Store {
         this.serverMic = false;
         break;
       case 'participant.joined':
-        this.participants.set(d.pid, { pid: d.pid, name: d.name, role: d.role, group: d.group || '', location: d.location || 'remote', connected: true });
+        this.participants.set(d.pid, {
+          pid: d.pid,
+          name: d.name,
+          role: d.role,
+          group: d.group || '',
+          location: d.location || 'remote',
+          connected: true,
+        });
         break;
       case 'participant.left':
         this.participants.delete(d.pid);
@@ -231,7 +246,11 @@ export class Store {
         break;
       }
       case 'poll.ended': {
-        const p = this.polls.get(d.poll) || { poll: d.poll, question: d.question, options: d.options };
+        const p = this.polls.get(d.poll) || {
+          poll: d.poll,
+          question: d.question,
+          options: d.options,
+        };
         p.open = false;
         p.result = { ...d, ended: ts };
         this.polls.set(d.poll, p);
@@ -239,7 +258,14 @@ export class Store {
         break;
       }
       case 'caption':
-        this.addCaption({ seq, ts, lang: d.lang, text: d.text, speaker: d.speaker, offset_ms: d.offset_ms });
+        this.addCaption({
+          seq,
+          ts,
+          lang: d.lang,
+          text: d.text,
+          speaker: d.speaker,
+          offset_ms: d.offset_ms,
+        });
         this.partials.delete(d.lang);
         break;
     }
@@ -251,7 +277,8 @@ export class Store {
     if (!this.languages.includes(c.lang)) this.languages.push(c.lang);
     c.n = ++this.captionN;
     this.captions.push(c);
-    if (this.captions.length > CAPTIONS_KEPT) this.captions.splice(0, this.captions.length - CAPTIONS_KEPT);
+    if (this.captions.length > CAPTIONS_KEPT)
+      this.captions.splice(0, this.captions.length - CAPTIONS_KEPT);
   }
 
   // Captions, hums and polls from the public record (what happened before this client
@@ -266,11 +293,23 @@ export class Store {
     for (const c of earlier) if (!this.languages.includes(c.lang)) this.languages.push(c.lang);
     this.captions = [...earlier, ...this.captions].sort((a, b) => a.seq - b.seq);
     const seen = new Set(this.hums.map((x) => x.hum));
-    this.hums = [...(rec.hums || []).filter((x) => !seen.has(x.hum)), ...this.hums].sort((a, b) => a.hum - b.hum);
+    this.hums = [...(rec.hums || []).filter((x) => !seen.has(x.hum)), ...this.hums].sort(
+      (a, b) => a.hum - b.hum,
+    );
     for (const r of rec.polls || []) {
       const p = this.polls.get(r.poll);
       if (p && !p.result) p.result = r;
-      else if (!p) this.polls.set(r.poll, { poll: r.poll, question: r.question, options: r.options, multiple: r.multiple, anonymous: r.anonymous, show_of_hands: r.show_of_hands, open: false, result: r });
+      else if (!p)
+        this.polls.set(r.poll, {
+          poll: r.poll,
+          question: r.question,
+          options: r.options,
+          multiple: r.multiple,
+          anonymous: r.anonymous,
+          show_of_hands: r.show_of_hands,
+          open: false,
+          result: r,
+        });
     }
     this.recordLoaded = true;
     this.emit({ source: 'record', earlier: earlier.length });
@@ -309,7 +348,10 @@ export class Store {
         this.mediaState = d.state;
         break;
       case 'mic.attempt':
-        this.micAttempts = [{ ...d, at: Date.now() }, ...this.micAttempts.filter((a) => a.pid !== d.pid)].slice(0, 8);
+        this.micAttempts = [
+          { ...d, at: Date.now() },
+          ...this.micAttempts.filter((a) => a.pid !== d.pid),
+        ].slice(0, 8);
         break;
     }
     this.emit({ source: 'private', kind: msg.kind, data: d });

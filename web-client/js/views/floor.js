@@ -10,36 +10,79 @@ export function floorPanel({ store, act }) {
   const meta = h('p', { class: 'floor-meta' });
   const timer = h('p', { class: 'floor-clock', role: 'timer', 'aria-atomic': 'true' });
   const warning = h('p', { class: 'floor-warning', hidden: true });
-  const finish = h('button', { type: 'button', class: 'primary', hidden: true, onclick: () => act({ type: 'floor.end' }, 'Finish speaking') }, 'Finish speaking');
+  const finish = h(
+    'button',
+    {
+      type: 'button',
+      class: 'primary',
+      hidden: true,
+      onclick: () => act({ type: 'floor.end' }, 'Finish speaking'),
+    },
+    'Finish speaking',
+  );
   const chair = store.you.role === 'chair';
   let chairRow = null;
   if (chair) {
-    const secs = h('input', { id: 'extend-s', type: 'number', min: '1', max: '3600', value: '60', inputmode: 'numeric', class: 'num' });
+    const secs = h('input', {
+      id: 'extend-s',
+      type: 'number',
+      min: '1',
+      max: '3600',
+      value: '60',
+      inputmode: 'numeric',
+      class: 'num',
+    });
     chairRow = h(
       'div',
       { class: 'row', hidden: true },
-      h('button', { type: 'button', onclick: () => act({ type: 'floor.end' }, 'End the floor') }, 'End the floor'),
+      h(
+        'button',
+        { type: 'button', onclick: () => act({ type: 'floor.end' }, 'End the floor') },
+        'End the floor',
+      ),
       h(
         'form',
-        { class: 'row inline', onsubmit: (e) => (e.preventDefault(), act({ type: 'floor.extend', seconds: Number(secs.value) }, 'Extend the floor')) },
+        {
+          class: 'row inline',
+          onsubmit: (e) => (
+            e.preventDefault(),
+            act({ type: 'floor.extend', seconds: Number(secs.value) }, 'Extend the floor')
+          ),
+        },
         h('label', { for: 'extend-s' }, 'Extra seconds'),
         secs,
         h('button', { type: 'submit' }, 'Extend'),
       ),
     );
   }
-  const el = h('section', { class: 'panel floor', 'aria-labelledby': 'floor-h' }, h('h2', { id: 'floor-h' }, 'Floor'), who, meta, timer, warning, finish, chairRow);
+  const el = h(
+    'section',
+    { class: 'panel floor', 'aria-labelledby': 'floor-h' },
+    h('h2', { id: 'floor-h' }, 'Floor'),
+    who,
+    meta,
+    timer,
+    warning,
+    finish,
+    chairRow,
+  );
 
   function tick() {
     const fl = store.floor;
     if (!fl) return setText(timer, '');
     const started = Date.parse(fl.started);
     const elapsed = (store.now() - started) / 1000;
-    if (!fl.limit_s) return setText(timer, `Speaking for ${f.clock(Math.max(0, elapsed))} (no time limit)`);
+    if (!fl.limit_s)
+      return setText(timer, `Speaking for ${f.clock(Math.max(0, elapsed))} (no time limit)`);
     const left = fl.limit_s - elapsed;
     timer.classList.toggle('over', left < 0);
     timer.classList.toggle('low', left >= 0 && left <= 30);
-    setText(timer, left >= 0 ? `${f.clock(left)} left of ${f.clock(fl.limit_s)}` : `Over time by ${f.clock(-left)} (limit ${f.clock(fl.limit_s)})`);
+    setText(
+      timer,
+      left >= 0
+        ? `${f.clock(left)} left of ${f.clock(fl.limit_s)}`
+        : `Over time by ${f.clock(-left)} (limit ${f.clock(fl.limit_s)})`,
+    );
   }
   setInterval(tick, 1000);
 
@@ -47,7 +90,14 @@ export function floorPanel({ store, act }) {
     const fl = store.floor;
     el.classList.toggle('mine', store.holdsFloor());
     if (!fl) {
-      setText(who, store.live ? 'Nobody has the floor.' : store.room.status === 'ended' ? 'The session has ended.' : 'The session has not started yet.');
+      setText(
+        who,
+        store.live
+          ? 'Nobody has the floor.'
+          : store.room.status === 'ended'
+            ? 'The session has ended.'
+            : 'The session has not started yet.',
+      );
       setText(meta, '');
     } else {
       const mine = store.holdsFloor();
@@ -60,7 +110,11 @@ export function floorPanel({ store, act }) {
     tick();
     const w = store.floorWarning;
     show(warning, !!(fl && w && w.entry === fl.entry));
-    if (w) setText(warning, w.remaining_s > 0 ? `Warning: ${f.spokenDuration(w.remaining_s)} left.` : 'Time is up.');
+    if (w)
+      setText(
+        warning,
+        w.remaining_s > 0 ? `Warning: ${f.spokenDuration(w.remaining_s)} left.` : 'Time is up.',
+      );
     show(finish, store.holdsFloor() && store.live);
     if (chairRow) show(chairRow, !!fl && store.live);
   }

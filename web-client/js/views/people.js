@@ -9,22 +9,39 @@ export function peoplePanel({ store }) {
   const summary = h('summary', null, 'People');
   const list = h('ul', { class: 'people' });
   const observers = h('p');
-  const el = h('section', { class: 'panel people-panel', 'aria-label': 'People' }, h('details', null, summary, list, observers));
+  const el = h(
+    'section',
+    { class: 'panel people-panel', 'aria-label': 'People' },
+    h('details', null, summary, list, observers),
+  );
   const ORDER = { chair: 0, captioner: 1, participant: 2 };
 
   function render() {
-    const people = [...store.participants.values()].sort((a, b) => ORDER[a.role] - ORDER[b.role] || a.name.localeCompare(b.name));
+    const people = [...store.participants.values()].sort(
+      (a, b) => ORDER[a.role] - ORDER[b.role] || a.name.localeCompare(b.name),
+    );
     const online = people.filter((p) => p.connected).length;
     const obs = store.presence?.observers ?? 0;
-    setText(summary, `People: ${store.presence?.participants ?? online} connected, ${obs} observer${obs === 1 ? '' : 's'}`);
+    setText(
+      summary,
+      `People: ${store.presence?.participants ?? online} connected, ${obs} observer${obs === 1 ? '' : 's'}`,
+    );
     syncList(
       list,
       people,
       (p) => p.pid,
       () => h('li'),
       (li, p) => {
-        const bits = [f.ROLES[p.role], f.group(p.group), f.location(p.location), p.connected ? '' : 'disconnected'].filter(Boolean);
-        setText(li, `${p.name}${store.you && p.pid === store.you.pid ? ' (you)' : ''} — ${bits.join(', ')}`);
+        const bits = [
+          f.ROLES[p.role],
+          f.group(p.group),
+          f.location(p.location),
+          p.connected ? '' : 'disconnected',
+        ].filter(Boolean);
+        setText(
+          li,
+          `${p.name}${store.you && p.pid === store.you.pid ? ' (you)' : ''} — ${bits.join(', ')}`,
+        );
         li.classList.toggle('away', !p.connected);
       },
     );

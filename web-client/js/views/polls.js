@@ -20,7 +20,13 @@ function countRows(options, counts, total) {
     options.map((o, i) => {
       const n = counts[i] || 0;
       const pct = total ? Math.round((n * 100) / total) : 0;
-      return h('li', null, h('span', { class: 'opt' }, o), h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct}%` })), h('span', { class: 'lvl' }, `${n} (${pct} %)`));
+      return h(
+        'li',
+        null,
+        h('span', { class: 'opt' }, o),
+        h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct}%` })),
+        h('span', { class: 'lvl' }, `${n} (${pct} %)`),
+      );
     }),
   );
 }
@@ -33,24 +39,68 @@ function resultBlock(p) {
     { class: 'result' },
     h('h4', null, p.question, p.show_of_hands ? ' (show of hands)' : ''),
     countRows(p.options, r.counts, r.voters),
-    h('p', null, `${r.voters} voted${r.not_answered !== undefined ? `, ${r.not_answered} did not answer` : ''}${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`),
+    h(
+      'p',
+      null,
+      `${r.voters} voted${r.not_answered !== undefined ? `, ${r.not_answered} did not answer` : ''}${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`,
+    ),
     // A table of many options may be wider than a phone: it scrolls on its own (a region
     // that the keyboard can reach), never the page.
     groups.length
       ? h(
           'div',
-          { class: 'table-scroll', role: 'region', 'aria-label': `By stakeholder group: ${p.question}`, tabindex: '0' },
+          {
+            class: 'table-scroll',
+            role: 'region',
+            'aria-label': `By stakeholder group: ${p.question}`,
+            tabindex: '0',
+          },
           h(
             'table',
             { class: 'by-group' },
             h('caption', null, 'By stakeholder group'),
-            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Group'), p.options.map((o) => h('th', { scope: 'col' }, o)))),
-            h('tbody', null, groups.map(([g, c]) => h('tr', null, h('th', { scope: 'row' }, f.group(g) || 'No group'), c.map((n) => h('td', null, String(n)))))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', { scope: 'col' }, 'Group'),
+                p.options.map((o) => h('th', { scope: 'col' }, o)),
+              ),
+            ),
+            h(
+              'tbody',
+              null,
+              groups.map(([g, c]) =>
+                h(
+                  'tr',
+                  null,
+                  h('th', { scope: 'row' }, f.group(g) || 'No group'),
+                  c.map((n) => h('td', null, String(n))),
+                ),
+              ),
+            ),
           ),
         )
       : null,
     r.ballots?.length
-      ? h('details', null, h('summary', null, `Named ballots (${r.ballots.length})`), h('ul', null, r.ballots.map((b) => h('li', null, `${b.name}${b.group ? ` (${f.group(b.group)})` : ''}: ${b.choices.map((c) => p.options[c]).join(', ') || 'no choice'}`))))
+      ? h(
+          'details',
+          null,
+          h('summary', null, `Named ballots (${r.ballots.length})`),
+          h(
+            'ul',
+            null,
+            r.ballots.map((b) =>
+              h(
+                'li',
+                null,
+                `${b.name}${b.group ? ` (${f.group(b.group)})` : ''}: ${b.choices.map((c) => p.options[c]).join(', ') || 'no choice'}`,
+              ),
+            ),
+          ),
+        )
       : null,
   );
 }
@@ -61,7 +111,14 @@ export function pollsPanel({ store, act }) {
   const openBox = h('div', { class: 'open-item' });
   const none = h('p', { class: 'empty' }, 'No poll is open.');
   const results = h('div', { class: 'results' });
-  const el = h('section', { class: 'panel polls', 'aria-labelledby': 'polls-h' }, h('h2', { id: 'polls-h' }, 'Polls and shows of hands'), openBox, none, results);
+  const el = h(
+    'section',
+    { class: 'panel polls', 'aria-labelledby': 'polls-h' },
+    h('h2', { id: 'polls-h' }, 'Polls and shows of hands'),
+    openBox,
+    none,
+    results,
+  );
   let built = null;
   let parts = null;
   let resultsSig = '';
@@ -73,8 +130,14 @@ export function pollsPanel({ store, act }) {
   }
 
   function build(p) {
-    const kind = p.show_of_hands ? 'Show of hands' : p.multiple ? 'Poll: choose any number' : 'Poll: choose one';
-    const privacy = p.anonymous ? 'Anonymous: only totals are published.' : 'Named: your name and choice go on the public record.';
+    const kind = p.show_of_hands
+      ? 'Show of hands'
+      : p.multiple
+        ? 'Poll: choose any number'
+        : 'Poll: choose one';
+    const privacy = p.anonymous
+      ? 'Anonymous: only totals are published.'
+      : 'Named: your name and choice go on the public record.';
     const q = h('p', { class: 'question' }, p.question);
     const mine = h('p', { class: 'my-cast', id: 'poll-mine' });
     const progress = h('div', { class: 'progress' });
@@ -84,24 +147,67 @@ export function pollsPanel({ store, act }) {
         'div',
         { class: 'choices', role: 'group', 'aria-label': `Options: ${p.question}` },
         p.options.map((o, i) =>
-          h('button', { type: 'button', class: 'choice', 'aria-pressed': 'false', onclick: () => {
-            const cur = store.mine(`ballot:${p.poll}`);
-            vote(p, cur && cur.length === 1 && cur[0] === i ? [] : [i]);
-          } }, o),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'choice',
+              'aria-pressed': 'false',
+              onclick: () => {
+                const cur = store.mine(`ballot:${p.poll}`);
+                vote(p, cur && cur.length === 1 && cur[0] === i ? [] : [i]);
+              },
+            },
+            o,
+          ),
         ),
       );
     } else if (voice) {
-      const boxes = p.options.map((o, i) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: String(i) }), ' ', o));
+      const boxes = p.options.map((o, i) =>
+        h('label', { class: 'check' }, h('input', { type: 'checkbox', value: String(i) }), ' ', o),
+      );
       choices = h(
         'form',
-        { class: 'multi', onsubmit: (e) => (e.preventDefault(), vote(p, boxes.map((b, i) => (b.firstChild.checked ? i : -1)).filter((i) => i >= 0))) },
+        {
+          class: 'multi',
+          onsubmit: (e) => (
+            e.preventDefault(),
+            vote(
+              p,
+              boxes.map((b, i) => (b.firstChild.checked ? i : -1)).filter((i) => i >= 0),
+            )
+          ),
+        },
         h('fieldset', null, h('legend', null, p.question), boxes),
         h('button', { type: 'submit', class: 'primary' }, 'Submit my choices'),
       );
       choices.boxes = boxes;
     }
-    const end = chair ? h('button', { type: 'button', onclick: () => act({ type: 'poll.end', poll: p.poll }, 'End the poll') }, p.show_of_hands ? 'End the show of hands' : 'End the poll') : null;
-    fill(openBox, h('h3', null, kind), q, h('p', { class: 'help' }, privacy, voice && !p.multiple ? ' Press an option to vote, again to withdraw.' : ''), choices, voice && mine, progress, end);
+    const end = chair
+      ? h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => act({ type: 'poll.end', poll: p.poll }, 'End the poll'),
+          },
+          p.show_of_hands ? 'End the show of hands' : 'End the poll',
+        )
+      : null;
+    fill(
+      openBox,
+      h('h3', null, kind),
+      q,
+      h(
+        'p',
+        { class: 'help' },
+        privacy,
+        voice && !p.multiple ? ' Press an option to vote, again to withdraw.' : '',
+      ),
+      choices,
+      voice && mine,
+      progress,
+      end,
+    );
     return { choices, mine, progress };
   }
 
@@ -115,22 +221,34 @@ export function pollsPanel({ store, act }) {
         parts = build(p);
       }
       const cur = store.mine(`ballot:${p.poll}`) || [];
-      if (parts.choices && !p.multiple) [...parts.choices.children].forEach((b, i) => {
-        b.setAttribute('aria-pressed', String(cur.includes(i)));
-        b.disabled = !store.live;
-      });
+      if (parts.choices && !p.multiple)
+        [...parts.choices.children].forEach((b, i) => {
+          b.setAttribute('aria-pressed', String(cur.includes(i)));
+          b.disabled = !store.live;
+        });
       if (parts.choices?.boxes && !parts.choices.dataset.synced) {
         parts.choices.dataset.synced = '1';
         parts.choices.boxes.forEach((b, i) => (b.firstChild.checked = cur.includes(i)));
       }
-      setText(parts.mine, cur.length ? `Your vote: ${cur.map((i) => p.options[i]).join(', ')}.` : 'You have not voted.');
+      setText(
+        parts.mine,
+        cur.length
+          ? `Your vote: ${cur.map((i) => p.options[i]).join(', ')}.`
+          : 'You have not voted.',
+      );
       const pr = store.pollProgress.get(p.poll);
       const sig = JSON.stringify(pr || null);
       if (parts.progress.dataset.sig !== sig) {
         parts.progress.dataset.sig = sig;
         fill(
           parts.progress,
-          pr ? h('p', null, `${pr.voters} voted${pr.not_answered !== undefined ? `, ${pr.not_answered} not answered yet` : ''}.`) : null,
+          pr
+            ? h(
+                'p',
+                null,
+                `${pr.voters} voted${pr.not_answered !== undefined ? `, ${pr.not_answered} not answered yet` : ''}.`,
+              )
+            : null,
           pr?.counts ? countRows(p.options, pr.counts, pr.voters) : null,
         );
       }
@@ -139,7 +257,11 @@ export function pollsPanel({ store, act }) {
     const rsig = closed.map((x) => x.poll).join();
     if (rsig === resultsSig) return;
     resultsSig = rsig;
-    fill(results, closed.length ? h('h3', null, 'Results') : null, closed.slice(0, 5).map(resultBlock));
+    fill(
+      results,
+      closed.length ? h('h3', null, 'Results') : null,
+      closed.slice(0, 5).map(resultBlock),
+    );
   }
   return { el, render };
 }

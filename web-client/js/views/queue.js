@@ -40,12 +40,31 @@ export function queuePanel({ store, act }) {
       raiseBtn,
     );
     const mine = h('p', { class: 'my-place', id: 'my-place' });
-    const lower = h('button', { type: 'button', id: 'lower', onclick: async () => {
-      if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
-    } }, 'Lower hand');
+    const lower = h(
+      'button',
+      {
+        type: 'button',
+        id: 'lower',
+        onclick: async () => {
+          if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
+        },
+      },
+      'Lower hand',
+    );
     const queued = h('div', { class: 'row', hidden: true }, mine, lower);
-    const closedNote = h('p', { class: 'help' }, 'The line is closed: only points of order can be raised.');
-    hand = h('section', { class: 'panel hand', 'aria-labelledby': 'hand-h' }, h('h2', { id: 'hand-h' }, 'Your hand'), closedNote, raiseForm, queued);
+    const closedNote = h(
+      'p',
+      { class: 'help' },
+      'The line is closed: only points of order can be raised.',
+    );
+    hand = h(
+      'section',
+      { class: 'panel hand', 'aria-labelledby': 'hand-h' },
+      h('h2', { id: 'hand-h' }, 'Your hand'),
+      closedNote,
+      raiseForm,
+      queued,
+    );
     async function raise(k) {
       const ack = await act({ type: 'queue.raise', kind: k }, 'Raise your hand');
       if (ack) {
@@ -60,7 +79,11 @@ export function queuePanel({ store, act }) {
       show(closedNote, !store.q.open && !me);
       show(raiseForm, !me && !holds);
       show(queued, !!me);
-      if (me) setText(mine, `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`);
+      if (me)
+        setText(
+          mine,
+          `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`,
+        );
       // When the line is closed only points of order may be raised; when it opens again the
       // kind chosen before comes back.
       for (const o of kind.options) o.disabled = !store.q.open && o.value !== 'point_of_order';
@@ -82,10 +105,32 @@ export function queuePanel({ store, act }) {
   // --- chair toolbar ---
   let renderTools = () => {};
   if (chair) {
-    const next = h('button', { type: 'button', class: 'primary', id: 'next-speaker', onclick: () => store.queue.length && act({ type: 'queue.next' }, 'Give the floor to the next speaker') }, 'Next speaker');
-    const toggle = h('button', { type: 'button', id: 'line-toggle', onclick: () => act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line') });
+    const next = h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary',
+        id: 'next-speaker',
+        onclick: () =>
+          store.queue.length && act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
+      },
+      'Next speaker',
+    );
+    const toggle = h('button', {
+      type: 'button',
+      id: 'line-toggle',
+      onclick: () =>
+        act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line'),
+    });
     const tools = h('div', { class: 'row toolbar' }, next, toggle);
-    parts.push(tools, h('p', { class: 'help', id: 'move-help' }, 'To reorder, drag an entry, use its Up and Down buttons, or press Alt with the Up or Down arrow key on it.'));
+    parts.push(
+      tools,
+      h(
+        'p',
+        { class: 'help', id: 'move-help' },
+        'To reorder, drag an entry, use its Up and Down buttons, or press Alt with the Up or Down arrow key on it.',
+      ),
+    );
     renderTools = () => {
       show(tools, store.live);
       next.setAttribute('aria-disabled', String(!store.queue.length));
@@ -155,8 +200,12 @@ export function queuePanel({ store, act }) {
       li.down = btn('down', 'Down', () => {
         if (li.down.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index + 1);
       });
-      li.grant = btn('grant', 'Give floor', () => act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor'));
-      li.remove_ = btn('remove', 'Remove', () => act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'));
+      li.grant = btn('grant', 'Give floor', () =>
+        act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor'),
+      );
+      li.remove_ = btn('remove', 'Remove', () =>
+        act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'),
+      );
       li.handle = h('span', { class: 'handle', 'aria-hidden': 'true', title: 'Drag to move' }, '⠿');
       li.prepend(li.handle);
       li.append(h('span', { class: 'entry-actions' }, li.up, li.down, li.grant, li.remove_));
@@ -173,7 +222,12 @@ export function queuePanel({ store, act }) {
     setText(li.name, mine ? `${e.name} (you)` : e.name);
     setText(li.kind, f.KINDS[e.kind] || e.kind);
     li.kind.dataset.kind = e.kind;
-    setText(li.info, [f.group(e.group), f.location(e.location), e.raised ? `raised ${f.time(e.raised)}` : ''].filter(Boolean).join(' · '));
+    setText(
+      li.info,
+      [f.group(e.group), f.location(e.location), e.raised ? `raised ${f.time(e.raised)}` : '']
+        .filter(Boolean)
+        .join(' · '),
+    );
     if (chair) {
       const n = store.queue.length;
       li.up.setAttribute('aria-label', `Move ${e.name} up`);
@@ -188,8 +242,18 @@ export function queuePanel({ store, act }) {
 
   function render() {
     const q = store.queue;
-    setText(heading, store.room.status === 'ended' ? 'Speaking queue' : `Speaking queue (${q.length} waiting)`);
-    setText(line, store.live ? (store.q.open ? 'The line is open.' : 'The line is closed: only points of order can be raised.') : '');
+    setText(
+      heading,
+      store.room.status === 'ended' ? 'Speaking queue' : `Speaking queue (${q.length} waiting)`,
+    );
+    setText(
+      line,
+      store.live
+        ? store.q.open
+          ? 'The line is open.'
+          : 'The line is closed: only points of order can be raised.'
+        : '',
+    );
     show(line, store.live);
     // After the session nobody will be given the floor: the waiting list is history.
     const ended = store.room.status === 'ended';
