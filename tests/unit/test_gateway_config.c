@@ -1,0 +1,141 @@
+/* The configuration: defaults, the JSON file, the flags, and that the flags win. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/config.h"
+
+static void listen_forms(void **state)
+{
+	(void)state;
+	char addr[64];
+	int port = -1;
+	assert_true(gw_parse_listen("127.0.0.1:9000", addr, sizeof addr, &port));
+	assert_string_equal(addr, "127.0.0.1");
+	assert_int_equal(port, 9000);
+	assert_true(gw_parse_listen("[::1]:8443", addr, sizeof addr, &port));
+	assert_string_equal(addr, "::1");
+	assert_int_equal(port, 8443);
+	assert_true(gw_parse_listen(":0", addr, sizeof addr, &port));
+	assert_string_equal(addr, "");
+	assert_int_equal(port, 0);
+	assert_true(gw_parse_listen("8081", addr, sizeof addr, &port));
+	assert_int_equal(port, 8081);
+	assert_false(gw_parse_listen("::1:80", addr, sizeof addr, &port)); /* needs brackets */
+	assert_false(gw_parse_listen("host:65536", addr, sizeof addr, &port));
+	assert_false(gw_parse_listen("host:", addr, sizeof addr, &port));
+	assert_false(gw_parse_listen("[::1:80", addr, sizeof addr, &port));
+	assert_false(gw_parse_listen("host:8x", addr, sizeof addr, &port));
+}
+
+/* Writes text to a temporary file; returns its path (static). */
+static const char *config_file(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/plenary-config-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void file_then_flags(void **state)
+{
+	(void)state;
+	const char *path =
+	    config_file("{\"listen\":\"127.0.0.1:9100\",\"data\":\"/srv/plenary\",\"grace_s\":45,"
+			"\"send_queue_kb\":128,\"media_echo\":true,"
+			"\"rooms\":[{\"id\":\"plenary-1\",\"title\":\"Main\"},{\"id\":\"side\","
+			"\"public_observers\":false}]}");
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_int_equal(cfg.listen_port, 8080);
+	char *argv[] = {"plenaryd", "--grace", "60", "--config", (char *)path, NULL};
+	char err[256] = "";
+	assert_true(gw_config_parse_args(&cfg, 5, argv, err, sizeof err));
+	unlink(path);
+	assert_string_equal(cfg.listen_addr, "127.0.0.1");
+	assert_int_equal(cfg.listen_port, 9100);
+	assert_string_equal(cfg.data_dir, "/srv/plenary");
+	assert_int_equal(cfg.grace_s, 60); /* the flag wins over the file */
+	assert_int_equal(cfg.send_queue_bytes, 128 << 10);
+	assert_true(cfg.media_echo);
+	assert_int_equal(cfg.n_rooms, 2);
+	assert_string_equal(cfg.rooms[0].title, "Main");
+	assert_true(cfg.rooms[0].public_observers);
+	assert_string_equal(cfg.rooms[1].title, "side"); /* the id when no title */
+	assert_false(cfg.rooms[1].public_observers);
+}
+
+static void file_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+	    {"{\"lisen\":\":80\"}", "unknown key 'lisen'"},
+	    {"{\"grace_s\":4000}", "grace_s: expected an integer in [0, 3600]"},
+	    {"{\"listen\":\"::1:80\"}", "listen: expected ADDR:PORT"},
+	    {"{\"rooms\":{}}", "rooms: expected an array"},
+	    {"{\"rooms\":[{\"id\":\"Bad Id\"}]}", "room id 'Bad Id' must match [a-z0-9-]{1,64}"},
+	    {"{\"media_echo\":1}", "media_echo: expected true or false"},
+	    {"[1]", NULL},
+	    {"{\"data\":1,\"data\":2}", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *path = config_file(cases[i].text);
+		struct gw_config cfg;
+		gw_config_defaults(&cfg);
+		char err[256] = "";
+		assert_false(gw_config_load_file(&cfg, path, err, sizeof err));
+		unlink(path);
+		if (cases[i].err)
+			assert_string_equal(err, cases[i].err);
+		else
+			assert_true(err[0] != '\0');
+	}
+}
+
+static void flag_errors(void **state)
+{
+	(void)state;
+	struct {
+		char *argv[4];
+		int argc;
+		const char *err;
+	} cases[] = {
+	    {{"plenaryd", "--grace", "-1"}, 3, "--grace: expected an integer in [0, 3600]"},
+	    {{"plenaryd", "--colour", "red"}, 3, "unknown option --colour"},
+	    {{"plenaryd", "stray"}, 2, "unexpected argument 'stray'"},
+	    {{"plenaryd", "--data"}, 2, "--data needs a value"},
+	    {{"plenaryd", "--listen", "nowhere:port"}, 3, "--listen: expected ADDR:PORT"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct gw_config cfg;
+		gw_config_defaults(&cfg);
+		char err[256] = "";
+		assert_false(
+		    gw_config_parse_args(&cfg, cases[i].argc, cases[i].argv, err, sizeof err));
+		assert_string_equal(err, cases[i].err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(listen_forms),
+	    cmocka_unit_test(file_then_flags),
+	    cmocka_unit_test(file_errors),
+	    cmocka_unit_test(flag_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
