@@ -1,12 +1,16 @@
 /*
  * The WebSocket session: the envelope of PROTOCOL.md and the connection-level commands
- * (ping, join with resume, leave). Everything that changes a room is handed to rooms/
- * as it came, with the identity the token proved; the command table and the permission
- * table live there, in one place.
+ * (ping, join with resume, leave, media.offer), in a table like rooms/commands.c's.
+ * Everything that changes a room is handed to rooms/ as it came, with the identity the
+ * token proved; the command table and the permission table live there, in one place.
  *
  * Order of checks for every message: valid JSON object (bad_request, connection stays
- * open) -> "type" a string and "id", if present, an integer (bad_request) -> ping is
- * always allowed -> before join only join is (unauthorized) -> the room decides.
+ * open) -> "id", if present, an integer, and "type" a string (bad_request) -> a type no
+ * one knows is unknown_type -> before join only ping and join are allowed (unauthorized)
+ * -> the handler, or for room commands the room, decides.
+ *
+ * No lws here: replies go through conn.h and the fan-out, so the unit tests drive this
+ * file with real rooms and a fake connection.
  */
 #include <openssl/rand.h>
 #include <stdlib.h>
