@@ -42,6 +42,23 @@ void gw_flush(struct gateway *gw)
 	rooms_flush(gw->rooms, observe_fsync, gw);
 }
 
+/* The earliest deadline wins: a later one never pushes the timer back. */
+static void schedule_tick(struct gateway *gw, int64_t at_ms)
+{
+	struct gw_loop *l = &gw->loop;
+	if (!l->ev || gw->stopping || at_ms == INT64_MAX)
+		return;
+	if (l->tick_at && l->tick_at <= at_ms)
+		return;
+	l->tick_at = at_ms;
+	int64_t delay_ms = at_ms - gw_now_ms();
+	if (delay_ms < 0)
+		delay_ms = 0;
+	ev_timer_stop(l->ev, &l->tick_timer);
+	ev_timer_set(&l->tick_timer, (double)delay_ms / 1000. + 1e-6, 0.);
+	ev_timer_start(l->ev, &l->tick_timer);
+}
+
 static void run_clock(struct gateway *gw)
 {
 	int64_t now = gw_now_ms();
@@ -52,7 +69,7 @@ static void run_clock(struct gateway *gw)
 	/* Sessions expire lazily; look at least every 10 s. */
 	if (next > now + 10000)
 		next = now + 10000;
-	gw_schedule_tick(gw, next);
+	schedule_tick(gw, next);
 }
 
 static void on_flush(struct ev_loop *loop, ev_timer *t, int revents)
@@ -81,22 +98,6 @@ void gw_schedule_flush(struct gateway *gw)
 	/* Due now: libev runs it in the next loop turn, after every message of this one. */
 	ev_timer_set(&l->flush_timer, 0., 0.);
 	ev_timer_start(l->ev, &l->flush_timer);
-}
-
-void gw_schedule_tick(struct gateway *gw, int64_t at_ms)
-{
-	struct gw_loop *l = &gw->loop;
-	if (!l->ev || gw->stopping || at_ms == INT64_MAX)
-		return;
-	if (l->tick_at && l->tick_at <= at_ms)
-		return;
-	l->tick_at = at_ms;
-	int64_t delay_ms = at_ms - gw_now_ms();
-	if (delay_ms < 0)
-		delay_ms = 0;
-	ev_timer_stop(l->ev, &l->tick_timer);
-	ev_timer_set(&l->tick_timer, (double)delay_ms / 1000. + 1e-6, 0.);
-	ev_timer_start(l->ev, &l->tick_timer);
 }
 
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents)

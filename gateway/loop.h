@@ -46,8 +46,6 @@ void gw_loop_stop(struct gateway *gw);
 /* Asks for a flush at the end of this loop turn (group commit: one fdatasync per room
  * per turn). A no-op when the loop is not running or the server is stopping. */
 void gw_schedule_flush(struct gateway *gw);
-/* Asks for the rooms' clock to run at at_ms (the earliest deadline wins). */
-void gw_schedule_tick(struct gateway *gw, int64_t at_ms);
 /* The durability point: flushes every room's log now and releases what waited. */
 void gw_flush(struct gateway *gw);
 
