@@ -1,7 +1,6 @@
 /*
- * ring -- the SPSC queue of ring.h. Indices run freely (size_t wraps after 2^64 pushes,
- * never in practice) and are masked on access, so "full" is tail - head == capacity and
- * no slot is wasted.
+ * ring -- the SPSC queue of ring.h: a slot array of messages behind base/spsc.h's
+ * indices, and the eventfd wake-ups.
  */
 #include "media/net/ring.h"
 
@@ -31,15 +30,10 @@ enum ring_err ring_init(struct ring *r, size_t capacity)
 	if (r == NULL)
 		return RING_ERR_PARAM;
 	memset(r, 0, sizeof *r);
-	if (capacity < 2 || capacity > RING_MAX_SLOTS || (capacity & (capacity - 1)) != 0)
+	if (capacity > RING_MAX_SLOTS || !base_spsc_init(&r->q, capacity))
 		return RING_ERR_PARAM;
 	r->slots = calloc(capacity, sizeof *r->slots);
-	if (r->slots == NULL)
-		return RING_ERR_NOMEM;
-	r->mask = capacity - 1;
-	atomic_init(&r->head, 0);
-	atomic_init(&r->tail, 0);
-	return RING_OK;
+	return r->slots == NULL ? RING_ERR_NOMEM : RING_OK;
 }
 
 void ring_fini(struct ring *r)
@@ -48,40 +42,30 @@ void ring_fini(struct ring *r)
 		return;
 	free(r->slots);
 	r->slots = NULL;
-	r->mask = 0;
 }
 
 bool ring_push(struct ring *r, const struct ring_msg *m)
 {
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	if (tail - r->head_cache > r->mask) {
-		/* Looks full: refresh our view of the consumer's progress. */
-		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
-		if (tail - r->head_cache > r->mask)
-			return false;
-	}
-	r->slots[tail & r->mask] = *m;
-	atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+	size_t i;
+	if (!base_spsc_reserve(&r->q, &i))
+		return false;
+	r->slots[i] = *m;
+	base_spsc_publish(&r->q);
 	return true;
 }
 
 size_t ring_space(struct ring *r)
 {
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
-	return r->mask + 1 - (tail - r->head_cache);
+	return base_spsc_space(&r->q);
 }
 
 bool ring_pop(struct ring *r, struct ring_msg *out)
 {
-	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	if (head == r->tail_cache) {
-		r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
-		if (head == r->tail_cache)
-			return false;
-	}
-	*out = r->slots[head & r->mask];
-	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	size_t i;
+	if (!base_spsc_peek(&r->q, &i))
+		return false;
+	*out = r->slots[i];
+	base_spsc_release(&r->q);
 	return true;
 }
 

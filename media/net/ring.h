@@ -5,12 +5,10 @@
  *
  * The gateway thread and each media worker talk through two of these, one per direction.
  * A message is a 24-byte struct copied into a slot, so pushing and popping allocate
- * nothing and take no lock: the producer owns `tail`, the consumer owns `head`, and each
- * publishes its own index with a release store that the other side reads with an acquire
- * load. That pairing is the whole synchronisation: whatever the producer wrote before a
- * push (the message, and any object a message points to) is visible to the consumer after
- * the matching pop. Each side also keeps a cached copy of the other's index, so a push or
- * pop touches the other side's cache line only when the cached value says full/empty.
+ * nothing and take no lock. The indices and their synchronisation are base/spsc.h's: a
+ * push publishes with a release store that the pop reads with an acquire load, so
+ * whatever the producer wrote before a push (the message, and any object a message points
+ * to) is visible to the consumer after the matching pop.
  *
  * Wake-ups are separate from the ring because one eventfd may serve several rings (every
  * worker's event ring wakes the one gateway loop). The rule that avoids lost wake-ups is
@@ -25,16 +23,14 @@
 #ifndef PLENARY_MEDIA_RING_H
 #define PLENARY_MEDIA_RING_H
 
-#include <stdalign.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "base/spsc.h"
 
-#define RING_CACHE_LINE 64
-#define RING_MAX_SLOTS	(1u << 20)
+#define RING_MAX_SLOTS (1u << 20)
 
 enum ring_err {
 	RING_OK = 0,
@@ -55,12 +51,8 @@ struct ring_msg {
 };
 
 struct ring {
-	alignas(RING_CACHE_LINE) _Atomic size_t head; /* next slot to pop; consumer writes */
-	size_t tail_cache;			      /* consumer's last view of tail */
-	alignas(RING_CACHE_LINE) _Atomic size_t tail; /* next slot to push; producer writes */
-	size_t head_cache;			      /* producer's last view of head */
-	alignas(RING_CACHE_LINE) size_t mask;	      /* capacity - 1; read-only after init */
-	struct ring_msg *slots;
+	struct base_spsc q;
+	struct ring_msg *slots; /* q's capacity of them */
 };
 
 /* Allocates capacity slots (a power of two, 2..RING_MAX_SLOTS). Errors: RING_ERR_PARAM,

@@ -1,14 +1,14 @@
 /*
- * Fixed slots behind two free-running counters; see page_ring.h. head - tail is the fill
- * level (unsigned wrap-around keeps it right); the producer writes a slot and publishes it
- * with a release store of head, the consumer reads head with an acquire load and frees the
- * slot with a release store of tail.
+ * Fixed slots behind base/spsc.h's indices; see page_ring.h.
  */
 #include "media/record/page_ring.h"
 
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/spsc.h"
 
 struct slot {
 	uint8_t kind;
@@ -18,25 +18,22 @@ struct slot {
 };
 
 struct page_ring {
-	alignas(64) _Atomic size_t head; /* producer writes */
-	alignas(64) _Atomic size_t tail; /* consumer writes */
-	alignas(64) _Atomic uint64_t dropped;
-	size_t mask;
-	struct slot *slots;
+	struct base_spsc q;
+	alignas(BASE_SPSC_CACHE_LINE) _Atomic uint64_t dropped;
+	struct slot *slots; /* q's capacity of them */
 };
 
 struct page_ring *page_ring_create(size_t slots)
 {
 	if (slots == 0)
 		slots = PAGE_RING_DEFAULT_SLOTS;
-	if (slots < 2 || slots > 4096 || (slots & (slots - 1)) != 0)
+	if (slots > 4096)
 		return NULL;
-	struct page_ring *r = aligned_alloc(64, sizeof *r);
+	struct page_ring *r = aligned_alloc(BASE_SPSC_CACHE_LINE, sizeof *r);
 	if (!r)
 		return NULL;
 	memset(r, 0, sizeof *r);
-	r->mask = slots - 1;
-	r->slots = malloc(slots * sizeof *r->slots);
+	r->slots = base_spsc_init(&r->q, slots) ? malloc(slots * sizeof *r->slots) : NULL;
 	if (!r->slots) {
 		free(r);
 		return NULL;
@@ -63,11 +60,10 @@ bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room, 
 {
 	if (!r || !room || alen + blen > PAGE_RING_SLOT_BYTES || strlen(room) > MEDIA_ROOM_MAX)
 		return r ? drop(r) : false;
-	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	if (head - tail > r->mask)
+	size_t i;
+	if (!base_spsc_reserve(&r->q, &i))
 		return drop(r);
-	struct slot *s = &r->slots[head & r->mask];
+	struct slot *s = &r->slots[i];
 	s->kind = (uint8_t)kind;
 	s->len = (uint32_t)(alen + blen);
 	memcpy(s->room, room, strlen(room) + 1);
@@ -75,17 +71,16 @@ bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room, 
 		memcpy(s->data, a, alen);
 	if (blen)
 		memcpy(s->data + alen, b, blen);
-	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	base_spsc_publish(&r->q);
 	return true;
 }
 
 bool page_ring_peek(struct page_ring *r, struct page_view *out)
 {
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	if (head == tail)
+	size_t i;
+	if (!base_spsc_peek(&r->q, &i))
 		return false;
-	const struct slot *s = &r->slots[tail & r->mask];
+	const struct slot *s = &r->slots[i];
 	*out = (struct page_view){
 	    .kind = (enum page_kind)s->kind, .room = s->room, .data = s->data, .len = s->len};
 	return true;
@@ -93,8 +88,7 @@ bool page_ring_peek(struct page_ring *r, struct page_view *out)
 
 void page_ring_release(struct page_ring *r)
 {
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+	base_spsc_release(&r->q);
 }
 
 uint64_t page_ring_dropped(const struct page_ring *r)
@@ -104,5 +98,5 @@ uint64_t page_ring_dropped(const struct page_ring *r)
 
 size_t page_ring_pushed(const struct page_ring *r)
 {
-	return atomic_load_explicit(&r->head, memory_order_relaxed);
+	return base_spsc_published(&r->q);
 }

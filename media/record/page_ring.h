@@ -11,9 +11,9 @@
  * the gateway for clients who join later), DATA (one page), END (the stream ended after
  * the pages before it).
  *
- * Single producer, single consumer, fixed slots of PAGE_RING_SLOT_BYTES: the same two
- * atomic indices as ring.h (a release store publishes a slot, an acquire load sees it),
- * and nothing is allocated after create. A full ring drops the page and counts it: a
+ * Single producer, single consumer, fixed slots of PAGE_RING_SLOT_BYTES behind
+ * base/spsc.h's indices (a release store publishes a slot, an acquire load sees it), and
+ * nothing is allocated after create. A full ring drops the page and counts it: a
  * stalled gateway costs listen.ogg clients a page (Ogg's page sequence numbers show the
  * gap to a player), never the tick a wait. A page larger than a slot (impossible for the
  * 10-packet pages ogg_opus.h makes: 10 x 1275 bytes plus headers) is dropped the same way.
@@ -21,7 +21,6 @@
 #ifndef PLENARY_MEDIA_PAGE_RING_H
 #define PLENARY_MEDIA_PAGE_RING_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,11 +1,9 @@
 /*
  * The recording writer thread and its ring; see recorder.h for the idea.
  *
- * The ring: `capacity` fixed entries (a power of two), `head` written only by the producer,
- * `tail` only by the writer, both free-running counters (head - tail is the fill level;
- * unsigned wrap-around keeps that right). The producer writes an entry then publishes it
- * with a release store of head; the writer reads head with acquire, consumes, and frees
- * the entry with a release store of tail. The semaphore is only a wake-up: the writer
+ * The ring: `capacity` fixed entries behind base/spsc.h's indices. The producer fills an
+ * entry and publishes it (a release store); the writer sees it (an acquire load),
+ * consumes it, and gives it back. The semaphore is only a wake-up: the writer
  * sleeps in sem_wait when the ring is empty and every push posts, so a wake-up is never
  * lost; a few spurious ones (the writer drained more than one post's worth) cost nothing.
  *
@@ -30,6 +28,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/spsc.h"
 #include "media/record/ogg_opus.h"
 
 #define FILLER_TOC 0xF8 /* CELT fullband 20 ms, code 0, until a real TOC is seen */
@@ -73,9 +72,8 @@ struct wstream {
 
 struct recorder {
 	/* Shared. */
-	size_t capacity;
-	struct entry *ring;
-	_Atomic size_t head, tail;
+	struct base_spsc q;
+	struct entry *ring; /* q's capacity of them */
 	_Atomic bool stop, paused;
 	sem_t wake;
 	pthread_t thread;
@@ -271,14 +269,10 @@ static void consume(struct recorder *r, const struct entry *e)
 
 static void drain(struct recorder *r)
 {
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	while (tail != head) {
-		consume(r, &r->ring[tail & (r->capacity - 1)]);
-		tail++;
-		atomic_store_explicit(&r->tail, tail, memory_order_release);
-		if (tail == head)
-			head = atomic_load_explicit(&r->head, memory_order_acquire);
+	size_t i;
+	while (base_spsc_peek(&r->q, &i)) {
+		consume(r, &r->ring[i]);
+		base_spsc_release(&r->q);
 	}
 }
 
@@ -305,17 +299,13 @@ static void *writer_main(void *arg)
 /* The next free entry, or NULL when the ring is full. */
 static struct entry *ring_reserve(struct recorder *r)
 {
-	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	if (head - tail >= r->capacity)
-		return NULL;
-	return &r->ring[head & (r->capacity - 1)];
+	size_t i;
+	return base_spsc_reserve(&r->q, &i) ? &r->ring[i] : NULL;
 }
 
 static void ring_publish(struct recorder *r)
 {
-	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	base_spsc_publish(&r->q);
 	sem_post(&r->wake);
 }
 
@@ -447,13 +437,15 @@ static bool valid_capacity(size_t c)
 
 static enum recorder_err start(struct recorder *r, const struct recorder_config *cfg)
 {
-	r->capacity = cfg->capacity ? cfg->capacity : RECORDER_DEFAULT_CAPACITY;
+	size_t capacity = cfg->capacity ? cfg->capacity : RECORDER_DEFAULT_CAPACITY;
 	r->flush_packets = cfg->flush_packets;
 	atomic_init(&r->paused, cfg->paused);
 	r->dir_fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->dir_fd < 0)
 		return RECORDER_EDIR;
-	r->ring = calloc(r->capacity, sizeof *r->ring);
+	if (!base_spsc_init(&r->q, capacity))
+		return RECORDER_EINVAL; /* checked in recorder_create: not reached */
+	r->ring = calloc(capacity, sizeof *r->ring);
 	if (!r->ring)
 		return RECORDER_ENOMEM;
 	if (sem_init(&r->wake, 0, 0) != 0)
@@ -470,9 +462,10 @@ enum recorder_err recorder_create(const struct recorder_config *cfg, struct reco
 {
 	if (!out || !cfg || !cfg->dir || (cfg->capacity && !valid_capacity(cfg->capacity)))
 		return RECORDER_EINVAL;
-	struct recorder *r = calloc(1, sizeof *r);
+	struct recorder *r = aligned_alloc(BASE_SPSC_CACHE_LINE, sizeof *r); /* q's alignment */
 	if (!r)
 		return RECORDER_ENOMEM;
+	memset(r, 0, sizeof *r);
 	r->dir_fd = -1;
 	enum recorder_err err = start(r, cfg);
 	if (err) {
