@@ -9,7 +9,8 @@ JOBS       ?= $(shell nproc)
 LISTEN     ?= 0.0.0.0:8080
 CMAKE_ARGS ?=
 
-.PHONY: all build deps test-deps test unit asan run bench fuzz soak format clean
+.PHONY: all build deps test-deps check-deps test unit asan run bench fuzz soak format clean \
+        check check-tsan
 
 all: build
 
@@ -18,6 +19,9 @@ deps:
 
 test-deps:
 	@scripts/install-deps.sh test
+
+check-deps:
+	@scripts/install-deps.sh check
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
@@ -56,6 +60,21 @@ soak: build
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+# The checks CI runs before the tests (scripts/check/): clang-format, function length and
+# complexity (pmccabe), include boundaries, unused exported symbols (needs the build),
+# prettier and eslint over the web client -- seconds -- and then the media and gateway
+# unit tests under ThreadSanitizer in $(TSAN_BUILD) (a minute or two on two cores;
+# CHECK_TSAN=0 leaves it out). Each says file:line; a summary closes the run.
+TSAN_BUILD ?= build-tsan
+CHECK_TSAN ?= 1
+check: check-deps build
+	@TSAN_BUILD=$(TSAN_BUILD) scripts/check/all.sh $(if $(filter 1,$(CHECK_TSAN)),--tsan) $(BUILD)
+
+# ThreadSanitizer alone; TSAN_INTEGRATION=1 adds the node integration tests against a
+# TSan plenaryd.
+check-tsan: $(if $(TSAN_INTEGRATION),test-deps,deps)
+	@scripts/check/tsan.sh $(TSAN_BUILD) $(if $(TSAN_INTEGRATION),--integration)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

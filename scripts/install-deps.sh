@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Plenary needs on a Debian 12 machine, and nothing that is already there.
 #
-#   scripts/install-deps.sh [build] [test] [bench]
+#   scripts/install-deps.sh [build] [test] [bench] [check]
 #
 #   build  compilers, libraries and the OpenSSL-backed libsrtp (always included)
 #   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests
 #   bench  Debian's janus (the system we measure against) and nats-server
+#   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
+#          npm packages of tests/ (prettier and eslint are its devDependencies)
 #
 # Idempotent and quiet: when everything is present it prints nothing and takes well
 # under a second. apt-get runs only for packages that are missing, so a developer's
@@ -15,12 +17,14 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 want_test=0
 want_bench=0
+want_check=0
 for arg in "$@"; do
   case "$arg" in
     build) ;;
     test) want_test=1 ;;
     bench) want_test=1; want_bench=1 ;;
-    *) echo "install-deps: unknown group '$arg' (build, test, bench)" >&2; exit 2 ;;
+    check) want_check=1 ;;
+    *) echo "install-deps: unknown group '$arg' (build, test, bench, check)" >&2; exit 2 ;;
   esac
 done
 
@@ -34,6 +38,11 @@ if [ "$want_test" = 1 ]; then
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(janus nats-server)
+fi
+if [ "$want_check" = 1 ]; then
+  pkgs+=(clang-format pmccabe python3 binutils git)
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 
 missing=()
@@ -56,9 +65,10 @@ fi
 # libsrtp on OpenSSL, in a project-local prefix (see scripts/build-libsrtp.sh for why).
 "$top/scripts/build-libsrtp.sh" "$top/build/deps"
 
-if [ "$want_test" = 1 ]; then
-  # npm packages for the integration and browser tests; reinstalled only when the lock
-  # file changes, never a browser download (playwright-core drives Debian's chromium).
+if [ "$want_test" = 1 ] || [ "$want_check" = 1 ]; then
+  # npm packages for the integration and browser tests and the JavaScript checks;
+  # reinstalled only when the lock file changes, never a browser download (playwright-core
+  # drives Debian's chromium).
   stamp="$top/tests/node_modules/.plenary-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$top/tests/package-lock.json" "$stamp"; then
     echo "install-deps: npm ci in tests/" >&2
