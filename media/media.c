@@ -188,9 +188,12 @@ static enum media_err make_workers(struct media *m, const struct media_options *
 			wc.bind.port = (uint16_t)(opt->port + i);
 		if (RAND_bytes((unsigned char *)&wc.seed, sizeof wc.seed) != 1)
 			return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s", "no random numbers");
-		m->workers[i] = calloc(1, sizeof *m->workers[i]);
+		/* A worker holds rings aligned to a cache line (base/spsc.h), which calloc's
+		 * 16 bytes do not promise; the size of such a struct is a multiple of it. */
+		m->workers[i] = aligned_alloc(BASE_SPSC_CACHE_LINE, sizeof *m->workers[i]);
 		if (m->workers[i] == NULL)
 			return fail(why, cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
+		memset(m->workers[i], 0, sizeof *m->workers[i]);
 		enum media_err err = worker_init(m->workers[i], &wc, why, cap);
 		if (err != MEDIA_OK)
 			return err;

@@ -31,13 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "media/mix/fanout.h"
 #include "media/media.h"
-#include "media/mix/pcm.h"
+#include "media/mix/fanout.h"
 #include "media/mix/opus_codec.h"
-#include "media/wire/rtp.h"
+#include "media/mix/pcm.h"
 #include "media/mix/rtp_rewrite.h"
 #include "media/secure/srtp_session.h"
+#include "media/wire/rtp.h"
 
 #define MAX_MICS    4
 #define TONE_FRAMES 50 /* one second of each mic's tone, looped */

@@ -1,9 +1,9 @@
 /* libFuzzer target for the media worker's input path without its socket: a sequence of
  * datagrams from three source addresses goes through the RFC 7983 demux and then
- * ICE-lite (media/secure/ice_lite.c) or the address index (media/secure/peer_table.c) of a table with
- * two peers, as worker.c does. After every datagram the table must be consistent: every
- * peer with an address is found by it, no address finds a peer that forgot it, and an
- * answer is a STUN response signed with that peer's password.
+ * ICE-lite (media/secure/ice_lite.c) or the address index (media/secure/peer_table.c) of a table
+ * with two peers, as worker.c does. After every datagram the table must be consistent: every peer
+ * with an address is found by it, no address finds a peer that forgot it, and an answer is a STUN
+ * response signed with that peer's password.
  *
  * Input: up to 8 records of [flags][len hi][len lo][datagram]. flags & 3 picks the source
  * address; flags & 4 "re-signs" the datagram: if it parses as STUN, the harness rebuilds

@@ -1,5 +1,5 @@
-/* Unit tests for media/secure/ice_lite.c and media/secure/peer_table.c: the ICE-lite decision as a pure
- * function over a peer table -- right and wrong ufrags, bad or missing integrity and
+/* Unit tests for media/secure/ice_lite.c and media/secure/peer_table.c: the ICE-lite decision as a
+ * pure function over a peer table -- right and wrong ufrags, bad or missing integrity and
  * fingerprint, responses and indications, role conflict (487) and unknown attributes
  * (420), address learning from USE-CANDIDATE (and moving, and taking an address from
  * another peer), consent freshness on a fake clock -- and the table's two indexes under
