@@ -38,7 +38,7 @@ if (cd "$dir" && ctest --output-on-failure -j "$jobs" "${labels[@]}") >"$log" 2>
   n=$(grep -oE 'out of [0-9]+' "$log" | grep -oE '[0-9]+' || true)
   echo "tsan: no data race in ${n:-the} tests (ctest ${labels[*]}, $((SECONDS - start)) s)"
 else
-  grep -vE '^ +Start |^[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed ' "$log"
+  grep -vE '^ +Start |^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed ' "$log"
   echo "tsan: ThreadSanitizer reports or test failures above (ctest log: $log)"
   exit 1
 fi
