@@ -82,6 +82,18 @@ const char *media_strerror(enum media_err err)
 		return "this role may not send audio";
 	case MEDIA_ERR_BUSY:
 		return "the media worker is busy";
+	case MEDIA_ERR_FULL:
+		return "no room left: a queue, the recorder's streams or the open mics";
+	case MEDIA_ERR_TOOBIG:
+		return "a packet or an output is too big";
+	case MEDIA_ERR_STATE:
+		return "not in a state for this call";
+	case MEDIA_ERR_CODEC:
+		return "libopus or libogg refused";
+	case MEDIA_ERR_PACKET:
+		return "a malformed Opus packet";
+	case MEDIA_ERR_STALE:
+		return "older than what was already sent";
 	}
 	return "unknown media error";
 }
@@ -233,7 +245,7 @@ enum media_err media_create(const struct media_options *opt, struct media **out,
 		err = fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
 	if (err == MEDIA_OK)
 		err = make_crypto(m, why, why_cap);
-	if (err == MEDIA_OK && ring_wake_open(&m->event_fd) != RING_OK)
+	if (err == MEDIA_OK && ring_wake_open(&m->event_fd) != MEDIA_OK)
 		err = fail(why, why_cap, MEDIA_ERR_SYSTEM, "media: %s", "eventfd failed");
 	if (err == MEDIA_OK)
 		err = make_workers(m, opt, &bind, why, why_cap);

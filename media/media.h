@@ -49,6 +49,17 @@ enum media_err {
 	MEDIA_ERR_SDP,	     /* the offer is malformed or unusable (wire: bad_request) */
 	MEDIA_ERR_FORBIDDEN, /* the offer sends audio and the role may not (wire: forbidden) */
 	MEDIA_ERR_BUSY,	     /* the worker's queue is full; try again (wire: unavailable) */
+	/* The functions of this header return the codes above. Media's own objects (rings,
+	 * room mixer, RTP rewrite, fan-out, Opus, Ogg, recorder) share this enum, because
+	 * their callers tell no more apart than these; each object's header says which of
+	 * them it returns. The parsers keep enums of their own: a rejected input's precise
+	 * reason is what their tests and fuzzers pin. */
+	MEDIA_ERR_FULL,	  /* no room: a ring, the recorder's streams, MIX_MAX_INPUTS open mics */
+	MEDIA_ERR_TOOBIG, /* a packet or an output does not fit its bound */
+	MEDIA_ERR_STATE,  /* not now: before start, after finish or stop, no such stream */
+	MEDIA_ERR_CODEC,  /* libopus or libogg refused */
+	MEDIA_ERR_PACKET, /* an Opus packet is empty, malformed or not 20 ms long */
+	MEDIA_ERR_STALE,  /* an RTP packet or time from before the last one sent: drop it */
 };
 
 /* A constant English phrase; never NULL. */

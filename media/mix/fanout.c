@@ -28,22 +28,22 @@ struct fanout {
 	struct mmsghdr *msgs;
 };
 
-enum fanout_err fanout_create(size_t batch, struct fanout **out)
+enum media_err fanout_create(size_t batch, struct fanout **out)
 {
 	if (!out || batch > FANOUT_MAX_BATCH)
-		return FANOUT_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (batch == 0)
 		batch = FANOUT_DEFAULT_BATCH;
 	struct fanout *f = calloc(1, sizeof *f);
 	if (!f)
-		return FANOUT_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	f->batch = batch;
 	f->bufs = aligned_alloc(64, batch * SLOT_BYTES);
 	f->iov = calloc(batch, sizeof *f->iov);
 	f->msgs = calloc(batch, sizeof *f->msgs);
 	if (!f->bufs || !f->iov || !f->msgs) {
 		fanout_destroy(f);
-		return FANOUT_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < batch; i++) {
 		f->iov[i].iov_base = f->bufs + i * SLOT_BYTES;
@@ -51,7 +51,7 @@ enum fanout_err fanout_create(size_t batch, struct fanout **out)
 		f->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	*out = f;
-	return FANOUT_OK;
+	return MEDIA_OK;
 }
 
 void fanout_destroy(struct fanout *f)
@@ -107,13 +107,13 @@ static void flush(struct fanout *f, int fd, size_t count, struct fanout_result *
 	}
 }
 
-enum fanout_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t len,
-			    const struct fanout_dest *dests, size_t n, struct fanout_result *res)
+enum media_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t len,
+			   const struct fanout_dest *dests, size_t n, struct fanout_result *res)
 {
 	if (!f || !pkt || !res || (n && !dests) || len < RTP_HEADER_LEN)
-		return FANOUT_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (len > FANOUT_MAX_PACKET)
-		return FANOUT_ETOOBIG;
+		return MEDIA_ERR_TOOBIG;
 	memset(res, 0, sizeof *res);
 	size_t i = 0;
 	while (i < n) {
@@ -123,5 +123,5 @@ enum fanout_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t
 				m++;
 		flush(f, fd, m, res);
 	}
-	return FANOUT_OK;
+	return MEDIA_OK;
 }

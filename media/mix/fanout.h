@@ -38,18 +38,12 @@
 #include <sys/socket.h>
 
 #include "base/attr.h"
+#include "media/media.h"
 #include "media/secure/secure.h"
 
 #define FANOUT_DEFAULT_BATCH 64
 #define FANOUT_MAX_BATCH     1024 /* the kernel's UIO_MAXIOV caps one sendmmsg call */
 #define FANOUT_MAX_PACKET    1400 /* plaintext RTP; what fits a 1500 MTU with SRTP */
-
-enum fanout_err {
-	FANOUT_OK = 0,
-	FANOUT_EINVAL,	/* NULL argument, batch out of range, a packet shorter than RTP */
-	FANOUT_ENOMEM,	/* create: allocation failed */
-	FANOUT_ETOOBIG, /* send: the packet is longer than FANOUT_MAX_PACKET */
-};
 
 union fanout_addr {
 	struct sockaddr sa;
@@ -76,16 +70,16 @@ struct fanout_result {
 struct fanout;
 
 /* batch: messages per sendmmsg call, 1..FANOUT_MAX_BATCH, 0 = FANOUT_DEFAULT_BATCH.
- * Errors: FANOUT_EINVAL, FANOUT_ENOMEM. The caller owns *out; free with fanout_destroy. */
-BASE_WUR enum fanout_err fanout_create(size_t batch, struct fanout **out);
+ * Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM. The caller owns *out; free with fanout_destroy. */
+BASE_WUR enum media_err fanout_create(size_t batch, struct fanout **out);
 /* NULL is fine. */
 void fanout_destroy(struct fanout *f);
 
 /* Sends the plaintext RTP packet pkt[0..len) to dests[0..n) through the UDP socket fd and
- * sets *res (counts for this call). Errors (nothing is sent): FANOUT_EINVAL (NULL, len <
- * 12), FANOUT_ETOOBIG. Per-listener failures are not errors of the call; see *res. */
-BASE_WUR enum fanout_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t len,
-				     const struct fanout_dest *dests, size_t n,
-				     struct fanout_result *res);
+ * sets *res (counts for this call). Errors (nothing is sent): MEDIA_ERR_PARAM (NULL, len <
+ * 12), MEDIA_ERR_TOOBIG. Per-listener failures are not errors of the call; see *res. */
+BASE_WUR enum media_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t len,
+				    const struct fanout_dest *dests, size_t n,
+				    struct fanout_result *res);
 
 #endif

@@ -35,56 +35,37 @@ struct codec_encoder {
 	uint16_t lookahead;
 };
 
-const char *codec_strerror(enum codec_err err)
-{
-	switch (err) {
-	case CODEC_OK:
-		return "ok";
-	case CODEC_EINVAL:
-		return "invalid argument to the Opus wrapper";
-	case CODEC_ENOMEM:
-		return "out of memory creating an Opus codec";
-	case CODEC_EPACKET:
-		return "Opus packet is empty, corrupt or not 20 ms long";
-	case CODEC_ENOSPACE:
-		return "output buffer too small for the Opus packet";
-	case CODEC_EINTERNAL:
-		return "libopus failed";
-	}
-	return "unknown Opus wrapper error";
-}
-
-static enum codec_err from_opus(int rc)
+static enum media_err from_opus(int rc)
 {
 	switch (rc) {
 	case OPUS_BAD_ARG:
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	case OPUS_BUFFER_TOO_SMALL:
-		return CODEC_ENOSPACE;
+		return MEDIA_ERR_TOOBIG;
 	case OPUS_INVALID_PACKET:
-		return CODEC_EPACKET;
+		return MEDIA_ERR_PACKET;
 	case OPUS_ALLOC_FAIL:
-		return CODEC_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	default:
-		return CODEC_EINTERNAL;
+		return MEDIA_ERR_CODEC;
 	}
 }
 
-enum codec_err codec_decoder_create(struct codec_decoder **out)
+enum media_err codec_decoder_create(struct codec_decoder **out)
 {
 	if (!out)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	struct codec_decoder *d = malloc(sizeof *d);
 	if (!d)
-		return CODEC_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	int rc;
 	d->dec = opus_decoder_create(CODEC_RATE, 1, &rc);
 	if (!d->dec) {
 		free(d);
-		return rc == OPUS_OK ? CODEC_ENOMEM : from_opus(rc);
+		return rc == OPUS_OK ? MEDIA_ERR_NOMEM : from_opus(rc);
 	}
 	*out = d;
-	return CODEC_OK;
+	return MEDIA_OK;
 }
 
 void codec_decoder_destroy(struct codec_decoder *d)
@@ -96,30 +77,30 @@ void codec_decoder_destroy(struct codec_decoder *d)
 }
 
 /* Every decode path: exactly one 20 ms frame, or an error. */
-static enum codec_err decode_frame(struct codec_decoder *d, const uint8_t *pkt, size_t len,
+static enum media_err decode_frame(struct codec_decoder *d, const uint8_t *pkt, size_t len,
 				   int16_t *pcm, int fec)
 {
 	if (!d || !pcm)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (pkt && (len == 0 || len > CODEC_MAX_PACKET * 6))
-		return CODEC_EPACKET; /* 6 frames of 20 ms is the most a 120 ms packet holds */
+		return MEDIA_ERR_PACKET; /* 6 frames of 20 ms is the most a 120 ms packet holds */
 	/* A packet longer than 20 ms would not fit the frame: libopus says BUFFER_TOO_SMALL,
 	 * which for us means the sender's packetisation is wrong, not our buffer. */
 	int n = opus_decode(d->dec, pkt, (opus_int32)len, pcm, CODEC_FRAME, fec);
 	if (n == OPUS_BUFFER_TOO_SMALL || n == OPUS_BAD_ARG)
-		return pkt ? CODEC_EPACKET : CODEC_EINTERNAL;
+		return pkt ? MEDIA_ERR_PACKET : MEDIA_ERR_CODEC;
 	if (n < 0)
 		return from_opus(n);
 	if (n != CODEC_FRAME)
-		return CODEC_EPACKET;
-	return CODEC_OK;
+		return MEDIA_ERR_PACKET;
+	return MEDIA_OK;
 }
 
-enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
+enum media_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
 			    int16_t pcm[CODEC_FRAME])
 {
 	if (!pkt)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	return decode_frame(d, pkt, len, pcm, 0);
 }
 
@@ -131,20 +112,20 @@ int codec_packet_samples(const uint8_t *pkt, size_t len)
 	return n > 0 ? n : -1;
 }
 
-enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME])
+enum media_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME])
 {
 	return decode_frame(d, NULL, 0, pcm, 0);
 }
 
-enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
+enum media_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
 				int16_t pcm[CODEC_FRAME])
 {
 	if (!next)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	return decode_frame(d, next, len, pcm, 1);
 }
 
-static enum codec_err resolve_config(const struct codec_encoder_config *cfg,
+static enum media_err resolve_config(const struct codec_encoder_config *cfg,
 				     struct codec_encoder_config *c)
 {
 	*c = cfg ? *cfg : (struct codec_encoder_config){.complexity = -1, .loss_percent = -1};
@@ -156,11 +137,11 @@ static enum codec_err resolve_config(const struct codec_encoder_config *cfg,
 		c->loss_percent = DEFAULT_LOSS_PERCENT;
 	if (c->bitrate < 6000 || c->bitrate > 510000 || c->complexity < 0 || c->complexity > 10 ||
 	    c->loss_percent < 0 || c->loss_percent > 100)
-		return CODEC_EINVAL;
-	return CODEC_OK;
+		return MEDIA_ERR_PARAM;
+	return MEDIA_OK;
 }
 
-static enum codec_err configure(OpusEncoder *enc, const struct codec_encoder_config *c)
+static enum media_err configure(OpusEncoder *enc, const struct codec_encoder_config *c)
 {
 	int rc = opus_encoder_ctl(enc, OPUS_SET_BITRATE(c->bitrate));
 	if (rc == OPUS_OK)
@@ -173,36 +154,36 @@ static enum codec_err configure(OpusEncoder *enc, const struct codec_encoder_con
 		rc = opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(c->loss_percent));
 	if (rc == OPUS_OK)
 		rc = opus_encoder_ctl(enc, OPUS_SET_DTX(c->disable_dtx ? 0 : 1));
-	return rc == OPUS_OK ? CODEC_OK : from_opus(rc);
+	return rc == OPUS_OK ? MEDIA_OK : from_opus(rc);
 }
 
-enum codec_err codec_encoder_create(const struct codec_encoder_config *cfg,
+enum media_err codec_encoder_create(const struct codec_encoder_config *cfg,
 				    struct codec_encoder **out)
 {
 	struct codec_encoder_config c;
 	if (!out)
-		return CODEC_EINVAL;
-	enum codec_err err = resolve_config(cfg, &c);
+		return MEDIA_ERR_PARAM;
+	enum media_err err = resolve_config(cfg, &c);
 	if (err)
 		return err;
 	struct codec_encoder *e = malloc(sizeof *e);
 	if (!e)
-		return CODEC_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	int rc;
 	e->enc = opus_encoder_create(CODEC_RATE, 1, OPUS_APPLICATION_VOIP, &rc);
 	if (!e->enc) {
-		err = rc == OPUS_OK ? CODEC_ENOMEM : from_opus(rc);
+		err = rc == OPUS_OK ? MEDIA_ERR_NOMEM : from_opus(rc);
 		goto fail;
 	}
 	err = configure(e->enc, &c);
 	opus_int32 lookahead = 0;
 	if (!err && opus_encoder_ctl(e->enc, OPUS_GET_LOOKAHEAD(&lookahead)) != OPUS_OK)
-		err = CODEC_EINTERNAL;
+		err = MEDIA_ERR_CODEC;
 	if (err)
 		goto fail;
 	e->lookahead = (uint16_t)lookahead;
 	*out = e;
-	return CODEC_OK;
+	return MEDIA_OK;
 fail:
 	if (e->enc)
 		opus_encoder_destroy(e->enc);
@@ -218,21 +199,21 @@ void codec_encoder_destroy(struct codec_encoder *e)
 	free(e);
 }
 
-enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME], uint8_t *out,
+enum media_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME], uint8_t *out,
 			    size_t cap, size_t *out_len, bool *dtx)
 {
 	if (!e || !pcm || !out || !out_len || !dtx)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	/* Given less room, libopus does not fail: it squeezes the frame into cap bytes, down
 	 * to a bare TOC byte -- a silently dropped frame. Refuse instead. */
 	if (cap < CODEC_MAX_PACKET)
-		return CODEC_ENOSPACE;
+		return MEDIA_ERR_TOOBIG;
 	opus_int32 n = opus_encode(e->enc, pcm, CODEC_FRAME, out, CODEC_MAX_PACKET);
 	if (n < 0)
 		return from_opus(n);
 	*out_len = (size_t)n;
 	*dtx = n <= DTX_MAX_BYTES;
-	return CODEC_OK;
+	return MEDIA_OK;
 }
 
 uint16_t codec_encoder_lookahead(const struct codec_encoder *e)
@@ -240,10 +221,10 @@ uint16_t codec_encoder_lookahead(const struct codec_encoder *e)
 	return e ? e->lookahead : 0;
 }
 
-enum codec_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate)
+enum media_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate)
 {
 	if (!e || bitrate < 6000 || bitrate > 510000)
-		return CODEC_EINVAL;
+		return MEDIA_ERR_PARAM;
 	int rc = opus_encoder_ctl(e->enc, OPUS_SET_BITRATE(bitrate));
-	return rc == OPUS_OK ? CODEC_OK : from_opus(rc);
+	return rc == OPUS_OK ? MEDIA_OK : from_opus(rc);
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "media/media.h"
 
 #define CODEC_RATE  48000
 #define CODEC_FRAME 960 /* samples per 20 ms frame, mono */
@@ -37,42 +38,30 @@
  * size is always enough for codec_encode. */
 #define CODEC_MAX_PACKET 1275
 
-enum codec_err {
-	CODEC_OK = 0,
-	CODEC_EINVAL,	 /* NULL argument, or a configuration value out of range */
-	CODEC_ENOMEM,	 /* allocation failed at create */
-	CODEC_EPACKET,	 /* the packet is empty, malformed or not 20 ms long */
-	CODEC_ENOSPACE,	 /* the output buffer is too small for the packet */
-	CODEC_EINTERNAL, /* libopus failed in a way the other codes do not cover */
-};
-
-/* A static English phrase for err; never NULL. */
-const char *codec_strerror(enum codec_err err);
-
 /* --- Decoder --------------------------------------------------------------------------- */
 
 struct codec_decoder;
 
-/* A mono 48 kHz decoder. Errors: CODEC_EINVAL, CODEC_ENOMEM, CODEC_EINTERNAL. The caller
+/* A mono 48 kHz decoder. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC. The caller
  * owns *out and frees it with codec_decoder_destroy. */
-BASE_WUR enum codec_err codec_decoder_create(struct codec_decoder **out);
+BASE_WUR enum media_err codec_decoder_create(struct codec_decoder **out);
 /* NULL is fine. */
 void codec_decoder_destroy(struct codec_decoder *d);
 
-/* Decodes the 20 ms packet pkt[0..len) into pcm. Errors: CODEC_EINVAL (NULL), CODEC_EPACKET
+/* Decodes the 20 ms packet pkt[0..len) into pcm. Errors: MEDIA_ERR_PARAM (NULL), MEDIA_ERR_PACKET
  * (len 0, corrupt, or a packet of other than 20 ms); on error pcm is unspecified and the
  * caller should conceal with codec_decode_plc instead. */
-BASE_WUR enum codec_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
+BASE_WUR enum media_err codec_decode(struct codec_decoder *d, const uint8_t *pkt, size_t len,
 				     int16_t pcm[CODEC_FRAME]);
 
 /* Conceals one lost frame (extrapolation that fades to comfort noise or silence). Also the
- * right call for a DTX gap. Errors: CODEC_EINVAL, CODEC_EINTERNAL. */
-BASE_WUR enum codec_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME]);
+ * right call for a DTX gap. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_CODEC. */
+BASE_WUR enum media_err codec_decode_plc(struct codec_decoder *d, int16_t pcm[CODEC_FRAME]);
 
 /* Recovers the frame before next[0..len) from next's in-band FEC, or conceals it when next
  * has none. next itself is then decoded normally on the following tick. Errors as for
  * codec_decode. */
-BASE_WUR enum codec_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
+BASE_WUR enum media_err codec_decode_fec(struct codec_decoder *d, const uint8_t *next, size_t len,
 					 int16_t pcm[CODEC_FRAME]);
 
 /* The duration of the Opus packet pkt[0..len) in 48 kHz samples (from its TOC and frame
@@ -92,26 +81,26 @@ struct codec_encoder_config {
 struct codec_encoder;
 
 /* A mono 48 kHz OPUS_APPLICATION_VOIP encoder. cfg may be NULL for the defaults (32 kbit/s,
- * complexity 7, FEC for 10 % loss, DTX). Errors: CODEC_EINVAL (a value out of range),
- * CODEC_ENOMEM, CODEC_EINTERNAL. The caller owns *out; free with codec_encoder_destroy. */
-BASE_WUR enum codec_err codec_encoder_create(const struct codec_encoder_config *cfg,
+ * complexity 7, FEC for 10 % loss, DTX). Errors: MEDIA_ERR_PARAM (a value out of range),
+ * MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC. The caller owns *out; free with codec_encoder_destroy. */
+BASE_WUR enum media_err codec_encoder_create(const struct codec_encoder_config *cfg,
 					     struct codec_encoder **out);
 /* NULL is fine. */
 void codec_encoder_destroy(struct codec_encoder *e);
 
 /* Encodes one frame into out[0..cap) and sets *out_len. *dtx is set when the packet is a
  * DTX placeholder (1-2 bytes: the input is silence and the decoder keeps generating
- * comfort noise) that an RTP sender may skip and a recording keeps. Errors: CODEC_EINVAL,
- * CODEC_ENOSPACE (cap < CODEC_MAX_PACKET: libopus would squeeze the frame to fit rather
- * than fail), CODEC_EINTERNAL. */
-BASE_WUR enum codec_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME],
+ * comfort noise) that an RTP sender may skip and a recording keeps. Errors: MEDIA_ERR_PARAM,
+ * MEDIA_ERR_TOOBIG (cap < CODEC_MAX_PACKET: libopus would squeeze the frame to fit rather
+ * than fail), MEDIA_ERR_CODEC. */
+BASE_WUR enum media_err codec_encode(struct codec_encoder *e, const int16_t pcm[CODEC_FRAME],
 				     uint8_t *out, size_t cap, size_t *out_len, bool *dtx);
 
 /* The encoder's algorithmic delay in 48 kHz samples (312 for VOIP at 48 kHz): the pre-skip
  * of an Ogg Opus stream made from its packets (RFC 7845 sect. 5.1). */
 uint16_t codec_encoder_lookahead(const struct codec_encoder *e);
 
-/* Changes the bitrate from the next frame on. Errors: CODEC_EINVAL, CODEC_EINTERNAL. */
-BASE_WUR enum codec_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate);
+/* Changes the bitrate from the next frame on. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_CODEC. */
+BASE_WUR enum media_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate);
 
 #endif

@@ -19,32 +19,15 @@
 
 #define DEFAULT_BITRATE 32000
 
-const char *mixer_strerror(enum mixer_err err)
-{
-	switch (err) {
-	case MIXER_OK:
-		return "ok";
-	case MIXER_EINVAL:
-		return "invalid argument to the room mixer";
-	case MIXER_ENOMEM:
-		return "out of memory in the room mixer";
-	case MIXER_EFULL:
-		return "too many open microphones in the room";
-	case MIXER_ECODEC:
-		return "the Opus codec could not be set up";
-	}
-	return "unknown room mixer error";
-}
-
 /* --- lifecycle -------------------------------------------------------------------------- */
 
-enum mixer_err room_mixer_create(const struct room_mixer_config *cfg, struct room_mixer **out)
+enum media_err room_mixer_create(const struct room_mixer_config *cfg, struct room_mixer **out)
 {
 	if (!cfg || !out || !cfg->room || !cfg->room[0] || strlen(cfg->room) > MEDIA_ROOM_MAX)
-		return MIXER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	struct room_mixer *rm = calloc(1, sizeof *rm);
 	if (!rm)
-		return MIXER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	snprintf(rm->id, sizeof rm->id, "%s", cfg->room);
 	rm->ssrc = cfg->ssrc;
 	rm->stats = cfg->stats;
@@ -54,17 +37,16 @@ enum mixer_err room_mixer_create(const struct room_mixer_config *cfg, struct roo
 	struct codec_encoder_config ec = {.bitrate = cfg->bitrate ? cfg->bitrate : DEFAULT_BITRATE,
 					  .complexity = -1,
 					  .loss_percent = -1};
-	if (rtp_rewrite_init(&rm->rw, cfg->ssrc, cfg->first_seq, cfg->first_ts, 111) !=
-	    RTP_REWRITE_OK) {
+	if (rtp_rewrite_init(&rm->rw, cfg->ssrc, cfg->first_seq, cfg->first_ts, 111) != MEDIA_OK) {
 		free(rm);
-		return MIXER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	}
-	if (codec_encoder_create(&ec, &rm->enc) != CODEC_OK) {
+	if (codec_encoder_create(&ec, &rm->enc) != MEDIA_OK) {
 		free(rm);
-		return MIXER_ECODEC;
+		return MEDIA_ERR_CODEC;
 	}
 	*out = rm;
-	return MIXER_OK;
+	return MEDIA_OK;
 }
 
 void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env)
@@ -157,18 +139,18 @@ static bool reserve(struct room_mixer *rm, size_t members)
 
 /* --- members ----------------------------------------------------------------------------- */
 
-enum mixer_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m)
+enum media_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m)
 {
 	if (!rm || !m || m->room)
-		return MIXER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (!reserve(rm, rm->n_members + 1))
-		return MIXER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	m->room = rm;
 	m->listening = m->gate = false;
 	m->mic = NULL;
 	talk_attempt_init(&m->attempt);
 	rm->n_members++;
-	return MIXER_OK;
+	return MEDIA_OK;
 }
 
 static void mic_destroy(struct mixer_mic *mic)
@@ -256,38 +238,38 @@ void room_mixer_unkeyed(struct mixer_member *m)
 
 /* --- gates --------------------------------------------------------------------------------- */
 
-static enum mixer_err mic_create(struct mixer_member *m)
+static enum media_err mic_create(struct mixer_member *m)
 {
 	struct mixer_mic *mic = calloc(1, sizeof *mic);
 	if (!mic)
-		return MIXER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	mic->member = m;
 	mix_limiter_init(&mic->lim);
-	enum mixer_err err = MIXER_OK;
+	enum media_err err = MEDIA_OK;
 	if (jitter_create(NULL, &mic->jb) != JITTER_OK)
-		err = MIXER_ENOMEM;
-	else if (codec_decoder_create(&mic->dec) != CODEC_OK ||
-		 codec_encoder_create(NULL, &mic->enc) != CODEC_OK)
-		err = MIXER_ECODEC;
+		err = MEDIA_ERR_NOMEM;
+	else if (codec_decoder_create(&mic->dec) != MEDIA_OK ||
+		 codec_encoder_create(NULL, &mic->enc) != MEDIA_OK)
+		err = MEDIA_ERR_CODEC;
 	if (err) {
 		mic_destroy(mic);
 		return err;
 	}
 	m->mic = mic;
-	return MIXER_OK;
+	return MEDIA_OK;
 }
 
-static enum mixer_err open_gate(struct room_mixer *rm, struct mixer_member *m)
+static enum media_err open_gate(struct room_mixer *rm, struct mixer_member *m)
 {
 	if (!m->mic) {
-		enum mixer_err err = mic_create(m);
+		enum media_err err = mic_create(m);
 		if (err)
 			return err;
 	}
 	struct mixer_mic *mic = m->mic;
 	if (!mic->listed) {
 		if (rm->n_mics == MIX_MAX_INPUTS)
-			return MIXER_EFULL;
+			return MEDIA_ERR_FULL;
 		rm->mics[rm->n_mics++] = mic;
 		mic->listed = true;
 		mix_gate_init(&mic->gate, false);
@@ -298,18 +280,18 @@ static enum mixer_err open_gate(struct room_mixer *rm, struct mixer_member *m)
 	if (m->listening)
 		remove_dest(rm, m);
 	m->gate = true;
-	return MIXER_OK;
+	return MEDIA_OK;
 }
 
-enum mixer_err room_mixer_gate(struct mixer_member *m, bool open)
+enum media_err room_mixer_gate(struct mixer_member *m, bool open)
 {
 	struct room_mixer *rm = m ? m->room : NULL;
 	if (!rm)
-		return MIXER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (open == m->gate)
-		return MIXER_OK;
+		return MEDIA_OK;
 	talk_attempt_reset(&m->attempt);
-	enum mixer_err err = MIXER_OK;
+	enum media_err err = MEDIA_OK;
 	if (open) {
 		err = open_gate(rm, m);
 	} else {
@@ -364,7 +346,7 @@ void mixer_send_public(struct room_mixer *rm, const struct mixer_env *env, size_
 	/* Timed, so /metrics can say what a listener costs per packet in the real server. */
 	int64_t t0 = env->clock_us();
 	struct fanout_result res;
-	if (fanout_send(env->fanout, env->fd, rm->pkt, len, rm->dests, n, &res) == FANOUT_OK)
+	if (fanout_send(env->fanout, env->fd, rm->pkt, len, rm->dests, n, &res) == MEDIA_OK)
 		count_result(env, &res);
 	atomic_fetch_add_explicit(&env->counters->fanout_us, (uint64_t)(env->clock_us() - t0),
 				  memory_order_relaxed);
@@ -377,7 +359,7 @@ void mixer_send_own(struct room_mixer *rm, const struct mixer_env *env, const st
 	struct fanout_dest d;
 	member_dest(mic->member, &d);
 	struct fanout_result res;
-	if (fanout_send(env->fanout, env->fd, rm->pkt, len, &d, 1, &res) == FANOUT_OK)
+	if (fanout_send(env->fanout, env->fd, rm->pkt, len, &d, 1, &res) == MEDIA_OK)
 		count_result(env, &res);
 }
 
@@ -427,7 +409,7 @@ void mixer_forward(struct room_mixer *rm, const struct mixer_env *env, const str
 		   int64_t arrival_us, int64_t now_us)
 {
 	struct rtp_build b = {0};
-	if (rtp_rewrite_forward(&rm->rw, in, MIXER_SAMPLES_PER_US(now_us), &b) != RTP_REWRITE_OK)
+	if (rtp_rewrite_forward(&rm->rw, in, MIXER_SAMPLES_PER_US(now_us), &b) != MEDIA_OK)
 		return; /* a duplicate, or a straggler from before the switch */
 	size_t len = mixer_build(rm, &b, in->payload, in->payload_len);
 	if (!len)
@@ -477,12 +459,12 @@ bool room_mixer_audio(struct mixer_member *m, const struct rtp_header *h,
 
 /* --- sessions and reports ------------------------------------------------------------------- */
 
-enum mixer_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
+enum media_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
 				  const struct mixer_session *s)
 {
 	if (!rm || !s)
-		return MIXER_EINVAL;
-	enum mixer_err err = MIXER_OK;
+		return MEDIA_ERR_PARAM;
+	enum media_err err = MEDIA_OK;
 	if (s->live && !rm->rec.live)
 		record_begin(rm, env, s, &err);
 	else if (!s->live && rm->rec.live)

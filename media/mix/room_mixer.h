@@ -53,17 +53,6 @@
 #include "media/record/record.h"
 #include "media/wire/wire.h"
 
-enum mixer_err {
-	MIXER_OK = 0,
-	MIXER_EINVAL, /* NULL, a bad room id, or a member of another room */
-	MIXER_ENOMEM, /* an allocation failed */
-	MIXER_EFULL,  /* MIX_MAX_INPUTS mics are open already: this one stays closed */
-	MIXER_ECODEC, /* libopus refused to make a decoder or encoder */
-};
-
-/* A constant English phrase; never NULL. */
-const char *mixer_strerror(enum mixer_err err);
-
 /* Worker-wide counters (relaxed atomics, read by media_stats_read from any thread). */
 struct mixer_counters {
 	_Atomic uint64_t packets_sent; /* datagrams of the rooms' streams the kernel took */
@@ -129,8 +118,8 @@ struct room_mixer_config {
 	struct mixer_room_stats *stats; /* NULL: none */
 };
 
-/* Errors: MIXER_EINVAL, MIXER_ENOMEM, MIXER_ECODEC. Free with room_mixer_destroy. */
-BASE_WUR enum mixer_err room_mixer_create(const struct room_mixer_config *cfg,
+/* Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC. Free with room_mixer_destroy. */
+BASE_WUR enum media_err room_mixer_create(const struct room_mixer_config *cfg,
 					  struct room_mixer **out);
 /* Every member must have left. Ends a session still live (its files are completed).
  * NULL is fine. */
@@ -140,8 +129,8 @@ const char *room_mixer_id(const struct room_mixer *rm);
 /* Whether the room may be destroyed: no members, no live session. */
 bool room_mixer_idle(const struct room_mixer *rm);
 
-/* m joins (not yet keyed: it hears nothing). Errors: MIXER_EINVAL, MIXER_ENOMEM. */
-BASE_WUR enum mixer_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m);
+/* m joins (not yet keyed: it hears nothing). Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM. */
+BASE_WUR enum media_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m);
 /* m leaves: out of the fan-out and the mix; its mic's objects are freed. Idempotent. */
 void room_mixer_leave(struct mixer_member *m);
 /* m's SRTP is keyed and its address known: it starts to hear the room's stream. */
@@ -151,8 +140,8 @@ void room_mixer_unkeyed(struct mixer_member *m);
 
 /* The room's mic gate for m (DESIGN.md principle 3: only open mics are decoded). Opening
  * fades the voice in, closing fades it out (mix.h), over the next tick. Errors (the gate
- * then stays closed): MIXER_ENOMEM, MIXER_ECODEC, MIXER_EFULL. */
-BASE_WUR enum mixer_err room_mixer_gate(struct mixer_member *m, bool open);
+ * then stays closed): MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC, MEDIA_ERR_FULL. */
+BASE_WUR enum media_err room_mixer_gate(struct mixer_member *m, bool open);
 
 /* One RTP packet from m, authenticated and parsed, arrived at tp->now_us. Returns true
  * when m's gate is closed and the packet completes a mic attempt (talk.h) to report. */
@@ -177,9 +166,9 @@ struct mixer_session {
 	uint32_t serial;       /* the Ogg stream's serial number */
 };
 /* Starts or ends the recording and the live stream. Starting while live, or ending while
- * not, does nothing. Errors: MIXER_ENOMEM (the live stream could not start; the recording
+ * not, does nothing. Errors: MEDIA_ERR_NOMEM (the live stream could not start; the recording
  * still does). */
-BASE_WUR enum mixer_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
+BASE_WUR enum media_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,
 					   const struct mixer_session *s);
 
 /* For m's RTCP sender report: what the room's stream sent m since it started to listen,

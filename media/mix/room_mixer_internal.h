@@ -127,7 +127,7 @@ void mixer_publish(struct room_mixer *rm);
 
 /* room_record.c */
 void record_begin(struct room_mixer *rm, const struct mixer_env *env, const struct mixer_session *s,
-		  enum mixer_err *err);
+		  enum media_err *err);
 void record_end(struct room_mixer *rm, const struct mixer_env *env);
 /* The tick's one packet of the public stream (every tick while live). */
 void record_packet(struct room_mixer *rm, const struct mixer_env *env, const uint8_t *pkt,

@@ -34,7 +34,7 @@ static int on_page(void *arg, const uint8_t *h, size_t hlen, const uint8_t *b, s
 	return 0;
 }
 
-static enum mixer_err live_begin(struct room_mixer *rm, const struct mixer_env *env)
+static enum media_err live_begin(struct room_mixer *rm, const struct mixer_env *env)
 {
 	struct room_record *r = &rm->rec;
 	char room[MEDIA_ROOM_MAX + 8], title[RECORDER_TITLE_MAX + 16], date[RECORDER_DATE_MAX + 8];
@@ -49,19 +49,19 @@ static enum mixer_err live_begin(struct room_mixer *rm, const struct mixer_env *
 				    .on_page = on_page,
 				    .arg = rm};
 	r->pages = NULL; /* the header pages go as one BEGIN record, below */
-	if (oggopus_create(&oc, &r->ogg) != OGGOPUS_OK)
-		return MIXER_ENOMEM;
-	if (oggopus_start(r->ogg) != OGGOPUS_OK) {
+	if (oggopus_create(&oc, &r->ogg) != MEDIA_OK)
+		return MEDIA_ERR_NOMEM;
+	if (oggopus_start(r->ogg) != MEDIA_OK) {
 		oggopus_destroy(r->ogg);
 		r->ogg = NULL;
-		return MIXER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	}
 	const uint8_t *head;
 	size_t len;
 	oggopus_headers(r->ogg, &head, &len);
 	(void)!page_ring_push(env->pages, PAGE_BEGIN, rm->id, head, len, NULL, 0);
 	r->pages = env->pages;
-	return MIXER_OK;
+	return MEDIA_OK;
 }
 
 /* Opens the file; false while the recorder's ring is full (try again next tick). */
@@ -76,17 +76,17 @@ static bool file_begin(struct room_mixer *rm, const struct mixer_env *env)
 				     .pre_skip = r->pre_skip,
 				     .serial = r->serial,
 				     .lead_packets = r->lead};
-	enum recorder_err err = recorder_begin(env->recorder, &s, &r->stream);
-	if (err == RECORDER_EFULL)
+	enum media_err err = recorder_begin(env->recorder, &s, &r->stream);
+	if (err == MEDIA_ERR_FULL)
 		return false;
 	r->begin_due = false;
-	if (err != RECORDER_OK)
+	if (err != MEDIA_OK)
 		r->stream = -1; /* a bad name, too many files: this session is not recorded */
 	return true;
 }
 
 void record_begin(struct room_mixer *rm, const struct mixer_env *env, const struct mixer_session *s,
-		  enum mixer_err *err)
+		  enum media_err *err)
 {
 	struct room_record *r = &rm->rec;
 	snprintf(r->name, sizeof r->name, "%s", s->name ? s->name : "");

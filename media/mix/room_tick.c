@@ -84,17 +84,17 @@ static void decide(struct room_mixer *rm, const struct mixer_env *env, int64_t n
 
 /* --- pull -------------------------------------------------------------------------------- */
 
-static enum codec_err decode(struct mixer_mic *mic)
+static enum media_err decode(struct mixer_mic *mic)
 {
 	const struct jitter_out *o = &mic->out;
-	enum codec_err err;
+	enum media_err err;
 	if (o->kind == JITTER_FRAME)
 		err = codec_decode(mic->dec, o->payload, o->len, mic->pcm);
 	else if (o->fec)
 		err = codec_decode_fec(mic->dec, o->payload, o->len, mic->pcm);
 	else
 		err = codec_decode_plc(mic->dec, mic->pcm);
-	if (err != CODEC_OK) /* a corrupt packet: conceal it instead */
+	if (err != MEDIA_OK) /* a corrupt packet: conceal it instead */
 		err = codec_decode_plc(mic->dec, mic->pcm);
 	return err;
 }
@@ -108,7 +108,7 @@ static void pull(struct mixer_mic *mic, int64_t tick_us)
 		return;
 	if (mic->out.kind == JITTER_FRAME)
 		mic->played_arrival_us = arrival_of(mic, mic->out.seq);
-	if (decode(mic) != CODEC_OK)
+	if (decode(mic) != MEDIA_OK)
 		return;
 	mic->has_pcm = true;
 	mic->speaks = !(mic->out.kind == JITTER_FRAME && mic->out.dtx);
@@ -139,7 +139,7 @@ static bool encode_public(struct room_mixer *rm, const struct mixer_env *env, si
 		return true;
 	}
 	mix_limit(&rm->lim, rm->acc, rm->out, MIX_FRAME);
-	if (codec_encode(rm->enc, rm->out, rm->payload, sizeof rm->payload, len, dtx) != CODEC_OK)
+	if (codec_encode(rm->enc, rm->out, rm->payload, sizeof rm->payload, len, dtx) != MEDIA_OK)
 		return false;
 	atomic_fetch_add_explicit(&env->counters->encoded, 1, memory_order_relaxed);
 	rm->public_dtx = *dtx && *len <= sizeof rm->dtx_pkt;
@@ -162,7 +162,7 @@ static bool encode_own(struct room_mixer *rm)
 		mix_limit(&mic->lim, rm->minus, rm->out, MIX_FRAME);
 		bool dtx;
 		if (codec_encode(mic->enc, rm->out, mic->own_pkt, sizeof mic->own_pkt,
-				 &mic->own_len, &dtx) != CODEC_OK)
+				 &mic->own_len, &dtx) != MEDIA_OK)
 			continue; /* it takes the public packet instead */
 		mic->own = true;
 		any |= !dtx;
@@ -183,7 +183,7 @@ static void send_mix(struct room_mixer *rm, const struct mixer_env *env, int64_t
 		     size_t plen)
 {
 	struct rtp_build b = {0};
-	if (rtp_rewrite_mix(&rm->rw, MIXER_SAMPLES_PER_US(tick_us), &b) != RTP_REWRITE_OK)
+	if (rtp_rewrite_mix(&rm->rw, MIXER_SAMPLES_PER_US(tick_us), &b) != MEDIA_OK)
 		return;
 	b.marker |= !rm->sent_last_tick; /* RFC 3551 sect. 4.1: the start of a talk spurt */
 	size_t len = mixer_build(rm, &b, rm->payload, plen);

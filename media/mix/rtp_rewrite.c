@@ -14,26 +14,11 @@
 #define MAX_DROPOUT 3000
 #define MASK_BITS   64
 
-const char *rtp_rewrite_strerror(enum rtp_rewrite_err err)
-{
-	switch (err) {
-	case RTP_REWRITE_OK:
-		return "ok";
-	case RTP_REWRITE_EINVAL:
-		return "invalid argument to the RTP rewriter";
-	case RTP_REWRITE_EOLD:
-		return "forwarded packet is a duplicate or from before the switch";
-	case RTP_REWRITE_ETIME:
-		return "mix packet time is not after the previous one";
-	}
-	return "unknown RTP rewriter error";
-}
-
-enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc, uint16_t first_seq,
-				      uint32_t first_ts, uint8_t payload_type)
+enum media_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc, uint16_t first_seq,
+				uint32_t first_ts, uint8_t payload_type)
 {
 	if (!rw || payload_type > 127)
-		return RTP_REWRITE_EINVAL;
+		return MEDIA_ERR_PARAM;
 	*rw = (struct rtp_rewrite){
 	    .ssrc = ssrc,
 	    .payload_type = payload_type,
@@ -41,7 +26,7 @@ enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc, uin
 	    .last_seq = (uint16_t)(first_seq - 1),
 	    .last_ts = first_ts - FRAME,
 	};
-	return RTP_REWRITE_OK;
+	return MEDIA_OK;
 }
 
 enum rtp_rewrite_mode rtp_rewrite_mode(const struct rtp_rewrite *rw)
@@ -81,10 +66,10 @@ static void commit(struct rtp_rewrite *rw, enum rtp_rewrite_mode mode, uint16_t 
 	rw->last_time = now;
 }
 
-enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now, struct rtp_build *b)
+enum media_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now, struct rtp_build *b)
 {
 	if (!rw || !b)
-		return RTP_REWRITE_EINVAL;
+		return MEDIA_ERR_PARAM;
 	uint16_t seq = (uint16_t)(rw->last_seq + 1);
 	bool marker = rw->mode != RTP_REWRITE_MIX;
 	uint32_t ts;
@@ -94,12 +79,12 @@ enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now, struct
 		rw->mix_time_base = now;
 	} else {
 		if (now <= rw->last_time)
-			return RTP_REWRITE_ETIME;
+			return MEDIA_ERR_STALE;
 		ts = rw->mix_ts_base + (uint32_t)(now - rw->mix_time_base);
 	}
 	fill(rw, marker, seq, ts, b);
 	commit(rw, RTP_REWRITE_MIX, seq, ts, now);
-	return RTP_REWRITE_OK;
+	return MEDIA_OK;
 }
 
 /* First packet of a forwarded stretch: fix the offsets so it continues our stream. */
@@ -117,30 +102,30 @@ static void start_forward(struct rtp_rewrite *rw, const struct rtp_header *in, i
 	commit(rw, RTP_REWRITE_FORWARD, seq, ts, now);
 }
 
-enum rtp_rewrite_err rtp_rewrite_forward(struct rtp_rewrite *rw, const struct rtp_header *in,
-					 int64_t now, struct rtp_build *b)
+enum media_err rtp_rewrite_forward(struct rtp_rewrite *rw, const struct rtp_header *in, int64_t now,
+				   struct rtp_build *b)
 {
 	if (!rw || !in || !b)
-		return RTP_REWRITE_EINVAL;
+		return MEDIA_ERR_PARAM;
 	uint16_t seq = (uint16_t)(in->seq + rw->seq_offset);
 	int32_t ahead = rtp_seq_diff(seq, rw->last_seq);
 	if (rw->mode != RTP_REWRITE_FORWARD || in->ssrc != rw->fwd_ssrc || ahead > MAX_DROPOUT) {
 		start_forward(rw, in, now, b);
-		return RTP_REWRITE_OK;
+		return MEDIA_OK;
 	}
 	if (rtp_seq_diff(in->seq, rw->fwd_first_seq) < 0)
-		return RTP_REWRITE_EOLD;
+		return MEDIA_ERR_STALE;
 	uint32_t ts = in->timestamp + rw->ts_offset;
 	if (ahead <= 0) { /* reordered: send it once, leave the stream's head alone */
 		uint32_t back = (uint32_t)-ahead;
 		if (back >= MASK_BITS || (rw->sent_mask >> back) & 1)
-			return RTP_REWRITE_EOLD;
+			return MEDIA_ERR_STALE;
 		rw->sent_mask |= (uint64_t)1 << back;
 		fill(rw, in->marker, seq, ts, b);
-		return RTP_REWRITE_OK;
+		return MEDIA_OK;
 	}
 	rw->sent_mask = ahead >= MASK_BITS ? 1 : (rw->sent_mask << ahead) | 1;
 	fill(rw, in->marker, seq, ts, b);
 	commit(rw, RTP_REWRITE_FORWARD, seq, ts, now);
-	return RTP_REWRITE_OK;
+	return MEDIA_OK;
 }

@@ -23,7 +23,7 @@
  *
  * A forwarded packet is accepted only if its rewritten sequence number is new: after the
  * highest sent, or one of the 64 before it not yet sent (reordered). Everything else (a
- * straggler from before the switch, a duplicate) is refused with RTP_REWRITE_EOLD, because
+ * straggler from before the switch, a duplicate) is refused with MEDIA_ERR_STALE, because
  * sending a sequence number twice would be a replay to the listener's SRTP.
  *
  * Header extensions and CSRCs of a forwarded packet are not carried: their ids were
@@ -42,20 +42,10 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "media/media.h"
 #include "media/wire/wire.h"
 
 #define RTP_REWRITE_FRAME 960 /* 20 ms at 48 kHz */
-
-enum rtp_rewrite_err {
-	RTP_REWRITE_OK = 0,
-	RTP_REWRITE_EINVAL, /* NULL, or a payload type above 127 */
-	RTP_REWRITE_EOLD,   /* forward: a sequence number already sent or from before the
-			       switch; drop the packet */
-	RTP_REWRITE_ETIME,  /* mix: now is not after the previous mix packet's time */
-};
-
-/* A static English phrase for err; never NULL. */
-const char *rtp_rewrite_strerror(enum rtp_rewrite_err err);
 
 enum rtp_rewrite_mode { RTP_REWRITE_NONE, RTP_REWRITE_MIX, RTP_REWRITE_FORWARD };
 
@@ -80,23 +70,20 @@ struct rtp_rewrite {
 };
 
 /* Our stream: ssrc, the first sequence number and timestamp (random, RFC 3550 sect. 5.1)
- * and the payload type. Errors: RTP_REWRITE_EINVAL. */
-BASE_WUR enum rtp_rewrite_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc,
-					       uint16_t first_seq, uint32_t first_ts,
-					       uint8_t payload_type);
+ * and the payload type. Errors: MEDIA_ERR_PARAM. */
+BASE_WUR enum media_err rtp_rewrite_init(struct rtp_rewrite *rw, uint32_t ssrc, uint16_t first_seq,
+					 uint32_t first_ts, uint8_t payload_type);
 
 /* The header for our own mix packet of the tick at now: fills b's marker, payload type,
  * seq, timestamp and ssrc (the audio level fields are left alone). Errors:
- * RTP_REWRITE_EINVAL, RTP_REWRITE_ETIME (now not after the previous mix packet: two
+ * MEDIA_ERR_PARAM, MEDIA_ERR_STALE (now not after the previous mix packet: two
  * packets in one tick); nothing changes on error. */
-BASE_WUR enum rtp_rewrite_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now,
-					      struct rtp_build *b);
+BASE_WUR enum media_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now, struct rtp_build *b);
 
 /* The header for forwarding the speaker's packet in (parsed with rtp_parse), which arrived
- * at now. Errors: RTP_REWRITE_EINVAL, RTP_REWRITE_EOLD; nothing changes on error. */
-BASE_WUR enum rtp_rewrite_err rtp_rewrite_forward(struct rtp_rewrite *rw,
-						  const struct rtp_header *in, int64_t now,
-						  struct rtp_build *b);
+ * at now. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_STALE; nothing changes on error. */
+BASE_WUR enum media_err rtp_rewrite_forward(struct rtp_rewrite *rw, const struct rtp_header *in,
+					    int64_t now, struct rtp_build *b);
 
 /* The mode of the last packet sent (RTP_REWRITE_NONE before the first). */
 enum rtp_rewrite_mode rtp_rewrite_mode(const struct rtp_rewrite *rw);

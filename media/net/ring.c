@@ -10,30 +10,15 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-const char *ring_strerror(enum ring_err err)
-{
-	switch (err) {
-	case RING_OK:
-		return "ok";
-	case RING_ERR_PARAM:
-		return "invalid ring capacity or argument";
-	case RING_ERR_NOMEM:
-		return "out of memory";
-	case RING_ERR_SYSTEM:
-		return "eventfd failed";
-	}
-	return "unknown ring error";
-}
-
-enum ring_err ring_init(struct ring *r, size_t capacity)
+enum media_err ring_init(struct ring *r, size_t capacity)
 {
 	if (r == NULL)
-		return RING_ERR_PARAM;
+		return MEDIA_ERR_PARAM;
 	memset(r, 0, sizeof *r);
 	if (capacity > RING_MAX_SLOTS || !base_spsc_init(&r->q, capacity))
-		return RING_ERR_PARAM;
+		return MEDIA_ERR_PARAM;
 	r->slots = calloc(capacity, sizeof *r->slots);
-	return r->slots == NULL ? RING_ERR_NOMEM : RING_OK;
+	return r->slots == NULL ? MEDIA_ERR_NOMEM : MEDIA_OK;
 }
 
 void ring_fini(struct ring *r)
@@ -69,10 +54,10 @@ bool ring_pop(struct ring *r, struct ring_msg *out)
 	return true;
 }
 
-enum ring_err ring_wake_open(int *fd)
+enum media_err ring_wake_open(int *fd)
 {
 	*fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	return *fd < 0 ? RING_ERR_SYSTEM : RING_OK;
+	return *fd < 0 ? MEDIA_ERR_SYSTEM : MEDIA_OK;
 }
 
 void ring_wake(int fd)

@@ -29,18 +29,9 @@
 
 #include "base/attr.h"
 #include "base/spsc.h"
+#include "media/media.h"
 
 #define RING_MAX_SLOTS (1u << 20)
-
-enum ring_err {
-	RING_OK = 0,
-	RING_ERR_PARAM,	 /* capacity not a power of two in 2..RING_MAX_SLOTS, NULL */
-	RING_ERR_NOMEM,	 /* the slot array could not be allocated */
-	RING_ERR_SYSTEM, /* eventfd(2) failed; errno says why */
-};
-
-/* A constant English phrase; never NULL. */
-const char *ring_strerror(enum ring_err err);
 
 /* One message. What type, arg, ptr and u64 mean is up to the two sides. */
 struct ring_msg {
@@ -55,9 +46,9 @@ struct ring {
 	struct ring_msg *slots; /* q's capacity of them */
 };
 
-/* Allocates capacity slots (a power of two, 2..RING_MAX_SLOTS). Errors: RING_ERR_PARAM,
- * RING_ERR_NOMEM. On error *r is left empty and ring_fini is still safe. */
-BASE_WUR enum ring_err ring_init(struct ring *r, size_t capacity);
+/* Allocates capacity slots (a power of two, 2..RING_MAX_SLOTS). Errors: MEDIA_ERR_PARAM,
+ * MEDIA_ERR_NOMEM. On error *r is left empty and ring_fini is still safe. */
+BASE_WUR enum media_err ring_init(struct ring *r, size_t capacity);
 /* Frees the slots. Messages still queued are dropped: the caller drains first if they
  * own anything. NULL and a failed ring are fine. */
 void ring_fini(struct ring *r);
@@ -72,8 +63,8 @@ size_t ring_space(struct ring *r);
 BASE_WUR bool ring_pop(struct ring *r, struct ring_msg *out);
 
 /* A non-blocking, close-on-exec eventfd for wake-ups; *fd is -1 on error.
- * Errors: RING_ERR_SYSTEM. */
-BASE_WUR enum ring_err ring_wake_open(int *fd);
+ * Errors: MEDIA_ERR_SYSTEM. */
+BASE_WUR enum media_err ring_wake_open(int *fd);
 /* Makes fd readable (adds 1). Safe from any thread; never blocks (an eventfd counter
  * cannot overflow in practice: it would take 2^64 - 2 writes). */
 void ring_wake(int fd);

@@ -456,7 +456,7 @@ static enum media_err open_fds(struct worker *w, const struct worker_config *cfg
 				 .it_value = {0, WORKER_TICK_MS * 1000000L}};
 	if (w->timer_fd < 0 || timerfd_settime(w->timer_fd, 0, &its, NULL) != 0)
 		return sys_fail(why, cap, "timerfd", errno);
-	if (ring_wake_open(&w->wake_fd) != RING_OK)
+	if (ring_wake_open(&w->wake_fd) != MEDIA_OK)
 		return sys_fail(why, cap, "eventfd", errno);
 	if (!watch(w, w->sock, KEY_SOCK) || !watch(w, w->timer_fd, KEY_TIMER) ||
 	    !watch(w, w->wake_fd, KEY_WAKE))
@@ -483,21 +483,21 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 	w->tx = aligned_alloc(64, (TX_BUF + 63) / 64 * 64);
 	w->pages = page_ring_create(WORKER_PAGE_SLOTS);
 	if (w->rx == NULL || w->tx == NULL || w->pages == NULL ||
-	    fanout_create(0, &w->fanout) != FANOUT_OK ||
-	    ring_init(&w->cmds, WORKER_RING_SLOTS) != RING_OK ||
-	    ring_init(&w->events, WORKER_RING_SLOTS) != RING_OK) {
+	    fanout_create(0, &w->fanout) != MEDIA_OK ||
+	    ring_init(&w->cmds, WORKER_RING_SLOTS) != MEDIA_OK ||
+	    ring_init(&w->events, WORKER_RING_SLOTS) != MEDIA_OK) {
 		if (why && why_cap)
 			snprintf(why, why_cap, "media worker %u: out of memory", cfg->index);
 		return MEDIA_ERR_NOMEM;
 	}
 	if (cfg->recordings_dir && cfg->recordings_dir[0]) {
 		struct recorder_config rc = {.dir = cfg->recordings_dir};
-		enum recorder_err err = recorder_create(&rc, &w->recorder);
-		if (err != RECORDER_OK) {
+		enum media_err err = recorder_create(&rc, &w->recorder);
+		if (err != MEDIA_OK) {
 			if (why && why_cap)
 				snprintf(why, why_cap, "media worker %u: recordings in %s: %s",
-					 cfg->index, cfg->recordings_dir, recorder_strerror(err));
-			return err == RECORDER_ENOMEM ? MEDIA_ERR_NOMEM : MEDIA_ERR_SYSTEM;
+					 cfg->index, cfg->recordings_dir, media_strerror(err));
+			return err == MEDIA_ERR_NOMEM ? MEDIA_ERR_NOMEM : MEDIA_ERR_SYSTEM;
 		}
 	}
 	return open_fds(w, cfg, why, why_cap);

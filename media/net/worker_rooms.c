@@ -82,7 +82,7 @@ static struct room_mixer *room_for(struct worker *w, const char *id, uint32_t ss
 					.first_ts = r.ts,
 					.bitrate = w->mix_bitrate,
 					.stats = stats};
-	if (room_mixer_create(&cfg, &rm) != MIXER_OK)
+	if (room_mixer_create(&cfg, &rm) != MEDIA_OK)
 		return NULL;
 	w->rooms[w->n_rooms++] = rm;
 	return rm;
@@ -109,11 +109,11 @@ bool worker_rooms_add(struct worker *w, struct peer *p)
 	if (!rm)
 		return false;
 	p->member.payload_type = p->opus_pt;
-	if (room_mixer_join(rm, &p->member) != MIXER_OK) {
+	if (room_mixer_join(rm, &p->member) != MEDIA_OK) {
 		drop_if_idle(w, rm);
 		return false;
 	}
-	if (p->mic_open && room_mixer_gate(&p->member, true) != MIXER_OK)
+	if (p->mic_open && room_mixer_gate(&p->member, true) != MEDIA_OK)
 		atomic_fetch_add_explicit(&w->counters.mixer.gate_errors, 1, memory_order_relaxed);
 	return true;
 }
@@ -158,7 +158,7 @@ void worker_rooms_remove(struct worker *w, struct peer *p)
 void worker_rooms_mic(struct worker *w, struct peer *p, bool open)
 {
 	p->mic_open = open;
-	if (p->member.room && room_mixer_gate(&p->member, open) != MIXER_OK)
+	if (p->member.room && room_mixer_gate(&p->member, open) != MEDIA_OK)
 		atomic_fetch_add_explicit(&w->counters.mixer.gate_errors, 1, memory_order_relaxed);
 }
 
@@ -178,7 +178,7 @@ void worker_rooms_session(struct worker *w, struct worker_session *s)
 					   .lead_packets =
 					       plausible ? (uint64_t)late_ms / WORKER_TICK_MS : 0,
 					   .serial = s->serial};
-		if (room_mixer_session(rm, &env, &ms) != MIXER_OK)
+		if (room_mixer_session(rm, &env, &ms) != MEDIA_OK)
 			fprintf(stderr, "media worker %u: room %s: the live stream did not start\n",
 				w->index, s->room);
 		drop_if_idle(w, rm);

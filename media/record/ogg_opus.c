@@ -105,7 +105,7 @@ static size_t build_tags(const struct oggopus_config *c, uint8_t *out)
 }
 
 /* Submits one header packet and flushes it to a page of its own, kept in w->headers. */
-static enum oggopus_err header_page(struct oggopus *w, int i, uint8_t *data, size_t len)
+static enum media_err header_page(struct oggopus *w, int i, uint8_t *data, size_t len)
 {
 	ogg_packet op = {.packet = data,
 			 .bytes = (long)len,
@@ -114,33 +114,33 @@ static enum oggopus_err header_page(struct oggopus *w, int i, uint8_t *data, siz
 			 .packetno = w->packetno++};
 	ogg_page og;
 	if (ogg_stream_packetin(&w->os, &op) != 0 || ogg_stream_flush(&w->os, &og) == 0)
-		return OGGOPUS_EOGG;
+		return MEDIA_ERR_CODEC;
 	size_t plen = (size_t)og.header_len + (size_t)og.body_len;
 	if (w->headers_len + plen > sizeof w->headers)
-		return OGGOPUS_EINVAL;
+		return MEDIA_ERR_PARAM;
 	memcpy(w->headers + w->headers_len, og.header, (size_t)og.header_len);
 	memcpy(w->headers + w->headers_len + og.header_len, og.body, (size_t)og.body_len);
 	w->page_len[i] = plen;
 	w->page_header_len[i] = (size_t)og.header_len;
 	w->headers_len += plen;
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
-static enum oggopus_err check_config(const struct oggopus_config *cfg)
+static enum media_err check_config(const struct oggopus_config *cfg)
 {
 	if (!cfg || !cfg->on_page || cfg->channels > 2 || cfg->flush_packets > 255)
-		return OGGOPUS_EINVAL;
-	return OGGOPUS_OK;
+		return MEDIA_ERR_PARAM;
+	return MEDIA_OK;
 }
 
-static enum oggopus_err build_headers(struct oggopus *w, const struct oggopus_config *c)
+static enum media_err build_headers(struct oggopus *w, const struct oggopus_config *c)
 {
 	uint8_t head[HEAD_LEN];
 	uint8_t *tags = malloc(TAGS_MAX_BYTES);
 	if (!tags)
-		return OGGOPUS_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	size_t tags_len = build_tags(c, tags);
-	enum oggopus_err err = tags_len ? OGGOPUS_OK : OGGOPUS_EINVAL;
+	enum media_err err = tags_len ? MEDIA_OK : MEDIA_ERR_PARAM;
 	build_head(c, head);
 	if (!err)
 		err = header_page(w, 0, head, sizeof head);
@@ -150,30 +150,30 @@ static enum oggopus_err build_headers(struct oggopus *w, const struct oggopus_co
 	return err;
 }
 
-enum oggopus_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out)
+enum media_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out)
 {
 	if (!out || check_config(cfg))
-		return OGGOPUS_EINVAL;
+		return MEDIA_ERR_PARAM;
 	struct oggopus_config c = *cfg;
 	if (c.channels == 0)
 		c.channels = 1;
 	struct oggopus *w = calloc(1, sizeof *w);
 	if (!w)
-		return OGGOPUS_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	if (ogg_stream_init(&w->os, (int)c.serial) != 0) {
 		free(w);
-		return OGGOPUS_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	}
 	w->on_page = c.on_page;
 	w->arg = c.arg;
 	w->flush_packets = c.flush_packets ? c.flush_packets : OGGOPUS_DEFAULT_FLUSH;
-	enum oggopus_err err = build_headers(w, &c);
+	enum media_err err = build_headers(w, &c);
 	if (err) {
 		oggopus_destroy(w);
 		return err;
 	}
 	*out = w;
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
 void oggopus_destroy(struct oggopus *w)
@@ -184,49 +184,49 @@ void oggopus_destroy(struct oggopus *w)
 	free(w);
 }
 
-static enum oggopus_err emit(struct oggopus *w, const uint8_t *header, size_t hlen,
-			     const uint8_t *body, size_t blen)
+static enum media_err emit(struct oggopus *w, const uint8_t *header, size_t hlen,
+			   const uint8_t *body, size_t blen)
 {
 	if (w->on_page(w->arg, header, hlen, body, blen) != 0) {
 		w->state = ST_FAILED;
-		return OGGOPUS_ECALLBACK;
+		return MEDIA_ERR_SYSTEM;
 	}
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
-enum oggopus_err oggopus_start(struct oggopus *w)
+enum media_err oggopus_start(struct oggopus *w)
 {
 	if (!w)
-		return OGGOPUS_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (w->state != ST_NEW)
-		return OGGOPUS_ESTATE;
+		return MEDIA_ERR_STATE;
 	w->state = ST_STARTED;
 	const uint8_t *p = w->headers;
 	for (int i = 0; i < 2; i++) {
 		size_t h = w->page_header_len[i];
-		enum oggopus_err err = emit(w, p, h, p + h, w->page_len[i] - h);
+		enum media_err err = emit(w, p, h, p + h, w->page_len[i] - h);
 		if (err)
 			return err;
 		p += w->page_len[i];
 	}
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
 /* Hands libogg's finished pages to the callback: full ones, or with force everything. */
-static enum oggopus_err drain_pages(struct oggopus *w, bool force)
+static enum media_err drain_pages(struct oggopus *w, bool force)
 {
 	ogg_page og;
 	while (force ? ogg_stream_flush(&w->os, &og) : ogg_stream_pageout(&w->os, &og)) {
-		enum oggopus_err err =
+		enum media_err err =
 		    emit(w, og.header, (size_t)og.header_len, og.body, (size_t)og.body_len);
 		if (err)
 			return err;
 		w->since_page = 0;
 	}
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
-static enum oggopus_err submit_held(struct oggopus *w, bool eos)
+static enum media_err submit_held(struct oggopus *w, bool eos)
 {
 	ogg_packet op = {.packet = w->held,
 			 .bytes = (long)w->held_len,
@@ -236,25 +236,25 @@ static enum oggopus_err submit_held(struct oggopus *w, bool eos)
 	w->have_held = false;
 	if (ogg_stream_packetin(&w->os, &op) != 0) {
 		w->state = ST_FAILED;
-		return OGGOPUS_EOGG;
+		return MEDIA_ERR_CODEC;
 	}
 	w->since_page++;
-	enum oggopus_err err = drain_pages(w, false);
+	enum media_err err = drain_pages(w, false);
 	if (!err && (eos || w->since_page >= w->flush_packets))
 		err = drain_pages(w, true);
 	return err;
 }
 
-enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len, uint32_t samples)
+enum media_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len, uint32_t samples)
 {
 	if (!w || !pkt || len == 0 || samples == 0 || samples > MAX_SAMPLES)
-		return OGGOPUS_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (len > OGGOPUS_MAX_PACKET)
-		return OGGOPUS_ETOOBIG;
+		return MEDIA_ERR_TOOBIG;
 	if (w->state != ST_STARTED)
-		return OGGOPUS_ESTATE;
+		return MEDIA_ERR_STATE;
 	if (w->have_held) {
-		enum oggopus_err err = submit_held(w, false);
+		enum media_err err = submit_held(w, false);
 		if (err)
 			return err;
 	}
@@ -263,16 +263,16 @@ enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len
 	w->granule += samples;
 	w->held_granule = w->granule;
 	w->have_held = true;
-	return OGGOPUS_OK;
+	return MEDIA_OK;
 }
 
-enum oggopus_err oggopus_finish(struct oggopus *w)
+enum media_err oggopus_finish(struct oggopus *w)
 {
 	if (!w)
-		return OGGOPUS_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (w->state != ST_STARTED)
-		return OGGOPUS_ESTATE;
-	enum oggopus_err err = OGGOPUS_OK;
+		return MEDIA_ERR_STATE;
+	enum media_err err = MEDIA_OK;
 	if (w->have_held)
 		err = submit_held(w, true);
 	if (!err)

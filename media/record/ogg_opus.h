@@ -25,7 +25,7 @@
  * Pages go to a callback the caller gives (the recorder writes them to a file; the
  * stream sends them). It runs inside oggopus_write / oggopus_finish / oggopus_start on
  * the caller's thread; a non-zero return makes the writer fail (sticky
- * OGGOPUS_ECALLBACK), e.g. on a write error.
+ * MEDIA_ERR_SYSTEM), e.g. on a write error.
  *
  * Ownership: create/destroy. libogg allocates its stream buffers at create (16 KiB of body,
  * 1024 lacing values); a flush interval of 20 ms voice packets fills a fraction of that, so
@@ -39,22 +39,13 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "media/media.h"
 
 #define OGGOPUS_MAX_PACKET	 1275 /* one Opus frame */
 #define OGGOPUS_MAX_TAGS	 8
 #define OGGOPUS_MAX_TAG_BYTES	 512  /* one "KEY=value" or the vendor string */
 #define OGGOPUS_DEFAULT_FLUSH	 10   /* packets per page: 200 ms of 20 ms packets */
 #define OGGOPUS_MAX_HEADER_BYTES 8192 /* both header pages, as oggopus_headers returns */
-
-enum oggopus_err {
-	OGGOPUS_OK = 0,
-	OGGOPUS_EINVAL,	   /* NULL, bad channel count, tag without '=', too many or too long tags */
-	OGGOPUS_ENOMEM,	   /* create: allocation failed */
-	OGGOPUS_ETOOBIG,   /* a packet longer than OGGOPUS_MAX_PACKET */
-	OGGOPUS_ESTATE,	   /* write before start, or anything after finish */
-	OGGOPUS_EOGG,	   /* libogg refused (internal error) */
-	OGGOPUS_ECALLBACK, /* the page callback returned non-zero; the writer is failed */
-};
 
 /* Called with each finished page: header bytes then body bytes (write both, in order).
  * Return 0, or non-zero to fail the writer. */
@@ -75,27 +66,27 @@ struct oggopus_config {
 struct oggopus;
 
 /* Builds the OpusHead and OpusTags pages (kept for oggopus_headers). Nothing is sent yet.
- * Errors: OGGOPUS_EINVAL, OGGOPUS_ENOMEM, OGGOPUS_EOGG. The caller owns *out; free with
+ * Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC. The caller owns *out; free with
  * oggopus_destroy. */
-BASE_WUR enum oggopus_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out);
+BASE_WUR enum media_err oggopus_create(const struct oggopus_config *cfg, struct oggopus **out);
 /* NULL is fine. Does not finish the stream: call oggopus_finish first for a complete one. */
 void oggopus_destroy(struct oggopus *w);
 
-/* Hands the two header pages to the callback. Errors: OGGOPUS_ESTATE (twice),
- * OGGOPUS_ECALLBACK. */
-BASE_WUR enum oggopus_err oggopus_start(struct oggopus *w);
+/* Hands the two header pages to the callback. Errors: MEDIA_ERR_STATE (twice),
+ * MEDIA_ERR_SYSTEM. */
+BASE_WUR enum media_err oggopus_start(struct oggopus *w);
 
 /* Adds one Opus packet of `samples` 48 kHz samples (960 for 20 ms; a DTX placeholder too).
- * Errors: OGGOPUS_EINVAL (NULL, empty, samples 0 or > 5760), OGGOPUS_ETOOBIG,
- * OGGOPUS_ESTATE, OGGOPUS_EOGG, OGGOPUS_ECALLBACK. */
-BASE_WUR enum oggopus_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len,
-					uint32_t samples);
+ * Errors: MEDIA_ERR_PARAM (NULL, empty, samples 0 or > 5760), MEDIA_ERR_TOOBIG,
+ * MEDIA_ERR_STATE, MEDIA_ERR_CODEC, MEDIA_ERR_SYSTEM. */
+BASE_WUR enum media_err oggopus_write(struct oggopus *w, const uint8_t *pkt, size_t len,
+				      uint32_t samples);
 
 /* Ends the stream: the held packet goes out with the EOS flag and every page is flushed.
  * A stream with no audio packet gets none: it ends after its headers (an EOS page with
- * an empty packet would not be valid Opus). Errors: OGGOPUS_ESTATE, OGGOPUS_EOGG,
- * OGGOPUS_ECALLBACK. */
-BASE_WUR enum oggopus_err oggopus_finish(struct oggopus *w);
+ * an empty packet would not be valid Opus). Errors: MEDIA_ERR_STATE, MEDIA_ERR_CODEC,
+ * MEDIA_ERR_SYSTEM. */
+BASE_WUR enum media_err oggopus_finish(struct oggopus *w);
 
 /* The two header pages, concatenated, for a listener joining mid-stream: send them, then
  * the pages that follow. Valid until oggopus_destroy. */

@@ -88,31 +88,6 @@ struct recorder {
 	struct wstream w[RECORDER_MAX_STREAMS];
 };
 
-const char *recorder_strerror(enum recorder_err err)
-{
-	switch (err) {
-	case RECORDER_OK:
-		return "ok";
-	case RECORDER_EINVAL:
-		return "invalid argument to the recorder";
-	case RECORDER_ENOMEM:
-		return "out of memory creating the recorder";
-	case RECORDER_EDIR:
-		return "recording directory cannot be opened";
-	case RECORDER_ETHREAD:
-		return "recorder thread could not start";
-	case RECORDER_EFULL:
-		return "recorder queue full";
-	case RECORDER_ESTREAMS:
-		return "too many recordings open";
-	case RECORDER_ESTREAM:
-		return "no such recording open";
-	case RECORDER_ESTOPPED:
-		return "recorder stopped";
-	}
-	return "unknown recorder error";
-}
-
 static void count(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
@@ -149,7 +124,7 @@ static void stream_fail(struct wstream *s)
 	s->failed = true;
 }
 
-static enum oggopus_err open_ogg(struct wstream *s, const struct begin_info *b)
+static enum media_err open_ogg(struct wstream *s, const struct begin_info *b)
 {
 	char room[RECORDER_ROOM_MAX + 8], title[RECORDER_TITLE_MAX + 16];
 	char date[RECORDER_DATE_MAX + 8];
@@ -166,7 +141,7 @@ static enum oggopus_err open_ogg(struct wstream *s, const struct begin_info *b)
 	    .on_page = write_page,
 	    .arg = s,
 	};
-	enum oggopus_err err = oggopus_create(&oc, &s->ogg);
+	enum media_err err = oggopus_create(&oc, &s->ogg);
 	if (!err)
 		err = oggopus_start(s->ogg);
 	return err;
@@ -197,7 +172,7 @@ static void w_begin(struct recorder *r, struct wstream *s, const struct begin_in
 		s->dir_fd = dir;
 	if (dir >= 0)
 		s->fd = openat(dir, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (s->fd < 0 || open_ogg(s, b) != OGGOPUS_OK)
+	if (s->fd < 0 || open_ogg(s, b) != MEDIA_OK)
 		stream_fail(s);
 }
 
@@ -205,7 +180,7 @@ static void w_write(struct wstream *s, const uint8_t *pkt, size_t len, uint32_t 
 {
 	if (s->failed)
 		return;
-	if (oggopus_write(s->ogg, pkt, len, samples) != OGGOPUS_OK)
+	if (oggopus_write(s->ogg, pkt, len, samples) != MEDIA_OK)
 		stream_fail(s);
 }
 
@@ -234,7 +209,7 @@ static void w_end(struct wstream *s, uint64_t total)
 	if (!s->open)
 		return;
 	w_fill(s, total);
-	if (!s->failed && oggopus_finish(s->ogg) != OGGOPUS_OK)
+	if (!s->failed && oggopus_finish(s->ogg) != MEDIA_OK)
 		stream_fail(s);
 	if (!s->failed && fsync(s->fd) != 0)
 		stream_fail(s);
@@ -353,29 +328,29 @@ static bool fill_begin(struct begin_info *b, const struct recorder_session *s)
 	       copy_str(b->date, RECORDER_DATE_MAX, s->date);
 }
 
-enum recorder_err recorder_begin(struct recorder *r, const struct recorder_session *s, int *stream)
+enum media_err recorder_begin(struct recorder *r, const struct recorder_session *s, int *stream)
 {
 	if (!r || !s || !stream)
-		return RECORDER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (r->stopped)
-		return RECORDER_ESTOPPED;
+		return MEDIA_ERR_STATE;
 	int id = 0;
 	while (id < RECORDER_MAX_STREAMS && r->p_open[id])
 		id++;
 	if (id == RECORDER_MAX_STREAMS)
-		return RECORDER_ESTREAMS;
+		return MEDIA_ERR_FULL;
 	struct entry *e = ring_reserve(r);
 	if (!e)
-		return RECORDER_EFULL;
+		return MEDIA_ERR_FULL;
 	if (!fill_begin(&e->u.begin, s))
-		return RECORDER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	e->kind = ENTRY_BEGIN;
 	e->stream = (uint8_t)id;
 	ring_publish(r);
 	r->p_open[id] = true;
 	r->p_next[id] = s->lead_packets; /* the writer fills indices 0..lead with filler */
 	*stream = id;
-	return RECORDER_OK;
+	return MEDIA_OK;
 }
 
 static bool open_stream(const struct recorder *r, int stream)
@@ -383,20 +358,20 @@ static bool open_stream(const struct recorder *r, int stream)
 	return stream >= 0 && stream < RECORDER_MAX_STREAMS && r->p_open[stream];
 }
 
-enum recorder_err recorder_push(struct recorder *r, int stream, const uint8_t *pkt, size_t len,
-				uint32_t samples)
+enum media_err recorder_push(struct recorder *r, int stream, const uint8_t *pkt, size_t len,
+			     uint32_t samples)
 {
 	if (!r || !pkt || len == 0 || len > RECORDER_MAX_PACKET || samples == 0)
-		return RECORDER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (r->stopped)
-		return RECORDER_ESTOPPED;
+		return MEDIA_ERR_STATE;
 	if (!open_stream(r, stream))
-		return RECORDER_ESTREAM;
+		return MEDIA_ERR_STATE;
 	uint64_t index = r->p_next[stream]++; /* numbered even if dropped: the gap is filled */
 	struct entry *e = ring_reserve(r);
 	if (!e) {
 		count(&r->dropped, 1);
-		return RECORDER_EFULL;
+		return MEDIA_ERR_FULL;
 	}
 	e->kind = ENTRY_PACKET;
 	e->stream = (uint8_t)stream;
@@ -406,26 +381,26 @@ enum recorder_err recorder_push(struct recorder *r, int stream, const uint8_t *p
 	memcpy(e->u.pkt, pkt, len);
 	ring_publish(r);
 	count(&r->pushed, 1);
-	return RECORDER_OK;
+	return MEDIA_OK;
 }
 
-enum recorder_err recorder_end(struct recorder *r, int stream)
+enum media_err recorder_end(struct recorder *r, int stream)
 {
 	if (!r)
-		return RECORDER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	if (r->stopped)
-		return RECORDER_ESTOPPED;
+		return MEDIA_ERR_STATE;
 	if (!open_stream(r, stream))
-		return RECORDER_ESTREAM;
+		return MEDIA_ERR_STATE;
 	struct entry *e = ring_reserve(r);
 	if (!e)
-		return RECORDER_EFULL;
+		return MEDIA_ERR_FULL;
 	e->kind = ENTRY_END;
 	e->stream = (uint8_t)stream;
 	e->index = r->p_next[stream];
 	ring_publish(r);
 	r->p_open[stream] = false;
-	return RECORDER_OK;
+	return MEDIA_OK;
 }
 
 /* --- Lifecycle ------------------------------------------------------------------------- */
@@ -435,45 +410,45 @@ static bool valid_capacity(size_t c)
 	return c >= 16 && c <= 65536 && (c & (c - 1)) == 0;
 }
 
-static enum recorder_err start(struct recorder *r, const struct recorder_config *cfg)
+static enum media_err start(struct recorder *r, const struct recorder_config *cfg)
 {
 	size_t capacity = cfg->capacity ? cfg->capacity : RECORDER_DEFAULT_CAPACITY;
 	r->flush_packets = cfg->flush_packets;
 	atomic_init(&r->paused, cfg->paused);
 	r->dir_fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->dir_fd < 0)
-		return RECORDER_EDIR;
+		return MEDIA_ERR_SYSTEM;
 	if (!base_spsc_init(&r->q, capacity))
-		return RECORDER_EINVAL; /* checked in recorder_create: not reached */
+		return MEDIA_ERR_PARAM; /* checked in recorder_create: not reached */
 	r->ring = calloc(capacity, sizeof *r->ring);
 	if (!r->ring)
-		return RECORDER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	if (sem_init(&r->wake, 0, 0) != 0)
-		return RECORDER_ETHREAD;
+		return MEDIA_ERR_SYSTEM;
 	if (pthread_create(&r->thread, NULL, writer_main, r) != 0) {
 		sem_destroy(&r->wake);
-		return RECORDER_ETHREAD;
+		return MEDIA_ERR_SYSTEM;
 	}
 	r->thread_started = true;
-	return RECORDER_OK;
+	return MEDIA_OK;
 }
 
-enum recorder_err recorder_create(const struct recorder_config *cfg, struct recorder **out)
+enum media_err recorder_create(const struct recorder_config *cfg, struct recorder **out)
 {
 	if (!out || !cfg || !cfg->dir || (cfg->capacity && !valid_capacity(cfg->capacity)))
-		return RECORDER_EINVAL;
+		return MEDIA_ERR_PARAM;
 	struct recorder *r = aligned_alloc(BASE_SPSC_CACHE_LINE, sizeof *r); /* q's alignment */
 	if (!r)
-		return RECORDER_ENOMEM;
+		return MEDIA_ERR_NOMEM;
 	memset(r, 0, sizeof *r);
 	r->dir_fd = -1;
-	enum recorder_err err = start(r, cfg);
+	enum media_err err = start(r, cfg);
 	if (err) {
 		recorder_destroy(r);
 		return err;
 	}
 	*out = r;
-	return RECORDER_OK;
+	return MEDIA_OK;
 }
 
 void recorder_resume(struct recorder *r)

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "media/media.h"
 
 #define RECORDER_MAX_PACKET	  1275 /* one Opus frame */
 #define RECORDER_MAX_STREAMS	  64
@@ -49,21 +50,6 @@
 #define RECORDER_ROOM_MAX	  128
 #define RECORDER_TITLE_MAX	  256
 #define RECORDER_DATE_MAX	  40
-
-enum recorder_err {
-	RECORDER_OK = 0,
-	RECORDER_EINVAL,   /* NULL, bad capacity, a name or tag too long or with bad bytes */
-	RECORDER_ENOMEM,   /* create: allocation failed */
-	RECORDER_EDIR,	   /* create: the directory cannot be opened */
-	RECORDER_ETHREAD,  /* create: the writer thread could not start */
-	RECORDER_EFULL,	   /* the ring is full: the packet was dropped (and counted) */
-	RECORDER_ESTREAMS, /* begin: RECORDER_MAX_STREAMS streams are open */
-	RECORDER_ESTREAM,  /* push/end: no such open stream */
-	RECORDER_ESTOPPED, /* the recorder was stopped */
-};
-
-/* A static English phrase for err; never NULL. */
-const char *recorder_strerror(enum recorder_err err);
 
 struct recorder_config {
 	const char *dir;	/* where the files go; must exist */
@@ -74,10 +60,10 @@ struct recorder_config {
 
 struct recorder;
 
-/* Opens dir and starts the writer thread. Errors: RECORDER_EINVAL, RECORDER_ENOMEM,
- * RECORDER_EDIR, RECORDER_ETHREAD. The caller owns *out; free with recorder_destroy. */
-BASE_WUR enum recorder_err recorder_create(const struct recorder_config *cfg,
-					   struct recorder **out);
+/* Opens dir and starts the writer thread. Errors: MEDIA_ERR_PARAM (NULL, bad capacity),
+ * MEDIA_ERR_NOMEM, MEDIA_ERR_SYSTEM (the directory cannot be opened, or the thread not
+ * started). The caller owns *out; free with recorder_destroy. */
+BASE_WUR enum media_err recorder_create(const struct recorder_config *cfg, struct recorder **out);
 /* Stops (see recorder_stop) and frees. NULL is fine. */
 void recorder_destroy(struct recorder *r);
 
@@ -101,21 +87,23 @@ struct recorder_session {
 	uint64_t lead_packets; /* filler frames (of 960 samples) before the first packet */
 };
 
-/* Starts a stream and sets *stream to its id. Errors: RECORDER_EINVAL, RECORDER_ESTREAMS,
- * RECORDER_EFULL (try again next tick; nothing changed), RECORDER_ESTOPPED. */
-BASE_WUR enum recorder_err recorder_begin(struct recorder *r, const struct recorder_session *s,
-					  int *stream);
+/* Starts a stream and sets *stream to its id. Errors: MEDIA_ERR_PARAM (a name or tag too
+ * long or with bad bytes), MEDIA_ERR_FULL (RECORDER_MAX_STREAMS are open, or the ring is
+ * full: try again next tick; nothing changed), MEDIA_ERR_STATE (the recorder stopped). */
+BASE_WUR enum media_err recorder_begin(struct recorder *r, const struct recorder_session *s,
+				       int *stream);
 
 /* Queues one Opus packet of `samples` samples (960 = 20 ms) for stream. Errors:
- * RECORDER_EINVAL (len 0 or > RECORDER_MAX_PACKET, samples 0), RECORDER_ESTREAM,
- * RECORDER_EFULL (dropped, counted, and filled in the file), RECORDER_ESTOPPED. */
-BASE_WUR enum recorder_err recorder_push(struct recorder *r, int stream, const uint8_t *pkt,
-					 size_t len, uint32_t samples);
+ * MEDIA_ERR_PARAM (len 0 or > RECORDER_MAX_PACKET, samples 0), MEDIA_ERR_STATE (no such
+ * open stream, or the recorder stopped), MEDIA_ERR_FULL (dropped, counted, and filled in
+ * the file). */
+BASE_WUR enum media_err recorder_push(struct recorder *r, int stream, const uint8_t *pkt,
+				      size_t len, uint32_t samples);
 
 /* Ends stream: the file gets its EOS page and is fsynced; the id is free again. Errors:
- * RECORDER_ESTREAM, RECORDER_EFULL (try again next tick; the stream stays open),
- * RECORDER_ESTOPPED. */
-BASE_WUR enum recorder_err recorder_end(struct recorder *r, int stream);
+ * MEDIA_ERR_STATE (no such open stream, or the recorder stopped), MEDIA_ERR_FULL (try
+ * again next tick; the stream stays open). */
+BASE_WUR enum media_err recorder_end(struct recorder *r, int stream);
 
 struct recorder_stats {
 	uint64_t pushed;     /* packets queued */

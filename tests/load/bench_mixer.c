@@ -106,7 +106,7 @@ static int make_tones(struct bench *b)
 {
 	for (size_t m = 0; m < MAX_MICS; m++) {
 		struct codec_encoder *e;
-		if (codec_encoder_create(NULL, &e) != CODEC_OK)
+		if (codec_encoder_create(NULL, &e) != MEDIA_OK)
 			return fail("encoder", "create");
 		double c = 0, s = 1, w = 2 * 3.14159265358979 * 220.0 * (double)(m + 2) / 48000;
 		for (size_t f = 0; f < TONE_FRAMES; f++) {
@@ -117,10 +117,10 @@ static int make_tones(struct bench *b)
 				pcm[i] = (int16_t)(10000 * s);
 			}
 			bool dtx;
-			enum codec_err err = codec_encode(e, pcm, b->tone[m][f], CODEC_MAX_PACKET,
+			enum media_err err = codec_encode(e, pcm, b->tone[m][f], CODEC_MAX_PACKET,
 							  &b->tone_len[m][f], &dtx);
 			if (err)
-				return fail("encode", codec_strerror(err));
+				return fail("encode", media_strerror(err));
 		}
 		codec_encoder_destroy(e);
 	}
@@ -191,18 +191,18 @@ static int make_listeners(struct bench *b, enum dtls_srtp_profile profile, uint6
 static int make_mixer(struct bench *b, uint64_t *rng)
 {
 	mix_limiter_init(&b->lim);
-	if (codec_encoder_create(NULL, &b->enc) != CODEC_OK ||
+	if (codec_encoder_create(NULL, &b->enc) != MEDIA_OK ||
 	    rtp_rewrite_init(&b->rw, (uint32_t)next_random(rng), (uint16_t)next_random(rng),
-			     (uint32_t)next_random(rng), PT_OPUS) != RTP_REWRITE_OK ||
-	    fanout_create(0, &b->fan) != FANOUT_OK)
+			     (uint32_t)next_random(rng), PT_OPUS) != MEDIA_OK ||
+	    fanout_create(0, &b->fan) != MEDIA_OK)
 		return fail("mixer", "create");
 	for (size_t m = 0; m < b->mics; m++) {
 		mix_gate_init(&b->gate[m], true);
 		mix_limiter_init(&b->own_lim[m]);
-		if (codec_decoder_create(&b->dec[m]) != CODEC_OK ||
-		    codec_encoder_create(NULL, &b->own_enc[m]) != CODEC_OK ||
+		if (codec_decoder_create(&b->dec[m]) != MEDIA_OK ||
+		    codec_encoder_create(NULL, &b->own_enc[m]) != MEDIA_OK ||
 		    rtp_rewrite_init(&b->own_rw[m], (uint32_t)next_random(rng), 0, 0, PT_OPUS) !=
-			RTP_REWRITE_OK)
+			MEDIA_OK)
 			return fail("mic", "create");
 	}
 	return 0;
@@ -216,17 +216,17 @@ static int encode_and_send(struct bench *b, struct codec_encoder *enc, struct rt
 	struct rtp_build hdr = {0};
 	size_t hlen, plen;
 	bool dtx;
-	enum codec_err cerr =
+	enum media_err cerr =
 	    codec_encode(enc, b->out, b->pkt + RTP_HEADER_LEN, CODEC_MAX_PACKET, &plen, &dtx);
 	if (cerr)
-		return fail("encode", codec_strerror(cerr));
-	if (rtp_rewrite_mix(rw, (int64_t)b->tick * MIX_FRAME, &hdr) != RTP_REWRITE_OK ||
+		return fail("encode", media_strerror(cerr));
+	if (rtp_rewrite_mix(rw, (int64_t)b->tick * MIX_FRAME, &hdr) != MEDIA_OK ||
 	    rtp_build_header(b->pkt, RTP_HEADER_LEN, &hdr, &hlen) != RTP_OK)
 		return fail("rtp", "header");
 	struct fanout_result res;
 	b->last_len = hlen + plen;
 	double t0 = now_us();
-	if (fanout_send(b->fan, b->tx, b->pkt, hlen + plen, dests, n, &res) != FANOUT_OK)
+	if (fanout_send(b->fan, b->tx, b->pkt, hlen + plen, dests, n, &res) != MEDIA_OK)
 		return fail("fanout", "send");
 	if (fan_us)
 		*fan_us = now_us() - t0;
@@ -242,7 +242,7 @@ static int tick(struct bench *b, double *fanout_us)
 	size_t k = b->tick % TONE_FRAMES;
 	for (size_t m = 0; m < b->mics; m++) {
 		if (codec_decode(b->dec[m], b->tone[m][k], b->tone_len[m][k], b->pcm[m]) !=
-		    CODEC_OK)
+		    MEDIA_OK)
 			return fail("decode", "tone");
 		mix_gate_apply(&b->gate[m], b->pcm[m]);
 		in[m] = b->pcm[m];
@@ -291,7 +291,7 @@ static double protect_only(struct bench *b, size_t passes)
 	for (size_t p = 0; p < passes; p++, b->tick++) {
 		struct rtp_build hdr = {0};
 		size_t hlen, out;
-		if (rtp_rewrite_mix(&b->rw, (int64_t)b->tick * MIX_FRAME, &hdr) != RTP_REWRITE_OK ||
+		if (rtp_rewrite_mix(&b->rw, (int64_t)b->tick * MIX_FRAME, &hdr) != MEDIA_OK ||
 		    rtp_build_header(b->pkt, RTP_HEADER_LEN, &hdr, &hlen) != RTP_OK)
 			return -1;
 		double t0 = now_us();

@@ -167,7 +167,7 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 	p->last_seq = h->seq;
 	p->last_ts = h->timestamp;
 	p->have_last = true;
-	if (codec_decode(p->dec, h->payload, h->payload_len, pcm) != CODEC_OK) {
+	if (codec_decode(p->dec, h->payload, h->payload_len, pcm) != MEDIA_OK) {
 		p->t->decode_errors++;
 		return;
 	}
@@ -500,7 +500,7 @@ static bool make_sampled(struct load_peer *p)
 {
 	const struct load_tone *tone = p->m->tone;
 	int on = 1;
-	if (codec_decoder_create(&p->dec) != CODEC_OK ||
+	if (codec_decoder_create(&p->dec) != MEDIA_OK ||
 	    setsockopt(client_fd(p->c), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
 		return false;
 	onset_init(&p->od, tone->onset_threshold, tone->onset_quiet_level,

@@ -57,13 +57,13 @@ static bool encode_period(const struct tone_config *cfg, struct load_tone *t, ch
 					  .loss_percent = 10,
 					  .disable_dtx = true};
 	struct codec_encoder *enc;
-	enum codec_err err = codec_encoder_create(&ec, &enc);
-	if (err != CODEC_OK) {
-		snprintf(why, cap, "opus encoder: %s", codec_strerror(err));
+	enum media_err err = codec_encoder_create(&ec, &enc);
+	if (err != MEDIA_OK) {
+		snprintf(why, cap, "opus encoder: %s", media_strerror(err));
 		return false;
 	}
 	int16_t pcm[CODEC_FRAME];
-	for (size_t f = 0; f < 2 * t->frames && err == CODEC_OK; f++) {
+	for (size_t f = 0; f < 2 * t->frames && err == MEDIA_OK; f++) {
 		size_t slot = f % t->frames;
 		bool dtx;
 		tone_pcm(cfg, f, pcm);
@@ -72,16 +72,16 @@ static bool encode_period(const struct tone_config *cfg, struct load_tone *t, ch
 		    codec_encode(enc, pcm, t->pkt[slot], sizeof t->pkt[slot], &t->len[slot], &dtx);
 	}
 	codec_encoder_destroy(enc);
-	if (err != CODEC_OK)
-		snprintf(why, cap, "opus encode: %s", codec_strerror(err));
-	return err == CODEC_OK;
+	if (err != MEDIA_OK)
+		snprintf(why, cap, "opus encode: %s", media_strerror(err));
+	return err == MEDIA_OK;
 }
 
 /* Decodes three loops of the period and takes the last onset's offset from its burst. */
 static bool measure_baseline(struct load_tone *t, char *why, size_t cap)
 {
 	struct codec_decoder *dec;
-	if (codec_decoder_create(&dec) != CODEC_OK) {
+	if (codec_decoder_create(&dec) != MEDIA_OK) {
 		snprintf(why, cap, "opus decoder could not be made");
 		return false;
 	}
@@ -91,7 +91,7 @@ static bool measure_baseline(struct load_tone *t, char *why, size_t cap)
 	bool found = false;
 	for (size_t f = 0; f < 3 * t->frames; f++) {
 		if (codec_decode(dec, t->pkt[f % t->frames], t->len[f % t->frames], pcm) !=
-		    CODEC_OK)
+		    MEDIA_OK)
 			break;
 		long at = onset_feed(&od, pcm, CODEC_FRAME);
 		if (at >= 0) {

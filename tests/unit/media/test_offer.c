@@ -319,6 +319,20 @@ static void test_addresses_and_options(void **state)
 	assert_string_equal(media_strerror(MEDIA_ERR_BUSY), "the media worker is busy");
 }
 
+/* The module's one error enum: every code has a phrase of its own. */
+static void test_error_phrases(void **state)
+{
+	(void)state;
+	for (int a = MEDIA_OK; a <= MEDIA_ERR_STALE; a++) {
+		const char *pa = media_strerror((enum media_err)a);
+		assert_string_not_equal(pa, "unknown media error");
+		for (int b = MEDIA_OK; b < a; b++)
+			assert_string_not_equal(pa, media_strerror((enum media_err)b));
+	}
+	assert_string_equal(media_strerror((enum media_err)(MEDIA_ERR_STALE + 1)),
+			    "unknown media error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +343,7 @@ int main(void)
 	    cmocka_unit_test(test_rooms_pinned),
 	    cmocka_unit_test(test_refused_allocate_nothing),
 	    cmocka_unit_test(test_addresses_and_options),
+	    cmocka_unit_test(test_error_phrases),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

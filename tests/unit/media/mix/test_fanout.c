@@ -95,12 +95,12 @@ static void check_profile(enum dtls_srtp_profile profile)
 						.payload_type = (uint8_t)(i % 2 ? 109 : 111)};
 	}
 	struct fanout *f;
-	assert_int_equal(fanout_create(2, &f), FANOUT_OK); /* 5 listeners: 3 batches */
+	assert_int_equal(fanout_create(2, &f), MEDIA_OK); /* 5 listeners: 3 batches */
 	_Alignas(16) uint8_t pkt[256];
 	for (uint16_t seq = 65534; seq != 2; seq++) { /* across the rollover */
 		size_t len = make_packet(pkt, seq, seq == 65534);
 		struct fanout_result res;
-		assert_int_equal(fanout_send(f, tx, pkt, len, dests, LISTENERS, &res), FANOUT_OK);
+		assert_int_equal(fanout_send(f, tx, pkt, len, dests, LISTENERS, &res), MEDIA_OK);
 		assert_int_equal(res.sent, LISTENERS);
 		assert_int_equal(res.protect_errors + res.send_errors, 0);
 		receive_all(rx, pairs, dests, pkt, len);
@@ -108,7 +108,7 @@ static void check_profile(enum dtls_srtp_profile profile)
 	/* The same sequence number again is a replay for every listener's SRTP. */
 	size_t len = make_packet(pkt, 1, false);
 	struct fanout_result res;
-	assert_int_equal(fanout_send(f, tx, pkt, len, dests, LISTENERS, &res), FANOUT_OK);
+	assert_int_equal(fanout_send(f, tx, pkt, len, dests, LISTENERS, &res), MEDIA_OK);
 	assert_int_equal(res.protect_errors, LISTENERS);
 	assert_int_equal(res.srtp_err, MEDIA_SRTP_ERR_REPLAY);
 	assert_int_equal(res.sent, 0);
@@ -149,11 +149,11 @@ static void test_send_error_isolated(void **state)
 	dests[1].addr.v6.sin6_port = rx_addr.sin_port;
 	dests[1].addr_len = sizeof dests[1].addr.v6;
 	struct fanout *f;
-	assert_int_equal(fanout_create(0, &f), FANOUT_OK);
+	assert_int_equal(fanout_create(0, &f), MEDIA_OK);
 	_Alignas(16) uint8_t pkt[256];
 	size_t len = make_packet(pkt, 7, false);
 	struct fanout_result res;
-	assert_int_equal(fanout_send(f, tx, pkt, len, dests, 3, &res), FANOUT_OK);
+	assert_int_equal(fanout_send(f, tx, pkt, len, dests, 3, &res), MEDIA_OK);
 	assert_int_equal(res.sent, 2);
 	assert_int_equal(res.send_errors, 1);
 	assert_int_not_equal(res.send_errno, 0);
@@ -166,15 +166,15 @@ static void test_send_error_isolated(void **state)
 				 MEDIA_SRTP_OK);
 	}
 	/* Bad arguments. */
-	assert_int_equal(fanout_send(f, tx, pkt, 11, dests, 3, &res), FANOUT_EINVAL);
+	assert_int_equal(fanout_send(f, tx, pkt, 11, dests, 3, &res), MEDIA_ERR_PARAM);
 	assert_int_equal(fanout_send(f, tx, pkt, FANOUT_MAX_PACKET + 1, dests, 3, &res),
-			 FANOUT_ETOOBIG);
-	assert_int_equal(fanout_send(f, tx, pkt, len, NULL, 3, &res), FANOUT_EINVAL);
-	assert_int_equal(fanout_send(f, tx, pkt, len, NULL, 0, &res), FANOUT_OK);
+			 MEDIA_ERR_TOOBIG);
+	assert_int_equal(fanout_send(f, tx, pkt, len, NULL, 3, &res), MEDIA_ERR_PARAM);
+	assert_int_equal(fanout_send(f, tx, pkt, len, NULL, 0, &res), MEDIA_OK);
 	assert_int_equal(res.sent, 0);
 	fanout_destroy(f);
 	struct fanout *g;
-	assert_int_equal(fanout_create(FANOUT_MAX_BATCH + 1, &g), FANOUT_EINVAL);
+	assert_int_equal(fanout_create(FANOUT_MAX_BATCH + 1, &g), MEDIA_ERR_PARAM);
 	fanout_destroy(NULL);
 	for (size_t i = 0; i < 3; i++) {
 		media_srtp_destroy(pairs[i].send);

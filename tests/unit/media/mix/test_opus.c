@@ -40,7 +40,7 @@ static void encode_sine(struct codec_encoder *e, double hz, double amp, struct c
 			pcm[i] = test_sine_sample(hz, amp, f * CODEC_FRAME + i);
 		assert_int_equal(
 		    codec_encode(e, pcm, c->pkt[f], sizeof c->pkt[f], &c->len[f], &c->dtx[f]),
-		    CODEC_OK);
+		    MEDIA_OK);
 	}
 }
 
@@ -49,7 +49,7 @@ static struct codec_encoder *make_encoder(int loss)
 	struct codec_encoder_config cfg = {
 	    .bitrate = 32000, .complexity = -1, .loss_percent = loss};
 	struct codec_encoder *e;
-	assert_int_equal(codec_encoder_create(&cfg, &e), CODEC_OK);
+	assert_int_equal(codec_encoder_create(&cfg, &e), MEDIA_OK);
 	return e;
 }
 
@@ -60,7 +60,7 @@ static void test_roundtrip_440(void **state)
 	(void)state;
 	struct codec_encoder *e = make_encoder(10);
 	struct codec_decoder *d;
-	assert_int_equal(codec_decoder_create(&d), CODEC_OK);
+	assert_int_equal(codec_decoder_create(&d), MEDIA_OK);
 	struct clip *clip = clip_new();
 	encode_sine(e, 440, 10000, clip);
 	int16_t *out = clip->pcm; /* the input is not needed again */
@@ -69,7 +69,7 @@ static void test_roundtrip_440(void **state)
 		assert_false(clip->dtx[f]);
 		bytes += clip->len[f];
 		assert_int_equal(codec_decode(d, clip->pkt[f], clip->len[f], out + f * CODEC_FRAME),
-				 CODEC_OK);
+				 MEDIA_OK);
 	}
 	/* 32 kbit/s is 80 bytes per frame on average; allow the encoder its VBR. */
 	assert_true(bytes / FRAMES > 40 && bytes / FRAMES < 140);
@@ -87,7 +87,7 @@ static void test_lookahead_and_dtx(void **state)
 {
 	(void)state;
 	struct codec_encoder *e;
-	assert_int_equal(codec_encoder_create(NULL, &e), CODEC_OK);
+	assert_int_equal(codec_encoder_create(NULL, &e), MEDIA_OK);
 	uint16_t la = codec_encoder_lookahead(e);
 	assert_true(la > 0 && la < 1000); /* 312 for VOIP at 48 kHz in libopus 1.3 */
 	int16_t silence[CODEC_FRAME] = {0};
@@ -95,15 +95,15 @@ static void test_lookahead_and_dtx(void **state)
 	size_t len;
 	bool dtx = false, any_dtx = false;
 	for (int f = 0; f < 50; f++) {
-		assert_int_equal(codec_encode(e, silence, pkt, sizeof pkt, &len, &dtx), CODEC_OK);
+		assert_int_equal(codec_encode(e, silence, pkt, sizeof pkt, &len, &dtx), MEDIA_OK);
 		if (dtx) {
 			any_dtx = true;
 			assert_true(len <= 2);
 		}
 	}
 	assert_true(any_dtx);
-	assert_int_equal(codec_encoder_set_bitrate(e, 64000), CODEC_OK);
-	assert_int_equal(codec_encoder_set_bitrate(e, 100), CODEC_EINVAL);
+	assert_int_equal(codec_encoder_set_bitrate(e, 64000), MEDIA_OK);
+	assert_int_equal(codec_encoder_set_bitrate(e, 100), MEDIA_ERR_PARAM);
 	codec_encoder_destroy(e);
 }
 
@@ -123,18 +123,18 @@ static double decode_with_loss(const struct clip *clip, size_t lost, bool use_fe
 			       const int16_t *clean)
 {
 	struct codec_decoder *d;
-	assert_int_equal(codec_decoder_create(&d), CODEC_OK);
+	assert_int_equal(codec_decoder_create(&d), MEDIA_OK);
 	int16_t pcm[CODEC_FRAME];
 	double err = 0;
 	for (size_t f = 0; f <= lost + 1; f++) {
 		if (f == lost && use_fec)
 			assert_int_equal(
-			    codec_decode_fec(d, clip->pkt[f + 1], clip->len[f + 1], pcm), CODEC_OK);
+			    codec_decode_fec(d, clip->pkt[f + 1], clip->len[f + 1], pcm), MEDIA_OK);
 		else if (f == lost)
-			assert_int_equal(codec_decode_plc(d, pcm), CODEC_OK);
+			assert_int_equal(codec_decode_plc(d, pcm), MEDIA_OK);
 		else
 			assert_int_equal(codec_decode(d, clip->pkt[f], clip->len[f], pcm),
-					 CODEC_OK);
+					 MEDIA_OK);
 		if (f == lost)
 			err = error_energy(pcm, clean + f * CODEC_FRAME, CODEC_FRAME);
 	}
@@ -155,14 +155,14 @@ static void test_plc_and_fec(void **state)
 			pcm[i] = test_sine_sample(hz, 8000, f * CODEC_FRAME + i);
 		assert_int_equal(codec_encode(e, pcm, clip->pkt[f], sizeof clip->pkt[f],
 					      &clip->len[f], &clip->dtx[f]),
-				 CODEC_OK);
+				 MEDIA_OK);
 	}
 	int16_t *clean = clip->pcm; /* overwritten with the clean decode */
 	struct codec_decoder *d;
-	assert_int_equal(codec_decoder_create(&d), CODEC_OK);
+	assert_int_equal(codec_decoder_create(&d), MEDIA_OK);
 	for (size_t f = 0; f < FRAMES; f++)
 		assert_int_equal(
-		    codec_decode(d, clip->pkt[f], clip->len[f], clean + f * CODEC_FRAME), CODEC_OK);
+		    codec_decode(d, clip->pkt[f], clip->len[f], clean + f * CODEC_FRAME), MEDIA_OK);
 	codec_decoder_destroy(d);
 	double fec_err = 0, plc_err = 0;
 	for (size_t lost = 20; lost < 80; lost += 7) {
@@ -179,32 +179,31 @@ static void test_bad_input(void **state)
 {
 	(void)state;
 	struct codec_decoder *d;
-	assert_int_equal(codec_decoder_create(&d), CODEC_OK);
+	assert_int_equal(codec_decoder_create(&d), MEDIA_OK);
 	int16_t pcm[CODEC_FRAME];
 	uint8_t junk[3] = {0xff, 0xff, 0xff};
-	assert_int_equal(codec_decode(d, junk, 0, pcm), CODEC_EPACKET);
-	assert_int_equal(codec_decode(d, NULL, 3, pcm), CODEC_EINVAL);
-	assert_int_equal(codec_decode(d, junk, sizeof junk, pcm), CODEC_EPACKET);
+	assert_int_equal(codec_decode(d, junk, 0, pcm), MEDIA_ERR_PACKET);
+	assert_int_equal(codec_decode(d, NULL, 3, pcm), MEDIA_ERR_PARAM);
+	assert_int_equal(codec_decode(d, junk, sizeof junk, pcm), MEDIA_ERR_PACKET);
 	/* A 40 ms packet (TOC config 3 = SILK NB 40 ms) does not fit a 20 ms frame. */
 	uint8_t long_pkt[2] = {3 << 3, 0};
-	assert_int_equal(codec_decode(d, long_pkt, sizeof long_pkt, pcm), CODEC_EPACKET);
-	assert_int_equal(codec_decode_plc(d, pcm), CODEC_OK);
-	assert_int_equal(codec_decode_plc(NULL, pcm), CODEC_EINVAL);
+	assert_int_equal(codec_decode(d, long_pkt, sizeof long_pkt, pcm), MEDIA_ERR_PACKET);
+	assert_int_equal(codec_decode_plc(d, pcm), MEDIA_OK);
+	assert_int_equal(codec_decode_plc(NULL, pcm), MEDIA_ERR_PARAM);
 	codec_decoder_destroy(d);
 	codec_decoder_destroy(NULL);
 	struct codec_encoder *e;
 	struct codec_encoder_config bad = {.bitrate = 1000};
-	assert_int_equal(codec_encoder_create(&bad, &e), CODEC_EINVAL);
+	assert_int_equal(codec_encoder_create(&bad, &e), MEDIA_ERR_PARAM);
 	bad = (struct codec_encoder_config){.complexity = 11};
-	assert_int_equal(codec_encoder_create(&bad, &e), CODEC_EINVAL);
-	assert_int_equal(codec_encoder_create(NULL, &e), CODEC_OK);
+	assert_int_equal(codec_encoder_create(&bad, &e), MEDIA_ERR_PARAM);
+	assert_int_equal(codec_encoder_create(NULL, &e), MEDIA_OK);
 	uint8_t small[CODEC_MAX_PACKET - 1];
 	size_t len;
 	bool dtx;
 	int16_t noise[CODEC_FRAME] = {0};
-	assert_int_equal(codec_encode(e, noise, small, sizeof small, &len, &dtx), CODEC_ENOSPACE);
+	assert_int_equal(codec_encode(e, noise, small, sizeof small, &len, &dtx), MEDIA_ERR_TOOBIG);
 	codec_encoder_destroy(e);
-	assert_string_equal(codec_strerror(CODEC_OK), "ok");
 }
 
 int main(void)

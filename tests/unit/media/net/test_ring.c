@@ -19,25 +19,23 @@ static void test_capacity_rules(void **state)
 {
 	(void)state;
 	struct ring r;
-	assert_int_equal(ring_init(&r, 0), RING_ERR_PARAM);
-	assert_int_equal(ring_init(&r, 1), RING_ERR_PARAM);
-	assert_int_equal(ring_init(&r, 3), RING_ERR_PARAM);
-	assert_int_equal(ring_init(&r, 1000), RING_ERR_PARAM);
-	assert_int_equal(ring_init(&r, (size_t)RING_MAX_SLOTS * 2), RING_ERR_PARAM);
-	assert_int_equal(ring_init(NULL, 8), RING_ERR_PARAM);
+	assert_int_equal(ring_init(&r, 0), MEDIA_ERR_PARAM);
+	assert_int_equal(ring_init(&r, 1), MEDIA_ERR_PARAM);
+	assert_int_equal(ring_init(&r, 3), MEDIA_ERR_PARAM);
+	assert_int_equal(ring_init(&r, 1000), MEDIA_ERR_PARAM);
+	assert_int_equal(ring_init(&r, (size_t)RING_MAX_SLOTS * 2), MEDIA_ERR_PARAM);
+	assert_int_equal(ring_init(NULL, 8), MEDIA_ERR_PARAM);
 	ring_fini(&r); /* safe after a failed init */
 	ring_fini(NULL);
-	assert_int_equal(ring_init(&r, 2), RING_OK);
+	assert_int_equal(ring_init(&r, 2), MEDIA_OK);
 	ring_fini(&r);
-	assert_string_equal(ring_strerror(RING_ERR_NOMEM), "out of memory");
-	assert_non_null(ring_strerror((enum ring_err)99));
 }
 
 static void test_fifo_full_empty(void **state)
 {
 	(void)state;
 	struct ring r;
-	assert_int_equal(ring_init(&r, 8), RING_OK);
+	assert_int_equal(ring_init(&r, 8), MEDIA_OK);
 	struct ring_msg m = {0};
 	assert_false(ring_pop(&r, &m));
 	assert_int_equal(ring_space(&r), 8);
@@ -65,7 +63,7 @@ static void test_wrap_around(void **state)
 {
 	(void)state;
 	struct ring r;
-	assert_int_equal(ring_init(&r, 4), RING_OK);
+	assert_int_equal(ring_init(&r, 4), MEDIA_OK);
 	uint32_t pushed = 0, popped = 0;
 	for (int round = 0; round < 10000; round++) {
 		int n = 1 + round % 4;
@@ -84,7 +82,7 @@ static void test_wake(void **state)
 {
 	(void)state;
 	int fd;
-	assert_int_equal(ring_wake_open(&fd), RING_OK);
+	assert_int_equal(ring_wake_open(&fd), MEDIA_OK);
 	assert_int_equal(ring_wake_drain(fd), 0); /* non-blocking when nothing is there */
 	ring_wake(fd);
 	ring_wake(fd);
@@ -123,8 +121,8 @@ static void test_two_thread_stress(void **state)
 {
 	(void)state;
 	static struct stress s;
-	assert_int_equal(ring_init(&s.ring, 256), RING_OK);
-	assert_int_equal(ring_wake_open(&s.wake_fd), RING_OK);
+	assert_int_equal(ring_init(&s.ring, 256), MEDIA_OK);
+	assert_int_equal(ring_wake_open(&s.wake_fd), MEDIA_OK);
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, producer, &s), 0);
 	uint32_t expect = 0;

@@ -54,7 +54,7 @@ static struct oggopus *make_writer(struct sink *s, uint16_t pre_skip)
 	    .arg = s,
 	};
 	struct oggopus *w;
-	assert_int_equal(oggopus_create(&cfg, &w), OGGOPUS_OK);
+	assert_int_equal(oggopus_create(&cfg, &w), MEDIA_OK);
 	return w;
 }
 
@@ -129,16 +129,16 @@ static void test_headers_and_granules(void **state)
 	(void)state;
 	struct sink s = {0};
 	struct oggopus *w = make_writer(&s, 312);
-	assert_int_equal(oggopus_start(w), OGGOPUS_OK);
+	assert_int_equal(oggopus_start(w), MEDIA_OK);
 	uint8_t pkt[80] = {0x78};
 	uint8_t dtx[1] = {0x78};
 	for (int i = 0; i < 95; i++) {
 		bool silent = i >= 40 && i < 60;
 		assert_int_equal(oggopus_write(w, silent ? dtx : pkt, silent ? 1 : sizeof pkt, 960),
-				 OGGOPUS_OK);
+				 MEDIA_OK);
 	}
 	assert_int_equal(oggopus_granule(w), 95 * 960);
-	assert_int_equal(oggopus_finish(w), OGGOPUS_OK);
+	assert_int_equal(oggopus_finish(w), MEDIA_OK);
 	struct parsed p;
 	parse(s.data, s.len, &p);
 	/* OpusHead: version 1, mono, pre-skip, 48 kHz, gain 0, family 0 (RFC 7845 5.1). */
@@ -186,31 +186,31 @@ static void test_errors(void **state)
 	struct sink s = {0};
 	struct oggopus *w;
 	struct oggopus_config cfg = {.on_page = on_page, .arg = &s, .tags = {"NOEQUALS"}};
-	assert_int_equal(oggopus_create(&cfg, &w), OGGOPUS_EINVAL);
+	assert_int_equal(oggopus_create(&cfg, &w), MEDIA_ERR_PARAM);
 	cfg.tags[0] = "=value";
-	assert_int_equal(oggopus_create(&cfg, &w), OGGOPUS_EINVAL);
+	assert_int_equal(oggopus_create(&cfg, &w), MEDIA_ERR_PARAM);
 	cfg.tags[0] = NULL;
 	cfg.channels = 3;
-	assert_int_equal(oggopus_create(&cfg, &w), OGGOPUS_EINVAL);
+	assert_int_equal(oggopus_create(&cfg, &w), MEDIA_ERR_PARAM);
 	cfg.channels = 1;
 	cfg.on_page = NULL;
-	assert_int_equal(oggopus_create(&cfg, &w), OGGOPUS_EINVAL);
+	assert_int_equal(oggopus_create(&cfg, &w), MEDIA_ERR_PARAM);
 	w = make_writer(&s, 0);
 	uint8_t pkt[1276] = {0x78};
-	assert_int_equal(oggopus_write(w, pkt, 10, 960), OGGOPUS_ESTATE);
-	assert_int_equal(oggopus_finish(w), OGGOPUS_ESTATE);
-	assert_int_equal(oggopus_start(w), OGGOPUS_OK);
-	assert_int_equal(oggopus_start(w), OGGOPUS_ESTATE);
-	assert_int_equal(oggopus_write(w, pkt, sizeof pkt, 960), OGGOPUS_ETOOBIG);
-	assert_int_equal(oggopus_write(w, pkt, 0, 960), OGGOPUS_EINVAL);
-	assert_int_equal(oggopus_write(w, pkt, 10, 0), OGGOPUS_EINVAL);
+	assert_int_equal(oggopus_write(w, pkt, 10, 960), MEDIA_ERR_STATE);
+	assert_int_equal(oggopus_finish(w), MEDIA_ERR_STATE);
+	assert_int_equal(oggopus_start(w), MEDIA_OK);
+	assert_int_equal(oggopus_start(w), MEDIA_ERR_STATE);
+	assert_int_equal(oggopus_write(w, pkt, sizeof pkt, 960), MEDIA_ERR_TOOBIG);
+	assert_int_equal(oggopus_write(w, pkt, 0, 960), MEDIA_ERR_PARAM);
+	assert_int_equal(oggopus_write(w, pkt, 10, 0), MEDIA_ERR_PARAM);
 	/* The callback fails on the next page: the writer stays failed. */
 	s.fail_after = (int)s.pages;
-	int rc = OGGOPUS_OK;
-	for (int i = 0; i < 30 && rc == OGGOPUS_OK; i++)
+	int rc = MEDIA_OK;
+	for (int i = 0; i < 30 && rc == MEDIA_OK; i++)
 		rc = oggopus_write(w, pkt, 10, 960);
-	assert_int_equal(rc, OGGOPUS_ECALLBACK);
-	assert_int_equal(oggopus_write(w, pkt, 10, 960), OGGOPUS_ESTATE);
+	assert_int_equal(rc, MEDIA_ERR_SYSTEM);
+	assert_int_equal(oggopus_write(w, pkt, 10, 960), MEDIA_ERR_STATE);
 	oggopus_destroy(w);
 	oggopus_destroy(NULL);
 	free(s.data);
@@ -229,11 +229,11 @@ static bool have_tool(const char *name)
 static void write_tone_file(const char *path, size_t *frames, uint16_t *pre_skip)
 {
 	struct codec_encoder *e;
-	assert_int_equal(codec_encoder_create(NULL, &e), CODEC_OK);
+	assert_int_equal(codec_encoder_create(NULL, &e), MEDIA_OK);
 	struct sink s = {0};
 	struct oggopus *w = make_writer(&s, codec_encoder_lookahead(e));
 	*pre_skip = codec_encoder_lookahead(e);
-	assert_int_equal(oggopus_start(w), OGGOPUS_OK);
+	assert_int_equal(oggopus_start(w), MEDIA_OK);
 	*frames = 150;
 	for (size_t f = 0; f < *frames; f++) {
 		int16_t pcm[CODEC_FRAME];
@@ -242,10 +242,10 @@ static void write_tone_file(const char *path, size_t *frames, uint16_t *pre_skip
 		uint8_t pkt[CODEC_MAX_PACKET];
 		size_t len;
 		bool dtx;
-		assert_int_equal(codec_encode(e, pcm, pkt, sizeof pkt, &len, &dtx), CODEC_OK);
-		assert_int_equal(oggopus_write(w, pkt, len, CODEC_FRAME), OGGOPUS_OK);
+		assert_int_equal(codec_encode(e, pcm, pkt, sizeof pkt, &len, &dtx), MEDIA_OK);
+		assert_int_equal(oggopus_write(w, pkt, len, CODEC_FRAME), MEDIA_OK);
 	}
-	assert_int_equal(oggopus_finish(w), OGGOPUS_OK);
+	assert_int_equal(oggopus_finish(w), MEDIA_OK);
 	FILE *fp = fopen(path, "wb");
 	assert_non_null(fp);
 	assert_int_equal(fwrite(s.data, 1, s.len, fp), s.len);

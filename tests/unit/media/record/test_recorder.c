@@ -100,7 +100,7 @@ static struct recorder *make(const char *dir, size_t capacity, bool paused)
 {
 	struct recorder_config cfg = {.dir = dir, .capacity = capacity, .paused = paused};
 	struct recorder *r;
-	assert_int_equal(recorder_create(&cfg, &r), RECORDER_OK);
+	assert_int_equal(recorder_create(&cfg, &r), MEDIA_OK);
 	return r;
 }
 
@@ -113,7 +113,7 @@ static int begin(struct recorder *r, const char *name)
 				     .pre_skip = 312,
 				     .serial = 42};
 	int id = -1;
-	assert_int_equal(recorder_begin(r, &s, &id), RECORDER_OK);
+	assert_int_equal(recorder_begin(r, &s, &id), MEDIA_OK);
 	return id;
 }
 
@@ -130,7 +130,7 @@ static void tone_packet(struct tone *t, uint8_t *pkt, size_t *len)
 		pcm[i] = test_sine_sample(440, 8000, t->n * CODEC_FRAME + i);
 	t->n++;
 	bool dtx;
-	assert_int_equal(codec_encode(t->enc, pcm, pkt, CODEC_MAX_PACKET, len, &dtx), CODEC_OK);
+	assert_int_equal(codec_encode(t->enc, pcm, pkt, CODEC_MAX_PACKET, len, &dtx), MEDIA_OK);
 }
 
 static void push_tone(struct recorder *r, int id, struct tone *t, size_t n, size_t *full)
@@ -139,9 +139,9 @@ static void push_tone(struct recorder *r, int id, struct tone *t, size_t n, size
 		uint8_t pkt[CODEC_MAX_PACKET];
 		size_t len;
 		tone_packet(t, pkt, &len);
-		enum recorder_err err = recorder_push(r, id, pkt, len, CODEC_FRAME);
-		assert_true(err == RECORDER_OK || (full && err == RECORDER_EFULL));
-		if (err == RECORDER_EFULL)
+		enum media_err err = recorder_push(r, id, pkt, len, CODEC_FRAME);
+		assert_true(err == MEDIA_OK || (full && err == MEDIA_ERR_FULL));
+		if (err == MEDIA_ERR_FULL)
 			(*full)++;
 	}
 }
@@ -149,7 +149,7 @@ static void push_tone(struct recorder *r, int id, struct tone *t, size_t n, size
 static struct tone tone_new(void)
 {
 	struct tone t = {0};
-	assert_int_equal(codec_encoder_create(NULL, &t.enc), CODEC_OK);
+	assert_int_equal(codec_encoder_create(NULL, &t.enc), MEDIA_OK);
 	return t;
 }
 
@@ -167,9 +167,9 @@ static void test_two_streams(void **state)
 		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL); /* a tick's worth of pacing now and then */
 	}
-	assert_int_equal(recorder_end(r, a), RECORDER_OK);
-	assert_int_equal(recorder_end(r, a), RECORDER_ESTREAM);
-	assert_int_equal(recorder_end(r, b), RECORDER_OK);
+	assert_int_equal(recorder_end(r, a), MEDIA_OK);
+	assert_int_equal(recorder_end(r, a), MEDIA_ERR_STATE);
+	assert_int_equal(recorder_end(r, b), MEDIA_OK);
 	recorder_stop(r);
 	struct recorder_stats st;
 	recorder_get_stats(r, &st);
@@ -208,18 +208,18 @@ static void test_full_ring_drops_and_fills(void **state)
 	size_t full = 0;
 	push_tone(r, id, &tn, 40, &full);
 	assert_int_equal(full, 25); /* 16 entries, one taken by the begin */
-	assert_int_equal(recorder_end(r, id), RECORDER_EFULL);
+	assert_int_equal(recorder_end(r, id), MEDIA_ERR_FULL);
 	struct recorder_stats st;
 	recorder_get_stats(r, &st);
 	assert_int_equal(st.dropped, 25);
 	assert_int_equal(st.pushed, 15);
 	recorder_resume(r);
-	enum recorder_err err;
-	while ((err = recorder_end(r, id)) == RECORDER_EFULL) {
+	enum media_err err;
+	while ((err = recorder_end(r, id)) == MEDIA_ERR_FULL) {
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
-	assert_int_equal(err, RECORDER_OK);
+	assert_int_equal(err, MEDIA_OK);
 	recorder_stop(r);
 	recorder_get_stats(r, &st);
 	assert_int_equal(st.written, 15);
@@ -264,10 +264,10 @@ static void test_stop_ends_open_streams(void **state)
 	assert_int_equal(fi.audio_packets, 30);
 	assert_true(fi.eos);
 	uint8_t pkt[1] = {0xf8};
-	assert_int_equal(recorder_push(r, id, pkt, 1, 960), RECORDER_ESTOPPED);
+	assert_int_equal(recorder_push(r, id, pkt, 1, 960), MEDIA_ERR_STATE);
 	struct recorder_session s = {.name = "late"};
 	int id2;
-	assert_int_equal(recorder_begin(r, &s, &id2), RECORDER_ESTOPPED);
+	assert_int_equal(recorder_begin(r, &s, &id2), MEDIA_ERR_STATE);
 	recorder_destroy(r);
 	codec_encoder_destroy(tn.enc);
 }
@@ -287,9 +287,9 @@ static void test_subdir_and_lead(void **state)
 				     .serial = 7,
 				     .lead_packets = 25};
 	int id = -1;
-	assert_int_equal(recorder_begin(r, &s, &id), RECORDER_OK);
+	assert_int_equal(recorder_begin(r, &s, &id), MEDIA_OK);
 	push_tone(r, id, &tn, 20, NULL);
-	assert_int_equal(recorder_end(r, id), RECORDER_OK);
+	assert_int_equal(recorder_end(r, id), MEDIA_OK);
 	recorder_stop(r);
 	struct recorder_stats st;
 	recorder_get_stats(r, &st);
@@ -307,9 +307,9 @@ static void test_subdir_and_lead(void **state)
 	/* A subdirectory is a name too: nothing that leaves the directory. */
 	struct recorder *r2 = make(t->dir, 0, false);
 	s.subdir = "../up";
-	assert_int_equal(recorder_begin(r2, &s, &id), RECORDER_EINVAL);
+	assert_int_equal(recorder_begin(r2, &s, &id), MEDIA_ERR_PARAM);
 	s.subdir = ".hidden";
-	assert_int_equal(recorder_begin(r2, &s, &id), RECORDER_EINVAL);
+	assert_int_equal(recorder_begin(r2, &s, &id), MEDIA_ERR_PARAM);
 	recorder_destroy(r2);
 	recorder_destroy(r);
 	codec_encoder_destroy(tn.enc);
@@ -320,10 +320,10 @@ static void test_bad_input(void **state)
 	struct tmp *t = *state;
 	struct recorder *r;
 	struct recorder_config cfg = {.dir = "/nonexistent/plenary"};
-	assert_int_equal(recorder_create(&cfg, &r), RECORDER_EDIR);
+	assert_int_equal(recorder_create(&cfg, &r), MEDIA_ERR_SYSTEM);
 	cfg = (struct recorder_config){.dir = t->dir, .capacity = 100};
-	assert_int_equal(recorder_create(&cfg, &r), RECORDER_EINVAL);
-	assert_int_equal(recorder_create(NULL, &r), RECORDER_EINVAL);
+	assert_int_equal(recorder_create(&cfg, &r), MEDIA_ERR_PARAM);
+	assert_int_equal(recorder_create(NULL, &r), MEDIA_ERR_PARAM);
 	r = make(t->dir, 0, false);
 	const char *bad[] = {
 	    "",	   ".hidden", "../escape",
@@ -331,25 +331,24 @@ static void test_bad_input(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct recorder_session s = {.name = bad[i]};
 		int id;
-		assert_int_equal(recorder_begin(r, &s, &id), RECORDER_EINVAL);
+		assert_int_equal(recorder_begin(r, &s, &id), MEDIA_ERR_PARAM);
 	}
 	char long_title[RECORDER_TITLE_MAX + 2];
 	memset(long_title, 'x', sizeof long_title - 1);
 	long_title[sizeof long_title - 1] = '\0';
 	struct recorder_session s = {.name = "ok", .title = long_title};
 	int id;
-	assert_int_equal(recorder_begin(r, &s, &id), RECORDER_EINVAL);
+	assert_int_equal(recorder_begin(r, &s, &id), MEDIA_ERR_PARAM);
 	uint8_t pkt[RECORDER_MAX_PACKET + 1] = {0xf8};
-	assert_int_equal(recorder_push(r, 3, pkt, 1, 960), RECORDER_ESTREAM);
-	assert_int_equal(recorder_push(r, -1, pkt, 1, 960), RECORDER_ESTREAM);
-	assert_int_equal(recorder_end(r, RECORDER_MAX_STREAMS), RECORDER_ESTREAM);
+	assert_int_equal(recorder_push(r, 3, pkt, 1, 960), MEDIA_ERR_STATE);
+	assert_int_equal(recorder_push(r, -1, pkt, 1, 960), MEDIA_ERR_STATE);
+	assert_int_equal(recorder_end(r, RECORDER_MAX_STREAMS), MEDIA_ERR_STATE);
 	id = begin(r, "ok");
-	assert_int_equal(recorder_push(r, id, pkt, sizeof pkt, 960), RECORDER_EINVAL);
-	assert_int_equal(recorder_push(r, id, pkt, 0, 960), RECORDER_EINVAL);
-	assert_int_equal(recorder_push(r, id, pkt, 1, 0), RECORDER_EINVAL);
+	assert_int_equal(recorder_push(r, id, pkt, sizeof pkt, 960), MEDIA_ERR_PARAM);
+	assert_int_equal(recorder_push(r, id, pkt, 0, 960), MEDIA_ERR_PARAM);
+	assert_int_equal(recorder_push(r, id, pkt, 1, 0), MEDIA_ERR_PARAM);
 	recorder_destroy(r);
 	recorder_destroy(NULL);
-	assert_string_equal(recorder_strerror(RECORDER_EFULL), "recorder queue full");
 }
 
 int main(void)
