@@ -570,12 +570,6 @@ size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, voi
 	return delivered;
 }
 
-size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx)
-{
-	struct media_callbacks cb = {.state = fn};
-	return media_dispatch_all(m, &cb, ctx);
-}
-
 static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_ns,
 		       uint64_t *fwd_ns)
 {

@@ -7,7 +7,7 @@
  * peers -- and everything else here runs on the one thread that created it (the
  * gateway's), except media_stats_read, which is safe anywhere. The gateway never touches
  * a worker's data: it posts commands through bounded lock-free rings and learns what
- * happened through events it collects with media_dispatch when media_event_fd is
+ * happened through events it collects with media_dispatch_all when media_event_fd is
  * readable. media/README.md has the picture.
  *
  * A peer is one WebSocket connection's audio: media_peer_offer takes the browser's SDP
@@ -90,7 +90,7 @@ BASE_WUR enum media_err media_create(const struct media_options *opt, struct med
  * events are not delivered). NULL is fine. */
 void media_destroy(struct media *m);
 
-/* An eventfd that is readable when events wait for media_dispatch; owned by m (the
+/* An eventfd that is readable when events wait for media_dispatch_all; owned by m (the
  * gateway may poll it or a dup of it, e.g. inside the lws loop). */
 int media_event_fd(const struct media *m);
 
@@ -143,7 +143,7 @@ BASE_WUR enum media_err media_peer_offer(struct media *m, const struct media_off
 
 /* Ends the peer (a close_notify to the browser if DTLS can still send one) and gives the
  * handle back: no event about it is delivered afterwards, and it must not be used again.
- * Callable from inside a media_dispatch callback. NULL is fine. */
+ * Callable from inside a media_dispatch_all callback. NULL is fine. */
 void media_peer_close(struct media_peer *p);
 
 /* The room's mic gate for this peer's person changed (rooms_sink.mic): the worker stores
@@ -165,14 +165,6 @@ struct media_peer_stats {
 /* The peer's statistics as its worker last published them (about once a second). */
 void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out);
 
-/* Calls fn for each state change that waits, in order per peer: fn(ctx, user, state)
- * where user is the offer's. fn may call media_peer_close and media_peer_mic. Returns how
- * many events were delivered. Reads the event fd, so call it when that is readable (or
- * at any time: it is cheap when nothing waits). Other events are dropped: see
- * media_dispatch_all. */
-typedef void (*media_event_fn)(void *ctx, void *user, enum media_state state);
-size_t media_dispatch(struct media *m, media_event_fn fn, void *ctx);
-
 /* A room's live stream, as Ogg Opus for listen.ogg: BEGIN (data: the OpusHead and
  * OpusTags pages, for every client to start with), PAGE (one page, in order), END (the
  * session ended; the pages before it closed the stream). A page can be missing when the
@@ -181,7 +173,8 @@ enum media_stream_kind { MEDIA_STREAM_BEGIN = 1, MEDIA_STREAM_PAGE, MEDIA_STREAM
 #define MEDIA_STREAM_PAGE_MAX 16384 /* no piece of a stream is longer */
 
 struct media_callbacks {
-	/* A peer's state changed, as for media_dispatch. */
+	/* A peer's state changed, in order per peer: user is the offer's. May call
+	 * media_peer_close and media_peer_mic. */
 	void (*state)(void *ctx, void *user, enum media_state state);
 	/* Someone is talking into the peer's closed microphone (RFC 6464 level at least
 	 * -40 dBov for 300 ms; at most once every 2 s per peer): PROTOCOL's mic.attempt.
@@ -191,8 +184,9 @@ struct media_callbacks {
 	void (*stream)(void *ctx, const char *room, enum media_stream_kind kind,
 		       const uint8_t *data, size_t len);
 };
-/* media_dispatch with every kind of event; NULL members are skipped. Returns how many
- * callbacks ran. */
+/* Delivers the events that wait to cb's members (NULL members are skipped). Reads the
+ * event fd, so call it when that is readable (or at any time: it is cheap when nothing
+ * waits). Returns how many callbacks ran. */
 size_t media_dispatch_all(struct media *m, const struct media_callbacks *cb, void *ctx);
 
 /* The room's session started (live, at start_ms of the realtime clock, with this title)

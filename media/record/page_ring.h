@@ -5,7 +5,7 @@
  *
  * The worker's tick writes each room's public packets into that room's live Ogg writer
  * (ogg_opus.h); every finished page is copied into the next free slot here and published.
- * The gateway drains the ring whenever the worker's eventfd wakes it (media_dispatch),
+ * The gateway drains the ring whenever the worker's eventfd wakes it (media_dispatch_all),
  * hands each page to the room's HTTP clients, and frees the slot. Records are of three
  * kinds: BEGIN (a stream starts; its data is the OpusHead and OpusTags pages, kept by
  * the gateway for clients who join later), DATA (one page), END (the stream ended after

@@ -199,7 +199,7 @@ static void test_audio_video_data(void **state)
 static void drain(void)
 {
 	for (int i = 0; i < 50; i++) {
-		media_dispatch(media, NULL, NULL);
+		media_dispatch_all(media, &(struct media_callbacks){0}, NULL);
 		usleep(2000);
 	}
 }

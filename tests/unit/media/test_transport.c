@@ -80,7 +80,7 @@ static bool pump(struct client **clients, size_t n, unsigned ms, bool (*done)(vo
 			if (now >= client_next_timeout(clients[i]))
 				client_tick(clients[i], now);
 		}
-		media_dispatch(media, on_event, NULL);
+		media_dispatch_all(media, &(struct media_callbacks){.state = on_event}, NULL);
 	}
 }
 
