@@ -64,8 +64,9 @@ format:
 # The checks CI runs before the tests (scripts/check/): clang-format, function length and
 # complexity (pmccabe), include boundaries, unused exported symbols (needs the build),
 # prettier and eslint over the web client -- seconds -- and then the media and gateway
-# unit tests under ThreadSanitizer in $(TSAN_BUILD) (a minute or two on two cores;
-# CHECK_TSAN=0 leaves it out). Each says file:line; a summary closes the run.
+# unit tests and the integration tests under ThreadSanitizer in $(TSAN_BUILD) (under a
+# minute on two cores; CHECK_TSAN=0 leaves it out). Each says file:line; a summary closes
+# the run.
 TSAN_BUILD ?= build-tsan
 CHECK_TSAN ?= 1
 check: check-deps build

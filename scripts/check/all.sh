@@ -6,8 +6,8 @@
 # Every check runs even when an earlier one fails, so one run shows everything to fix.
 # Each prints "file:line: what is wrong" lines and, last, a one-line summary; this repeats
 # those summary lines at the end and exits 1 if any check failed. --tsan adds tsan.sh
-# (its own build in build-tsan, then the media and gateway unit tests: about a minute on
-# two cores once built, two the first time).
+# --integration: its own build in build-tsan, then the media and gateway unit tests and
+# the integration tests (measured on two cores: 50 s from nothing, 35 s once built).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=build
@@ -25,7 +25,7 @@ declare -A cmd=(
   [includes]="$here/includes.py"
   [exports]="$here/exports.py $build"
   [js]="$here/js.sh"
-  [tsan]="$here/tsan.sh ${TSAN_BUILD:-build-tsan}"
+  [tsan]="$here/tsan.sh ${TSAN_BUILD:-build-tsan} --integration"
 )
 
 failed=0

@@ -23,6 +23,7 @@ jobs=${JOBS:-$(nproc)}
 
 # PLENARY_SANITIZED: the tests that measure the heap with mallinfo2 skip that under a
 # sanitizer's allocator; the top CMakeLists.txt defines it for PLENARY_SANITIZE only.
+t0=$SECONDS
 cmake -S . -B "$dir" -DPLENARY_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS=-DPLENARY_SANITIZED=1 >/dev/null
 cmake --build "$dir" -j "$jobs" >/dev/null
@@ -36,7 +37,7 @@ start=$SECONDS
 log="$dir/tsan-ctest.log"
 if (cd "$dir" && ctest --output-on-failure -j "$jobs" "${labels[@]}") >"$log" 2>&1; then
   n=$(grep -oE 'out of [0-9]+' "$log" | grep -oE '[0-9]+' || true)
-  echo "tsan: no data race in ${n:-the} tests (ctest ${labels[*]}, $((SECONDS - start)) s)"
+  echo "tsan: no data race in ${n:-the} tests (ctest ${labels[*]}; build $((start - t0)) s, tests $((SECONDS - start)) s)"
 else
   grep -vE '^ +Start |^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed ' "$log"
   echo "tsan: ThreadSanitizer reports or test failures above (ctest log: $log)"
