@@ -27,11 +27,6 @@ bool gw_log_parse_level(const char *name, enum gw_log_level *out)
 	return false;
 }
 
-bool gw_log_enabled(enum gw_log_level level)
-{
-	return level >= threshold;
-}
-
 void gw_log(enum gw_log_level level, const char *msg, const char *fields, ...)
 {
 	if (level < threshold)

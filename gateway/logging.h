@@ -14,7 +14,6 @@ enum gw_log_level { GW_LOG_DEBUG = 0, GW_LOG_INFO, GW_LOG_WARN, GW_LOG_ERROR };
 
 void gw_log_set_level(enum gw_log_level level);
 bool gw_log_parse_level(const char *name, enum gw_log_level *out);
-bool gw_log_enabled(enum gw_log_level level);
 
 /* msg is a short fixed phrase; fields is a printf format of further key=value pairs
  * (may be NULL). Values with spaces must be quoted by the caller with %s inside "". */

@@ -14,7 +14,7 @@
 
 static const char *const role_names[] = {"chair", "participant", "observer", "captioner"};
 
-const char *token_role_name(enum token_role role)
+static const char *token_role_name(enum token_role role)
 {
 	return (unsigned)role < 4 ? role_names[role] : "?";
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
+
 #define TOKEN_MAX_LEN	4096
 #define TOKEN_ROOM_MAX	65
 #define TOKEN_FIELD_MAX 128 /* name, sub: bytes including the NUL */
@@ -25,7 +27,6 @@ enum token_role {
 	TOKEN_ROLE_OBSERVER,
 	TOKEN_ROLE_CAPTIONER
 };
-const char *token_role_name(enum token_role role);
 bool token_role_parse(const char *name, enum token_role *out);
 
 enum token_err {
@@ -52,13 +53,12 @@ struct token_claims {
 
 /* Verifies token against secret at now (seconds since the epoch) for room (NULL: any).
  * Fills *claims only on TOKEN_OK. */
-enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
-			    const char *room, int64_t now, struct token_claims *claims)
-    __attribute__((warn_unused_result));
+BASE_WUR enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
+				     const char *room, int64_t now, struct token_claims *claims);
 
 /* Signs claims (exp 0 leaves it out, group "" leaves it out) into a malloc'd token. */
-enum token_err token_sign(const struct token_claims *claims, const uint8_t *secret,
-			  size_t secret_len, char **out) __attribute__((warn_unused_result));
+BASE_WUR enum token_err token_sign(const struct token_claims *claims, const uint8_t *secret,
+				   size_t secret_len, char **out);
 
 /* base64url without padding (RFC 4648 sect. 5). decode returns false on any character
  * outside the alphabet, on padding, or on an impossible length. */
