@@ -220,11 +220,3 @@ uint16_t codec_encoder_lookahead(const struct codec_encoder *e)
 {
 	return e ? e->lookahead : 0;
 }
-
-enum media_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate)
-{
-	if (!e || bitrate < 6000 || bitrate > 510000)
-		return MEDIA_ERR_PARAM;
-	int rc = opus_encoder_ctl(e->enc, OPUS_SET_BITRATE(bitrate));
-	return rc == OPUS_OK ? MEDIA_OK : from_opus(rc);
-}

@@ -100,7 +100,4 @@ BASE_WUR enum media_err codec_encode(struct codec_encoder *e, const int16_t pcm[
  * of an Ogg Opus stream made from its packets (RFC 7845 sect. 5.1). */
 uint16_t codec_encoder_lookahead(const struct codec_encoder *e);
 
-/* Changes the bitrate from the next frame on. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_CODEC. */
-BASE_WUR enum media_err codec_encoder_set_bitrate(struct codec_encoder *e, int bitrate);
-
 #endif

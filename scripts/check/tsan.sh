@@ -21,11 +21,8 @@ done
 cd "$top"
 jobs=${JOBS:-$(nproc)}
 
-# PLENARY_SANITIZED: the tests that measure the heap with mallinfo2 skip that under a
-# sanitizer's allocator; the top CMakeLists.txt defines it for PLENARY_SANITIZE only.
 t0=$SECONDS
-cmake -S . -B "$dir" -DPLENARY_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS=-DPLENARY_SANITIZED=1 >/dev/null
+cmake -S . -B "$dir" -DPLENARY_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$dir" -j "$jobs" >/dev/null
 
 export TSAN_OPTIONS="suppressions=$top/scripts/check/tsan.supp halt_on_error=1 second_deadlock_stack=1 history_size=4 ${TSAN_OPTIONS:-}"
