@@ -11,7 +11,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=build
-checks=(format functions includes exports js)
+checks=(format functions includes exports js selftest)
 for arg in "$@"; do
   case "$arg" in
     --tsan) checks+=(tsan) ;;
@@ -25,6 +25,7 @@ declare -A cmd=(
   [includes]="$here/includes.py"
   [exports]="$here/exports.py $build"
   [js]="$here/js.sh"
+  [selftest]="$here/selftest.sh"
   [tsan]="$here/tsan.sh ${TSAN_BUILD:-build-tsan} --integration"
 )
 

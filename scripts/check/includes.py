@@ -3,8 +3,11 @@
 
     scripts/check/includes.py [file...]     (default: every tracked *.c / *.h)
 
-Every target library adds the project root to the include path, so the compiler lets any
-file include any header; these rules are what keeps the modules' shape (STYLE.md habit 1):
+The build already refuses one module's file that includes another module's private header
+(plenary_module in the top CMakeLists.txt: a target sees only the public headers of the
+modules it links). It cannot see the rest, which this checks (STYLE.md habit 1): media's
+layers are one target, a header no .c file includes is never compiled, and which module
+may depend on which is a decision, not whatever the link lines happen to allow.
 
   * A product module is a top folder of MODULES below. A file of module M may include a
     header of another module X only if M may depend on X, and only as "X/X.h", the
