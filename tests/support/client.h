@@ -40,10 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/attr.h"
 #include "media/secure/dtls.h"
 #include "media/wire/rtp.h"
-
-#define CLIENT_WUR __attribute__((warn_unused_result))
 
 #define CLIENT_OFFER_MAX	 2048 /* an offer always fits */
 #define CLIENT_CHECK_INTERVAL_MS 50
@@ -87,7 +86,7 @@ struct client;
 
 /* Opens the client's UDP socket and makes its credentials and DTLS session. Errors:
  * CLIENT_ERR_PARAM, CLIENT_ERR_NOMEM, CLIENT_ERR_SYSTEM, CLIENT_ERR_CRYPTO. */
-CLIENT_WUR enum client_err client_create(const struct client_options *opt, struct client **out);
+BASE_WUR enum client_err client_create(const struct client_options *opt, struct client **out);
 /* Closes the socket and frees everything. NULL is fine. */
 void client_destroy(struct client *c);
 
@@ -96,15 +95,15 @@ int client_fd(const struct client *c);
 
 /* Writes the offer (NUL-terminated, CRLF) into buf[0..cap). Errors: CLIENT_ERR_PARAM,
  * CLIENT_ERR_SPACE. */
-CLIENT_WUR enum client_err client_offer(struct client *c, char *buf, size_t cap, size_t *len);
+BASE_WUR enum client_err client_offer(struct client *c, char *buf, size_t cap, size_t *len);
 
 /* Takes the server's answer: ICE credentials, fingerprint, the negotiated payload type
  * and audio-level id, the DTLS role (a=setup:active makes us the server, passive or none
  * the client), and the first UDP host candidate; NEW -> CHECKING as ICE-controlling, with
  * the first check due at once. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE (not NEW),
  * CLIENT_ERR_ANSWER. */
-CLIENT_WUR enum client_err client_answer(struct client *c, const char *sdp, size_t len,
-					 uint64_t now_ms);
+BASE_WUR enum client_err client_answer(struct client *c, const char *sdp, size_t len,
+				       uint64_t now_ms);
 
 /* The answerer's side: takes a remote offer (one audio m-section with Opus, ICE
  * credentials, a fingerprint, rtcp-mux, a=setup actpass or passive) and writes our answer
@@ -116,14 +115,14 @@ CLIENT_WUR enum client_err client_answer(struct client *c, const char *sdp, size
  * authenticates. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE (not NEW), CLIENT_ERR_ANSWER
  * (the offer is unusable, or asks us to be the DTLS server), CLIENT_ERR_SPACE,
  * CLIENT_ERR_NOMEM, CLIENT_ERR_CRYPTO. */
-CLIENT_WUR enum client_err client_accept_offer(struct client *c, const char *sdp, size_t len,
-					       char *answer, size_t cap, size_t *answer_len,
-					       uint64_t now_ms);
+BASE_WUR enum client_err client_accept_offer(struct client *c, const char *sdp, size_t len,
+					     char *answer, size_t cap, size_t *answer_len,
+					     uint64_t now_ms);
 
 /* Our host candidate as the value of an a=candidate attribute ("candidate:1 1 udp ... typ
  * host", NUL-terminated, no "a="), for trickling it over a signalling API. Errors:
  * CLIENT_ERR_PARAM, CLIENT_ERR_SPACE. */
-CLIENT_WUR enum client_err client_local_candidate(const struct client *c, char *buf, size_t cap);
+BASE_WUR enum client_err client_local_candidate(const struct client *c, char *buf, size_t cap);
 
 /* Reads every datagram waiting on the socket and passes each to client_receive. */
 void client_input(struct client *c, uint64_t now_ms);
@@ -144,12 +143,12 @@ enum client_state client_state(const struct client *c);
 /* Sends one Opus packet: an RTP header (our SSRC, the next sequence number, the given
  * timestamp, the audio level if negotiated), SRTP-protected. Errors: CLIENT_ERR_STATE,
  * CLIENT_ERR_SPACE (payload over 1000 bytes), CLIENT_ERR_CRYPTO, CLIENT_ERR_SEND. */
-CLIENT_WUR enum client_err client_send_audio(struct client *c, const uint8_t *payload, size_t len,
-					     uint32_t timestamp, uint8_t level, bool voice);
+BASE_WUR enum client_err client_send_audio(struct client *c, const uint8_t *payload, size_t len,
+					   uint32_t timestamp, uint8_t level, bool voice);
 
 /* Sends buf[0..len) as it is to the server's candidate: for tests that replay or forge
  * packets. Errors: CLIENT_ERR_STATE (no candidate yet), CLIENT_ERR_SEND. */
-CLIENT_WUR enum client_err client_send_raw(struct client *c, const uint8_t *buf, size_t len);
+BASE_WUR enum client_err client_send_raw(struct client *c, const uint8_t *buf, size_t len);
 
 /* Copies the last SRTP packet client_send_audio sent (as protected) into buf; for replay
  * tests. Returns its length, 0 if none or cap is too small. */
