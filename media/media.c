@@ -41,12 +41,6 @@
 #define CMD_RESERVE 256 /* ring slots kept free for CLOSE and MIC, which must not fail */
 #define MSID	    "plenary floor"
 
-const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS] = {
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
-const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS] = {
-    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175,
-    0.02,   0.025,  0.03,  0.04,   0.05,  0.06,	  0.08, 0.1,	0.2};
-
 struct media_peer {
 	struct media *m;
 	struct peer *wpeer; /* the worker's: a name for commands, never dereferenced here */
@@ -61,41 +55,6 @@ struct media_peer {
 const char *media_srtp_backend(void)
 {
 	return PLENARY_SRTP_BACKEND;
-}
-
-const char *media_strerror(enum media_err err)
-{
-	switch (err) {
-	case MEDIA_OK:
-		return "ok";
-	case MEDIA_ERR_PARAM:
-		return "invalid argument";
-	case MEDIA_ERR_NOMEM:
-		return "out of memory";
-	case MEDIA_ERR_SYSTEM:
-		return "a system call failed";
-	case MEDIA_ERR_CRYPTO:
-		return "cryptography failed";
-	case MEDIA_ERR_SDP:
-		return "the SDP offer is malformed or cannot be answered";
-	case MEDIA_ERR_FORBIDDEN:
-		return "this role may not send audio";
-	case MEDIA_ERR_BUSY:
-		return "the media worker is busy";
-	case MEDIA_ERR_FULL:
-		return "no room left: a queue, the recorder's streams or the open mics";
-	case MEDIA_ERR_TOOBIG:
-		return "a packet or an output is too big";
-	case MEDIA_ERR_STATE:
-		return "not in a state for this call";
-	case MEDIA_ERR_CODEC:
-		return "libopus or libogg refused";
-	case MEDIA_ERR_PACKET:
-		return "a malformed Opus packet";
-	case MEDIA_ERR_STALE:
-		return "older than what was already sent";
-	}
-	return "unknown media error";
 }
 
 const char *media_state_name(enum media_state s)

@@ -19,6 +19,11 @@
 
 #define DEFAULT_BITRATE 32000
 
+/* The latency histograms' bounds (media.h), beside the code that fills them. */
+const double media_latency_bucket_bounds[MEDIA_LATENCY_BUCKETS] = {
+    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.0175,
+    0.02,   0.025,  0.03,  0.04,   0.05,  0.06,	  0.08, 0.1,	0.2};
+
 /* --- lifecycle -------------------------------------------------------------------------- */
 
 enum media_err room_mixer_create(const struct room_mixer_config *cfg, struct room_mixer **out)

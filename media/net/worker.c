@@ -45,6 +45,10 @@
 #define KEY_WAKE   3u
 #define NTP_OFFSET 2208988800ull /* seconds from 1900 (NTP) to 1970 (Unix) */
 
+/* The tick histogram's bounds (media.h), beside the code that fills it. */
+const double media_tick_bucket_bounds[MEDIA_TICK_BUCKETS] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5};
+
 static struct peer *peer_of(struct ice_peer *ice)
 {
 	return (struct peer *)((char *)ice - offsetof(struct peer, ice));
