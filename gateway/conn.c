@@ -30,23 +30,16 @@ struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *
 		free(c);
 		return NULL;
 	}
-	c->next = gw->conns;
-	if (gw->conns)
-		gw->conns->prev = c;
-	gw->conns = c;
+	base_list_init(&c->room_link);
+	/* Before the first: newest first, as the list has always been. */
+	base_list_insert_tail(gw->conns.next, &c->link);
 	gw->metrics.connections[ROOM_ROLE_COUNT]++;
 	return c;
 }
 
 void gw_conn_destroy(struct conn *c)
 {
-	struct gateway *gw = c->gw;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		gw->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	base_list_remove(&c->link);
 	for (size_t i = 0; i < c->q_len; i++)
 		gw_msg_unref(c->q[(c->q_head + i) % c->q_cap]);
 	free(c->q);

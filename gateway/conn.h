@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/list.h"
 #include "gateway/msg.h"
 #include "rooms/rooms.h"
 
@@ -42,10 +43,10 @@ struct conn {
 	const struct conn_io *io;
 	void *io_ctx; /* the transport's own handle (the lws wsi) */
 	uint64_t id;
-	struct conn *prev, *next;	    /* every connection of the server */
-	struct conn *room_prev, *room_next; /* connections of the same room */
-	struct room_host *host;		    /* NULL until joined */
-	uint64_t attached_item;		    /* fan-out items after this one are ours */
+	struct base_list link;	    /* on gw->conns: every connection of the server */
+	struct base_list room_link; /* on host->conns while joined; unlinked otherwise */
+	struct room_host *host;	    /* NULL until joined */
+	uint64_t attached_item;	    /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
 	char name[GW_NAME_MAX];

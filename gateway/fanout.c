@@ -46,6 +46,7 @@ struct room_host *gw_host_for(struct gateway *gw, struct room *room)
 		return NULL;
 	h->gw = gw;
 	h->room = room;
+	base_list_init(&h->conns);
 	room_set_host_data(room, h);
 	return h;
 }
@@ -54,11 +55,7 @@ void gw_host_attach(struct room_host *h, struct conn *c)
 {
 	c->host = h;
 	c->attached_item = h->next_item;
-	c->room_prev = NULL;
-	c->room_next = h->conns;
-	if (h->conns)
-		h->conns->room_prev = c;
-	h->conns = c;
+	base_list_insert_tail(h->conns.next, &c->room_link); /* before the first: newest first */
 	h->n_conns++;
 }
 
@@ -69,13 +66,7 @@ void gw_host_detach(struct room_host *h, struct conn *c)
 			gw_msg_unref(h->pending[i].msg);
 			h->pending[i].msg = NULL;
 		}
-	if (c->room_prev)
-		c->room_prev->room_next = c->room_next;
-	else
-		h->conns = c->room_next;
-	if (c->room_next)
-		c->room_next->room_prev = c->room_prev;
-	c->room_prev = c->room_next = NULL;
+	base_list_remove(&c->room_link);
 	c->host = NULL;
 	h->n_conns--;
 }
@@ -102,9 +93,13 @@ static void deliver(struct room_host *h, const struct pending_item *item)
 		gw_conn_send(item->to, item->msg);
 		return;
 	}
-	for (struct conn *c = h->conns; c; c = c->room_next)
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
 		if (c->attached_item < item->no)
 			gw_conn_send(c, item->msg);
+	}
 }
 
 /* Takes the reference to m. Waits for durability if the room has anything pending. */
@@ -197,7 +192,10 @@ static void sink_private(void *ctx, struct room *room, const char *pid, enum roo
 	struct gw_msg *m = gw_msg_new(msg, len);
 	if (!m)
 		return;
-	for (struct conn *c = h->conns; c; c = c->room_next) {
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
 		bool to_them = pid ? strcmp(c->pid, pid) == 0 : c->who.role == role;
 		if (to_them)
 			host_emit(h, c, gw_msg_ref(m), 0, false, NULL);

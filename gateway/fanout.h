@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/list.h"
 #include "rooms/rooms.h"
 
 struct conn;
@@ -29,7 +30,7 @@ struct session_change;
 struct room_host {
 	struct gateway *gw;
 	struct room *room;
-	struct conn *conns;
+	struct base_list conns; /* conn.room_link, newest first: the fan-out's order */
 	size_t n_conns;
 	uint64_t next_item;
 	struct pending_item *pending;

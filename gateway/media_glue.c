@@ -126,9 +126,13 @@ static void send_attempt(struct room_host *h, struct conn *who)
 	json_decref(msg);
 	if (!m)
 		return;
-	for (struct conn *c = h->conns; c; c = c->room_next)
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
 		if (c->who.role == ROOM_ROLE_CHAIR)
 			gw_host_send(h, c, gw_msg_ref(m), false, NULL);
+	}
 	gw_msg_unref(m);
 }
 
@@ -142,10 +146,14 @@ static void on_media_attempt(void *ctx, void *user, uint8_t level)
 	if (!h)
 		return;
 	int64_t now = gw_now_ms();
-	for (struct conn *o = h->conns; o; o = o->room_next)
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *o = BASE_CONTAINER_OF(node, struct conn, room_link);
 		if (strcmp(o->pid, c->pid) == 0 && o->attempt_ms &&
 		    now - o->attempt_ms < ATTEMPT_EVERY_MS)
 			return;
+	}
 	c->attempt_ms = now;
 	gw_info("mic attempt", "room=%s pid=%s level=%u", room_id(h->room), c->pid, level);
 	send_attempt(h, c);
@@ -332,9 +340,13 @@ static void on_room_mic(void *ctx, struct room *room, const char *pid, bool open
 	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
 	if (!h)
 		return;
-	for (struct conn *c = h->conns; c; c = c->room_next)
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
 		if (c->peer && strcmp(c->pid, pid) == 0)
 			media_peer_mic(c->peer, open);
+	}
 }
 
 struct fanout_listener gw_media_listener(struct gateway *gw)

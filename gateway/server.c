@@ -196,6 +196,7 @@ int gateway_run(const struct gw_config *cfg)
 		return 1;
 	int rc = 1;
 	gw->cfg = *cfg;
+	base_list_init(&gw->conns);
 	gw->loop.signal_fd = -1;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);
 	raise_fd_limit();

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/list.h"
 #include "gateway/config.h"
 #include "gateway/fanout.h"
 #include "gateway/loop.h"
@@ -29,7 +30,7 @@ struct gateway {
 	struct rooms *rooms;
 	struct media *media; /* NULL: media.offer is unavailable */
 	struct gw_metrics metrics;
-	struct conn *conns; /* every WebSocket connection */
+	struct base_list conns; /* every WebSocket connection (conn.link), newest first */
 	uint64_t next_conn_id;
 	struct gw_resume_keys resume;
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */

@@ -37,6 +37,7 @@
 
 #include <ogg/ogg.h>
 
+#include "base/list.h"
 #include "gateway/fanout.h"
 #include "gateway/logging.h"
 #include "gateway/server.h"
@@ -52,10 +53,10 @@ struct gw_stream_client {
 	struct gw_stream_client **slot;
 	uint8_t *buf; /* a ring of STREAM_CLIENT_BUFFER bytes */
 	size_t head, len;
-	bool ending;	      /* the stream ended: send what is left, then the last chunk */
-	uint32_t seq_base;    /* subtracted from each page's sequence number */
-	int64_t granule_base; /* ... and from its granule position */
-	struct gw_stream_client *prev, *next;
+	bool ending;	       /* the stream ended: send what is left, then the last chunk */
+	uint32_t seq_base;     /* subtracted from each page's sequence number */
+	int64_t granule_base;  /* ... and from its granule position */
+	struct base_list link; /* on listen->clients while listen is set */
 };
 
 struct gw_listen {
@@ -65,7 +66,7 @@ struct gw_listen {
 	bool have_page; /* the stream's last audio page, where a new client starts */
 	uint32_t last_seq;
 	int64_t last_granule;
-	struct gw_stream_client *clients;
+	struct base_list clients; /* gw_stream_client.link, newest first */
 	size_t n_clients;
 	uint8_t scratch[MEDIA_STREAM_PAGE_MAX]; /* one client's copy of a page */
 };
@@ -75,8 +76,8 @@ static struct gw_listen *listen_of(struct gateway *gw, struct room *room, bool m
 	struct room_host *h = make ? gw_host_for(gw, room) : room_host_data(room);
 	if (!h)
 		return NULL;
-	if (!h->listen && make)
-		h->listen = calloc(1, sizeof *h->listen);
+	if (!h->listen && make && (h->listen = calloc(1, sizeof *h->listen)) != NULL)
+		base_list_init(&h->listen->clients);
 	return h->listen;
 }
 
@@ -93,13 +94,7 @@ static void unlink_client(struct gw_stream_client *c)
 	struct gw_listen *l = c->listen;
 	if (!l)
 		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		l->clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = c->next = NULL;
+	base_list_remove(&c->link);
 	c->listen = NULL;
 	l->n_clients--;
 }
@@ -177,8 +172,10 @@ static void deliver(struct gw_listen *l, const uint8_t *data, size_t len)
 {
 	if (!is_page(data, len) || len > sizeof l->scratch)
 		return;
-	for (struct gw_stream_client *c = l->clients, *next; c; c = next) {
-		next = c->next;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &l->clients)
+	{
+		struct gw_stream_client *c = BASE_CONTAINER_OF(node, struct gw_stream_client, link);
 		if (!append(c, for_client(l, c, data, len), len)) {
 			drop(c);
 			continue;
@@ -238,10 +235,7 @@ int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room,
 		c->seq_base = l->last_seq - 1;
 		c->granule_base = l->last_granule;
 	}
-	c->next = l->clients;
-	if (l->clients)
-		l->clients->prev = c;
-	l->clients = c;
+	base_list_insert_tail(l->clients.next, &c->link); /* before the first: newest first */
 	l->n_clients++;
 	/* A live stream has no end in sight: no idle timeout while it runs. */
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
@@ -332,8 +326,10 @@ static void stream_end(struct gw_listen *l)
 	free(l->head);
 	l->head = NULL;
 	l->head_len = 0;
-	for (struct gw_stream_client *c = l->clients, *next; c; c = next) {
-		next = c->next;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &l->clients)
+	{
+		struct gw_stream_client *c = BASE_CONTAINER_OF(node, struct gw_stream_client, link);
 		unlink_client(c);
 		c->ending = true;
 		lws_callback_on_writable(c->wsi);
@@ -366,8 +362,9 @@ void gw_stream_host_free(struct room_host *h)
 	struct gw_listen *l = h->listen;
 	if (!l)
 		return;
-	while (l->clients)
-		unlink_client(l->clients);
+	struct base_list *node;
+	while ((node = base_list_first(&l->clients)) != NULL)
+		unlink_client(BASE_CONTAINER_OF(node, struct gw_stream_client, link));
 	free(l->head);
 	free(l);
 	h->listen = NULL;

@@ -87,6 +87,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	struct gateway *gw = calloc(1, sizeof *gw);
 	gw_config_defaults(&gw->cfg);
+	base_list_init(&gw->conns);
 	gw->listener = (struct fanout_listener){
 	    .event = on_event, .durable = on_durable, .mic = on_mic, .ctx = f};
 	struct rooms_sink sink = gw_fanout_sink(gw);
@@ -106,8 +107,9 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	struct gateway *gw = f->gw;
-	while (gw->conns) {
-		struct conn *c = gw->conns;
+	struct base_list *node;
+	while ((node = base_list_first(&gw->conns)) != NULL) {
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, link);
 		gw_session_closed(c);
 		gw_conn_destroy(c);
 	}

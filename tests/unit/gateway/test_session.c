@@ -61,6 +61,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	struct gateway *gw = calloc(1, sizeof *gw);
 	gw_config_defaults(&gw->cfg);
+	base_list_init(&gw->conns);
 	gw->cfg.send_queue_bytes = 1 << 20;
 	memcpy(gw->secret, "unit-test-secret-0123456789", 27);
 	gw->secret_len = 27;
@@ -82,8 +83,9 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	struct gateway *gw = f->gw;
-	while (gw->conns) {
-		struct conn *c = gw->conns;
+	struct base_list *node;
+	while ((node = base_list_first(&gw->conns)) != NULL) {
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, link);
 		gw_session_closed(c);
 		gw_conn_destroy(c);
 	}
