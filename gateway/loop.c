@@ -10,6 +10,10 @@
  * event (stop taking work, flush what was acknowledged, close), and the media workers'
  * eventfd. Both are plain libev watchers: lws has no business with them.
  *
+ * The loop knows the rooms (their clock and flush) and nothing above it in the gateway:
+ * the resume keys' expiry on the clock and the media side's wake-up are handlers that
+ * server.c registers (struct gw_loop_handlers), so the calls only go down.
+ *
  * Why libev under lws (LWS_SERVER_OPTION_LIBEV with our own loop): lws's default poll()
  * walks every socket on every turn, which with 10,000 observers is most of what the
  * server does. libev comes with Debian's libwebsockets-dev.
@@ -21,9 +25,7 @@
 
 #include "gateway/logging.h"
 #include "gateway/loop.h"
-#include "gateway/media_glue.h"
 #include "gateway/server.h"
-#include "gateway/session.h"
 
 int64_t gw_now_ms(void)
 {
@@ -65,7 +67,8 @@ static void run_clock(struct gateway *gw)
 	int64_t next = rooms_tick(gw->rooms, now);
 	if (rooms_dirty(gw->rooms))
 		gw_flush(gw);
-	gw_sessions_expire(gw, now);
+	if (gw->loop.on.clock)
+		gw->loop.on.clock(gw, now);
 	/* Sessions expire lazily; look at least every 10 s. */
 	if (next > now + 10000)
 		next = now + 10000;
@@ -114,7 +117,8 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 static void on_media(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop, (void)revents;
-	gw_media_wake(w->data);
+	struct gateway *gw = w->data;
+	gw->loop.on.media(gw);
 }
 
 bool gw_loop_signals(struct gateway *gw)
@@ -130,9 +134,10 @@ bool gw_loop_signals(struct gateway *gw)
 	return gw->loop.signal_fd >= 0;
 }
 
-bool gw_loop_start(struct gateway *gw)
+bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 {
 	struct gw_loop *l = &gw->loop;
+	l->on = *on;
 	l->ev = ev_loop_new(EVBACKEND_EPOLL);
 	if (!l->ev)
 		return false;
@@ -148,6 +153,8 @@ bool gw_loop_start(struct gateway *gw)
 void gw_loop_watch_media(struct gateway *gw, int fd)
 {
 	struct gw_loop *l = &gw->loop;
+	if (!l->on.media)
+		return;
 	ev_io_set(&l->media_io, fd, EV_READ);
 	ev_io_start(l->ev, &l->media_io);
 }

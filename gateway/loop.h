@@ -3,6 +3,10 @@
  * (LWS_SERVER_OPTION_LIBEV with our own loop). Everything timed or woken runs here: the
  * flush after each loop turn, the rooms' clock, the signalfd and the media workers'
  * eventfd. No other thread touches the rooms.
+ *
+ * The loop is the gateway's ground floor: what runs on the clock or on a wake-up beyond
+ * the rooms' own clock and flush is a handler server.c registers (struct
+ * gw_loop_handlers), so this file names nothing of the files above it.
  */
 #ifndef PLENARY_GATEWAY_LOOP_H
 #define PLENARY_GATEWAY_LOOP_H
@@ -12,6 +16,17 @@
 #include <stdint.h>
 
 struct gateway;
+
+/* What the layers above run on the loop; server.c fills it in at gw_loop_start. Both
+ * are called on the gateway thread, between loop turns' work, never re-entrantly. */
+struct gw_loop_handlers {
+	/* After each run of the rooms' clock, at least every 10 s: housekeeping that is due
+	 * by time (the resume keys' expiry). May be NULL. */
+	void (*clock)(struct gateway *gw, int64_t now_ms);
+	/* The fd given to gw_loop_watch_media is readable (the media workers' events). May
+	 * be NULL: the fd is then not watched. */
+	void (*media)(struct gateway *gw);
+};
 
 struct gw_loop {
 	struct ev_loop *ev; /* NULL until gw_loop_start: scheduling is then a no-op */
@@ -24,6 +39,7 @@ struct gw_loop {
 	ev_io signal_io;
 	ev_io media_io;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
+	struct gw_loop_handlers on;
 };
 
 /* Wall-clock milliseconds: the log's timestamps and the rooms' deadlines. */
@@ -32,11 +48,11 @@ int64_t gw_now_ms(void);
 /* Blocks SIGTERM and SIGINT and opens the signalfd that will receive them. Call before
  * any thread starts, so every thread inherits the mask. False on failure. */
 bool gw_loop_signals(struct gateway *gw);
-/* Creates the libev loop (for lws to share) and starts watching the signalfd. False if
- * libev cannot make an epoll loop. */
-bool gw_loop_start(struct gateway *gw);
-/* Wakes gw_media_wake whenever fd (the media workers' eventfd) is readable. The fd stays
- * the media side's: gw_loop_stop stops watching it before media_destroy closes it. */
+/* Creates the libev loop (for lws to share), keeps a copy of the handlers and starts
+ * watching the signalfd. False if libev cannot make an epoll loop. */
+bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on);
+/* Runs the media handler whenever fd (the media workers' eventfd) is readable. The fd
+ * stays the media side's: gw_loop_stop stops watching it before media_destroy closes it. */
 void gw_loop_watch_media(struct gateway *gw, int fd);
 /* Runs the clock once, then the loop until a signal sets gw->stopping. */
 void gw_loop_run(struct gateway *gw);

@@ -12,11 +12,11 @@
  * nothing (DESIGN.md principle 6).
  *
  * Worker events reach this thread through the media eventfd, which loop.c watches and
- * answers with gw_media_wake. A state change becomes a `private` media.state
- * message to the peer's connection (a failed or closed peer is released at once, so the
- * connection may offer again); someone talking into a closed mic becomes a `private`
- * mic.attempt to the room's chairs, at most once per person every ATTEMPT_EVERY_MS; the
- * rooms' live Ogg pages go to stream.c.
+ * answers with gw_media_wake (the handler server.c registers). A state change becomes a
+ * `private` media.state message to the peer's connection (a failed or closed peer is
+ * released at once, so the connection may offer again); someone talking into a closed
+ * mic becomes a `private` mic.attempt to the room's chairs, at most once per person every
+ * ATTEMPT_EVERY_MS; the rooms' live Ogg pages go to stream.c.
  *
  * Sessions. The media side records a room's session and streams it while it is live, so
  * it must hear of session.started and session.ended. They are seen here as the room's

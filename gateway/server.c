@@ -181,8 +181,13 @@ static bool start(struct gateway *gw)
 		gw_error("token secret", "error=\"%s\"", err);
 		return false;
 	}
+	/* The layers above the loop and the fan-out, registered from here so that the
+	 * calls between the gateway's files only go down. */
+	static const struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
+							.media = gw_media_wake};
 	gw->listener = gw_media_listener(gw);
-	if (!open_rooms(gw) || !gw_loop_start(gw) || !start_lws(gw) || !gw_media_start(gw))
+	if (!open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
+	    !gw_media_start(gw))
 		return false;
 	gw_loop_watch_media(gw, media_event_fd(gw->media));
 	gw_media_resume_sessions(gw);
