@@ -13,7 +13,9 @@
  * its own ack carries a snapshot that already includes the earlier ones.
  *
  * The media side hears of events and durability through gw->listener (fanout.h), so this
- * file knows nothing of it.
+ * file knows nothing of it. Likewise what stream.c and media_glue.c keep per room rides
+ * on the host as a struct room_host_extra, freed through the owner's function: the
+ * fan-out is below them and calls none of their code by name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,6 @@
 #include "gateway/loop.h"
 #include "gateway/msg.h"
 #include "gateway/server.h"
-#include "gateway/stream.h"
 
 struct pending_item {
 	uint64_t no;	 /* increasing per host: orders items against attachments */
@@ -236,6 +237,13 @@ struct rooms_sink gw_fanout_sink(struct gateway *gw)
 				   .durable = sink_durable};
 }
 
+static void extra_free(struct room_host_extra *x)
+{
+	if (x->data)
+		x->free(x->data);
+	*x = (struct room_host_extra){0};
+}
+
 void gw_host_free_all(struct gateway *gw)
 {
 	for (size_t i = 0; i < rooms_count(gw->rooms); i++) {
@@ -245,8 +253,8 @@ void gw_host_free_all(struct gateway *gw)
 			continue;
 		for (size_t k = 0; k < h->n_pending; k++)
 			gw_msg_unref(h->pending[k].msg);
-		gw_stream_host_free(h);
-		free(h->session);
+		extra_free(&h->listen);
+		extra_free(&h->session);
 		free(h->pending);
 		free(h);
 		room_set_host_data(room, NULL);

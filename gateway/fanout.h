@@ -21,9 +21,15 @@
 struct conn;
 struct gateway;
 struct gw_msg;
-struct gw_listen;
 struct pending_item;
-struct session_change;
+
+/* Per-room state of a file above the fan-out, which the host holds without knowing its
+ * type: the fan-out sits below them and must not name them. Its owner sets free (never
+ * NULL with data) with data; gw_host_free_all calls it. */
+struct room_host_extra {
+	void *data;
+	void (*free)(void *data);
+};
 
 /* What the gateway keeps per room (room_host_data): who is connected, and what waits
  * for durability. Created on first use, freed by gw_host_free_all. */
@@ -35,8 +41,8 @@ struct room_host {
 	uint64_t next_item;
 	struct pending_item *pending;
 	size_t n_pending, cap_pending;
-	struct session_change *session; /* media_glue.c's note; plain memory, freed here */
-	struct gw_listen *listen;	/* stream.c: listen.ogg clients */
+	struct room_host_extra session; /* media_glue.c: a session change awaiting durability */
+	struct room_host_extra listen;	/* stream.c: the listen.ogg clients */
 };
 
 /* Told of the rooms' events, on the gateway thread, from inside rooms/ calls: a

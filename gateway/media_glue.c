@@ -209,17 +209,19 @@ static void on_room_event(void *ctx, struct room_host *h, const char *msg, size_
 	(void)ctx;
 	if (!memmem(msg, len, needle, sizeof needle - 1))
 		return;
-	if (!h->session && !(h->session = calloc(1, sizeof *h->session))) {
+	struct session_change *s = h->session.data;
+	if (!s && !(s = calloc(1, sizeof *s))) {
 		gw_error("out of memory noting a session change", "room=%s", room_id(h->room));
 		return;
 	}
+	/* Plain memory, freed by the host with the room's fan-out state. */
+	h->session = (struct room_host_extra){.data = s, .free = free};
 	json_t *v = json_loadb(msg, len, 0, NULL);
 	const char *kind = NULL, *ts = NULL, *title = NULL;
 	kind = json_string_value(json_object_get(v, "kind"));
 	ts = json_string_value(json_object_get(v, "ts"));
 	title = json_string_value(json_object_get(json_object_get(v, "data"), "title"));
 	if (kind && (strcmp(kind, "session.started") == 0 || strcmp(kind, "session.ended") == 0)) {
-		struct session_change *s = h->session;
 		s->pending = true;
 		s->live = strcmp(kind, "session.started") == 0;
 		s->start_ms = parse_ts(ts);
@@ -230,7 +232,7 @@ static void on_room_event(void *ctx, struct room_host *h, const char *msg, size_
 
 static void on_room_durable(void *ctx, struct room_host *h, bool ok)
 {
-	struct session_change *s = h->session;
+	struct session_change *s = h->session.data;
 	(void)ctx;
 	if (!s || !s->pending)
 		return;

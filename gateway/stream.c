@@ -71,14 +71,22 @@ struct gw_listen {
 	uint8_t scratch[MEDIA_STREAM_PAGE_MAX]; /* one client's copy of a page */
 };
 
+static void listen_free(void *data);
+
+/* The room's listen.ogg state, which rides on its host (fanout.h) and is freed with it. */
 static struct gw_listen *listen_of(struct gateway *gw, struct room *room, bool make)
 {
 	struct room_host *h = make ? gw_host_for(gw, room) : room_host_data(room);
 	if (!h)
 		return NULL;
-	if (!h->listen && make && (h->listen = calloc(1, sizeof *h->listen)) != NULL)
-		base_list_init(&h->listen->clients);
-	return h->listen;
+	if (!h->listen.data && make) {
+		struct gw_listen *l = calloc(1, sizeof *l);
+		if (!l)
+			return NULL;
+		base_list_init(&l->clients);
+		h->listen = (struct room_host_extra){.data = l, .free = listen_free};
+	}
+	return h->listen.data;
 }
 
 bool gw_stream_live(struct gateway *gw, struct room *room)
@@ -357,15 +365,13 @@ void gw_stream_media(struct gateway *gw, const char *room, enum media_stream_kin
 	}
 }
 
-void gw_stream_host_free(struct room_host *h)
+/* With the room's host, at shutdown: the clients still open only lose their stream. */
+static void listen_free(void *data)
 {
-	struct gw_listen *l = h->listen;
-	if (!l)
-		return;
+	struct gw_listen *l = data;
 	struct base_list *node;
 	while ((node = base_list_first(&l->clients)) != NULL)
 		unlink_client(BASE_CONTAINER_OF(node, struct gw_stream_client, link));
 	free(l->head);
 	free(l);
-	h->listen = NULL;
 }

@@ -15,7 +15,6 @@ struct gateway;
 struct gw_stream_client;
 struct lws;
 struct room;
-struct room_host;
 
 /* Whether the room's live stream is running (its session is live). */
 bool gw_stream_live(struct gateway *gw, struct room *room);
@@ -28,7 +27,5 @@ void gw_stream_closed(struct gw_stream_client *c);
 /* A piece of a room's live stream from the media side. */
 void gw_stream_media(struct gateway *gw, const char *room, enum media_stream_kind kind,
 		     const uint8_t *data, size_t len);
-/* Frees h's listeners (at shutdown, with the host). */
-void gw_stream_host_free(struct room_host *h);
 
 #endif
