@@ -8,6 +8,7 @@
 #define PLENARY_MEDIA_WIRE_H
 
 #include "media/wire/demux.h"
+#include "media/wire/rfc4571.h"
 #include "media/wire/rtcp.h"
 #include "media/wire/rtp.h"
 #include "media/wire/sdp.h"
