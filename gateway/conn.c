@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "gateway/conn.h"
-#include "gateway/fanout.h"
 #include "gateway/logging.h"
 #include "gateway/server.h"
 
@@ -109,19 +108,4 @@ void gw_conn_send_json(struct conn *c, json_t *v)
 	}
 	gw_conn_send(c, m);
 	gw_msg_unref(m);
-}
-
-void gw_conn_error(struct conn *c, json_t *id, enum room_err err, const char *message)
-{
-	json_t *reply = json_pack("{s:s,s:s,s:s}", "type", "error", "code", room_err_code(err),
-				  "message", message ? message : room_err_code(err));
-	if (!reply)
-		return;
-	if (id)
-		json_object_set(reply, "id", id);
-	if (c->host)
-		gw_host_send(c->host, c, gw_msg_from_json(reply), false, NULL);
-	else
-		gw_conn_send_json(c, json_incref(reply));
-	json_decref(reply);
 }

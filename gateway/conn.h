@@ -3,6 +3,10 @@
  * room it joined, and its send ring. No lws here: the shell (ws.c) fills in struct
  * conn_io, so a unit test can stand in for the socket.
  *
+ * A connection sits below the fan-out (fanout.h): it knows the room it joined, not the
+ * room's fan-out state, and sends only what it is given. Replies that must wait behind
+ * the room's undurable events (acks, errors) go through the fan-out (gw_host_reply).
+ *
  * The send ring holds shared messages (gw_msg) by reference and is bounded in bytes
  * (cfg.send_queue_bytes); a connection that stops reading fills it and is dropped rather
  * than allowed to grow, so one slow phone on a train never costs the room anything.
@@ -26,7 +30,6 @@
 
 struct conn;
 struct gateway;
-struct room_host;
 
 /* What the connection asks of its transport. Both are called from the gateway thread,
  * possibly while another connection's callback runs, never re-entering the session. */
@@ -44,8 +47,8 @@ struct conn {
 	void *io_ctx; /* the transport's own handle (the lws wsi) */
 	uint64_t id;
 	struct base_list link;	    /* on gw->conns: every connection of the server */
-	struct base_list room_link; /* on host->conns while joined; unlinked otherwise */
-	struct room_host *host;	    /* NULL until joined */
+	struct base_list room_link; /* on its room's fan-out list while joined (fanout.c) */
+	struct room *room;	    /* the room joined, NULL until then (set by the fan-out) */
 	uint64_t attached_item;	    /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
@@ -76,8 +79,6 @@ void gw_conn_destroy(struct conn *c);
 /* Queues m (taking a new reference); drops the connection if it stopped reading. */
 void gw_conn_send(struct conn *c, struct gw_msg *m);
 void gw_conn_send_json(struct conn *c, json_t *v); /* consumes v */
-/* An `error` message (PROTOCOL.md codes); after whatever the room holds back for c. */
-void gw_conn_error(struct conn *c, json_t *id, enum room_err err, const char *message);
 /* The oldest queued message, whose reference passes to the caller; NULL when empty. */
 struct gw_msg *gw_conn_next(struct conn *c);
 

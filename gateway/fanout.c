@@ -52,9 +52,14 @@ struct room_host *gw_host_for(struct gateway *gw, struct room *room)
 	return h;
 }
 
+struct room_host *gw_host_of(const struct conn *c)
+{
+	return c->room ? room_host_data(c->room) : NULL;
+}
+
 void gw_host_attach(struct room_host *h, struct conn *c)
 {
-	c->host = h;
+	c->room = h->room;
 	c->attached_item = h->next_item;
 	base_list_insert_tail(h->conns.next, &c->room_link); /* before the first: newest first */
 	h->n_conns++;
@@ -68,7 +73,7 @@ void gw_host_detach(struct room_host *h, struct conn *c)
 			h->pending[i].msg = NULL;
 		}
 	base_list_remove(&c->room_link);
-	c->host = NULL;
+	c->room = NULL;
 	h->n_conns--;
 }
 
@@ -130,6 +135,28 @@ void gw_host_send(struct room_host *h, struct conn *c, struct gw_msg *m, bool is
 		  json_t *ack_id)
 {
 	host_emit(h, c, m, 0, is_ack, ack_id);
+}
+
+void gw_host_reply(struct conn *c, json_t *v, bool is_ack, json_t *ack_id)
+{
+	struct room_host *h = gw_host_of(c);
+	if (!h) {
+		gw_conn_send_json(c, v);
+		return;
+	}
+	host_emit(h, c, gw_msg_from_json(v), 0, is_ack, ack_id);
+	json_decref(v);
+}
+
+void gw_host_error(struct conn *c, json_t *id, enum room_err err, const char *message)
+{
+	json_t *reply = json_pack("{s:s,s:s,s:s}", "type", "error", "code", room_err_code(err),
+				  "message", message ? message : room_err_code(err));
+	if (!reply)
+		return;
+	if (id)
+		json_object_set(reply, "id", id);
+	gw_host_reply(c, reply, false, NULL);
 }
 
 void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t after)

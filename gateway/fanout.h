@@ -62,6 +62,9 @@ struct fanout_listener {
 struct rooms_sink gw_fanout_sink(struct gateway *gw);
 /* room's host, created if need be; NULL on OOM. */
 struct room_host *gw_host_for(struct gateway *gw, struct room *room);
+/* The host of the room c joined; NULL while c has joined none. */
+struct room_host *gw_host_of(const struct conn *c);
+/* c joins h's fan-out (c->room becomes h's room). */
 void gw_host_attach(struct room_host *h, struct conn *c);
 /* c leaves h's fan-out; what was held back for c alone is dropped. */
 void gw_host_detach(struct room_host *h, struct conn *c);
@@ -70,6 +73,11 @@ void gw_host_detach(struct room_host *h, struct conn *c);
  * the flush fails. */
 void gw_host_send(struct room_host *h, struct conn *c, struct gw_msg *m, bool is_ack,
 		  json_t *ack_id);
+/* A reply to c (consumes v): after whatever its room holds back, or at once if c has
+ * joined no room. is_ack and ack_id as for gw_host_send. */
+void gw_host_reply(struct conn *c, json_t *v, bool is_ack, json_t *ack_id);
+/* An `error` reply to c (PROTOCOL.md codes), with the request's id if there was one. */
+void gw_host_error(struct conn *c, json_t *id, enum room_err err, const char *message);
 /* Queues to c the pending event messages with seq > after, in order, for a resume. */
 void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t after);
 /* At shutdown, after the last flush: frees every host and what it still holds. */

@@ -54,13 +54,8 @@ static void send_private_state(struct conn *c, enum media_state state)
 {
 	json_t *msg = json_pack("{s:s,s:s,s:{s:s}}", "type", "private", "kind", "media.state",
 				"data", "state", media_state_name(state));
-	if (!msg)
-		return;
-	if (c->host)
-		gw_host_send(c->host, c, gw_msg_from_json(msg), false, NULL);
-	else
-		gw_conn_send_json(c, json_incref(msg));
-	json_decref(msg);
+	if (msg)
+		gw_host_reply(c, msg, false, NULL);
 }
 
 static void on_media_event(void *ctx, void *user, enum media_state state)
@@ -141,7 +136,7 @@ static void send_attempt(struct room_host *h, struct conn *who)
 static void on_media_attempt(void *ctx, void *user, uint8_t level)
 {
 	struct conn *c = user;
-	struct room_host *h = c->host;
+	struct room_host *h = gw_host_of(c);
 	(void)ctx;
 	if (!h)
 		return;
@@ -281,22 +276,21 @@ static void ack_answer(struct conn *c, json_t *id, const char *answer)
 		return;
 	if (id)
 		json_object_set(ack, "id", id);
-	gw_host_send(c->host, c, gw_msg_from_json(ack), true, id);
-	json_decref(ack);
+	gw_host_reply(c, ack, true, id);
 }
 
 void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 {
 	json_t *sdp = json_object_get(msg, "sdp");
 	if (!json_is_string(sdp)) {
-		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "media.offer needs sdp (a string)");
+		gw_host_error(c, id, ROOM_EBAD_REQUEST, "media.offer needs sdp (a string)");
 		return;
 	}
 	if (!c->gw->media) {
-		gw_conn_error(c, id, ROOM_EUNAVAILABLE, "media is not running");
+		gw_host_error(c, id, ROOM_EUNAVAILABLE, "media is not running");
 		return;
 	}
-	struct room *room = c->host->room;
+	struct room *room = c->room;
 	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT;
 	struct media_offer offer = {.room = room_id(room),
 				    .sdp = json_string_value(sdp),
@@ -315,7 +309,7 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 	if (err != MEDIA_OK) {
 		gw_info("media offer refused", "conn=%llu error=\"%s\"", (unsigned long long)c->id,
 			answer ? why : "out of memory");
-		gw_conn_error(c, id, wire_error(err), answer ? why : "out of memory");
+		gw_host_error(c, id, wire_error(err), answer ? why : "out of memory");
 		free(answer);
 		return;
 	}

@@ -143,11 +143,7 @@ static void send_ack(struct conn *c, json_t *id, json_t *fields)
 	json_object_set_new(ack, "type", json_string("ack"));
 	if (id)
 		json_object_set(ack, "id", id);
-	if (c->host)
-		gw_host_send(c->host, c, gw_msg_from_json(ack), true, id);
-	else
-		gw_conn_send_json(c, json_incref(ack));
-	json_decref(ack);
+	gw_host_reply(c, ack, true, id);
 }
 
 /* --- join --- */
@@ -231,7 +227,7 @@ struct replay_ctx {
 static bool replay_one(void *ctx, const char *msg, size_t len)
 {
 	struct replay_ctx *rc = ctx;
-	gw_host_send(rc->c->host, rc->c, gw_msg_new(msg, len), false, NULL);
+	gw_host_send(gw_host_of(rc->c), rc->c, gw_msg_new(msg, len), false, NULL);
 	return false;
 }
 
@@ -251,7 +247,7 @@ static bool try_resume(struct conn *c, struct room *room, json_t *resume)
 	struct replay_ctx rc = {.c = c, .last = from};
 	if (!room_replay_since(room, from, replay_one, &rc))
 		return false;
-	gw_host_pending_events_to(c->host, c, from);
+	gw_host_pending_events_to(gw_host_of(c), c, from);
 	/* The same key goes on working for the next drop. */
 	memcpy(c->session, e->key, sizeof c->session);
 	e->expires_ms = 0;
@@ -261,19 +257,19 @@ static bool try_resume(struct conn *c, struct room *room, json_t *resume)
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
-	if (c->host) {
-		gw_conn_error(c, id, ROOM_ECONFLICT, "this connection has already joined a room");
+	if (c->room) {
+		gw_host_error(c, id, ROOM_ECONFLICT, "this connection has already joined a room");
 		return;
 	}
 	json_t *room_name = json_object_get(msg, "room");
 	json_t *resume = json_object_get(msg, "resume");
 	if (!json_is_string(room_name) || (resume && !json_is_object(resume))) {
-		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "join needs a room (string)");
+		gw_host_error(c, id, ROOM_EBAD_REQUEST, "join needs a room (string)");
 		return;
 	}
 	struct room *room = rooms_find(c->gw->rooms, json_string_value(room_name));
 	if (!room) {
-		gw_conn_error(c, id, ROOM_ENOT_FOUND, "no such room");
+		gw_host_error(c, id, ROOM_ENOT_FOUND, "no such room");
 		return;
 	}
 	const char *why = NULL;
@@ -281,7 +277,7 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
 	if (err != ROOM_OK) {
-		gw_conn_error(c, id, err, why ? why : "cannot join");
+		gw_host_error(c, id, err, why ? why : "cannot join");
 		return;
 	}
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]--;
@@ -313,7 +309,7 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 static void handle_leave(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type, (void)msg;
-	struct room_host *h = c->host;
+	struct room_host *h = gw_host_of(c);
 	gw_media_conn_closed(c);
 	room_detach(h->room, &c->who, true, gw_now_ms());
 	/* The departure must be durable before the ack, and the ack must reach this
@@ -351,14 +347,14 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	int64_t now = gw_now_ms();
 	if (strcmp(type, "caption") == 0 && room_command_allowed(type, c->who.role) &&
 	    !caption_allowed(c, now)) {
-		gw_conn_error(c, id, ROOM_ERATE_LIMITED, "too many captions; slow down");
+		gw_host_error(c, id, ROOM_ERATE_LIMITED, "too many captions; slow down");
 		return;
 	}
 	json_t *result = NULL;
 	const char *why = NULL;
-	enum room_err err = room_command(c->host->room, &c->who, type, msg, now, &result, &why);
+	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
 	if (err != ROOM_OK) {
-		gw_conn_error(c, id, err, why);
+		gw_host_error(c, id, err, why);
 		return;
 	}
 	send_ack(c, id, result);
@@ -408,9 +404,9 @@ static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	const struct envelope_type *e = envelope_find(type);
 	if (!e)
-		gw_conn_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
-	else if (e->needs_join && !c->host)
-		gw_conn_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+		gw_host_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
+	else if (e->needs_join && !c->room)
+		gw_host_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
 	else
 		e->handler(c, id, type, msg);
 }
@@ -421,16 +417,16 @@ void gw_session_message(struct conn *c, const char *text, size_t len)
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg || !json_is_object(msg)) {
 		json_decref(msg);
-		gw_conn_error(c, NULL, ROOM_EBAD_REQUEST,
+		gw_host_error(c, NULL, ROOM_EBAD_REQUEST,
 			      msg ? "expected a JSON object" : "invalid JSON");
 		return;
 	}
 	json_t *id = json_object_get(msg, "id");
 	json_t *type = json_object_get(msg, "type");
 	if (id && !json_is_integer(id))
-		gw_conn_error(c, NULL, ROOM_EBAD_REQUEST, "id must be an integer");
+		gw_host_error(c, NULL, ROOM_EBAD_REQUEST, "id must be an integer");
 	else if (!json_is_string(type))
-		gw_conn_error(c, id, ROOM_EBAD_REQUEST, "type must be a string");
+		gw_host_error(c, id, ROOM_EBAD_REQUEST, "type must be a string");
 	else
 		dispatch(c, id, json_string_value(type), msg);
 	json_decref(msg);
@@ -448,8 +444,8 @@ void gw_session_closed(struct conn *c)
 		if (e)
 			e->expires_ms = gw_now_ms() + SESSION_KEEP_MS;
 	}
-	if (c->host) {
-		struct room_host *h = c->host;
+	if (c->room) {
+		struct room_host *h = gw_host_of(c);
 		room_detach(h->room, &c->who, false, gw_now_ms());
 		gw_host_detach(h, c);
 		c->gw->metrics.connections[c->who.role]--;

@@ -189,7 +189,7 @@ static void events_wait_for_durability(void **state)
 	assert_string_equal(f->last_kind, "session.started");
 	assert_int_equal(queued(obs), 0); /* ... but no connection is */
 	/* A reply to one connection queued now waits behind the event. */
-	gw_host_send(chair->host, chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	gw_host_send(gw_host_of(chair), chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
 	assert_int_equal(queued(chair), 0);
 
 	gw_flush(f->gw);
@@ -208,7 +208,7 @@ static void nothing_pending_goes_at_once(void **state)
 	struct conn *c = attach(f, "obs-2", ROOM_ROLE_OBSERVER);
 	gw_flush(f->gw);
 	queued(c);
-	gw_host_send(c->host, c, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	gw_host_send(gw_host_of(c), c, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
 	assert_int_equal(queued(c), 1);
 }
 
@@ -219,8 +219,8 @@ static void detach_drops_what_waited(void **state)
 	gw_flush(f->gw);
 	queued(chair);
 	command(f, chair, "{\"type\":\"session.start\"}");
-	gw_host_send(chair->host, chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
-	struct room_host *h = chair->host;
+	gw_host_send(gw_host_of(chair), chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	struct room_host *h = gw_host_of(chair);
 	gw_host_detach(h, chair);
 	assert_int_equal(h->n_conns, 0);
 	gw_flush(f->gw);
@@ -237,7 +237,7 @@ static void a_slow_reader_is_dropped(void **state)
 	char text[128];
 	memset(text, 'x', sizeof text);
 	for (int i = 0; i < 20; i++)
-		gw_host_send(c->host, c, gw_msg_new(text, sizeof text), false, NULL);
+		gw_host_send(gw_host_of(c), c, gw_msg_new(text, sizeof text), false, NULL);
 	assert_int_equal(f->drops, 1);
 	assert_true(c->closing);
 	assert_int_equal(f->gw->metrics.ws_slow_dropped, 1);

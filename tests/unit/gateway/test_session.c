@@ -184,7 +184,7 @@ static struct conn *joined(struct gateway *gw, enum token_role role, const char 
 	say(c, text);
 	gw_flush(gw); /* a participant's arrival is an event: the ack waits for it */
 	json_decref(expect_ack(c, 1));
-	assert_non_null(c->host);
+	assert_non_null(c->room);
 	return c;
 }
 
@@ -244,7 +244,7 @@ static void join_first(void **state)
 	expect_error(c, "unauthorized", 2);
 	say(c, "{\"type\":\"media.offer\",\"id\":3,\"sdp\":\"v=0\"}");
 	expect_error(c, "unauthorized", 3);
-	assert_null(c->host);
+	assert_null(c->room);
 }
 
 /* --- join --------------------------------------------------------------------------------- */
@@ -291,7 +291,7 @@ static void join_refusals(void **state)
 	expect_error(c, "bad_request", 4);
 	say(c, "{\"type\":\"join\",\"id\":5,\"room\":\"" ROOM "\"}");
 	expect_error(c, "unauthorized", 5);
-	assert_null(c->host);
+	assert_null(c->room);
 }
 
 static void anonymous_observer(void **state)
@@ -393,7 +393,7 @@ static void leave_acks_then_detaches(void **state)
 	assert_string_equal(str(v, "kind"), "participant.left");
 	json_decref(v);
 	json_decref(expect_ack(p, 9));
-	assert_null(p->host);
+	assert_null(p->room);
 	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_PARTICIPANT], 0);
 	assert_int_equal(f->gw->metrics.connections[ROOM_ROLE_COUNT], 1);
 	say(p, "{\"type\":\"queue.raise\",\"id\":10}");
