@@ -2,8 +2,12 @@
  * plenaryd -- the composition root. Parses the command line, then runs the server or
  * one of its subcommands (token, verify). See PROTOCOL.md "Command line".
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gateway/gateway.h"
 #include "gateway/logging.h"
@@ -22,6 +26,28 @@ static void usage(FILE *out)
 	    "environment: PLENARY_TOKEN_SECRET (HS256 secret), PLENARY_ADMIN_TOKEN (admin API)\n");
 }
 
+/* Where the web client is when nobody says (--web-root, "web_root"): an installed
+ * plenaryd, PREFIX/bin/plenaryd, serves PREFIX/share/plenary/web-client (docs/deploy.md);
+ * one run from its build tree keeps the source folder the build baked in. */
+static void default_web_root(struct gw_config *cfg)
+{
+	char exe[PATH_MAX], installed[PATH_MAX + 32], real[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(installed, sizeof installed, "%s/../share/plenary/web-client", exe);
+	struct stat st;
+	if (stat(installed, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(installed, real) ||
+	    strlen(real) >= sizeof cfg->web_root)
+		return;
+	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", real);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -34,6 +60,7 @@ int main(int argc, char **argv)
 	}
 	struct gw_config cfg;
 	gw_config_defaults(&cfg);
+	default_web_root(&cfg);
 	char err[512];
 	if (!gw_config_parse_args(&cfg, argc, argv, err, sizeof err)) {
 		fprintf(stderr, "plenaryd: %s\n", err);
@@ -46,5 +73,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	gw_log_set_level(level);
+	gw_info("web client", "root=\"%s\"", cfg.web_root);
 	return gateway_run(&cfg);
 }
