@@ -4,7 +4,9 @@
 #   scripts/install-deps.sh [build] [test] [bench] [check]
 #
 #   build  compilers, libraries and the OpenSSL-backed libsrtp (always included)
-#   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests
+#   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests; nginx,
+#          openssl, systemd-analyze (systemd) and /bin/kill (procps) for the deployment
+#          tests (tests/integration/deploy*.test.mjs run their own nginx, never the system's)
 #   bench  Debian's janus (the system we measure against) and nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -32,7 +34,7 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
       libcmocka-dev opus-tools)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(chromium libclang-rt-14-dev)
+  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
