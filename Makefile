@@ -8,9 +8,11 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 LISTEN     ?= 0.0.0.0:8080
 CMAKE_ARGS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
 .PHONY: all build deps test-deps check-deps test unit asan run bench fuzz soak format clean \
-        check check-tsan
+        check check-tsan install
 
 all: build
 
@@ -41,6 +43,12 @@ unit: test-deps build
 
 run: build
 	@scripts/run-demo.sh $(BUILD) $(LISTEN)
+
+# PREFIX/bin/plenaryd, the web client in PREFIX/share/plenary/web-client, the systemd unit
+# in PREFIX/lib/systemd/system and a first PREFIX/etc/plenary/plenary.json (/etc/plenary
+# when PREFIX=/usr; never overwritten). DESTDIR stages it for packaging. docs/deploy.md.
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 bench:
 	@scripts/install-deps.sh bench
