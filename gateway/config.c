@@ -20,7 +20,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	cfg->listen_port = 8080;
 	snprintf(cfg->data_dir, sizeof cfg->data_dir, "./data");
 	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", PLENARY_WEB_ROOT_DEFAULT);
-	cfg->media_port = 0;
+	cfg->media_port = 40000; /* fixed, so a firewall can open it: docs/deploy.md */
 	cfg->grace_s = 20;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 	cfg->send_queue_bytes = 4u << 20;

@@ -23,6 +23,8 @@ static void usage(FILE *out)
 	    "       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl "
 	    "S]\n"
 	    "       plenaryd verify FILE\n"
+	    "--media-port: first UDP port, worker i uses PORT + i (default 40000; 0 = free "
+	    "ports)\n"
 	    "environment: PLENARY_TOKEN_SECRET (HS256 secret), PLENARY_ADMIN_TOKEN (admin API)\n");
 }
 
