@@ -44,10 +44,11 @@ static void default_web_root(struct gw_config *cfg)
 	*slash = '\0';
 	snprintf(installed, sizeof installed, "%s/../share/plenary/web-client", exe);
 	struct stat st;
-	if (stat(installed, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(installed, real) ||
-	    strlen(real) >= sizeof cfg->web_root)
+	if (stat(installed, &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(installed, real))
 		return;
-	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", real);
+	size_t len = strlen(real);
+	if (len < sizeof cfg->web_root)
+		memcpy(cfg->web_root, real, len + 1);
 }
 
 int main(int argc, char **argv)
