@@ -7,6 +7,8 @@
 #   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests; nginx,
 #          openssl, systemd-analyze (systemd) and /bin/kill (procps) for the deployment
 #          tests (tests/integration/deploy*.test.mjs run their own nginx, never the system's)
+#          and Debian's firefox-esr and iproute2 for the Firefox browser tests (which run
+#          plenaryd in a network namespace of their own, `ip netns`)
 #   bench  Debian's janus (the system we measure against) and nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -34,7 +36,7 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
       libcmocka-dev opus-tools)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps)
+  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
@@ -70,11 +72,11 @@ fi
 if [ "$want_test" = 1 ] || [ "$want_check" = 1 ]; then
   # npm packages for the integration and browser tests and the JavaScript checks;
   # reinstalled only when the lock file changes, never a browser download (playwright-core
-  # drives Debian's chromium).
+  # drives Debian's chromium, puppeteer-core Debian's firefox-esr).
   stamp="$top/tests/node_modules/.plenary-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$top/tests/package-lock.json" "$stamp"; then
     echo "install-deps: npm ci in tests/" >&2
-    (cd "$top/tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    (cd "$top/tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$top/tests/package-lock.json" "$stamp"
   fi
 fi
