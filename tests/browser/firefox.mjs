@@ -38,7 +38,9 @@ export const FIREFOX_PREFS = {
   'network.connectivity-service.enabled': false,
 };
 
-export async function launchFirefox() {
+// extraPrefs: more prefs for this browser (e.g. media.navigator.audio.fake_frequency, the
+// fake microphone's tone in Hz, 1000 by default).
+export async function launchFirefox(extraPrefs = {}) {
   if (!existsSync(FIREFOX))
     throw new Error(
       `${FIREFOX} is missing: the Firefox tests need Debian's firefox-esr (scripts/install-deps.sh test)`,
@@ -48,7 +50,7 @@ export async function launchFirefox() {
     executablePath: FIREFOX,
     protocol: 'webDriverBiDi',
     headless: true,
-    extraPrefsFirefox: FIREFOX_PREFS,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...extraPrefs },
     // A page call that hangs fails the test in time, not after puppeteer's 180 s.
     protocolTimeout: 30000,
   });

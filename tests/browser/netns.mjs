@@ -4,11 +4,11 @@
 // has a real address of its own (10.213.N.2/30, the host side 10.213.N.1/30), routed over
 // the veth and nowhere else.
 //
-// Everything is named plt-ff-<pid>: the namespace, and the veth ends plt-ff-<pid>h (here)
-// and plt-ff-<pid>n (inside; names are at most 15 characters, so the pid is taken modulo
-// 100000). start() first removes what a crashed earlier run left behind (a plt-ff-
-// namespace whose process is gone, and the processes still in it), and stop() removes the
-// namespace, which takes the veth pair with it.
+// Everything is named plt-ff-<pid of the test>: the namespace, and the veth ends
+// plt-ff-<pid>h (here) and plt-ff-<pid>n (inside; at most 15 characters, which a pid of up
+// to 7 digits keeps). createNamespace() first removes what a crashed earlier run left
+// behind (a plt-ff- namespace or veth whose test process is gone, and the processes still
+// in the namespace); remove() deletes the namespace, which takes the veth pair with it.
 //
 // Needs root and `ip netns` (iproute2); it throws, with the reason, when either is missing,
 // so a test that cannot make its second host fails instead of skipping.
@@ -60,11 +60,11 @@ function removeLeftovers() {
     const name = line.split(' ')[0];
     if (!name.startsWith(PREFIX)) continue;
     const pid = Number(name.slice(PREFIX.length));
-    if (pid !== process.pid % 100000 && !alive(pid)) removeNamespace(name);
+    if (pid !== process.pid && !alive(pid)) removeNamespace(name);
   }
   for (const line of ip(['-o', 'link', 'show']).split('\n')) {
     const m = /^\d+: (plt-ff-(\d+)h)[@:]/.exec(line);
-    if (m && Number(m[2]) !== process.pid % 100000 && !alive(Number(m[2])))
+    if (m && Number(m[2]) !== process.pid && !alive(Number(m[2])))
       ip(['link', 'del', m[1]], { check: false });
   }
 }
@@ -74,9 +74,16 @@ export function createNamespace() {
   if (process.getuid && process.getuid() !== 0)
     throw new Error('network namespaces need root (ip netns add)');
   removeLeftovers();
-  const n = process.pid % 100000;
-  const name = `${PREFIX}${n}`;
-  const octet = (process.pid % 250) + 1;
+  const name = `${PREFIX}${process.pid}`;
+  // 10.213.N.0/30 with an N no other namespace of ours uses right now (tests of other
+  // build trees may run at the same time).
+  const used = new Set(
+    [...ip(['-o', '-4', 'addr', 'show']).matchAll(/inet 10\.213\.(\d+)\./g)].map((m) =>
+      Number(m[1]),
+    ),
+  );
+  let octet = (process.pid % 250) + 1;
+  for (let i = 0; i < 250 && used.has(octet); i++) octet = (octet % 250) + 1;
   const hostIp = `10.213.${octet}.1`;
   const nsIp = `10.213.${octet}.2`;
   removeNamespace(name);
