@@ -21,9 +21,15 @@ void gw_config_defaults(struct gw_config *cfg)
 	snprintf(cfg->data_dir, sizeof cfg->data_dir, "./data");
 	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", PLENARY_WEB_ROOT_DEFAULT);
 	cfg->media_port = 40000; /* fixed, so a firewall can open it: docs/deploy.md */
+	cfg->media_tcp_port = GW_MEDIA_TCP_AUTO;
 	cfg->grace_s = 20;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 	cfg->send_queue_bytes = 4u << 20;
+}
+
+int gw_config_media_tcp_port(const struct gw_config *cfg)
+{
+	return cfg->media_tcp_port == GW_MEDIA_TCP_AUTO ? cfg->media_port : cfg->media_tcp_port;
 }
 
 static bool parse_port(const char *s, int *port)
@@ -153,8 +159,9 @@ static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char
 static bool check_keys(json_t *root, char *err, size_t err_cap)
 {
 	static const char *const known[] = {
-	    "listen",	     "data",	"web_root",	 "public_ip", "log_level",  "media_port",
-	    "media_workers", "grace_s", "send_queue_kb", "rooms",     "media_echo", NULL};
+	    "listen",	  "data",	    "web_root", "public_ip",	 "log_level",
+	    "media_port", "media_workers",  "grace_s",	"send_queue_kb", "rooms",
+	    "media_echo", "media_tcp_port", NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -189,6 +196,7 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	}
 	if (!check_keys(root, err, err_cap) || !load_strings(cfg, root, err, err_cap) ||
 	    !int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
+	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
 	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
 	    !int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
 	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap))
@@ -247,6 +255,8 @@ static bool apply_flag(struct gw_config *cfg, const char *flag, const char *valu
 	int *target = NULL, lo = 0, hi = 0;
 	if (strcmp(flag, "--media-port") == 0)
 		target = &cfg->media_port, hi = 65535;
+	else if (strcmp(flag, "--media-tcp-port") == 0)
+		target = &cfg->media_tcp_port, lo = -1, hi = 65535;
 	else if (strcmp(flag, "--media-workers") == 0)
 		target = &cfg->media_workers, hi = 64;
 	else if (strcmp(flag, "--grace") == 0)

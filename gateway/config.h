@@ -26,6 +26,8 @@ struct gw_config {
 	char config_path[1024];
 	char web_root[1024];
 	int media_port;	    /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
+	int media_tcp_port; /* first ICE-TCP port, worker i on + i; 0 = ephemeral; -1 = none;
+			     * GW_MEDIA_TCP_AUTO (the default): the UDP ports' numbers */
 	char public_ip[64]; /* address put in ICE candidates; "" = the listening address */
 	int media_workers;  /* 0 = one per core */
 	int grace_s;	    /* how long a dropped participant keeps their place */
@@ -36,7 +38,14 @@ struct gw_config {
 	struct gw_room_decl rooms[GW_MAX_DECLARED_ROOMS];
 };
 
+#define GW_MEDIA_TCP_AUTO (-2)
+
 void gw_config_defaults(struct gw_config *cfg);
+
+/* The ICE-TCP port media_options.tcp_port gets: media_tcp_port, or for GW_MEDIA_TCP_AUTO
+ * media_port (each worker's TCP port then has its UDP port's number: one number per
+ * worker for a firewall to open, both protocols; ephemeral ports when media_port is 0). */
+int gw_config_media_tcp_port(const struct gw_config *cfg);
 
 /* Splits "ADDR:PORT", "[v6]:PORT" or ":PORT"/"PORT". */
 bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port);

@@ -83,6 +83,7 @@ bool gw_media_start(struct gateway *gw)
 	}
 	struct media_options opt = {.workers = (unsigned)cfg->media_workers,
 				    .port = (uint16_t)cfg->media_port,
+				    .tcp_port = gw_config_media_tcp_port(cfg),
 				    .bind_ip = cfg->listen_addr,
 				    .public_ip = cfg->public_ip,
 				    .echo = cfg->media_echo,

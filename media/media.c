@@ -154,9 +154,12 @@ static enum media_err make_workers(struct media *m, const struct media_options *
 					   .gateway_fd = m->event_fd,
 					   .echo = opt->echo,
 					   .recordings_dir = m->recordings_dir,
-					   .mix_bitrate = opt->mix_bitrate};
+					   .mix_bitrate = opt->mix_bitrate,
+					   .tcp = opt->tcp_port >= 0};
 		if (opt->port != 0)
 			wc.bind.port = (uint16_t)(opt->port + i);
+		if (opt->tcp_port > 0)
+			wc.tcp_port = (uint16_t)(opt->tcp_port + (int)i);
 		if (RAND_bytes((unsigned char *)&wc.seed, sizeof wc.seed) != 1)
 			return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s", "no random numbers");
 		/* A worker holds rings aligned to a cache line (base/spsc.h), which calloc's
@@ -191,10 +194,14 @@ enum media_err media_create(const struct media_options *opt, struct media **out,
 	if (opt->port != 0 && (unsigned)opt->port + n - 1 > 65535)
 		return fail(why, why_cap, MEDIA_ERR_PARAM, "media: %s",
 			    "the media ports run past 65535");
+	if (opt->tcp_port < -1 || (opt->tcp_port > 0 && (unsigned)opt->tcp_port + n - 1 > 65535))
+		return fail(why, why_cap, MEDIA_ERR_PARAM, "media: %s",
+			    "the ICE-TCP ports run past 65535");
 	struct media *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
 	m->n_workers = n;
+	m->tcp = opt->tcp_port >= 0;
 	m->event_fd = -1;
 	base_list_init(&m->handles);
 	struct stun_addr bind;
@@ -321,15 +328,21 @@ static bool make_plan(struct media *m, const char *room, struct offer_plan *plan
 static enum media_err write_answer(struct media *m, const struct offer_plan *plan, char *answer,
 				   size_t cap, size_t *answer_len, char *why, size_t why_cap)
 {
-	struct sdp_candidate cands[MEDIA_MAX_WORKERS];
+	struct sdp_candidate cands[SDP_MAX_CANDIDATES];
 	size_t n = 0;
 	/* One host candidate per worker; the room's worker first, so it has the highest
-	 * priority and the browser's first check goes where the peer is. */
-	cands[n++] = (struct sdp_candidate){m->candidate_ip, m->workers[plan->worker]->local.port};
-	for (unsigned i = 0; i < m->n_workers && n < SDP_MAX_CANDIDATES; i++)
-		if (i != plan->worker)
-			cands[n++] =
-			    (struct sdp_candidate){m->candidate_ip, m->workers[i]->local.port};
+	 * priority and the browser's first check goes where the peer is. Then the same for
+	 * ICE-TCP, which sdp_build_answer ranks below every UDP candidate. */
+	for (int tcp = 0; tcp <= (m->tcp ? 1 : 0); tcp++) {
+		size_t first = n;
+		for (unsigned k = 0; k < m->n_workers && n - first < SDP_MAX_CANDIDATES / 2; k++) {
+			/* k = 0 is the room's worker; the others follow in their order. */
+			unsigned i = k == 0 ? plan->worker : k <= plan->worker ? k - 1 : k;
+			const struct worker *w = m->workers[i];
+			cands[n++] = (struct sdp_candidate){
+			    m->candidate_ip, tcp ? w->tcp_local.port : w->local.port, tcp != 0};
+		}
+	}
 	struct sdp_local local = {.ice_ufrag = plan->ufrag,
 				  .ice_pwd = plan->pwd,
 				  .fingerprint = m->fingerprint_hex,
@@ -571,6 +584,8 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 		out->rtp_packets_received += READ(rtp_received);
 		out->rtp_packets_sent += READ(rtp_sent);
 		out->srtp_errors += READ(srtp_errors);
+		out->tcp_accepted += READ(tcp_accepted);
+		out->tcp_dropped += READ(tcp_dropped);
 		for (size_t b = 0; b <= MEDIA_TICK_BUCKETS; b++)
 			out->tick_buckets[b] += READ(tick_buckets[b]);
 		out->tick_count += READ(tick_count);

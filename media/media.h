@@ -68,6 +68,9 @@ const char *media_strerror(enum media_err err);
 struct media_options {
 	unsigned workers;	    /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
 	uint16_t port;		    /* first UDP port, worker i on port + i; 0: ephemeral each */
+	int tcp_port;		    /* ICE-TCP (RFC 6544 passive candidates, RFC 4571 framing):
+				     * first TCP port, worker i on tcp_port + i; 0: ephemeral
+				     * each; -1: none (answers list UDP candidates only) */
 	const char *bind_ip;	    /* numeric address to bind; NULL, "" or "0.0.0.0": any IPv4 */
 	const char *public_ip;	    /* address in the candidates; NULL or "": the bound address,
 				     * or for a wildcard bind the first non-loopback IPv4 address
@@ -96,7 +99,8 @@ int media_event_fd(const struct media *m);
 
 unsigned media_worker_count(const struct media *m);
 /* The host candidate of worker i: the address put in answers and the bound UDP port.
- * Returns false for i out of range. */
+ * Returns false for i out of range. (Its ICE-TCP candidate, when there is one, has the
+ * same address and the port of options.tcp_port.) */
 bool media_candidate(const struct media *m, unsigned i, const char **ip, uint16_t *port);
 /* The certificate's fingerprint, "sha-256 AB:CD:..." as in a=fingerprint. */
 const char *media_fingerprint(const struct media *m);
@@ -124,7 +128,8 @@ struct media_offer {
 
 /* Answers an offer: parses it (media/wire/sdp.h), checks the direction against may_send, makes
  * ICE credentials and an SRTP SSRC, writes the answer (ICE-lite, one host candidate per
- * worker with the room's worker first, a=setup:passive, our fingerprint, rtcp-mux, Opus
+ * worker with the room's worker first, then as many ICE-TCP passive candidates below
+ * them unless options.tcp_port is -1, a=setup:passive, our fingerprint, rtcp-mux, Opus
  * with useinbandfec=1;usedtx=1, the audio-level extension; recvonly -> sendonly) into
  * answer[0..cap) NUL-terminated with *answer_len, and posts the peer to the room's
  * worker. The peer starts in MEDIA_STATE_CONNECTING (no event says so).
@@ -245,6 +250,8 @@ struct media_stats {
 	uint64_t fanout_packets;       /* ... and the packets it protected and sent */
 	uint64_t stream_pages_dropped; /* live Ogg pages the gateway was too slow for */
 	uint64_t recording_dropped;    /* packets the recorder's writer was too slow for */
+	uint64_t tcp_accepted;	       /* ICE-TCP connections accepted */
+	uint64_t tcp_dropped;	       /* packets a full ICE-TCP connection dropped */
 };
 /* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);

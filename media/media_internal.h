@@ -27,6 +27,7 @@ struct media {
 	struct dtls_context *dtls;
 	const char *fingerprint_hex; /* the "AB:CD:..." part of the fingerprint */
 	unsigned n_workers;
+	bool tcp; /* the workers listen for ICE-TCP too */
 	struct worker *workers[MEDIA_MAX_WORKERS];
 	size_t worker_peers[MEDIA_MAX_WORKERS];
 	char candidate_ip[INET6_ADDRSTRLEN];

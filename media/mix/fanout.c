@@ -64,7 +64,8 @@ void fanout_destroy(struct fanout *f)
 	free(f);
 }
 
-/* Copies and protects the packet for d into message m; false when protect failed. */
+/* Copies and protects the packet for d into message m; false when protect failed or the
+ * packet already went to d's stream sink (the message slot is then free again). */
 static bool prepare(struct fanout *f, size_t m, const uint8_t *pkt, size_t len,
 		    const struct fanout_dest *d, struct fanout_result *res)
 {
@@ -76,6 +77,14 @@ static bool prepare(struct fanout *f, size_t m, const uint8_t *pkt, size_t len,
 	if (err) {
 		res->protect_errors++;
 		res->srtp_err = err;
+		return false;
+	}
+	if (d->sink) {
+		/* A stream: queued on its connection now; the slot is free again. */
+		if (d->sink->send(d->sink, buf, out_len))
+			res->sent++;
+		else
+			res->send_errors++;
 		return false;
 	}
 	f->iov[m].iov_len = out_len;

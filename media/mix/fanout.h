@@ -33,6 +33,7 @@
 #define PLENARY_MEDIA_FANOUT_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -51,12 +52,21 @@ union fanout_addr {
 	struct sockaddr_in6 v6;
 };
 
+/* A listener reached over a stream instead of the UDP socket (ICE-TCP: the worker's
+ * connection, media/net/tcp.h). send queues one protected packet and returns at once,
+ * false if it was dropped (the connection's bounded buffer is full); it must not block
+ * or allocate. */
+struct fanout_sink {
+	bool (*send)(struct fanout_sink *self, const uint8_t *buf, size_t len);
+};
+
 /* One listener, as the caller keeps it (an array of these per room is the fan-out list). */
 struct fanout_dest {
 	struct media_srtp *srtp; /* the listener's session; borrowed */
 	union fanout_addr addr;	 /* where to send */
 	socklen_t addr_len;
-	uint8_t payload_type; /* the listener's Opus payload type, 0..127 */
+	uint8_t payload_type;	  /* the listener's Opus payload type, 0..127 */
+	struct fanout_sink *sink; /* NULL: addr over the UDP socket; else this stream */
 };
 
 struct fanout_result {

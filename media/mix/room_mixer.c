@@ -101,7 +101,8 @@ static void member_dest(const struct mixer_member *m, struct fanout_dest *d)
 	*d = (struct fanout_dest){.srtp = m->srtp,
 				  .addr = m->addr,
 				  .addr_len = m->addr_len,
-				  .payload_type = m->payload_type};
+				  .payload_type = m->payload_type,
+				  .sink = m->sink};
 }
 
 static void add_dest(struct room_mixer *rm, struct mixer_member *m)

@@ -97,7 +97,8 @@ struct mixer_member {
 	struct media_srtp *srtp; /* the peer's session (protects what it is sent) */
 	union fanout_addr addr;
 	socklen_t addr_len;
-	uint8_t payload_type; /* its Opus payload type */
+	uint8_t payload_type;	  /* its Opus payload type */
+	struct fanout_sink *sink; /* NULL: addr over UDP; else its ICE-TCP connection */
 
 	/* Private to the room mixer. */
 	struct room_mixer *room;

@@ -9,6 +9,7 @@
 
 #include "media/net/peer.h"
 #include "media/net/ring.h"
+#include "media/net/tcp.h"
 #include "media/net/udp.h"
 #include "media/net/worker.h"
 

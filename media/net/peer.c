@@ -153,7 +153,7 @@ static void flush_dtls(struct peer *p, const struct peer_env *env)
 		    len == 0)
 			return;
 		if (p->ice.has_addr)
-			env->send(env->ctx, &p->ice.addr, env->scratch, len);
+			env->send(env->ctx, p, env->scratch, len);
 	}
 }
 

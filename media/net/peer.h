@@ -71,7 +71,9 @@ struct media_counters {
 	_Atomic uint64_t rtcp_received;
 	_Atomic uint64_t rtcp_sent;
 	_Atomic uint64_t stun_answered;
-	_Atomic uint64_t dropped; /* datagrams nobody claimed, malformed or refused */
+	_Atomic uint64_t dropped;      /* datagrams nobody claimed, malformed or refused */
+	_Atomic uint64_t tcp_accepted; /* ICE-TCP connections accepted */
+	_Atomic uint64_t tcp_dropped;  /* packets an ICE-TCP connection had no room for */
 	_Atomic uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1];
 	_Atomic uint64_t tick_count;
 	_Atomic uint64_t tick_sum_ns;
@@ -95,6 +97,7 @@ struct peer_shared {
 };
 
 struct peer;
+struct tcp_conn;
 
 /* The worker, as a peer sees it during one call. */
 struct peer_env {
@@ -106,7 +109,9 @@ struct peer_env {
 	uint64_t arrival_us;
 	uint64_t ntp; /* wall clock as NTP 32.32 (RTCP sender reports, RTT) */
 	struct media_counters *counters;
-	void (*send)(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len);
+	/* Sends a packet to the peer on its path: its nominated address over UDP, or framed
+	 * on its ICE-TCP connection (p->tcp). */
+	void (*send)(void *ctx, struct peer *p, const uint8_t *buf, size_t len);
 	void (*changed)(void *ctx, struct peer *p, enum peer_state from);
 	/* An authenticated RTP packet of the peer's audio (not called in echo mode): the
 	 * worker's mic gate and mixer take it from here. */
@@ -119,7 +124,8 @@ struct peer_env {
 };
 
 struct peer {
-	struct ice_peer ice; /* credentials, address, consent */
+	struct ice_peer ice;  /* credentials, address, consent */
+	struct tcp_conn *tcp; /* the nominated ICE-TCP connection (ice.addr.tcp); NULL: UDP */
 	enum peer_state state;
 	void *handle; /* the gateway's, passed back in events; never dereferenced here */
 	struct peer_shared *shared;

@@ -96,7 +96,7 @@ static void send_protected_rtp(struct peer *p, const struct peer_env *env, size_
 	if (media_srtp_protect_rtp(p->srtp, env->scratch, len, env->scratch_cap, &out_len) !=
 	    MEDIA_SRTP_OK)
 		return;
-	env->send(env->ctx, &p->ice.addr, env->scratch, out_len);
+	env->send(env->ctx, p, env->scratch, out_len);
 	count(&env->counters->rtp_sent);
 	p->sent_packets++;
 	p->sent_octets += (uint32_t)payload_len;
@@ -251,7 +251,7 @@ void peer_send_report(struct peer *p, const struct peer_env *env)
 	if (len == 0 || media_srtp_protect_rtcp(p->srtp, env->scratch, len, env->scratch_cap,
 						&len) != MEDIA_SRTP_OK)
 		return;
-	env->send(env->ctx, &p->ice.addr, env->scratch, len);
+	env->send(env->ctx, p, env->scratch, len);
 	count(&env->counters->rtcp_sent);
 }
 

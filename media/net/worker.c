@@ -43,6 +43,8 @@
 #define KEY_SOCK   1u
 #define KEY_TIMER  2u
 #define KEY_WAKE   3u
+#define KEY_TCP	   4u /* the ICE-TCP listener; any larger key is a connection's pointer */
+#define EVENTS	   64
 #define NTP_OFFSET 2208988800ull /* seconds from 1900 (NTP) to 1970 (Unix) */
 
 /* The tick histogram's bounds (media.h), beside the code that fills it. */
@@ -140,10 +142,13 @@ static void flush_graveyard(struct worker *w)
 
 /* --- the peer environment ----------------------------------------------------------- */
 
-static void send_cb(void *ctx, const struct stun_addr *to, const uint8_t *buf, size_t len)
+static void send_cb(void *ctx, struct peer *p, const uint8_t *buf, size_t len)
 {
 	struct worker *w = ctx;
-	(void)udp_send(w->sock, w->family, to, buf, len);
+	if (p->tcp != NULL)
+		(void)tcp_conn_send(p->tcp, buf, len);
+	else if (p->ice.has_addr && !p->ice.addr.tcp) /* a closed connection's: nowhere */
+		(void)udp_send(w->sock, w->family, &p->ice.addr, buf, len);
 }
 
 /* peer_set_state's hook: keep the indexes and lists in step with the state, then post. */
@@ -155,13 +160,15 @@ static void changed_cb(void *ctx, struct peer *p, enum peer_state from)
 		add_once(&w->handshaking, &p->hs_link);
 	else
 		base_list_remove(&p->hs_link);
-	if (p->state == PEER_FAILED || p->state == PEER_CLOSED)
+	if (p->state == PEER_FAILED || p->state == PEER_CLOSED) {
 		peer_table_remove(&w->table, &p->ice); /* its datagrams now find no one */
+		worker_tcp_detach(w, p);
+	}
 	worker_rooms_state(w, p);
 	post_state(w, p);
 }
 
-static void make_env(struct worker *w, struct peer_env *env)
+void worker_env(struct worker *w, struct peer_env *env)
 {
 	struct timespec mono, real;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -188,8 +195,10 @@ static void count_drop(struct worker *w)
 	atomic_fetch_add_explicit(&w->counters.dropped, 1, memory_order_relaxed);
 }
 
+/* A check on an ICE-TCP connection is answered on it; one that authenticates keeps the
+ * connection open for another consent period (tcp.h). */
 static void on_stun(struct worker *w, const struct peer_env *env, const uint8_t *buf, size_t len,
-		    const struct stun_addr *from)
+		    const struct stun_addr *from, struct tcp_conn *conn)
 {
 	uint8_t reply[ICE_REPLY_MAX];
 	struct ice_result r;
@@ -198,22 +207,31 @@ static void on_stun(struct worker *w, const struct peer_env *env, const uint8_t 
 		count_drop(w);
 		return;
 	}
-	(void)udp_send(w->sock, w->family, from, reply, r.reply_len);
+	if (conn != NULL) {
+		(void)tcp_conn_send(conn, reply, r.reply_len);
+		if (r.error_code == 0) {
+			conn->authenticated = true;
+			conn->deadline_ms = env->now_ms + ICE_CONSENT_TIMEOUT_MS;
+		}
+	} else {
+		(void)udp_send(w->sock, w->family, from, reply, r.reply_len);
+	}
 	atomic_fetch_add_explicit(&w->counters.stun_answered, 1, memory_order_relaxed);
 	if (!r.learned)
 		return;
 	struct peer *p = peer_of(r.peer);
+	worker_tcp_path(w, p, conn); /* before the fan-out entry follows the new path */
 	peer_nominated(p, env);
 	if (p->state == PEER_CONNECTED)
 		worker_rooms_moved(w, p); /* ICE moved it: its packets go to the new address */
 }
 
-static void on_datagram(struct worker *w, const struct peer_env *env, uint8_t *buf, size_t len,
-			const struct stun_addr *from)
+void worker_packet(struct worker *w, const struct peer_env *env, uint8_t *buf, size_t len,
+		   const struct stun_addr *from, struct tcp_conn *conn)
 {
 	enum demux_kind kind = demux_classify(buf, len);
 	if (kind == DEMUX_STUN) {
-		on_stun(w, env, buf, len, from);
+		on_stun(w, env, buf, len, from, conn);
 		return;
 	}
 	struct ice_peer *ice = kind == DEMUX_UNKNOWN ? NULL : peer_table_by_addr(&w->table, from);
@@ -264,7 +282,7 @@ static void on_readable(struct worker *w)
 		if (n <= 0)
 			return;
 		struct peer_env env;
-		make_env(w, &env);
+		worker_env(w, &env);
 		struct timespec real;
 		clock_gettime(CLOCK_REALTIME, &real);
 		int64_t real_ns = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
@@ -276,7 +294,7 @@ static void on_readable(struct worker *w)
 				continue;
 			}
 			env.arrival_us = arrival_of(&msgs[i].msg_hdr, &env, real_ns);
-			on_datagram(w, &env, iov[i].iov_base, msgs[i].msg_len, &src);
+			worker_packet(w, &env, iov[i].iov_base, msgs[i].msg_len, &src, NULL);
 		}
 		if (n < WORKER_RX_BATCH)
 			return;
@@ -312,7 +330,7 @@ static void on_commands(struct worker *w)
 {
 	ring_wake_drain(w->wake_fd);
 	struct peer_env env;
-	make_env(w, &env);
+	worker_env(w, &env);
 	struct ring_msg m;
 	while (ring_pop(&w->cmds, &m)) {
 		struct peer *p = m.ptr;
@@ -376,7 +394,7 @@ static void on_tick(struct worker *w)
 		return;
 	uint64_t t0 = mono_ns();
 	struct peer_env env;
-	make_env(w, &env);
+	worker_env(w, &env);
 	/* Each tick has its place on the 20 ms grid, not the time it happens to run: the
 	 * mix's RTP timestamps step by exactly one frame. A worker that was held up (a busy
 	 * machine) runs the ticks it missed, so every room's recording still gets one packet
@@ -395,6 +413,10 @@ static void on_tick(struct worker *w)
 		peer_timers(BASE_CONTAINER_OF(node, struct peer, hs_link), &env);
 	}
 	sweep(w, &env);
+	if (++w->conn_ticks >= WORKER_SWEEP_TICKS) {
+		w->conn_ticks = 0;
+		w->conns_due = true; /* after this turn's events (worker_tcp.c) */
+	}
 	flush_backlog(w);
 	flush_graveyard(w);
 	observe_tick(w, mono_ns() - t0);
@@ -404,16 +426,23 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	while (!w->stop) {
-		struct epoll_event ev[4];
-		int n = epoll_wait(w->epfd, ev, 4, -1);
+		struct epoll_event ev[EVENTS];
+		int n = epoll_wait(w->epfd, ev, EVENTS, -1);
 		for (int i = 0; i < n; i++) {
-			if (ev[i].data.u32 == KEY_SOCK)
+			uint64_t key = ev[i].data.u64;
+			if (key == KEY_SOCK)
 				on_readable(w);
-			else if (ev[i].data.u32 == KEY_TIMER)
+			else if (key == KEY_TIMER)
 				on_tick(w);
-			else
+			else if (key == KEY_WAKE)
 				on_commands(w);
+			else if (key == KEY_TCP)
+				worker_tcp_accept(w);
+			else
+				worker_tcp_event(w, ev[i].data.ptr, ev[i].events);
 		}
+		if (w->conns_due)
+			worker_tcp_expire(w);
 		size_t pages = page_ring_pushed(w->pages);
 		if (w->posted || pages != w->pages_woken) {
 			w->posted = false;
@@ -433,9 +462,9 @@ static enum media_err sys_fail(char *why, size_t cap, const char *what, int err)
 	return MEDIA_ERR_SYSTEM;
 }
 
-static bool watch(struct worker *w, int fd, uint32_t key)
+static bool watch(struct worker *w, int fd, uint64_t key)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = key};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key};
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
@@ -452,6 +481,18 @@ static enum media_err open_fds(struct worker *w, const struct worker_config *cfg
 		return sys_fail(why, cap, what, err);
 	}
 	w->family = w->local.family == STUN_IPV6 ? AF_INET6 : AF_INET;
+	if (cfg->tcp) {
+		w->tcp_local = cfg->bind;
+		w->tcp_local.port = cfg->tcp_port;
+		err = tcp_listen(&w->tcp_local, &w->tcp_sock);
+		if (err != 0) {
+			char what[96], ip[48];
+			udp_format_ip(&cfg->bind, ip, sizeof ip);
+			snprintf(what, sizeof what, "media worker %u: listen TCP %s port %u",
+				 cfg->index, ip, cfg->tcp_port);
+			return sys_fail(why, cap, what, err);
+		}
+	}
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
 		return sys_fail(why, cap, "epoll_create1", errno);
@@ -463,7 +504,8 @@ static enum media_err open_fds(struct worker *w, const struct worker_config *cfg
 	if (ring_wake_open(&w->wake_fd) != MEDIA_OK)
 		return sys_fail(why, cap, "eventfd", errno);
 	if (!watch(w, w->sock, KEY_SOCK) || !watch(w, w->timer_fd, KEY_TIMER) ||
-	    !watch(w, w->wake_fd, KEY_WAKE))
+	    !watch(w, w->wake_fd, KEY_WAKE) ||
+	    (w->tcp_sock >= 0 && !watch(w, w->tcp_sock, KEY_TCP)))
 		return sys_fail(why, cap, "epoll_ctl", errno);
 	return MEDIA_OK;
 }
@@ -476,8 +518,9 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 	base_list_init(&w->handshaking);
 	base_list_init(&w->backlog);
 	base_list_init(&w->graveyard);
+	base_list_init(&w->conns);
 	w->sweep = &w->peers;
-	w->sock = w->epfd = w->timer_fd = w->wake_fd = -1;
+	w->sock = w->epfd = w->timer_fd = w->wake_fd = w->tcp_sock = -1;
 	w->index = cfg->index;
 	w->gateway_fd = cfg->gateway_fd;
 	w->echo = cfg->echo;
@@ -567,6 +610,7 @@ void worker_fini(struct worker *w)
 		else if (m.type == WORKER_SESSION)
 			free(m.ptr);
 	}
+	worker_tcp_fini(w);
 	struct base_list *node, *tmp;
 	BASE_LIST_FOREACH_SAFE(node, tmp, &w->peers)
 	{
@@ -591,6 +635,7 @@ void worker_fini(struct worker *w)
 	ring_fini(&w->cmds);
 	ring_fini(&w->events);
 	close_fd(&w->sock);
+	close_fd(&w->tcp_sock);
 	close_fd(&w->epfd);
 	close_fd(&w->timer_fd);
 	close_fd(&w->wake_fd);

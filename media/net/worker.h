@@ -34,6 +34,7 @@
 #include "media/mix/mix.h"
 #include "media/net/peer.h"
 #include "media/net/ring.h"
+#include "media/net/tcp.h"
 #include "media/record/record.h"
 #include "media/secure/secure.h"
 
@@ -51,6 +52,8 @@ enum worker_event { WORKER_EV_STATE = 1, WORKER_EV_GONE, WORKER_EV_ATTEMPT };
 struct worker_config {
 	unsigned index;
 	struct stun_addr bind; /* port 0: ephemeral */
+	bool tcp;	       /* ICE-TCP: a listening TCP socket beside the UDP one (tcp.h) */
+	uint16_t tcp_port;     /* its port; 0: ephemeral */
 	int gateway_fd;	       /* eventfd that wakes the gateway; not owned */
 	bool echo;
 	uint64_t seed;		    /* for the peer table's hashes */
@@ -76,8 +79,10 @@ struct worker {
 	int sock, epfd, timer_fd, wake_fd, gateway_fd;
 	int family; /* AF_INET or AF_INET6: the socket's */
 	struct stun_addr local;
-	struct ring cmds;   /* gateway -> worker */
-	struct ring events; /* worker -> gateway */
+	int tcp_sock;		    /* -1: no ICE-TCP */
+	struct stun_addr tcp_local; /* its bound address and port */
+	struct ring cmds;	    /* gateway -> worker */
+	struct ring events;	    /* worker -> gateway */
 	struct media_counters counters;
 	pthread_t thread;
 	bool started;
@@ -94,9 +99,13 @@ struct worker {
 	struct base_list handshaking; /* peers whose DTLS timers run every tick (hs_link) */
 	struct base_list backlog;     /* state changes the event ring had no room for (bl_link) */
 	struct base_list graveyard;   /* closed peers whose GONE did not fit yet (link) */
-	uint8_t *rx;		      /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
-	uint8_t *tx;		      /* scratch for outgoing packets */
-	struct room_mixer **rooms;    /* every room with peers here or a live session */
+	struct base_list conns;	      /* ICE-TCP connections (tcp_conn.link) */
+	size_t n_conns;
+	unsigned conn_ticks;	   /* ticks since the connections' deadlines were last checked */
+	bool conns_due;		   /* check them after this loop turn's events */
+	uint8_t *rx;		   /* WORKER_RX_BATCH buffers of WORKER_RX_BUF, aligned */
+	uint8_t *tx;		   /* scratch for outgoing packets */
+	struct room_mixer **rooms; /* every room with peers here or a live session */
 	size_t n_rooms, cap_rooms;
 	struct fanout *fanout;	   /* batch buffers, shared by the rooms */
 	struct recorder *recorder; /* NULL: no recordings */
@@ -107,8 +116,8 @@ struct worker {
 	struct page_ring *pages; /* the rooms' live Ogg pages */
 };
 
-/* Opens the socket (bind address and port from cfg), timerfd, epoll and wake eventfd,
- * the two rings and the buffers. On error, why names the failing call. Errors:
+/* Opens the socket (bind address and port from cfg; and the ICE-TCP listener), timerfd, epoll and
+ * wake eventfd, the two rings and the buffers. On error, why names the failing call. Errors:
  * MEDIA_ERR_SYSTEM, MEDIA_ERR_NOMEM. worker_fini is safe after a failure. */
 BASE_WUR enum media_err worker_init(struct worker *w, const struct worker_config *cfg, char *why,
 				    size_t why_cap);
@@ -141,6 +150,26 @@ void worker_rooms_moved(struct worker *w, struct peer *p);
 void worker_rooms_tick(struct worker *w, int64_t tick_us, bool skip);
 /* After the thread stopped: every room ends its session and is freed. */
 void worker_rooms_fini(struct worker *w);
+/* worker_tcp.c: ICE-TCP connections on the worker thread (tcp.h). */
+/* The listening socket is readable: accept what waits. */
+void worker_tcp_accept(struct worker *w);
+/* epoll events on a connection: read its frames (each to worker_packet), write what
+ * waits; a finished connection is closed (and its peer, if it was the peer's path, fails). */
+void worker_tcp_event(struct worker *w, struct tcp_conn *c, uint32_t events);
+/* A check on conn (NULL: UDP) nominated p: conn becomes p's path, or UDP does. */
+void worker_tcp_path(struct worker *w, struct peer *p, struct tcp_conn *conn);
+/* p ended (FAILED, CLOSED): its connection lingers TCP_LINGER_MS for its last bytes. */
+void worker_tcp_detach(struct worker *w, struct peer *p);
+/* Closes the connections whose deadline passed (outside the loop's event batch). */
+void worker_tcp_expire(struct worker *w);
+/* After the thread stopped: closes every connection. */
+void worker_tcp_fini(struct worker *w);
+/* worker.c: one packet -- a datagram, or a frame of conn (NULL for UDP) -- from `from`. */
+void worker_packet(struct worker *w, const struct peer_env *env, uint8_t *buf, size_t len,
+		   const struct stun_addr *from, struct tcp_conn *conn);
+/* worker.c: the peer environment as of now. */
+void worker_env(struct worker *w, struct peer_env *env);
+
 /* Posts an event to the gateway (worker.c). */
 bool worker_push_event(struct worker *w, uint32_t type, uint32_t arg, void *handle);
 

@@ -126,6 +126,7 @@ static void keyed(struct worker *w, struct peer *p)
 		return;
 	memcpy(&p->member.addr, &ss, len);
 	p->member.addr_len = len;
+	p->member.sink = p->tcp ? &p->tcp->sink : NULL; /* ICE-TCP: framed on its connection */
 	p->member.srtp = p->srtp;
 	room_mixer_keyed(&p->member);
 }

@@ -39,7 +39,7 @@ static size_t addr_ip_len(const struct stun_addr *a)
 static uint64_t hash_addr(uint64_t seed, const struct stun_addr *a)
 {
 	uint8_t key[19];
-	key[0] = (uint8_t)a->family;
+	key[0] = (uint8_t)(a->family | (a->tcp ? 0x80 : 0));
 	key[1] = (uint8_t)(a->port >> 8);
 	key[2] = (uint8_t)a->port;
 	memcpy(key + 3, a->ip, addr_ip_len(a));
@@ -53,7 +53,7 @@ static uint64_t hash_ufrag(uint64_t seed, const struct ice_peer *p)
 
 bool ice_addr_equal(const struct stun_addr *a, const struct stun_addr *b)
 {
-	return a->family == b->family && a->port == b->port &&
+	return a->family == b->family && a->port == b->port && a->tcp == b->tcp &&
 	       memcmp(a->ip, b->ip, addr_ip_len(a)) == 0;
 }
 

@@ -41,7 +41,7 @@
 #define SDP_MAX_CNAME	   255
 #define SDP_MAX_MSID	   129 /* "stream track", each at most 64 (RFC 8830 sect. 2) */
 #define SDP_MAX_DIGEST	   64  /* sha-512 */
-#define SDP_MAX_CANDIDATES 8
+#define SDP_MAX_CANDIDATES 16  /* UDP and ICE-TCP together */
 
 enum sdp_err {
 	SDP_OK = 0,
@@ -152,18 +152,20 @@ struct sdp_offer {
  * SDP_ENO_RTCP_MUX above. On error *out holds what was read so far and audio is -1. */
 BASE_WUR enum sdp_err sdp_parse(const char *buf, size_t len, struct sdp_offer *out);
 
-/* One local host candidate: a numeric IPv4 or IPv6 address and a UDP port. */
+/* One local host candidate: a numeric IPv4 or IPv6 address and a UDP port, or with tcp
+ * an ICE-TCP passive one (RFC 6544: "tcp ... typ host tcptype passive") on a TCP port. */
 struct sdp_candidate {
 	const char *ip;
 	uint16_t port;
+	bool tcp;
 };
 
 struct sdp_local {
 	const char *ice_ufrag;	 /* 4..256 ice-chars */
 	const char *ice_pwd;	 /* 22..256 ice-chars */
 	const char *fingerprint; /* our certificate's SHA-256, "AB:CD:..." (95 characters) */
-	const struct sdp_candidate *candidates; /* 1..SDP_MAX_CANDIDATES; the first one */
-	size_t n_candidates;			/* gives the m= port and c= address */
+	const struct sdp_candidate *candidates; /* 1..SDP_MAX_CANDIDATES; the first one, */
+	size_t n_candidates;			/* UDP, gives the m= port and c= address */
 	uint32_t ssrc;
 	const char *cname; /* 1..255 printable characters, no spaces */
 	const char *msid;  /* optional "stream track" for a=msid; NULL for none */

@@ -93,7 +93,8 @@ static bool valid_local(const struct sdp_local *l)
 	    !valid_str(l->ice_pwd, 22, SDP_MAX_ICE, is_ice_char) || !valid_sha256(l->fingerprint) ||
 	    !valid_str(l->cname, 1, SDP_MAX_CNAME, is_cname_char) || !valid_msid(l->msid))
 		return false;
-	if (l->candidates == NULL || l->n_candidates == 0 || l->n_candidates > SDP_MAX_CANDIDATES)
+	if (l->candidates == NULL || l->n_candidates == 0 || l->n_candidates > SDP_MAX_CANDIDATES ||
+	    l->candidates[0].tcp)
 		return false;
 	for (size_t i = 0; i < l->n_candidates; i++)
 		if (ip_family(l->candidates[i].ip) == 0 || l->candidates[i].port == 0)
@@ -140,14 +141,30 @@ static void put_rejected(struct writer *w, const struct sdp_media *m)
 		put(w, "a=mid:%s\r\n", m->mid);
 }
 
+/* RFC 8445 sect. 5.1.2.1: host type preference 126, distinct local preferences in the
+ * order given, component 1. ICE-TCP (RFC 6544 sect. 4.2): below every UDP candidate, type
+ * preference 90 (as libwebrtc gives TCP host candidates), local preference
+ * 2^13 * direction-pref (4: passive) + other-pref, distinct in the order given. */
+#define TYPE_PREF_HOST_UDP 126u
+#define TYPE_PREF_HOST_TCP 90u
+#define DIRECTION_PASSIVE  4u
+
 static void put_candidates(struct writer *w, const struct sdp_local *l)
 {
+	size_t n_udp = 0, n_tcp = 0;
 	for (size_t i = 0; i < l->n_candidates; i++) {
-		/* RFC 8445 sect. 5.1.2.1: host type preference 126, distinct local
-		 * preferences in the order given, component 1. */
-		uint32_t prio = (126u << 24) | ((uint32_t)(65535 - i) << 8) | 255u;
-		put(w, "a=candidate:%zu 1 udp %u %s %u typ host\r\n", i + 1, prio,
-		    l->candidates[i].ip, l->candidates[i].port);
+		const struct sdp_candidate *c = &l->candidates[i];
+		if (c->tcp) {
+			uint32_t local = DIRECTION_PASSIVE << 13 | (uint32_t)(8191 - n_tcp++);
+			uint32_t prio = TYPE_PREF_HOST_TCP << 24 | local << 8 | 255u;
+			put(w, "a=candidate:%zu 1 tcp %u %s %u typ host tcptype passive\r\n", i + 1,
+			    prio, c->ip, c->port);
+		} else {
+			uint32_t prio =
+			    TYPE_PREF_HOST_UDP << 24 | (uint32_t)(65535 - n_udp++) << 8 | 255u;
+			put(w, "a=candidate:%zu 1 udp %u %s %u typ host\r\n", i + 1, prio, c->ip,
+			    c->port);
+		}
 	}
 	put(w, "a=end-of-candidates\r\n");
 }

@@ -93,12 +93,16 @@ enum stun_err {
 /* A static English phrase for err; never NULL. */
 const char *stun_strerror(enum stun_err err);
 
-/* A transport address in host byte order; ip holds 4 bytes for IPv4, 16 for IPv6. */
+/* A transport address in host byte order; ip holds 4 bytes for IPv4, 16 for IPv6. tcp
+ * marks the remote end of an ICE-TCP connection (RFC 6544): the same numbers over UDP
+ * are another candidate, so ICE's address comparisons and indexes count it. STUN's
+ * attributes carry no transport; the parsers leave it false and the builders ignore it. */
 enum stun_family { STUN_IPV4 = 1, STUN_IPV6 = 2 };
 struct stun_addr {
 	enum stun_family family;
 	uint16_t port;
 	uint8_t ip[16];
+	bool tcp;
 };
 
 enum stun_role { STUN_ROLE_NONE = 0, STUN_ROLE_CONTROLLING, STUN_ROLE_CONTROLLED };

@@ -43,10 +43,19 @@ test('a participant gets an ICE-lite answer, then media.state connecting', async
   assert.ok(answer.some((l) => /^a=fmtp:111 .*useinbandfec=1/.test(l) && /usedtx=1/.test(l)));
   assert.ok(answer.includes('a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level'));
   const cands = answer.filter((l) => l.startsWith('a=candidate:'));
-  assert.equal(cands.length, WORKERS, 'one host candidate per media worker');
-  const ports = new Set(cands.map((l) => l.split(' ')[5]));
-  assert.equal(ports.size, WORKERS);
-  for (const l of cands) assert.match(l, /^a=candidate:\d+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host$/);
+  const udp = cands.filter((l) => l.split(' ')[2] === 'udp');
+  const tcp = cands.filter((l) => l.split(' ')[2] === 'tcp');
+  assert.equal(udp.length, WORKERS, 'one UDP host candidate per media worker');
+  assert.equal(tcp.length, WORKERS, 'and one ICE-TCP passive candidate per media worker');
+  assert.equal(new Set(udp.map((l) => l.split(' ')[5])).size, WORKERS);
+  assert.equal(new Set(tcp.map((l) => l.split(' ')[5])).size, WORKERS);
+  for (const l of udp) assert.match(l, /^a=candidate:\d+ 1 udp \d+ 127\.0\.0\.1 \d+ typ host$/);
+  for (const l of tcp) {
+    assert.match(l, /^a=candidate:\d+ 1 tcp \d+ 127\.0\.0\.1 \d+ typ host tcptype passive$/);
+  }
+  // RFC 6544 sect. 4.2: TCP below UDP.
+  const prio = (l) => Number(l.split(' ')[3]);
+  assert.ok(Math.max(...tcp.map(prio)) < Math.min(...udp.map(prio)), 'TCP candidates rank below UDP');
   const state = await p.next((m) => m.type === 'private' && m.kind === 'media.state', { from });
   assert.deepEqual(state.data, { state: 'connecting' });
   // A second offer replaces the first.

@@ -19,11 +19,14 @@
 #include "support/client.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -32,6 +35,7 @@
 #include "media/secure/ice_lite.h"
 #include "media/secure/srtp_session.h"
 #include "media/wire/demux.h"
+#include "media/wire/rfc4571.h"
 #include "media/wire/sdp.h"
 #include "media/wire/stun.h"
 
@@ -75,6 +79,9 @@ struct client {
 	_Alignas(8) uint8_t last[BUF_SIZE];
 	_Alignas(8) uint8_t rx[BUF_SIZE];
 	_Alignas(8) uint8_t tx[BUF_SIZE];
+	bool tcp;      /* ICE-TCP: fd is the connection (client_options.tcp) */
+	size_t st_len; /* bytes of the stream waiting in st */
+	_Alignas(8) uint8_t st[2 * (RFC4571_HEADER + RFC4571_MAX_FRAME)];
 };
 
 static const char *const state_names[] = {"new", "checking", "handshaking", "connected", "failed"};
@@ -141,6 +148,7 @@ enum client_err client_create(const struct client_options *opt, struct client **
 	c->fd = -1;
 	c->ctx = opt->dtls;
 	c->send = opt->send;
+	c->tcp = opt->tcp;
 	c->audio_level_id = opt->audio_level_id ? opt->audio_level_id : 1;
 	enum client_err err = open_socket(c, opt->bind_ip);
 	if (err == CLIENT_OK &&
@@ -222,8 +230,9 @@ enum client_err client_offer(struct client *c, char *buf, size_t cap, size_t *le
 	return CLIENT_OK;
 }
 
-/* The first UDP host candidate of the answer (ours lists the best first). */
-static bool find_candidate(const char *sdp, size_t len, struct stun_addr *out)
+/* The first UDP host candidate of the answer (ours lists the best first), or with tcp the
+ * first ICE-TCP passive one. */
+static bool find_candidate_of(const char *sdp, size_t len, bool tcp, struct stun_addr *out)
 {
 	const char *p = sdp, *end = sdp + len;
 	while (p < end) {
@@ -236,7 +245,8 @@ static bool find_candidate(const char *sdp, size_t len, struct stun_addr *out)
 			line[n] = '\0';
 			if (sscanf(line, "a=candidate:%32s %u %7s %u %63s %u typ %15s", foundation,
 				   &component, transport, &priority, ip, &port, type) == 7 &&
-			    component == 1 && strcasecmp(transport, "udp") == 0 &&
+			    component == 1 && strcasecmp(transport, tcp ? "tcp" : "udp") == 0 &&
+			    (!tcp || strstr(line, " tcptype passive") != NULL) &&
 			    strncmp(type, "host", 4) == 0 && port > 0 && port < 65536 &&
 			    udp_parse_ip(ip, out)) {
 				out->port = (uint16_t)port;
@@ -246,6 +256,31 @@ static bool find_candidate(const char *sdp, size_t len, struct stun_addr *out)
 		p += n + 1;
 	}
 	return false;
+}
+
+static bool find_candidate(const char *sdp, size_t len, struct stun_addr *out)
+{
+	return find_candidate_of(sdp, len, false, out);
+}
+
+/* ICE-TCP: the connection to the server's passive candidate replaces the UDP socket.
+ * Writes block (a test's few packets never fill the buffer); reads do not. */
+static enum client_err connect_tcp(struct client *c)
+{
+	int fd = socket(c->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return CLIENT_ERR_SYSTEM;
+	int on = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	struct sockaddr_storage ss;
+	socklen_t sl = udp_to_sockaddr(&c->server, c->family, &ss);
+	if (sl == 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		close(fd);
+		return CLIENT_ERR_SYSTEM;
+	}
+	close(c->fd);
+	c->fd = fd;
+	return CLIENT_OK;
 }
 
 /* The remote description's credentials, fingerprint, payload type and audio-level id, and
@@ -289,7 +324,7 @@ enum client_err client_answer(struct client *c, const char *sdp, size_t len, uin
 	if (a == NULL)
 		return CLIENT_ERR_NOMEM;
 	enum client_err err = CLIENT_ERR_ANSWER;
-	if (sdp_parse(sdp, len, a) == SDP_OK && find_candidate(sdp, len, &c->server)) {
+	if (sdp_parse(sdp, len, a) == SDP_OK && find_candidate_of(sdp, len, c->tcp, &c->server)) {
 		/* RFC 5763 sect. 5: the answerer picked; active leaves us the server. */
 		bool active = a->media[a->audio].setup == SDP_SETUP_ACTIVE;
 		c->dtls_role = active ? DTLS_ROLE_SERVER : DTLS_ROLE_CLIENT;
@@ -297,6 +332,8 @@ enum client_err client_answer(struct client *c, const char *sdp, size_t len, uin
 		err = take_remote(c, a);
 	}
 	free(a);
+	if (err == CLIENT_OK && c->tcp)
+		err = connect_tcp(c);
 	if (err != CLIENT_OK)
 		return err;
 	c->have_server = true;
@@ -398,8 +435,40 @@ enum client_err client_accept_offer(struct client *c, const char *sdp, size_t le
 
 /* --- sending ------------------------------------------------------------------------ */
 
+static bool send_framed(struct client *c, const uint8_t *buf, size_t len)
+{
+	uint8_t hdr[RFC4571_HEADER];
+	if (rfc4571_put_header(hdr, len) != RFC4571_OK)
+		return false;
+	struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)buf, len}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	size_t left = sizeof hdr + len;
+	while (left > 0) {
+		ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		left -= (size_t)n;
+		while (n > 0 && mh.msg_iovlen > 0) { /* a short write: skip what went out */
+			size_t k =
+			    (size_t)n < mh.msg_iov[0].iov_len ? (size_t)n : mh.msg_iov[0].iov_len;
+			mh.msg_iov[0].iov_base = (uint8_t *)mh.msg_iov[0].iov_base + k;
+			mh.msg_iov[0].iov_len -= k;
+			n -= (ssize_t)k;
+			if (mh.msg_iov[0].iov_len == 0) {
+				mh.msg_iov++;
+				mh.msg_iovlen--;
+			}
+		}
+	}
+	return true;
+}
+
 static bool send_to_server(struct client *c, const uint8_t *buf, size_t len)
 {
+	if (c->tcp)
+		return send_framed(c, buf, len);
 	return udp_send(c->fd, c->family, &c->server, buf, len);
 }
 
@@ -642,8 +711,42 @@ void client_receive(struct client *c, uint8_t *buf, size_t len, const struct soc
 	on_datagram(c, buf, len, &src, now_ms);
 }
 
+/* ICE-TCP: every whole frame of the stream, as if it were a datagram from the server. */
+static void input_stream(struct client *c, uint64_t now_ms)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, c->st + c->st_len, sizeof c->st - c->st_len, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			set_state(c, CLIENT_FAILED); /* the server closed the connection */
+			return;
+		}
+		if (n < 0)
+			return;
+		c->st_len += (size_t)n;
+		size_t pos = 0, len, used;
+		enum rfc4571_err err;
+		while ((err = rfc4571_split(c->st + pos, c->st_len - pos, 0, &len, &used)) ==
+		       RFC4571_OK) {
+			on_datagram(c, c->st + pos + RFC4571_HEADER, len, &c->server, now_ms);
+			pos += used;
+		}
+		if (err != RFC4571_EPARTIAL) {
+			set_state(c, CLIENT_FAILED);
+			return;
+		}
+		memmove(c->st, c->st + pos, c->st_len - pos);
+		c->st_len -= pos;
+	}
+}
+
 void client_input(struct client *c, uint64_t now_ms)
 {
+	if (c->tcp) {
+		input_stream(c, now_ms);
+		return;
+	}
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;

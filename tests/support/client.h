@@ -80,6 +80,11 @@ struct client_options {
 	const char *bind_ip;	   /* numeric local address; NULL: 127.0.0.1 */
 	bool send;		   /* offer sendrecv (true) or recvonly (false) */
 	uint8_t audio_level_id;	   /* extmap id to offer, 1..14; 0: 1 */
+	/* ICE-TCP (RFC 6544) as a browser behind a UDP-blocking firewall does it: the
+	 * answer's first "tcptype passive" host candidate instead of a UDP one, connected to
+	 * by client_answer, everything RFC 4571-framed on that connection; client_fd is then
+	 * the connection. Offerer (client_answer) only. */
+	bool tcp;
 };
 
 struct client;
@@ -99,9 +104,10 @@ BASE_WUR enum client_err client_offer(struct client *c, char *buf, size_t cap, s
 
 /* Takes the server's answer: ICE credentials, fingerprint, the negotiated payload type
  * and audio-level id, the DTLS role (a=setup:active makes us the server, passive or none
- * the client), and the first UDP host candidate; NEW -> CHECKING as ICE-controlling, with
- * the first check due at once. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE (not NEW),
- * CLIENT_ERR_ANSWER. */
+ * the client), and the first UDP host candidate (with options.tcp: the first ICE-TCP
+ * passive one, connected to here; CLIENT_ERR_SYSTEM if that fails); NEW -> CHECKING as
+ * ICE-controlling, with the first check due at once. Errors: CLIENT_ERR_PARAM, CLIENT_ERR_STATE
+ * (not NEW), CLIENT_ERR_ANSWER. */
 BASE_WUR enum client_err client_answer(struct client *c, const char *sdp, size_t len,
 				       uint64_t now_ms);
 

@@ -90,10 +90,34 @@ static void has_line(const char *line)
 		fail_msg("answer lacks \"%s\":\n%s", line, answer);
 }
 
+/* After the UDP candidates, one ICE-TCP passive candidate per worker (RFC 6544), each
+ * below every UDP one and in decreasing order. */
+static void check_tcp_candidates(const char *p, unsigned lowest_udp)
+{
+	unsigned last = lowest_udp;
+	for (unsigned i = 0; i < WORKERS; i++) {
+		p = strstr(p, "a=candidate:");
+		assert_non_null(p);
+		unsigned foundation, prio, port;
+		char ip[64], rest[32];
+		assert_int_equal(sscanf(p, "a=candidate:%u 1 tcp %u %63s %u typ host %31[^\r]",
+					&foundation, &prio, ip, &port, rest),
+				 5);
+		assert_string_equal(ip, "127.0.0.1");
+		assert_string_equal(rest, "tcptype passive");
+		assert_true(prio < last);
+		assert_true(port > 0);
+		last = prio;
+		p++;
+	}
+	assert_null(strstr(p, "a=candidate:"));
+}
+
 /* The candidate lines, in order, must be every worker's port with the room's first. */
 static uint16_t check_candidates(void)
 {
 	uint16_t ports[WORKERS];
+	unsigned lowest = UINT32_MAX;
 	const char *p = answer;
 	for (unsigned i = 0; i < WORKERS; i++) {
 		p = strstr(p, "a=candidate:");
@@ -105,9 +129,10 @@ static uint16_t check_candidates(void)
 				 4);
 		assert_string_equal(ip, "127.0.0.1");
 		ports[i] = (uint16_t)port;
+		lowest = prio < lowest ? prio : lowest;
 		p++;
 	}
-	assert_null(strstr(p, "a=candidate:"));
+	check_tcp_candidates(p, lowest);
 	has_line("a=end-of-candidates");
 	for (unsigned i = 0; i < WORKERS; i++) {
 		const char *ip;
@@ -305,6 +330,11 @@ static void test_addresses_and_options(void **state)
 	opt = (struct media_options){.workers = 2, .port = 65535};
 	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
 	opt = (struct media_options){.workers = MEDIA_MAX_WORKERS + 1};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	opt = (struct media_options){.workers = 2, .tcp_port = 65535};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	assert_non_null(strstr(why, "ICE-TCP"));
+	opt = (struct media_options){.workers = 1, .tcp_port = -2};
 	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
 	/* A port that is taken fails loudly, naming it. */
 	opt = (struct media_options){.workers = 1, .bind_ip = "127.0.0.1", .port = p0};

@@ -14,7 +14,8 @@ static void must(int ok)
 		__builtin_trap();
 }
 
-static const struct sdp_candidate cands[] = {{"192.0.2.10", 40000}, {"2001:db8::1", 40001}};
+static const struct sdp_candidate cands[] = {
+    {"192.0.2.10", 40000, false}, {"2001:db8::1", 40001, false}, {"192.0.2.10", 40000, true}};
 static const struct sdp_local local = {
     .ice_ufrag = "plnr",
     .ice_pwd = "0123456789abcdefghijkl",

@@ -32,7 +32,7 @@ static void answer(const struct stun_msg *m)
 {
 	uint8_t out[STUN_MAX_LEN];
 	size_t n = 0;
-	struct stun_addr a = {STUN_IPV6, 9, {0x20, 0x01, 0x0d, 0xb8}};
+	struct stun_addr a = {STUN_IPV6, 9, {0x20, 0x01, 0x0d, 0xb8}, false};
 	if (m->has_mapped)
 		a = m->mapped;
 	must(stun_build_binding_success(out, sizeof out, m->tid, &a, key, sizeof key - 1, &n) ==

@@ -47,13 +47,14 @@ static struct sdp_offer offer, back;
 static char text[SDP_MAX_LEN + 64];
 static char answer[8192];
 
-static const struct sdp_candidate cands[] = {{"192.0.2.10", 40000}, {"2001:db8::10", 40000}};
+static const struct sdp_candidate cands[] = {
+    {"192.0.2.10", 40000, false}, {"2001:db8::10", 40000, false}, {"192.0.2.10", 40000, true}};
 static const struct sdp_local local = {
     .ice_ufrag = "plnr",
     .ice_pwd = "0123456789abcdefghijkl",
     .fingerprint = LOCAL_FP,
     .candidates = cands,
-    .n_candidates = 2,
+    .n_candidates = 3,
     .ssrc = 424242,
     .cname = "plenary-mix",
     .msid = "plenary floor",
@@ -176,6 +177,9 @@ static void check_answer_common(int pt)
 	has_line("c=IN IP4 192.0.2.10");
 	has_line("a=candidate:1 1 udp 2130706431 192.0.2.10 40000 typ host");
 	has_line("a=candidate:2 1 udp 2130706175 2001:db8::10 40000 typ host");
+	/* RFC 6544: ICE-TCP passive, below every UDP candidate (90 << 24 | (4 << 13 | 8191) << 8
+	 * | 255). */
+	has_line("a=candidate:3 1 tcp 1520435199 192.0.2.10 40000 typ host tcptype passive");
 	has_line("a=end-of-candidates");
 	snprintf(line, sizeof line, "m=audio 40000 UDP/TLS/RTP/SAVPF %d", pt);
 	has_line(line);
@@ -418,7 +422,7 @@ static void test_resolution_and_options(void **state)
 	build(&local);
 	lacks("a=extmap:");
 	/* An IPv6 first candidate gives c=IN IP6. */
-	const struct sdp_candidate v6[] = {{"::1", 5000}};
+	const struct sdp_candidate v6[] = {{"::1", 5000, false}};
 	l = local;
 	l.candidates = v6;
 	l.n_candidates = 1;
@@ -704,6 +708,9 @@ static void test_answer_errors(void **state)
 }
 
 /* Each bad local parameter, alone, makes the answer SDP_EBAD_LOCAL. */
+/* The m= line's port is the first candidate's: it must be a UDP one. */
+static const struct sdp_candidate tcp_first[] = {{"192.0.2.3", 1, true}};
+
 static void test_answer_bad_local(void **state)
 {
 	(void)state;
@@ -711,13 +718,13 @@ static void test_answer_bad_local(void **state)
 	assert_int_equal(sdp_parse(base, sizeof base - 1, &offer), SDP_OK);
 	build(&local);
 	struct sdp_local l;
-	const struct sdp_candidate bad_ip[] = {{"192.0.2.300", 1}};
-	const struct sdp_candidate bad_port[] = {{"192.0.2.3", 0}};
-	const struct sdp_candidate null_ip[] = {{NULL, 1}};
+	const struct sdp_candidate bad_ip[] = {{"192.0.2.300", 1, false}};
+	const struct sdp_candidate bad_port[] = {{"192.0.2.3", 0, false}};
+	const struct sdp_candidate null_ip[] = {{NULL, 1, false}};
 	struct sdp_candidate many[SDP_MAX_CANDIDATES + 1];
 	for (size_t i = 0; i < SDP_MAX_CANDIDATES + 1; i++)
 		many[i] = cands[0];
-	for (int i = 0; i < 17; i++) {
+	for (int i = 0; i < 18; i++) {
 		l = local;
 		switch (i) {
 		case 0:
@@ -773,6 +780,10 @@ static void test_answer_bad_local(void **state)
 			break;
 		case 16:
 			l.candidates = null_ip;
+			l.n_candidates = 1;
+			break;
+		case 17:
+			l.candidates = tcp_first;
 			l.n_candidates = 1;
 			break;
 		}
