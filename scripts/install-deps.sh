@@ -8,7 +8,8 @@
 #          openssl, systemd-analyze (systemd) and /bin/kill (procps) for the deployment
 #          tests (tests/integration/deploy*.test.mjs run their own nginx, never the system's)
 #          and Debian's firefox-esr and iproute2 for the Firefox browser tests (which run
-#          plenaryd in a network namespace of their own, `ip netns`)
+#          plenaryd in a network namespace of their own, `ip netns`), and nftables for
+#          the ICE-TCP browser test (which drops UDP to plenaryd's media ports on loopback)
 #   bench  Debian's janus (the system we measure against) and nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -36,7 +37,7 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
       libcmocka-dev opus-tools)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2)
+  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
