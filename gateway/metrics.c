@@ -157,6 +157,12 @@ static void mixer(struct text *t, const struct media_stats *media)
 	counter(t, "plenary_recording_packets_dropped_total",
 		"Packets the recording writer was too slow for (filled with silence)",
 		media->recording_dropped);
+	counter(t, "plenary_ice_tcp_connections_total",
+		"ICE-TCP connections accepted (peers whose networks block UDP)",
+		media->tcp_accepted);
+	counter(t, "plenary_ice_tcp_packets_dropped_total",
+		"Packets dropped because an ICE-TCP connection's send buffer was full",
+		media->tcp_dropped);
 }
 
 char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_handle,

@@ -229,6 +229,8 @@ test('with UDP to the media ports dropped, Chromium connects over ICE-TCP and is
   const m1 = await http(server, 'GET', '/metrics');
   const rx1 = metric(m1.text, 'plenary_rtp_packets_received_total');
   assert.ok(rx0 !== null && rx1 - rx0 > 50, `authentic RTP received by plenaryd: ${rx0} -> ${rx1}`);
+  // Both pages' peers came in over TCP: the server counts the connections it accepted.
+  assert.ok(metric(m1.text, 'plenary_ice_tcp_connections_total') >= 2, 'ICE-TCP connections accepted');
   assert.ok(heard1 && heard1.packets - (heard0?.packets || 0) > 100, `Olu's packets ${JSON.stringify({ heard0, heard1 })}`);
   assert.ok(heard1.energy - (heard0?.energy || 0) > 0.01, `Olu's audio energy ${JSON.stringify({ heard0, heard1 })}`);
   await chair.ok({ type: 'floor.end' });
