@@ -142,6 +142,82 @@ static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t 
 					 "log_level", err, err_cap));
 }
 
+static bool turn_url_ok(const char *url)
+{
+	return strncmp(url, "turn:", 5) == 0 || strncmp(url, "turns:", 6) == 0 ||
+	       strncmp(url, "stun:", 5) == 0;
+}
+
+/* One {"urls": [...], "secret": "...", "ttl_s": N}. No message names the secret's value. */
+static bool load_turn_server(struct gw_turn_server *t, size_t k, json_t *server, char *err,
+			     size_t err_cap)
+{
+	json_t *urls = NULL;
+	const char *secret = NULL;
+	json_int_t ttl = 600;
+	json_error_t jerr;
+	if (json_unpack_ex(server, &jerr, JSON_STRICT, "{s:o,s:s,s?I}", "urls", &urls, "secret",
+			   &secret, "ttl_s", &ttl) != 0) {
+		snprintf(err, err_cap, "turn[%zu]: %s", k, jerr.text);
+		return false;
+	}
+	if (!json_is_array(urls) || json_array_size(urls) == 0 ||
+	    json_array_size(urls) > GW_TURN_MAX_URLS) {
+		snprintf(err, err_cap, "turn[%zu].urls: expected an array of 1 to %d strings", k,
+			 GW_TURN_MAX_URLS);
+		return false;
+	}
+	size_t i;
+	json_t *url;
+	json_array_foreach(urls, i, url)
+	{
+		const char *u = json_is_string(url) ? json_string_value(url) : "";
+		if (!turn_url_ok(u) || strlen(u) >= sizeof t->urls[i]) {
+			snprintf(err, err_cap,
+				 "turn[%zu].urls[%zu]: expected a turn:, turns: or stun: URI of at "
+				 "most 255 bytes",
+				 k, i);
+			return false;
+		}
+		snprintf(t->urls[i], sizeof t->urls[i], "%s", u);
+	}
+	t->n_urls = json_array_size(urls);
+	if (secret[0] == '\0' || strlen(secret) >= sizeof t->secret) {
+		snprintf(err, err_cap,
+			 "turn[%zu].secret: expected a non-empty string of at most 255 bytes", k);
+		return false;
+	}
+	snprintf(t->secret, sizeof t->secret, "%s", secret);
+	if (ttl < 60 || ttl > 86400) {
+		snprintf(err, err_cap, "turn[%zu].ttl_s: expected an integer in [60, 86400]", k);
+		return false;
+	}
+	t->ttl_s = (int)ttl;
+	return true;
+}
+
+/* "turn": TURN servers for the join ack's ice_servers (turn.h). */
+static bool load_turn(struct gw_config *cfg, json_t *turn, char *err, size_t err_cap)
+{
+	if (!turn)
+		return true;
+	if (!json_is_array(turn) || json_array_size(turn) > GW_MAX_TURN) {
+		snprintf(err, err_cap, "turn: expected an array of at most %d servers",
+			 GW_MAX_TURN);
+		return false;
+	}
+	size_t i;
+	json_t *server;
+	cfg->n_turn = 0;
+	json_array_foreach(turn, i, server)
+	{
+		if (!load_turn_server(&cfg->turn[i], i, server, err, err_cap))
+			return false;
+		cfg->n_turn = i + 1;
+	}
+	return true;
+}
+
 static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char *err,
 		   size_t err_cap)
 {
@@ -158,10 +234,11 @@ static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
 {
-	static const char *const known[] = {
-	    "listen",	  "data",	    "web_root", "public_ip",	 "log_level",
-	    "media_port", "media_workers",  "grace_s",	"send_queue_kb", "rooms",
-	    "media_echo", "media_tcp_port", NULL};
+	static const char *const known[] = {"listen",	     "data",	   "web_root",
+					    "public_ip",     "log_level",  "media_port",
+					    "media_workers", "grace_s",	   "send_queue_kb",
+					    "rooms",	     "media_echo", "media_tcp_port",
+					    "turn",	     NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -199,7 +276,8 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
 	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
 	    !int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
-	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap))
+	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap) ||
+	    !load_turn(cfg, json_object_get(root, "turn"), err, err_cap))
 		goto done;
 	cfg->send_queue_bytes = (size_t)queue_kb << 10;
 	if (echo && !json_is_boolean(echo)) {

@@ -19,6 +19,18 @@ struct gw_room_decl {
 	bool reveal_hum_counts;
 };
 
+/* A TURN server handed to browsers in the join ack (turn.h). urls: turn:, turns: or stun:
+ * URIs as RTCIceServer takes them; secret: coturn's static-auth-secret (never logged or
+ * served); ttl_s: how long a credential is valid, 60..86400 (default 600). */
+#define GW_MAX_TURN	 4
+#define GW_TURN_MAX_URLS 8
+struct gw_turn_server {
+	char urls[GW_TURN_MAX_URLS][256];
+	size_t n_urls;
+	char secret[256];
+	int ttl_s;
+};
+
 struct gw_config {
 	char listen_addr[64]; /* IPv4/IPv6 literal, or "" for every address */
 	int listen_port;      /* 0 = ephemeral (the chosen port is logged) */
@@ -36,6 +48,8 @@ struct gw_config {
 	size_t send_queue_bytes; /* per-connection ceiling before a slow reader is dropped */
 	size_t n_rooms;
 	struct gw_room_decl rooms[GW_MAX_DECLARED_ROOMS];
+	size_t n_turn; /* 0: no TURN, the join ack has no ice_servers */
+	struct gw_turn_server turn[GW_MAX_TURN];
 };
 
 #define GW_MEDIA_TCP_AUTO (-2)

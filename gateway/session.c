@@ -26,6 +26,7 @@
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
+#include "gateway/turn.h"
 
 struct gw_session_entry {
 	char key[GW_SESSION_KEY_LEN + 1];
@@ -294,6 +295,11 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	    "seq", (json_int_t)room_head_seq(room), "state", room_snapshot(room));
 	if (resume)
 		json_object_set_new(ack, "resumed", json_boolean(resumed));
+	/* Fresh TURN credentials on every join, a resume's too: the client makes a new peer
+	 * connection after each one (docs/protocol.md). */
+	json_t *ice = gw_turn_ice_servers(&c->gw->cfg, c->pid, (int64_t)time(NULL));
+	if (ice)
+		json_object_set_new(ack, "ice_servers", ice);
 	/* One's own hum cast and ballot (never anyone else's): a second device or a client
 	 * back from a restart can tell whether to send them again. */
 	json_t *mine = room_private_state(room, c->pid);

@@ -105,6 +105,68 @@ static void file_errors(void **state)
 	}
 }
 
+static void turn_servers(void **state)
+{
+	(void)state;
+	const char *path = config_file(
+	    "{\"turn\":[{\"urls\":[\"turn:turn.example.org:3478?transport=udp\","
+	    "\"turns:turn.example.org:5349?transport=tcp\"],\"secret\":\"s3cret\"},"
+	    "{\"urls\":[\"stun:stun.example.org\"],\"secret\":\"x\",\"ttl_s\":86400}]}");
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_int_equal(cfg.n_turn, 0); /* no TURN unless configured */
+	char err[256] = "";
+	assert_true(gw_config_load_file(&cfg, path, err, sizeof err));
+	unlink(path);
+	assert_int_equal(cfg.n_turn, 2);
+	assert_int_equal(cfg.turn[0].n_urls, 2);
+	assert_string_equal(cfg.turn[0].urls[1], "turns:turn.example.org:5349?transport=tcp");
+	assert_string_equal(cfg.turn[0].secret, "s3cret");
+	assert_int_equal(cfg.turn[0].ttl_s, 600); /* the default */
+	assert_int_equal(cfg.turn[1].ttl_s, 86400);
+}
+
+/* Every refusal names the field and never the secret's value. */
+static void turn_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+	    {"{\"turn\":{}}", "turn: expected an array of at most 4 servers"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"\"}]}",
+	     "turn[0].secret: expected a non-empty string of at most 255 bytes"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"]}]}", NULL},
+	    {"{\"turn\":[{\"urls\":[],\"secret\":\"hush-hush\"}]}",
+	     "turn[0].urls: expected an array of 1 to 8 strings"},
+	    {"{\"turn\":[{\"urls\":\"turn:h\",\"secret\":\"hush-hush\"}]}",
+	     "turn[0].urls: expected an array of 1 to 8 strings"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\",\"http://h\"],\"secret\":\"hush-hush\"}]}",
+	     "turn[0].urls[1]: expected a turn:, turns: or stun: URI of at most 255 bytes"},
+	    {"{\"turn\":[{\"urls\":[7],\"secret\":\"hush-hush\"}]}",
+	     "turn[0].urls[0]: expected a turn:, turns: or stun: URI of at most 255 bytes"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"hush-hush\",\"ttl_s\":59}]}",
+	     "turn[0].ttl_s: expected an integer in [60, 86400]"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"hush-hush\",\"ttl_s\":86401}]}",
+	     "turn[0].ttl_s: expected an integer in [60, 86400]"},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"hush-hush\",\"ttl_s\":1e3}]}", NULL},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"hush-hush\",\"ttl\":600}]}", NULL},
+	    {"{\"turn\":[{\"urls\":[\"turn:h\"],\"secret\":\"hush-hush\"},1]}", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *path = config_file(cases[i].text);
+		struct gw_config cfg;
+		gw_config_defaults(&cfg);
+		char err[256] = "";
+		assert_false(gw_config_load_file(&cfg, path, err, sizeof err));
+		unlink(path);
+		if (cases[i].err)
+			assert_string_equal(err, cases[i].err);
+		assert_true(err[0] != '\0');
+		assert_null(strstr(err, "hush-hush"));
+	}
+}
+
 static void flag_errors(void **state)
 {
 	(void)state;
@@ -132,10 +194,9 @@ static void flag_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(listen_forms),
-	    cmocka_unit_test(file_then_flags),
-	    cmocka_unit_test(file_errors),
-	    cmocka_unit_test(flag_errors),
+	    cmocka_unit_test(listen_forms), cmocka_unit_test(file_then_flags),
+	    cmocka_unit_test(file_errors),  cmocka_unit_test(flag_errors),
+	    cmocka_unit_test(turn_servers), cmocka_unit_test(turn_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
