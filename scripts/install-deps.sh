@@ -10,6 +10,8 @@
 #          and Debian's firefox-esr and iproute2 for the Firefox browser tests (which run
 #          plenaryd in a network namespace of their own, `ip netns`), and nftables for
 #          the ICE-TCP browser test (which drops UDP to plenaryd's media ports on loopback)
+#          and Debian's coturn (turnserver) for the TURN tests, which run their own in the
+#          foreground with a configuration in a temporary directory, never the system service
 #   bench  Debian's janus (the system we measure against) and nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -37,7 +39,7 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
       libcmocka-dev opus-tools)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables)
+  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
@@ -65,6 +67,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -q >/dev/null
   as_root apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts coturn's system service on install. The tests run their own coturn; a
+  # TURN relay on every interface with the stock configuration is nothing to leave running.
+  if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now coturn >/dev/null 2>&1 || true
+  fi
 fi
 
 # libsrtp on OpenSSL, in a project-local prefix (see scripts/build-libsrtp.sh for why).
