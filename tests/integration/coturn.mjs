@@ -6,8 +6,8 @@
 // a port chosen here, relays on 127.0.0.1 in a small port range, use-auth-secret with the
 // given static-auth-secret (the TURN REST credentials plenaryd hands out), no TLS, DTLS or
 // CLI. coturn refuses loopback peers by default; the tests' plenaryd is on loopback, so
-// allowed-peer-ip=127.0.0.1 lets exactly that address be relayed to. Ready when it answers
-// a STUN Binding request; stop() kills it and removes the directory.
+// the relay may reach 127.0.0.1 and no other address. Ready when it answers a STUN Binding
+// request; stop() kills it and removes the directory.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -179,6 +179,12 @@ export async function startCoturn({ secret, realm = 'plenary.test' }) {
     `realm=${realm}`,
     'use-auth-secret',
     `static-auth-secret=${secret}`,
+    // Peers: 127.0.0.1 (the tests' plenaryd) and nothing else. coturn refuses loopback
+    // peers before it reads any allow list unless allow-loopback-peers is set; the denied
+    // ranges then shut out every other address, and allowed-peer-ip wins over them.
+    'allow-loopback-peers',
+    'denied-peer-ip=0.0.0.0-255.255.255.255',
+    'denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
     'allowed-peer-ip=127.0.0.1',
     'fingerprint',
     'no-tls',

@@ -7,6 +7,10 @@
 // then says audio is not available and offers the listen-only Ogg stream instead, and the
 // next join tries again -- so the client lights up by itself once the server has media.
 //
+// When the server has TURN configured, the join ack carries `ice_servers` (short-lived
+// credentials, fresh on every join): the peer connection gets them as its iceServers, so a
+// browser on a network that lets only TURN out is relayed. Without them it needs none.
+//
 // The microphone is asked for only when the person presses "Enable microphone" (or at
 // once if the browser already has the permission). Its track stays enabled: the server's
 // mic gate decides what is heard, and keeps the audio level so the chair can see who is
@@ -34,6 +38,7 @@ export class AudioPanel {
     this.userMuted = false;
     this.speakingClosedSince = 0;
     this.lastHintAt = 0;
+    this.iceServers = [];
     this.build();
   }
 
@@ -144,8 +149,10 @@ export class AudioPanel {
     this.el = h('section', { class: 'panel audio', 'aria-labelledby': 'audio-h' }, parts);
   }
 
-  // Called after every join: the server forgets media peers with the connection.
-  async onJoined() {
+  // Called after every join with its ack: the server forgets media peers with the
+  // connection, and a rejoin's ack brings fresh TURN credentials.
+  async onJoined(ack) {
+    this.iceServers = iceServers(ack?.ice_servers);
     if (this.store.room.status === 'ended') {
       this.close();
       this.mode = 'idle';
@@ -180,7 +187,9 @@ export class AudioPanel {
       return;
     }
     this.close();
-    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const config = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    if (this.iceServers.length) config.iceServers = this.iceServers;
+    const pc = new RTCPeerConnection(config);
     this.pc = pc;
     this.mode = 'connecting';
     this.render();
@@ -371,6 +380,17 @@ export class AudioPanel {
     show(this.selfMuteBtn, !!this.track);
     show(this.meterRow, !!this.track);
   }
+}
+
+// The join ack's ice_servers in the browser's RTCIceServer shape; anything malformed is
+// left out rather than making the peer connection throw.
+function iceServers(list) {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((s) => s && (typeof s.urls === 'string' || Array.isArray(s.urls)))
+    .map(({ urls, username, credential }) =>
+      username === undefined ? { urls } : { urls, username, credential },
+    );
 }
 
 function gathered(pc, timeoutMs) {

@@ -291,7 +291,7 @@ export function enterRoom({ room, token, name, onFail }) {
 
   async function afterJoin(first, ack) {
     $('#title').textContent = store.room.title;
-    audio.onJoined();
+    audio.onJoined(ack);
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open)))
       loadRecord();
     // A rejoin that could not resume (always, for anonymous observers) missed the captions
