@@ -22,6 +22,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	snprintf(cfg->web_root, sizeof cfg->web_root, "%s", PLENARY_WEB_ROOT_DEFAULT);
 	cfg->media_port = 40000; /* fixed, so a firewall can open it: docs/deploy.md */
 	cfg->media_tcp_port = GW_MEDIA_TCP_AUTO;
+	cfg->redirect_port = -1;
 	cfg->grace_s = 20;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 	cfg->send_queue_bytes = 4u << 20;
@@ -218,6 +219,34 @@ static bool load_turn(struct gw_config *cfg, json_t *turn, char *err, size_t err
 	return true;
 }
 
+static bool set_redirect(struct gw_config *cfg, const char *value, const char *what, char *err,
+			 size_t err_cap)
+{
+	if (gw_parse_listen(value, cfg->redirect_addr, sizeof cfg->redirect_addr,
+			    &cfg->redirect_port))
+		return true;
+	snprintf(err, err_cap, "%s: expected ADDR:PORT", what);
+	return false;
+}
+
+/* "tls_cert", "tls_key", "redirect_http": the flags' values, checked together at the end
+ * of gw_config_parse_args (the files themselves are gateway/tls.c's to read). */
+static bool load_tls(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
+{
+	const char *cert = NULL, *key = NULL, *redirect = NULL;
+	json_error_t jerr;
+	if (json_unpack_ex(root, &jerr, 0, "{s?s,s?s,s?s}", "tls_cert", &cert, "tls_key", &key,
+			   "redirect_http", &redirect) != 0) {
+		snprintf(err, err_cap, "%s", jerr.text);
+		return false;
+	}
+	return (!cert ||
+		set_string(cfg->tls_cert, sizeof cfg->tls_cert, cert, "tls_cert", err, err_cap)) &&
+	       (!key ||
+		set_string(cfg->tls_key, sizeof cfg->tls_key, key, "tls_key", err, err_cap)) &&
+	       (!redirect || set_redirect(cfg, redirect, "redirect_http", err, err_cap));
+}
+
 static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char *err,
 		   size_t err_cap)
 {
@@ -238,7 +267,8 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 					    "public_ip",     "log_level",  "media_port",
 					    "media_workers", "grace_s",	   "send_queue_kb",
 					    "rooms",	     "media_echo", "media_tcp_port",
-					    "turn",	     NULL};
+					    "turn",	     "tls_cert",   "tls_key",
+					    "redirect_http", NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -272,6 +302,7 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 		goto done;
 	}
 	if (!check_keys(root, err, err_cap) || !load_strings(cfg, root, err, err_cap) ||
+	    !load_tls(cfg, root, err, err_cap) ||
 	    !int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
 	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
 	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
@@ -312,9 +343,44 @@ static bool parse_int_flag(const char *value, int lo, int hi, int *out)
 	return true;
 }
 
+/* --tls-cert, --tls-key, --redirect-http: 1 taken, 0 a bad value, -1 not one of them. */
+static int apply_tls_flag(struct gw_config *cfg, const char *flag, const char *value, char *err,
+			  size_t err_cap)
+{
+	if (strcmp(flag, "--tls-cert") == 0)
+		return set_string(cfg->tls_cert, sizeof cfg->tls_cert, value, flag, err, err_cap);
+	if (strcmp(flag, "--tls-key") == 0)
+		return set_string(cfg->tls_key, sizeof cfg->tls_key, value, flag, err, err_cap);
+	if (strcmp(flag, "--redirect-http") == 0)
+		return set_redirect(cfg, value, flag, err, err_cap);
+	return -1;
+}
+
+/* What only the whole configuration can say, flags and file together. */
+static bool check_tls(const struct gw_config *cfg, char *err, size_t err_cap)
+{
+	bool cert = cfg->tls_cert[0] != '\0', key = cfg->tls_key[0] != '\0';
+	if (cert != key) {
+		snprintf(err, err_cap,
+			 "--tls-cert and --tls-key (tls_cert, tls_key) go together: %s is missing",
+			 cert ? "the key" : "the certificate");
+		return false;
+	}
+	if (cfg->redirect_port >= 0 && !cert) {
+		snprintf(err, err_cap,
+			 "--redirect-http (redirect_http) redirects to HTTPS: it needs --tls-cert "
+			 "and --tls-key");
+		return false;
+	}
+	return true;
+}
+
 static bool apply_flag(struct gw_config *cfg, const char *flag, const char *value, char *err,
 		       size_t err_cap)
 {
+	int tls = apply_tls_flag(cfg, flag, value, err, err_cap);
+	if (tls >= 0)
+		return tls == 1;
 	if (strcmp(flag, "--listen") == 0) {
 		if (gw_parse_listen(value, cfg->listen_addr, sizeof cfg->listen_addr,
 				    &cfg->listen_port))
@@ -379,5 +445,5 @@ bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *er
 		if (!apply_flag(cfg, flag, value, err, err_cap))
 			return false;
 	}
-	return true;
+	return check_tls(cfg, err, err_cap);
 }

@@ -37,6 +37,14 @@ struct gw_config {
 	char data_dir[1024];
 	char config_path[1024];
 	char web_root[1024];
+	/* TLS (PROTOCOL.md, second version): both or neither. With them, the listen address
+	 * serves HTTPS and WSS only, and SIGHUP re-reads them (gateway/tls.h). */
+	char tls_cert[1024]; /* PEM: the certificate, then its chain (fullchain.pem) */
+	char tls_key[1024];  /* PEM: its private key */
+	/* --redirect-http: a plain-HTTP listener that answers every request with a 301 to
+	 * the HTTPS address; needs TLS. redirect_port -1: none. */
+	char redirect_addr[64];
+	int redirect_port;
 	int media_port;	    /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
 	int media_tcp_port; /* first ICE-TCP port, worker i on + i; 0 = ephemeral; -1 = none;
 			     * GW_MEDIA_TCP_AUTO (the default): the UDP ports' numbers */
@@ -69,7 +77,8 @@ bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port);
 bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, size_t err_cap);
 
 /* Parses the server's command line (argv[0] is the program). --config is read first so
- * the other flags override it. */
+ * the other flags override it. Checks what only the whole can say: the TLS certificate
+ * and key come together, and --redirect-http needs them. */
 bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *err, size_t err_cap);
 
 #endif

@@ -7,8 +7,9 @@
  * throttled live messages), set to the earliest deadline any room has.
  *
  * Two file descriptors: a signalfd, so SIGTERM and SIGINT are handled like any other
- * event (stop taking work, flush what was acknowledged, close), and the media workers'
- * eventfd. Both are plain libev watchers: lws has no business with them.
+ * event (stop taking work, flush what was acknowledged, close) and SIGHUP too (the
+ * reload handler: the TLS certificate), and the media workers' eventfd. Both are plain
+ * libev watchers: lws has no business with them.
  *
  * The loop knows the rooms (their clock and flush) and nothing above it in the gateway:
  * the resume keys' expiry on the clock and the media side's wake-up are handlers that
@@ -108,9 +109,16 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop, (void)revents;
 	struct gateway *gw = w->data;
 	struct signalfd_siginfo si;
-	if (read(gw->loop.signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+	if (read(gw->loop.signal_fd, &si, sizeof si) != (ssize_t)sizeof si)
+		return;
+	if (si.ssi_signo != SIGHUP) {
 		gw_info("signal received, shutting down", "signal=%u", si.ssi_signo);
 		gw->stopping = true;
+	} else if (gw->loop.on.reload) {
+		gw->loop.on.reload(gw);
+	} else {
+		gw_info("SIGHUP received: nothing to reload (no TLS certificate)", "signal=%u",
+			si.ssi_signo);
 	}
 }
 
@@ -127,6 +135,7 @@ bool gw_loop_signals(struct gateway *gw)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return false;
 	signal(SIGPIPE, SIG_IGN);

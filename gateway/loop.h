@@ -26,6 +26,9 @@ struct gw_loop_handlers {
 	/* The fd given to gw_loop_watch_media is readable (the media workers' events). May
 	 * be NULL: the fd is then not watched. */
 	void (*media)(struct gateway *gw);
+	/* SIGHUP arrived (systemctl reload): re-read what can be re-read (the TLS
+	 * certificate). May be NULL: SIGHUP is then logged and changes nothing. */
+	void (*reload)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -45,8 +48,8 @@ struct gw_loop {
 /* Wall-clock milliseconds: the log's timestamps and the rooms' deadlines. */
 int64_t gw_now_ms(void);
 
-/* Blocks SIGTERM and SIGINT and opens the signalfd that will receive them. Call before
- * any thread starts, so every thread inherits the mask. False on failure. */
+/* Blocks SIGTERM, SIGINT and SIGHUP and opens the signalfd that will receive them. Call
+ * before any thread starts, so every thread inherits the mask. False on failure. */
 bool gw_loop_signals(struct gateway *gw);
 /* Creates the libev loop (for lws to share), keeps a copy of the handlers and starts
  * watching the signalfd. False if libev cannot make an epoll loop. */

@@ -20,11 +20,15 @@ static void usage(FILE *out)
 	    "PORT]\n"
 	    "                [--public-ip ADDR] [--media-workers N] [--grace SECONDS]\n"
 	    "                [--web-root DIR] [--log-level debug|info|warn|error]\n"
+	    "                [--tls-cert FILE --tls-key FILE [--redirect-http ADDR:PORT]]\n"
 	    "       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl "
 	    "S]\n"
 	    "       plenaryd verify FILE\n"
 	    "--media-port: first UDP port, worker i uses PORT + i (default 40000; 0 = free "
 	    "ports)\n"
+	    "--tls-cert, --tls-key: serve HTTPS and WSS (PEM chain and key; SIGHUP reloads "
+	    "them)\n"
+	    "--redirect-http: a plain-HTTP listener that sends every request to HTTPS\n"
 	    "environment: PLENARY_TOKEN_SECRET (HS256 secret), PLENARY_ADMIN_TOKEN (admin API)\n");
 }
 

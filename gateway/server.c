@@ -5,6 +5,15 @@
  * The protocol callback only translates lws reasons into calls on http.c and ws.c (the
  * libwebsockets habit: the callback is a switch, the work is elsewhere). The loop and
  * its timers, signals and the media eventfd are loop.c's; lws runs on that loop.
+ *
+ * With --tls-cert and --tls-key the one listener speaks only TLS (HTTPS and WSS): lws
+ * reads the pair at start, after tls.c has checked it, and hands us its SSL_CTX
+ * (LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) for the policy and for SIGHUP's
+ * reload. ALPN offers http/1.1 only: listen.ogg is chunked by hand and the WebSocket is
+ * an HTTP/1.1 upgrade, neither of which HTTP/2 would carry as written. Every response of
+ * that listener carries Strict-Transport-Security (a vhost header, which lws adds to
+ * each status line it writes). --redirect-http is a second vhost, plain HTTP, whose one
+ * answer is a 301 to the HTTPS address.
  */
 #include <errno.h>
 #include <libwebsockets.h>
@@ -19,8 +28,10 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/redirect.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
+#include "gateway/tls.h"
 #include "gateway/ws.h"
 
 struct pss {
@@ -71,6 +82,10 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 		if (pss)
 			pss->req = NULL;
 		return 0;
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The HTTPS listener's SSL_CTX (in user): its policy, and kept for SIGHUP. */
+		gw->tls_ctx = user;
+		return gw_tls_harden(user) ? 0 : 1;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -78,6 +93,26 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 
 static const struct lws_protocols protocols[] = {
     {"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* The --redirect-http vhost: a 301 to HTTPS for every request, no WebSocket. */
+static int callback_redirect(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			     void *in, size_t len)
+{
+	struct gateway *gw = lws_context_user(lws_get_context(wsi));
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1;
+	case LWS_CALLBACK_HTTP:
+		return gw_http_redirect(gw, wsi, in);
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static const struct lws_protocols redirect_protocols[] = {
+    {"plenary.redirect", callback_redirect, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -146,14 +181,56 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* "" and "0.0.0.0" are every IPv4 address: lws's NULL interface, without IPv6. */
+static const char *iface_of(const char *addr)
+{
+	return addr[0] && strcmp(addr, "0.0.0.0") != 0 ? addr : NULL;
+}
+
+static void tls_options(const struct gateway *gw, struct lws_context_creation_info *info)
+{
+	static const struct lws_protocol_vhost_options hsts = {
+	    NULL, NULL, "strict-transport-security:", GW_TLS_HSTS};
+	if (!gw->cfg.tls_cert[0])
+		return;
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info->ssl_cert_filepath = gw->cfg.tls_cert;
+	info->ssl_private_key_filepath = gw->cfg.tls_key;
+	info->ssl_cipher_list = GW_TLS12_CIPHERS;
+	info->tls1_3_plus_cipher_list = GW_TLS13_CIPHERS;
+	info->alpn = "http/1.1";
+	info->headers = &hsts;
+}
+
+static bool start_redirect(struct gateway *gw)
+{
+	if (gw->cfg.redirect_port < 0)
+		return true;
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.vhost_name = "redirect";
+	info.port = gw->cfg.redirect_port;
+	info.iface = iface_of(gw->cfg.redirect_addr);
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL);
+	info.protocols = redirect_protocols;
+	info.timeout_secs = 30;
+	struct lws_vhost *vh = lws_create_vhost(gw->ctx, &info);
+	if (!vh) {
+		gw_error("cannot listen for --redirect-http", "addr=%s:%d",
+			 gw->cfg.redirect_addr[0] ? gw->cfg.redirect_addr : "0.0.0.0",
+			 gw->cfg.redirect_port);
+		return false;
+	}
+	gw->redirect_port = lws_get_vhost_listen_port(vh);
+	return true;
+}
+
 static bool start_lws(struct gateway *gw)
 {
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = gw->cfg.listen_port;
-	info.iface = gw->cfg.listen_addr[0] && strcmp(gw->cfg.listen_addr, "0.0.0.0") != 0
-			 ? gw->cfg.listen_addr
-			 : NULL;
+	info.iface = iface_of(gw->cfg.listen_addr);
 	info.protocols = protocols;
 	info.user = gw;
 	info.options =
@@ -163,18 +240,45 @@ static bool start_lws(struct gateway *gw)
 	void *loops[] = {gw->loop.ev};
 	info.options |= LWS_SERVER_OPTION_LIBEV;
 	info.foreign_loops = loops;
+	tls_options(gw, &info);
 	gw->ctx = lws_create_context(&info);
-	if (!gw->ctx)
+	if (!gw->ctx || (gw->cfg.tls_cert[0] && !gw->tls_ctx)) {
+		gw_error("cannot listen", "addr=%s:%d tls=%s",
+			 gw->cfg.listen_addr[0] ? gw->cfg.listen_addr : "0.0.0.0",
+			 gw->cfg.listen_port, gw->cfg.tls_cert[0] ? "on" : "off");
 		return false;
+	}
 	gw->vhost = lws_get_vhost_by_name(gw->ctx, "default");
 	gw->port = gw->vhost ? lws_get_vhost_listen_port(gw->vhost) : gw->cfg.listen_port;
-	return true;
+	return start_redirect(gw);
+}
+
+/* SIGHUP: the certificate renewed in place. A pair that does not load keeps the old. */
+static void reload_tls(struct gateway *gw)
+{
+	char who[400], err[2400];
+	if (gw_tls_reload(gw->tls_ctx, gw->cfg.tls_cert, gw->cfg.tls_key, who, sizeof who, err,
+			  sizeof err))
+		gw_info("TLS certificate reloaded", "%s", who);
+	else
+		gw_error("TLS certificate not reloaded, the old one stays", "error=\"%s\"", err);
+}
+
+/* Before anything listens: a bad pair stops plenaryd here, with the reason. */
+static bool check_tls(struct gateway *gw)
+{
+	char err[2400];
+	if (!gw->cfg.tls_cert[0] ||
+	    gw_tls_check_pair(gw->cfg.tls_cert, gw->cfg.tls_key, err, sizeof err))
+		return true;
+	gw_error("cannot use the TLS certificate", "error=\"%s\"", err);
+	return false;
 }
 
 static bool start(struct gateway *gw)
 {
 	char err[256];
-	if (!ensure_dir(gw->cfg.data_dir) || !gw_loop_signals(gw))
+	if (!check_tls(gw) || !ensure_dir(gw->cfg.data_dir) || !gw_loop_signals(gw))
 		return false;
 	if (!gw_secret_load(gw->cfg.data_dir, true, gw->secret, sizeof gw->secret, &gw->secret_len,
 			    err, sizeof err)) {
@@ -183,8 +287,9 @@ static bool start(struct gateway *gw)
 	}
 	/* The layers above the loop and the fan-out, registered from here so that the
 	 * calls between the gateway's files only go down. */
-	static const struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
-							.media = gw_media_wake};
+	struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
+					   .media = gw_media_wake,
+					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL};
 	gw->listener = gw_media_listener(gw);
 	if (!open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
 	    !gw_media_start(gw))
@@ -215,9 +320,17 @@ int gateway_run(const struct gw_config *cfg)
 	if (strcmp(media_srtp_backend(), "openssl") != 0)
 		gw_warn("SRTP is the system libsrtp2 (NSS): per-packet cost grows with sessions",
 			"backend=%s", media_srtp_backend());
-	gw_info("listening", "addr=%s:%d data=\"%s\" admin_api=%s",
+	gw_info("listening", "addr=%s:%d data=\"%s\" admin_api=%s tls=%s",
 		cfg->listen_addr[0] ? cfg->listen_addr : "0.0.0.0", gw->port, cfg->data_dir,
-		gw->admin_enabled ? "on" : "off");
+		gw->admin_enabled ? "on" : "off", gw->tls_ctx ? "on" : "off");
+	if (gw->tls_ctx) {
+		char who[400];
+		gw_tls_describe(gw->tls_ctx, who, sizeof who);
+		gw_info("TLS certificate", "%s", who);
+	}
+	if (gw->redirect_port)
+		gw_info("redirecting plain HTTP to HTTPS", "addr=%s:%d",
+			cfg->redirect_addr[0] ? cfg->redirect_addr : "0.0.0.0", gw->redirect_port);
 	gw_loop_run(gw);
 	gw_flush(gw);
 	rc = 0;

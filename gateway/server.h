@@ -23,6 +23,8 @@ struct gateway {
 	struct lws_context *ctx; /* NULL in unit tests */
 	struct lws_vhost *vhost;
 	int port;
+	struct ssl_ctx_st *tls_ctx; /* the HTTPS listener's (lws owns it); NULL: plain HTTP */
+	int redirect_port;	    /* --redirect-http's, as bound; 0 when there is none */
 	uint8_t secret[64];
 	size_t secret_len;
 	char admin_token[512];
