@@ -17,7 +17,10 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Starts plenaryd. opts: { config (object, written to a file), args, env, dataDir, grace }.
+// Starts plenaryd. opts: { config (object, written to a file), args, env, dataDir, grace,
+// tls (true when args or config give plenaryd a certificate: url and wsUrl are then https
+// and wss, and readiness is the "listening" line alone, since fetch cannot be told the
+// test's CA) }.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || mkdtempSync(pathJoin(tmpdir(), 'plenary-it-'));
   const args = ['--listen', '127.0.0.1:0', '--data', dataDir, '--media-port', '0'];
@@ -43,10 +46,10 @@ export async function startServer(opts = {}) {
     port: 0,
     exited: null,
     get url() {
-      return `http://127.0.0.1:${this.port}`;
+      return `${opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
     },
     get wsUrl() {
-      return `ws://127.0.0.1:${this.port}/ws`;
+      return `${opts.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}/ws`;
     },
   };
   server.exitPromise = new Promise((resolve) => {
@@ -76,7 +79,7 @@ export async function startServer(opts = {}) {
     );
   });
   server.port = await portFound;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 100 && !opts.tls; i++) {
     try {
       const r = await fetch(`${server.url}/healthz`);
       if (r.status === 200) break;
