@@ -68,7 +68,8 @@
 #define DATAGRAM_MAX	  65535
 
 struct dtls_session {
-	SSL *ssl; /* NULL once released, failed or closed */
+	struct dtls_context *ctx; /* a reference: its certificate, SSL_CTX and BIO method */
+	SSL *ssl;		  /* NULL once released, failed or closed */
 	enum dtls_role role;
 	enum dtls_state state;
 	enum dtls_err failure;
@@ -233,6 +234,7 @@ enum dtls_err dtls_session_create(struct dtls_context *ctx, const struct dtls_se
 	struct dtls_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return DTLS_ERR_NOMEM;
+	s->ctx = dtls_context_ref(ctx);
 	s->role = cfg->role;
 	s->state = DTLS_STATE_NEW;
 	s->remote = *cfg->remote_fingerprint;
@@ -262,6 +264,7 @@ void dtls_session_destroy(struct dtls_session *s)
 	SSL_free(s->ssl);
 	dtls_bio_io_fini(&s->io);
 	OPENSSL_cleanse(&s->keys, sizeof s->keys);
+	dtls_context_destroy(s->ctx);
 	free(s);
 }
 

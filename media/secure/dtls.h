@@ -1,14 +1,16 @@
 /*
  * dtls -- DTLS-SRTP key agreement for WebRTC peers (RFC 5763, RFC 5764), on OpenSSL 3.
  *
- * Two objects. A dtls_context is made once per process: one ECDSA P-256 self-signed
- * certificate, its SHA-256 fingerprint for the SDP answer, and an SSL_CTX. After
- * dtls_context_create returns it is never written again, so any number of media worker
- * threads may make sessions from it at once (OpenSSL reference-counts the SSL_CTX
- * atomically). A dtls_session is one peer's handshake. It has no socket and no thread and
- * never reads a clock: the caller feeds it one received datagram at a time, takes the
- * datagrams it wants sent, and passes the time in. That is what lets one worker thread own
- * thousands of them, and what lets the tests drive retransmission with a fake clock.
+ * Two objects. A dtls_context is one ECDSA P-256 self-signed certificate, its SHA-256
+ * fingerprint for the SDP answer, and an SSL_CTX; the process has one current context and
+ * replaces it every few days (sessions keep theirs: reference counted). After
+ * dtls_context_create returns it is never written again but for its reference count, so
+ * any number of media worker threads may make and end sessions from it at once (OpenSSL
+ * reference-counts the SSL_CTX atomically, and so do we the context). A dtls_session is one peer's
+ * handshake. It has no socket and no thread and never reads a clock: the caller feeds it one
+ * received datagram at a time, takes the datagrams it wants sent, and passes the time in. That is
+ * what lets one worker thread own thousands of them, and what lets the tests drive retransmission
+ * with a fake clock.
  *
  * A session is not thread-safe: it belongs to the thread that created it. Every function
  * here clears and uses the calling thread's OpenSSL error queue.
@@ -112,12 +114,25 @@ BASE_WUR enum dtls_err dtls_fingerprint_parse(const char *text, size_t len,
 
 struct dtls_context;
 
-/* Makes the process's key pair (ECDSA P-256), a self-signed X.509 certificate with a
- * random serial, and the SSL_CTX sessions are made from. Errors: DTLS_ERR_PARAM,
- * DTLS_ERR_NOMEM, DTLS_ERR_CRYPTO. The caller owns *out and frees it with
- * dtls_context_destroy, after every session made from it is destroyed. */
+/* A certificate is valid from a day before its making (a peer's clock may be behind) to
+ * DTLS_CERT_LIFETIME_S after it; whoever keeps one replaces it well before that (media.c
+ * rotates at DTLS_CERT_ROTATE_S). */
+#define DTLS_CERT_LIFETIME_S (30 * 24 * 3600L)
+
+/* Makes a key pair (ECDSA P-256), a self-signed X.509 certificate with a random serial,
+ * valid around now_s (seconds of the realtime clock, the caller's: tests pass a fake one),
+ * and the SSL_CTX sessions are made from. Errors: DTLS_ERR_PARAM, DTLS_ERR_NOMEM,
+ * DTLS_ERR_CRYPTO. The caller owns a reference to *out and drops it with
+ * dtls_context_destroy; every session made from it holds one more until it is destroyed,
+ * so a context replaced by a new one (certificate rotation) lives on, on whichever thread,
+ * for as long as a session still handshakes or runs with its certificate. */
+BASE_WUR enum dtls_err dtls_context_create_at(int64_t now_s, struct dtls_context **out);
+/* dtls_context_create_at(time(NULL), out). */
 BASE_WUR enum dtls_err dtls_context_create(struct dtls_context **out);
+/* Drops the caller's reference; the last one frees the context. NULL is fine. Any thread. */
 void dtls_context_destroy(struct dtls_context *ctx);
+/* The now_s it was made with. */
+int64_t dtls_context_made_s(const struct dtls_context *ctx);
 
 /* The certificate's fingerprint as the SDP wants it: "sha-256 AB:CD:..." (uppercase hex,
  * RFC 8122). Owned by the context. */

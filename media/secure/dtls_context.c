@@ -7,18 +7,23 @@
  * verify callback replaces OpenSSL's chain building with exactly that comparison, so a
  * mismatch aborts the handshake with an alert, before any key is derived.
  *
- * The certificate is therefore made here at start, once: a fresh ECDSA P-256 key (RFC 8827
- * sect. 6.5 makes ECDHE-ECDSA with AES-128-GCM on P-256 mandatory to implement, so every
- * browser can use it), a random serial, a short validity. Its SHA-256 digest goes into
- * every SDP answer.
+ * The certificate is therefore made here: a fresh ECDSA P-256 key (RFC 8827 sect. 6.5
+ * makes ECDHE-ECDSA with AES-128-GCM on P-256 mandatory to implement, so every browser can
+ * use it), a random serial, a short validity (DTLS_CERT_LIFETIME_S). Its SHA-256 digest
+ * goes into every SDP answer. A server that runs for weeks makes a new one before the old
+ * one expires (media.c, when an offer comes on the gateway thread); an answer already
+ * sent named the old one, so its session must keep handshaking with it: every session
+ * holds a reference to the context it was made from, and the last reference frees it.
  *
- * Sharing: everything here is written in dtls_context_create and only read afterwards.
- * OpenSSL counts SSL_CTX references atomically, the session cache is off, and the BIO
- * method is immutable, so worker threads can make sessions concurrently with no lock.
+ * Sharing: everything here is written in dtls_context_create_at and only read afterwards,
+ * but for the atomic reference count. OpenSSL counts SSL_CTX references atomically, the
+ * session cache is off, and the BIO method is immutable, so worker threads can make and
+ * end sessions concurrently with no lock.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -31,8 +36,7 @@
 #include "media/secure/dtls_bio.h"
 #include "media/secure/dtls_internal.h"
 
-#define CERT_VALID_BEFORE_S (24 * 3600L)      /* tolerate a peer clock a day behind */
-#define CERT_VALID_AFTER_S  (30 * 24 * 3600L) /* browsers pin by digest, not dates */
+#define CERT_VALID_BEFORE_S (24 * 3600L) /* tolerate a peer clock a day behind */
 #define CERT_COMMON_NAME    "plenary"
 
 /* Server and client suites: ECDHE only (forward secrecy), AEAD only. The server's key is
@@ -215,9 +219,11 @@ static bool format_fingerprint(X509 *cert, char *out, size_t cap)
 
 /* --- Context --------------------------------------------------------------------------- */
 
-/* Self-signed X.509v3 with a random positive 64-bit serial (RFC 5280 sect. 4.1.2.2). */
-static X509 *make_certificate(EVP_PKEY *key)
+/* Self-signed X.509v3 with a random positive 64-bit serial (RFC 5280 sect. 4.1.2.2),
+ * valid from a day before now to DTLS_CERT_LIFETIME_S after it. */
+static X509 *make_certificate(EVP_PKEY *key, int64_t now_s)
 {
+	time_t now = (time_t)now_s;
 	X509 *cert = X509_new();
 	BIGNUM *serial = NULL;
 	unsigned char rnd[8];
@@ -228,8 +234,8 @@ static X509 *make_certificate(EVP_PKEY *key)
 	X509_NAME *name = X509_get_subject_name(cert);
 	if (!serial || !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(cert)) ||
 	    !X509_set_version(cert, X509_VERSION_3) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(cert), -CERT_VALID_BEFORE_S) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(cert), CERT_VALID_AFTER_S) ||
+	    !X509_time_adj_ex(X509_getm_notBefore(cert), 0, -CERT_VALID_BEFORE_S, &now) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(cert), 0, DTLS_CERT_LIFETIME_S, &now) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 					(const unsigned char *)CERT_COMMON_NAME, -1, -1, 0) ||
 	    !X509_set_issuer_name(cert, name) || !X509_set_pubkey(cert, key) ||
@@ -277,6 +283,11 @@ static SSL_CTX *make_ssl_ctx(X509 *cert, EVP_PKEY *key)
 
 enum dtls_err dtls_context_create(struct dtls_context **out)
 {
+	return dtls_context_create_at((int64_t)time(NULL), out);
+}
+
+enum dtls_err dtls_context_create_at(int64_t now_s, struct dtls_context **out)
+{
 	if (!out)
 		return DTLS_ERR_PARAM;
 	enum dtls_err err = DTLS_ERR_CRYPTO;
@@ -287,7 +298,9 @@ enum dtls_err dtls_context_create(struct dtls_context **out)
 		err = DTLS_ERR_NOMEM;
 		goto fail;
 	}
-	if (!key || !(cert = make_certificate(key)) ||
+	atomic_init(&ctx->refs, 1);
+	ctx->made_s = now_s;
+	if (!key || !(cert = make_certificate(key, now_s)) ||
 	    !format_fingerprint(cert, ctx->fingerprint, sizeof ctx->fingerprint) ||
 	    !(ctx->ssl_ctx = make_ssl_ctx(cert, key)) ||
 	    !(ctx->bio_method = dtls_bio_method_create()))
@@ -304,9 +317,17 @@ fail:
 	return err;
 }
 
+struct dtls_context *dtls_context_ref(struct dtls_context *ctx)
+{
+	atomic_fetch_add_explicit(&ctx->refs, 1, memory_order_relaxed);
+	return ctx;
+}
+
 void dtls_context_destroy(struct dtls_context *ctx)
 {
-	if (!ctx)
+	/* Release, then acquire on the last: whatever a thread did with the context happens
+	 * before another frees it. */
+	if (!ctx || atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	SSL_CTX_free(ctx->ssl_ctx);
 	BIO_meth_free(ctx->bio_method);
@@ -316,4 +337,9 @@ void dtls_context_destroy(struct dtls_context *ctx)
 const char *dtls_context_fingerprint(const struct dtls_context *ctx)
 {
 	return ctx ? ctx->fingerprint : "";
+}
+
+int64_t dtls_context_made_s(const struct dtls_context *ctx)
+{
+	return ctx->made_s;
 }

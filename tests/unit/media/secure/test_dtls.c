@@ -205,6 +205,30 @@ static void test_handshake_gcm(void **state)
 	pair_free(&p);
 }
 
+/* Certificate rotation: the owner drops a context while a session made from it has not
+ * handshaken yet; the session keeps it (ASan would see it freed under the session), and
+ * the handshake completes with that context's certificate. */
+static void test_session_outlives_its_context(void **state)
+{
+	(void)state;
+	struct dtls_context *old;
+	assert_int_equal(dtls_context_create_at(1700000000, &old), DTLS_OK);
+	assert_int_equal(dtls_context_made_s(old), 1700000000);
+	struct dtls_fingerprint old_fp;
+	const char *text = dtls_context_fingerprint(old);
+	assert_int_equal(dtls_fingerprint_parse(text, strlen(text), &old_fp), DTLS_OK);
+	struct dtls_session_config srv = {.role = DTLS_ROLE_SERVER,
+					  .remote_fingerprint = &fx.client_fp};
+	struct dtls_session_config cli = {.role = DTLS_ROLE_CLIENT, .remote_fingerprint = &old_fp};
+	struct pair p = {.mtu = DTLS_MTU_DEFAULT};
+	assert_int_equal(dtls_session_create(old, &srv, &p.srv), DTLS_OK);
+	dtls_context_destroy(old); /* the owner's reference: a new certificate took over */
+	assert_int_equal(dtls_session_create(fx.client_ctx, &cli, &p.cli), DTLS_OK);
+	run_handshake(&p, T0);
+	assert_connected_with(&p, DTLS_SRTP_AEAD_AES_128_GCM);
+	pair_free(&p); /* and the last reference with it */
+}
+
 static void test_handshake_cm80_when_offered_alone(void **state)
 {
 	(void)state;
@@ -652,6 +676,7 @@ int main(void)
 	    cmocka_unit_test(test_fingerprint_text),
 	    cmocka_unit_test(test_fingerprint_parse),
 	    cmocka_unit_test(test_handshake_gcm),
+	    cmocka_unit_test(test_session_outlives_its_context),
 	    cmocka_unit_test(test_handshake_cm80_when_offered_alone),
 	    cmocka_unit_test(test_no_common_profile_fails),
 	    cmocka_unit_test(test_small_mtu_fragments),
