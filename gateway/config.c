@@ -4,6 +4,7 @@
  */
 #include "gateway/config.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,12 +120,10 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 
 static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
-	const char *listen = NULL, *data = NULL, *web_root = NULL, *public_ip = NULL,
-		   *log_level = NULL;
+	const char *listen = NULL, *data = NULL, *web_root = NULL, *log_level = NULL;
 	json_error_t jerr;
-	if (json_unpack_ex(root, &jerr, 0, "{s?s,s?s,s?s,s?s,s?s}", "listen", &listen, "data",
-			   &data, "web_root", &web_root, "public_ip", &public_ip, "log_level",
-			   &log_level) != 0) {
+	if (json_unpack_ex(root, &jerr, 0, "{s?s,s?s,s?s,s?s}", "listen", &listen, "data", &data,
+			   "web_root", &web_root, "log_level", &log_level) != 0) {
 		snprintf(err, err_cap, "%s", jerr.text);
 		return false;
 	}
@@ -137,10 +136,82 @@ static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t 
 		set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data", err, err_cap)) &&
 	       (!web_root || set_string(cfg->web_root, sizeof cfg->web_root, web_root, "web_root",
 					err, err_cap)) &&
-	       (!public_ip || set_string(cfg->public_ip, sizeof cfg->public_ip, public_ip,
-					 "public_ip", err, err_cap)) &&
 	       (!log_level || set_string(cfg->log_level, sizeof cfg->log_level, log_level,
 					 "log_level", err, err_cap));
+}
+
+/* A numeric IPv4 or IPv6 address; with host, not a wildcard either. */
+static bool numeric_ip(const char *ip, bool host)
+{
+	static const unsigned char zero[16];
+	unsigned char buf[16];
+	if (inet_pton(AF_INET, ip, buf) == 1)
+		return !host || memcmp(buf, zero, 4) != 0;
+	return inet_pton(AF_INET6, ip, buf) == 1 && (!host || memcmp(buf, zero, 16) != 0);
+}
+
+/* --media-bind, media_bind: "" (every interface) or a numeric address. */
+static bool set_media_bind(struct gw_config *cfg, const char *ip, const char *what, char *err,
+			   size_t err_cap)
+{
+	if (ip[0] != '\0' && !numeric_ip(ip, false)) {
+		snprintf(err, err_cap, "%s: '%.64s' is not a numeric IPv4 or IPv6 address", what,
+			 ip);
+		return false;
+	}
+	return set_string(cfg->media_bind, sizeof cfg->media_bind, ip, what, err, err_cap);
+}
+
+/* One more announced address (--public-ip, public_ip). Whether the media sockets can
+ * receive its family is media_create's to say, once the bind is known. */
+static bool add_public_ip(struct gw_config *cfg, const char *ip, const char *what, char *err,
+			  size_t err_cap)
+{
+	if (cfg->n_public_ips >= GW_MAX_PUBLIC_IPS) {
+		snprintf(err, err_cap, "%s: at most %d announced addresses", what,
+			 GW_MAX_PUBLIC_IPS);
+		return false;
+	}
+	if (strlen(ip) >= sizeof cfg->public_ips[0] || !numeric_ip(ip, true)) {
+		snprintf(err, err_cap, "%s: '%.64s' is not a numeric IPv4 or IPv6 host address",
+			 what, ip);
+		return false;
+	}
+	snprintf(cfg->public_ips[cfg->n_public_ips++], sizeof cfg->public_ips[0], "%s", ip);
+	return true;
+}
+
+/* "media_bind": a string; "public_ip": a string or an array of strings, in order. */
+static bool load_media_addresses(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
+{
+	json_t *bind = json_object_get(root, "media_bind");
+	json_t *pub = json_object_get(root, "public_ip");
+	if (bind && !json_is_string(bind)) {
+		snprintf(err, err_cap, "media_bind: expected a string");
+		return false;
+	}
+	if (bind && !set_media_bind(cfg, json_string_value(bind), "media_bind", err, err_cap))
+		return false;
+	if (!pub)
+		return true;
+	cfg->n_public_ips = 0;
+	if (json_is_string(pub))
+		return add_public_ip(cfg, json_string_value(pub), "public_ip", err, err_cap);
+	size_t i;
+	json_t *ip;
+	if (!json_is_array(pub))
+		goto bad;
+	json_array_foreach(pub, i, ip)
+	{
+		if (!json_is_string(ip))
+			goto bad;
+		if (!add_public_ip(cfg, json_string_value(ip), "public_ip", err, err_cap))
+			return false;
+	}
+	return true;
+bad:
+	snprintf(err, err_cap, "public_ip: expected a string or an array of strings");
+	return false;
 }
 
 static bool turn_url_ok(const char *url)
@@ -263,12 +334,11 @@ static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
 {
-	static const char *const known[] = {"listen",	     "data",	   "web_root",
-					    "public_ip",     "log_level",  "media_port",
-					    "media_workers", "grace_s",	   "send_queue_kb",
-					    "rooms",	     "media_echo", "media_tcp_port",
-					    "turn",	     "tls_cert",   "tls_key",
-					    "redirect_http", NULL};
+	static const char *const known[] = {
+	    "listen",	     "data",	       "web_root", "public_ip",	    "log_level",
+	    "media_port",    "media_workers",  "grace_s",  "send_queue_kb", "rooms",
+	    "media_echo",    "media_tcp_port", "turn",	   "tls_cert",	    "tls_key",
+	    "redirect_http", "media_bind",     NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -302,7 +372,7 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 		goto done;
 	}
 	if (!check_keys(root, err, err_cap) || !load_strings(cfg, root, err, err_cap) ||
-	    !load_tls(cfg, root, err, err_cap) ||
+	    !load_tls(cfg, root, err, err_cap) || !load_media_addresses(cfg, root, err, err_cap) ||
 	    !int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
 	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
 	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
@@ -393,7 +463,9 @@ static bool apply_flag(struct gw_config *cfg, const char *flag, const char *valu
 	if (strcmp(flag, "--web-root") == 0)
 		return set_string(cfg->web_root, sizeof cfg->web_root, value, flag, err, err_cap);
 	if (strcmp(flag, "--public-ip") == 0)
-		return set_string(cfg->public_ip, sizeof cfg->public_ip, value, flag, err, err_cap);
+		return add_public_ip(cfg, value, flag, err, err_cap);
+	if (strcmp(flag, "--media-bind") == 0)
+		return set_media_bind(cfg, value, flag, err, err_cap);
 	if (strcmp(flag, "--log-level") == 0)
 		return set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err, err_cap);
 	int *target = NULL, lo = 0, hi = 0;
@@ -425,6 +497,10 @@ bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *er
 				return false;
 		}
 	}
+	/* --public-ip flags replace the file's list rather than add to it. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--public-ip") == 0)
+			cfg->n_public_ips = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *flag = argv[i];
 		if (strcmp(flag, "--media-echo") == 0) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define GW_MAX_DECLARED_ROOMS 256
+#define GW_MAX_PUBLIC_IPS     8 /* media.h's MEDIA_MAX_PUBLIC_IPS */
 
 struct gw_room_decl {
 	char id[65];
@@ -48,9 +49,15 @@ struct gw_config {
 	int media_port;	    /* first UDP port; worker i uses media_port + i; 0 = ephemeral */
 	int media_tcp_port; /* first ICE-TCP port, worker i on + i; 0 = ephemeral; -1 = none;
 			     * GW_MEDIA_TCP_AUTO (the default): the UDP ports' numbers */
-	char public_ip[64]; /* address put in ICE candidates; "" = the listening address */
-	int media_workers;  /* 0 = one per core */
-	int grace_s;	    /* how long a dropped participant keeps their place */
+	/* --media-bind: the media sockets' (UDP and ICE-TCP) address, independent of listen;
+	 * "" = every interface (media_options.bind_ip says which wildcard). */
+	char media_bind[64];
+	/* --public-ip, repeatable: the addresses announced in ICE candidates, most preferred
+	 * first; none = the bound address, or for a wildcard bind one of the host's. */
+	char public_ips[GW_MAX_PUBLIC_IPS][64];
+	size_t n_public_ips;
+	int media_workers; /* 0 = one per core */
+	int grace_s;	   /* how long a dropped participant keeps their place */
 	char log_level[8];
 	bool media_echo;	 /* test-only: loop each peer's audio back to it */
 	size_t send_queue_bytes; /* per-connection ceiling before a slow reader is dropped */

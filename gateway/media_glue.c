@@ -81,11 +81,15 @@ bool gw_media_start(struct gateway *gw)
 			 recordings, strerror(errno));
 		return false;
 	}
+	const char *public_ips[GW_MAX_PUBLIC_IPS];
+	for (size_t j = 0; j < cfg->n_public_ips; j++)
+		public_ips[j] = cfg->public_ips[j];
 	struct media_options opt = {.workers = (unsigned)cfg->media_workers,
 				    .port = (uint16_t)cfg->media_port,
 				    .tcp_port = gw_config_media_tcp_port(cfg),
-				    .bind_ip = cfg->listen_addr,
-				    .public_ip = cfg->public_ip,
+				    .bind_ip = cfg->media_bind,
+				    .public_ips = public_ips,
+				    .n_public_ips = cfg->n_public_ips,
 				    .echo = cfg->media_echo,
 				    .recordings_dir = recordings};
 	char why[256];
@@ -100,6 +104,8 @@ bool gw_media_start(struct gateway *gw)
 			gw_info("media worker", "worker=%u candidate=%s:%u echo=%d", i, ip, port,
 				cfg->media_echo);
 	}
+	for (size_t j = 1; media_announced_ip(gw->media, j); j++)
+		gw_info("media address", "candidate=%s", media_announced_ip(gw->media, j));
 	return true;
 }
 

@@ -105,44 +105,150 @@ static void pick_local_ipv4(char *out, size_t cap)
 	freeifaddrs(list);
 }
 
-static enum media_err resolve_addresses(struct media *m, const struct media_options *opt,
-					struct stun_addr *bind, char *why, size_t cap)
+static enum media_err bad_address(char *why, size_t cap, const char *ip, const char *problem)
 {
-	const char *b = empty(opt->bind_ip) ? "0.0.0.0" : opt->bind_ip;
-	if (!udp_parse_ip(b, bind))
-		return fail(why, cap, MEDIA_ERR_PARAM, "media: bind address '%s' is not numeric",
-			    b);
-	struct stun_addr pub;
-	if (!empty(opt->public_ip)) {
-		if (!udp_parse_ip(opt->public_ip, &pub) || udp_is_wildcard(&pub))
-			return fail(why, cap, MEDIA_ERR_PARAM,
-				    "media: public address '%s' is not a numeric host address",
-				    opt->public_ip);
-		udp_format_ip(&pub, m->candidate_ip, sizeof m->candidate_ip);
-	} else if (udp_is_wildcard(bind)) {
-		pick_local_ipv4(m->candidate_ip, sizeof m->candidate_ip);
-	} else {
-		udp_format_ip(bind, m->candidate_ip, sizeof m->candidate_ip);
+	if (why && cap)
+		snprintf(why, cap, "media: announced address '%s' %s", ip, problem);
+	return MEDIA_ERR_PARAM;
+}
+
+/* Parses the announced addresses into m->candidate_ips; *v6 says whether one is IPv6. */
+static enum media_err parse_public(struct media *m, const struct media_options *opt, bool *v6,
+				   char *why, size_t cap)
+{
+	if (opt->n_public_ips > MEDIA_MAX_PUBLIC_IPS || (opt->n_public_ips && !opt->public_ips)) {
+		if (why && cap)
+			snprintf(why, cap, "media: at most %d announced addresses",
+				 MEDIA_MAX_PUBLIC_IPS);
+		return MEDIA_ERR_PARAM;
+	}
+	*v6 = false;
+	for (size_t j = 0; j < opt->n_public_ips; j++) {
+		struct stun_addr pub;
+		const char *ip = opt->public_ips[j] ? opt->public_ips[j] : "";
+		if (!udp_parse_ip(ip, &pub) || udp_is_wildcard(&pub))
+			return bad_address(why, cap, ip, "is not a numeric host address");
+		*v6 = *v6 || pub.family == STUN_IPV6;
+		udp_format_ip(&pub, m->candidate_ips[j], sizeof m->candidate_ips[j]);
+	}
+	m->n_candidate_ips = opt->n_public_ips;
+	return MEDIA_OK;
+}
+
+/* Every announced address must reach the sockets: an IPv4 socket receives no IPv6, and an
+ * IPv6 one bound to a host address no IPv4 (only "::" is dual-stack). */
+static enum media_err check_families(const struct media *m, const struct stun_addr *bind, char *why,
+				     size_t cap)
+{
+	for (size_t j = 0; j < m->n_candidate_ips; j++) {
+		struct stun_addr pub;
+		const char *ip = m->candidate_ips[j];
+		if (!udp_parse_ip(ip, &pub)) /* parse_public wrote it: cannot happen */
+			continue;
+		if (pub.family == STUN_IPV6 && bind->family != STUN_IPV6)
+			return bad_address(
+			    why, cap, ip,
+			    "is IPv6 and the media sockets are IPv4: bind them "
+			    "to :: (--media-bind ::, dual-stack) or an IPv6 address");
+		if (pub.family != STUN_IPV6 && bind->family == STUN_IPV6 && !udp_is_wildcard(bind))
+			return bad_address(why, cap, ip,
+					   "is IPv4 and the media sockets are bound to an IPv6 "
+					   "address: bind them to :: (dual-stack) or 0.0.0.0");
 	}
 	return MEDIA_OK;
 }
 
+static enum media_err resolve_addresses(struct media *m, const struct media_options *opt,
+					struct stun_addr *bind, char *why, size_t cap)
+{
+	bool v6;
+	enum media_err err = parse_public(m, opt, &v6, why, cap);
+	if (err != MEDIA_OK)
+		return err;
+	const char *b = !empty(opt->bind_ip) ? opt->bind_ip : v6 ? "::" : "0.0.0.0";
+	if (!udp_parse_ip(b, bind))
+		return fail(why, cap, MEDIA_ERR_PARAM, "media: bind address '%s' is not numeric",
+			    b);
+	if (m->n_candidate_ips > 0)
+		return check_families(m, bind, why, cap);
+	m->n_candidate_ips = 1;
+	if (udp_is_wildcard(bind))
+		pick_local_ipv4(m->candidate_ips[0], sizeof m->candidate_ips[0]);
+	else
+		udp_format_ip(bind, m->candidate_ips[0], sizeof m->candidate_ips[0]);
+	return MEDIA_OK;
+}
+
+static int64_t system_clock_s(void *arg)
+{
+	(void)arg;
+	return (int64_t)time(NULL);
+}
+
+static void use_context(struct media *m, struct dtls_context *ctx)
+{
+	dtls_context_destroy(m->dtls); /* its sessions keep it until they end */
+	m->dtls = ctx;
+	const char *fp = dtls_context_fingerprint(ctx);
+	const char *space = strchr(fp, ' ');
+	m->fingerprint_hex = space ? space + 1 : fp;
+}
+
+/* On the gateway thread, before an offer is answered: a certificate MEDIA_CERT_ROTATE_S
+ * old is replaced, long before its DTLS_CERT_LIFETIME_S run out. Should making the new one
+ * fail, the old one serves on and the next offer tries again. */
+static void rotate_certificate(struct media *m)
+{
+	int64_t now = m->clock_s(m->clock_arg);
+	struct dtls_context *fresh;
+	if (now - dtls_context_made_s(m->dtls) >= MEDIA_CERT_ROTATE_S &&
+	    dtls_context_create_at(now, &fresh) == DTLS_OK)
+		use_context(m, fresh);
+}
+
 static enum media_err make_crypto(struct media *m, char *why, size_t cap)
 {
+	struct dtls_context *ctx;
 	if (media_srtp_global_init() != MEDIA_SRTP_OK)
 		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s",
 			    "libsrtp failed to initialise");
-	if (dtls_context_create(&m->dtls) != DTLS_OK)
+	if (dtls_context_create_at(m->clock_s(m->clock_arg), &ctx) != DTLS_OK)
 		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s",
 			    "cannot make the DTLS certificate");
-	const char *fp = dtls_context_fingerprint(m->dtls);
-	const char *space = strchr(fp, ' ');
-	m->fingerprint_hex = space ? space + 1 : fp;
+	use_context(m, ctx);
 	char ufrag[ICE_UFRAG_LEN + 1], pwd[ICE_PWD_LEN + 1];
 	if (!ice_make_credentials(ufrag, pwd))
 		return fail(why, cap, MEDIA_ERR_CRYPTO, "media: %s", "no random numbers");
 	snprintf(m->cname, sizeof m->cname, "%s", ufrag);
 	return MEDIA_OK;
+}
+
+/* An answer holds SDP_MAX_CANDIDATES candidates: a configuration that needs more is
+ * refused at the start rather than answered with some of its candidates left out. */
+static enum media_err check_candidates(const struct media *m, char *why, size_t cap)
+{
+	size_t n = (size_t)m->n_workers * m->n_candidate_ips * (m->tcp ? 2 : 1);
+	if (n <= SDP_MAX_CANDIDATES)
+		return MEDIA_OK;
+	if (why && cap)
+		snprintf(why, cap,
+			 "media: %u workers x %zu announced addresses x %d (%s) make %zu "
+			 "candidates, more than an answer holds (%d): use fewer media workers or "
+			 "addresses%s",
+			 m->n_workers, m->n_candidate_ips, m->tcp ? 2 : 1,
+			 m->tcp ? "UDP and ICE-TCP" : "UDP", n, SDP_MAX_CANDIDATES,
+			 m->tcp ? ", or no ICE-TCP" : "");
+	return MEDIA_ERR_PARAM;
+}
+
+/* The options that need no system call: the clock, the addresses, the candidates. */
+static enum media_err take_options(struct media *m, const struct media_options *opt,
+				   struct stun_addr *bind, char *why, size_t cap)
+{
+	m->clock_s = opt->clock_s ? opt->clock_s : system_clock_s;
+	m->clock_arg = opt->clock_arg;
+	enum media_err err = resolve_addresses(m, opt, bind, why, cap);
+	return err == MEDIA_OK ? check_candidates(m, why, cap) : err;
 }
 
 static enum media_err make_workers(struct media *m, const struct media_options *opt,
@@ -205,7 +311,7 @@ enum media_err media_create(const struct media_options *opt, struct media **out,
 	m->event_fd = -1;
 	base_list_init(&m->handles);
 	struct stun_addr bind;
-	enum media_err err = resolve_addresses(m, opt, &bind, why, why_cap);
+	enum media_err err = take_options(m, opt, &bind, why, why_cap);
 	if (err == MEDIA_OK && !empty(opt->recordings_dir) &&
 	    !(m->recordings_dir = strdup(opt->recordings_dir)))
 		err = fail(why, why_cap, MEDIA_ERR_NOMEM, "media: %s", "out of memory");
@@ -264,9 +370,14 @@ bool media_candidate(const struct media *m, unsigned i, const char **ip, uint16_
 {
 	if (i >= m->n_workers)
 		return false;
-	*ip = m->candidate_ip;
+	*ip = m->candidate_ips[0];
 	*port = m->workers[i]->local.port;
 	return true;
+}
+
+const char *media_announced_ip(const struct media *m, size_t j)
+{
+	return j < m->n_candidate_ips ? m->candidate_ips[j] : NULL;
 }
 
 const char *media_fingerprint(const struct media *m)
@@ -330,17 +441,21 @@ static enum media_err write_answer(struct media *m, const struct offer_plan *pla
 {
 	struct sdp_candidate cands[SDP_MAX_CANDIDATES];
 	size_t n = 0;
-	/* One host candidate per worker; the room's worker first, so it has the highest
-	 * priority and the browser's first check goes where the peer is. Then the same for
-	 * ICE-TCP, which sdp_build_answer ranks below every UDP candidate. */
+	/* One host candidate per worker and announced address; the room's worker first, so
+	 * its candidates have the highest priorities and the browser's first checks go where
+	 * the peer is, and each worker's addresses in the order given (sdp_build_answer ranks
+	 * candidates in the order of this list). Then the same for ICE-TCP, which
+	 * sdp_build_answer ranks below every UDP candidate. media_create checked that they
+	 * fit. */
 	for (int tcp = 0; tcp <= (m->tcp ? 1 : 0); tcp++) {
-		size_t first = n;
-		for (unsigned k = 0; k < m->n_workers && n - first < SDP_MAX_CANDIDATES / 2; k++) {
+		for (unsigned k = 0; k < m->n_workers; k++) {
 			/* k = 0 is the room's worker; the others follow in their order. */
 			unsigned i = k == 0 ? plan->worker : k <= plan->worker ? k - 1 : k;
 			const struct worker *w = m->workers[i];
-			cands[n++] = (struct sdp_candidate){
-			    m->candidate_ip, tcp ? w->tcp_local.port : w->local.port, tcp != 0};
+			for (size_t j = 0; j < m->n_candidate_ips && n < SDP_MAX_CANDIDATES; j++)
+				cands[n++] = (struct sdp_candidate){
+				    m->candidate_ips[j], tcp ? w->tcp_local.port : w->local.port,
+				    tcp != 0};
 		}
 	}
 	struct sdp_local local = {.ice_ufrag = plan->ufrag,
@@ -430,6 +545,7 @@ enum media_err media_peer_offer(struct media *m, const struct media_offer *o, ch
 	enum media_err err = check_offer(m, o, why, why_cap);
 	if (err != MEDIA_OK)
 		return err;
+	rotate_certificate(m); /* the answer and the peer's session name the same one */
 	struct offer_plan plan;
 	if (!make_plan(m, o->room, &plan))
 		return fail(why, why_cap, MEDIA_ERR_NOMEM, "%s", "out of memory or random numbers");

@@ -32,9 +32,10 @@
 
 #include "base/attr.h"
 
-#define MEDIA_ROOM_MAX	  64 /* room ids, as rooms/ allows them */
-#define MEDIA_MAX_WORKERS 64
-#define MEDIA_ANSWER_MAX  16384 /* an answer always fits in this many bytes */
+#define MEDIA_ROOM_MAX	     64 /* room ids, as rooms/ allows them */
+#define MEDIA_MAX_WORKERS    64
+#define MEDIA_ANSWER_MAX     16384 /* an answer always fits in this many bytes */
+#define MEDIA_MAX_PUBLIC_IPS 8	   /* announced addresses (media_options.public_ips) */
 
 /* Which libsrtp the build linked: "openssl" (built by scripts/build-libsrtp.sh) or
  * "system-nss" (Debian's, slower with many sessions). */
@@ -66,27 +67,44 @@ enum media_err {
 const char *media_strerror(enum media_err err);
 
 struct media_options {
-	unsigned workers;	    /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
-	uint16_t port;		    /* first UDP port, worker i on port + i; 0: ephemeral each */
-	int tcp_port;		    /* ICE-TCP (RFC 6544 passive candidates, RFC 4571 framing):
-				     * first TCP port, worker i on tcp_port + i; 0: ephemeral
-				     * each; -1: none (answers list UDP candidates only) */
-	const char *bind_ip;	    /* numeric address to bind; NULL, "" or "0.0.0.0": any IPv4 */
-	const char *public_ip;	    /* address in the candidates; NULL or "": the bound address,
-				     * or for a wildcard bind the first non-loopback IPv4 address
-				     * of the host (127.0.0.1 if there is none) */
+	unsigned workers;    /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
+	uint16_t port;	     /* first UDP port, worker i on port + i; 0: ephemeral each */
+	int tcp_port;	     /* ICE-TCP (RFC 6544 passive candidates, RFC 4571 framing):
+			      * first TCP port, worker i on tcp_port + i; 0: ephemeral
+			      * each; -1: none (answers list UDP candidates only) */
+	const char *bind_ip; /* numeric address of the UDP and TCP sockets; NULL or "":
+			      * every interface -- "::" (dual-stack) when an announced
+			      * address is IPv6, else "0.0.0.0"; "::" takes IPv4 too */
+	/* The addresses announced in the candidates (1:1 NAT), the first the most preferred:
+	 * public_ips[0..n_public_ips), at most MEDIA_MAX_PUBLIC_IPS, numeric, not wildcards;
+	 * an IPv6 one needs an IPv6 bind (default or "::"), an IPv4 one an IPv4 bind or "::".
+	 * None: the bound address, or for a wildcard bind the first non-loopback IPv4 address
+	 * of the host (127.0.0.1 if there is none). */
+	const char *const *public_ips;
+	size_t n_public_ips;
 	bool echo;		    /* test-only: loop each peer's own audio back to it */
 	const char *recordings_dir; /* sessions are recorded in <dir>/<room>/; NULL or "":
 				     * not recorded (listen.ogg still works) */
 	int mix_bitrate;	    /* the public mix, bits/s; 0: 32000 */
+	/* The realtime clock in seconds, for the DTLS certificate's validity and rotation
+	 * (MEDIA_CERT_ROTATE_S); NULL: time(). Called on the gateway thread only. */
+	int64_t (*clock_s)(void *arg);
+	void *clock_arg;
 };
+
+/* The DTLS certificate (valid 30 days from its making) is replaced by a new one when an
+ * offer comes and it is this old: new answers name the new one, while sessions answered
+ * with the old one keep it (they handshake and run with it until they end). */
+#define MEDIA_CERT_ROTATE_S (7 * 24 * 3600L)
 
 struct media;
 
 /* Initialises libsrtp (once per process), makes the process's DTLS certificate, binds the
  * workers' sockets and starts their threads. On error, why (if not NULL) gets a sentence
- * naming what failed. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM, MEDIA_ERR_SYSTEM,
- * MEDIA_ERR_CRYPTO. The caller owns *out (media_destroy). */
+ * naming what failed. Errors: MEDIA_ERR_PARAM (among them: an announced address of a
+ * family the bind cannot receive, and workers x addresses x 2 (UDP, ICE-TCP) candidates
+ * over the answer's SDP_MAX_CANDIDATES -- refused, never truncated), MEDIA_ERR_NOMEM,
+ * MEDIA_ERR_SYSTEM, MEDIA_ERR_CRYPTO. The caller owns *out (media_destroy). */
 BASE_WUR enum media_err media_create(const struct media_options *opt, struct media **out, char *why,
 				     size_t why_cap);
 /* Stops and joins the workers, then frees every peer and every handle still open (their
@@ -98,11 +116,14 @@ void media_destroy(struct media *m);
 int media_event_fd(const struct media *m);
 
 unsigned media_worker_count(const struct media *m);
-/* The host candidate of worker i: the address put in answers and the bound UDP port.
+/* The host candidate of worker i: the first announced address and the bound UDP port.
  * Returns false for i out of range. (Its ICE-TCP candidate, when there is one, has the
  * same address and the port of options.tcp_port.) */
 bool media_candidate(const struct media *m, unsigned i, const char **ip, uint16_t *port);
-/* The certificate's fingerprint, "sha-256 AB:CD:..." as in a=fingerprint. */
+/* The j-th announced address (j = 0 is media_candidate's), or NULL past the last. */
+const char *media_announced_ip(const struct media *m, size_t j);
+/* The current certificate's fingerprint, "sha-256 AB:CD:..." as in a=fingerprint; valid
+ * until the next media_peer_offer (which may rotate the certificate). */
 const char *media_fingerprint(const struct media *m);
 
 /* Where a peer is, as PROTOCOL.md's private media.state says it. */
@@ -128,8 +149,9 @@ struct media_offer {
 
 /* Answers an offer: parses it (media/wire/sdp.h), checks the direction against may_send, makes
  * ICE credentials and an SRTP SSRC, writes the answer (ICE-lite, one host candidate per
- * worker with the room's worker first, then as many ICE-TCP passive candidates below
- * them unless options.tcp_port is -1, a=setup:passive, our fingerprint, rtcp-mux, Opus
+ * worker and announced address, the room's worker first and each worker's addresses in
+ * their order, then as many ICE-TCP passive candidates below them unless
+ * options.tcp_port is -1, a=setup:passive, our fingerprint, rtcp-mux, Opus
  * with useinbandfec=1;usedtx=1, the audio-level extension; recvonly -> sendonly) into
  * answer[0..cap) NUL-terminated with *answer_len, and posts the peer to the room's
  * worker. The peer starts in MEDIA_STATE_CONNECTING (no event says so).

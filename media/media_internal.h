@@ -24,13 +24,16 @@ struct room_pin {
 };
 
 struct media {
-	struct dtls_context *dtls;
-	const char *fingerprint_hex; /* the "AB:CD:..." part of the fingerprint */
+	struct dtls_context *dtls;   /* the current certificate; sessions hold older ones */
+	const char *fingerprint_hex; /* the "AB:CD:..." part of its fingerprint */
+	int64_t (*clock_s)(void *arg);
+	void *clock_arg;
 	unsigned n_workers;
 	bool tcp; /* the workers listen for ICE-TCP too */
 	struct worker *workers[MEDIA_MAX_WORKERS];
 	size_t worker_peers[MEDIA_MAX_WORKERS];
-	char candidate_ip[INET6_ADDRSTRLEN];
+	char candidate_ips[MEDIA_MAX_PUBLIC_IPS][INET6_ADDRSTRLEN]; /* announced, in order */
+	size_t n_candidate_ips;					    /* at least 1 */
 	char cname[PEER_CNAME_MAX + 1];
 	int event_fd;
 	struct base_list handles; /* every handle not yet GONE (media_peer.link) */

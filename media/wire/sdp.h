@@ -41,7 +41,7 @@
 #define SDP_MAX_CNAME	   255
 #define SDP_MAX_MSID	   129 /* "stream track", each at most 64 (RFC 8830 sect. 2) */
 #define SDP_MAX_DIGEST	   64  /* sha-512 */
-#define SDP_MAX_CANDIDATES 16  /* UDP and ICE-TCP together */
+#define SDP_MAX_CANDIDATES 64  /* UDP and ICE-TCP together (media_create checks) */
 
 enum sdp_err {
 	SDP_OK = 0,

@@ -23,7 +23,11 @@ export function sleep(ms) {
 // test's CA) }.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || mkdtempSync(pathJoin(tmpdir(), 'plenary-it-'));
+  // Media binds to every interface unless told otherwise (--media-bind); the tests keep it
+  // on loopback, as the listen address, so the answers' candidates are 127.0.0.1. A test's
+  // own --media-bind in opts.args comes later and wins.
   const args = ['--listen', '127.0.0.1:0', '--data', dataDir, '--media-port', '0'];
+  if (!(opts.config && 'media_bind' in opts.config)) args.push('--media-bind', '127.0.0.1');
   if (opts.config) {
     const path = pathJoin(dataDir, '..', `plenary-config-${process.pid}-${Date.now()}.json`);
     writeFileSync(path, JSON.stringify(opts.config));

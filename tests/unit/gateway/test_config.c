@@ -167,6 +167,91 @@ static void turn_errors(void **state)
 	}
 }
 
+/* --media-bind and --public-ip (repeatable), and the keys of the same names: the flags'
+ * addresses replace the file's, in their order; the media sockets bind apart from listen. */
+static void media_addresses(void **state)
+{
+	(void)state;
+	const char *path = config_file("{\"listen\":\"127.0.0.1:8080\",\"media_bind\":\"::\","
+				       "\"public_ip\":[\"203.0.113.7\",\"2001:db8::7\"]}");
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_string_equal(cfg.media_bind, ""); /* every interface */
+	assert_int_equal(cfg.n_public_ips, 0);
+	char err[256] = "";
+	char *argv[] = {"plenaryd", "--config", (char *)path, NULL};
+	assert_true(gw_config_parse_args(&cfg, 3, argv, err, sizeof err));
+	assert_string_equal(cfg.listen_addr, "127.0.0.1");
+	assert_string_equal(cfg.media_bind, "::");
+	assert_int_equal(cfg.n_public_ips, 2);
+	assert_string_equal(cfg.public_ips[1], "2001:db8::7");
+	char *flags[] = {"plenaryd",	 "--config",	(char *)path,	"--public-ip",
+			 "198.51.100.1", "--public-ip", "198.51.100.2", "--media-bind",
+			 "0.0.0.0",	 NULL};
+	gw_config_defaults(&cfg);
+	assert_true(gw_config_parse_args(&cfg, 9, flags, err, sizeof err));
+	unlink(path);
+	assert_string_equal(cfg.media_bind, "0.0.0.0");
+	assert_int_equal(cfg.n_public_ips, 2);
+	assert_string_equal(cfg.public_ips[0], "198.51.100.1");
+	assert_string_equal(cfg.public_ips[1], "198.51.100.2");
+	/* A single string is one address. */
+	path = config_file("{\"public_ip\":\"192.0.2.1\"}");
+	gw_config_defaults(&cfg);
+	assert_true(gw_config_load_file(&cfg, path, err, sizeof err));
+	unlink(path);
+	assert_int_equal(cfg.n_public_ips, 1);
+	assert_string_equal(cfg.public_ips[0], "192.0.2.1");
+}
+
+static void media_address_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *err;
+	} files[] = {
+	    {"{\"public_ip\":7}", "public_ip: expected a string or an array of strings"},
+	    {"{\"public_ip\":[\"192.0.2.1\",7]}",
+	     "public_ip: expected a string or an array of strings"},
+	    {"{\"public_ip\":[\"example.org\"]}",
+	     "public_ip: 'example.org' is not a numeric IPv4 or IPv6 host address"},
+	    {"{\"public_ip\":\"::\"}",
+	     "public_ip: '::' is not a numeric IPv4 or IPv6 host address"},
+	    {"{\"public_ip\":[\"192.0.2.1\",\"192.0.2.2\",\"192.0.2.3\",\"192.0.2.4\",\"192.0.2."
+	     "5\","
+	     "\"192.0.2.6\",\"192.0.2.7\",\"192.0.2.8\",\"192.0.2.9\"]}",
+	     "public_ip: at most 8 announced addresses"},
+	    {"{\"media_bind\":[]}", "media_bind: expected a string"},
+	    {"{\"media_bind\":\"localhost\"}",
+	     "media_bind: 'localhost' is not a numeric IPv4 or IPv6 address"},
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		const char *path = config_file(files[i].text);
+		struct gw_config cfg;
+		gw_config_defaults(&cfg);
+		char err[256] = "";
+		assert_false(gw_config_load_file(&cfg, path, err, sizeof err));
+		unlink(path);
+		assert_string_equal(err, files[i].err);
+	}
+	struct {
+		char *argv[4];
+		const char *err;
+	} flags[] = {
+	    {{"plenaryd", "--public-ip", "0.0.0.0"},
+	     "--public-ip: '0.0.0.0' is not a numeric IPv4 or IPv6 host address"},
+	    {{"plenaryd", "--media-bind", "127.0.0.1:9"},
+	     "--media-bind: '127.0.0.1:9' is not a numeric IPv4 or IPv6 address"},
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		struct gw_config cfg;
+		gw_config_defaults(&cfg);
+		char err[256] = "";
+		assert_false(gw_config_parse_args(&cfg, 3, flags[i].argv, err, sizeof err));
+		assert_string_equal(err, flags[i].err);
+	}
+}
+
 static void flag_errors(void **state)
 {
 	(void)state;
@@ -194,9 +279,10 @@ static void flag_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(listen_forms), cmocka_unit_test(file_then_flags),
-	    cmocka_unit_test(file_errors),  cmocka_unit_test(flag_errors),
-	    cmocka_unit_test(turn_servers), cmocka_unit_test(turn_errors),
+	    cmocka_unit_test(listen_forms),    cmocka_unit_test(file_then_flags),
+	    cmocka_unit_test(file_errors),     cmocka_unit_test(flag_errors),
+	    cmocka_unit_test(turn_servers),    cmocka_unit_test(turn_errors),
+	    cmocka_unit_test(media_addresses), cmocka_unit_test(media_address_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,8 +295,9 @@ static void test_addresses_and_options(void **state)
 	(void)state;
 	struct media *m;
 	char why[256];
+	static const char *const nat[] = {"203.0.113.7"};
 	struct media_options opt = {
-	    .workers = 2, .bind_ip = "127.0.0.1", .public_ip = "203.0.113.7"};
+	    .workers = 2, .bind_ip = "127.0.0.1", .public_ips = nat, .n_public_ips = 1};
 	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_OK);
 	const char *ip;
 	uint16_t p0, p1;
@@ -324,7 +325,8 @@ static void test_addresses_and_options(void **state)
 		media_destroy(m);
 	}
 
-	opt = (struct media_options){.workers = 2, .public_ip = "not-an-ip"};
+	static const char *const bad[] = {"not-an-ip"};
+	opt = (struct media_options){.workers = 2, .public_ips = bad, .n_public_ips = 1};
 	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
 	assert_non_null(strstr(why, "not-an-ip"));
 	opt = (struct media_options){.workers = 2, .port = 65535};
@@ -347,6 +349,101 @@ static void test_addresses_and_options(void **state)
 	media_destroy(holder);
 	assert_string_equal(media_state_name(MEDIA_STATE_CONNECTED), "connected");
 	assert_string_equal(media_strerror(MEDIA_ERR_BUSY), "the media worker is busy");
+}
+
+/* One candidate line of the answer, from *p on; advances *p past it. */
+static void next_candidate(const char **p, const char *proto, char *ip, unsigned *prio,
+			   unsigned *port)
+{
+	*p = strstr(*p, "a=candidate:");
+	assert_non_null(*p);
+	unsigned foundation;
+	char got[8];
+	assert_int_equal(sscanf(*p, "a=candidate:%u 1 %7s %u %63s %u typ host", &foundation, got,
+				prio, ip, port),
+			 5);
+	assert_string_equal(got, proto);
+	(*p)++;
+}
+
+/* Several announced addresses (1:1 NAT; IPv4 and IPv6 on one dual-stack socket): every
+ * worker has a candidate per address, the room's worker first and each worker's addresses
+ * in the order given, priorities falling along the list, UDP above ICE-TCP. */
+static void test_announced_addresses(void **state)
+{
+	(void)state;
+	static const char *const ips[] = {"203.0.113.7", "2001:db8::7", "198.51.100.9"};
+	struct media_options opt = {
+	    .workers = 2, .bind_ip = "::", .public_ips = ips, .n_public_ips = 3};
+	struct media *saved = media, *m;
+	char why[256];
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_OK);
+	assert_string_equal(media_announced_ip(m, 1), "2001:db8::7");
+	assert_null(media_announced_ip(m, 3));
+	media = m;
+	struct media_peer *peer = offer("chrome-sendrecv.sdp", "multi", true, MEDIA_OK);
+	media = saved;
+	has_line("c=IN IP4 203.0.113.7");
+	const char *p = answer;
+	unsigned last = UINT32_MAX, ports[2][2];
+	for (unsigned tcp = 0; tcp < 2; tcp++)
+		for (unsigned k = 0; k < 2; k++)
+			for (unsigned j = 0; j < 3; j++) {
+				char ip[64];
+				unsigned prio, port;
+				next_candidate(&p, tcp ? "tcp" : "udp", ip, &prio, &port);
+				assert_string_equal(ip, ips[j]);
+				assert_true(prio < last);
+				last = prio;
+				if (j == 0)
+					ports[tcp][k] = port;
+				assert_int_equal(port, ports[tcp][k]);
+			}
+	assert_null(strstr(p, "a=candidate:"));
+	assert_int_not_equal(ports[0][0], ports[0][1]);
+	media_peer_close(peer);
+	media_destroy(m);
+}
+
+/* What media_create refuses about the addresses, each with a sentence saying why. */
+static void test_address_errors(void **state)
+{
+	(void)state;
+	struct media *m;
+	char why[256];
+	static const char *const v6[] = {"2001:db8::7"}, *const v4[] = {"203.0.113.7"};
+	/* With no bind address an IPv6 announced address makes the sockets dual-stack. */
+	struct media_options opt = {.workers = 1, .public_ips = v6, .n_public_ips = 1};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_OK);
+	media_destroy(m);
+	opt.bind_ip = "127.0.0.1";
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	assert_non_null(strstr(why, "is IPv6 and the media sockets are IPv4"));
+	opt = (struct media_options){
+	    .workers = 1, .bind_ip = "::1", .public_ips = v4, .n_public_ips = 1};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	assert_non_null(strstr(why, "is IPv4"));
+	static const char *const wild[] = {"203.0.113.7", "0.0.0.0"};
+	opt = (struct media_options){.workers = 1, .public_ips = wild, .n_public_ips = 2};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	assert_non_null(strstr(why, "'0.0.0.0' is not a numeric host address"));
+	/* More candidates than an answer holds: refused, not truncated. */
+	static const char *const four[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3",
+					   "203.0.113.4"};
+	unsigned fit = SDP_MAX_CANDIDATES / (4 * 2);
+	opt = (struct media_options){
+	    .workers = fit + 1, .bind_ip = "127.0.0.1", .public_ips = four, .n_public_ips = 4};
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
+	assert_non_null(strstr(why, "more than an answer holds"));
+	opt.workers = fit;
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_OK);
+	media_destroy(m);
+	opt.workers = fit + 1;
+	opt.tcp_port = -1; /* UDP only: half as many */
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_OK);
+	media_destroy(m);
+	opt.n_public_ips = MEDIA_MAX_PUBLIC_IPS + 1;
+	assert_int_equal(media_create(&opt, &m, why, sizeof why), MEDIA_ERR_PARAM);
 }
 
 /* The module's one error enum: every code has a phrase of its own. */
@@ -373,6 +470,8 @@ int main(void)
 	    cmocka_unit_test(test_rooms_pinned),
 	    cmocka_unit_test(test_refused_allocate_nothing),
 	    cmocka_unit_test(test_addresses_and_options),
+	    cmocka_unit_test(test_announced_addresses),
+	    cmocka_unit_test(test_address_errors),
 	    cmocka_unit_test(test_error_phrases),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

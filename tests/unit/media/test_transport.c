@@ -95,9 +95,9 @@ static bool both_connected(void *arg)
 	return client_state(k->c) == CLIENT_CONNECTED && k->slot->state == MEDIA_STATE_CONNECTED;
 }
 
-/* Makes a client, offers, answers, and runs until both ends say connected. */
-static struct media_peer *connect_client(struct client **out, struct slot *slot, bool send,
-					 const char *room)
+/* Makes a client, offers and gives it the answer; nothing is sent yet. */
+static struct media_peer *offer_client(struct client **out, struct slot *slot, bool send,
+				       const char *room)
 {
 	struct client_options co = {.dtls = client_ctx, .send = send};
 	assert_int_equal(client_create(&co, out), CLIENT_OK);
@@ -116,6 +116,14 @@ static struct media_peer *connect_client(struct client **out, struct slot *slot,
 	assert_int_equal(strlen(answer), answer_len);
 	assert_int_equal(client_answer(*out, answer, answer_len, now_ms()), CLIENT_OK);
 	*slot = (struct slot){.state = MEDIA_STATE_CONNECTING};
+	return peer;
+}
+
+/* Makes a client, offers, answers, and runs until both ends say connected. */
+static struct media_peer *connect_client(struct client **out, struct slot *slot, bool send,
+					 const char *room)
+{
+	struct media_peer *peer = offer_client(out, slot, send, room);
 	struct connecting k = {*out, slot};
 	assert_true(pump(out, 1, 10000, both_connected, &k));
 	return peer;
@@ -230,6 +238,62 @@ static bool srtp_error_seen(void *arg)
 	struct media_stats st;
 	media_stats_read(media, &st);
 	return st.srtp_errors >= *want;
+}
+
+static int64_t fake_now_s = 1700000000;
+
+static int64_t fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now_s;
+}
+
+/* The DTLS certificate rotated under a fake clock: an answer given before the rotation
+ * named the old certificate, and its handshake, which starts only afterwards, still
+ * completes with it (the peer's session keeps the old context alive); answers from the
+ * rotation on name the new one, whose handshakes complete too. Audio then flows on both. */
+static void test_certificate_rotation(void **state)
+{
+	(void)state;
+	struct media *saved = media;
+	struct media_options opt = {.workers = 1, .bind_ip = "127.0.0.1", .clock_s = fake_clock};
+	char why[256], old_fp[128], old_line[160];
+	assert_int_equal(media_create(&opt, &media, why, sizeof why), MEDIA_OK);
+	snprintf(old_fp, sizeof old_fp, "%s", media_fingerprint(media));
+	snprintf(old_line, sizeof old_line, "a=fingerprint:%s\r\n", old_fp);
+	struct client *c[3];
+	struct slot slot[3];
+	struct media_peer *peer[3];
+	peer[0] = offer_client(&c[0], &slot[0], true, "rotate");
+	assert_non_null(strstr(answer, old_line));
+	fake_now_s += MEDIA_CERT_ROTATE_S - 1; /* not yet */
+	peer[1] = offer_client(&c[1], &slot[1], true, "rotate");
+	assert_non_null(strstr(answer, old_line));
+	fake_now_s += 1;
+	peer[2] = offer_client(&c[2], &slot[2], true, "rotate");
+	assert_string_not_equal(media_fingerprint(media), old_fp);
+	assert_null(strstr(answer, old_line));
+	char new_line[160];
+	snprintf(new_line, sizeof new_line, "a=fingerprint:%s\r\n", media_fingerprint(media));
+	assert_non_null(strstr(answer, new_line));
+	for (int i = 0; i < 3; i++) {
+		struct connecting k = {c[i], &slot[i]};
+		assert_true(pump(&c[i], 1, 10000, both_connected, &k));
+	}
+	uint32_t ts = 1000;
+	for (int i = 0; i < 3; i++)
+		send_audio(c[i], 10, &ts);
+	struct counted k = {30, NULL};
+	assert_true(pump(c, 3, 3000, server_received, &k));
+	struct media_stats st;
+	media_stats_read(media, &st);
+	assert_int_equal(st.srtp_errors, 0);
+	for (int i = 0; i < 3; i++) {
+		close_and_wait(peer[i], c[i]);
+		client_destroy(c[i]);
+	}
+	media_destroy(media);
+	media = saved;
 }
 
 static void test_replay_and_forgery_refused(void **state)
@@ -412,6 +476,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_connect_send_echo),
+	    cmocka_unit_test(test_certificate_rotation),
 	    cmocka_unit_test(test_replay_and_forgery_refused),
 	    cmocka_unit_test(test_recvonly_and_close_notify),
 	    cmocka_unit_test(test_peer_stats),
