@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import WebSocket from 'ws';
 import { startServer, Client, token, sleep, PLENARYD, SECRET } from './harness.mjs';
+import { makeCa, makeLeaf } from './testpki.mjs';
 
 const NAME = 'plenary.test';
 const ROOM = 'plenary';
@@ -28,35 +29,7 @@ let first;
 let server;
 let redirectPort;
 
-function openssl(args) {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function makeCa() {
-  const cert = pathJoin(tmp, 'ca.pem');
-  const key = pathJoin(tmp, 'ca-key.pem');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=Plenary test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  return { cert, key, pem: readFileSync(cert) };
-}
-
-// A server certificate for plenary.test signed by the test CA; its serial is returned in
-// the form node's getPeerCertificate() gives (upper-case hex).
-function makeLeaf(label, cn) {
-  const cert = pathJoin(tmp, `${label}-cert.pem`);
-  const key = pathJoin(tmp, `${label}-key.pem`);
-  const csr = pathJoin(tmp, `${label}.csr`);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`,
-    '-addext', `subjectAltName=DNS:${NAME}`, '-addext', 'extendedKeyUsage=serverAuth']);
-  openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-copy_extensions', 'copy', '-days', '2', '-out', cert]);
-  const serial = openssl(['x509', '-in', cert, '-noout', '-serial']).trim().replace(/^serial=/, '');
-  return { cert, key, serial: serial.toUpperCase() };
-}
+const leaf = (label, cn) => makeLeaf(ca, label, cn, `DNS:${NAME}`);
 
 function install(pair) {
   copyFileSync(pair.cert, live.cert);
@@ -129,8 +102,8 @@ function sighup() {
 }
 
 before(async () => {
-  ca = makeCa();
-  first = makeLeaf('first', NAME);
+  ca = makeCa(tmp);
+  first = leaf('first', NAME);
   install(first);
   server = await startServer({
     tls: true,
@@ -215,7 +188,7 @@ test('WSS join, the CART POST and an export over HTTPS', async () => {
 
 test('SIGHUP: a renewed certificate is used by new connections, open ones keep working', async () => {
   const held = await joinOver('participant', 'Held');
-  const renewed = makeLeaf('renewed', 'plenary renewed');
+  const renewed = leaf('renewed', 'plenary renewed');
   assert.notEqual(renewed.serial, first.serial);
   install(renewed);
   const from = sighup();
@@ -231,7 +204,7 @@ test('SIGHUP: a renewed certificate is used by new connections, open ones keep w
   await second.close();
 
   // A broken renewal (the new certificate with another key): the old pair stays.
-  const third = makeLeaf('third', 'plenary third');
+  const third = leaf('third', 'plenary third');
   copyFileSync(third.cert, live.cert);
   copyFileSync(first.key, live.key);
   const from2 = sighup();
