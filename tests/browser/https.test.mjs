@@ -142,6 +142,7 @@ test('on https://plenary.test the web client gets the microphone and its speaker
   assert.equal(await ana.locator('.audio .error:not([hidden])').count(), 0, 'no microphone error');
 
   await ana.click('#raise');
+  await ana.getByText(/you are number 1/).first().waitFor();
   const from = chair.messages.length;
   await chair.ok({ type: 'queue.next' });
   await chair.event('floor.granted', { from });
