@@ -1,13 +1,11 @@
 // Issue 12 in Firefox ESR (WebDriver BiDi, puppeteer-core): a Firefox participant speaks
 // with the web client and is heard. plenaryd runs as a second host in a network namespace
-// (netns.mjs; Firefox sends no ICE checks to loopback) and Firefox reaches it at
-// http://10.213.N.2.
-//
-// That origin is not a secure context, where browsers refuse getUserMedia. Firefox allows
-// it with two prefs, media.devices.insecure.enabled and media.getusermedia.insecure.enabled
-// (firefox.mjs); the microphone is Firefox's fake device, a 660 Hz tone here
-// (media.navigator.audio.fake_frequency). Once plenaryd serves HTTPS (--tls-cert/--tls-key,
-// being added), this test moves to an https:// origin and the two insecure prefs go.
+// (netns.mjs; Firefox sends no ICE checks to loopback) and serves HTTPS itself
+// (--tls-cert/--tls-key) with a certificate for its address there, signed by a test CA
+// made here (testpki.mjs): Firefox opens https://10.213.N.2, a secure context, with no pref
+// that lets an insecure origin have the microphone. The BiDi session accepts the test CA's
+// certificate (acceptInsecureCerts); node's clients trust that CA alone. The microphone is
+// Firefox's fake device, a 660 Hz tone here (media.navigator.audio.fake_frequency).
 //
 // Ana, a participant, and Olu, an observer, each open the web client in their own Firefox
 // context; the chair is a WebSocket client of the test. Ana presses "Enable microphone",
@@ -22,7 +20,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { token, join, http } from '../integration/harness.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
+import WebSocket from 'ws';
+import { token, Client } from '../integration/harness.mjs';
+import { makeCa, makeLeaf } from '../integration/testpki.mjs';
 import { startServerInNamespace } from './netns.mjs';
 import {
   launchFirefox,
@@ -36,14 +40,40 @@ import {
 
 const ROOM = 'ff-speak';
 const HZ = 660;
+const pkiDir = mkdtempSync(pathJoin(tmpdir(), 'plenary-ff-tls-'));
 let server, firefox, chair;
+
+// The server's certificate: for its address in the namespace, known once that exists.
+function certificateFor(ip) {
+  const ca = makeCa(pkiDir);
+  const leaf = makeLeaf(ca, 'server', 'plenary (Firefox test)', `IP:${ip}`);
+  return { cert: leaf.cert, key: leaf.key, ca: ca.pem };
+}
 
 before(async () => {
   server = await startServerInNamespace({
-    config: { rooms: [{ id: ROOM, title: 'Firefox plenary', public_observers: true }] },
+    config: {
+      rooms: [{ id: ROOM, title: 'Firefox plenary', public_observers: true }],
+    },
+    tls: certificateFor,
   });
-  firefox = await launchFirefox({ 'media.navigator.audio.fake_frequency': HZ });
-  chair = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });
+  firefox = await launchFirefox(
+    { 'media.navigator.audio.fake_frequency': HZ },
+    { acceptInsecureCerts: true },
+  );
+  const ws = new WebSocket(server.wsUrl, ['plenary.v1'], { ca: server.ca });
+  chair = new Client(ws);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const tok = token({
+    room: ROOM,
+    role: 'chair',
+    name: 'Carla Chair',
+    sub: 'carla',
+  });
+  await chair.ok({ type: 'join', room: ROOM, token: tok });
   await chair.ok({ type: 'session.start' });
 });
 after(async () => {
@@ -52,11 +82,25 @@ after(async () => {
     await firefox?.close();
   } finally {
     await server?.cleanup();
+    rmSync(pkiDir, { recursive: true, force: true });
   }
 });
 
+function get(path) {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${server.url}${path}`, { ca: server.ca, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      })
+      .on('error', reject);
+  });
+}
+
 async function metric(name) {
-  const m = await http(server, 'GET', '/metrics');
+  const m = await get('/metrics');
   const line = m.text.split('\n').find((l) => l.startsWith(`${name} `));
   assert.ok(line, `${name} in /metrics`);
   return Number(line.split(' ')[1]);
@@ -104,8 +148,18 @@ test(
     });
     await audioConnected(ana, 'Ana');
 
-    // The microphone, on plain http thanks to the insecure prefs; the web client then offers
-    // again, sending.
+    // An https:// page of a real address: a secure context, with the microphone.
+    const where = await ana.evaluate(() => ({
+      protocol: location.protocol,
+      secure: window.isSecureContext,
+      mediaDevices: !!navigator.mediaDevices,
+    }));
+    assert.deepEqual(where, {
+      protocol: 'https:',
+      secure: true,
+      mediaDevices: true,
+    });
+    // The microphone; the web client then offers again, sending.
     const pcsBefore = await ana.evaluate(() => window.__pcs.length);
     assert.equal(
       await pollPage(ana, () =>
@@ -208,7 +262,14 @@ test(
     );
     const heard = await analyse(olu, 'received', 2000);
     if (process.env.PLENARY_TEST_VERBOSE)
-      console.log({ mic, quiet, received: received - received0, sent, grown, heard });
+      console.log({
+        mic,
+        quiet,
+        received: received - received0,
+        sent,
+        grown,
+        heard,
+      });
     assert.equal(heard.track, 'live', JSON.stringify(heard));
     assert.ok(heard.rms > 0.02, `Olu's decoded audio is silent: ${JSON.stringify(heard)}`);
     assert.ok(

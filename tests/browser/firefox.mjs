@@ -5,10 +5,9 @@
 //
 // Firefox sends no ICE checks to a loopback candidate, so these tests run plenaryd in a
 // network namespace of their own (netns.mjs) and Firefox reaches it at a real address.
-// That origin (http://10.213.N.2:PORT) is not a secure context: Firefox exposes
-// navigator.mediaDevices and grants getUserMedia there only with the two *.insecure.enabled
-// prefs below. Once plenaryd serves HTTPS (--tls-cert/--tls-key), the speaking test moves
-// to https:// and those two prefs go.
+// A test that needs the microphone has plenaryd serve HTTPS there (netns.mjs's tls, a
+// certificate for that address): an http:// origin other than localhost is not a secure
+// context, and Firefox would give it no navigator.mediaDevices. No pref relaxes that.
 
 import puppeteer from 'puppeteer-core';
 import { existsSync } from 'node:fs';
@@ -20,10 +19,6 @@ export const FIREFOX_PREFS = {
   // --use-fake-device-for-media-stream and --use-fake-ui-for-media-stream do.
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
-  // getUserMedia on plain http (see above): both are needed, the first for
-  // navigator.mediaDevices to exist, the second for the request to be allowed.
-  'media.devices.insecure.enabled': true,
-  'media.getusermedia.insecure.enabled': true,
   // No sound card or sound server here: without cubeb's mock context an AudioContext never
   // leaves 'suspended' (its resume() never settles) and nothing renders audio.
   'media.cubeb.force_mock_context': true,
@@ -39,8 +34,10 @@ export const FIREFOX_PREFS = {
 };
 
 // extraPrefs: more prefs for this browser (e.g. media.navigator.audio.fake_frequency, the
-// fake microphone's tone in Hz, 1000 by default).
-export async function launchFirefox(extraPrefs = {}) {
+// fake microphone's tone in Hz, 1000 by default). acceptInsecureCerts: the BiDi session
+// accepts certificates no root vouches for (a test CA's), as a person who added that CA
+// would; the page is https:// either way, which is what makes it a secure context.
+export async function launchFirefox(extraPrefs = {}, { acceptInsecureCerts = false } = {}) {
   if (!existsSync(FIREFOX))
     throw new Error(
       `${FIREFOX} is missing: the Firefox tests need Debian's firefox-esr (scripts/install-deps.sh test)`,
@@ -50,6 +47,7 @@ export async function launchFirefox(extraPrefs = {}) {
     executablePath: FIREFOX,
     protocol: 'webDriverBiDi',
     headless: true,
+    acceptInsecureCerts,
     extraPrefsFirefox: { ...FIREFOX_PREFS, ...extraPrefs },
     // A page call that hangs fails the test in time, not after puppeteer's 180 s.
     protocolTimeout: 30000,
@@ -168,7 +166,10 @@ export function analyse(page, which, ms = 1500) {
       if (!t) return { error: `no ${which} track` };
       const ctx = new AudioContext();
       await ctx.resume();
-      const analyser = new AnalyserNode(ctx, { fftSize: 4096, smoothingTimeConstant: 0 });
+      const analyser = new AnalyserNode(ctx, {
+        fftSize: 4096,
+        smoothingTimeConstant: 0,
+      });
       const source = ctx.createMediaStreamSource(new MediaStream([t]));
       source.connect(analyser);
       const wave = new Float32Array(analyser.fftSize);

@@ -15,6 +15,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { PLENARYD, SECRET, ADMIN, sleep } from '../integration/harness.mjs';
@@ -110,12 +111,30 @@ export function createNamespace() {
   return ns;
 }
 
+// GET over HTTPS trusting ca alone: {status}.
+function httpsStatus(url, ca) {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca, agent: false }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode });
+      })
+      .on('error', reject);
+  });
+}
+
 // Starts plenaryd inside the namespace on nsIp (HTTP on a free port, media on free UDP ports
 // announced as nsIp). Returns a server object like the harness's startServer (url, wsUrl,
 // logs, stop, cleanup), so harness.token/http/join/createRoom work with it. cleanup() stops
 // the server and removes the namespace, and throws if the server ended badly.
-export async function startServerInNamespace({ config, args = [] } = {}) {
+//
+// tls: a function (nsIp) => {cert, key, ca} (paths, and the CA's PEM) for plenaryd's own
+// TLS: url and wsUrl are then https:// and wss:// of nsIp, and server.ca the CA to trust
+// (harness.http and join use fetch and a plain WebSocket, which cannot be given it).
+export async function startServerInNamespace({ config, args = [], tls } = {}) {
   const ns = createNamespace();
+  const pki = tls ? tls(ns.nsIp) : null;
+  if (pki) args = ['--tls-cert', pki.cert, '--tls-key', pki.key, ...args];
   const workDir = mkdtempSync(pathJoin(tmpdir(), 'plenary-ff-'));
   const dataDir = pathJoin(workDir, 'data');
   mkdirSync(dataDir);
@@ -136,7 +155,11 @@ export async function startServerInNamespace({ config, args = [] } = {}) {
     argv.push('--config', path);
   }
   argv.push(...args);
-  const env = { ...process.env, PLENARY_TOKEN_SECRET: SECRET, PLENARY_ADMIN_TOKEN: ADMIN };
+  const env = {
+    ...process.env,
+    PLENARY_TOKEN_SECRET: SECRET,
+    PLENARY_ADMIN_TOKEN: ADMIN,
+  };
   const [cmd, ...rest] = ns.exec(argv);
   // `ip netns exec` execs the command in place: the child is plenaryd itself.
   const proc = spawn(cmd, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -147,11 +170,12 @@ export async function startServerInNamespace({ config, args = [] } = {}) {
     logs: [],
     port: 0,
     exited: null,
+    ca: pki?.ca,
     get url() {
-      return `http://${ns.nsIp}:${this.port}`;
+      return `${pki ? 'https' : 'http'}://${ns.nsIp}:${this.port}`;
     },
     get wsUrl() {
-      return `ws://${ns.nsIp}:${this.port}/ws`;
+      return `${pki ? 'wss' : 'ws'}://${ns.nsIp}:${this.port}/ws`;
     },
   };
   // Should the test's process end without cleanup (a hung browser, node exiting with an
@@ -223,7 +247,9 @@ export async function startServerInNamespace({ config, args = [] } = {}) {
     // Reached from here, over the veth: the same path the browser takes.
     let healthy = false;
     for (let i = 0; i < 100 && !healthy; i++) {
-      healthy = await fetch(`${server.url}/healthz`).then(
+      healthy = await (
+        pki ? httpsStatus(`${server.url}/healthz`, pki.ca) : fetch(`${server.url}/healthz`)
+      ).then(
         (r) => r.status === 200,
         () => false,
       );
