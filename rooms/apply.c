@@ -22,13 +22,16 @@ static bool copy_str(char *dst, size_t cap, const char *src)
 
 static bool apply_room_created(struct room *r, const json_t *d, int64_t ts)
 {
-	const char *id, *title;
+	const char *id, *title, *visibility = "public";
 	int pub = 1, reveal = 0;
 	(void)ts;
+	/* A log from before visibility existed has none: public, as it was then. */
 	if (r->created ||
-	    json_unpack((json_t *)d, "{s:s,s:s,s?b,s?b}", "id", &id, "title", &title,
-			"public_observers", &pub, "reveal_hum_counts", &reveal) != 0 ||
-	    strcmp(id, r->id) != 0 || !copy_str(r->title, sizeof r->title, title))
+	    json_unpack((json_t *)d, "{s:s,s:s,s?b,s?b,s?s}", "id", &id, "title", &title,
+			"public_observers", &pub, "reveal_hum_counts", &reveal, "visibility",
+			&visibility) != 0 ||
+	    strcmp(id, r->id) != 0 || !copy_str(r->title, sizeof r->title, title) ||
+	    !room_visibility_parse(visibility, &r->visibility))
 		return false;
 	r->public_observers = pub;
 	r->reveal_hum_counts = reveal;

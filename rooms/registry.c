@@ -194,6 +194,9 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 	json_t *data =
 	    json_pack("{s:s,s:s,s:b,s:b}", "id", s->id, "title", s->title, "public_observers",
 		      s->public_observers, "reveal_hum_counts", s->reveal_hum_counts);
+	/* Only a private room says so: a public room's first line is what it always was. */
+	if (data && s->visibility == ROOM_VISIBILITY_PRIVATE)
+		json_object_set_new(data, "visibility", json_string("private"));
 	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
 	    log_file_flush(r->log, NULL) != LOG_OK) {
 		rs->n_rooms--;

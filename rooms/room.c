@@ -69,6 +69,27 @@ bool room_public_observers(const struct room *r)
 	return r->public_observers;
 }
 
+enum room_visibility room_visibility(const struct room *r)
+{
+	return r->visibility;
+}
+
+const char *room_visibility_name(enum room_visibility v)
+{
+	return v == ROOM_VISIBILITY_PRIVATE ? "private" : "public";
+}
+
+bool room_visibility_parse(const char *name, enum room_visibility *out)
+{
+	if (strcmp(name, "public") == 0)
+		*out = ROOM_VISIBILITY_PUBLIC;
+	else if (strcmp(name, "private") == 0)
+		*out = ROOM_VISIBILITY_PRIVATE;
+	else
+		return false;
+	return true;
+}
+
 void room_set_host_data(struct room *r, void *data)
 {
 	r->host_data = data;
@@ -256,21 +277,23 @@ json_t *room_snapshot(const struct room *r)
 	for (int i = 0; i < r->n_langs; i++)
 		json_array_append_new(langs, json_string(r->langs[i]));
 	return json_pack(
-	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}", "room", "id",
-	    r->id, "title", r->title, "session_title",
+	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o,s:s},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}", "room",
+	    "id", r->id, "title", r->title, "session_title",
 	    r->session_title[0] ? r->session_title : r->title, "status", status_name(r->status),
-	    "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms), "head", "seq",
-	    (json_int_t)r->head_seq, "hash", r->head_hash, "participants", people, "observers",
-	    (json_int_t)r->observers, "queue", snapshot_queue(r), "hum", snapshot_hum(r), "polls",
-	    snapshot_polls(r), "captions", "languages", langs);
+	    "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms), "visibility",
+	    room_visibility_name(r->visibility), "head", "seq", (json_int_t)r->head_seq, "hash",
+	    r->head_hash, "participants", people, "observers", (json_int_t)r->observers, "queue",
+	    snapshot_queue(r), "hum", snapshot_hum(r), "polls", snapshot_polls(r), "captions",
+	    "languages", langs);
 }
 
 json_t *room_summary(const struct room *r)
 {
-	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "id", r->id, "title", r->title, "status",
+	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:s}", "id", r->id, "title", r->title, "status",
 			 status_name(r->status), "participants",
 			 (json_int_t)room_connected_people(r), "observers",
-			 (json_int_t)r->observers, "public_observers", r->public_observers);
+			 (json_int_t)r->observers, "public_observers", r->public_observers,
+			 "visibility", room_visibility_name(r->visibility));
 }
 
 json_t *room_private_state(const struct room *r, const char *pid)

@@ -90,6 +90,7 @@ struct room {
 	char title[ROOM_TITLE_MAX];
 	char session_title[ROOM_TITLE_MAX];
 	bool public_observers, reveal_hum_counts;
+	enum room_visibility visibility;
 	bool created;
 	enum room_status status;
 	int64_t started_ms, ended_ms;

@@ -109,11 +109,20 @@ BASE_WUR enum room_err rooms_open(const struct rooms_options *opt, const struct 
 				  struct rooms **out, char *err, size_t err_cap);
 void rooms_close(struct rooms *rs);
 
+/* Who may read a room's HTTP resources (record, log, streams, recording, polls): anyone,
+ * or only holders of a token for the room (PROTOCOL.md, second version). Zero is public,
+ * so a room made without saying is what every room was before. */
+enum room_visibility { ROOM_VISIBILITY_PUBLIC = 0, ROOM_VISIBILITY_PRIVATE };
+const char *room_visibility_name(enum room_visibility v);
+/* "public" or "private"; false for anything else. */
+bool room_visibility_parse(const char *name, enum room_visibility *out);
+
 struct room_settings {
 	const char *id; /* [a-z0-9-]{1,64} */
 	const char *title;
 	bool public_observers;
 	bool reveal_hum_counts;
+	enum room_visibility visibility;
 };
 bool rooms_valid_id(const char *id);
 /* Creates a room (its log's first event is room.created). ROOM_EBAD_REQUEST for a bad id
@@ -140,6 +149,7 @@ int64_t rooms_tick(struct rooms *rs, int64_t now_ms);
 
 const char *room_id(const struct room *r);
 bool room_public_observers(const struct room *r);
+enum room_visibility room_visibility(const struct room *r);
 /* The host's own pointer for this room (its connection list). */
 void room_set_host_data(struct room *r, void *data);
 void *room_host_data(const struct room *r);

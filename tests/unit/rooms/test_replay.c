@@ -367,7 +367,7 @@ static bool verifies(const char *path)
 
 static void make_second_room(struct rt *t)
 {
-	struct room_settings s = {"second", "Second room", true, false};
+	struct room_settings s = {"second", "Second room", true, false, ROOM_VISIBILITY_PUBLIC};
 	struct room *r = NULL;
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_OK);
 	struct room_identity who = *rt_who(P1);
@@ -411,7 +411,7 @@ static void tampered_log_refuses_only_its_room(void **state)
 	assert_int_equal(len2, len);
 	assert_memory_equal(after, log, len);
 	free(after);
-	struct room_settings s = {RT_ROOM, "Again", true, false};
+	struct room_settings s = {RT_ROOM, "Again", true, false, ROOM_VISIBILITY_PUBLIC};
 	struct room *r = NULL;
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_ECONFLICT);
 	assert_false(verifies(path));
@@ -506,6 +506,51 @@ static void log_of_another_room_is_refused(void **state)
 			    "refused to load: line 1: room.created does not fit the room's state");
 }
 
+/* Writes a one-line log whose room.created data is data, for a room named id. */
+static void write_created(struct rt *t, const char *id, const char *data)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/rooms/%s.jsonl", t->dir, id);
+	struct log_file *lf = NULL;
+	assert_int_equal(log_file_open(path, NULL, NULL, NULL, &lf, NULL), LOG_OK);
+	json_t *d = json_loads(data, 0, NULL);
+	assert_non_null(d);
+	assert_int_equal(log_file_append(lf, "room.created", d, T0, NULL, NULL), LOG_OK);
+	json_decref(d);
+	assert_int_equal(log_file_flush(lf, NULL), LOG_OK);
+	log_file_close(lf);
+}
+
+/* Visibility is part of the room's definition: a private room is private after a
+ * restart, a log from before visibility existed is public, and a value the server does
+ * not know refuses the room rather than guessing (public would be the unsafe guess). */
+static void visibility_survives_restart(void **state)
+{
+	struct rt *t = *state;
+	struct room_settings s = {"closed", "Closed", true, false, ROOM_VISIBILITY_PRIVATE};
+	struct room *r = NULL;
+	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_OK);
+	assert_int_equal(room_visibility(r), ROOM_VISIBILITY_PRIVATE);
+	assert_int_equal(room_visibility(t->room), ROOM_VISIBILITY_PUBLIC);
+	rt_close(t);
+	write_created(t, "old", "{\"id\":\"old\",\"title\":\"Old\"}");
+	write_created(t, "odd", "{\"id\":\"odd\",\"title\":\"O\",\"visibility\":\"secret\"}");
+	rt_open(t);
+	r = rooms_find(t->rs, "closed");
+	assert_non_null(r);
+	assert_int_equal(room_visibility(r), ROOM_VISIBILITY_PRIVATE);
+	assert_int_equal(room_visibility(t->room), ROOM_VISIBILITY_PUBLIC);
+	assert_non_null(rooms_find(t->rs, "old"));
+	assert_int_equal(room_visibility(rooms_find(t->rs, "old")), ROOM_VISIBILITY_PUBLIC);
+	assert_null(rooms_find(t->rs, "odd"));
+	json_t *sum = room_summary(r);
+	assert_string_equal(rt_str(sum, "visibility"), "private");
+	json_decref(sum);
+	json_t *snap = room_snapshot(r);
+	assert_string_equal(rt_str(json_object_get(snap, "room"), "visibility"), "private");
+	json_decref(snap);
+}
+
 /* Files in the rooms directory that are not logs of a valid room id are left alone. */
 static void stray_files_are_ignored(void **state)
 {
@@ -571,6 +616,7 @@ int main(void)
 	    T(log_that_does_not_fold_is_refused),
 	    T(log_of_another_room_is_refused),
 	    T(stray_files_are_ignored),
+	    T(visibility_survives_restart),
 	    T(replay_since_gives_the_wire_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
