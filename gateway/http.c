@@ -335,6 +335,28 @@ static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *r
 	return 0;
 }
 
+/* Posts the caption and answers only once it is durable. A failed flush rolls the room
+ * back to what is on disk: the caption was then never written and must not be answered
+ * 200 (the writer retries the same seq). */
+static int caption_answer(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+			  const struct room_identity *who, const char *lang, long long n)
+{
+	bool duplicate = false;
+	const char *why = NULL;
+	enum room_err err = room_caption_post(r, who, lang, n, req->body ? req->body : "",
+					      req->body_len, gw_now_ms(), &duplicate, &why);
+	if (err == ROOM_ECONFLICT)
+		return respond_error(wsi, req, 409, err, why ? why : "session not live");
+	if (err != ROOM_OK)
+		return respond_error(wsi, req, err == ROOM_EINTERNAL ? 500 : 400, err,
+				     why ? why : "bad caption");
+	int64_t head = room_head_seq(r);
+	gw_flush(gw);
+	if (room_head_seq(r) < head)
+		return respond_error(wsi, req, 500, ROOM_EINTERNAL, "the log could not be written");
+	return respond_json(wsi, req, 200, json_pack("{s:b}", "duplicate", duplicate));
+}
+
 static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 			const char *arg)
 {
@@ -363,18 +385,7 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 				    .role = (enum room_role)c.role,
 				    .group = c.group,
 				    .in_room = c.in_room};
-	bool duplicate = false;
-	const char *why = NULL;
-	enum room_err err =
-	    room_caption_post(r, &who, lang ? lang : "en", n, req->body ? req->body : "",
-			      req->body_len, gw_now_ms(), &duplicate, &why);
-	if (err == ROOM_ECONFLICT)
-		return respond_error(wsi, req, 409, err, why ? why : "session not live");
-	if (err != ROOM_OK)
-		return respond_error(wsi, req, err == ROOM_EINTERNAL ? 500 : 400, err,
-				     why ? why : "bad caption");
-	gw_flush(gw);
-	return respond_json(wsi, req, 200, json_pack("{s:b}", "duplicate", duplicate));
+	return caption_answer(gw, wsi, req, r, &who, lang ? lang : "en", n);
 }
 
 /* --- routing --- */
