@@ -12,6 +12,8 @@
 #          the ICE-TCP browser test (which drops UDP to plenaryd's media ports on loopback)
 #          and Debian's coturn (turnserver) for the TURN tests, which run their own in the
 #          foreground with a configuration in a temporary directory, never the system service
+#          and Debian's faketime (libfaketime) for the token-expiry test, which moves plenaryd's
+#          wall clock
 #   bench  Debian's janus (the system we measure against) and nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -39,7 +41,8 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev
       libcmocka-dev opus-tools)
 if [ "$want_test" = 1 ]; then
-  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn)
+  pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn
+        faketime)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
