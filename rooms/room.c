@@ -74,7 +74,7 @@ enum room_visibility room_visibility(const struct room *r)
 	return r->visibility;
 }
 
-const char *room_visibility_name(enum room_visibility v)
+static const char *room_visibility_name(enum room_visibility v)
 {
 	return v == ROOM_VISIBILITY_PRIVATE ? "private" : "public";
 }

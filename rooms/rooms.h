@@ -113,7 +113,6 @@ void rooms_close(struct rooms *rs);
  * or only holders of a token for the room (PROTOCOL.md, second version). Zero is public,
  * so a room made without saying is what every room was before. */
 enum room_visibility { ROOM_VISIBILITY_PUBLIC = 0, ROOM_VISIBILITY_PRIVATE };
-const char *room_visibility_name(enum room_visibility v);
 /* "public" or "private"; false for anything else. */
 bool room_visibility_parse(const char *name, enum room_visibility *out);
 
