@@ -11,8 +11,8 @@ CMAKE_ARGS ?=
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all build deps test-deps check-deps test unit asan run bench fuzz soak format clean \
-        check check-tsan install
+.PHONY: all build deps test-deps check-deps test unit asan run bench fuzz fuzz-build fuzz-merge \
+        soak format clean check check-tsan install
 
 all: build
 
@@ -29,13 +29,21 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every test, in a normal build and then under AddressSanitizer + UBSan.
+# Every test, in a normal build and then under AddressSanitizer + UBSan; then every
+# libFuzzer target fuzzes for FUZZ_TEST_SECONDS (clang, in $(FUZZ_BUILD); JOBS at once)
+# on a copy of its corpus -- a crash fails the run and names the reproducer.
+# FUZZ_TEST_SECONDS=0 leaves the fuzzing out (the corpora are still replayed by ctest).
+FUZZ_TEST_SECONDS ?= 20
 test: test-deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPLENARY_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+ifneq ($(FUZZ_TEST_SECONDS),0)
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TEST_SECONDS) $(JOBS)
+endif
 
 # Only the quick cmocka tests of the normal build.
 unit: test-deps build
@@ -56,12 +64,20 @@ bench:
 	@cmake --build $(BUILD) -j $(JOBS)
 	@scripts/bench.sh $(BUILD)
 
-# libFuzzer targets (clang); FUZZ_SECONDS each. Crashes land in tests/fuzz/corpus/<what>/.
+# libFuzzer targets (clang); FUZZ_SECONDS each, JOBS at once, each on a copy of its
+# corpus in $(FUZZ_BUILD)/fuzz-runs/<what>/ that grows from run to run. A crash prints its
+# reproducer; `make fuzz-merge` adds what the runs found that is new to
+# tests/fuzz/corpus/<what>/ for committing (tests/fuzz/README.md).
 FUZZ_SECONDS ?= 30
-fuzz: deps
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
+
+fuzz-build: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DPLENARY_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz-merge: fuzz-build
+	@scripts/fuzz-merge.sh $(FUZZ_BUILD)
 
 soak: build
 	@scripts/soak.sh $(BUILD)
