@@ -1,7 +1,9 @@
 /*
  * The subcommands of plenaryd (PROTOCOL.md "Command line"):
  *   plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl S]
- *                  [--location room|remote] [--data DIR]
+ *                  [--location room|remote] [--data DIR] [--config FILE]
+ *     (exp is iat + ttl; ttl defaults to a day and is bounded by the configuration's
+ *     token_max_lifetime_s, the bound the server checks, so what this mints it accepts)
  *   plenaryd verify FILE
  */
 #include <openssl/rand.h>
@@ -19,9 +21,20 @@ static int usage_token(void)
 	fprintf(stderr,
 		"usage: plenaryd token --room R --role chair|participant|observer|captioner "
 		"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
-		"[--data DIR]\n");
+		"[--data DIR] [--config FILE]\n"
+		"--ttl: 1 to the configuration's token_max_lifetime_s (default %d, 30 days); "
+		"default 86400\n",
+		TOKEN_LIFETIME_DEFAULT_S);
 	return 2;
 }
+
+/* What the flags say besides the claims. ttl 0: not given. */
+struct token_opts {
+	long ttl;
+	const char *data_dir;
+	const char *config;
+	bool have_role;
+};
 
 static bool set_field(char *dst, size_t cap, const char *value)
 {
@@ -31,13 +44,13 @@ static bool set_field(char *dst, size_t cap, const char *value)
 	return true;
 }
 
-static bool token_flag(struct token_claims *c, const char *flag, const char *value, long *ttl,
-		       const char **data_dir, bool *have_role)
+static bool token_flag(struct token_claims *c, const char *flag, const char *value,
+		       struct token_opts *o)
 {
 	if (strcmp(flag, "--room") == 0)
 		return set_field(c->room, sizeof c->room, value);
 	if (strcmp(flag, "--role") == 0)
-		return (*have_role = token_role_parse(value, &c->role));
+		return (o->have_role = token_role_parse(value, &c->role));
 	if (strcmp(flag, "--name") == 0)
 		return set_field(c->name, sizeof c->name, value);
 	if (strcmp(flag, "--sub") == 0)
@@ -49,33 +62,60 @@ static bool token_flag(struct token_claims *c, const char *flag, const char *val
 		return c->in_room || strcmp(value, "remote") == 0;
 	}
 	if (strcmp(flag, "--data") == 0) {
-		*data_dir = value;
+		o->data_dir = value;
+		return true;
+	}
+	if (strcmp(flag, "--config") == 0) {
+		o->config = value;
 		return true;
 	}
 	if (strcmp(flag, "--ttl") == 0) {
 		char *end;
-		*ttl = strtol(value, &end, 10);
-		return *value && !*end && *ttl > 0 && *ttl <= 366L * 86400;
+		o->ttl = strtol(value, &end, 10);
+		return *value && !*end && o->ttl > 0;
 	}
 	return false;
+}
+
+/* The server's own bound on a token's life (and its data directory, unless --data says
+ * otherwise) from --config, so that what this mints the server accepts. */
+static bool token_limits(struct token_opts *o, char *data_dir, size_t cap)
+{
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	char err[512];
+	if (o->config && !gw_config_load_file(&cfg, o->config, err, sizeof err)) {
+		fprintf(stderr, "plenaryd token: %s\n", err);
+		return false;
+	}
+	long max_ttl = cfg.token_max_lifetime_s;
+	snprintf(data_dir, cap, "%s", o->data_dir ? o->data_dir : cfg.data_dir);
+	if (o->ttl == 0)
+		o->ttl = max_ttl < 86400 ? max_ttl : 86400;
+	if (o->ttl > max_ttl) {
+		fprintf(stderr, "plenaryd token: --ttl %ld exceeds token_max_lifetime_s (%ld)\n",
+			o->ttl, max_ttl);
+		return false;
+	}
+	return true;
 }
 
 int gateway_cmd_token(int argc, char **argv)
 {
 	struct token_claims c;
 	memset(&c, 0, sizeof c);
-	long ttl = 86400;
-	const char *data_dir = "./data";
-	bool have_role = false;
+	struct token_opts o = {0};
 	for (int i = 2; i < argc; i += 2) {
-		if (i + 1 >= argc ||
-		    !token_flag(&c, argv[i], argv[i + 1], &ttl, &data_dir, &have_role)) {
+		if (i + 1 >= argc || !token_flag(&c, argv[i], argv[i + 1], &o)) {
 			fprintf(stderr, "plenaryd token: bad or unknown option %s\n", argv[i]);
 			return usage_token();
 		}
 	}
-	if (!c.room[0] || !have_role || !c.name[0] || !rooms_valid_id(c.room))
+	if (!c.room[0] || !o.have_role || !c.name[0] || !rooms_valid_id(c.room))
 		return usage_token();
+	char data_dir[1024];
+	if (!token_limits(&o, data_dir, sizeof data_dir))
+		return 2;
 	if (!c.sub[0]) {
 		unsigned char raw[8];
 		if (RAND_bytes(raw, sizeof raw) != 1)
@@ -83,7 +123,8 @@ int gateway_cmd_token(int argc, char **argv)
 		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
 			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
-	c.exp = (int64_t)time(NULL) + ttl;
+	c.iat = (int64_t)time(NULL);
+	c.exp = c.iat + o.ttl;
 	uint8_t secret[256];
 	size_t secret_len;
 	char err[256];

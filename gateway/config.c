@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/token.h"
+
 #ifndef PLENARY_WEB_ROOT_DEFAULT
 #define PLENARY_WEB_ROOT_DEFAULT "web-client"
 #endif
@@ -25,6 +27,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	cfg->media_tcp_port = GW_MEDIA_TCP_AUTO;
 	cfg->redirect_port = -1;
 	cfg->grace_s = 20;
+	cfg->token_max_lifetime_s = TOKEN_LIFETIME_DEFAULT_S;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 	cfg->send_queue_bytes = 4u << 20;
 }
@@ -339,6 +342,8 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 	    "media_port",    "media_workers",  "grace_s",  "send_queue_kb", "rooms",
 	    "media_echo",    "media_tcp_port", "turn",	   "tls_cert",	    "tls_key",
 	    "redirect_http", "media_bind",     NULL};
+	/* The token rules of gateway/token.h. */
+	static const char *const known_tokens[] = {"token_max_lifetime_s", NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -347,6 +352,8 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 		bool ok = false;
 		for (int i = 0; known[i]; i++)
 			ok = ok || strcmp(key, known[i]) == 0;
+		for (int i = 0; known_tokens[i]; i++)
+			ok = ok || strcmp(key, known_tokens[i]) == 0;
 		if (!ok) {
 			snprintf(err, err_cap, "unknown key '%.60s'", key);
 			return false;
@@ -377,6 +384,8 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
 	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
 	    !int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
+	    !int_in(root, "token_max_lifetime_s", TOKEN_LIFETIME_MIN_S, TOKEN_LIFETIME_MAX_S,
+		    &cfg->token_max_lifetime_s, err, err_cap) ||
 	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap) ||
 	    !load_turn(cfg, json_object_get(root, "turn"), err, err_cap))
 		goto done;

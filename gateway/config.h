@@ -58,6 +58,10 @@ struct gw_config {
 	size_t n_public_ips;
 	int media_workers; /* 0 = one per core */
 	int grace_s;	   /* how long a dropped participant keeps their place */
+	/* token_max_lifetime_s: the longest a token may live, exp - (iat or now), in
+	 * [TOKEN_LIFETIME_MIN_S, TOKEN_LIFETIME_MAX_S]; also the bound of the admin API's
+	 * ttl_s and of `plenaryd token --ttl` (gateway/token.h). */
+	int token_max_lifetime_s;
 	char log_level[8];
 	bool media_echo;	 /* test-only: loop each peer's audio back to it */
 	size_t send_queue_bytes; /* per-connection ceiling before a slow reader is dropped */

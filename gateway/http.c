@@ -221,19 +221,21 @@ static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req,
 		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "admin token required");
 	json_t *body = parse_body(req);
 	const char *role = NULL, *name = NULL, *sub = NULL, *group = NULL, *location = NULL;
-	json_int_t ttl = 86400;
+	json_int_t max = gw->cfg.token_max_lifetime_s;
+	json_int_t ttl = max < 86400 ? max : 86400;
 	struct token_claims c;
 	memset(&c, 0, sizeof c);
 	if (!body ||
 	    json_unpack(body, "{s:s,s:s,s?s,s?s,s?I,s?s}", "role", &role, "name", &name, "sub",
 			&sub, "group", &group, "ttl_s", &ttl, "location", &location) != 0 ||
-	    !token_role_parse(role, &c.role) || ttl <= 0 || ttl > 366 * 86400 ||
-	    strlen(name) == 0 || strlen(name) >= sizeof c.name ||
+	    !token_role_parse(role, &c.role) || ttl <= 0 || ttl > max || strlen(name) == 0 ||
+	    strlen(name) >= sizeof c.name ||
 	    (sub && (strlen(sub) == 0 || strlen(sub) >= sizeof c.sub)) ||
 	    (group && strlen(group) >= sizeof c.group)) {
 		json_decref(body);
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
-				     "expected {role, name, sub?, group?, ttl_s?}");
+				     "expected {role, name, sub?, group?, ttl_s?, location?} with "
+				     "ttl_s in [1, token_max_lifetime_s]");
 	}
 	snprintf(c.room, sizeof c.room, "%s", room_id(r));
 	snprintf(c.name, sizeof c.name, "%s", name);
@@ -248,7 +250,8 @@ static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req,
 		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
 			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
-	c.exp = (int64_t)time(NULL) + ttl;
+	c.iat = (int64_t)time(NULL);
+	c.exp = c.iat + ttl;
 	json_decref(body);
 	char *tok = NULL;
 	if (token_sign(&c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
@@ -370,9 +373,11 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 	if (lang && strlen(lang) > 35)
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST, "lang is too long");
 	struct token_claims c;
-	if (!tok ||
-	    token_verify(tok, gw->secret, gw->secret_len, room_id(r), time(NULL), &c) != TOKEN_OK ||
-	    (c.role != TOKEN_ROLE_CAPTIONER && c.role != TOKEN_ROLE_CHAIR))
+	enum token_err terr = tok ? gw_token_verify(gw, tok, room_id(r), &c) : TOKEN_EFORMAT;
+	if (terr != TOKEN_OK)
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
+				     tok ? token_strerror(terr) : "a token is required");
+	if (c.role != TOKEN_ROLE_CAPTIONER && c.role != TOKEN_ROLE_CHAIR)
 		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
 				     "a captioner or chair token is required");
 	char *end = NULL;

@@ -24,6 +24,7 @@ static void usage(FILE *out)
 	    "                [--tls-cert FILE --tls-key FILE [--redirect-http ADDR:PORT]]\n"
 	    "       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl "
 	    "S]\n"
+	    "                [--location room|remote] [--data DIR] [--config FILE]\n"
 	    "       plenaryd verify FILE\n"
 	    "--media-port: first UDP port, worker i uses PORT + i (default 40000; 0 = free "
 	    "ports)\n"

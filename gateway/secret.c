@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gateway/gateway.h"
+#include "gateway/server.h"
 
 static bool read_secret(const char *path, uint8_t *out, size_t cap, size_t *len, char *err,
 			size_t err_cap)
@@ -93,4 +95,11 @@ bool gw_secret_load(const char *data_dir, bool create, uint8_t *out, size_t cap,
 		return false;
 	}
 	return make_secret(path, out, cap, len, err, err_cap);
+}
+
+enum token_err gw_token_verify(const struct gateway *gw, const char *token, const char *room,
+			       struct token_claims *claims)
+{
+	return token_verify(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
+			    gw->cfg.token_max_lifetime_s, claims);
 }

@@ -17,6 +17,7 @@
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
 #include "gateway/session.h"
+#include "gateway/token.h"
 
 struct gateway {
 	struct gw_config cfg;
@@ -39,5 +40,11 @@ struct gateway {
 	struct gw_loop loop;
 	bool stopping;
 };
+
+/* The one token check every entry point uses (join, resume, the CART POST, any HTTP
+ * endpoint taking a token): token_verify with this server's secret, the clock and
+ * cfg.token_max_lifetime_s. token_strerror(result) is the unauthorized message. */
+BASE_WUR enum token_err gw_token_verify(const struct gateway *gw, const char *token,
+					const char *room, struct token_claims *claims);
 
 #endif

@@ -173,8 +173,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		}
 		struct token_claims claims;
 		enum token_err terr =
-		    token_verify(json_string_value(token), c->gw->secret, c->gw->secret_len,
-				 room_id(room), time(NULL), &claims);
+		    gw_token_verify(c->gw, json_string_value(token), room_id(room), &claims);
 		if (terr != TOKEN_OK) {
 			gw_debug("join refused", "conn=%llu reason=\"%s\"",
 				 (unsigned long long)c->id, token_strerror(terr));

@@ -45,6 +45,14 @@ const char *token_strerror(enum token_err err)
 		return "bad claims";
 	case TOKEN_EEXPIRED:
 		return "token expired";
+	case TOKEN_ENOEXP:
+		return "token has no expiry";
+	case TOKEN_ENOTYET:
+		return "token not yet valid";
+	case TOKEN_EFUTURE:
+		return "token issued in the future";
+	case TOKEN_ELIFETIME:
+		return "token lifetime exceeds the maximum";
 	case TOKEN_EROOM:
 		return "token is for another room";
 	case TOKEN_ENOMEM:
@@ -162,6 +170,23 @@ static bool room_id_valid(const char *id)
 	return true;
 }
 
+/* A NumericDate (RFC 7519 sect. 2), here whole seconds in [0, TOKEN_TIME_MAX] so that
+ * no sum or difference of two of them can overflow. Absent: *out 0, true. */
+static bool time_claim(json_t *payload, const char *key, int64_t *out, bool *present)
+{
+	json_t *v = json_object_get(payload, key);
+	*out = 0;
+	if (present)
+		*present = v != NULL;
+	if (!v)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > TOKEN_TIME_MAX)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
 static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struct token_claims *c)
 {
 	char role[16];
@@ -178,10 +203,13 @@ static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struc
 	if (location[0] && strcmp(location, "room") != 0 && strcmp(location, "remote") != 0)
 		return TOKEN_ECLAIMS;
 	c->in_room = strcmp(location, "room") == 0;
-	json_t *exp = json_object_get(payload, "exp");
-	if (exp && !json_is_integer(exp))
+	bool has_exp = false;
+	if (!time_claim(payload, "exp", &c->exp, &has_exp) ||
+	    !time_claim(payload, "nbf", &c->nbf, NULL) ||
+	    !time_claim(payload, "iat", &c->iat, NULL))
 		return TOKEN_ECLAIMS;
-	c->exp = exp ? json_integer_value(exp) : 0;
+	if (!has_exp)
+		return TOKEN_ENOEXP;
 	if (!c->sub[0]) {
 		/* No sub: the token itself is the identity, stable for as long as it lives. */
 		char hex[17];
@@ -231,8 +259,26 @@ static enum token_err check_signature(const char *token, size_t signed_len, cons
 	return CRYPTO_memcmp(mac, sig, 32) == 0 ? TOKEN_OK : TOKEN_ESIGNATURE;
 }
 
+/* RFC 7519 sect. 4.1.4-4.1.6 with TOKEN_SKEW_S of leeway each way (token.h). Without
+ * iat the lifetime is counted from now, and the minter's clock may be ahead of ours, so
+ * the allowance is granted there too: exp up to now + max + TOKEN_SKEW_S. */
+static enum token_err check_times(const struct token_claims *c, int64_t now, int64_t max_lifetime_s)
+{
+	if (c->exp + TOKEN_SKEW_S <= now)
+		return TOKEN_EEXPIRED;
+	if (c->nbf > now + TOKEN_SKEW_S)
+		return TOKEN_ENOTYET;
+	if (c->iat > now + TOKEN_SKEW_S)
+		return TOKEN_EFUTURE;
+	int64_t from = c->iat ? c->iat : now + TOKEN_SKEW_S;
+	if (c->exp - from > max_lifetime_s)
+		return TOKEN_ELIFETIME;
+	return TOKEN_OK;
+}
+
 enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
-			    const char *room, int64_t now, struct token_claims *claims)
+			    const char *room, int64_t now, int64_t max_lifetime_s,
+			    struct token_claims *claims)
 {
 	size_t len = strnlen(token, TOKEN_MAX_LEN + 1);
 	const char *dot1, *dot2;
@@ -257,8 +303,9 @@ enum token_err token_verify(const char *token, const uint8_t *secret, size_t sec
 	json_decref(payload);
 	if (err != TOKEN_OK)
 		return err;
-	if (c.exp != 0 && c.exp <= now)
-		return TOKEN_EEXPIRED;
+	err = check_times(&c, now, max_lifetime_s);
+	if (err != TOKEN_OK)
+		return err;
 	if (room && strcmp(room, c.room) != 0)
 		return TOKEN_EROOM;
 	*claims = c;
@@ -281,6 +328,11 @@ static char *b64url_json(json_t *v)
 	return out;
 }
 
+static bool set_time(json_t *payload, const char *key, int64_t value)
+{
+	return value == 0 || json_object_set_new(payload, key, json_integer(value)) == 0;
+}
+
 enum token_err token_sign(const struct token_claims *c, const uint8_t *secret, size_t secret_len,
 			  char **out)
 {
@@ -295,7 +347,8 @@ enum token_err token_sign(const struct token_claims *c, const uint8_t *secret, s
 		goto fail;
 	if (c->in_room && json_object_set_new(payload, "location", json_string("room")) != 0)
 		goto fail;
-	if (c->exp && json_object_set_new(payload, "exp", json_integer(c->exp)) != 0)
+	if (!set_time(payload, "exp", c->exp) || !set_time(payload, "nbf", c->nbf) ||
+	    !set_time(payload, "iat", c->iat))
 		goto fail;
 	head = b64url_json(header);
 	body = b64url_json(payload);

@@ -4,8 +4,15 @@
  * Only HS256 is accepted: the header's alg must be exactly "HS256" (never "none", never
  * another algorithm chosen by the token), the signature is compared in constant time,
  * and every claim is type-checked and bounded before anything reads it. A token that
- * fails any check is simply unauthorized; the reason goes to the debug log, never the
- * token itself.
+ * fails any check is simply unauthorized; the reason goes to the debug log and the
+ * error's message, never the token itself.
+ *
+ * Time (RFC 7519 sect. 4.1.4-4.1.6): exp is required, so no token lives for ever; nbf and
+ * iat, when present, are honoured; and exp may lie at most max_lifetime_s after iat (or,
+ * without iat, after now), so a leaked token is bounded even when whoever minted it
+ * chose a far exp. Clocks of the minter and of plenaryd differ a little, so each time
+ * check allows TOKEN_SKEW_S: a token is good until exp + TOKEN_SKEW_S, from
+ * nbf - TOKEN_SKEW_S, and may have an iat up to TOKEN_SKEW_S ahead of now.
  */
 #ifndef PLENARY_GATEWAY_TOKEN_H
 #define PLENARY_GATEWAY_TOKEN_H
@@ -21,6 +28,12 @@
 #define TOKEN_FIELD_MAX 128 /* name, sub: bytes including the NUL */
 #define TOKEN_GROUP_MAX 64
 
+#define TOKEN_SKEW_S		 60	      /* clock-skew allowance on exp, nbf and iat */
+#define TOKEN_LIFETIME_DEFAULT_S (30 * 86400) /* token_max_lifetime_s when unset */
+#define TOKEN_LIFETIME_MIN_S	 60
+#define TOKEN_LIFETIME_MAX_S	 (366 * 86400)	/* the most it can be configured to */
+#define TOKEN_TIME_MAX		 253402300799LL /* 9999-12-31T23:59:59Z: bounds the sums */
+
 enum token_role {
 	TOKEN_ROLE_CHAIR = 0,
 	TOKEN_ROLE_PARTICIPANT,
@@ -35,7 +48,11 @@ enum token_err {
 	TOKEN_EALG,	  /* alg is not HS256 */
 	TOKEN_ESIGNATURE, /* signature does not match */
 	TOKEN_ECLAIMS,	  /* a claim is missing, mistyped, unknown (role) or too long */
-	TOKEN_EEXPIRED,	  /* exp is in the past */
+	TOKEN_EEXPIRED,	  /* exp + TOKEN_SKEW_S is not after now */
+	TOKEN_ENOEXP,	  /* no exp claim */
+	TOKEN_ENOTYET,	  /* nbf is more than TOKEN_SKEW_S after now */
+	TOKEN_EFUTURE,	  /* iat is more than TOKEN_SKEW_S after now */
+	TOKEN_ELIFETIME,  /* exp lies more than the maximum lifetime after iat (or now) */
 	TOKEN_EROOM,	  /* room claim is another room */
 	TOKEN_ENOMEM,
 };
@@ -48,15 +65,20 @@ struct token_claims {
 	char sub[TOKEN_FIELD_MAX];   /* a stable id derived from the signature when absent */
 	char group[TOKEN_GROUP_MAX]; /* "" when absent */
 	bool in_room;		     /* optional claim location: "room" */
-	int64_t exp;		     /* 0 when absent: no expiry */
+	int64_t exp;		     /* seconds since the epoch; required to verify */
+	int64_t nbf;		     /* 0 when absent */
+	int64_t iat;		     /* 0 when absent */
 };
 
-/* Verifies token against secret at now (seconds since the epoch) for room (NULL: any).
- * Fills *claims only on TOKEN_OK. */
+/* Verifies token against secret at now (seconds since the epoch) for room (NULL: any),
+ * allowing at most max_lifetime_s between iat (or now) and exp. Fills *claims only on
+ * TOKEN_OK. Checks in order: format, alg, signature, claims, then ENOEXP, EEXPIRED,
+ * ENOTYET, EFUTURE, ELIFETIME, and last EROOM. */
 BASE_WUR enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
-				     const char *room, int64_t now, struct token_claims *claims);
+				     const char *room, int64_t now, int64_t max_lifetime_s,
+				     struct token_claims *claims);
 
-/* Signs claims (exp 0 leaves it out, group "" leaves it out) into a malloc'd token. */
+/* Signs claims (exp, nbf, iat 0 and group "" are left out) into a malloc'd token. */
 BASE_WUR enum token_err token_sign(const struct token_claims *claims, const uint8_t *secret,
 				   size_t secret_len, char **out);
 

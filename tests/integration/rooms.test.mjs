@@ -80,7 +80,7 @@ test('token failures are unauthorized: signature, expiry, room, role, garbage, a
   const good = { room: 'tok', role: 'participant', name: 'P', sub: 'p1', exp: nowS() + 600 };
   const cases = {
     'bad signature': jwt(good, { secret: 'not-the-secret' }),
-    expired: jwt({ ...good, exp: nowS() - 5 }),
+    expired: jwt({ ...good, exp: nowS() - 600 }),
     'wrong room': jwt({ ...good, room: 'declared' }),
     'unknown role': jwt({ ...good, role: 'emperor' }),
     garbage: 'this.is.garbage',

@@ -53,12 +53,13 @@ static void file_then_flags(void **state)
 	(void)state;
 	const char *path =
 	    config_file("{\"listen\":\"127.0.0.1:9100\",\"data\":\"/srv/plenary\",\"grace_s\":45,"
-			"\"send_queue_kb\":128,\"media_echo\":true,"
+			"\"send_queue_kb\":128,\"media_echo\":true,\"token_max_lifetime_s\":3600,"
 			"\"rooms\":[{\"id\":\"plenary-1\",\"title\":\"Main\"},{\"id\":\"side\","
 			"\"public_observers\":false}]}");
 	struct gw_config cfg;
 	gw_config_defaults(&cfg);
 	assert_int_equal(cfg.listen_port, 8080);
+	assert_int_equal(cfg.token_max_lifetime_s, 30 * 86400);
 	char *argv[] = {"plenaryd", "--grace", "60", "--config", (char *)path, NULL};
 	char err[256] = "";
 	assert_true(gw_config_parse_args(&cfg, 5, argv, err, sizeof err));
@@ -69,6 +70,7 @@ static void file_then_flags(void **state)
 	assert_int_equal(cfg.grace_s, 60); /* the flag wins over the file */
 	assert_int_equal(cfg.send_queue_bytes, 128 << 10);
 	assert_true(cfg.media_echo);
+	assert_int_equal(cfg.token_max_lifetime_s, 3600);
 	assert_int_equal(cfg.n_rooms, 2);
 	assert_string_equal(cfg.rooms[0].title, "Main");
 	assert_true(cfg.rooms[0].public_observers);
@@ -88,6 +90,10 @@ static void file_errors(void **state)
 	    {"{\"rooms\":{}}", "rooms: expected an array"},
 	    {"{\"rooms\":[{\"id\":\"Bad Id\"}]}", "room id 'Bad Id' must match [a-z0-9-]{1,64}"},
 	    {"{\"media_echo\":1}", "media_echo: expected true or false"},
+	    {"{\"token_max_lifetime_s\":59}",
+	     "token_max_lifetime_s: expected an integer in [60, 31622400]"},
+	    {"{\"token_max_lifetime_s\":31622401}",
+	     "token_max_lifetime_s: expected an integer in [60, 31622400]"},
 	    {"[1]", NULL},
 	    {"{\"data\":1,\"data\":2}", NULL},
 	};
