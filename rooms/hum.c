@@ -7,12 +7,18 @@
  * connected when the hum ends): none, weak (<20 %), moderate (<40 %), strong (<60 %),
  * very_strong -- and exact counts only when the room allows it and at least five
  * responded, so a count can never single out one person in a small room.
+ *
+ * The chairs' live hum.levels keep to the same five: below it they carry only how many
+ * responded (levels null). Otherwise, with one or two casts, the level that moves when
+ * a cast arrives says what that one person hummed -- and a chair who saw who hummed
+ * just then would know it. How many responded says that someone hummed, never what.
  */
 #include <string.h>
 
 #include "rooms/room_internal.h"
 
-#define HUM_COUNTS_MIN_RESPONDED 5
+/* Fewer casts than this: no exact counts in the result, no live levels. */
+#define HUM_MIN_RESPONDED 5
 
 static const char *level_name(int count, int eligible)
 {
@@ -73,10 +79,11 @@ void room_hum_levels_maybe(struct room *r, int64_t now, bool force)
 	r->hum.levels_sent_ms = now;
 	struct hum_tally t;
 	tally(r, &t);
+	json_t *levels = t.responded >= HUM_MIN_RESPONDED ? levels_json(r, &t) : json_null();
 	room_send_private(r, NULL, ROOM_ROLE_CHAIR, "hum.levels",
-			  json_pack("{s:I,s:o,s:i,s:i}", "hum", (json_int_t)r->hum.id, "levels",
-				    levels_json(r, &t), "responded", t.responded, "eligible",
-				    t.eligible));
+			  json_pack("{s:I,s:o,s:i,s:i,s:i}", "hum", (json_int_t)r->hum.id, "levels",
+				    levels, "responded", t.responded, "eligible", t.eligible,
+				    "min_responded", HUM_MIN_RESPONDED));
 }
 
 enum room_err cmd_hum_start(struct room_cmd_ctx *ctx)
@@ -157,7 +164,7 @@ enum room_err room_end_hum(struct room *r, int64_t now)
 	    json_pack("{s:I,s:s,s:o,s:i,s:i,s:o}", "hum", (json_int_t)r->hum.id, "question",
 		      r->hum.question, "options", options, "eligible", t.eligible, "responded",
 		      t.responded, "levels", levels_json(r, &t));
-	if (data && r->reveal_hum_counts && t.responded >= HUM_COUNTS_MIN_RESPONDED) {
+	if (data && r->reveal_hum_counts && t.responded >= HUM_MIN_RESPONDED) {
 		json_t *counts = json_array();
 		for (int i = 0; i < r->hum.n_options; i++)
 			json_array_append_new(counts, json_integer(t.counts[i]));

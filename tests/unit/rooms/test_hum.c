@@ -308,7 +308,9 @@ static void levels_private_to_chairs_and_throttled(void **state)
 	assert_int_equal(rt_int(l, "responded"), 0);
 	rt_ok(t, P1, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":0}");
 	rt_ok(t, P2, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":0}");
-	rt_ok(t, P3, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":1}");
+	rt_ok(t, P3, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":0}");
+	rt_ok(t, P4, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":0}");
+	rt_ok(t, P5, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":1}");
 	assert_int_equal(rt_count(t->privates, "hum.levels"), 1);
 	assert_true(rooms_tick(t->rs, t->now) <= t->now + 500);
 	rt_advance(t, 499);
@@ -316,11 +318,11 @@ static void levels_private_to_chairs_and_throttled(void **state)
 	rt_advance(t, 1);
 	assert_int_equal(rt_count(t->privates, "hum.levels"), 2);
 	l = rt_last(t->privates, "hum.levels");
-	assert_int_equal(rt_int(l, "responded"), 3);
+	assert_int_equal(rt_int(l, "responded"), 5);
 	json_t *levels = json_object_get(l, "levels");
 	assert_int_equal(json_array_size(levels), 2);
-	assert_string_equal(json_string_value(json_array_get(levels, 0)), "moderate"); /* 2/9 */
-	assert_string_equal(json_string_value(json_array_get(levels, 1)), "weak");     /* 1/9 */
+	assert_string_equal(json_string_value(json_array_get(levels, 0)), "strong"); /* 4/9 */
+	assert_string_equal(json_string_value(json_array_get(levels, 1)), "weak");   /* 1/9 */
 	/* A burst of casts over two seconds: at most two messages a second. */
 	for (int i = 0; i < 40; i++) {
 		t->now += 50;
@@ -354,6 +356,64 @@ static void levels_private_to_chairs_and_throttled(void **state)
 	assert_int_equal(rt_count(t->privates, "hum.levels"), settled);
 }
 
+/* The chairs' hum.levels after each cast, flushed past the throttle. */
+static json_t *levels_after(struct rt *t, enum rt_person who, const char *option)
+{
+	size_t before = rt_count(t->privates, "hum.levels");
+	rt_ok(t, who, "{\"type\":\"hum.cast\",\"hum\":1,\"option\":%s}", option);
+	rt_advance(t, 500);
+	assert_int_equal(rt_count(t->privates, "hum.levels"), before + 1);
+	return rt_last(t->privates, "hum.levels");
+}
+
+/* Live levels keep to the result's threshold: with fewer than five casts a level that
+ * moved would say what the latest hummer chose, so chairs get only how many responded. */
+static void live_levels_withheld_below_five_responded(void **state)
+{
+	struct rt *t = *state;
+	live(state); /* CH and P1..P7: 8 eligible */
+	start_hum(t, 2);
+	json_t *l = rt_last(t->privates, "hum.levels");
+	assert_true(json_is_null(json_object_get(l, "levels")));
+	assert_int_equal(rt_int(l, "responded"), 0);
+	assert_int_equal(rt_int(l, "eligible"), 8);
+	assert_int_equal(rt_int(l, "min_responded"), 5);
+	static const enum rt_person who[] = {P1, P2, P3, P4};
+	static const char *const chose[] = {"0", "1", "1", "0"};
+	for (int i = 0; i < 4; i++) {
+		l = levels_after(t, who[i], chose[i]);
+		assert_int_equal(rt_int(l, "responded"), i + 1);
+		assert_true(json_is_null(json_object_get(l, "levels")));
+		/* Nothing in the message but the counts: no level word, no per-option number. */
+		char *text = json_dumps(l, JSON_COMPACT | JSON_SORT_KEYS);
+		char want[160];
+		snprintf(want, sizeof want,
+			 "{\"eligible\":8,\"hum\":1,\"levels\":null,\"min_responded\":5,"
+			 "\"responded\":%d}",
+			 i + 1);
+		assert_string_equal(text, want);
+		free(text);
+	}
+	/* A changed mind below the threshold shows nothing either. */
+	l = levels_after(t, P4, "1");
+	assert_true(json_is_null(json_object_get(l, "levels")));
+	/* The fifth cast: levels, as shares of the eligible. */
+	l = levels_after(t, P5, "0");
+	assert_int_equal(rt_int(l, "responded"), 5);
+	json_t *levels = json_object_get(l, "levels");
+	assert_int_equal(json_array_size(levels), 2);
+	assert_string_equal(json_string_value(json_array_get(levels, 0)), "moderate"); /* 2/8 */
+	assert_string_equal(json_string_value(json_array_get(levels, 1)), "moderate"); /* 3/8 */
+	/* One withdraws: below five again, and the levels go again. */
+	l = levels_after(t, P1, "null");
+	assert_int_equal(rt_int(l, "responded"), 4);
+	assert_true(json_is_null(json_object_get(l, "levels")));
+	/* The result is unchanged: levels for everyone, whatever the number who responded. */
+	rt_ok(t, CH, "{\"type\":\"hum.end\",\"hum\":1}");
+	const char *const want[] = {"weak", "moderate"}; /* 1/8, 3/8 */
+	assert_levels(rt_last_event(t, "hum.ended"), want, 2);
+}
+
 /* Casts do not carry over from one hum to the next. */
 static void casts_are_per_hum(void **state)
 {
@@ -384,6 +444,7 @@ int main(void)
 	    T(cast_survives_a_short_drop),
 	    cmocka_unit_test(counts_only_when_revealed_and_five_responded),
 	    T(levels_private_to_chairs_and_throttled),
+	    T(live_levels_withheld_below_five_responded),
 	    T(casts_are_per_hum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
