@@ -160,6 +160,8 @@ test('a full meeting, as each role sees it', async (t) => {
     await bruno.click('.hum .choice >> text=Oppose');
     await see(bruno, 'You hum for: Oppose.');
     await see(chair, '2 of 3 responded.');
+    // Two hummers are too few for live levels: the chair is told why none are shown.
+    await see(chair, 'Levels appear once 5 have hummed');
     assert.equal(await ana.locator('.live-levels').count(), 0);
 
     // Ana's connection drops; the client resumes and keeps her floor and her hum.

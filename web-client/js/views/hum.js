@@ -128,12 +128,20 @@ export function humPanel({ store, act }) {
         const sig = JSON.stringify(lv);
         if (sig !== levelsSig) {
           levelsSig = sig;
-          const body = lv
-            ? [
-                levelRows(hum.options, lv.levels),
-                h('p', null, `${lv.responded} of ${lv.eligible} responded.`),
-              ]
-            : h('p', null, 'Waiting for the first levels…');
+          // Below min_responded the server withholds the levels, so that one person's
+          // hum cannot be read from a change in them: say so instead of showing "none".
+          const body = !lv
+            ? h('p', null, 'Waiting for the first levels…')
+            : lv.levels
+              ? [
+                  levelRows(hum.options, lv.levels),
+                  h('p', null, `${lv.responded} of ${lv.eligible} responded.`),
+                ]
+              : h(
+                  'p',
+                  null,
+                  `${lv.responded} of ${lv.eligible} responded. Levels appear once ${lv.min_responded} have hummed, so no one's hum can be read from them.`,
+                );
           fill(levels, body);
         }
       }
