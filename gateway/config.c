@@ -94,13 +94,18 @@ static bool room_id_ok(const char *id)
 
 static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err_cap)
 {
-	const char *id = NULL, *title = NULL;
+	const char *id = NULL, *title = NULL, *visibility = "public";
 	int public_observers = 1, reveal = 0;
 	json_error_t jerr;
-	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b}", "id", &id, "title",
+	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b,s?s}", "id", &id, "title",
 			   &title, "public_observers", &public_observers, "reveal_hum_counts",
-			   &reveal) != 0) {
+			   &reveal, "visibility", &visibility) != 0) {
 		snprintf(err, err_cap, "rooms[]: %s", jerr.text);
+		return false;
+	}
+	if (strcmp(visibility, "public") != 0 && strcmp(visibility, "private") != 0) {
+		snprintf(err, err_cap, "room '%.80s': visibility must be \"public\" or \"private\"",
+			 id);
 		return false;
 	}
 	if (!room_id_ok(id)) {
@@ -117,6 +122,7 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 		return false;
 	d->public_observers = public_observers;
 	d->reveal_hum_counts = reveal;
+	d->private_room = strcmp(visibility, "private") == 0;
 	cfg->n_rooms++;
 	return true;
 }

@@ -18,6 +18,7 @@ struct gw_room_decl {
 	char title[201];
 	bool public_observers;
 	bool reveal_hum_counts;
+	bool private_room; /* "visibility": "private" (rooms.h's room_visibility) */
 };
 
 /* A TURN server handed to browsers in the join ack (turn.h). urls: turn:, turns: or stun:

@@ -161,7 +161,9 @@ static bool open_rooms(struct gateway *gw)
 		struct room_settings s = {.id = d->id,
 					  .title = d->title,
 					  .public_observers = d->public_observers,
-					  .reveal_hum_counts = d->reveal_hum_counts};
+					  .reveal_hum_counts = d->reveal_hum_counts,
+					  .visibility = d->private_room ? ROOM_VISIBILITY_PRIVATE
+									: ROOM_VISIBILITY_PUBLIC};
 		struct room *room;
 		if (rooms_create(gw->rooms, &s, gw_now_ms(), &room) != ROOM_OK) {
 			gw_error("cannot create declared room", "room=%s", d->id);

@@ -55,7 +55,7 @@ static void file_then_flags(void **state)
 	    config_file("{\"listen\":\"127.0.0.1:9100\",\"data\":\"/srv/plenary\",\"grace_s\":45,"
 			"\"send_queue_kb\":128,\"media_echo\":true,\"token_max_lifetime_s\":3600,"
 			"\"rooms\":[{\"id\":\"plenary-1\",\"title\":\"Main\"},{\"id\":\"side\","
-			"\"public_observers\":false}]}");
+			"\"public_observers\":false,\"visibility\":\"private\"}]}");
 	struct gw_config cfg;
 	gw_config_defaults(&cfg);
 	assert_int_equal(cfg.listen_port, 8080);
@@ -76,6 +76,8 @@ static void file_then_flags(void **state)
 	assert_true(cfg.rooms[0].public_observers);
 	assert_string_equal(cfg.rooms[1].title, "side"); /* the id when no title */
 	assert_false(cfg.rooms[1].public_observers);
+	assert_false(cfg.rooms[0].private_room); /* public unless said */
+	assert_true(cfg.rooms[1].private_room);
 }
 
 static void file_errors(void **state)
@@ -94,6 +96,9 @@ static void file_errors(void **state)
 	     "token_max_lifetime_s: expected an integer in [60, 31622400]"},
 	    {"{\"token_max_lifetime_s\":31622401}",
 	     "token_max_lifetime_s: expected an integer in [60, 31622400]"},
+	    {"{\"rooms\":[{\"id\":\"a\",\"visibility\":\"hidden\"}]}",
+	     "room 'a': visibility must be \"public\" or \"private\""},
+	    {"{\"rooms\":[{\"id\":\"a\",\"visibility\":false}]}", NULL},
 	    {"[1]", NULL},
 	    {"{\"data\":1,\"data\":2}", NULL},
 	};
