@@ -5,8 +5,14 @@
  * response built whole in memory and written in pieces as lws says the socket can take
  * them -- except files (the log, a recording), which lws serves itself, and listen.ogg,
  * a live stream that stream.c writes as its pages come. Routing is a table of {method,
- * path shape, handler}. Handlers that change a room flush the log before answering, so a
- * 201 is as durable as a WebSocket ack.
+ * path shape, gate, handler}. Handlers that change a room flush the log before answering,
+ * so a 201 is as durable as a WebSocket ack.
+ *
+ * The gate is who may reach a room's route when the room is private (PROTOCOL.md, second
+ * version): a Bearer token for that room (any role, checked as a join checks it) or the
+ * admin token, or for what a media player fetches a signed URL (access.h). A stranger who
+ * sends nothing gets exactly the 404 of a room that does not exist; a bad or expired token
+ * or signature 401; a good token for another room 403. Public rooms are not gated.
  */
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -14,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gateway/access.h"
 #include "gateway/http.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
@@ -36,6 +43,7 @@ struct http_req {
 	char *resp;
 	size_t resp_len, resp_sent;
 	struct gw_stream_client *stream; /* listen.ogg: the response is a live stream */
+	int64_t bearer_exp; /* the gate's Bearer token's exp; 0 for none or the admin token */
 };
 
 /* --- responses --- */
@@ -171,7 +179,8 @@ static int get_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req, 
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < rooms_count(gw->rooms); i++) {
 		struct room *room = rooms_at(gw->rooms, i);
-		if (admin || room_public_observers(room))
+		if (admin || (room_public_observers(room) &&
+			      room_visibility(room) == ROOM_VISIBILITY_PUBLIC))
 			json_array_append_new(list, room_summary(room));
 	}
 	return respond_json(wsi, req, 200, list);
@@ -185,20 +194,23 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	if (!admin_ok(gw, wsi))
 		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "admin token required");
 	json_t *body = parse_body(req);
-	const char *id = NULL, *title = NULL;
+	const char *id = NULL, *title = NULL, *visibility = "public";
 	int public_observers = 1, reveal = 0;
+	struct room_settings s = {.public_observers = true};
 	if (!body ||
-	    json_unpack(body, "{s:s,s?s,s?b,s?b}", "id", &id, "title", &title, "public_observers",
-			&public_observers, "reveal_hum_counts", &reveal) != 0) {
+	    json_unpack(body, "{s:s,s?s,s?b,s?b,s?s}", "id", &id, "title", &title,
+			"public_observers", &public_observers, "reveal_hum_counts", &reveal,
+			"visibility", &visibility) != 0 ||
+	    !room_visibility_parse(visibility, &s.visibility)) {
 		json_decref(body);
-		return respond_error(
-		    wsi, req, 400, ROOM_EBAD_REQUEST,
-		    "expected {id, title?, public_observers?, reveal_hum_counts?}");
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+				     "expected {id, title?, public_observers?, reveal_hum_counts?, "
+				     "visibility?: \"public\" | \"private\"}");
 	}
-	struct room_settings s = {.id = id,
-				  .title = title ? title : id,
-				  .public_observers = public_observers,
-				  .reveal_hum_counts = reveal};
+	s.id = id;
+	s.title = title ? title : id;
+	s.public_observers = public_observers;
+	s.reveal_hum_counts = reveal;
 	struct room *room = NULL;
 	enum room_err err = rooms_create(gw->rooms, &s, gw_now_ms(), &room);
 	json_decref(body);
@@ -393,6 +405,143 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 	return caption_answer(gw, wsi, req, r, &who, lang ? lang : "en", n);
 }
 
+/* The room's resources a signed URL may open: what its GET routes serve. */
+static bool signable(const char *last)
+{
+	static const char *const files[] = {"log", "listen.ogg", "recording.ogg", "metrics"};
+	for (size_t i = 0; i < sizeof exports / sizeof exports[0]; i++)
+		if (strcmp(last, exports[i].name) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (strcmp(last, files[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A URL for a media player or a download link, which cannot send the Bearer header the
+ * gate has just checked: valid for an hour, or until that token expires if sooner. */
+static int post_signed_url(struct gateway *gw, struct lws *wsi, struct http_req *req,
+			   struct room *r, const char *arg)
+{
+	(void)arg;
+	json_t *body = parse_body(req);
+	const char *path = NULL;
+	char prefix[96];
+	size_t plen = (size_t)snprintf(prefix, sizeof prefix, "/api/rooms/%s/", room_id(r));
+	if (!body || json_unpack(body, "{s:s}", "path", &path) != 0 ||
+	    strncmp(path, prefix, plen) != 0 || !signable(path + plen)) {
+		json_decref(body);
+		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+				     "expected {path}: one of this room's readable resources, "
+				     "/api/rooms/{id}/record.json and so on");
+	}
+	int64_t exp = (int64_t)time(NULL) + ACCESS_URL_MAX_S;
+	if (req->bearer_exp > 0 && req->bearer_exp < exp)
+		exp = req->bearer_exp;
+	char sig[ACCESS_SIG_LEN + 1], url[256];
+	bool ok = access_sign(gw->secret, gw->secret_len, path, exp, sig);
+	if (ok)
+		snprintf(url, sizeof url, "%s?exp=%lld&sig=%s", path, (long long)exp, sig);
+	json_decref(body);
+	if (!ok)
+		return respond_error(wsi, req, 500, ROOM_EINTERNAL, "cannot sign");
+	return respond_json(wsi, req, 200,
+			    json_pack("{s:s,s:I}", "url", url, "exp", (json_int_t)exp));
+}
+
+/* The per-room rows of /metrics for one room, which /metrics leaves out for a private
+ * room unless the admin token is sent. */
+static int get_room_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req,
+			    struct room *r, const char *arg)
+{
+	(void)arg;
+	size_t len = 0;
+	char *text = gw_metrics_render_room(gw->media, room_id(r), &len);
+	if (!text)
+		return respond_text(wsi, req, 500, "internal error\n");
+	return respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+/* --- the gate of a private room's routes --- */
+
+enum gate {
+	GATE_NONE,  /* the admin API: its own check, whatever the room */
+	GATE_OWN,   /* the handler checks a credential; a private room with none sent is 404 */
+	GATE_READ,  /* a private room's resource: Bearer for the room, admin, or signed URL */
+	GATE_TOKEN, /* Bearer for the room or admin in any room (404 in a private one) */
+};
+#define GATE_PASS 1 /* not 0 or -1, what a handler returns */
+
+static int no_such_room(struct lws *wsi, struct http_req *req)
+{
+	return respond_error(wsi, req, 404, ROOM_ENOT_FOUND, "no such room");
+}
+
+/* auth: the Authorization header as sent (n its length, < 0 if it did not fit). */
+static int gate_bearer(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		       const char *auth, int n)
+{
+	if (admin_ok(gw, wsi))
+		return GATE_PASS;
+	if (n <= 7 || strncmp(auth, "Bearer ", 7) != 0)
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
+				     "expected Authorization: Bearer <token for the room>");
+	struct token_claims c;
+	enum token_err terr = gw_token_verify(gw, auth + 7, room_id(r), &c);
+	if (terr == TOKEN_EROOM)
+		return respond_error(wsi, req, 403, ROOM_EFORBIDDEN,
+				     "the token is for another room");
+	if (terr != TOKEN_OK)
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, token_strerror(terr));
+	req->bearer_exp = c.exp;
+	return GATE_PASS;
+}
+
+static int gate_signed(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	/* lws copies each argument into the buffer while looking (see post_caption). */
+	char sigbuf[TOKEN_MAX_LEN + 8], expbuf[TOKEN_MAX_LEN + 8];
+	const char *sig = lws_get_urlarg_by_name(wsi, "sig=", sigbuf, sizeof sigbuf);
+	const char *exp = lws_get_urlarg_by_name(wsi, "exp=", expbuf, sizeof expbuf);
+	if (!sig && !exp)
+		return no_such_room(wsi, req);
+	switch (access_check(gw->secret, gw->secret_len, req->uri, sig, exp, time(NULL))) {
+	case ACCESS_SIG_OK:
+		return GATE_PASS;
+	case ACCESS_SIG_EXPIRED:
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "signed URL expired");
+	default:
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "signed URL not valid");
+	}
+}
+
+/* GATE_PASS when the request may reach the room's handler; otherwise what answering it
+ * returned. */
+static int gate(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
+		enum gate g)
+{
+	bool hidden = room_visibility(r) == ROOM_VISIBILITY_PRIVATE;
+	if (g == GATE_NONE || (!hidden && g != GATE_TOKEN))
+		return GATE_PASS;
+	char auth[TOKEN_MAX_LEN + 16];
+	int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+	bool sent = n != 0 || lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) > 0;
+	if (g == GATE_OWN) {
+		char tok[TOKEN_MAX_LEN + 8];
+		if (sent || lws_get_urlarg_by_name(wsi, "token=", tok, sizeof tok))
+			return GATE_PASS;
+		return no_such_room(wsi, req);
+	}
+	if (sent)
+		return gate_bearer(gw, wsi, req, r, auth, n);
+	if (g == GATE_READ)
+		return gate_signed(gw, wsi, req);
+	if (!hidden)
+		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
+				     "expected Authorization: Bearer <token for the room>");
+	return no_such_room(wsi, req);
+}
+
 /* --- routing --- */
 
 typedef int (*route_fn)(struct gateway *, struct lws *, struct http_req *, struct room *,
@@ -402,16 +551,19 @@ static const struct {
 	int method;
 	const char *path; /* "/api/rooms" exactly, or a room route's last segment; "*" any */
 	bool room_route;
+	enum gate gate;
 	route_fn fn;
 } routes[] = {
-    {LWSHUMETH_GET, "/api/rooms", false, get_rooms},
-    {LWSHUMETH_POST, "/api/rooms", false, post_rooms},
-    {LWSHUMETH_POST, "tokens", true, post_token},
-    {LWSHUMETH_POST, "caption", true, post_caption},
-    {LWSHUMETH_GET, "log", true, get_log},
-    {LWSHUMETH_GET, "listen.ogg", true, get_listen},
-    {LWSHUMETH_GET, "recording.ogg", true, get_recording},
-    {LWSHUMETH_GET, "*", true, get_export},
+    {LWSHUMETH_GET, "/api/rooms", false, GATE_NONE, get_rooms},
+    {LWSHUMETH_POST, "/api/rooms", false, GATE_NONE, post_rooms},
+    {LWSHUMETH_POST, "tokens", true, GATE_OWN, post_token},
+    {LWSHUMETH_POST, "caption", true, GATE_OWN, post_caption},
+    {LWSHUMETH_POST, "signed-url", true, GATE_TOKEN, post_signed_url},
+    {LWSHUMETH_GET, "log", true, GATE_READ, get_log},
+    {LWSHUMETH_GET, "listen.ogg", true, GATE_READ, get_listen},
+    {LWSHUMETH_GET, "recording.ogg", true, GATE_READ, get_recording},
+    {LWSHUMETH_GET, "metrics", true, GATE_READ, get_room_metrics},
+    {LWSHUMETH_GET, "*", true, GATE_READ, get_export},
 };
 
 static int route(struct gateway *gw, struct lws *wsi, struct http_req *req)
@@ -440,8 +592,9 @@ static int route(struct gateway *gw, struct lws *wsi, struct http_req *req)
 		    (strcmp(routes[i].path, "*") != 0 && strcmp(routes[i].path, last) != 0))
 			continue;
 		if (!r)
-			return respond_error(wsi, req, 404, ROOM_ENOT_FOUND, "no such room");
-		return routes[i].fn(gw, wsi, req, r, last);
+			return no_such_room(wsi, req);
+		int g = gate(gw, wsi, req, r, routes[i].gate);
+		return g == GATE_PASS ? routes[i].fn(gw, wsi, req, r, last) : g;
 	}
 	return respond_text(wsi, req, 404, "not found\n");
 }
@@ -489,12 +642,21 @@ static int serve_static(struct gateway *gw, struct lws *wsi, struct http_req *re
 	return 0;
 }
 
+static bool metrics_shows(void *ctx, const char *room)
+{
+	struct room *r = rooms_find(ctx, room);
+	return r && room_visibility(r) == ROOM_VISIBILITY_PUBLIC;
+}
+
 static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	struct media_stats ms;
 	media_stats_read(gw->media, &ms);
 	size_t len = 0;
-	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms), &len);
+	/* A private room's name is not for strangers: its rows only with the admin token. */
+	struct gw_metrics_rooms only_public = {.show = metrics_shows, .ctx = gw->rooms};
+	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms),
+				       admin_ok(gw, wsi) ? NULL : &only_public, &len);
 	if (!text)
 		return respond_text(wsi, req, 500, "internal error\n");
 	return respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

@@ -85,8 +85,10 @@ static void histogram(struct text *t, const char *name, const char *help, const 
 	    (unsigned long long)cumulative, name, sum, name, (unsigned long long)count);
 }
 
-/* One gauge or counter per room that has had audio, labelled by room. */
-static void per_room(struct text *t, const struct media *media)
+/* One gauge or counter per room that has had audio (and that rooms shows), labelled by
+ * room. */
+static void per_room(struct text *t, const struct media *media,
+		     const struct gw_metrics_rooms *rooms)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -102,6 +104,8 @@ static void per_room(struct text *t, const struct media *media)
 		    families[f].name, families[f].type);
 		struct media_room_info r;
 		for (size_t i = 0; media_room_at(media, i, &r); i++) {
+			if (rooms && !rooms->show(rooms->ctx, r.room))
+				continue;
 			uint64_t v[] = {r.listeners, r.open_mics, r.packets_sent, r.forwarding,
 					r.recording};
 			put(t, "%s{room=\"%s\"} %llu\n", families[f].name, r.room,
@@ -165,8 +169,34 @@ static void mixer(struct text *t, const struct media_stats *media)
 		media->tcp_dropped);
 }
 
+static char *text_done(struct text *t, size_t *len)
+{
+	if (t->failed) {
+		free(t->buf);
+		return NULL;
+	}
+	*len = t->len;
+	return t->buf;
+}
+
+static bool only_one(void *ctx, const char *room)
+{
+	return strcmp(ctx, room) == 0;
+}
+
+char *gw_metrics_render_room(const struct media *media_handle, const char *room, size_t *len)
+{
+	struct text t = {.buf = malloc(1024), .cap = 1024};
+	if (!t.buf)
+		return NULL;
+	struct gw_metrics_rooms one = {.show = only_one, .ctx = (void *)room};
+	per_room(&t, media_handle, &one);
+	return text_done(&t, len);
+}
+
 char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_handle,
-			const struct media_stats *media, size_t rooms, size_t *len)
+			const struct media_stats *media, size_t n_rooms,
+			const struct gw_metrics_rooms *rooms, size_t *len)
 {
 	struct text t = {.buf = malloc(8192), .cap = 8192};
 	if (!t.buf)
@@ -179,7 +209,7 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 		    (unsigned long long)m->connections[r]);
 	}
 	counter(&t, "plenary_events_total", "Events appended to room logs", m->events_total);
-	gauge(&t, "plenary_rooms", "Rooms loaded", rooms);
+	gauge(&t, "plenary_rooms", "Rooms loaded", n_rooms);
 	gauge(&t, "plenary_rooms_refused", "Rooms whose log refused to load", m->rooms_refused);
 	counter(&t, "plenary_ws_messages_received_total", "WebSocket messages received",
 		m->ws_messages_in);
@@ -197,7 +227,7 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 		  media_tick_bucket_bounds, MEDIA_TICK_BUCKETS, media->tick_buckets,
 		  media->tick_count, media->tick_sum_s);
 	mixer(&t, media);
-	per_room(&t, media_handle);
+	per_room(&t, media_handle, rooms);
 	histogram(&t, "plenary_log_fsync_seconds", "Time spent in one log fdatasync", fsync_bounds,
 		  GW_FSYNC_BUCKETS, m->fsync_buckets, m->fsync_count, m->fsync_sum_s);
 	counter(&t, "plenary_log_fsync_failures_total", "Log flushes that failed and rolled back",
@@ -206,10 +236,5 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 	    "# HELP plenary_srtp_backend Which libsrtp build is linked\n"
 	    "# TYPE plenary_srtp_backend gauge\nplenary_srtp_backend{backend=\"%s\"} 1\n",
 	    media_srtp_backend());
-	if (t.failed) {
-		free(t.buf);
-		return NULL;
-	}
-	*len = t.len;
-	return t.buf;
+	return text_done(&t, len);
 }

@@ -6,6 +6,7 @@
 #ifndef PLENARY_GATEWAY_METRICS_H
 #define PLENARY_GATEWAY_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +31,21 @@ struct gw_metrics {
 
 void gw_metrics_observe_fsync(struct gw_metrics *m, uint64_t ns);
 
-/* Renders the exposition (malloc'd). media_handle may be NULL (no per-room rows). */
+/* Which rooms' per-room rows (plenary_room_*{room}) to show: true to show room. A
+ * private room's rows, its name included, are for those who may read the room. */
+struct gw_metrics_rooms {
+	bool (*show)(void *ctx, const char *room);
+	void *ctx;
+};
+
+/* Renders the exposition (malloc'd). media_handle may be NULL (no per-room rows); rooms
+ * NULL shows every room's rows. */
 char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_handle,
-			const struct media_stats *media, size_t rooms, size_t *len);
+			const struct media_stats *media, size_t n_rooms,
+			const struct gw_metrics_rooms *rooms, size_t *len);
+
+/* Renders only the per-room families for one room (malloc'd): GET /api/rooms/{id}/metrics.
+ * A room that has had no audio has the families and no samples. */
+char *gw_metrics_render_room(const struct media *media_handle, const char *room, size_t *len);
 
 #endif

@@ -184,6 +184,11 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			     claims.in_room);
 		return ROOM_OK;
 	}
+	/* A private room is not there for a stranger: the answer of a room that is not. */
+	if (room_visibility(room) == ROOM_VISIBILITY_PRIVATE) {
+		*why = "no such room";
+		return ROOM_ENOT_FOUND;
+	}
 	json_t *role = json_object_get(msg, "role");
 	json_t *name = json_object_get(msg, "name");
 	if (!json_is_string(role) || strcmp(json_string_value(role), "observer") != 0) {
