@@ -29,10 +29,10 @@ const MIC_ERRORS = {
 };
 
 export class AudioPanel {
-  constructor({ store, request, roomId }) {
+  constructor({ store, request, access }) {
     this.store = store;
     this.request = request;
-    this.listenUrl = `/api/rooms/${encodeURIComponent(roomId)}/listen.ogg`;
+    this.access = access; // access.js: plain URLs for a public room, signed for a private one
     this.mode = 'idle'; // idle | connecting | webrtc | unavailable | failed | offline
     this.reason = '';
     this.userMuted = false;
@@ -85,13 +85,24 @@ export class AudioPanel {
         null,
         'You can listen to the floor with the listen-only stream instead (it plays in the browser or in any media player):',
       ),
-      h('p', null, h('a', { href: this.listenUrl }, 'Listen-only stream of the floor (Ogg audio)')),
-      h('audio', {
-        controls: true,
-        preload: 'none',
-        src: this.listenUrl,
-        'aria-label': 'Listen-only stream of the floor',
-      }),
+      h(
+        'p',
+        null,
+        this.access.link(
+          h('a', null, 'Listen-only stream of the floor (Ogg audio)'),
+          'href',
+          'listen.ogg',
+        ),
+      ),
+      this.access.link(
+        h('audio', {
+          controls: true,
+          preload: 'none',
+          'aria-label': 'Listen-only stream of the floor',
+        }),
+        'src',
+        'listen.ogg',
+      ),
     );
     const parts = [
       h('h2', { id: 'audio-h' }, 'Audio'),

@@ -10,6 +10,7 @@ import { Store } from './store.js';
 import { announce } from './announce.js';
 import { narrator } from './narrator.js';
 import { AudioPanel } from './audio.js';
+import { roomAccess } from './access.js';
 import { captionsPanel } from './captions.js';
 import { floorPanel } from './views/floor.js';
 import { queuePanel } from './views/queue.js';
@@ -68,6 +69,8 @@ export function enterRoom({ room, token, name, onFail }) {
   let panels = [];
   let built = false;
   let audio = null;
+  // Until the snapshot says the room is private, URLs are used as they are.
+  let access = roomAccess({ room, token, isPrivate: false });
   let narrate = () => {};
   const notices = h('div', { class: 'notices' });
   // An error stays until the next action succeeds or it is dismissed (never on a timer:
@@ -160,7 +163,9 @@ export function enterRoom({ room, token, name, onFail }) {
     const polls = pollsPanel(ctx);
     const caps = captionsPanel({ ...ctx, loadRecord });
     const people = peoplePanel(ctx);
-    audio = new AudioPanel({ store, request, roomId: room });
+    access.close();
+    access = roomAccess({ room, token, isPrivate: store.room.visibility === 'private' });
+    audio = new AudioPanel({ store, request, access });
     const writer = writerMod ? writerMod.captionWriter(ctx) : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
     panels = [floor, queue, hum, polls, caps, people, writer, desk].filter(Boolean);
@@ -216,9 +221,7 @@ export function enterRoom({ room, token, name, onFail }) {
           ['record.vtt', 'Captions (WebVTT)'],
           ['polls.json', 'Polls (JSON)'],
           ['log', 'Verifiable log'],
-        ].map(([p, t]) =>
-          h('li', null, h('a', { href: `/api/rooms/${encodeURIComponent(room)}/${p}` }, t)),
-        ),
+        ].map(([p, t]) => h('li', null, access.link(h('a', null, t), 'href', p))),
       ),
     );
     main.replaceChildren(
@@ -326,7 +329,8 @@ export function enterRoom({ room, token, name, onFail }) {
   let recordPromise = null;
   function loadRecord(again = false) {
     if (again) recordPromise = null;
-    recordPromise ||= fetch(`/api/rooms/${encodeURIComponent(room)}/record.json`)
+    recordPromise ||= access
+      .fetch('record.json')
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
       .then((rec) => {
         const before = store.captions.length;
@@ -344,6 +348,7 @@ export function enterRoom({ room, token, name, onFail }) {
   async function leaveRoom() {
     await conn.leave();
     audio?.close();
+    access.close();
     main.replaceChildren(
       h('h2', null, 'You left the meeting'),
       h('p', null, 'Your place in the queue is given up.'),
@@ -369,11 +374,7 @@ export function enterRoom({ room, token, name, onFail }) {
           h('strong', null, 'This session has ended.'),
           ' Nothing more can be said or decided here. The public record holds what was said and decided:',
         ),
-        h(
-          'p',
-          null,
-          h('a', { href: `/api/rooms/${encodeURIComponent(room)}/record.html` }, 'Read the record'),
-        ),
+        h('p', null, access.link(h('a', null, 'Read the record'), 'href', 'record.html')),
       );
     }
     for (const p of panels) p.render();
