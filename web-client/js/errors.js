@@ -10,6 +10,16 @@ export function joinError(status, room) {
         title: 'This link has expired',
         text: 'Your join link has expired. Ask the meeting’s organisers for a new one.',
       };
+    if (msg.includes('not yet valid') || msg.includes('issued in the future'))
+      return {
+        title: 'This link is not valid yet',
+        text: 'Your join link starts later, or this device’s clock is wrong. Check the date and time on this device, or try again at the meeting’s start.',
+      };
+    if (msg.includes('no expiry') || msg.includes('lifetime exceeds'))
+      return {
+        title: 'This link is not accepted here',
+        text: 'This server only accepts join links that expire within its limit. Ask the meeting’s organisers for a new one.',
+      };
     if (msg.includes('another room'))
       return {
         title: 'This link is for another room',
