@@ -51,10 +51,10 @@ bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port)
 {
 	const char *colon = strrchr(text, ':');
 	const char *host = text;
+	const char *port_text = colon ? colon + 1 : text; /* "8081" alone is a port */
 	size_t host_len;
 	if (!colon) {
 		host_len = 0;
-		colon = text - 1;
 	} else if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || close + 1 != colon)
@@ -66,7 +66,7 @@ bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port)
 		if (memchr(text, ':', host_len))
 			return false; /* a bare IPv6 address needs brackets */
 	}
-	if (host_len >= addr_cap || !parse_port(colon + 1, port))
+	if (host_len >= addr_cap || !parse_port(port_text, port))
 		return false;
 	memcpy(addr, host, host_len);
 	addr[host_len] = '\0';
