@@ -30,6 +30,10 @@ void gw_config_defaults(struct gw_config *cfg)
 	cfg->token_max_lifetime_s = TOKEN_LIFETIME_DEFAULT_S;
 	snprintf(cfg->log_level, sizeof cfg->log_level, "info");
 	cfg->send_queue_bytes = 4u << 20;
+	static const struct gw_rate ws_limits[GW_WS_LIMIT_CLASSES] = {
+	    {10, 30}, {5, 20}, {5, 20}, {20, 60}, {20, 40}};
+	memcpy(cfg->ws_limits, ws_limits, sizeof ws_limits);
+	cfg->join_per_address = (struct gw_rate){20, 100};
 }
 
 int gw_config_media_tcp_port(const struct gw_config *cfg)
@@ -341,13 +345,87 @@ static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char
 	return true;
 }
 
+static bool load_rate(json_t *v, const char *name, struct gw_rate *rate, char *err, size_t err_cap)
+{
+	json_t *per_s = json_object_get(v, "per_s");
+	json_t *burst = json_object_get(v, "burst");
+	if (!json_is_object(v) || json_object_size(v) != (size_t)(!!per_s + !!burst) ||
+	    (per_s && (!json_is_integer(per_s) || json_integer_value(per_s) < 1 ||
+		       json_integer_value(per_s) > 100000)) ||
+	    (burst && (!json_is_integer(burst) || json_integer_value(burst) < 1 ||
+		       json_integer_value(burst) > 100000))) {
+		snprintf(err, err_cap,
+			 "ws_limits.%s: expected {\"per_s\", \"burst\"}, integers in "
+			 "[1, 100000]",
+			 name);
+		return false;
+	}
+	if (per_s)
+		rate->per_s = (int)json_integer_value(per_s);
+	if (burst)
+		rate->burst = (int)json_integer_value(burst);
+	return true;
+}
+
+/* "ws_limits": {"queue": {"per_s": 5, "burst": 20}, ..., "join_per_address": {...}} */
+static bool load_ws_limits(struct gw_config *cfg, json_t *limits, char *err, size_t err_cap)
+{
+	static const char *const names[GW_WS_LIMIT_CLASSES] = {"session", "queue", "sense", "chair",
+							       "caption"};
+	if (!limits)
+		return true;
+	if (!json_is_object(limits)) {
+		snprintf(err, err_cap, "ws_limits: expected an object");
+		return false;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(limits, key, v)
+	{
+		struct gw_rate *rate = NULL;
+		for (int i = 0; i < GW_WS_LIMIT_CLASSES; i++)
+			if (strcmp(key, names[i]) == 0)
+				rate = &cfg->ws_limits[i];
+		if (strcmp(key, "join_per_address") == 0)
+			rate = &cfg->join_per_address;
+		if (!rate) {
+			snprintf(err, err_cap, "ws_limits: unknown class '%.60s'", key);
+			return false;
+		}
+		if (!load_rate(v, key, rate, err, err_cap))
+			return false;
+	}
+	return true;
+}
+
+/* The keys that hold tables: turn and ws_limits. */
+static bool load_tables(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
+{
+	return load_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
+	       load_ws_limits(cfg, json_object_get(root, "ws_limits"), err, err_cap);
+}
+
 static bool check_keys(json_t *root, char *err, size_t err_cap)
 {
-	static const char *const known[] = {
-	    "listen",	     "data",	       "web_root", "public_ip",	    "log_level",
-	    "media_port",    "media_workers",  "grace_s",  "send_queue_kb", "rooms",
-	    "media_echo",    "media_tcp_port", "turn",	   "tls_cert",	    "tls_key",
-	    "redirect_http", "media_bind",     NULL};
+	static const char *const known[] = {"listen",
+					    "data",
+					    "web_root",
+					    "public_ip",
+					    "log_level",
+					    "media_port",
+					    "media_workers",
+					    "grace_s",
+					    "send_queue_kb",
+					    "rooms",
+					    "media_echo",
+					    "media_tcp_port",
+					    "turn",
+					    "tls_cert",
+					    "tls_key",
+					    "redirect_http",
+					    "media_bind",
+					    "ws_limits",
+					    NULL};
 	/* The token rules of gateway/token.h. */
 	static const char *const known_tokens[] = {"token_max_lifetime_s", NULL};
 	const char *key;
@@ -393,7 +471,7 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	    !int_in(root, "token_max_lifetime_s", TOKEN_LIFETIME_MIN_S, TOKEN_LIFETIME_MAX_S,
 		    &cfg->token_max_lifetime_s, err, err_cap) ||
 	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap) ||
-	    !load_turn(cfg, json_object_get(root, "turn"), err, err_cap))
+	    !load_tables(cfg, root, err, err_cap))
 		goto done;
 	cfg->send_queue_bytes = (size_t)queue_kb << 10;
 	if (echo && !json_is_boolean(echo)) {

@@ -33,6 +33,15 @@ struct gw_turn_server {
 	int ttl_s;
 };
 
+/* A token bucket's rate: per_s tokens a second, up to burst (docs/protocol.md "Limits"). */
+struct gw_rate {
+	int per_s;
+	int burst;
+};
+/* The WebSocket rate-limit classes, in rooms.h's enum room_cmd_class order: session,
+ * queue, sense, chair, caption (configuration key "ws_limits"). */
+#define GW_WS_LIMIT_CLASSES 5
+
 struct gw_config {
 	char listen_addr[64]; /* IPv4/IPv6 literal, or "" for every address */
 	int listen_port;      /* 0 = ephemeral (the chosen port is logged) */
@@ -70,6 +79,8 @@ struct gw_config {
 	struct gw_room_decl rooms[GW_MAX_DECLARED_ROOMS];
 	size_t n_turn; /* 0: no TURN, the join ack has no ice_servers */
 	struct gw_turn_server turn[GW_MAX_TURN];
+	struct gw_rate ws_limits[GW_WS_LIMIT_CLASSES]; /* per connection and class */
+	struct gw_rate join_per_address;	       /* joins from one IP address */
 };
 
 #define GW_MEDIA_TCP_AUTO (-2)

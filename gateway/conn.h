@@ -21,6 +21,7 @@
 
 #include "base/list.h"
 #include "gateway/msg.h"
+#include "gateway/ratelimit.h"
 #include "rooms/rooms.h"
 
 #define GW_SESSION_KEY_LEN 32
@@ -66,9 +67,10 @@ struct conn {
 	struct gw_msg **q;
 	size_t q_cap, q_head, q_len, q_bytes;
 
-	/* Caption rate limit: a token bucket (PROTOCOL.md rate_limited). */
-	double caption_tokens;
-	int64_t caption_refill_ms;
+	/* Rate limits: a token bucket per command class (ratelimit.h, PROTOCOL.md rate_limited),
+	 * and the peer's address for the per-address join limit ("" if unknown). */
+	struct gw_bucket limits[GW_WS_LIMIT_CLASSES];
+	char addr[64];
 };
 
 /* A new, not yet joined connection, linked into gw->conns and counted. NULL on OOM. The

@@ -349,6 +349,7 @@ out:
 		rooms_close(gw->rooms);
 	}
 	gw_sessions_free(gw);
+	gw_addr_buckets_free(&gw->join_limits);
 	gw_info("stopped", "exit=%d", rc);
 	free(gw);
 	return rc;

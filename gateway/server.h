@@ -16,6 +16,7 @@
 #include "gateway/fanout.h"
 #include "gateway/loop.h"
 #include "gateway/metrics.h"
+#include "gateway/ratelimit.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
 
@@ -36,6 +37,9 @@ struct gateway {
 	struct base_list conns; /* every WebSocket connection (conn.link), newest first */
 	uint64_t next_conn_id;
 	struct gw_resume_keys resume;
+	struct gw_addr_buckets join_limits; /* joins per client address (session.c) */
+	/* The rate limits' clock: NULL is gw_now_ms; the unit tests set their own. */
+	int64_t (*limit_clock_ms)(void);
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
 	struct gw_loop loop;
 	bool stopping;

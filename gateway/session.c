@@ -331,35 +331,9 @@ static void handle_leave(struct conn *c, json_t *id, const char *type, json_t *m
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]++;
 }
 
-/* Captions: a typist sends a partial per keystroke burst, a recogniser a few a second.
- * A client stuck in a loop must not flood the room: a token bucket per connection. */
-#define CAPTION_BURST 40.0
-#define CAPTION_PER_S 20.0
-
-static bool caption_allowed(struct conn *c, int64_t now)
-{
-	if (c->caption_refill_ms == 0) {
-		c->caption_tokens = CAPTION_BURST;
-		c->caption_refill_ms = now;
-	}
-	c->caption_tokens += (double)(now - c->caption_refill_ms) * CAPTION_PER_S / 1000.0;
-	if (c->caption_tokens > CAPTION_BURST)
-		c->caption_tokens = CAPTION_BURST;
-	c->caption_refill_ms = now;
-	if (c->caption_tokens < 1.0)
-		return false;
-	c->caption_tokens -= 1.0;
-	return true;
-}
-
 static void handle_room_command(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	int64_t now = gw_now_ms();
-	if (strcmp(type, "caption") == 0 && room_command_allowed(type, c->who.role) &&
-	    !caption_allowed(c, now)) {
-		gw_host_error(c, id, ROOM_ERATE_LIMITED, "too many captions; slow down");
-		return;
-	}
 	json_t *result = NULL;
 	const char *why = NULL;
 	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
@@ -390,16 +364,45 @@ struct envelope_type {
 	const char *type;
 	envelope_fn handler;
 	bool needs_join;
+	enum room_cmd_class cls; /* its rate limit; room commands: rooms/commands.c's column */
 };
 
 static const struct envelope_type envelope_types[] = {
-    {"ping", handle_ping, false},
-    {"join", handle_join, false},
-    {"leave", handle_leave, true},
-    {"media.offer", handle_media_offer, true},
+    {"ping", handle_ping, false, ROOM_CLASS_SESSION},
+    {"join", handle_join, false, ROOM_CLASS_SESSION},
+    {"leave", handle_leave, true, ROOM_CLASS_SESSION},
+    {"media.offer", handle_media_offer, true, ROOM_CLASS_SESSION},
 };
 
-static const struct envelope_type room_type = {NULL, handle_room_command, true};
+static const struct envelope_type room_type = {NULL, handle_room_command, true, ROOM_CLASS_SESSION};
+
+_Static_assert(GW_WS_LIMIT_CLASSES == ROOM_CLASS_COUNT, "config.h's classes are rooms.h's");
+
+static int64_t limit_now(const struct gateway *gw)
+{
+	return gw->limit_clock_ms ? gw->limit_clock_ms() : gw_now_ms();
+}
+
+/* Rate limits (docs/protocol.md "Limits"): false, and rate_limited with the class and
+ * the wait, when this connection's bucket for cls, or for a join its address's, is
+ * empty. Refused commands reach no room, so they write nothing to the log. */
+static bool within_limits(struct conn *c, json_t *id, const char *type, enum room_cmd_class cls)
+{
+	int64_t now = limit_now(c->gw);
+	int64_t wait = gw_bucket_take(&c->limits[cls], &c->gw->cfg.ws_limits[cls], now);
+	const char *what = room_cmd_class_name(cls);
+	if (!wait && strcmp(type, "join") == 0 && c->addr[0]) {
+		wait =
+		    gw_addr_take(&c->gw->join_limits, c->addr, &c->gw->cfg.join_per_address, now);
+		what = "join from this address";
+	}
+	if (!wait)
+		return true;
+	char why[160];
+	snprintf(why, sizeof why, "too many %s commands; retry in %lld ms", what, (long long)wait);
+	gw_host_error(c, id, ROOM_ERATE_LIMITED, why);
+	return false;
+}
 
 /* NULL for a type no one knows (unknown_type, checked before the join). */
 static const struct envelope_type *envelope_find(const char *type)
@@ -415,6 +418,8 @@ static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
 	const struct envelope_type *e = envelope_find(type);
 	if (!e)
 		gw_host_error(c, id, ROOM_EUNKNOWN_TYPE, "unknown message type");
+	else if (!within_limits(c, id, type, e == &room_type ? room_command_class(type) : e->cls))
+		return;
 	else if (e->needs_join && !c->room)
 		gw_host_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
 	else

@@ -33,7 +33,11 @@ static const struct conn_io lws_io = {.want_write = want_write, .drop = drop};
 
 struct conn *gw_ws_open(struct gateway *gw, struct lws *wsi)
 {
-	return gw_conn_create(gw, &lws_io, wsi);
+	struct conn *c = gw_conn_create(gw, &lws_io, wsi);
+	/* The TCP peer: behind a reverse proxy every client is the proxy's address. */
+	if (c && !lws_get_peer_simple(wsi, c->addr, sizeof c->addr))
+		c->addr[0] = '\0';
+	return c;
 }
 
 void gw_ws_closed(struct conn *c)

@@ -19,33 +19,39 @@ struct command {
 	unsigned roles;	 /* who may send it */
 	bool needs_live; /* conflict unless the session is live */
 	room_cmd_fn handler;
-	const char *fields; /* for the docs: the fields it takes */
+	const char *fields;	 /* for the docs: the fields it takes */
+	enum room_cmd_class cls; /* its rate limit's bucket (rooms.h) */
 };
 
+#define QUEUE	ROOM_CLASS_QUEUE
+#define SENSE	ROOM_CLASS_SENSE
+#define CHAIRS	ROOM_CLASS_CHAIR
+#define CAPTION ROOM_CLASS_CAPTION
+
 static const struct command commands[] = {
-    {"session.start", CHAIR, false, cmd_session_start, "title?"},
-    {"session.end", CHAIR, true, cmd_session_end, ""},
-    {"queue.raise", CHAIR | PARTICIPANT, true, cmd_queue_raise, "kind?"},
-    {"queue.lower", CHAIR | PARTICIPANT, true, cmd_queue_lower, ""},
-    {"queue.open", CHAIR, true, cmd_queue_open, ""},
-    {"queue.close", CHAIR, true, cmd_queue_close, ""},
-    {"queue.policy", CHAIR, true, cmd_queue_policy, "policy?, time_limit_s?, auto_end?"},
-    {"queue.add", CHAIR, true, cmd_queue_add, "name, group?, kind?"},
-    {"queue.remove", CHAIR, true, cmd_queue_remove, "entry"},
-    {"queue.move", CHAIR, true, cmd_queue_move, "entry, position"},
-    {"queue.next", CHAIR, true, cmd_queue_next, ""},
-    {"queue.grant", CHAIR, true, cmd_queue_grant, "entry"},
+    {"session.start", CHAIR, false, cmd_session_start, "title?", CHAIRS},
+    {"session.end", CHAIR, true, cmd_session_end, "", CHAIRS},
+    {"queue.raise", CHAIR | PARTICIPANT, true, cmd_queue_raise, "kind?", QUEUE},
+    {"queue.lower", CHAIR | PARTICIPANT, true, cmd_queue_lower, "", QUEUE},
+    {"queue.open", CHAIR, true, cmd_queue_open, "", CHAIRS},
+    {"queue.close", CHAIR, true, cmd_queue_close, "", CHAIRS},
+    {"queue.policy", CHAIR, true, cmd_queue_policy, "policy?, time_limit_s?, auto_end?", CHAIRS},
+    {"queue.add", CHAIR, true, cmd_queue_add, "name, group?, kind?", CHAIRS},
+    {"queue.remove", CHAIR, true, cmd_queue_remove, "entry", CHAIRS},
+    {"queue.move", CHAIR, true, cmd_queue_move, "entry, position", CHAIRS},
+    {"queue.next", CHAIR, true, cmd_queue_next, "", CHAIRS},
+    {"queue.grant", CHAIR, true, cmd_queue_grant, "entry", CHAIRS},
     /* A participant may end only their own floor: cmd_floor_end checks that. */
-    {"floor.end", CHAIR | PARTICIPANT, true, cmd_floor_end, ""},
-    {"floor.extend", CHAIR, true, cmd_floor_extend, "seconds"},
-    {"hum.start", CHAIR, true, cmd_hum_start, "question, options"},
-    {"hum.cast", CHAIR | PARTICIPANT, true, cmd_hum_cast, "hum, option"},
-    {"hum.end", CHAIR, true, cmd_hum_end, "hum"},
+    {"floor.end", CHAIR | PARTICIPANT, true, cmd_floor_end, "", QUEUE},
+    {"floor.extend", CHAIR, true, cmd_floor_extend, "seconds", CHAIRS},
+    {"hum.start", CHAIR, true, cmd_hum_start, "question, options", CHAIRS},
+    {"hum.cast", CHAIR | PARTICIPANT, true, cmd_hum_cast, "hum, option", SENSE},
+    {"hum.end", CHAIR, true, cmd_hum_end, "hum", CHAIRS},
     {"poll.start", CHAIR, true, cmd_poll_start,
-     "question, options, multiple?, anonymous?, live_counts?, show_of_hands?"},
-    {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices"},
-    {"poll.end", CHAIR, true, cmd_poll_end, "poll"},
-    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final"},
+     "question, options, multiple?, anonymous?, live_counts?, show_of_hands?", CHAIRS},
+    {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices", SENSE},
+    {"poll.end", CHAIR, true, cmd_poll_end, "poll", CHAIRS},
+    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final", CAPTION},
 };
 
 static const struct command *find(const char *type)
@@ -59,6 +65,19 @@ static const struct command *find(const char *type)
 bool room_command_known(const char *type)
 {
 	return find(type) != NULL;
+}
+
+enum room_cmd_class room_command_class(const char *type)
+{
+	const struct command *c = find(type);
+	return c ? c->cls : ROOM_CLASS_SESSION;
+}
+
+const char *room_cmd_class_name(enum room_cmd_class cls)
+{
+	static const char *const names[ROOM_CLASS_COUNT] = {"session", "queue", "sense", "chair",
+							    "caption"};
+	return (unsigned)cls < ROOM_CLASS_COUNT ? names[cls] : "session";
 }
 
 bool room_command_allowed(const char *type, enum room_role role)

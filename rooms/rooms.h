@@ -191,6 +191,21 @@ BASE_WUR enum room_err room_command(struct room *r, const struct room_identity *
 bool room_command_known(const char *type);
 bool room_command_allowed(const char *type, enum room_role role);
 
+/* Each command's rate-limit class, a column of the command table: the gateway keeps a
+ * token bucket per connection and class (docs/protocol.md "Limits"). SESSION is the
+ * connection-level commands' (ping, join, leave, media.offer), which rooms/ does not know:
+ * room_command_class answers it for any type not in the table. */
+enum room_cmd_class {
+	ROOM_CLASS_SESSION,
+	ROOM_CLASS_QUEUE,   /* a hand: queue.raise, queue.lower, floor.end */
+	ROOM_CLASS_SENSE,   /* hum.cast, poll.vote */
+	ROOM_CLASS_CHAIR,   /* the chair's commands */
+	ROOM_CLASS_CAPTION, /* caption */
+	ROOM_CLASS_COUNT
+};
+enum room_cmd_class room_command_class(const char *type);
+const char *room_cmd_class_name(enum room_cmd_class cls);
+
 /* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
  * captioner's counter: a seq at or below the last one seen from this captioner is
  * accepted and ignored (*duplicate = true). ROOM_ECONFLICT if the session is not live. */

@@ -93,6 +93,7 @@ static int teardown(void **state)
 	gw_host_free_all(gw);
 	rooms_close(gw->rooms);
 	gw_sessions_free(gw);
+	gw_addr_buckets_free(&gw->join_limits);
 	free(gw);
 	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -380,6 +381,115 @@ static void captions_are_rate_limited(void **state)
 	assert_true(acked >= 40);
 }
 
+/* --- rate limits: a clock the test moves ----------------------------------------------- */
+
+static int64_t fake_now_ms;
+
+static int64_t fake_clock(void)
+{
+	return fake_now_ms;
+}
+
+/* Every class a burst of 2 and 1 a second, on the fake clock. */
+static void tiny_limits(struct gateway *gw)
+{
+	for (int i = 0; i < GW_WS_LIMIT_CLASSES; i++)
+		gw->cfg.ws_limits[i] = (struct gw_rate){1, 2};
+	gw->cfg.join_per_address = (struct gw_rate){1, 2};
+	fake_now_ms = 1000000;
+	gw->limit_clock_ms = fake_clock;
+}
+
+/* Sends text; the answer must be rate_limited naming cls and a wait. */
+static void expect_limited(struct gateway *gw, struct conn *c, const char *text, const char *cls)
+{
+	say(c, text);
+	gw_flush(gw);
+	json_t *v = next(c);
+	assert_non_null(v);
+	assert_string_equal(str(v, "type"), "error");
+	assert_string_equal(str(v, "code"), "rate_limited");
+	assert_non_null(strstr(str(v, "message"), cls));
+	assert_non_null(strstr(str(v, "message"), "retry in"));
+	json_decref(v);
+	assert_null(next(c));
+}
+
+/* Sends text; the answer must be anything but rate_limited. */
+static void expect_not_limited(struct gateway *gw, struct conn *c, const char *text)
+{
+	say(c, text);
+	gw_flush(gw);
+	json_t *v = next(c);
+	assert_non_null(v);
+	assert_false(json_is_string(json_object_get(v, "code")) &&
+		     strcmp(str(v, "code"), "rate_limited") == 0);
+	json_decref(v);
+	drain(c);
+}
+
+static void each_class_has_its_own_bucket(void **state)
+{
+	struct fixture *f = *state;
+	tiny_limits(f->gw);
+	struct conn *chair = joined(f->gw, TOKEN_ROLE_CHAIR, "ana"); /* a session token */
+	expect_not_limited(f->gw, chair, "{\"type\":\"session.start\",\"id\":2}");
+	expect_not_limited(f->gw, chair,
+			   "{\"type\":\"hum.start\",\"id\":3,\"question\":\"q\","
+			   "\"options\":[\"a\",\"b\"]}");
+	expect_limited(f->gw, chair, "{\"type\":\"queue.open\",\"id\":4}", "chair");
+	expect_not_limited(f->gw, chair, "{\"type\":\"ping\",\"id\":5}");
+	expect_limited(f->gw, chair, "{\"type\":\"ping\",\"id\":6}", "session");
+	struct conn *p = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "alice");
+	drain(chair);
+	struct room *room = rooms_find(f->gw->rooms, ROOM);
+	expect_not_limited(f->gw, p, "{\"type\":\"queue.raise\",\"id\":2}");
+	expect_not_limited(f->gw, p, "{\"type\":\"queue.lower\",\"id\":3}");
+	int64_t head = room_head_seq(room);
+	expect_limited(f->gw, p, "{\"type\":\"queue.raise\",\"id\":4}", "queue");
+	assert_int_equal(room_head_seq(room), head); /* nothing logged */
+	/* Another class of the same connection has its own bucket. */
+	expect_not_limited(f->gw, p, "{\"type\":\"hum.cast\",\"id\":5,\"hum\":1,\"option\":0}");
+	expect_not_limited(f->gw, p,
+			   "{\"type\":\"poll.vote\",\"id\":6,\"poll\":1,\"choices\":[0]}");
+	expect_limited(f->gw, p, "{\"type\":\"hum.cast\",\"id\":7,\"hum\":1,\"option\":1}",
+		       "sense");
+	struct conn *cap = joined(f->gw, TOKEN_ROLE_CAPTIONER, "kim");
+	const char *caption = "{\"type\":\"caption\",\"id\":8,\"lang\":\"en\",\"text\":\"w\","
+			      "\"final\":false}";
+	expect_not_limited(f->gw, cap, caption);
+	expect_not_limited(f->gw, cap, caption);
+	expect_limited(f->gw, cap, caption, "caption");
+	/* A second later one token is back: one command, not two. */
+	fake_now_ms += 1000;
+	expect_not_limited(f->gw, p, "{\"type\":\"queue.raise\",\"id\":9}");
+	expect_limited(f->gw, p, "{\"type\":\"queue.lower\",\"id\":10}", "queue");
+	expect_not_limited(f->gw, chair, "{\"type\":\"queue.open\",\"id\":11}");
+	expect_not_limited(f->gw, cap, caption);
+}
+
+static void joins_are_limited_per_address(void **state)
+{
+	struct fixture *f = *state;
+	tiny_limits(f->gw);
+	const char *join =
+	    "{\"type\":\"join\",\"id\":1,\"room\":\"" ROOM "\",\"role\":\"observer\"}";
+	struct conn *c[4];
+	for (int i = 0; i < 4; i++) {
+		c[i] = gw_conn_create(f->gw, &fake_io, NULL);
+		snprintf(c[i]->addr, sizeof c[i]->addr, "%s", i < 3 ? "192.0.2.1" : "192.0.2.2");
+	}
+	expect_not_limited(f->gw, c[0], join);
+	expect_not_limited(f->gw, c[1], join);
+	expect_limited(f->gw, c[2], join, "join from this address");
+	assert_null(c[2]->room);
+	expect_not_limited(f->gw, c[3], join); /* another address */
+	assert_non_null(c[3]->room);
+	fake_now_ms += 1000;
+	expect_not_limited(f->gw, c[2], join);
+	assert_non_null(c[2]->room);
+}
+
 static void leave_acks_then_detaches(void **state)
 {
 	struct fixture *f = *state;
@@ -464,6 +574,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(anonymous_observer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(room_command_waits_for_the_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(captions_are_rate_limited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(each_class_has_its_own_bucket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(joins_are_limited_per_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(leave_acks_then_detaches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(media_offer_without_media, setup, teardown),
 	    cmocka_unit_test_setup_teardown(resume_after_a_drop, setup, teardown),
