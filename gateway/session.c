@@ -6,7 +6,8 @@
  *
  * Order of checks for every message: valid JSON object (bad_request, connection stays
  * open) -> "id", if present, an integer, and "type" a string (bad_request) -> a type no
- * one knows is unknown_type -> before join only ping and join are allowed (unauthorized)
+ * one knows is unknown_type -> the type's rate-limit class (and for a join the address)
+ * has a token, else rate_limited -> before join only ping and join are allowed (unauthorized)
  * -> the handler, or for room commands the room, decides.
  *
  * No lws here: replies go through conn.h and the fan-out, so the unit tests drive this
