@@ -34,6 +34,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	    {10, 30}, {5, 20}, {5, 20}, {20, 60}, {20, 40}};
 	memcpy(cfg->ws_limits, ws_limits, sizeof ws_limits);
 	cfg->join_per_address = (struct gw_rate){20, 100};
+	cfg->http = (struct gw_http_limits){64, 50, 200, 500, 10, 100, false};
 }
 
 int gw_config_media_tcp_port(const struct gw_config *cfg)
@@ -398,11 +399,35 @@ static bool load_ws_limits(struct gw_config *cfg, json_t *limits, char *err, siz
 	return true;
 }
 
-/* The keys that hold tables: turn and ws_limits. */
+static bool bool_in(json_t *root, const char *key, bool *out, char *err, size_t err_cap)
+{
+	json_t *v = json_object_get(root, key);
+	if (v && !json_is_boolean(v)) {
+		snprintf(err, err_cap, "%s: expected true or false", key);
+		return false;
+	}
+	*out = v ? json_is_true(v) : *out;
+	return true;
+}
+
+/* The per-address HTTP limits (gateway/http_limits.h). */
+static bool load_http_limits(struct gw_http_limits *h, json_t *root, char *err, size_t err_cap)
+{
+	return int_in(root, "http_body_max_kb", 1, 1 << 20, &h->body_max_kb, err, err_cap) &&
+	       int_in(root, "http_rate_per_s", 0, 1000000, &h->rate_per_s, err, err_cap) &&
+	       int_in(root, "http_rate_burst", 1, 1000000, &h->rate_burst, err, err_cap) &&
+	       int_in(root, "max_conns_per_addr", 0, 1000000, &h->conns_per_addr, err, err_cap) &&
+	       int_in(root, "http_header_timeout_s", 1, 3600, &h->header_timeout_s, err, err_cap) &&
+	       int_in(root, "http_body_min_rate", 0, 1 << 30, &h->body_min_rate, err, err_cap) &&
+	       bool_in(root, "limit_loopback", &h->limit_loopback, err, err_cap);
+}
+
+/* The keys that hold tables: turn and ws_limits; and the HTTP limits. */
 static bool load_tables(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
 	return load_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
-	       load_ws_limits(cfg, json_object_get(root, "ws_limits"), err, err_cap);
+	       load_ws_limits(cfg, json_object_get(root, "ws_limits"), err, err_cap) &&
+	       load_http_limits(&cfg->http, root, err, err_cap);
 }
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
@@ -428,6 +453,10 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 					    NULL};
 	/* The token rules of gateway/token.h. */
 	static const char *const known_tokens[] = {"token_max_lifetime_s", NULL};
+	/* The per-address HTTP limits. */
+	static const char *const known_http[] = {
+	    "http_body_max_kb",	     "http_rate_per_s",	   "http_rate_burst", "max_conns_per_addr",
+	    "http_header_timeout_s", "http_body_min_rate", "limit_loopback",  NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)
@@ -438,6 +467,8 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 			ok = ok || strcmp(key, known[i]) == 0;
 		for (int i = 0; known_tokens[i]; i++)
 			ok = ok || strcmp(key, known_tokens[i]) == 0;
+		for (int i = 0; known_http[i]; i++)
+			ok = ok || strcmp(key, known_http[i]) == 0;
 		if (!ok) {
 			snprintf(err, err_cap, "unknown key '%.60s'", key);
 			return false;

@@ -41,6 +41,16 @@ struct gw_rate {
 /* The WebSocket rate-limit classes, in rooms.h's enum room_cmd_class order: session,
  * queue, sense, chair, caption (configuration key "ws_limits"). */
 #define GW_WS_LIMIT_CLASSES 5
+/* What one client address may take (gateway/http_limits.h); 0 turns a limit off. */
+struct gw_http_limits {
+	int body_max_kb;      /* http_body_max_kb: an HTTP request body, default 64 */
+	int rate_per_s;	      /* http_rate_per_s: API requests a second, default 50 */
+	int rate_burst;	      /* http_rate_burst: and in a burst, default 200 */
+	int conns_per_addr;   /* max_conns_per_addr: open HTTP + WebSocket, default 500 */
+	int header_timeout_s; /* http_header_timeout_s: to send the headers, default 10 */
+	int body_min_rate;    /* http_body_min_rate: bytes/s a body must average, default 100 */
+	bool limit_loopback;  /* limit_loopback: 127.0.0.0/8 and ::1 too (not a local proxy) */
+};
 
 struct gw_config {
 	char listen_addr[64]; /* IPv4/IPv6 literal, or "" for every address */
@@ -81,6 +91,7 @@ struct gw_config {
 	struct gw_turn_server turn[GW_MAX_TURN];
 	struct gw_rate ws_limits[GW_WS_LIMIT_CLASSES]; /* per connection and class */
 	struct gw_rate join_per_address;	       /* joins from one IP address */
+	struct gw_http_limits http; /* per client address (docs/protocol.md, Limits) */
 };
 
 #define GW_MEDIA_TCP_AUTO (-2)

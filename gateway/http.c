@@ -1,7 +1,8 @@
 /*
  * HTTP: the web client's files, health and metrics, the admin API and the public record.
  *
- * Each request gets a small state (struct http_req): the body, bounded at 64 KiB, and a
+ * Each request gets a small state (struct http_req): the body, bounded (64 KiB unless
+ * configured), and a
  * response built whole in memory and written in pieces as lws says the socket can take
  * them -- except files (the log, a recording), which lws serves itself, and listen.ogg,
  * a live stream that stream.c writes as its pages come. Routing is a table of {method,
@@ -15,13 +16,16 @@
  * or signature 401; a good token for another room 403. Public rooms are not gated.
  */
 #include <libwebsockets.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "gateway/access.h"
 #include "gateway/http.h"
+#include "gateway/http_limits.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/server.h"
@@ -31,15 +35,18 @@
 
 #include <openssl/rand.h>
 
-#define HTTP_BODY_MAX (64 * 1024)
-#define HTTP_CHUNK    16384
+#define HTTP_CHUNK 16384
 
 struct http_req {
 	int method;
 	char uri[600];
 	char *body;
 	size_t body_len;
+	size_t body_seen; /* what arrived, kept or not: the slow-body check */
+	int64_t start_ms; /* the headers' arrival */
 	bool body_too_large;
+	int retry_after; /* a 429's Retry-After, seconds */
+	bool answered;	 /* before the body's end (413, 429): close once it is sent */
 	char *resp;
 	size_t resp_len, resp_sent;
 	struct gw_stream_client *stream; /* listen.ogg: the response is a live stream */
@@ -49,16 +56,21 @@ struct http_req {
 /* --- responses --- */
 
 static int send_headers(struct lws *wsi, unsigned status, const char *ctype, size_t len,
-			const char *cache)
+			const char *cache, int retry_after)
 {
 	unsigned char buf[LWS_PRE + 1024];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	char retry[16];
+	int rl = snprintf(retry, sizeof retry, "%d", retry_after);
 	if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
 					(const unsigned char *)"nosniff", 7, &p, end) ||
 	    lws_add_http_header_by_name(
 		wsi, (const unsigned char *)"cache-control:", (const unsigned char *)cache,
 		(int)strlen(cache), &p, end) ||
+	    (retry_after > 0 &&
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+					 (const unsigned char *)retry, rl, &p, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	return 0;
@@ -72,7 +84,7 @@ static int respond(struct lws *wsi, struct http_req *req, unsigned status, const
 	req->resp = body;
 	req->resp_len = len;
 	req->resp_sent = 0;
-	if (send_headers(wsi, status, ctype, len, "no-store"))
+	if (send_headers(wsi, status, ctype, len, "no-store", req->retry_after))
 		return -1;
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -134,6 +146,8 @@ int gw_http_writable(struct gateway *gw, struct lws *wsi, struct http_req *req)
 	}
 	free(req->resp);
 	req->resp = NULL;
+	if (req->answered)
+		return -1; /* the rest of the body is unread: no keep-alive */
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -396,7 +410,7 @@ static int post_caption(struct gateway *gw, struct lws *wsi, struct http_req *re
 	long long n = seq ? strtoll(seq, &end, 10) : -1;
 	if (!seq || *seq == '\0' || *end != '\0' || n < 0 || req->body_too_large)
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
-				     "seq must be a non-negative integer, body at most 64 KiB");
+				     "seq must be a non-negative integer");
 	struct room_identity who = {.pid = c.sub,
 				    .name = c.name,
 				    .role = (enum room_role)c.role,
@@ -674,6 +688,93 @@ static int dispatch(struct gateway *gw, struct lws *wsi, struct http_req *req)
 	return serve_static(gw, wsi, req);
 }
 
+/* --- per-address limits (http_limits.h) --- */
+
+/* The client's address, false when it is not limited: unknown, or loopback (a reverse
+ * proxy on the same host, whose clients all share its address) unless limit_loopback. */
+static bool peer_addr(const struct gateway *gw, struct lws *wsi, struct gw_hlim_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int fd = (int)lws_get_socket_fd(wsi);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    !gw_hlim_addr_from(a, &ss))
+		return false;
+	return gw->cfg.http.limit_loopback || !gw_hlim_addr_loopback(a);
+}
+
+static struct gw_hlim *limits_of(struct gateway *gw)
+{
+	if (!gw->http_limits) {
+		gw->http_limits = malloc(sizeof *gw->http_limits);
+		if (gw->http_limits)
+			gw_hlim_init(gw->http_limits, gw->cfg.http.rate_per_s,
+				     gw->cfg.http.rate_burst, gw->cfg.http.conns_per_addr);
+	}
+	return gw->http_limits;
+}
+
+int gw_http_conn_open(struct gateway *gw, struct lws *wsi)
+{
+	struct gw_hlim *l = limits_of(gw);
+	struct gw_hlim_addr a;
+	bool refuse = false;
+	if (!l || !peer_addr(gw, wsi, &a))
+		return 0;
+	int slot = gw_hlim_conn_open(l, &a, gw_now_ms(), &refuse);
+	if (refuse) {
+		gw->metrics.http_refused++;
+		return -1;
+	}
+	if (slot >= 0)
+		lws_set_opaque_user_data(wsi, (void *)(intptr_t)(slot + 1));
+	return 0;
+}
+
+void gw_http_conn_closed(struct gateway *gw, struct lws *wsi)
+{
+	intptr_t slot = (intptr_t)lws_get_opaque_user_data(wsi);
+	if (slot <= 0 || !gw->http_limits)
+		return;
+	gw_hlim_conn_close(gw->http_limits, (int)(slot - 1));
+	lws_set_opaque_user_data(wsi, NULL);
+}
+
+/* The API, /metrics and /healthz count against the address's request rate; the web
+ * client's files do not (a venue behind one NAT loads them all at once, and lws serves
+ * them from disk at little cost). 0: go on; otherwise answered 429. */
+static int rate_check(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	struct gw_hlim *l = limits_of(gw);
+	struct gw_hlim_addr a;
+	bool counted = strncmp(req->uri, "/api/", 5) == 0 || strcmp(req->uri, "/metrics") == 0 ||
+		       strcmp(req->uri, "/healthz") == 0;
+	if (!counted || !l || !peer_addr(gw, wsi, &a))
+		return 0;
+	int wait = gw_hlim_request(l, &a, gw_now_ms());
+	if (wait == 0)
+		return 0;
+	gw->metrics.http_rate_limited++;
+	req->retry_after = wait;
+	req->answered = req->method == LWSHUMETH_POST;
+	char msg[80];
+	snprintf(msg, sizeof msg, "too many requests from this address: retry in %d s", wait);
+	return respond_error(wsi, req, 429, ROOM_ERATE_LIMITED, msg) ? -1 : 1;
+}
+
+static size_t body_max(const struct gateway *gw)
+{
+	return (size_t)gw->cfg.http.body_max_kb << 10;
+}
+
+static int too_large(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	char msg[64];
+	snprintf(msg, sizeof msg, "body over %d KiB", gw->cfg.http.body_max_kb);
+	req->answered = true;
+	return respond_error(wsi, req, 413, ROOM_ETOO_LARGE, msg);
+}
+
 int gw_http_request(struct gateway *gw, struct lws *wsi, struct http_req **reqp, const char *uri)
 {
 	char *uri_ptr = NULL;
@@ -687,25 +788,47 @@ int gw_http_request(struct gateway *gw, struct lws *wsi, struct http_req **reqp,
 		return -1;
 	*reqp = req;
 	req->method = method;
+	req->start_ms = gw_now_ms();
 	if (strlen(uri) >= sizeof req->uri)
 		return respond_text(wsi, req, 414, "URI too long\n");
 	snprintf(req->uri, sizeof req->uri, "%s", uri);
-	if (method == LWSHUMETH_POST)
-		return 0; /* wait for the body */
-	return dispatch(gw, wsi, req);
+	int limited = rate_check(gw, wsi, req);
+	if (limited)
+		return limited < 0 ? -1 : 0;
+	if (method != LWSHUMETH_POST)
+		return dispatch(gw, wsi, req);
+	/* An announced body over the limit is refused before any of it is read. */
+	char cl[32];
+	if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+	    strtoull(cl, NULL, 10) > body_max(gw))
+		return too_large(gw, wsi, req);
+	return 0; /* wait for the body */
+}
+
+/* A body trickled in: after the header timeout's grace, it must average at least
+ * http_body_min_rate bytes a second since the headers, or the connection is closed. */
+static bool too_slow(const struct gateway *gw, const struct http_req *req)
+{
+	int64_t grace_ms = (int64_t)gw->cfg.http.header_timeout_s * 1000;
+	int64_t elapsed = gw_now_ms() - req->start_ms - grace_ms;
+	return gw->cfg.http.body_min_rate > 0 && elapsed > 0 &&
+	       (double)req->body_seen * 1000.0 < (double)gw->cfg.http.body_min_rate * elapsed;
 }
 
 int gw_http_body(struct gateway *gw, struct lws *wsi, struct http_req *req, const void *in,
 		 size_t len)
 {
-	(void)gw;
-	(void)wsi;
-	if (!req || req->body_too_large || len == 0)
+	if (!req)
 		return 0;
-	if (req->body_len + len > HTTP_BODY_MAX) {
-		req->body_too_large = true;
-		return 0;
+	req->body_seen += len;
+	if (too_slow(gw, req)) {
+		gw->metrics.http_slow_closed++;
+		return -1;
 	}
+	if (req->answered || len == 0)
+		return 0;
+	if (req->body_len + len > body_max(gw))
+		return too_large(gw, wsi, req); /* a body without Content-Length, grown over */
 	char *grown = realloc(req->body, req->body_len + len + 1);
 	if (!grown)
 		return -1;
@@ -720,8 +843,8 @@ int gw_http_body_done(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	if (!req)
 		return -1;
-	if (req->body_too_large)
-		return respond_error(wsi, req, 413, ROOM_ETOO_LARGE, "body over 64 KiB");
+	if (req->answered)
+		return 0;
 	return dispatch(gw, wsi, req);
 }
 

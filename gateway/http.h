@@ -20,4 +20,9 @@ int gw_http_body_done(struct gateway *gw, struct lws *wsi, struct http_req *req)
 int gw_http_writable(struct gateway *gw, struct lws *wsi, struct http_req *req);
 void gw_http_closed(struct gateway *gw, struct http_req *req);
 
+/* A connection accepted (HTTP or, after its upgrade, WebSocket) and one gone: the count of
+ * its client address's open connections. -1: the address is at its cap, close it. */
+int gw_http_conn_open(struct gateway *gw, struct lws *wsi);
+void gw_http_conn_closed(struct gateway *gw, struct lws *wsi);
+
 #endif

@@ -218,6 +218,13 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 	counter(&t, "plenary_ws_slow_consumers_dropped_total",
 		"Connections dropped because they stopped reading", m->ws_slow_dropped);
 	counter(&t, "plenary_http_requests_total", "HTTP requests", m->http_requests);
+	counter(&t, "plenary_http_connections_refused_total",
+		"Connections closed at once: their address had max_conns_per_addr open",
+		m->http_refused);
+	counter(&t, "plenary_http_rate_limited_total", "HTTP requests answered 429",
+		m->http_rate_limited);
+	counter(&t, "plenary_http_slow_bodies_closed_total",
+		"Connections closed for a body under http_body_min_rate", m->http_slow_closed);
 	gauge(&t, "plenary_peers", "WebRTC peers connected", media->peers_connected);
 	counter(&t, "plenary_rtp_packets_received_total", "RTP packets received",
 		media->rtp_packets_received);

@@ -22,6 +22,9 @@ struct gw_metrics {
 	uint64_t ws_messages_out;
 	uint64_t ws_slow_dropped;
 	uint64_t http_requests;
+	uint64_t http_refused;	    /* connections over the per-address cap */
+	uint64_t http_rate_limited; /* requests answered 429 */
+	uint64_t http_slow_closed;  /* bodies trickled under the minimum rate */
 	uint64_t fsync_buckets[GW_FSYNC_BUCKETS + 1];
 	uint64_t fsync_count;
 	double fsync_sum_s;

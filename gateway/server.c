@@ -82,6 +82,11 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 		if (pss)
 			pss->req = NULL;
 		return 0;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		return gw_http_conn_open(gw, wsi);
+	case LWS_CALLBACK_WSI_DESTROY:
+		gw_http_conn_closed(gw, wsi);
+		return 0;
 	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
 		/* The HTTPS listener's SSL_CTX (in user): its policy, and kept for SIGHUP. */
 		gw->tls_ctx = user;
@@ -238,6 +243,7 @@ static bool start_lws(struct gateway *gw)
 	info.options =
 	    LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface == NULL) | LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.timeout_secs = 30;
+	info.timeout_secs_ah_idle = (unsigned)gw->cfg.http.header_timeout_s;
 	info.ka_time = 0;
 	void *loops[] = {gw->loop.ev};
 	info.options |= LWS_SERVER_OPTION_LIBEV;
@@ -350,6 +356,7 @@ out:
 	}
 	gw_sessions_free(gw);
 	gw_addr_buckets_free(&gw->join_limits);
+	free(gw->http_limits);
 	gw_info("stopped", "exit=%d", rc);
 	free(gw);
 	return rc;
