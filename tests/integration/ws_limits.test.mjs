@@ -69,7 +69,8 @@ test("another connection's commands in the same room are unaffected by one that 
 
 test('ws_limits in the configuration changes a class and the joins per address', async () => {
   const srv = await startServer({
-    config: { ws_limits: { queue: { per_s: 1, burst: 3 }, join_per_address: { per_s: 1, burst: 4 } } },
+    // limit_loopback: the test's clients are on loopback, which is otherwise a local proxy.
+    config: { limit_loopback: true, ws_limits: { queue: { per_s: 1, burst: 3 }, join_per_address: { per_s: 1, burst: 4 } } },
   });
   try {
     const { room } = await freshRoom(srv); // one join from 127.0.0.1

@@ -490,6 +490,32 @@ static void joins_are_limited_per_address(void **state)
 	assert_non_null(c[2]->room);
 }
 
+/* A loopback peer is a reverse proxy on the host: its joins are not limited by address
+ * unless limit_loopback. */
+static void loopback_joins_follow_limit_loopback(void **state)
+{
+	struct fixture *f = *state;
+	tiny_limits(f->gw);
+	const char *join =
+	    "{\"type\":\"join\",\"id\":1,\"room\":\"" ROOM "\",\"role\":\"observer\"}";
+	struct conn *c[4];
+	for (int i = 0; i < 4; i++) {
+		c[i] = gw_conn_create(f->gw, &fake_io, NULL);
+		snprintf(c[i]->addr, sizeof c[i]->addr, "%s", "127.0.0.1");
+	}
+	for (int i = 0; i < 3; i++)
+		expect_not_limited(f->gw, c[i], join);
+	f->gw->cfg.http.limit_loopback = true;
+	fake_now_ms += 1; /* c[3]'s own bucket is full; the address's has 2 */
+	expect_not_limited(f->gw, c[3], join);
+	struct conn *d = gw_conn_create(f->gw, &fake_io, NULL);
+	snprintf(d->addr, sizeof d->addr, "%s", "127.0.0.1");
+	expect_not_limited(f->gw, d, join);
+	struct conn *e = gw_conn_create(f->gw, &fake_io, NULL);
+	snprintf(e->addr, sizeof e->addr, "%s", "127.0.0.1");
+	expect_limited(f->gw, e, join, "join from this address");
+}
+
 static void leave_acks_then_detaches(void **state)
 {
 	struct fixture *f = *state;
@@ -576,6 +602,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(captions_are_rate_limited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(each_class_has_its_own_bucket, setup, teardown),
 	    cmocka_unit_test_setup_teardown(joins_are_limited_per_address, setup, teardown),
+	    cmocka_unit_test_setup_teardown(loopback_joins_follow_limit_loopback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(leave_acks_then_detaches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(media_offer_without_media, setup, teardown),
 	    cmocka_unit_test_setup_teardown(resume_after_a_drop, setup, teardown),
