@@ -305,6 +305,8 @@ static void close_gateway(void)
 	gw_host_free_all(gw);
 	rooms_close(gw->rooms);
 	gw_sessions_free(gw);
+	gw_addr_buckets_free(&gw->join_limits);
+	free(gw->http_limits); /* made on the first rate-limited request, as in server.c */
 	free(gw);
 	S.gw = NULL;
 	char data[300];
