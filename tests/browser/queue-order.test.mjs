@@ -12,7 +12,11 @@ import { applyQueue, order, seed } from '../../web-client/js/queue-order.js';
 const ROOM = 'q';
 let server;
 before(async () => {
-  server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Queue', public_observers: true }] } });
+  // 250 random chair and participant commands go back to back, far faster than people act:
+  // lift the per-connection limits (docs/protocol.md, Limits), which are not under test here.
+  const open = { per_s: 100000, burst: 100000 };
+  const ws_limits = Object.fromEntries(['session', 'queue', 'sense', 'chair', 'caption', 'join_per_address'].map((k) => [k, open]));
+  server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Queue', public_observers: true }], ws_limits } });
 });
 after(async () => server?.cleanup());
 
