@@ -28,6 +28,7 @@
 #define GW_PID_MAX	   128
 #define GW_NAME_MAX	   128
 #define GW_GROUP_MAX	   64
+#define GW_JTI_MAX	   64
 
 struct conn;
 struct gateway;
@@ -56,6 +57,8 @@ struct conn {
 	char name[GW_NAME_MAX];
 	char group[GW_GROUP_MAX];
 	char session[GW_SESSION_KEY_LEN + 1];
+	char jti[GW_JTI_MAX]; /* the join token's jti, "" if none: revocation by jti */
+	bool kicked;	      /* removed or its token revoked: told, and closing */
 	bool closing;
 	struct media_peer *peer; /* this connection's WebRTC audio, NULL if none */
 	int64_t attempt_ms;	 /* when a mic.attempt about this connection last went out */

@@ -169,6 +169,26 @@ void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t afte
 	}
 }
 
+size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const json_t *notice,
+		    int code, const char *reason)
+{
+	size_t n = 0;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
+		bool match = (pid && strcmp(c->pid, pid) == 0) ||
+			     (jti && jti[0] && strcmp(c->jti, jti) == 0);
+		if (!match || c->kicked)
+			continue;
+		c->kicked = true;
+		host_emit(h, c, gw_msg_from_json(notice), 0, false, NULL);
+		host_emit(h, c, gw_msg_close(code, reason), 0, false, NULL);
+		n++;
+	}
+	return n;
+}
+
 static void release(struct room_host *h, bool ok)
 {
 	for (size_t i = 0; i < h->n_pending; i++) {

@@ -80,6 +80,12 @@ void gw_host_reply(struct conn *c, json_t *v, bool is_ack, json_t *ack_id);
 void gw_host_error(struct conn *c, json_t *id, enum room_err err, const char *message);
 /* Queues to c the pending event messages with seq > after, in order, for a resume. */
 void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t after);
+/* Moderation (docs/protocol.md "Moderation"): every connection of h whose pid is pid or
+ * whose join token's jti is jti (either may be NULL) is sent notice (not consumed) and
+ * then closed with code and reason, after what it was already sent; it is marked kicked.
+ * Call once what caused it is durable. Returns how many connections. */
+size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const json_t *notice,
+		    int code, const char *reason);
 /* At shutdown, after the last flush: frees every host and what it still holds. */
 void gw_host_free_all(struct gateway *gw);
 

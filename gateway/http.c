@@ -28,6 +28,7 @@
 #include "gateway/http_limits.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/moderation.h"
 #include "gateway/server.h"
 #include "gateway/static_files.h"
 #include "gateway/stream.h"
@@ -182,6 +183,28 @@ static json_t *parse_body(struct http_req *req)
 	return v;
 }
 
+/* For the routes of other files (moderation.c). */
+int gw_http_respond_json(struct lws *wsi, struct http_req *req, unsigned status, json_t *v)
+{
+	return respond_json(wsi, req, status, v);
+}
+
+int gw_http_respond_error(struct lws *wsi, struct http_req *req, unsigned status, enum room_err err,
+			  const char *message)
+{
+	return respond_error(wsi, req, status, err, message);
+}
+
+bool gw_http_admin_ok(struct gateway *gw, struct lws *wsi)
+{
+	return admin_ok(gw, wsi);
+}
+
+json_t *gw_http_body_json(struct http_req *req)
+{
+	return parse_body(req);
+}
+
 /* --- handlers --- */
 
 static int get_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
@@ -239,6 +262,26 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	return respond_json(wsi, req, 201, room_summary(room));
 }
 
+/* A random id, so this one token can be revoked (POST .../revocations {jti}). */
+static bool new_jti(char out[TOKEN_JTI_MAX])
+{
+	unsigned char id[16];
+	if (RAND_bytes(id, sizeof id) != 1)
+		return false;
+	for (size_t i = 0; i < sizeof id; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+	return true;
+}
+
+/* c signed, with a new jti; NULL if that fails. */
+static char *sign_with_jti(struct gateway *gw, struct token_claims *c)
+{
+	char *tok = NULL;
+	if (!new_jti(c->jti) || token_sign(c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
+		return NULL;
+	return tok;
+}
+
 static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 		      const char *arg)
 {
@@ -279,11 +322,11 @@ static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	c.iat = (int64_t)time(NULL);
 	c.exp = c.iat + ttl;
 	json_decref(body);
-	char *tok = NULL;
-	if (token_sign(&c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
+	char *tok = sign_with_jti(gw, &c);
+	if (!tok)
 		return respond_error(wsi, req, 500, ROOM_EINTERNAL, "cannot sign");
-	json_t *out =
-	    json_pack("{s:s,s:s,s:I}", "token", tok, "sub", c.sub, "exp", (json_int_t)c.exp);
+	json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "token", tok, "sub", c.sub, "jti", c.jti,
+				"exp", (json_int_t)c.exp);
 	free(tok);
 	return respond_json(wsi, req, 200, out);
 }
@@ -573,6 +616,8 @@ static const struct {
     {LWSHUMETH_POST, "tokens", true, GATE_OWN, post_token},
     {LWSHUMETH_POST, "caption", true, GATE_OWN, post_caption},
     {LWSHUMETH_POST, "signed-url", true, GATE_TOKEN, post_signed_url},
+    {LWSHUMETH_POST, "revocations", true, GATE_NONE, gw_http_post_revocation},
+    {LWSHUMETH_GET, "revocations", true, GATE_NONE, gw_http_get_revocations},
     {LWSHUMETH_GET, "log", true, GATE_READ, get_log},
     {LWSHUMETH_GET, "listen.ogg", true, GATE_READ, get_listen},
     {LWSHUMETH_GET, "recording.ogg", true, GATE_READ, get_recording},

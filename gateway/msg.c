@@ -10,6 +10,7 @@ struct gw_msg *gw_msg_new(const char *text, size_t len)
 	if (!m)
 		return NULL;
 	m->refs = 1;
+	m->close_code = 0;
 	m->len = len;
 	m->payload = m->buf + LWS_PRE;
 	memcpy(m->payload, text, len);
@@ -26,6 +27,7 @@ struct gw_msg *gw_msg_from_json(const json_t *v)
 	if (!m)
 		return NULL;
 	m->refs = 1;
+	m->close_code = 0;
 	m->payload = m->buf + LWS_PRE;
 	m->len = json_dumpb(v, (char *)m->payload, len, JSON_COMPACT);
 	if (m->len != len) {
@@ -33,6 +35,15 @@ struct gw_msg *gw_msg_from_json(const json_t *v)
 		return NULL;
 	}
 	m->payload[len] = '\0';
+	return m;
+}
+
+struct gw_msg *gw_msg_close(int code, const char *reason)
+{
+	size_t len = strlen(reason);
+	struct gw_msg *m = gw_msg_new(reason, len > 123 ? 123 : len);
+	if (m)
+		m->close_code = code;
 	return m;
 }
 

@@ -13,6 +13,10 @@
 
 struct gw_msg {
 	unsigned refs;
+	/* Not a message but the end of the connection: a WebSocket close with this code and
+	 * the payload as its reason, once everything queued before it is written. 0 for a
+	 * text message. */
+	int close_code;
 	size_t len;
 	unsigned char *payload; /* buf + LWS_PRE */
 	unsigned char buf[];
@@ -20,6 +24,8 @@ struct gw_msg {
 
 /* A message holding a copy of text (len bytes); one reference. NULL on OOM. */
 struct gw_msg *gw_msg_new(const char *text, size_t len);
+/* A close (see close_code) with reason (at most 123 bytes); one reference. NULL on OOM. */
+struct gw_msg *gw_msg_close(int code, const char *reason);
 /* A message holding v serialised compactly; one reference. NULL on OOM. */
 struct gw_msg *gw_msg_from_json(const json_t *v);
 struct gw_msg *gw_msg_ref(struct gw_msg *m);

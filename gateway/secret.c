@@ -100,6 +100,13 @@ bool gw_secret_load(const char *data_dir, bool create, uint8_t *out, size_t cap,
 enum token_err gw_token_verify(const struct gateway *gw, const char *token, const char *room,
 			       struct token_claims *claims)
 {
-	return token_verify(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
-			    gw->cfg.token_max_lifetime_s, claims);
+	enum token_err err =
+	    token_verify(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
+			 gw->cfg.token_max_lifetime_s, claims);
+	/* Revocations are the room's (its log holds them): one check for every place a
+	 * token is taken -- join, resume, Bearer, signed-url minting, CART. */
+	struct room *r = err == TOKEN_OK && room ? rooms_find(gw->rooms, room) : NULL;
+	if (r && room_token_revoked(r, claims->sub, claims->jti))
+		return TOKEN_EREVOKED;
+	return err;
 }

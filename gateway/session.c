@@ -23,6 +23,7 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/moderation.h"
 #include "gateway/msg.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
@@ -183,6 +184,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		}
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
 			     claims.in_room);
+		snprintf(c->jti, sizeof c->jti, "%s", claims.jti);
 		return ROOM_OK;
 	}
 	/* A private room is not there for a stranger: the answer of a room that is not. */
@@ -260,6 +262,17 @@ static bool try_resume(struct conn *c, struct room *room, json_t *resume)
 	return true;
 }
 
+/* A person a chair removed may not join or resume until readmitted (moderation). */
+static bool refused_as_removed(struct room *room, const char *pid, char *why, size_t cap)
+{
+	const char *by = NULL, *reason = NULL;
+	if (!room_removed(room, pid, &by, &reason))
+		return false;
+	snprintf(why, cap, "you were removed from this room by a chair (%s)%s%s", by,
+		 reason[0] ? ": " : "", reason);
+	return true;
+}
+
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
@@ -279,7 +292,12 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 		return;
 	}
 	const char *why = NULL;
+	char removed[400];
 	enum room_err err = join_identity(c, room, msg, &why);
+	if (err == ROOM_OK && refused_as_removed(room, c->pid, removed, sizeof removed)) {
+		err = ROOM_EFORBIDDEN;
+		why = removed;
+	}
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
 	if (err != ROOM_OK) {
@@ -343,6 +361,8 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 		return;
 	}
 	send_ack(c, id, result);
+	if (strcmp(type, "participant.remove") == 0)
+		gw_moderation_removed(c, json_string_value(json_object_get(msg, "pid")));
 }
 
 static void handle_ping(struct conn *c, json_t *id, const char *type, json_t *msg)
@@ -432,6 +452,8 @@ static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
 		return;
 	else if (e->needs_join && !c->room)
 		gw_host_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+	else if (!gw_moderation_admits(c, id, type))
+		return;
 	else
 		e->handler(c, id, type, msg);
 }

@@ -57,6 +57,8 @@ const char *token_strerror(enum token_err err)
 		return "token is for another room";
 	case TOKEN_ENOMEM:
 		return "out of memory";
+	case TOKEN_EREVOKED:
+		return "token revoked";
 	}
 	return "unknown error";
 }
@@ -195,7 +197,8 @@ static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struc
 	    !token_role_parse(role, &c->role) ||
 	    !copy_claim(payload, "name", c->name, sizeof c->name, true) ||
 	    !copy_claim(payload, "sub", c->sub, sizeof c->sub, false) ||
-	    !copy_claim(payload, "group", c->group, sizeof c->group, false))
+	    !copy_claim(payload, "group", c->group, sizeof c->group, false) ||
+	    !copy_claim(payload, "jti", c->jti, sizeof c->jti, false))
 		return TOKEN_ECLAIMS;
 	char location[8];
 	if (!copy_claim(payload, "location", location, sizeof location, false))
@@ -346,6 +349,8 @@ enum token_err token_sign(const struct token_claims *c, const uint8_t *secret, s
 	if (c->group[0] && json_object_set_new(payload, "group", json_string(c->group)) != 0)
 		goto fail;
 	if (c->in_room && json_object_set_new(payload, "location", json_string("room")) != 0)
+		goto fail;
+	if (c->jti[0] && json_object_set_new(payload, "jti", json_string(c->jti)) != 0)
 		goto fail;
 	if (!set_time(payload, "exp", c->exp) || !set_time(payload, "nbf", c->nbf) ||
 	    !set_time(payload, "iat", c->iat))

@@ -27,6 +27,7 @@
 #define TOKEN_ROOM_MAX	65
 #define TOKEN_FIELD_MAX 128 /* name, sub: bytes including the NUL */
 #define TOKEN_GROUP_MAX 64
+#define TOKEN_JTI_MAX	64 /* bytes including the NUL */
 
 #define TOKEN_SKEW_S		 60	      /* clock-skew allowance on exp, nbf and iat */
 #define TOKEN_LIFETIME_DEFAULT_S (30 * 86400) /* token_max_lifetime_s when unset */
@@ -55,6 +56,7 @@ enum token_err {
 	TOKEN_ELIFETIME,  /* exp lies more than the maximum lifetime after iat (or now) */
 	TOKEN_EROOM,	  /* room claim is another room */
 	TOKEN_ENOMEM,
+	TOKEN_EREVOKED, /* the admin revoked its sub or jti for the room (gw_token_verify) */
 };
 const char *token_strerror(enum token_err err);
 
@@ -64,6 +66,7 @@ struct token_claims {
 	char name[TOKEN_FIELD_MAX];
 	char sub[TOKEN_FIELD_MAX];   /* a stable id derived from the signature when absent */
 	char group[TOKEN_GROUP_MAX]; /* "" when absent */
+	char jti[TOKEN_JTI_MAX];     /* "" when absent: the id a single token is revoked by */
 	bool in_room;		     /* optional claim location: "room" */
 	int64_t exp;		     /* seconds since the epoch; required to verify */
 	int64_t nbf;		     /* 0 when absent */

@@ -46,6 +46,8 @@ void gw_ws_closed(struct conn *c)
 	gw_conn_destroy(c);
 }
 
+static int close_with(struct conn *c, enum lws_close_status status, const char *why);
+
 int gw_ws_writable(struct conn *c)
 {
 	if (c->closing)
@@ -53,6 +55,12 @@ int gw_ws_writable(struct conn *c)
 	struct gw_msg *m = gw_conn_next(c);
 	if (!m)
 		return 0;
+	if (m->close_code) {
+		/* The moderation close (docs/protocol.md): after what was queued before it. */
+		close_with(c, (enum lws_close_status)m->close_code, (const char *)m->payload);
+		gw_msg_unref(m);
+		return -1;
+	}
 	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
 	gw_msg_unref(m);
 	if (n < 0)

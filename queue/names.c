@@ -58,6 +58,7 @@ static const char *const end_reason_names[] = {
     [QUEUE_END_TIME] = "time",
     [QUEUE_END_LEFT] = "left",
     [QUEUE_END_SESSION_ENDED] = "session_ended",
+    [QUEUE_END_REMOVED] = "removed",
 };
 
 /* Enum values arrive as ints from callers that may have decoded them badly; the unsigned

@@ -101,6 +101,7 @@ enum queue_end_reason {
 	QUEUE_END_TIME,
 	QUEUE_END_LEFT,
 	QUEUE_END_SESSION_ENDED,
+	QUEUE_END_REMOVED, /* the chair removed the holder from the room */
 };
 
 /* Wire names ("point_of_order", "groups_round_robin", "room", "session_ended", ...) and

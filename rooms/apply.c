@@ -58,6 +58,8 @@ static bool apply_session_ended(struct room *r, const json_t *d, int64_t ts)
 		return false;
 	r->status = ROOM_ENDED;
 	r->ended_ms = ts;
+	for (size_t i = 0; i < r->n_people; i++)
+		r->people[i].mic_on = false; /* every chair's mic closes with the session */
 	return true;
 }
 
@@ -72,6 +74,8 @@ static bool apply_participant_joined(struct room *r, const json_t *d, int64_t ts
 		return false;
 	struct person *p = room_person(r, pid);
 	if (!p && !(p = room_person_add(r, pid)))
+		return false;
+	if (p->removed) /* not until readmitted (moderation.c) */
 		return false;
 	if (!copy_str(p->name, sizeof p->name, name) || !copy_str(p->group, sizeof p->group, group))
 		return false;
@@ -95,6 +99,7 @@ static bool apply_participant_left(struct room *r, const json_t *d, int64_t ts)
 		return false;
 	p->present = false;
 	p->hum_cast = -1;
+	p->mic_on = false;
 	return true;
 }
 
@@ -174,6 +179,7 @@ static bool apply_floor_granted(struct room *r, const json_t *d, int64_t ts)
 		return false;
 	r->floor_warned = false;
 	r->floor_limit_passed = false;
+	r->floor_muted = false; /* a new floor starts with an open microphone */
 	return queue_grant(&r->queue, entry, (int32_t)limit, why, ts) == QUEUE_OK;
 }
 
@@ -351,6 +357,16 @@ static bool apply_caption(struct room *r, const json_t *d, int64_t ts)
 	return true;
 }
 
+static bool apply_mic_opened(struct room *r, const json_t *d, int64_t ts)
+{
+	return room_apply_mic(r, d, ts, true);
+}
+
+static bool apply_mic_closed(struct room *r, const json_t *d, int64_t ts)
+{
+	return room_apply_mic(r, d, ts, false);
+}
+
 static const struct {
 	const char *kind;
 	apply_fn fn;
@@ -376,6 +392,11 @@ static const struct {
     {"poll.voted", apply_poll_voted},
     {"poll.ended", apply_poll_ended},
     {"caption", apply_caption},
+    {"participant.removed", room_apply_removed},
+    {"participant.readmitted", room_apply_readmitted},
+    {"mic.opened", apply_mic_opened},
+    {"mic.closed", apply_mic_closed},
+    {"token.revoked", room_apply_revoked},
 };
 
 bool room_apply(struct room *r, const char *kind, const json_t *data, int64_t ts_ms)

@@ -52,6 +52,11 @@ static const struct command commands[] = {
     {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices", SENSE},
     {"poll.end", CHAIR, true, cmd_poll_end, "poll", CHAIRS},
     {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final", CAPTION},
+    /* Moderation (moderation.c). Removal is refused once the record is sealed. */
+    {"participant.remove", CHAIR, false, cmd_participant_remove, "pid, reason?", CHAIRS},
+    {"participant.readmit", CHAIR, false, cmd_participant_readmit, "pid", CHAIRS},
+    {"mic.open", CHAIR, true, cmd_mic_open, "pid", CHAIRS},
+    {"mic.close", CHAIR, true, cmd_mic_close, "pid", CHAIRS},
 };
 
 static const struct command *find(const char *type)
@@ -98,6 +103,11 @@ enum room_err room_command(struct room *r, const struct room_identity *who, cons
 	}
 	if (!(c->roles & (1u << who->role))) {
 		*message = "your role may not do this";
+		return ROOM_EFORBIDDEN;
+	}
+	/* A removed person's connections are being closed; until they are, nothing. */
+	if (room_removed(r, who->pid, NULL, NULL)) {
+		*message = "you were removed from this room";
 		return ROOM_EFORBIDDEN;
 	}
 	if (c->needs_live && r->status != ROOM_LIVE) {

@@ -37,6 +37,21 @@ static bool identity_fits(const struct room_identity *who)
 	       strlen(who->group) < QUEUE_GROUP_MAX;
 }
 
+/* Checks for someone the room knows, and what their return undoes. */
+static enum room_err attach_known(struct room *r, struct person *p, const struct room_identity *who,
+				  int64_t now_ms)
+{
+	if (p->removed)
+		return ROOM_EFORBIDDEN; /* until a chair readmits them (moderation.c) */
+	if (p->present && p->connections > 0 && p->role != who->role)
+		return ROOM_ECONFLICT;
+	/* A chair's mic left open by a server that stopped (no detach was logged) closes
+	 * before they are back: it opens only when they ask again. */
+	if (p->connections == 0 && p->mic_on)
+		room_chair_mic_dropped(r, p, now_ms);
+	return ROOM_OK;
+}
+
 enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms)
 {
 	if (!identity_fits(who))
@@ -48,8 +63,10 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 		return ROOM_OK;
 	}
 	struct person *p = room_person(r, who->pid);
-	if (p && p->present && p->connections > 0 && p->role != who->role)
-		return ROOM_ECONFLICT;
+	enum room_err err = p ? attach_known(r, p, who, now_ms) : ROOM_OK;
+	if (err != ROOM_OK)
+		return err;
+	p = room_person(r, who->pid);
 	if (r->status == ROOM_ENDED) {
 		/* The record is sealed: people may still come to read it, off the record. */
 		if (!p) {
@@ -64,7 +81,7 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name",
 					 who->name, "role", room_role_name(who->role), "group",
 					 who->group, "location", who->in_room ? "room" : "remote");
-		enum room_err err = room_emit(r, "participant.joined", data, now_ms);
+		err = room_emit(r, "participant.joined", data, now_ms);
 		if (err != ROOM_OK)
 			return err;
 		p = room_person(r, who->pid);
@@ -97,8 +114,10 @@ void room_detach(struct room *r, const struct room_identity *who, bool leave, in
 			p->dropped_ms = 0; /* sealed: nobody leaves the record any more */
 		else if (leave && p->present)
 			(void)room_person_leaves(r, p, "left", now_ms);
-		else
+		else if (!p->removed) {
 			p->dropped_ms = now_ms;
+			room_chair_mic_dropped(r, p, now_ms); /* they cannot hear their mic now */
+		}
 	}
 	if (r->hum.open)
 		room_hum_levels_maybe(r, now_ms, false);

@@ -18,6 +18,7 @@ struct builder {
 	json_t *floor;	    /* the open floor row, or NULL */
 	json_t *hum;	    /* the open hum row */
 	json_t *polls_open; /* poll id (string) -> row */
+	json_t *mics_open;  /* pid -> the open row of a chair's own microphone */
 	struct queue_stats *stats;
 	int64_t started_ms;
 	int64_t last_seq;
@@ -166,12 +167,97 @@ static void on_poll(struct builder *b, const struct log_record *e, bool start)
 	json_object_del(b->polls_open, key);
 }
 
+/* Moderation is on the record as it happened: removals, readmissions, revocations and
+ * mutes of the floor holder, each with who acted. */
+static void on_moderation(struct builder *b, const struct log_record *e)
+{
+	json_t *row = json_deep_copy(e->data);
+	json_object_set_new(row, "kind", json_string(e->kind));
+	json_object_set_new(row, "ts", json_string(e->ts));
+	json_array_append_new(arr(b->rec, "moderation"), row);
+}
+
+static void close_mic(struct builder *b, const char *pid, const struct log_record *e, json_t *by)
+{
+	json_t *row = pid ? json_object_get(b->mics_open, pid) : NULL;
+	if (!row)
+		return;
+	int64_t opened_ms = 0;
+	log_parse_ts(json_string_value(json_object_get(row, "opened")), &opened_ms);
+	json_object_set_new(row, "closed", json_string(e->ts));
+	json_object_set_new(row, "duration_ms", json_integer(e->ts_ms - opened_ms));
+	json_object_set(row, "closed_by", by ? by : json_null());
+	json_object_del(b->mics_open, pid);
+}
+
+/* A chair's own microphone, open to closed, so that what the mix carried besides the
+ * floor holder is attributable. The floor holder's mutes go to moderation. */
+static void on_mic(struct builder *b, const struct log_record *e, bool open)
+{
+	const char *pid = json_string_value(json_object_get(e->data, "pid"));
+	bool floor = b->floor &&
+		     json_equal(json_object_get(b->floor, "pid"), json_object_get(e->data, "pid"));
+	if (floor) {
+		on_moderation(b, e);
+		if (open || !json_object_get(b->mics_open, pid ? pid : ""))
+			return;
+	}
+	if (!open) {
+		close_mic(b, pid, e, json_object_get(e->data, "by"));
+		return;
+	}
+	json_t *row = json_pack("{s:s,s:O,s:s,s:I}", "pid", pid ? pid : "", "by",
+				json_object_get(e->data, "by"), "opened", e->ts, "offset_ms",
+				(json_int_t)(b->started_ms ? e->ts_ms - b->started_ms : 0));
+	json_t *who = pid ? json_object_get(b->people, pid) : NULL;
+	json_object_set(row, "name", json_object_get(who, "name"));
+	json_array_append_new(arr(b->rec, "chair_mics"), row);
+	json_object_set(b->mics_open, pid ? pid : "", row);
+}
+
+/* Whatever is still open closes when its chair leaves or the session ends. */
+static void close_mics(struct builder *b, const char *pid, const struct log_record *e)
+{
+	if (pid) {
+		close_mic(b, pid, e, NULL);
+		return;
+	}
+	const char *key;
+	json_t *row, *keys = json_array();
+	json_object_foreach(b->mics_open, key, row) json_array_append_new(keys, json_string(key));
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k) close_mic(b, json_string_value(k), e, NULL);
+	json_decref(keys);
+}
+
+static bool fold_moderation(struct builder *b, const struct log_record *e)
+{
+	const char *k = e->kind;
+	if (strcmp(k, "participant.removed") == 0 || strcmp(k, "participant.readmitted") == 0 ||
+	    strcmp(k, "token.revoked") == 0)
+		on_moderation(b, e);
+	else if (strcmp(k, "mic.opened") == 0 || strcmp(k, "mic.closed") == 0)
+		on_mic(b, e, k[4] == 'o');
+	else
+		return false;
+	if (strcmp(k, "participant.removed") == 0)
+		close_mics(b, json_string_value(json_object_get(e->data, "pid")), e);
+	return true;
+}
+
 static int fold(void *ctx, const struct log_record *e)
 {
 	struct builder *b = ctx;
 	const char *k = e->kind;
 	b->last_seq = e->seq;
 	memcpy(b->last_hash, e->hash, sizeof b->last_hash);
+	if (strcmp(k, "participant.left") == 0)
+		close_mics(b, json_string_value(json_object_get(e->data, "pid")), e);
+	else if (strcmp(k, "session.ended") == 0)
+		close_mics(b, NULL, e);
+	if (fold_moderation(b, e))
+		return 0;
 	if (strcmp(k, "room.created") == 0)
 		on_room_created(b, e);
 	else if (strcmp(k, "session.started") == 0 || strcmp(k, "session.ended") == 0)
@@ -222,14 +308,15 @@ static json_t *stats_rows(struct queue_stats *st, enum queue_stat_by by)
 json_t *room_record_build(struct room *r, enum room_err *err)
 {
 	struct builder b = {0};
-	b.rec =
-	    json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[]}", "room", "id", r->id, "session",
-		      "status", "scheduled", "attendance", "floors", "captions", "hums", "polls");
+	b.rec = json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[],s:[],s:[]}", "room", "id",
+			  r->id, "session", "status", "scheduled", "attendance", "floors",
+			  "captions", "hums", "polls", "chair_mics", "moderation");
 	b.people = json_object();
 	b.polls_open = json_object();
+	b.mics_open = json_object();
 	b.stats = queue_stats_create();
 	*err = ROOM_OK;
-	if (!b.rec || !b.people || !b.polls_open || !b.stats ||
+	if (!b.rec || !b.people || !b.polls_open || !b.mics_open || !b.stats ||
 	    log_file_read_since(r->log, 0, fold, &b) != LOG_OK) {
 		*err = ROOM_EINTERNAL;
 		json_decref(b.rec);
@@ -253,6 +340,7 @@ json_t *room_record_build(struct room *r, enum room_err *err)
 	}
 	json_decref(b.people);
 	json_decref(b.polls_open);
+	json_decref(b.mics_open);
 	json_decref(b.hum);
 	queue_stats_destroy(b.stats);
 	return b.rec;

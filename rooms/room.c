@@ -56,6 +56,7 @@ void room_free(struct room *r)
 	queue_fini(&r->queue);
 	free(r->people);
 	free(r->polls);
+	free(r->revoked);
 	free(r);
 }
 
@@ -166,11 +167,14 @@ bool room_mic_open(const struct room *r, const char *pid)
 {
 	if (r->status != ROOM_LIVE || !pid || !pid[0])
 		return false;
-	if (r->queue.floor.active && strcmp(r->queue.floor.pid, pid) == 0)
+	if (r->queue.floor.active && strcmp(r->queue.floor.pid, pid) == 0 && !r->floor_muted)
 		return true;
+	/* A chair's own microphone: opened by that chair (mic.opened), and only while one of
+	 * their connections is here (after a restart nobody is, until they come back). */
 	for (size_t i = 0; i < r->n_people; i++)
 		if (strcmp(r->people[i].pid, pid) == 0)
-			return r->people[i].present && r->people[i].role == ROOM_ROLE_CHAIR;
+			return r->people[i].present && r->people[i].role == ROOM_ROLE_CHAIR &&
+			       r->people[i].mic_on && r->people[i].connections > 0;
 	return false;
 }
 
@@ -276,7 +280,7 @@ json_t *room_snapshot(const struct room *r)
 	json_t *langs = json_array();
 	for (int i = 0; i < r->n_langs; i++)
 		json_array_append_new(langs, json_string(r->langs[i]));
-	return json_pack(
+	json_t *snap = json_pack(
 	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o,s:s},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}", "room",
 	    "id", r->id, "title", r->title, "session_title",
 	    r->session_title[0] ? r->session_title : r->title, "status", status_name(r->status),
@@ -285,6 +289,13 @@ json_t *room_snapshot(const struct room *r)
 	    r->head_hash, "participants", people, "observers", (json_int_t)r->observers, "queue",
 	    snapshot_queue(r), "hum", snapshot_hum(r), "polls", snapshot_polls(r), "captions",
 	    "languages", langs);
+	/* Moderation (docs/protocol.md "Moderation"): whom a chair removed, whose mics are
+	 * open. */
+	if (snap) {
+		json_object_set_new(snap, "removed", room_snapshot_removed(r));
+		json_object_set_new(snap, "mics", room_snapshot_mics(r));
+	}
+	return snap;
 }
 
 json_t *room_summary(const struct room *r)

@@ -27,6 +27,9 @@
 #define ROOM_LANG_MAX	       36
 #define ROOM_LANGS_MAX	       16
 #define ROOM_PEOPLE_MAX	       100000
+#define ROOM_REASON_MAX	       201 /* a removal's or revocation's reason, bytes with NUL */
+#define ROOM_REVOKED_MAX       100000
+#define ROOM_JTI_MAX	       64
 
 enum room_status { ROOM_SCHEDULED = 0, ROOM_LIVE, ROOM_ENDED };
 
@@ -42,6 +45,11 @@ struct person {
 	int64_t dropped_ms; /* when the last connection went; 0 while connected */
 	int hum_cast;	    /* option index, -1 none (memory only, never logged) */
 	int64_t cart_seq;   /* last CART caption seq seen from this captioner (durable) */
+	/* durable: moderation (moderation.c) */
+	bool removed; /* participant.removed and not readmitted: may not join */
+	char removed_by[QUEUE_PID_MAX];
+	char removed_reason[ROOM_REASON_MAX]; /* "" when none was given */
+	bool mic_on;			      /* a chair opened their own microphone */
 	bool poll_eligible; /* chair/participant present while the open poll was open */
 	uint32_t ballot;    /* bitmask of choices in the open poll (memory only if anonymous) */
 	bool has_ballot;
@@ -67,6 +75,14 @@ struct poll {
 	int n_options;
 	bool multiple, anonymous, live_counts, show_of_hands;
 	int64_t started_ms, ended_ms;
+};
+
+/* A revoked token (token.revoked): by its sub or by its jti, never both. */
+struct revoked {
+	bool by_jti;
+	char value[QUEUE_PID_MAX];
+	char reason[ROOM_REASON_MAX];
+	int64_t ts_ms;
 };
 
 struct rooms {
@@ -97,6 +113,10 @@ struct room {
 	struct person *people;
 	size_t n_people, cap_people;
 	struct queue queue;
+	bool
+	    floor_muted; /* a chair closed the floor holder's mic (mic.closed); a new floor opens */
+	struct revoked *revoked;
+	size_t n_revoked, cap_revoked;
 	struct hum hum;
 	int64_t hums_started;
 	struct poll *polls;
@@ -173,6 +193,21 @@ enum room_err cmd_poll_start(struct room_cmd_ctx *ctx);
 enum room_err cmd_poll_vote(struct room_cmd_ctx *ctx);
 enum room_err cmd_poll_end(struct room_cmd_ctx *ctx);
 enum room_err cmd_caption(struct room_cmd_ctx *ctx);
+enum room_err cmd_participant_remove(struct room_cmd_ctx *ctx);
+enum room_err cmd_participant_readmit(struct room_cmd_ctx *ctx);
+enum room_err cmd_mic_open(struct room_cmd_ctx *ctx);
+enum room_err cmd_mic_close(struct room_cmd_ctx *ctx);
+
+/* moderation.c: the fold of the moderation events (apply.c's table calls these). */
+bool room_apply_removed(struct room *r, const json_t *d, int64_t ts);
+bool room_apply_readmitted(struct room *r, const json_t *d, int64_t ts);
+bool room_apply_mic(struct room *r, const json_t *d, int64_t ts, bool open);
+bool room_apply_revoked(struct room *r, const json_t *d, int64_t ts);
+/* A chair's own mic was left open by a connection that is gone: mic.closed. */
+void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
+/* Snapshot parts: who was removed, and whose mics are open. */
+json_t *room_snapshot_removed(const struct room *r);
+json_t *room_snapshot_mics(const struct room *r);
 
 /* Shared by handlers: the floor ends (event), the hum and the poll close (events). */
 enum room_err room_end_floor(struct room *r, enum queue_end_reason reason, int64_t now);

@@ -163,10 +163,28 @@ int64_t room_head_seq(const struct room *r);
  * first time (or again after leaving) produce participant.joined; observers only change
  * the presence count. ROOM_ECONFLICT if the pid is already known with another role. */
 BASE_WUR enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms);
-/* Is this person's microphone open in the mix: the session is live and they are a chair
- * or hold the floor. (The join ack tells a new connection; later changes come as
- * private mic messages and sink.mic.) */
+/* Is this person's microphone open in the mix: the session is live and they hold the
+ * floor (and no chair closed their mic since), or they are a chair who opened their own
+ * (mic.open) and is connected. (The join ack tells a new connection; later changes come
+ * as private mic messages and sink.mic.) */
 bool room_mic_open(const struct room *r, const char *pid);
+
+/* --- moderation (docs/protocol.md "Moderation") --- */
+
+/* Whether a chair removed pid (participant.removed, not since readmitted); if so *by (the
+ * chair's pid) and *reason ("" if none given) point into the room until its next change.
+ * room_attach refuses such a person with ROOM_EFORBIDDEN. by and reason may be NULL. */
+bool room_removed(struct room *r, const char *pid, const char **by, const char **reason);
+/* The admin revokes a token for this room by its sub or by its jti (exactly one non-NULL):
+ * event token.revoked {sub|jti, reason?, by:"admin"}. Revoking what is already revoked
+ * writes nothing and sets *already. ROOM_EBAD_REQUEST for an empty or too long value or a
+ * reason over 200 bytes. Durable after the next rooms_flush(). */
+BASE_WUR enum room_err room_token_revoke(struct room *r, const char *sub, const char *jti,
+					 const char *reason, int64_t now_ms, bool *already);
+/* Whether a token with this sub or this jti (either may be NULL or "") is revoked. */
+bool room_token_revoked(const struct room *r, const char *sub, const char *jti);
+/* [{sub|jti, reason?, by, ts}] in order of revocation (a new reference). */
+json_t *room_revocations(const struct room *r);
 
 /* What this person alone may see of their own state in the open hum and poll: their
  * current cast {hum, option|null} and ballot {poll, choices}, so a second device or a

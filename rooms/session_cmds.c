@@ -3,13 +3,16 @@
  * whatever is still running -- the floor, the hum, the poll -- with their own events, so
  * the record never holds a floor without an end; then the record is sealed.
  */
+#include <stdlib.h>
+
 #include "rooms/room_internal.h"
 
-static void open_chair_mics(struct room *r, bool open)
+/* The chairs whose own mic was open when the session ended: it closes with the session. */
+static void close_chair_mics(struct room *r, const bool *was_open)
 {
 	for (size_t i = 0; i < r->n_people; i++)
-		if (r->people[i].present && r->people[i].role == ROOM_ROLE_CHAIR)
-			room_mic_changed(r, r->people[i].pid, open);
+		if (was_open[i])
+			room_mic_changed(r, r->people[i].pid, false);
 }
 
 enum room_err cmd_session_start(struct room_cmd_ctx *ctx)
@@ -23,11 +26,9 @@ enum room_err cmd_session_start(struct room_cmd_ctx *ctx)
 						      : "the session has ended";
 		return ROOM_ECONFLICT;
 	}
-	enum room_err err = room_emit(
-	    r, "session.started", json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
-	if (err == ROOM_OK)
-		open_chair_mics(r, true);
-	return err;
+	/* Chairs' microphones stay closed until each chair opens their own (mic.open). */
+	return room_emit(r, "session.started",
+			 json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
 }
 
 enum room_err cmd_session_end(struct room_cmd_ctx *ctx)
@@ -42,10 +43,18 @@ enum room_err cmd_session_end(struct room_cmd_ctx *ctx)
 		err = room_end_poll(r, ctx->now);
 	if (err != ROOM_OK)
 		return err;
+	size_t n = r->n_people;
+	bool *was_open = calloc(n ? n : 1, sizeof *was_open);
+	if (!was_open)
+		return ROOM_EINTERNAL;
+	for (size_t i = 0; i < n; i++)
+		was_open[i] =
+		    r->people[i].role == ROOM_ROLE_CHAIR && room_mic_open(r, r->people[i].pid);
 	err = room_emit(r, "session.ended",
 			json_pack("{s:I}", "duration_ms", (json_int_t)(ctx->now - r->started_ms)),
 			ctx->now);
 	if (err == ROOM_OK)
-		open_chair_mics(r, false);
+		close_chair_mics(r, was_open);
+	free(was_open);
 	return err;
 }

@@ -70,14 +70,14 @@ static void test_chosen_names(void **state)
 static void test_end_reason_names(void **state)
 {
 	(void)state;
-	const char *names[] = {"yielded", "chair", "time", "left", "session_ended"};
-	for (int i = 0; i < 5; i++) {
+	const char *names[] = {"yielded", "chair", "time", "left", "session_ended", "removed"};
+	for (int i = 0; i < 6; i++) {
 		enum queue_end_reason out = (enum queue_end_reason)99;
 		assert_string_equal(queue_end_reason_name((enum queue_end_reason)i), names[i]);
 		assert_true(queue_end_reason_parse(names[i], &out));
 		assert_int_equal(out, i);
 	}
-	assert_null(queue_end_reason_name((enum queue_end_reason)5));
+	assert_null(queue_end_reason_name((enum queue_end_reason)6));
 }
 
 /* Names are exact: no case folding, no prefixes, no trailing bytes, no NULL. */

@@ -541,7 +541,8 @@ static void mic_follows_the_floor(void **state)
 	assert_false(json_is_true(json_object_get(json_array_get(t->mics, 0), "open")));
 	assert_string_equal(rt_str(json_array_get(t->mics, 1), "pid"), rt_pid(P2));
 	assert_true(json_is_true(json_object_get(json_array_get(t->mics, 1), "open")));
-	/* A chair with the floor keeps their mic open when it ends. */
+	/* A chair who opened their own mic keeps it open when their floor ends. */
+	rt_ok(t, CH, "{\"type\":\"mic.open\",\"pid\":\"%s\"}", rt_pid(CH));
 	rt_raise(t, CH, NULL);
 	rt_ok(t, CH, "{\"type\":\"queue.next\"}");
 	rt_clear(t);

@@ -75,9 +75,12 @@ static void start_makes_the_room_live(void **state)
 	assert_string_equal(rt_str(room, "title"), "Opening plenary");
 	json_decref(room);
 
-	/* Chairs' mics open while the session is live; participants' do not. */
-	assert_true(room_mic_open(t->room, rt_pid(CH)));
+	/* Starting the session opens nobody's mic: a chair opens their own (mic.open). */
+	assert_false(room_mic_open(t->room, rt_pid(CH)));
 	assert_false(room_mic_open(t->room, rt_pid(P1)));
+	assert_int_equal(json_array_size(t->mics), 0);
+	rt_ok(t, CH, "{\"type\":\"mic.open\",\"pid\":\"%s\"}", rt_pid(CH));
+	assert_true(room_mic_open(t->room, rt_pid(CH)));
 	assert_int_equal(json_array_size(t->mics), 1);
 	json_t *mic = json_array_get(t->mics, 0);
 	assert_string_equal(rt_str(mic, "pid"), rt_pid(CH));
@@ -121,6 +124,7 @@ static void end_closes_floor_hum_poll_then_ends(void **state)
 	rt_ok(t, CH, "{\"type\":\"poll.start\",\"question\":\"Poll?\",\"options\":[\"x\",\"y\"]}");
 	rt_ok(t, P3, "{\"type\":\"poll.vote\",\"poll\":1,\"choices\":[1]}");
 	assert_true(room_mic_open(t->room, rt_pid(P1)));
+	rt_ok(t, CH, "{\"type\":\"mic.open\",\"pid\":\"%s\"}", rt_pid(CH));
 	rt_clear(t);
 	t->now += 3600000;
 	rt_ok(t, CH, "{\"type\":\"session.end\"}");
