@@ -217,15 +217,16 @@ static void revocations_are_folded(void **state)
 {
 	struct rt *t = *state;
 	bool already = true;
-	assert_int_equal(room_token_revoke(t->room, "p-alice", NULL, "lost laptop", t->now, &already),
-			 ROOM_OK);
+	assert_int_equal(
+	    room_token_revoke(t->room, "p-alice", NULL, "lost laptop", t->now, &already), ROOM_OK);
 	assert_false(already);
 	rt_flush(t);
 	json_t *ev = rt_last_event(t, "token.revoked");
 	assert_string_equal(rt_str(ev, "sub"), "p-alice");
 	assert_string_equal(rt_str(ev, "by"), "admin");
 	assert_string_equal(rt_str(ev, "reason"), "lost laptop");
-	assert_int_equal(room_token_revoke(t->room, NULL, "abc123", NULL, t->now, &already), ROOM_OK);
+	assert_int_equal(room_token_revoke(t->room, NULL, "abc123", NULL, t->now, &already),
+			 ROOM_OK);
 	rt_flush(t);
 	size_t n = json_array_size(t->events);
 	assert_int_equal(room_token_revoke(t->room, "p-alice", NULL, NULL, t->now, &already),
@@ -282,8 +283,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(remove_refusals, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(chair_mic_is_closed_until_opened, rt_setup,
 					    rt_teardown),
-	    cmocka_unit_test_setup_teardown(floor_holder_muted_and_unmuted, rt_setup,
-					    rt_teardown),
+	    cmocka_unit_test_setup_teardown(floor_holder_muted_and_unmuted, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(mic_commands_need_a_live_session, rt_setup,
 					    rt_teardown),
 	    cmocka_unit_test_setup_teardown(revocations_are_folded, rt_setup, rt_teardown),

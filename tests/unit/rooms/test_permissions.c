@@ -39,6 +39,10 @@ static const struct cmd cmds[] = {
     {"poll.end", "{\"type\":\"poll.end\",\"poll\":1}"},
     {"poll.vote", "{\"type\":\"poll.vote\",\"poll\":1,\"choices\":[0]}"},
     {"caption", "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"Hello\",\"final\":true}"},
+    {"participant.remove", "{\"type\":\"participant.remove\",\"pid\":\"p-alice\"}"},
+    {"participant.readmit", "{\"type\":\"participant.readmit\",\"pid\":\"p-alice\"}"},
+    {"mic.open", "{\"type\":\"mic.open\",\"pid\":\"chair-ana\"}"},
+    {"mic.close", "{\"type\":\"mic.close\",\"pid\":\"p-alice\"}"},
 };
 #define N_CMDS (sizeof cmds / sizeof cmds[0])
 
@@ -135,6 +139,8 @@ ROW(row_hum_cast, true, true, false, false, "hum.cast")
 ROW(row_poll_start_end, true, false, false, false, "poll.start", "poll.end")
 ROW(row_poll_vote, true, true, false, false, "poll.vote")
 ROW(row_caption, true, false, true, false, "caption")
+ROW(row_moderation, true, false, false, false, "participant.remove", "participant.readmit",
+    "mic.open", "mic.close")
 
 /* floor.end: chairs, and of participants only the floor holder. */
 static void row_floor_end(void **state)
@@ -212,7 +218,7 @@ int main(void)
 	    cmocka_unit_test(row_hum_start_end),  cmocka_unit_test(row_hum_cast),
 	    cmocka_unit_test(row_poll_start_end), cmocka_unit_test(row_poll_vote),
 	    cmocka_unit_test(row_caption),	  cmocka_unit_test(row_media_offer_is_the_gateways),
-	    cmocka_unit_test(table_is_complete),
+	    cmocka_unit_test(row_moderation),	  cmocka_unit_test(table_is_complete),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
