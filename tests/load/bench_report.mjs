@@ -201,11 +201,11 @@ function configSection(plan, janusFiles, plenaryArgs) {
 `once by plenary-load with those settings (DTX off, as browsers send).
 
 **Plenary**: \`${plenaryArgs}\`, one room declared in the configuration file. Its media workers ` +
-`(${plan.serverCores}) match the cores it is given. The speaker is ${plan.speaker === 'chair' ? 'a chair (mic open while the session is live)' : 'a participant who raises a hand and is granted the floor by a chair'}; ` +
+`(${plan.serverCores}) match the cores it is given. The speaker is ${plan.speaker === 'chair' ? 'a chair (who opens their own mic once the session is live)' : 'a participant who raises a hand and is granted the floor by a chair'}; ` +
 `the listeners are anonymous observers (Plenary's pure listeners: they hear the floor and read the captions) ` +
 `who offer recvonly; the listeners-participants rows have them join as participants instead, on the record, so ` +
 `that every join is an event sent to everyone in the room; in the listeners-mixing rows two chairs speak at ` +
-`once (each mic open while the session is live), so the mixer decodes both, mixes and encodes the public mix ` +
+`once (each opens their own mic with mic.open), so the mixer decodes both, mixes and encodes the public mix ` +
 `(and one mix-minus for each of them) on every tick instead of forwarding. By design (issue 7) the mixer encodes the public mix once for ` +
 `all listeners, and with one voice on the floor forwards the speaker's own packets without an encode at all.
 

@@ -34,7 +34,8 @@ struct pconn {
 	unsigned index;
 	bool as_chair; /* a speaker with a chair token */
 	struct ws_conn *ws;
-	int next_id, join_id, offer_id, start_id, raise_id;
+	int next_id, join_id, offer_id, start_id, raise_id, mic_id;
+	bool mic_open;	       /* a chair speaker's own mic, which it opens (mic.open) */
 	struct client *client; /* ours until handed to the media */
 	struct load_peer *peer;
 	bool joined, gone;
@@ -146,7 +147,12 @@ static void take_answer(struct pconn *c, json_t *msg)
 
 static void speaker_raise(struct pconn *c)
 {
-	if (c->as_chair || c->raise_id || !c->joined || !c->pl->live)
+	if (!c->joined || !c->pl->live)
+		return;
+	/* A chair's mic is closed until that chair opens it (docs/protocol.md "Audio"). */
+	if (c->as_chair && !c->mic_id)
+		c->mic_id = send_cmd(c, json_pack("{s:s,s:s}", "type", "mic.open", "pid", c->pid));
+	if (c->as_chair || c->raise_id)
 		return;
 	c->raise_id = send_cmd(c, json_pack("{s:s}", "type", "queue.raise"));
 }
@@ -170,6 +176,8 @@ static void on_ack(struct pconn *c, json_t *msg, int id)
 		take_answer(c, msg);
 	} else if (c->role == PC_CHAIR && id == c->start_id) {
 		pl->live = true;
+	} else if (id == c->mic_id) {
+		c->mic_open = true;
 	} else if (id == c->raise_id) {
 		json_t *entry = json_object_get(msg, "entry");
 		(void)send_cmd(&pl->chair,
@@ -185,7 +193,7 @@ static void on_error(struct pconn *c, json_t *msg, int id)
 		c->pl->live = true;
 		return;
 	}
-	if (id == c->join_id || id == c->offer_id || id == c->raise_id ||
+	if (id == c->join_id || id == c->offer_id || id == c->raise_id || id == c->mic_id ||
 	    (c->role == PC_CHAIR && id == c->start_id)) {
 		char why[160];
 		const char *what = json_string_value(json_object_get(msg, "message"));
@@ -312,11 +320,14 @@ static int pl_speaker_ready(struct load_run *r)
 			return 0;
 		if (!s->as_chair && !pl->floor_granted)
 			return 0;
+		if (s->as_chair && !s->mic_open)
+			return 0;
 	}
 	return 1;
 }
 
-/* A participant speaker raises a hand once joined, connected and the session is live. */
+/* Once joined and the session is live, a participant speaker raises a hand and a chair
+ * speaker opens its own mic. */
 static void pl_tick(struct load_run *r)
 {
 	struct plenary *pl = r->drv_state;
