@@ -6,10 +6,14 @@
 //
 // Status, reported through onStatus({state, ...}):
 //   connecting | online | reconnecting {attempt, at} | failed {code, message} | left
+// (failed with code `removed` or `revoked` when the server closed us for good.)
 // Joining errors that retrying cannot fix (bad or expired token, no such room, wrong role)
 // end in `failed`; everything else retries.
 
 const FATAL = new Set(['unauthorized', 'forbidden', 'not_found', 'bad_request', 'conflict']);
+// The server's own close codes (docs/protocol.md "Moderation"): a chair removed this
+// person, or the token was revoked. Reconnecting would only be refused: stop.
+const CLOSED_FOR_GOOD = { 4403: 'removed', 4401: 'revoked' };
 const PING_EVERY_MS = 15000;
 const PING_TIMEOUT_MS = 10000;
 const REQUEST_TIMEOUT_MS = 15000;
@@ -64,7 +68,7 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => this.sendJoin(ws);
     ws.onmessage = (e) => this.receive(ws, e.data);
-    ws.onclose = () => this.closed(ws);
+    ws.onclose = (e) => this.closed(ws, e);
     ws.onerror = () => {};
   }
 
@@ -148,8 +152,13 @@ export class Connection {
     }, PING_EVERY_MS);
   }
 
-  closed(ws) {
+  closed(ws, e) {
     if (ws !== this.ws) return;
+    const why = CLOSED_FOR_GOOD[e?.code];
+    if (why) {
+      this.stopped = true;
+      clearTimeout(this.retryTimer);
+    }
     clearInterval(this.pingTimer);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -160,7 +169,8 @@ export class Connection {
     this.pending.clear();
     this.ws = null;
     this.joined = false;
-    if (!this.stopped) this.scheduleRetry();
+    if (why) this.setStatus({ state: 'failed', code: why, message: e.reason });
+    else if (!this.stopped) this.scheduleRetry();
   }
 
   scheduleRetry() {

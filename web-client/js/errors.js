@@ -2,8 +2,25 @@
 // few; the message text (from gateway/token.c and gateway/session.c) tells the cases of
 // `unauthorized` apart.
 
-export function joinError(status, room) {
+// kicked: the server's private `removed` message, when it came before the close.
+export function joinError(status, room, kicked = null) {
   const msg = (status.message || '').toLowerCase();
+  if (status.code === 'removed' || (status.code === 'forbidden' && msg.includes('removed'))) {
+    const by = kicked?.by_name || kicked?.by;
+    const reason = kicked ? kicked.reason : /: (.*)$/.exec(status.message || '')?.[1];
+    return {
+      title: 'You were removed from this meeting',
+      text:
+        `A chair${by ? `, ${by},` : ''} removed you from this meeting` +
+        `${reason ? ` with the reason: “${reason}”` : ' (no reason was given)'}. ` +
+        'You cannot rejoin unless a chair readmits you.',
+    };
+  }
+  if (status.code === 'revoked' || msg.includes('token revoked'))
+    return {
+      title: 'This link was withdrawn',
+      text: `The organisers withdrew your join link${kicked?.reason ? ` (“${kicked.reason}”)` : ''}. Ask them for a new one if you should be here.`,
+    };
   if (status.code === 'unauthorized') {
     if (msg.includes('expired'))
       return {

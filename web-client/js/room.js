@@ -144,17 +144,33 @@ export function enterRoom({ room, token, name, onFail }) {
     if (st.state === 'online' && was === 'reconnecting')
       announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
     if (st.state === 'failed' && store.you) {
-      setText(failedBox, joinError(st, room).text);
+      const why = joinError(st, room, store.kicked);
+      setText(failedBox, why.text);
       show(failedBox, true);
+      // Removed or withdrawn: said at once, and the room's controls go (nothing works).
+      if (
+        st.code === 'removed' ||
+        st.code === 'revoked' ||
+        /removed|revoked/.test(st.message || '')
+      ) {
+        announce(why.text, { assertive: true });
+        audio?.close();
+        main.replaceChildren(
+          h('h2', { tabindex: '-1', id: 'kicked-h' }, why.title),
+          h('p', { class: 'notice error', role: 'alert' }, why.text),
+        );
+        $('#kicked-h')?.focus();
+      }
     }
   }
 
   // Chair and captioner tools are loaded only for those roles (less to download for all).
   async function build() {
     const you = store.you;
-    const [deskMod, writerMod] = await Promise.all([
+    const [deskMod, writerMod, modMod] = await Promise.all([
       you.role === 'chair' ? import('./views/chair.js') : null,
       you.role === 'chair' || you.role === 'captioner' ? import('./caption-writer.js') : null,
+      you.role === 'chair' ? import('./views/moderation.js') : null,
     ]);
     const ctx = { store, act, request };
     const floor = floorPanel(ctx);
@@ -168,7 +184,8 @@ export function enterRoom({ room, token, name, onFail }) {
     audio = new AudioPanel({ store, request, access });
     const writer = writerMod ? writerMod.captionWriter(ctx) : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
-    panels = [floor, queue, hum, polls, caps, people, writer, desk].filter(Boolean);
+    const mod = modMod ? modMod.moderationPanel(ctx) : null;
+    panels = [floor, queue, hum, polls, caps, people, writer, desk, mod].filter(Boolean);
     panels.push({ render: () => audio.render() });
 
     // Each role's main task comes first: the hand after the floor, the queue and desk for
@@ -176,7 +193,7 @@ export function enterRoom({ room, token, name, onFail }) {
     const hand = queue.hand ? { el: queue.hand } : null;
     let left, right;
     if (you.role === 'chair') {
-      left = [floor, hand, queue, desk];
+      left = [floor, hand, queue, mod, desk];
       right = [caps, writer, hum, polls, audio, people];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
@@ -192,6 +209,7 @@ export function enterRoom({ room, token, name, onFail }) {
       ['queue-h', 'Queue'],
       ['cap-h', 'Captions'],
       writer && ['writer-h', 'Write captions'],
+      mod && ['mod-h', 'Moderation'],
       desk && ['desk-h', 'Chair’s desk'],
       ['hum-h', 'Hum'],
       ['polls-h', 'Polls'],

@@ -39,6 +39,10 @@ export class Store {
     this.serverMic = null; // the server's mic gate for me, when it told us
     this.floorWarning = null;
     this.micAttempts = [];
+    this.removed = new Map(); // pid -> {pid, name, role, group, by, reason?}: moderation
+    this.chairMics = new Set(); // chairs who opened their own microphone
+    this.floorMuted = false; // a chair closed the floor holder's microphone
+    this.kicked = null; // {kind: 'removed' | 'revoked', ...data}: why the server closes us
     this.skew = null; // server clock minus ours, ms (approximate)
     this.replaying = false;
     this.qVersion = 0;
@@ -87,10 +91,17 @@ export class Store {
     return !!(this.you && this.q.floor && this.q.floor.pid === this.you.pid);
   }
 
-  // The mic gate as the server sets it: open while live for chairs and the floor holder.
+  // The mic gate as the server sets it: open while live for the floor holder (unless a
+  // chair closed it) and for each chair who opened their own (docs/protocol.md).
   micOpen() {
     if (this.serverMic !== null) return this.serverMic;
-    return this.live && (this.you?.role === 'chair' || this.holdsFloor());
+    return !!this.you && this.micOpenFor(this.you.pid);
+  }
+
+  micOpenFor(pid) {
+    if (!this.live || !pid) return false;
+    const f = this.q.floor;
+    return (f && f.pid === pid && !this.floorMuted) || this.chairMics.has(pid);
   }
 
   openPoll() {
@@ -152,6 +163,13 @@ export class Store {
     this.polls = polls;
     this.languages = [...new Set([...s.captions.languages, ...this.languages])];
     if (!this.live) this.partials.clear();
+    this.removed = new Map((s.removed || []).map((p) => [p.pid, { ...p }]));
+    const mics = new Set(s.mics || []);
+    const floor = s.queue.floor;
+    this.floorMuted = !!(floor && floor.pid && !mics.has(floor.pid));
+    this.chairMics = new Set(
+      [...mics].filter((pid) => this.participants.get(pid)?.role === 'chair'),
+    );
   }
 
   connectedCount() {
@@ -192,28 +210,27 @@ export class Store {
 
   apply(kind, d, ts, seq) {
     if (kind.startsWith('queue.') || kind.startsWith('floor.')) {
-      if (kind === 'floor.granted' || kind === 'floor.ended') {
-        this.floorWarning = null;
-        if (this.you && d.pid === this.you.pid && this.you.role !== 'chair')
-          this.serverMic = kind === 'floor.granted';
-      }
+      if (kind === 'floor.granted' || kind === 'floor.ended') this.floorWarning = null;
+      if (kind === 'floor.granted') this.floorMuted = false;
       if (kind === 'floor.extended') this.floorWarning = null;
       applyQueue(this.q, kind, d, ts);
       this.qVersion++;
+      if (this.you && d.pid === this.you.pid) this.serverMic = this.micOpenFor(this.you.pid);
       return;
     }
+    if (this.moderation(kind, d)) return;
     switch (kind) {
       case 'session.started':
         this.room.status = 'live';
         this.room.started = ts;
         this.sessionTitle = d.title || '';
-        if (this.you?.role === 'chair') this.serverMic = true;
         break;
       case 'session.ended':
         this.room.status = 'ended';
         this.room.ended = ts;
         this.partials.clear();
         this.serverMic = false;
+        this.chairMics.clear();
         break;
       case 'participant.joined':
         this.participants.set(d.pid, {
@@ -227,6 +244,7 @@ export class Store {
         break;
       case 'participant.left':
         this.participants.delete(d.pid);
+        this.chairMics.delete(d.pid);
         break;
       case 'hum.started':
         this.hum = { hum: d.hum, question: d.question, options: d.options, started: ts };
@@ -269,6 +287,36 @@ export class Store {
         this.partials.delete(d.lang);
         break;
     }
+  }
+
+  // Moderation events (rooms/moderation.c); true if kind was one.
+  moderation(kind, d) {
+    switch (kind) {
+      case 'participant.removed': {
+        const p = this.participants.get(d.pid) || { pid: d.pid, name: d.pid };
+        this.participants.delete(d.pid);
+        this.chairMics.delete(d.pid);
+        this.removed.set(d.pid, { ...p, by: d.by, reason: d.reason });
+        break;
+      }
+      case 'participant.readmitted':
+        this.removed.delete(d.pid);
+        break;
+      case 'mic.opened':
+        if (this.q.floor?.pid === d.pid && this.floorMuted) this.floorMuted = false;
+        else this.chairMics.add(d.pid);
+        break;
+      case 'mic.closed':
+        if (this.q.floor?.pid === d.pid) this.floorMuted = true;
+        this.chairMics.delete(d.pid);
+        break;
+      case 'token.revoked':
+        break;
+      default:
+        return false;
+    }
+    if (this.you && d.pid === this.you.pid) this.serverMic = this.micOpenFor(this.you.pid);
+    return true;
   }
 
   addCaption(c) {
@@ -343,6 +391,10 @@ export class Store {
         break;
       case 'mic':
         this.serverMic = !!d.open;
+        break;
+      case 'removed':
+      case 'revoked':
+        this.kicked = { kind: msg.kind, ...d };
         break;
       case 'media.state':
         this.mediaState = d.state;
