@@ -383,6 +383,8 @@ export class AudioPanel {
     else if (open && !this.track)
       mic = 'Open: the floor is yours, but your microphone is not connected.';
     else if (open) mic = 'Open: you are heard.';
+    else if (s.you?.role === 'chair')
+      mic = 'Closed: open it with “Open my microphone” under Moderation.';
     else mic = 'Closed: the chair opens it when you are given the floor.';
     setText(this.micState, `Microphone: ${mic}`);
     this.micState.classList.toggle('on', open);

@@ -29,6 +29,7 @@ export const END_REASONS = {
   time: 'time ran out',
   left: 'left the meeting',
   session_ended: 'the session ended',
+  removed: 'removed from the meeting by a chair',
 };
 
 export const GROUPS = {

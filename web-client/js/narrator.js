@@ -44,6 +44,15 @@ export function narrator(store) {
     )
       removedMine = c.data.reason;
     if (c.source === 'live' && c.kind === 'floor.warning') warn(c.data);
+    // A chair changed this person's microphone (moderation): said at once.
+    const d = c.data || {};
+    if (c.source === 'event' && !c.replay && d.pid === store.you.pid && d.by !== d.pid) {
+      const by = store.participants.get(d.by)?.name || 'A chair';
+      if (c.kind === 'mic.closed' && d.by)
+        announce(`${by} closed your microphone.`, { assertive: true });
+      if (c.kind === 'mic.opened')
+        announce(`${by} opened your microphone again.`, { assertive: true });
+    }
     // Chairs hear of points of order as they are raised: they interrupt the discussion.
     if (
       c.source === 'event' &&

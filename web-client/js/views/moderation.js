@@ -89,7 +89,6 @@ export function moderationPanel({ store, act }) {
       'form',
       {
         class: 'confirm',
-        role: 'group',
         'aria-labelledby': `${id}-q`,
         onsubmit: (e) => (e.preventDefault(), doRemove(p, reason.value.trim())),
       },
