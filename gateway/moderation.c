@@ -75,8 +75,8 @@ int gw_http_post_revocation(struct gateway *gw, struct lws *wsi, struct http_req
 	const char *sub = NULL, *jti = NULL, *reason = NULL;
 	bool already = false;
 	enum room_err err = ROOM_EBAD_REQUEST;
-	if (body && json_unpack(body, "{s?s,s?s,s?s !}", "sub", &sub, "jti", &jti, "reason",
-				&reason) == 0)
+	if (body &&
+	    json_unpack(body, "{s?s,s?s,s?s !}", "sub", &sub, "jti", &jti, "reason", &reason) == 0)
 		err = room_token_revoke(r, sub, jti, reason, gw_now_ms(), &already);
 	if (err != ROOM_OK) {
 		json_decref(body);

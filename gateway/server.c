@@ -24,6 +24,7 @@
 
 #include "gateway/fanout.h"
 #include "gateway/gateway.h"
+#include "gateway/gzip.h"
 #include "gateway/http.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
@@ -357,6 +358,7 @@ out:
 	gw_sessions_free(gw);
 	gw_addr_buckets_free(&gw->join_limits);
 	free(gw->http_limits);
+	gw_gzip_destroy(gw->gzip);
 	gw_info("stopped", "exit=%d", rc);
 	free(gw);
 	return rc;

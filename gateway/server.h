@@ -40,7 +40,8 @@ struct gateway {
 	struct gw_addr_buckets join_limits; /* joins per client address (session.c) */
 	/* The rate limits' clock: NULL is gw_now_ms; the unit tests set their own. */
 	int64_t (*limit_clock_ms)(void);
-	struct gw_hlim *http_limits;	 /* per client address (http.c); made on first use */
+	struct gw_hlim *http_limits; /* per client address (http.c); made on first use */
+	struct gw_gzip *gzip;	     /* the web client's files compressed (http.c); on first use */
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
 	struct gw_loop loop;
 	bool stopping;
