@@ -71,7 +71,14 @@ test('the web client is served with correct content types', async () => {
 test('static files carry an ETag and answer 304 when unchanged', async () => {
   const first = await http(server, 'GET', '/app.js');
   const etag = first.headers.get('etag');
-  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+"$/);
+  // fetch asks for gzip: the compressed representation has a validator of its own.
+  assert.equal(first.headers.get('content-encoding'), 'gzip');
+  assert.match(etag, /^"[0-9a-f]+-[0-9a-f]+-gz"$/);
+  const plain = await http(server, 'GET', '/app.js', { headers: { 'accept-encoding': 'identity' } });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.match(plain.headers.get('etag'), /^"[0-9a-f]+-[0-9a-f]+"$/);
+  assert.equal(plain.text, first.text);
+  assert.equal(plain.headers.get('vary'), 'accept-encoding');
   const again = await http(server, 'GET', '/app.js', { headers: { 'if-none-match': etag } });
   assert.equal(again.status, 304);
   assert.equal(again.text, '');
