@@ -588,6 +588,82 @@ static void resume_after_a_drop(void **state)
 	json_decref(v);
 }
 
+/* Moderation: a removed person's connections get the private message, then a close (a
+ * gw_msg with close_code 4403) behind it; meanwhile what they send is refused; joining
+ * again is forbidden with the chair and the reason in the message. */
+static void removal_tells_closes_and_refuses(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *chair = joined(f->gw, TOKEN_ROLE_CHAIR, "carla");
+	struct conn *dan1 = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "dan");
+	struct conn *dan2 = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "dan");
+	struct conn *olga = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "olga");
+	drain(chair), drain(dan1), drain(dan2), drain(olga);
+	say(chair,
+	    "{\"type\":\"participant.remove\",\"id\":5,\"pid\":\"dan\",\"reason\":\"abuse\"}");
+	json_t *v;
+	while ((v = next(chair)) && strcmp(str(v, "type"), "ack") != 0)
+		json_decref(v);
+	assert_non_null(v);
+	json_decref(v);
+	for (struct conn *c = dan1; c; c = c == dan1 ? dan2 : NULL) {
+		while ((v = next(c)) && strcmp(str(v, "type"), "private") != 0)
+			json_decref(v); /* the events come first */
+		assert_non_null(v);
+		assert_string_equal(str(v, "kind"), "removed");
+		json_t *d = json_object_get(v, "data");
+		assert_string_equal(str(d, "by"), "carla");
+		assert_string_equal(str(d, "by_name"), "Name of carla");
+		assert_string_equal(str(d, "reason"), "abuse");
+		json_decref(v);
+		struct gw_msg *m = gw_conn_next(c);
+		assert_non_null(m);
+		assert_int_equal(m->close_code, 4403);
+		assert_string_equal((const char *)m->payload, "removed by a chair");
+		gw_msg_unref(m);
+		assert_true(c->kicked);
+	}
+	assert_false(olga->kicked);
+	say(dan1, "{\"type\":\"queue.raise\",\"id\":9}");
+	gw_flush(f->gw);
+	expect_error(dan1, "forbidden", 9);
+
+	struct conn *again = gw_conn_create(f->gw, &fake_io, NULL);
+	char *tok = token_for(TOKEN_ROLE_PARTICIPANT, "dan");
+	char text[2048];
+	snprintf(text, sizeof text, "{\"type\":\"join\",\"id\":1,\"room\":\"%s\",\"token\":\"%s\"}",
+		 ROOM, tok);
+	free(tok);
+	say(again, text);
+	v = next(again);
+	assert_string_equal(str(v, "code"), "forbidden");
+	assert_non_null(strstr(str(v, "message"), "carla"));
+	assert_non_null(strstr(str(v, "message"), "abuse"));
+	json_decref(v);
+}
+
+/* A revoked sub is refused by gw_token_verify, which every entry point uses (the closing
+ * of live connections is the revocation route's: tests/integration/moderation.test.mjs). */
+static void revoked_token_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *eve = joined(f->gw, TOKEN_ROLE_PARTICIPANT, "eve");
+	drain(eve);
+	struct room *room = rooms_find(f->gw->rooms, ROOM);
+	bool already = true;
+	assert_int_equal(room_token_revoke(room, "eve", NULL, NULL, gw_now_ms(), &already),
+			 ROOM_OK);
+	gw_flush(f->gw);
+	char *tok = token_for(TOKEN_ROLE_PARTICIPANT, "eve");
+	struct token_claims c;
+	assert_int_equal(gw_token_verify(f->gw, tok, ROOM, &c), TOKEN_EREVOKED);
+	assert_string_equal(token_strerror(TOKEN_EREVOKED), "token revoked");
+	free(tok);
+	tok = token_for(TOKEN_ROLE_PARTICIPANT, "other");
+	assert_int_equal(gw_token_verify(f->gw, tok, ROOM, &c), TOKEN_OK);
+	free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +682,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(leave_acks_then_detaches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(media_offer_without_media, setup, teardown),
 	    cmocka_unit_test_setup_teardown(resume_after_a_drop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(removal_tells_closes_and_refuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(revoked_token_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
