@@ -18,7 +18,8 @@
  * pending log exactly as they were and sends nothing; after any command one person has at
  * most one queue entry and the floor holder none; every flush keeps head == the log's
  * lines; and at each reset the registry is closed and reopened, and the room rebuilt from
- * its log must give the same snapshot (runtime fields aside).
+ * its log must give the same snapshot (runtime fields aside: who is connected, observers,
+ * and the open mics, since a chair's open mic needs a connection).
  */
 #include <ftw.h>
 #include <stdint.h>
@@ -134,6 +135,7 @@ static json_t *stable_snapshot(void)
 {
 	json_t *s = room_snapshot(S.room);
 	json_object_del(s, "observers");
+	json_object_del(s, "mics"); /* a chair's open mic needs a connection: runtime */
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(s, "participants"), i, p)
@@ -263,8 +265,11 @@ static const struct room_identity *sender(uint8_t b)
 		rooms_tick(S.rs, S.now);
 	}
 	if ((b & 0x40) && S.connections[i] < 3) {
-		CHECK(room_attach(S.room, &cast[i], S.now) == ROOM_OK);
-		S.connections[i]++;
+		/* A person a chair removed may not come back until readmitted. */
+		enum room_err err = room_attach(S.room, &cast[i], S.now);
+		CHECK(err == ROOM_OK ||
+		      (err == ROOM_EFORBIDDEN && room_removed(S.room, cast[i].pid, NULL, NULL)));
+		S.connections[i] += err == ROOM_OK;
 	}
 	if ((b & 0x80) && S.connections[i] > 0) {
 		room_detach(S.room, &cast[i], (b & 0x40) != 0, S.now);

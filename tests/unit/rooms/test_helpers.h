@@ -455,12 +455,13 @@ static inline size_t rt_count_lines(const char *buf, size_t len)
 
 /* --- snapshots --- */
 
-/* The snapshot without what is runtime only: participants[].connected, observers and
- * presence. A new reference. */
+/* The snapshot without what is runtime only: participants[].connected, observers,
+ * presence, and mics (a chair's open mic needs a connection). A new reference. */
 static inline json_t *rt_stable(json_t *snapshot)
 {
 	json_t *s = json_deep_copy(snapshot);
 	json_object_del(s, "observers");
+	json_object_del(s, "mics");
 	json_object_del(s, "presence");
 	size_t i;
 	json_t *p;
