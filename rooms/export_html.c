@@ -97,6 +97,56 @@ static void floors(struct sbuf *b, json_t *rec)
 	sb_printf(b, "</tbody>\n</table>\n");
 }
 
+/* Chairs' open microphones besides the floor, then removals, readmissions, revocations
+ * and mutes of the floor holder, each with who acted. */
+static void moderation(struct sbuf *b, json_t *rec)
+{
+	size_t i;
+	json_t *m, *mics = json_object_get(rec, "chair_mics"),
+		   *mod = json_object_get(rec, "moderation");
+	if (json_array_size(mics))
+		sb_printf(b, "<h2>Chairs' microphones</h2>\n<table>\n<thead><tr><th scope=\"col\">"
+			     "At</th><th scope=\"col\">Chair</th><th scope=\"col\">Open for</th>"
+			     "<th scope=\"col\">Closed by</th></tr></thead>\n<tbody>\n");
+	json_array_foreach(mics, i, m)
+	{
+		sb_printf(b, "<tr><td>");
+		sb_clock(b, rec_num(m, "offset_ms"), false);
+		sb_printf(b, "</td>");
+		cell(b, rec_str(m, "name")[0] ? rec_str(m, "name") : rec_str(m, "pid"));
+		sb_printf(b, "<td>");
+		sb_duration(b, rec_num(m, "duration_ms"));
+		sb_printf(b, "</td>");
+		cell(b, rec_str(m, "closed_by"));
+		sb_printf(b, "</tr>\n");
+	}
+	if (json_array_size(mics))
+		sb_printf(b, "</tbody>\n</table>\n");
+	if (json_array_size(mod))
+		sb_printf(b, "<h2>Moderation</h2>\n<ul>\n");
+	json_array_foreach(mod, i, m)
+	{
+		sb_printf(b, "<li>");
+		h(b, rec_str(m, "ts"));
+		sb_printf(b, " ");
+		h(b, rec_str(m, "kind"));
+		sb_printf(b, " ");
+		h(b, rec_str(m, "pid")[0]   ? rec_str(m, "pid")
+		     : rec_str(m, "sub")[0] ? rec_str(m, "sub")
+					    : rec_str(m, "jti"));
+		sb_printf(b, " by ");
+		h(b, rec_str(m, "by"));
+		if (rec_str(m, "reason")[0]) {
+			sb_printf(b, " (");
+			h(b, rec_str(m, "reason"));
+			sb_printf(b, ")");
+		}
+		sb_printf(b, "</li>\n");
+	}
+	if (json_array_size(mod))
+		sb_printf(b, "</ul>\n");
+}
+
 static void results(struct sbuf *b, json_t *rec, const char *key, const char *title,
 		    const char *values)
 {
@@ -195,6 +245,7 @@ void room_render_html(struct sbuf *b, json_t *rec)
 	head(b, rec);
 	attendance(b, rec);
 	floors(b, rec);
+	moderation(b, rec);
 	results(b, rec, "hums", "Hums (shares of those eligible, not votes)", "levels");
 	results(b, rec, "polls", "Polls", "counts");
 	statistics(b, rec);

@@ -31,6 +31,43 @@ static void text_floors(struct sbuf *b, json_t *rec)
 	}
 }
 
+/* What the mix carried besides the floor, and who was removed, readmitted or muted. */
+static void text_moderation(struct sbuf *b, json_t *rec)
+{
+	size_t i;
+	json_t *m;
+	json_t *mics = json_object_get(rec, "chair_mics"),
+	       *mod = json_object_get(rec, "moderation");
+	if (json_array_size(mics))
+		sb_printf(b, "\nChairs' microphones (open besides the floor)\n");
+	json_array_foreach(mics, i, m)
+	{
+		sb_printf(b, "  [");
+		sb_clock(b, rec_num(m, "offset_ms"), false);
+		sb_printf(b, "] %s, ",
+			  rec_str(m, "name")[0] ? rec_str(m, "name") : rec_str(m, "pid"));
+		if (json_object_get(m, "closed")) {
+			sb_duration(b, rec_num(m, "duration_ms"));
+			sb_printf(b, ", closed by %s\n",
+				  rec_str(m, "closed_by")[0] ? rec_str(m, "closed_by")
+							     : "the server");
+		} else {
+			sb_printf(b, "still open\n");
+		}
+	}
+	if (json_array_size(mod))
+		sb_printf(b, "\nModeration\n");
+	json_array_foreach(mod, i, m)
+	{
+		sb_printf(b, "  %s %s %s by %s%s%s%s\n", rec_str(m, "ts"), rec_str(m, "kind"),
+			  rec_str(m, "pid")[0]	 ? rec_str(m, "pid")
+			  : rec_str(m, "sub")[0] ? rec_str(m, "sub")
+						 : rec_str(m, "jti"),
+			  rec_str(m, "by"), rec_str(m, "reason")[0] ? " (" : "",
+			  rec_str(m, "reason"), rec_str(m, "reason")[0] ? ")" : "");
+	}
+}
+
 static void text_levels(struct sbuf *b, json_t *row, const char *values_key)
 {
 	size_t i;
@@ -124,6 +161,7 @@ void room_render_text(struct sbuf *b, json_t *rec)
 			  json_is_string(first) ? json_string_value(first) : "-");
 	}
 	text_floors(b, rec);
+	text_moderation(b, rec);
 	text_sense(b, rec);
 	text_stats(b, rec);
 	sb_printf(b, "\nCaptions\n");

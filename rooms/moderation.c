@@ -28,7 +28,8 @@ static bool copy(char *dst, size_t cap, const char *src)
 
 static bool holds_floor(const struct room *r, const char *pid)
 {
-	return r->queue.floor.active && r->queue.floor.pid[0] && strcmp(r->queue.floor.pid, pid) == 0;
+	return r->queue.floor.active && r->queue.floor.pid[0] &&
+	       strcmp(r->queue.floor.pid, pid) == 0;
 }
 
 /* The person a chair's command names: not_found (and a message) when there is none on
@@ -119,8 +120,8 @@ bool room_apply_removed(struct room *r, const json_t *d, int64_t ts)
 {
 	const char *pid, *by, *reason = "";
 	(void)ts;
-	if (json_unpack((json_t *)d, "{s:s,s:s,s?s}", "pid", &pid, "by", &by, "reason",
-			&reason) != 0)
+	if (json_unpack((json_t *)d, "{s:s,s:s,s?s}", "pid", &pid, "by", &by, "reason", &reason) !=
+	    0)
 		return false;
 	struct person *p = room_person(r, pid);
 	if (!p || p->removed || p->role == ROOM_ROLE_CHAIR || holds_floor(r, pid) ||
@@ -177,12 +178,14 @@ enum room_err cmd_mic_open(struct room_cmd_ctx *ctx)
 	}
 	bool self = strcmp(pid, ctx->who->pid) == 0;
 	if (!floor && p->role == ROOM_ROLE_CHAIR && !self) {
-		ctx->message = "a chair opens only their own microphone (you may close a co-chair's)";
+		ctx->message =
+		    "a chair opens only their own microphone (you may close a co-chair's)";
 		return ROOM_EFORBIDDEN;
 	}
 	if (!floor && p->role != ROOM_ROLE_CHAIR) {
-		ctx->message = "only a chair's or the floor holder's microphone can be opened: give "
-			       "this person the floor";
+		ctx->message =
+		    "only a chair's or the floor holder's microphone can be opened: give "
+		    "this person the floor";
 		return ROOM_ECONFLICT;
 	}
 	enum room_err err = room_emit(
@@ -271,9 +274,9 @@ json_t *room_snapshot_removed(const struct room *r)
 		const struct person *p = &r->people[i];
 		if (!p->removed)
 			continue;
-		json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", p->pid, "name", p->name,
-					"role", room_role_name(p->role), "group", p->group, "by",
-					p->removed_by);
+		json_t *row =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", p->pid, "name", p->name, "role",
+			      room_role_name(p->role), "group", p->group, "by", p->removed_by);
 		if (row && p->removed_reason[0])
 			json_object_set_new(row, "reason", json_string(p->removed_reason));
 		json_array_append_new(out, row);

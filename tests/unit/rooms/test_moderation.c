@@ -273,6 +273,16 @@ static void record_shows_moderation_and_chair_mics(void **state)
 	assert_string_equal(rt_str(mod, "kind"), "participant.removed");
 	assert_string_equal(rt_str(mod, "by"), rt_pid(CH));
 	json_decref(rec);
+	/* The minutes and the page say it too. */
+	assert_int_equal(room_export(t->room, ROOM_EXPORT_TEXT, NULL, &doc, &len), ROOM_OK);
+	assert_non_null(strstr(doc, "Chairs' microphones"));
+	assert_non_null(strstr(doc, "Ana Chair, 0m 04s, closed by chair-ana"));
+	assert_non_null(strstr(doc, "participant.removed p-chen by chair-ana (spam)"));
+	free(doc);
+	assert_int_equal(room_export(t->room, ROOM_EXPORT_HTML, NULL, &doc, &len), ROOM_OK);
+	assert_non_null(strstr(doc, "<h2>Moderation</h2>"));
+	assert_non_null(strstr(doc, "<td>Ana Chair</td>"));
+	free(doc);
 }
 
 int main(void)
