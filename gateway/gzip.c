@@ -48,7 +48,8 @@ bool gw_gzip_accepted(const char *ae)
 		while (*p == ' ' || *p == ',')
 			p++;
 		size_t n = strcspn(p, ",");
-		if (n >= 4 && strncmp(p, "gzip", 4) == 0 && (n == 4 || p[4] == ';' || p[4] == ' ')) {
+		if (n >= 4 && strncmp(p, "gzip", 4) == 0 &&
+		    (n == 4 || p[4] == ';' || p[4] == ' ')) {
 			const char *q = memchr(p, '=', n);
 			return !q || strtod(q + 1, NULL) > 0;
 		}
@@ -59,9 +60,10 @@ bool gw_gzip_accepted(const char *ae)
 
 bool gw_gzip_worth(const char *mime)
 {
-	return mime && (strncmp(mime, "text/", 5) == 0 || strncmp(mime, "application/json", 16) == 0 ||
-			strncmp(mime, "application/manifest+json", 25) == 0 ||
-			strncmp(mime, "image/svg+xml", 13) == 0);
+	return mime &&
+	       (strncmp(mime, "text/", 5) == 0 || strncmp(mime, "application/json", 16) == 0 ||
+		strncmp(mime, "application/manifest+json", 25) == 0 ||
+		strncmp(mime, "image/svg+xml", 13) == 0);
 }
 
 static unsigned char *read_file(const char *path, size_t *len)
