@@ -619,6 +619,7 @@ static const struct {
     {LWSHUMETH_POST, "signed-url", true, GATE_TOKEN, post_signed_url},
     {LWSHUMETH_POST, "revocations", true, GATE_NONE, gw_http_post_revocation},
     {LWSHUMETH_GET, "revocations", true, GATE_NONE, gw_http_get_revocations},
+    {LWSHUMETH_DELETE, "revocations", true, GATE_NONE, gw_http_delete_revocation},
     {LWSHUMETH_GET, "log", true, GATE_READ, get_log},
     {LWSHUMETH_GET, "listen.ogg", true, GATE_READ, get_listen},
     {LWSHUMETH_GET, "recording.ogg", true, GATE_READ, get_recording},

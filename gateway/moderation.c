@@ -7,6 +7,7 @@
  * The revocation routes of the admin API live here too: they are this file's other
  * half (the decision is rooms/'s, room_token_revoke; the closing is here).
  */
+#include <libwebsockets.h>
 #include <string.h>
 #include <time.h>
 
@@ -101,6 +102,36 @@ int gw_http_post_revocation(struct gateway *gw, struct lws *wsi, struct http_req
 		json_object_set_new(out, "reason", json_string(reason));
 	json_decref(body);
 	return gw_http_respond_json(wsi, req, already ? 200 : 201, out);
+}
+
+/* Lifting a revocation: the query names it, as a DELETE carries no body here. */
+int gw_http_delete_revocation(struct gateway *gw, struct lws *wsi, struct http_req *req,
+			      struct room *r, const char *arg)
+{
+	(void)arg;
+	if (!gw_http_admin_ok(gw, wsi))
+		return gw_http_respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
+					     "admin token required");
+	/* lws copies every argument into the buffer while looking (see http.c's CART). */
+	char subbuf[512], jtibuf[512];
+	const char *sub = lws_get_urlarg_by_name(wsi, "sub=", subbuf, sizeof subbuf);
+	const char *jti = lws_get_urlarg_by_name(wsi, "jti=", jtibuf, sizeof jtibuf);
+	enum room_err err = room_token_unrevoke(r, sub, jti, gw_now_ms());
+	if (err == ROOM_ENOT_FOUND)
+		return gw_http_respond_error(wsi, req, 404, err, "no such revocation");
+	if (err != ROOM_OK)
+		return gw_http_respond_error(wsi, req, err == ROOM_EBAD_REQUEST ? 400 : 500, err,
+					     err == ROOM_EBAD_REQUEST
+						 ? "expected ?sub=... or ?jti=... (one)"
+						 : "cannot write the change");
+	int64_t head = room_head_seq(r);
+	gw_flush(gw);
+	if (room_head_seq(r) < head)
+		return gw_http_respond_error(wsi, req, 500, ROOM_EINTERNAL,
+					     "the log could not be written");
+	return gw_http_respond_json(
+	    wsi, req, 200,
+	    json_pack("{s:s,s:s}", sub ? "sub" : "jti", sub ? sub : jti, "by", "admin"));
 }
 
 int gw_http_get_revocations(struct gateway *gw, struct lws *wsi, struct http_req *req,

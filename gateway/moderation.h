@@ -30,9 +30,11 @@ void gw_moderation_removed(struct conn *c, const char *pid);
  * everything but ping. */
 bool gw_moderation_admits(struct conn *c, json_t *id, const char *type);
 
-/* POST and GET /api/rooms/{id}/revocations (admin). */
+/* POST, DELETE (?sub= or ?jti=) and GET /api/rooms/{id}/revocations (admin). */
 int gw_http_post_revocation(struct gateway *gw, struct lws *wsi, struct http_req *req,
 			    struct room *r, const char *arg);
+int gw_http_delete_revocation(struct gateway *gw, struct lws *wsi, struct http_req *req,
+			      struct room *r, const char *arg);
 int gw_http_get_revocations(struct gateway *gw, struct lws *wsi, struct http_req *req,
 			    struct room *r, const char *arg);
 

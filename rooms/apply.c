@@ -397,6 +397,7 @@ static const struct {
     {"mic.opened", apply_mic_opened},
     {"mic.closed", apply_mic_closed},
     {"token.revoked", room_apply_revoked},
+    {"token.unrevoked", room_apply_unrevoked},
 };
 
 bool room_apply(struct room *r, const char *kind, const json_t *data, int64_t ts_ms)

@@ -318,6 +318,35 @@ enum room_err room_token_revoke(struct room *r, const char *sub, const char *jti
 	return room_emit(r, "token.revoked", data, now_ms);
 }
 
+enum room_err room_token_unrevoke(struct room *r, const char *sub, const char *jti, int64_t now_ms)
+{
+	bool by_jti = jti != NULL;
+	const char *value = by_jti ? jti : sub;
+	if ((sub != NULL) == by_jti || !value[0] || strlen(value) >= QUEUE_PID_MAX)
+		return ROOM_EBAD_REQUEST;
+	if (!find_revoked(r, by_jti, value))
+		return ROOM_ENOT_FOUND;
+	return room_emit(r, "token.unrevoked",
+			 json_pack("{s:s,s:s}", by_jti ? "jti" : "sub", value, "by", "admin"),
+			 now_ms);
+}
+
+bool room_apply_unrevoked(struct room *r, const json_t *d, int64_t ts)
+{
+	const char *sub = NULL, *jti = NULL, *by;
+	(void)ts;
+	if (json_unpack((json_t *)d, "{s?s,s?s,s:s}", "sub", &sub, "jti", &jti, "by", &by) != 0 ||
+	    (sub != NULL) == (jti != NULL))
+		return false;
+	const struct revoked *v = find_revoked(r, jti != NULL, jti ? jti : sub);
+	if (!v)
+		return false;
+	size_t i = (size_t)(v - r->revoked);
+	memmove(&r->revoked[i], &r->revoked[i + 1], (r->n_revoked - i - 1) * sizeof *r->revoked);
+	r->n_revoked--;
+	return true;
+}
+
 bool room_apply_revoked(struct room *r, const json_t *d, int64_t ts)
 {
 	const char *sub = NULL, *jti = NULL, *reason = "", *by;

@@ -235,7 +235,7 @@ static bool fold_moderation(struct builder *b, const struct log_record *e)
 {
 	const char *k = e->kind;
 	if (strcmp(k, "participant.removed") == 0 || strcmp(k, "participant.readmitted") == 0 ||
-	    strcmp(k, "token.revoked") == 0)
+	    strcmp(k, "token.revoked") == 0 || strcmp(k, "token.unrevoked") == 0)
 		on_moderation(b, e);
 	else if (strcmp(k, "mic.opened") == 0 || strcmp(k, "mic.closed") == 0)
 		on_mic(b, e, k[4] == 'o');

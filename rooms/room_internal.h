@@ -203,6 +203,7 @@ bool room_apply_removed(struct room *r, const json_t *d, int64_t ts);
 bool room_apply_readmitted(struct room *r, const json_t *d, int64_t ts);
 bool room_apply_mic(struct room *r, const json_t *d, int64_t ts, bool open);
 bool room_apply_revoked(struct room *r, const json_t *d, int64_t ts);
+bool room_apply_unrevoked(struct room *r, const json_t *d, int64_t ts);
 /* A chair's own mic was left open by a connection that is gone: mic.closed. */
 void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
 /* Snapshot parts: who was removed, and whose mics are open. */

@@ -181,6 +181,10 @@ bool room_removed(struct room *r, const char *pid, const char **by, const char *
  * reason over 200 bytes. Durable after the next rooms_flush(). */
 BASE_WUR enum room_err room_token_revoke(struct room *r, const char *sub, const char *jti,
 					 const char *reason, int64_t now_ms, bool *already);
+/* Lifts a revocation (exactly one of sub and jti): event token.unrevoked {sub|jti,
+ * by:"admin"}. ROOM_ENOT_FOUND if it is not revoked, ROOM_EBAD_REQUEST as for revoking. */
+BASE_WUR enum room_err room_token_unrevoke(struct room *r, const char *sub, const char *jti,
+					   int64_t now_ms);
 /* Whether a token with this sub or this jti (either may be NULL or "") is revoked. */
 bool room_token_revoked(const struct room *r, const char *sub, const char *jti);
 /* [{sub|jti, reason?, by, ts}] in order of revocation (a new reference). */

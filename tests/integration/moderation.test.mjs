@@ -250,4 +250,27 @@ test('revocation by sub and by jti: refused everywhere, live connections closed,
   j = await joinWith(PRIV, eve2.token);
   assert.equal(j.ack.type, 'ack');
   await j.close();
+
+  // Lifting a revocation (DELETE ?sub= or ?jti=): the token works again, on the record,
+  // also after a restart; lifting what is not revoked is 404.
+  r = await http(server, 'DELETE', `/api/rooms/${PRIV}/revocations?sub=kim`);
+  assert.equal(r.status, 401);
+  r = await http(server, 'DELETE', `/api/rooms/${PRIV}/revocations?sub=kim&jti=x`, admin);
+  assert.equal(r.status, 400);
+  r = await http(server, 'DELETE', `/api/rooms/${PRIV}/revocations?sub=kim`, admin);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { sub: 'kim', by: 'admin' });
+  r = await http(server, 'DELETE', `/api/rooms/${PRIV}/revocations?sub=kim`, admin);
+  assert.equal(r.status, 404);
+  assert.equal((await http(server, 'GET', `/api/rooms/${PRIV}/record.json`, bearer(cap.token))).status, 200);
+  await restart();
+  assert.equal((await http(server, 'GET', `/api/rooms/${PRIV}/record.json`, bearer(cap.token))).status, 200);
+  const back = await joinWith(PRIV, cap.token);
+  assert.equal(back.ack.type, 'ack');
+  const rec = await http(server, 'GET', `/api/rooms/${PRIV}/record.json`, admin);
+  assert.deepEqual(
+    rec.json.moderation.map((m) => m.kind),
+    ['token.revoked', 'token.revoked', 'token.unrevoked'],
+  );
+  await back.close();
 });

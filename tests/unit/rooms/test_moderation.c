@@ -249,6 +249,23 @@ static void revocations_are_folded(void **state)
 	assert_int_equal(json_array_size(list), 2);
 	assert_string_equal(rt_str(json_array_get(list, 1), "jti"), "abc123");
 	json_decref(list);
+
+	/* Lifting one: on the log, and gone after a restart too; lifting it again is
+	 * not_found and writes nothing. */
+	assert_int_equal(room_token_unrevoke(t->room, "p-alice", NULL, t->now), ROOM_OK);
+	rt_flush(t);
+	json_t *un = rt_last_event(t, "token.unrevoked");
+	assert_string_equal(rt_str(un, "sub"), "p-alice");
+	assert_string_equal(rt_str(un, "by"), "admin");
+	assert_false(room_token_revoked(t->room, "p-alice", NULL));
+	n = json_array_size(t->events);
+	assert_int_equal(room_token_unrevoke(t->room, "p-alice", NULL, t->now), ROOM_ENOT_FOUND);
+	assert_int_equal(room_token_unrevoke(t->room, "a", "b", t->now), ROOM_EBAD_REQUEST);
+	assert_int_equal(json_array_size(t->events), n);
+	assert_false(rooms_dirty(t->rs));
+	rt_reopen(t);
+	assert_false(room_token_revoked(t->room, "p-alice", NULL));
+	assert_true(room_token_revoked(t->room, NULL, "abc123"));
 }
 
 static void record_shows_moderation_and_chair_mics(void **state)
