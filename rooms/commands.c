@@ -27,6 +27,7 @@ struct command {
 #define SENSE	ROOM_CLASS_SENSE
 #define CHAIRS	ROOM_CLASS_CHAIR
 #define CAPTION ROOM_CLASS_CAPTION
+#define SESSION ROOM_CLASS_SESSION
 
 static const struct command commands[] = {
     {"session.start", CHAIR, false, cmd_session_start, "title?", CHAIRS},
@@ -51,7 +52,9 @@ static const struct command commands[] = {
      "question, options, multiple?, anonymous?, live_counts?, show_of_hands?", CHAIRS},
     {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices", SENSE},
     {"poll.end", CHAIR, true, cmd_poll_end, "poll", CHAIRS},
-    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final", CAPTION},
+    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final, cid?", CAPTION},
+    /* Runtime state, not the record: allowed before the session and after it. */
+    {"mic.status", CHAIR | PARTICIPANT, false, cmd_mic_status, "state", SESSION},
 };
 
 static const struct command *find(const char *type)

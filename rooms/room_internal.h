@@ -27,8 +27,25 @@
 #define ROOM_LANG_MAX	       36
 #define ROOM_LANGS_MAX	       16
 #define ROOM_PEOPLE_MAX	       100000
+#define ROOM_CID_MAX	       65 /* a caption's cid: 1 to 64 printable ASCII characters + NUL */
+#define ROOM_CIDS_KEPT	       64 /* the last cids remembered per person (captions.c) */
 
 enum room_status { ROOM_SCHEDULED = 0, ROOM_LIVE, ROOM_ENDED };
+
+/* A person's last caption ids, a ring (durable: a fold over the caption events). */
+struct room_cids {
+	char id[ROOM_CIDS_KEPT][ROOM_CID_MAX];
+	int next;
+};
+
+/* What a client says of its microphone (mic.status); UNKNOWN until it says anything. */
+enum room_mic_state {
+	ROOM_MIC_UNKNOWN = 0,
+	ROOM_MIC_NONE,
+	ROOM_MIC_REFUSED,
+	ROOM_MIC_MUTED,
+	ROOM_MIC_READY
+};
 
 struct person {
 	char pid[QUEUE_PID_MAX];
@@ -45,6 +62,10 @@ struct person {
 	bool poll_eligible; /* chair/participant present while the open poll was open */
 	uint32_t ballot;    /* bitmask of choices in the open poll (memory only if anonymous) */
 	bool has_ballot;
+	/* Durable: the last caption cids; allocated on this person's first one. */
+	struct room_cids *cids;
+	/* Runtime: the last mic.status. */
+	enum room_mic_state mic;
 };
 
 struct hum {
@@ -116,6 +137,8 @@ struct room {
 	int64_t poll_progress_sent_ms;
 	bool replaying;
 	char message[200]; /* the last error message for a caller (fields.c) */
+	/* room_set_talker: whom the next caption credits, "" none. */
+	char talker[QUEUE_PID_MAX];
 };
 
 /* room.c */
@@ -173,6 +196,12 @@ enum room_err cmd_poll_start(struct room_cmd_ctx *ctx);
 enum room_err cmd_poll_vote(struct room_cmd_ctx *ctx);
 enum room_err cmd_poll_end(struct room_cmd_ctx *ctx);
 enum room_err cmd_caption(struct room_cmd_ctx *ctx);
+enum room_err cmd_mic_status(struct room_cmd_ctx *ctx);
+
+/* captions.c: remembering a person's caption id (the fold). */
+bool room_cid_remember(struct person *p, const char *cid);
+/* mic_status.c: the snapshot's name of a state (NULL for UNKNOWN). */
+const char *room_mic_state_name(enum room_mic_state s);
 
 /* Shared by handlers: the floor ends (event), the hum and the poll close (events). */
 enum room_err room_end_floor(struct room *r, enum queue_end_reason reason, int64_t now);

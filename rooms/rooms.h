@@ -168,6 +168,10 @@ BASE_WUR enum room_err room_attach(struct room *r, const struct room_identity *w
  * private mic messages and sink.mic.) */
 bool room_mic_open(const struct room *r, const char *pid);
 
+/* Whether pid is on the room's record right now: joined and not yet left (connected, or
+ * in the grace period after their last connection dropped). */
+bool room_on_record(const struct room *r, const char *pid);
+
 /* What this person alone may see of their own state in the open hum and poll: their
  * current cast {hum, option|null} and ballot {poll, choices}, so a second device or a
  * reconnecting client knows whether to send them again. A new object (possibly empty). */
@@ -205,6 +209,13 @@ enum room_cmd_class {
 };
 enum room_cmd_class room_command_class(const char *type);
 const char *room_cmd_class_name(enum room_cmd_class cls);
+
+/* Who is talking now (or was within the last moment) among the room's open microphones,
+ * as the media side heard it; NULL or "" when nobody. Captions lag speech, so a caption
+ * credits this person, when they are on the record, rather than the floor holder; the
+ * host sets it before it passes on a caption (room_command's "caption", room_caption_post)
+ * and it stays until set again. */
+void room_set_talker(struct room *r, const char *pid);
 
 /* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
  * captioner's counter: a seq at or below the last one seen from this captioner is
