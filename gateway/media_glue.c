@@ -357,3 +357,23 @@ struct fanout_listener gw_media_listener(struct gateway *gw)
 	return (struct fanout_listener){
 	    .event = on_room_event, .durable = on_room_durable, .mic = on_room_mic, .ctx = gw};
 }
+
+const char *gw_media_talker(struct gateway *gw, struct room *room)
+{
+	struct room_host *h = room_host_data(room);
+	if (!gw->media || !h)
+		return NULL;
+	const char *pid = NULL;
+	int64_t best = GW_TALKER_HOLD_MS + 1;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		const struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
+		int64_t ago = c->peer ? media_peer_talked_ms_ago(c->peer) : -1;
+		if (ago >= 0 && ago < best) {
+			best = ago;
+			pid = c->pid;
+		}
+	}
+	return pid;
+}

@@ -103,3 +103,10 @@ enum token_err gw_token_verify(const struct gateway *gw, const char *token, cons
 	return token_verify(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
 			    gw->cfg.token_max_lifetime_s, claims);
 }
+
+enum token_err gw_token_verify_lapsed(const struct gateway *gw, const char *token, const char *room,
+				      struct token_claims *claims)
+{
+	return token_verify_lapsed(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
+				   gw->cfg.token_max_lifetime_s, claims);
+}

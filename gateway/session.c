@@ -24,6 +24,7 @@
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
 #include "gateway/msg.h"
+#include "gateway/refresh.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
@@ -34,6 +35,7 @@ struct gw_session_entry {
 	char room[65];
 	char pid[GW_PID_MAX];
 	int64_t expires_ms; /* 0 while a connection uses it */
+	int64_t issued_s;   /* wall clock, when its first connection joined */
 	struct gw_session_entry *next;
 };
 
@@ -94,6 +96,7 @@ static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
 		snprintf(e->key + 2 * i, 3, "%02x", raw[i]);
 	snprintf(e->room, sizeof e->room, "%s", room);
 	snprintf(e->pid, sizeof e->pid, "%s", c->pid);
+	e->issued_s = (int64_t)time(NULL);
 	size_t h = key_hash(e->key, gw->resume.cap);
 	e->next = gw->resume.table[h];
 	gw->resume.table[h] = e;
@@ -163,6 +166,28 @@ static void set_identity(struct conn *c, const char *pid, const char *name, enum
 	c->who.in_room = in_room;
 }
 
+/* A token that expired while its person was in the room still resumes them during the
+ * grace period (docs/protocol.md "Losing the connection and resuming"): it must be good
+ * in every other way and have been valid when this resume key was issued, the key must
+ * be this person's in this room, and the person must still be on the record -- not yet
+ * left when the grace period ran out. Anything else stays "token expired". */
+static enum token_err lapsed_resume(struct conn *c, struct room *room, const char *token,
+				    json_t *resume, struct token_claims *claims)
+{
+	json_t *key = json_object_get(resume, "session");
+	struct gw_session_entry *e =
+	    json_is_string(key) ? session_find(c->gw, json_string_value(key)) : NULL;
+	if (!e || strcmp(e->room, room_id(room)) != 0)
+		return TOKEN_EEXPIRED;
+	struct token_claims lapsed;
+	if (gw_token_verify_lapsed(c->gw, token, room_id(room), &lapsed) != TOKEN_OK ||
+	    strcmp(lapsed.sub, e->pid) != 0 || lapsed.exp + TOKEN_SKEW_S <= e->issued_s ||
+	    !room_on_record(room, lapsed.sub))
+		return TOKEN_EEXPIRED;
+	*claims = lapsed;
+	return TOKEN_OK;
+}
+
 /* Who is joining: from a token, or an anonymous observer of a public room. */
 static enum room_err join_identity(struct conn *c, struct room *room, json_t *msg, const char **why)
 {
@@ -175,6 +200,9 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		struct token_claims claims;
 		enum token_err terr =
 		    gw_token_verify(c->gw, json_string_value(token), room_id(room), &claims);
+		if (terr == TOKEN_EEXPIRED)
+			terr = lapsed_resume(c, room, json_string_value(token),
+					     json_object_get(msg, "resume"), &claims);
 		if (terr != TOKEN_OK) {
 			gw_debug("join refused", "conn=%llu reason=\"%s\"",
 				 (unsigned long long)c->id, token_strerror(terr));
@@ -183,6 +211,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		}
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
 			     claims.in_room);
+		gw_token_remember(c, &claims);
 		return ROOM_OK;
 	}
 	/* A private room is not there for a stranger: the answer of a room that is not. */
@@ -260,6 +289,24 @@ static bool try_resume(struct conn *c, struct room *room, json_t *resume)
 	return true;
 }
 
+/* One person, one role at a time: rooms/ refuses a second role among the people on the
+ * record, but observers are not on it, so the connections tell (an observer's token for
+ * someone connected as chair, or the other way round). */
+static bool other_role_connected(const struct conn *c, struct room *room)
+{
+	struct room_host *h = room_host_data(room);
+	if (!h)
+		return false;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		const struct conn *o = BASE_CONTAINER_OF(node, struct conn, room_link);
+		if (o != c && o->who.role != c->who.role && strcmp(o->pid, c->pid) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
@@ -280,6 +327,10 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	}
 	const char *why = NULL;
 	enum room_err err = join_identity(c, room, msg, &why);
+	if (err == ROOM_OK && other_role_connected(c, room)) {
+		err = ROOM_ECONFLICT;
+		why = "you are already connected to this room with another role";
+	}
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
 	if (err != ROOM_OK) {
@@ -337,6 +388,8 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	int64_t now = gw_now_ms();
 	json_t *result = NULL;
 	const char *why = NULL;
+	if (strcmp(type, "caption") == 0)
+		room_set_talker(c->room, gw_media_talker(c->gw, c->room));
 	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
 	if (err != ROOM_OK) {
 		gw_host_error(c, id, err, why);
@@ -373,6 +426,7 @@ static const struct envelope_type envelope_types[] = {
     {"join", handle_join, false, ROOM_CLASS_SESSION},
     {"leave", handle_leave, true, ROOM_CLASS_SESSION},
     {"media.offer", handle_media_offer, true, ROOM_CLASS_SESSION},
+    {"token.refresh", gw_token_refresh, true, ROOM_CLASS_SESSION},
 };
 
 static const struct envelope_type room_type = {NULL, handle_room_command, true, ROOM_CLASS_SESSION};
