@@ -373,7 +373,7 @@ static int caption_answer(struct gateway *gw, struct lws *wsi, struct http_req *
 {
 	bool duplicate = false;
 	const char *why = NULL;
-	room_set_talker(r, gw_media_talker(gw, r));
+	gw_media_tell_talkers(gw, r);
 	enum room_err err = room_caption_post(r, who, lang, n, req->body ? req->body : "",
 					      req->body_len, gw_now_ms(), &duplicate, &why);
 	if (err == ROOM_ECONFLICT)

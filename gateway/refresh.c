@@ -56,7 +56,8 @@ void gw_token_refresh(struct conn *c, json_t *id, const char *type, json_t *msg)
 		return;
 	}
 	c->token_exp = t.exp;
-	json_t *ack = json_pack("{s:s,s:s,s:I}", "type", "ack", "token", tok, "exp", (json_int_t)t.exp);
+	json_t *ack =
+	    json_pack("{s:s,s:s,s:I}", "type", "ack", "token", tok, "exp", (json_int_t)t.exp);
 	free(tok);
 	if (id)
 		json_object_set(ack, "id", id);

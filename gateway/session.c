@@ -389,7 +389,7 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	json_t *result = NULL;
 	const char *why = NULL;
 	if (strcmp(type, "caption") == 0)
-		room_set_talker(c->room, gw_media_talker(c->gw, c->room));
+		gw_media_tell_talkers(c->gw, c->room);
 	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
 	if (err != ROOM_OK) {
 		gw_host_error(c, id, err, why);

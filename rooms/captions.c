@@ -51,21 +51,35 @@ static bool cid_valid(const char *cid)
 	return true;
 }
 
-void room_set_talker(struct room *r, const char *pid)
+void room_set_talkers(struct room *r, const char *const *pids, size_t n)
 {
-	snprintf(r->talker, sizeof r->talker, "%s",
-		 pid && strlen(pid) < sizeof r->talker ? pid : "");
+	r->n_talkers = 0;
+	for (size_t i = 0; i < n && r->n_talkers < ROOM_TALKERS_MAX; i++)
+		if (pids[i] && strlen(pids[i]) < QUEUE_PID_MAX)
+			snprintf(r->talkers[r->n_talkers++], QUEUE_PID_MAX, "%s", pids[i]);
 }
 
-/* Whoever the media side heard talking, if they are on the record; else the floor holder,
- * as before there was a talker to ask (and for an in-room speaker, who has no mic here). */
+/* Whoever the media side heard talking: the floor holder if they were (a chair's open mic
+ * picking up the room must not take their words), else the most recent talker on the
+ * record; with nobody, the floor holder as before there was a talker to ask (and for an
+ * in-room speaker, who has no mic here). */
 static json_t *speaker(struct room *r)
 {
-	const struct person *p = r->talker[0] ? room_person(r, r->talker) : NULL;
-	if (p && p->present)
+	const struct queue_floor *f = &r->queue.floor;
+	const struct person *p = NULL;
+	for (size_t i = 0; i < r->n_talkers; i++) {
+		struct person *t = room_person(r, r->talkers[i]);
+		if (!t || !t->present)
+			continue;
+		if (f->active && strcmp(t->pid, f->pid) == 0) {
+			p = NULL;
+			break;
+		}
+		p = p ? p : t;
+	}
+	if (p)
 		return json_pack("{s:s,s:s,s:s}", "pid", p->pid, "name", p->name, "group",
 				 p->group);
-	const struct queue_floor *f = &r->queue.floor;
 	if (!f->active)
 		return json_null();
 	return json_pack("{s:o,s:s,s:s}", "pid", f->pid[0] ? json_string(f->pid) : json_null(),

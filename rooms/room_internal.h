@@ -137,8 +137,9 @@ struct room {
 	int64_t poll_progress_sent_ms;
 	bool replaying;
 	char message[200]; /* the last error message for a caller (fields.c) */
-	/* room_set_talker: whom the next caption credits, "" none. */
-	char talker[QUEUE_PID_MAX];
+	/* room_set_talkers: who the media side heard lately, most recent first. */
+	char talkers[ROOM_TALKERS_MAX][QUEUE_PID_MAX];
+	size_t n_talkers;
 };
 
 /* room.c */

@@ -211,11 +211,13 @@ enum room_cmd_class room_command_class(const char *type);
 const char *room_cmd_class_name(enum room_cmd_class cls);
 
 /* Who is talking now (or was within the last moment) among the room's open microphones,
- * as the media side heard it; NULL or "" when nobody. Captions lag speech, so a caption
- * credits this person, when they are on the record, rather than the floor holder; the
- * host sets it before it passes on a caption (room_command's "caption", room_caption_post)
+ * as the media side heard them, most recent first (n may be 0; at most ROOM_TALKERS_MAX
+ * are kept). Captions lag speech, so a caption credits the floor holder if they are among
+ * them, else the first of them on the record, else the floor holder as before; the host
+ * sets this before it passes on a caption (room_command's "caption", room_caption_post)
  * and it stays until set again. */
-void room_set_talker(struct room *r, const char *pid);
+#define ROOM_TALKERS_MAX 4
+void room_set_talkers(struct room *r, const char *const *pids, size_t n);
 
 /* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
  * captioner's counter: a seq at or below the last one seen from this captioner is

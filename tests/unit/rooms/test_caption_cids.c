@@ -25,8 +25,9 @@ static bool dup_of(struct rt *t)
 
 static void caption(struct rt *t, enum rt_person who, const char *cid, const char *text)
 {
-	rt_ok(t, who, "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"%s\",\"final\":true,"
-		      "\"cid\":\"%s\"}",
+	rt_ok(t, who,
+	      "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"%s\",\"final\":true,"
+	      "\"cid\":\"%s\"}",
 	      text, cid);
 }
 
@@ -55,8 +56,9 @@ static void repeated_cid_writes_nothing(void **state)
 	assert_false(dup_of(t));
 	assert_int_equal(rt_count(t->events, "caption"), 4);
 	/* A partial with a cid is relayed; the final line with that cid is still written. */
-	rt_ok(t, CAP, "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"Sec\",\"final\":false,"
-		      "\"cid\":\"line-2\"}");
+	rt_ok(t, CAP,
+	      "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"Sec\",\"final\":false,"
+	      "\"cid\":\"line-2\"}");
 	caption(t, CAP, "line-2", "Second.");
 	assert_false(dup_of(t));
 	assert_int_equal(rt_count(t->events, "caption"), 5);
@@ -116,11 +118,13 @@ static void bad_cids(void **state)
 	char long_cid[80];
 	memset(long_cid, 'a', 65);
 	long_cid[65] = '\0';
-	rt_fail(t, CAP, ROOM_EBAD_REQUEST,
-		"{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"x\",\"final\":true,\"cid\":\"%s\"}",
-		long_cid);
-	rt_fail(t, CAP, ROOM_EBAD_REQUEST,
-		"{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"x\",\"final\":true,\"cid\":\"\"}");
+	rt_fail(
+	    t, CAP, ROOM_EBAD_REQUEST,
+	    "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"x\",\"final\":true,\"cid\":\"%s\"}",
+	    long_cid);
+	rt_fail(
+	    t, CAP, ROOM_EBAD_REQUEST,
+	    "{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"x\",\"final\":true,\"cid\":\"\"}");
 	rt_fail(t, CAP, ROOM_EBAD_REQUEST,
 		"{\"type\":\"caption\",\"lang\":\"en\",\"text\":\"x\",\"final\":true,\"cid\":7}");
 	rt_fail(t, CAP, ROOM_EBAD_REQUEST,
@@ -144,29 +148,45 @@ static void talker_is_credited(void **state)
 	rt_raise(t, P2, NULL);
 	rt_ok(t, CH, "{\"type\":\"queue.next\"}");
 	/* P1 is talking (an open mic the media side heard), not the floor holder P2. */
-	room_set_talker(t->room, rt_pid(P1));
+	const char *p1[] = {rt_pid(P1)};
+	room_set_talkers(t->room, p1, 1);
 	caption(t, CAP, "t1", "Alice speaks.");
 	json_t *sp = json_object_get(rt_last_event(t, "caption"), "speaker");
 	assert_string_equal(rt_str(sp, "pid"), rt_pid(P1));
 	assert_string_equal(rt_str(sp, "name"), "Alice Gov");
 	assert_string_equal(rt_str(sp, "group"), "government");
 	/* Nobody talking: the floor holder, as before. */
-	room_set_talker(t->room, NULL);
+	room_set_talkers(t->room, NULL, 0);
 	caption(t, CAP, "t2", "Bruno.");
 	sp = json_object_get(rt_last_event(t, "caption"), "speaker");
 	assert_string_equal(rt_str(sp, "pid"), rt_pid(P2));
 	/* A talker not on the record (never joined): the floor holder. */
-	room_set_talker(t->room, "someone-else");
+	const char *stranger[] = {"someone-else"};
+	room_set_talkers(t->room, stranger, 1);
 	caption(t, CAP, "t3", "Who?");
 	sp = json_object_get(rt_last_event(t, "caption"), "speaker");
 	assert_string_equal(rt_str(sp, "pid"), rt_pid(P2));
+	/* The floor holder talking with another open mic (a chair's picking up the room):
+	 * the floor holder, whatever the order. */
+	const char *both[] = {rt_pid(CH), rt_pid(P2)};
+	room_set_talkers(t->room, both, 2);
+	caption(t, CAP, "t4", "Both.");
+	sp = json_object_get(rt_last_event(t, "caption"), "speaker");
+	assert_string_equal(rt_str(sp, "pid"), rt_pid(P2));
+	/* Two talkers, neither the floor holder: the most recent on the record. */
+	const char *two[] = {"someone-else", rt_pid(P3), rt_pid(P1)};
+	room_set_talkers(t->room, two, 3);
+	caption(t, CAP, "t5", "Chen.");
+	sp = json_object_get(rt_last_event(t, "caption"), "speaker");
+	assert_string_equal(rt_str(sp, "pid"), rt_pid(P3));
 	/* CART posts credit the talker too. */
-	room_set_talker(t->room, rt_pid(CH));
+	const char *chair[] = {rt_pid(CH)};
+	room_set_talkers(t->room, chair, 1);
 	bool dup;
 	const char *why;
-	assert_int_equal(room_caption_post(t->room, rt_who(CAP), "en", 1, "Chair.", 6, t->now,
-					   &dup, &why),
-			 ROOM_OK);
+	assert_int_equal(
+	    room_caption_post(t->room, rt_who(CAP), "en", 1, "Chair.", 6, t->now, &dup, &why),
+	    ROOM_OK);
 	sp = json_object_get(rt_last_event(t, "caption"), "speaker");
 	assert_string_equal(rt_str(sp, "pid"), rt_pid(CH));
 }
@@ -175,8 +195,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rt_setup, rt_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(repeated_cid_writes_nothing), T(cids_survive_reopen), T(memory_is_bounded),
-	    T(bad_cids),		    T(talker_is_credited),
+	    T(repeated_cid_writes_nothing), T(cids_survive_reopen),
+	    T(memory_is_bounded),	    T(bad_cids),
+	    T(talker_is_credited),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
