@@ -211,37 +211,36 @@ export function queuePanel({ store, act }) {
       li.down = btn('down', 'Down', () => {
         if (li.down.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index + 1);
       });
+      // Someone whose microphone is refused, not enabled or unknown may not be heard: the
+      // chair confirms first. The warning exists only while shown and takes the focus;
+      // Cancel gives it back.
       const grant = () => {
-        show(li.warn, false);
+        li.warn?.remove();
         act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor');
       };
-      // Someone whose microphone is refused, not enabled or unknown may not be heard: the
-      // chair confirms first (the warning takes the focus; Cancel gives it back).
       li.grant = btn('grant', 'Give floor', () => {
-        if (!unheard(micOf(store, li.entry))) return grant();
         const mic = micOf(store, li.entry);
-        setText(
-          li.warnText,
-          `${li.entry.name} ${mic === 'refused' ? 'has a microphone their browser refused' : mic === 'none' ? 'has not enabled a microphone' : 'has not said whether their microphone works'}: they may not be heard.`,
+        if (!unheard(mic)) return grant();
+        li.warn?.remove();
+        const yes = btn('grant-anyway', 'Give floor anyway', grant);
+        const why = {
+          refused: 'has a microphone their browser refused',
+          none: 'has not enabled a microphone',
+        };
+        li.warn = h(
+          'p',
+          { class: 'grant-warning', role: 'alert' },
+          `${li.entry.name} ${why[mic] || 'has not said whether their microphone works'}: they may not be heard. `,
+          yes,
+          ' ',
+          btn('grant-cancel', 'Cancel', () => {
+            li.warn.remove();
+            li.grant.focus();
+          }),
         );
-        show(li.warn, true);
-        li.warnYes.focus();
+        li.append(li.warn);
+        yes.focus();
       });
-      li.warnText = h('span');
-      li.warnYes = btn('grant-anyway', 'Give floor anyway', grant);
-      li.warnNo = btn('grant-cancel', 'Cancel', () => {
-        show(li.warn, false);
-        li.grant.focus();
-      });
-      li.warn = h(
-        'p',
-        { class: 'grant-warning', role: 'alert', hidden: true },
-        li.warnText,
-        ' ',
-        li.warnYes,
-        ' ',
-        li.warnNo,
-      );
       li.remove_ = btn('remove', 'Remove', () =>
         act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'),
       );
@@ -250,7 +249,6 @@ export function queuePanel({ store, act }) {
       li.append(h('span', { class: 'entry-actions' }, li.up, li.down, li.grant, li.remove_));
       li.mic = h('span', { class: 'mic-ready' });
       li.querySelector('.who').append(h('br'), li.mic);
-      li.append(li.warn);
     }
     return li;
   }
