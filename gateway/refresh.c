@@ -22,9 +22,9 @@
 #include "gateway/refresh.h"
 #include "gateway/server.h"
 
-void gw_token_remember(struct conn *c, const struct token_claims *claims)
+void gw_token_remember(struct conn *c, const struct token_claims *claims, int64_t joined_s)
 {
-	int64_t from = claims->iat ? claims->iat : (int64_t)time(NULL);
+	int64_t from = claims->iat ? claims->iat : joined_s ? joined_s : (int64_t)time(NULL);
 	c->token_exp = claims->exp;
 	c->token_life_s = claims->exp > from ? claims->exp - from : 1;
 }

@@ -172,7 +172,7 @@ static void set_identity(struct conn *c, const char *pid, const char *name, enum
  * be this person's in this room, and the person must still be on the record -- not yet
  * left when the grace period ran out. Anything else stays "token expired". */
 static enum token_err lapsed_resume(struct conn *c, struct room *room, const char *token,
-				    json_t *resume, struct token_claims *claims)
+				    json_t *resume, struct token_claims *claims, int64_t *joined_s)
 {
 	json_t *key = json_object_get(resume, "session");
 	struct gw_session_entry *e =
@@ -185,6 +185,7 @@ static enum token_err lapsed_resume(struct conn *c, struct room *room, const cha
 	    !room_on_record(room, lapsed.sub))
 		return TOKEN_EEXPIRED;
 	*claims = lapsed;
+	*joined_s = e->issued_s; /* a lifetime without iat counts from the first join */
 	return TOKEN_OK;
 }
 
@@ -198,11 +199,12 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			return ROOM_EBAD_REQUEST;
 		}
 		struct token_claims claims;
+		int64_t joined_s = 0;
 		enum token_err terr =
 		    gw_token_verify(c->gw, json_string_value(token), room_id(room), &claims);
 		if (terr == TOKEN_EEXPIRED)
 			terr = lapsed_resume(c, room, json_string_value(token),
-					     json_object_get(msg, "resume"), &claims);
+					     json_object_get(msg, "resume"), &claims, &joined_s);
 		if (terr != TOKEN_OK) {
 			gw_debug("join refused", "conn=%llu reason=\"%s\"",
 				 (unsigned long long)c->id, token_strerror(terr));
@@ -211,7 +213,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		}
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
 			     claims.in_room);
-		gw_token_remember(c, &claims);
+		gw_token_remember(c, &claims, joined_s);
 		return ROOM_OK;
 	}
 	/* A private room is not there for a stranger: the answer of a room that is not. */
