@@ -121,7 +121,7 @@ test('the chair sees who can be heard, and confirms before giving the floor to s
   await entry(chairPage, 'Rita Refused').getByRole('button', { name: 'Give floor anyway' }).click();
   await see(rita, 'You have the floor');
   assert.match(await text(rita, '#mic-state'), /Open: the floor is yours, but the browser refused your microphone: nobody hears you/);
-  await chairPage.click('text=End the floor');
+  await chairPage.locator('button:visible', { hasText: 'End the floor' }).first().click();
 
   // Quinn (never reported) gets the warning too.
   await chairPage.click('[aria-label="Give floor to Quinn Quiet"]');
