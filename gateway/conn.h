@@ -62,6 +62,9 @@ struct conn {
 	bool closing;
 	struct media_peer *peer; /* this connection's WebRTC audio, NULL if none */
 	int64_t attempt_ms;	 /* when a mic.attempt about this connection last went out */
+	/* The token it joined with (token.refresh, refresh.c): its exp and its lifetime, the
+	 * most a refreshed one may have. 0: no token (an anonymous observer). */
+	int64_t token_exp, token_life_s;
 
 	/* Receive: fragments of one message (ws.c). */
 	char *rx;

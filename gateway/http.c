@@ -29,6 +29,7 @@
 #include "gateway/http_limits.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/media_glue.h"
 #include "gateway/moderation.h"
 #include "gateway/server.h"
 #include "gateway/static_files.h"
@@ -416,6 +417,7 @@ static int caption_answer(struct gateway *gw, struct lws *wsi, struct http_req *
 {
 	bool duplicate = false;
 	const char *why = NULL;
+	gw_media_tell_talkers(gw, r);
 	enum room_err err = room_caption_post(r, who, lang, n, req->body ? req->body : "",
 					      req->body_len, gw_now_ms(), &duplicate, &why);
 	if (err == ROOM_ECONFLICT)

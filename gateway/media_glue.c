@@ -357,3 +357,48 @@ struct fanout_listener gw_media_listener(struct gateway *gw)
 	return (struct fanout_listener){
 	    .event = on_room_event, .durable = on_room_durable, .mic = on_room_mic, .ctx = gw};
 }
+
+/* Keeps the n most recent talkers, one entry per person, sorted by how long ago. */
+static size_t note_talker(const char **pids, int64_t *ago, size_t n, const char *pid, int64_t a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(pids[i], pid) == 0) {
+			if (a >= ago[i])
+				return n;
+			for (; i + 1 < n; i++) { /* drop it; re-inserted below */
+				pids[i] = pids[i + 1];
+				ago[i] = ago[i + 1];
+			}
+			n--;
+			break;
+		}
+	size_t k = n < ROOM_TALKERS_MAX ? n : ROOM_TALKERS_MAX - 1;
+	if (n == ROOM_TALKERS_MAX && a >= ago[k])
+		return n;
+	while (k > 0 && ago[k - 1] > a) {
+		pids[k] = pids[k - 1];
+		ago[k] = ago[k - 1];
+		k--;
+	}
+	pids[k] = pid;
+	ago[k] = a;
+	return n < ROOM_TALKERS_MAX ? n + 1 : n;
+}
+
+void gw_media_tell_talkers(struct gateway *gw, struct room *room)
+{
+	struct room_host *h = room_host_data(room);
+	const char *pids[ROOM_TALKERS_MAX];
+	int64_t ago[ROOM_TALKERS_MAX];
+	size_t n = 0;
+	struct base_list *node, *tmp;
+	if (gw->media && h)
+		BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+		{
+			const struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
+			int64_t a = c->peer ? media_peer_talked_ms_ago(c->peer) : -1;
+			if (a >= 0 && a <= GW_TALKER_HOLD_MS)
+				n = note_talker(pids, ago, n, c->pid, a);
+		}
+	room_set_talkers(room, pids, n);
+}

@@ -27,6 +27,11 @@ struct fanout_listener gw_media_listener(struct gateway *gw);
 void gw_media_offer(struct conn *c, json_t *id, json_t *msg);
 /* Closes c's peer, if any. */
 void gw_media_conn_closed(struct conn *c);
+/* Who in room talked through an open mic within the last GW_TALKER_HOLD_MS (captions lag
+ * speech), most recent first: passed to room_set_talkers before a caption reaches the
+ * room. */
+#define GW_TALKER_HOLD_MS 1500
+void gw_media_tell_talkers(struct gateway *gw, struct room *room);
 /* At start: the rooms whose session is live (after a restart) are recorded again. */
 void gw_media_resume_sessions(struct gateway *gw);
 

@@ -110,3 +110,16 @@ enum token_err gw_token_verify(const struct gateway *gw, const char *token, cons
 		return TOKEN_EREVOKED;
 	return err;
 }
+
+enum token_err gw_token_verify_lapsed(const struct gateway *gw, const char *token, const char *room,
+				      struct token_claims *claims)
+{
+	enum token_err err =
+	    token_verify_lapsed(token, gw->secret, gw->secret_len, room, (int64_t)time(NULL),
+				gw->cfg.token_max_lifetime_s, claims);
+	/* A lapsed token resumes within the grace period, but never a revoked one. */
+	struct room *r = err == TOKEN_OK && room ? rooms_find(gw->rooms, room) : NULL;
+	if (r && room_token_revoked(r, claims->sub, claims->jti))
+		return TOKEN_EREVOKED;
+	return err;
+}

@@ -52,5 +52,9 @@ struct gateway {
  * cfg.token_max_lifetime_s. token_strerror(result) is the unauthorized message. */
 BASE_WUR enum token_err gw_token_verify(const struct gateway *gw, const char *token,
 					const char *room, struct token_claims *claims);
+/* The same check, but a token past its exp passes (token_verify_lapsed): a resume in
+ * the grace period (session.c). */
+BASE_WUR enum token_err gw_token_verify_lapsed(const struct gateway *gw, const char *token,
+					       const char *room, struct token_claims *claims);
 
 #endif

@@ -25,6 +25,7 @@
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
 #include "gateway/msg.h"
+#include "gateway/refresh.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
@@ -35,6 +36,7 @@ struct gw_session_entry {
 	char room[65];
 	char pid[GW_PID_MAX];
 	int64_t expires_ms; /* 0 while a connection uses it */
+	int64_t issued_s;   /* wall clock, when its first connection joined */
 	struct gw_session_entry *next;
 };
 
@@ -95,6 +97,7 @@ static bool session_issue(struct gateway *gw, struct conn *c, const char *room)
 		snprintf(e->key + 2 * i, 3, "%02x", raw[i]);
 	snprintf(e->room, sizeof e->room, "%s", room);
 	snprintf(e->pid, sizeof e->pid, "%s", c->pid);
+	e->issued_s = (int64_t)time(NULL);
 	size_t h = key_hash(e->key, gw->resume.cap);
 	e->next = gw->resume.table[h];
 	gw->resume.table[h] = e;
@@ -164,6 +167,29 @@ static void set_identity(struct conn *c, const char *pid, const char *name, enum
 	c->who.in_room = in_room;
 }
 
+/* A token that expired while its person was in the room still resumes them during the
+ * grace period (docs/protocol.md "Losing the connection and resuming"): it must be good
+ * in every other way and have been valid when this resume key was issued, the key must
+ * be this person's in this room, and the person must still be on the record -- not yet
+ * left when the grace period ran out. Anything else stays "token expired". */
+static enum token_err lapsed_resume(struct conn *c, struct room *room, const char *token,
+				    json_t *resume, struct token_claims *claims, int64_t *joined_s)
+{
+	json_t *key = json_object_get(resume, "session");
+	struct gw_session_entry *e =
+	    json_is_string(key) ? session_find(c->gw, json_string_value(key)) : NULL;
+	if (!e || strcmp(e->room, room_id(room)) != 0)
+		return TOKEN_EEXPIRED;
+	struct token_claims lapsed;
+	if (gw_token_verify_lapsed(c->gw, token, room_id(room), &lapsed) != TOKEN_OK ||
+	    strcmp(lapsed.sub, e->pid) != 0 || lapsed.exp + TOKEN_SKEW_S <= e->issued_s ||
+	    !room_on_record(room, lapsed.sub))
+		return TOKEN_EEXPIRED;
+	*claims = lapsed;
+	*joined_s = e->issued_s; /* a lifetime without iat counts from the first join */
+	return TOKEN_OK;
+}
+
 /* Who is joining: from a token, or an anonymous observer of a public room. */
 static enum room_err join_identity(struct conn *c, struct room *room, json_t *msg, const char **why)
 {
@@ -174,8 +200,12 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			return ROOM_EBAD_REQUEST;
 		}
 		struct token_claims claims;
+		int64_t joined_s = 0;
 		enum token_err terr =
 		    gw_token_verify(c->gw, json_string_value(token), room_id(room), &claims);
+		if (terr == TOKEN_EEXPIRED)
+			terr = lapsed_resume(c, room, json_string_value(token),
+					     json_object_get(msg, "resume"), &claims, &joined_s);
 		if (terr != TOKEN_OK) {
 			gw_debug("join refused", "conn=%llu reason=\"%s\"",
 				 (unsigned long long)c->id, token_strerror(terr));
@@ -185,6 +215,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
 			     claims.in_room);
 		snprintf(c->jti, sizeof c->jti, "%s", claims.jti);
+		gw_token_remember(c, &claims, joined_s);
 		return ROOM_OK;
 	}
 	/* A private room is not there for a stranger: the answer of a room that is not. */
@@ -273,6 +304,24 @@ static bool refused_as_removed(struct room *room, const char *pid, char *why, si
 	return true;
 }
 
+/* One person, one role at a time: rooms/ refuses a second role among the people on the
+ * record, but observers are not on it, so the connections tell (an observer's token for
+ * someone connected as chair, or the other way round). */
+static bool other_role_connected(const struct conn *c, struct room *room)
+{
+	struct room_host *h = room_host_data(room);
+	if (!h)
+		return false;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		const struct conn *o = BASE_CONTAINER_OF(node, struct conn, room_link);
+		if (o != c && o->who.role != c->who.role && strcmp(o->pid, c->pid) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
@@ -297,6 +346,10 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	if (err == ROOM_OK && refused_as_removed(room, c->pid, removed, sizeof removed)) {
 		err = ROOM_EFORBIDDEN;
 		why = removed;
+	}
+	if (err == ROOM_OK && other_role_connected(c, room)) {
+		err = ROOM_ECONFLICT;
+		why = "you are already connected to this room with another role";
 	}
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
@@ -355,6 +408,8 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	int64_t now = gw_now_ms();
 	json_t *result = NULL;
 	const char *why = NULL;
+	if (strcmp(type, "caption") == 0)
+		gw_media_tell_talkers(c->gw, c->room);
 	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
 	if (err != ROOM_OK) {
 		gw_host_error(c, id, err, why);
@@ -393,6 +448,7 @@ static const struct envelope_type envelope_types[] = {
     {"join", handle_join, false, ROOM_CLASS_SESSION},
     {"leave", handle_leave, true, ROOM_CLASS_SESSION},
     {"media.offer", handle_media_offer, true, ROOM_CLASS_SESSION},
+    {"token.refresh", gw_token_refresh, true, ROOM_CLASS_SESSION},
 };
 
 static const struct envelope_type room_type = {NULL, handle_room_command, true, ROOM_CLASS_SESSION};

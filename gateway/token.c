@@ -265,9 +265,10 @@ static enum token_err check_signature(const char *token, size_t signed_len, cons
 /* RFC 7519 sect. 4.1.4-4.1.6 with TOKEN_SKEW_S of leeway each way (token.h). Without
  * iat the lifetime is counted from now, and the minter's clock may be ahead of ours, so
  * the allowance is granted there too: exp up to now + max + TOKEN_SKEW_S. */
-static enum token_err check_times(const struct token_claims *c, int64_t now, int64_t max_lifetime_s)
+static enum token_err check_times(const struct token_claims *c, int64_t now, int64_t max_lifetime_s,
+				  bool lapsed_ok)
 {
-	if (c->exp + TOKEN_SKEW_S <= now)
+	if (!lapsed_ok && c->exp + TOKEN_SKEW_S <= now)
 		return TOKEN_EEXPIRED;
 	if (c->nbf > now + TOKEN_SKEW_S)
 		return TOKEN_ENOTYET;
@@ -279,9 +280,9 @@ static enum token_err check_times(const struct token_claims *c, int64_t now, int
 	return TOKEN_OK;
 }
 
-enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
-			    const char *room, int64_t now, int64_t max_lifetime_s,
-			    struct token_claims *claims)
+static enum token_err verify(const char *token, const uint8_t *secret, size_t secret_len,
+			     const char *room, int64_t now, int64_t max_lifetime_s, bool lapsed_ok,
+			     struct token_claims *claims)
 {
 	size_t len = strnlen(token, TOKEN_MAX_LEN + 1);
 	const char *dot1, *dot2;
@@ -306,13 +307,27 @@ enum token_err token_verify(const char *token, const uint8_t *secret, size_t sec
 	json_decref(payload);
 	if (err != TOKEN_OK)
 		return err;
-	err = check_times(&c, now, max_lifetime_s);
+	err = check_times(&c, now, max_lifetime_s, lapsed_ok);
 	if (err != TOKEN_OK)
 		return err;
 	if (room && strcmp(room, c.room) != 0)
 		return TOKEN_EROOM;
 	*claims = c;
 	return TOKEN_OK;
+}
+
+enum token_err token_verify(const char *token, const uint8_t *secret, size_t secret_len,
+			    const char *room, int64_t now, int64_t max_lifetime_s,
+			    struct token_claims *claims)
+{
+	return verify(token, secret, secret_len, room, now, max_lifetime_s, false, claims);
+}
+
+enum token_err token_verify_lapsed(const char *token, const uint8_t *secret, size_t secret_len,
+				   const char *room, int64_t now, int64_t max_lifetime_s,
+				   struct token_claims *claims)
+{
+	return verify(token, secret, secret_len, room, now, max_lifetime_s, true, claims);
 }
 
 static char *b64url_json(json_t *v)

@@ -586,6 +586,17 @@ void media_peer_mic(struct media_peer *p, bool open)
 			 &(struct ring_msg){.type = WORKER_MIC, .arg = open, .ptr = p->wpeer});
 }
 
+int64_t media_peer_talked_ms_ago(const struct media_peer *p)
+{
+	uint64_t at = atomic_load_explicit(&p->shared.talked_ms, memory_order_relaxed);
+	if (at == 0)
+		return -1;
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono); /* the workers' clock (worker_env) */
+	uint64_t now = (uint64_t)mono.tv_sec * 1000u + (uint64_t)mono.tv_nsec / 1000000u;
+	return now > at ? (int64_t)(now - at) : 0;
+}
+
 void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out)
 {
 	const struct peer_shared *s = &p->shared;

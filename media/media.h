@@ -192,6 +192,13 @@ struct media_peer_stats {
 /* The peer's statistics as its worker last published them (about once a second). */
 void media_peer_stats(const struct media_peer *p, struct media_peer_stats *out);
 
+/* How long ago (ms) this peer's person last talked through an open mic -- voice louder
+ * than talk.h's threshold, within its hangover -- or -1 if never. Stored by the worker
+ * as each packet arrives, read here with one relaxed atomic load: safe on the gateway
+ * thread while the mixer runs. Captions credit the peer that talked most recently
+ * (gateway/media_glue.c). */
+int64_t media_peer_talked_ms_ago(const struct media_peer *p);
+
 /* A room's live stream, as Ogg Opus for listen.ogg: BEGIN (data: the OpusHead and
  * OpusTags pages, for every client to start with), PAGE (one page, in order), END (the
  * session ended; the pages before it closed the stream). A page can be missing when the

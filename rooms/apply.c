@@ -335,12 +335,12 @@ static bool apply_poll_ended(struct room *r, const json_t *d, int64_t ts)
 
 static bool apply_caption(struct room *r, const json_t *d, int64_t ts)
 {
-	const char *lang, *captioner = NULL;
+	const char *lang, *captioner = NULL, *cid = NULL;
 	json_int_t cart_seq = -1;
 	(void)ts;
-	if (json_unpack((json_t *)d, "{s:s,s?s,s?I}", "lang", &lang, "captioner", &captioner,
-			"cart_seq", &cart_seq) != 0 ||
-	    strlen(lang) >= ROOM_LANG_MAX)
+	if (json_unpack((json_t *)d, "{s:s,s?s,s?I,s?s}", "lang", &lang, "captioner", &captioner,
+			"cart_seq", &cart_seq, "cid", &cid) != 0 ||
+	    strlen(lang) >= ROOM_LANG_MAX || (cid && !captioner))
 		return false;
 	bool known = false;
 	for (int i = 0; i < r->n_langs; i++)
@@ -353,6 +353,13 @@ static bool apply_caption(struct room *r, const json_t *d, int64_t ts)
 			p = room_person_add(r, captioner);
 		if (p && cart_seq > p->cart_seq)
 			p->cart_seq = cart_seq;
+	}
+	if (cid) {
+		struct person *p = room_person(r, captioner);
+		if (!p)
+			p = room_person_add(r, captioner);
+		if (!p || !room_cid_remember(p, cid))
+			return false;
 	}
 	return true;
 }

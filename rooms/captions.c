@@ -10,8 +10,19 @@
  * CART writers post plain text over HTTP with a counter; a repeated or older counter is
  * accepted and ignored, so their software can retry any failure blindly. The counter is
  * on the record (cart_seq), so a retry after a server restart is still recognised.
+ *
+ * A WebSocket captioner's line may carry a cid, its own id for the line: the web client
+ * re-sends a line whose ack it did not see (a dropped connection, an ack slower than the
+ * typist) with the same cid, and a cid this person sent lately is acknowledged as a
+ * duplicate and written nowhere. The cid is on the event, with the captioner, so the
+ * fold remembers it and a retry after a restart is recognised too. The memory is the
+ * last ROOM_CIDS_KEPT cids per person (a ring, allocated on their first cid): a client
+ * retries only lines still unacknowledged, a handful at most, so 64 is far more than a
+ * retry can reach back, and a room's cost stays 4 KiB per captioner.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rooms/room_internal.h"
@@ -29,16 +40,53 @@ static bool lang_valid(const char *lang)
 	return true;
 }
 
-static json_t *speaker(const struct room *r)
+static bool cid_valid(const char *cid)
+{
+	size_t n = strlen(cid);
+	if (n == 0 || n >= ROOM_CID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (cid[i] < 0x20 || cid[i] > 0x7e)
+			return false;
+	return true;
+}
+
+void room_set_talkers(struct room *r, const char *const *pids, size_t n)
+{
+	r->n_talkers = 0;
+	for (size_t i = 0; i < n && r->n_talkers < ROOM_TALKERS_MAX; i++)
+		if (pids[i] && strlen(pids[i]) < QUEUE_PID_MAX)
+			snprintf(r->talkers[r->n_talkers++], QUEUE_PID_MAX, "%s", pids[i]);
+}
+
+/* Whoever the media side heard talking: the floor holder if they were (a chair's open mic
+ * picking up the room must not take their words), else the most recent talker on the
+ * record; with nobody, the floor holder as before there was a talker to ask (and for an
+ * in-room speaker, who has no mic here). */
+static json_t *speaker(struct room *r)
 {
 	const struct queue_floor *f = &r->queue.floor;
+	const struct person *p = NULL;
+	for (size_t i = 0; i < r->n_talkers; i++) {
+		struct person *t = room_person(r, r->talkers[i]);
+		if (!t || !t->present)
+			continue;
+		if (f->active && strcmp(t->pid, f->pid) == 0) {
+			p = NULL;
+			break;
+		}
+		p = p ? p : t;
+	}
+	if (p)
+		return json_pack("{s:s,s:s,s:s}", "pid", p->pid, "name", p->name, "group",
+				 p->group);
 	if (!f->active)
 		return json_null();
 	return json_pack("{s:o,s:s,s:s}", "pid", f->pid[0] ? json_string(f->pid) : json_null(),
 			 "name", f->name, "group", f->group);
 }
 
-static json_t *caption_data(const struct room *r, const char *lang, const char *text, size_t len,
+static json_t *caption_data(struct room *r, const char *lang, const char *text, size_t len,
 			    bool final, int64_t now)
 {
 	int64_t offset = r->started_ms ? now - r->started_ms : 0;
@@ -46,21 +94,54 @@ static json_t *caption_data(const struct room *r, const char *lang, const char *
 			 "speaker", speaker(r), "offset_ms", (json_int_t)(offset > 0 ? offset : 0));
 }
 
+static bool cid_seen(const struct person *p, const char *cid)
+{
+	for (int i = 0; p->cids && i < ROOM_CIDS_KEPT; i++)
+		if (strcmp(p->cids->id[i], cid) == 0)
+			return true;
+	return false;
+}
+
+bool room_cid_remember(struct person *p, const char *cid)
+{
+	if (!cid_valid(cid))
+		return false;
+	if (!p->cids && !(p->cids = calloc(1, sizeof *p->cids)))
+		return false;
+	snprintf(p->cids->id[p->cids->next], ROOM_CID_MAX, "%s", cid);
+	p->cids->next = (p->cids->next + 1) % ROOM_CIDS_KEPT;
+	return true;
+}
+
+/* The caption's fields; false with ctx->message set when one is wrong. */
+static bool caption_fields(struct room_cmd_ctx *ctx, const char **lang, const char **text,
+			   bool *final, const char **cid)
+{
+	/* The text's limit is in characters, and over it is too_large whatever its length
+	 * in bytes, so the text is taken at any length here and counted by the caller. */
+	if (!field_string(ctx, "lang", true, ROOM_LANG_MAX - 1, lang) ||
+	    !field_string(ctx, "text", true, SIZE_MAX, text) || !field_bool(ctx, "final", final) ||
+	    !field_string(ctx, "cid", false, ROOM_CID_MAX - 1, cid))
+		return false;
+	if (!lang_valid(*lang)) {
+		ctx->message = "lang must be a language tag such as en or pt-BR";
+		return false;
+	}
+	if (*cid && !cid_valid(*cid)) {
+		ctx->message = "cid must be 1 to 64 printable ASCII characters";
+		return false;
+	}
+	return true;
+}
+
 enum room_err cmd_caption(struct room_cmd_ctx *ctx)
 {
 	struct room *r = ctx->r;
-	const char *lang = NULL, *text = NULL;
+	const char *lang = NULL, *text = NULL, *cid = NULL;
 	bool final = false;
-	/* The text's limit is in characters, and over it is too_large whatever its length
-	 * in bytes, so the text is taken at any length here and counted below. */
-	if (!field_string(ctx, "lang", true, ROOM_LANG_MAX - 1, &lang) ||
-	    !field_string(ctx, "text", true, SIZE_MAX, &text) || !field_bool(ctx, "final", &final))
+	if (!caption_fields(ctx, &lang, &text, &final, &cid))
 		return ROOM_EBAD_REQUEST;
 	size_t len = strlen(text);
-	if (!lang_valid(lang)) {
-		ctx->message = "lang must be a language tag such as en or pt-BR";
-		return ROOM_EBAD_REQUEST;
-	}
 	if (utf8_chars(text, len) > ROOM_CAPTION_CHARS_MAX) {
 		ctx->message = "text is over 2,000 characters";
 		return ROOM_ETOO_LARGE;
@@ -73,6 +154,17 @@ enum room_err cmd_caption(struct room_cmd_ctx *ctx)
 	if (!final) {
 		room_send_live(r, "caption", data);
 		return ROOM_OK;
+	}
+	const struct person *p = room_person(r, ctx->who->pid);
+	bool duplicate = cid && p && cid_seen(p, cid);
+	ctx->result = json_pack("{s:b}", "duplicate", duplicate);
+	if (duplicate) {
+		json_decref(data);
+		return ROOM_OK;
+	}
+	if (cid && data) {
+		json_object_set_new(data, "captioner", json_string(ctx->who->pid));
+		json_object_set_new(data, "cid", json_string(cid));
 	}
 	return room_emit(r, "caption", data, ctx->now);
 }

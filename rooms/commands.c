@@ -27,6 +27,7 @@ struct command {
 #define SENSE	ROOM_CLASS_SENSE
 #define CHAIRS	ROOM_CLASS_CHAIR
 #define CAPTION ROOM_CLASS_CAPTION
+#define SESSION ROOM_CLASS_SESSION
 
 static const struct command commands[] = {
     {"session.start", CHAIR, false, cmd_session_start, "title?", CHAIRS},
@@ -51,12 +52,14 @@ static const struct command commands[] = {
      "question, options, multiple?, anonymous?, live_counts?, show_of_hands?", CHAIRS},
     {"poll.vote", CHAIR | PARTICIPANT, true, cmd_poll_vote, "poll, choices", SENSE},
     {"poll.end", CHAIR, true, cmd_poll_end, "poll", CHAIRS},
-    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final", CAPTION},
     /* Moderation (moderation.c). Removal is refused once the record is sealed. */
     {"participant.remove", CHAIR, false, cmd_participant_remove, "pid, reason?", CHAIRS},
     {"participant.readmit", CHAIR, false, cmd_participant_readmit, "pid", CHAIRS},
     {"mic.open", CHAIR, true, cmd_mic_open, "pid", CHAIRS},
     {"mic.close", CHAIR, true, cmd_mic_close, "pid", CHAIRS},
+    {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final, cid?", CAPTION},
+    /* Runtime state, not the record: allowed before the session and after it. */
+    {"mic.status", CHAIR | PARTICIPANT, false, cmd_mic_status, "state", SESSION},
 };
 
 static const struct command *find(const char *type)

@@ -227,6 +227,7 @@ static void keep_runtime(const struct room *old_room, struct room *fresh, struct
 {
 	p->connections = old->connections;
 	p->dropped_ms = old->dropped_ms;
+	p->mic = old->mic;
 	if (old_room->hum.open && fresh->hum.open && old_room->hum.id == fresh->hum.id)
 		p->hum_cast = old->hum_cast;
 	const struct poll *was = NULL;

@@ -54,6 +54,8 @@ void room_free(struct room *r)
 	if (r->log)
 		log_file_close(r->log);
 	queue_fini(&r->queue);
+	for (size_t i = 0; i < r->n_people; i++)
+		free(r->people[i].cids);
 	free(r->people);
 	free(r->polls);
 	free(r->revoked);
@@ -271,11 +273,13 @@ json_t *room_snapshot(const struct room *r)
 		const struct person *p = &r->people[i];
 		if (!p->present)
 			continue;
-		json_array_append_new(people, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "pid", p->pid,
-							"name", p->name, "role",
+		const char *mic = room_mic_state_name(p->mic);
+		json_array_append_new(people, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "pid",
+							p->pid, "name", p->name, "role",
 							room_role_name(p->role), "group", p->group,
 							"location", p->in_room ? "room" : "remote",
-							"connected", p->connections > 0));
+							"connected", p->connections > 0, "mic",
+							mic ? json_string(mic) : json_null()));
 	}
 	json_t *langs = json_array();
 	for (int i = 0; i < r->n_langs; i++)
@@ -305,6 +309,14 @@ json_t *room_summary(const struct room *r)
 			 (json_int_t)room_connected_people(r), "observers",
 			 (json_int_t)r->observers, "public_observers", r->public_observers,
 			 "visibility", room_visibility_name(r->visibility));
+}
+
+bool room_on_record(const struct room *r, const char *pid)
+{
+	for (size_t i = 0; i < r->n_people; i++)
+		if (strcmp(r->people[i].pid, pid) == 0)
+			return r->people[i].present;
+	return false;
 }
 
 json_t *room_private_state(const struct room *r, const char *pid)

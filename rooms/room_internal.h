@@ -30,8 +30,25 @@
 #define ROOM_REASON_MAX	       201 /* a removal's or revocation's reason, bytes with NUL */
 #define ROOM_REVOKED_MAX       100000
 #define ROOM_JTI_MAX	       64
+#define ROOM_CID_MAX	       65 /* a caption's cid: 1 to 64 printable ASCII characters + NUL */
+#define ROOM_CIDS_KEPT	       64 /* the last cids remembered per person (captions.c) */
 
 enum room_status { ROOM_SCHEDULED = 0, ROOM_LIVE, ROOM_ENDED };
+
+/* A person's last caption ids, a ring (durable: a fold over the caption events). */
+struct room_cids {
+	char id[ROOM_CIDS_KEPT][ROOM_CID_MAX];
+	int next;
+};
+
+/* What a client says of its microphone (mic.status); UNKNOWN until it says anything. */
+enum room_mic_state {
+	ROOM_MIC_UNKNOWN = 0,
+	ROOM_MIC_NONE,
+	ROOM_MIC_REFUSED,
+	ROOM_MIC_MUTED,
+	ROOM_MIC_READY
+};
 
 struct person {
 	char pid[QUEUE_PID_MAX];
@@ -53,6 +70,10 @@ struct person {
 	bool poll_eligible; /* chair/participant present while the open poll was open */
 	uint32_t ballot;    /* bitmask of choices in the open poll (memory only if anonymous) */
 	bool has_ballot;
+	/* Durable: the last caption cids; allocated on this person's first one. */
+	struct room_cids *cids;
+	/* Runtime: the last mic.status. */
+	enum room_mic_state mic;
 };
 
 struct hum {
@@ -136,6 +157,9 @@ struct room {
 	int64_t poll_progress_sent_ms;
 	bool replaying;
 	char message[200]; /* the last error message for a caller (fields.c) */
+	/* room_set_talkers: who the media side heard lately, most recent first. */
+	char talkers[ROOM_TALKERS_MAX][QUEUE_PID_MAX];
+	size_t n_talkers;
 };
 
 /* room.c */
@@ -209,6 +233,12 @@ void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
 /* Snapshot parts: who was removed, and whose mics are open. */
 json_t *room_snapshot_removed(const struct room *r);
 json_t *room_snapshot_mics(const struct room *r);
+enum room_err cmd_mic_status(struct room_cmd_ctx *ctx);
+
+/* captions.c: remembering a person's caption id (the fold). */
+bool room_cid_remember(struct person *p, const char *cid);
+/* mic_status.c: the snapshot's name of a state (NULL for UNKNOWN). */
+const char *room_mic_state_name(enum room_mic_state s);
 
 /* Shared by handlers: the floor ends (event), the hum and the poll close (events). */
 enum room_err room_end_floor(struct room *r, enum queue_end_reason reason, int64_t now);

@@ -189,6 +189,9 @@ BASE_WUR enum room_err room_token_unrevoke(struct room *r, const char *sub, cons
 bool room_token_revoked(const struct room *r, const char *sub, const char *jti);
 /* [{sub|jti, reason?, by, ts}] in order of revocation (a new reference). */
 json_t *room_revocations(const struct room *r);
+/* Whether pid is on the room's record right now: joined and not yet left (connected, or
+ * in the grace period after their last connection dropped). */
+bool room_on_record(const struct room *r, const char *pid);
 
 /* What this person alone may see of their own state in the open hum and poll: their
  * current cast {hum, option|null} and ballot {poll, choices}, so a second device or a
@@ -227,6 +230,15 @@ enum room_cmd_class {
 };
 enum room_cmd_class room_command_class(const char *type);
 const char *room_cmd_class_name(enum room_cmd_class cls);
+
+/* Who is talking now (or was within the last moment) among the room's open microphones,
+ * as the media side heard them, most recent first (n may be 0; at most ROOM_TALKERS_MAX
+ * are kept). Captions lag speech, so a caption credits the floor holder if they are among
+ * them, else the first of them on the record, else the floor holder as before; the host
+ * sets this before it passes on a caption (room_command's "caption", room_caption_post)
+ * and it stays until set again. */
+#define ROOM_TALKERS_MAX 4
+void room_set_talkers(struct room *r, const char *const *pids, size_t n);
 
 /* A final caption posted over HTTP by a CART writer (PROTOCOL.md "Captions"). seq is the
  * captioner's counter: a seq at or below the last one seen from this captioner is

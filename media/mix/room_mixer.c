@@ -463,6 +463,12 @@ bool room_mixer_audio(struct mixer_member *m, const struct rtp_header *h,
 	return false;
 }
 
+bool room_mixer_talking(const struct mixer_member *m, int64_t now_us)
+{
+	return m && m->room && m->gate && m->mic && m->mic->listed &&
+	       talk_voice_active(&m->mic->voice, now_us);
+}
+
 /* --- sessions and reports ------------------------------------------------------------------- */
 
 enum media_err room_mixer_session(struct room_mixer *rm, const struct mixer_env *env,

@@ -144,6 +144,10 @@ void room_mixer_unkeyed(struct mixer_member *m);
  * then stays closed): MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC, MEDIA_ERR_FULL. */
 BASE_WUR enum media_err room_mixer_gate(struct mixer_member *m, bool open);
 
+/* Whether m's mic is open and has sent voice (talk.h's hangover) as of now_us: what
+ * makes it the room's talker for captions (worker_rooms.c publishes it). */
+bool room_mixer_talking(const struct mixer_member *m, int64_t now_us);
+
 /* One RTP packet from m, authenticated and parsed, arrived at tp->now_us. Returns true
  * when m's gate is closed and the packet completes a mic attempt (talk.h) to report. */
 bool room_mixer_audio(struct mixer_member *m, const struct rtp_header *h,

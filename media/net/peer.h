@@ -94,6 +94,10 @@ struct peer_shared {
 	_Atomic uint32_t audio_level; /* RFC 6464 -dBov, 127 = silence */
 	_Atomic uint32_t voice;
 	_Atomic uint32_t state; /* enum media_state */
+	/* Monotonic ms (CLOCK_MONOTONIC) of its last voice through an open mic, 0 never:
+	 * stored by the worker as each such packet arrives (not once a second), so the
+	 * gateway can credit a caption to whoever is talking (media_peer_talked_ms_ago). */
+	_Atomic uint64_t talked_ms;
 };
 
 struct peer;

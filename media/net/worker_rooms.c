@@ -199,6 +199,11 @@ void worker_rooms_audio(void *ctx, struct peer *p, const struct peer_env *env,
 				 .level = p->level};
 	if (room_mixer_audio(&p->member, h, &tp, &menv) && p->handle && !p->closing)
 		(void)worker_push_event(w, WORKER_EV_ATTEMPT, p->level, p->handle);
+	/* Who talks, for the gateway's captions: one relaxed store, on the packet's arrival
+	 * (the talk hangover counts from it), no lock and nothing allocated. */
+	if (p->shared && room_mixer_talking(&p->member, tp.now_us))
+		atomic_store_explicit(&p->shared->talked_ms, env->now_ms ? env->now_ms : 1,
+				      memory_order_relaxed);
 }
 
 void worker_rooms_tick(struct worker *w, int64_t tick_us, bool skip)

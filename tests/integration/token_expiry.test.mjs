@@ -1,7 +1,8 @@
 // Issue 13: token expiry, as docs/protocol.md says it works. A token is checked when it is
 // presented: at join (a resume included) and on each CART POST. A connection whose token
 // expires while it is joined stays in the room until it drops; coming back then needs a
-// fresh token (unauthorized, "token expired"), and so does the CART POST (401, JSON).
+// fresh token (unauthorized, "token expired") -- except a resume with its key within the
+// grace period (issue 18) -- and so does the CART POST (401, JSON).
 //
 // Every token here has an exp, and "expired" is always more than 60 s in the past, beyond
 // any clock-skew allowance. For a token to expire mid-connection without waiting, plenaryd
@@ -110,11 +111,16 @@ test('a token that expires mid-connection: the connection stays until it drops, 
     await chair.ok({ type: 'caption', lang: 'en', final: true, text: 'still here' });
     assert.equal((await p.request({ type: 'ping' })).type, 'ack');
 
-    // Once the connection drops, its resume key does not bring it back with that token.
+    // Once the connection drops, the token alone does not bring it back; with the resume
+    // key it was issued with, within the grace period, it does (issue 18: a dropped
+    // connection must not cost an expired link its place; token_refresh.test.mjs has more).
     await p.terminate();
-    const resume = await joinWith(server, { room: 'mid', token: pTok, resume: { session: r.session, since: r.seq } });
+    const resume = await joinWith(server, { room: 'mid', token: pTok });
     assert.equal(resume.r.code, 'unauthorized');
     assert.match(resume.r.message, /token expired/);
+    const lapsed = await joinWith(server, { room: 'mid', token: pTok, resume: { session: r.session, since: r.seq } });
+    assert.equal(lapsed.r.resumed, true, 'the key resumes a token that expired while connected, in the grace period');
+    await lapsed.c.terminate();
     const fresh = tok('mid', 'participant', 'pm', nowS() + 3 * 3600);
     const back = await joinWith(server, { room: 'mid', token: fresh, resume: { session: r.session, since: r.seq } });
     assert.equal(back.r.resumed, true, 'a fresh token with the key resumes');

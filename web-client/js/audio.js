@@ -15,6 +15,15 @@
 // once if the browser already has the permission). Its track stays enabled: the server's
 // mic gate decides what is heard, and keeps the audio level so the chair can see who is
 // trying to talk. "Mute me" is the person's own switch on top of that.
+//
+// Readiness (issue 18): chairs and participants tell the room what their microphone is
+// doing with mic.status {state} -- none (no microphone enabled), refused (the browser or
+// the device said no), muted (by themselves), ready (capturing, and the audio peer is
+// connected) -- after every join and on every change, so a chair sees before granting the
+// floor whether the person can be heard. "You are heard" is said only when the server's
+// gate is open, the peer is connected, the person has not muted themselves, and the
+// connection to the meeting is up. While waiting, the level meter is the mic test, and a
+// device list lets the person pick another microphone.
 
 import { h, setText, show } from './dom.js';
 import { announce } from './announce.js';
@@ -36,6 +45,8 @@ export class AudioPanel {
     this.mode = 'idle'; // idle | connecting | webrtc | unavailable | failed | offline
     this.reason = '';
     this.userMuted = false;
+    this.refused = false; // the browser or the device refused the microphone
+    this.reported = null; // the mic.status the server has from this connection
     this.speakingClosedSince = 0;
     this.lastHintAt = 0;
     this.iceServers = [];
@@ -127,8 +138,15 @@ export class AudioPanel {
       this.meterRow = h(
         'p',
         { class: 'row', hidden: true },
-        h('label', { for: 'mic-level' }, 'Your microphone level'),
+        h('label', { for: 'mic-level' }, 'Your microphone level (speak to test it)'),
         this.meter,
+      );
+      this.device = h('select', { id: 'mic-device', onchange: () => this.useDevice() });
+      this.deviceRow = h(
+        'p',
+        { class: 'row', hidden: true },
+        h('label', { for: 'mic-device' }, 'Microphone'),
+        this.device,
       );
       this.enableBtn = h(
         'button',
@@ -151,6 +169,7 @@ export class AudioPanel {
         h('h3', null, 'Your microphone'),
         this.micState,
         this.meterRow,
+        this.deviceRow,
         this.enableBtn,
         this.selfMuteBtn,
         this.micError,
@@ -164,6 +183,7 @@ export class AudioPanel {
   // connection, and a rejoin's ack brings fresh TURN credentials.
   async onJoined(ack) {
     this.iceServers = iceServers(ack?.ice_servers);
+    this.reported = null; // a new connection: the server may have forgotten (a restart)
     if (this.store.room.status === 'ended') {
       this.close();
       this.mode = 'idle';
@@ -174,6 +194,7 @@ export class AudioPanel {
       try {
         const p = await navigator.permissions.query({ name: 'microphone' });
         if (p.state === 'granted') await this.getMic(false);
+        else if (p.state === 'denied') this.refused = true;
       } catch {
         /* no permissions API: wait for the button */
       }
@@ -272,13 +293,16 @@ export class AudioPanel {
     if (await this.getMic(true)) await this.connect();
   }
 
-  async getMic(userAsked) {
+  async getMic(userAsked, deviceId) {
     show(this.micError, false);
+    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    if (deviceId) audio.deviceId = { exact: deviceId };
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-      });
+      this.stream?.getTracks().forEach((t) => t.stop());
+      this.stream = await navigator.mediaDevices.getUserMedia({ audio });
     } catch (err) {
+      this.stream = this.track = null;
+      this.refused = true;
       if (userAsked) {
         const text =
           MIC_ERRORS[err.name] ||
@@ -289,18 +313,69 @@ export class AudioPanel {
       this.render();
       return false;
     }
+    this.refused = false;
     this.track = this.stream.getAudioTracks()[0];
     this.track.enabled = !this.userMuted;
     this.track.onended = () => {
       this.track = this.stream = null;
+      this.refused = true;
       setText(this.micError, 'The microphone stopped (unplugged or permission withdrawn).');
       show(this.micError, true);
       this.render();
     };
     this.startMeter();
+    this.listDevices();
     if (userAsked) announce('Microphone enabled.');
     this.render();
     return true;
+  }
+
+  async listDevices() {
+    let mics = [];
+    try {
+      mics = (await navigator.mediaDevices.enumerateDevices()).filter(
+        (d) => d.kind === 'audioinput',
+      );
+    } catch {
+      /* no list: the default microphone only */
+    }
+    const using = this.track?.getSettings?.().deviceId;
+    this.device.replaceChildren(
+      ...mics.map((d, i) => h('option', { value: d.deviceId }, d.label || `Microphone ${i + 1}`)),
+    );
+    if (using) this.device.value = using;
+    show(this.deviceRow, mics.length > 1);
+  }
+
+  // Another microphone: the new track replaces the old one in the peer, no new offer.
+  async useDevice() {
+    if (!(await this.getMic(true, this.device.value))) return;
+    const sender = this.pc?.getSenders().find((x) => x.track || x.transport);
+    if (sender) await sender.replaceTrack(this.track).catch(() => this.connect());
+    else await this.connect();
+  }
+
+  // What mic.status says now; null while the audio peer is still connecting (say nothing
+  // until it is known).
+  micReport() {
+    if (!this.track) return this.refused ? 'refused' : 'none';
+    if (this.userMuted) return 'muted';
+    if (this.peerConnected()) return 'ready';
+    return this.mode === 'connecting' ? null : 'none';
+  }
+
+  peerConnected() {
+    return this.mode === 'webrtc' && this.pc?.connectionState === 'connected';
+  }
+
+  report() {
+    const state = this.micReport();
+    if (!this.store.canSpeak || !state || state === this.reported || this.mode === 'offline')
+      return;
+    this.reported = state;
+    this.request({ type: 'mic.status', state }).catch(() => {
+      if (this.reported === state) this.reported = null; // said again at the next change
+    });
   }
 
   startMeter() {
@@ -376,22 +451,39 @@ export class AudioPanel {
     show(this.retryBtn, this.mode === 'failed');
     show(this.listenControls, this.mode === 'webrtc');
     if (!this.micState) return;
+    this.report();
     const open = s.micOpen();
-    let mic;
-    if (!s.live) mic = 'Closed: the session is not live.';
-    else if (open && this.userMuted) mic = 'Open, but you muted yourself: unmute to be heard.';
-    else if (open && !this.track)
-      mic = 'Open: the floor is yours, but your microphone is not connected.';
-    else if (open) mic = 'Open: you are heard.';
-    else if (s.you?.role === 'chair')
-      mic = 'Closed: open it with “Open my microphone” under Moderation.';
-    else mic = 'Closed: the chair opens it when you are given the floor.';
-    setText(this.micState, `Microphone: ${mic}`);
-    this.micState.classList.toggle('on', open);
+    const heard = open && !!this.track && !this.userMuted && this.peerConnected();
+    setText(this.micState, `Microphone: ${this.micWords(open)}`);
+    this.micState.classList.toggle('on', heard);
     const media = this.mode === 'webrtc' || this.mode === 'connecting';
     show(this.enableBtn, !this.track && media);
     show(this.selfMuteBtn, !!this.track);
     show(this.meterRow, !!this.track);
+  }
+
+  // My status line: heard only when the gate is open, the peer connected, not muted by me
+  // and the connection up; otherwise what stands in the way.
+  micWords(open) {
+    if (this.mode === 'offline')
+      return 'Not heard: the connection to the meeting is down (it comes back by itself).';
+    if (!this.store.live) return 'Closed: the session is not live.';
+    const mine = this.refused
+      ? 'the browser refused your microphone'
+      : !this.track
+        ? 'your microphone is not enabled'
+        : this.userMuted
+          ? 'you muted yourself'
+          : null;
+    const also = mine ? ` (and ${mine})` : '';
+    if (!open && this.store.you?.role === 'chair')
+      return `Closed: open it with “Open my microphone” under Moderation${also}.`;
+    if (!open) return `Closed: the chair opens it when you are given the floor${also}.`;
+    if (this.userMuted) return 'Open, but you muted yourself: unmute to be heard.';
+    if (!this.track) return `Open: the floor is yours, but ${mine}: nobody hears you.`;
+    if (!this.peerConnected())
+      return 'Open, but your audio is not connected yet: nobody hears you.';
+    return 'Open: you are heard.';
   }
 }
 

@@ -2,14 +2,33 @@
 // few times a second while typing (the rate limit allows 20 a second; 3 is plenty), the
 // final line on Enter, Shift+Enter keeps typing on a new line. The language is a tag
 // such as en or pt-BR, remembered between visits. Loaded only for the roles that caption.
+//
+// Every final line goes on the record once. Enter moves the line into an outbox with its
+// own cid and clears the box, so the captioner types on while it is sent; a line stays in
+// the outbox until the server acks it, and is sent again with the same cid whenever its
+// ack did not come (the connection dropped, the ack was slow past the timeout): the
+// server acks a cid it has already written as a duplicate and writes nothing. Lines go
+// out in the order they were typed.
 
 import { h, setText } from './dom.js';
 import * as f from './format.js';
 import { pref, setPref } from './captions.js';
 
 const PARTIAL_EVERY_MS = 300;
+const RETRY_EVERY_MS = 2000;
+// Gives up on a line only for refusals a retry cannot fix; anything else is retried.
+const RETRY = new Set(['disconnected', 'timeout', 'rate_limited', 'unavailable', 'internal']);
 
-export function captionWriter({ store, act, request }) {
+// A cid unique to this page: a random prefix, then a counter (at most 64 characters).
+function cidMaker() {
+  const a = new Uint8Array(6);
+  crypto.getRandomValues(a);
+  const prefix = Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+  let n = 0;
+  return () => `${prefix}-${++n}`;
+}
+
+export function captionWriter({ store, request }) {
   const langInput = h('input', {
     id: 'cap-out-lang',
     value: pref('caption-out-lang', 'en'),
@@ -56,6 +75,51 @@ export function captionWriter({ store, act, request }) {
   let timer = null;
   let lastSent = '';
   const code = () => langInput.value.trim() || 'en';
+  const nextCid = cidMaker();
+  const outbox = []; // {cid, lang, text, sending}, oldest first
+  let retryTimer = null;
+
+  function sayWaiting() {
+    if (outbox.length)
+      setText(
+        status,
+        `${outbox.length} ${outbox.length === 1 ? 'line' : 'lines'} waiting to be sent; they go out as soon as the server answers.`,
+      );
+  }
+
+  function sendLine(line) {
+    line.sending = true;
+    request({ type: 'caption', lang: line.lang, text: line.text, final: true, cid: line.cid })
+      .then(() => {
+        outbox.splice(outbox.indexOf(line), 1);
+        if (outbox.length) sayWaiting();
+        else setText(status, `Sent at ${new Date().toLocaleTimeString()}.`);
+      })
+      .catch((err) => {
+        line.sending = false;
+        if (RETRY.has(err.code)) {
+          sayWaiting();
+          armRetry();
+          return;
+        }
+        outbox.splice(outbox.indexOf(line), 1);
+        setText(status, `Not sent (“${line.text.slice(0, 40)}”): ${err.message || err.code}`);
+      });
+  }
+
+  function flush() {
+    if (!store.live) return;
+    for (const line of outbox) if (!line.sending) sendLine(line);
+  }
+
+  function armRetry() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      flush();
+      if (outbox.some((l) => !l.sending)) armRetry();
+    }, RETRY_EVERY_MS);
+  }
 
   langInput.onchange = () => setPref('caption-out-lang', code());
 
@@ -73,7 +137,7 @@ export function captionWriter({ store, act, request }) {
   text.addEventListener('input', () => {
     if (!timer) timer = setTimeout(sendPartial, PARTIAL_EVERY_MS);
   });
-  text.addEventListener('keydown', async (e) => {
+  text.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
     e.preventDefault();
     const t = text.value.trim();
@@ -88,15 +152,10 @@ export function captionWriter({ store, act, request }) {
     }
     clearTimeout(timer);
     timer = null;
-    const ack = await act(
-      { type: 'caption', lang: code(), text: t, final: true },
-      'Send the caption',
-    );
-    if (ack) {
-      if (text.value.trim() === t) text.value = '';
-      lastSent = '';
-      setText(status, `Sent at ${new Date().toLocaleTimeString()}.`);
-    }
+    outbox.push({ cid: nextCid(), lang: code(), text: t, sending: false });
+    text.value = '';
+    lastSent = '';
+    flush();
   });
 
   function render() {
@@ -109,6 +168,8 @@ export function captionWriter({ store, act, request }) {
           : 'Captions can be sent once the chair starts the session.',
       );
     else if (status.textContent.startsWith('Captions can be')) setText(status, '');
+    // Back from a dropped connection (every join renders): what waits goes out again.
+    flush();
   }
   return { el, render };
 }

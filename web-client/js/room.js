@@ -19,6 +19,7 @@ import { pollsPanel } from './views/polls.js';
 import { peoplePanel } from './views/people.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
+import { tokenRefresher } from './token.js';
 
 export function enterRoom({ room, token, name, onFail }) {
   const store = new Store(room);
@@ -27,7 +28,7 @@ export function enterRoom({ room, token, name, onFail }) {
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
     joinMessage() {
       const m = { type: 'join', room };
-      if (token) m.token = token;
+      if (token) m.token = tokens.token;
       else {
         m.role = 'observer';
         if (name) m.name = name;
@@ -46,11 +47,13 @@ export function enterRoom({ room, token, name, onFail }) {
       store.replaying = false;
       const first = !store.you;
       store.joined(ack);
+      if (token) tokens.joined();
       if (first) await build();
       afterJoin(first, ack);
       schedule();
     },
     onStatus(st) {
+      if (st.state !== 'online') tokens.stop();
       renderStatus(st);
       if (st.state === 'reconnecting' || st.state === 'failed') audio?.onDisconnected();
       if (st.state === 'failed' && !store.you) onFail(joinError(st, room));
@@ -66,6 +69,7 @@ export function enterRoom({ room, token, name, onFail }) {
     },
   });
 
+  const tokens = tokenRefresher({ room, token, request: (cmd) => conn.request(cmd) });
   let panels = [];
   let built = false;
   let audio = null;
@@ -145,14 +149,14 @@ export function enterRoom({ room, token, name, onFail }) {
       announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
     if (st.state === 'failed' && store.you) {
       const why = joinError(st, room, store.kicked);
-      setText(failedBox, why.text);
-      show(failedBox, true);
       // Removed or withdrawn: said at once, and the room's controls go (nothing works).
       if (
         st.code === 'removed' ||
         st.code === 'revoked' ||
         /removed|revoked/.test(st.message || '')
       ) {
+        setText(failedBox, why.text);
+        show(failedBox, true);
         announce(why.text, { assertive: true });
         audio?.close();
         main.replaceChildren(
@@ -160,7 +164,15 @@ export function enterRoom({ room, token, name, onFail }) {
           h('p', { class: 'notice error', role: 'alert' }, why.text),
         );
         $('#kicked-h')?.focus();
+        return;
       }
+      // Coming back was refused (an expired link past the grace period, say): the page
+      // must not go on looking live, with a hand that is no longer raised.
+      const text = `You are no longer in the meeting. ${why.text} What this page shows stopped updating when the connection was lost.`;
+      setText(failedBox, text);
+      show(failedBox, true);
+      announce(text, { assertive: true });
+      schedule();
     }
   }
 
@@ -377,8 +389,9 @@ export function enterRoom({ room, token, name, onFail }) {
 
   function render() {
     if (!built) return;
-    setText($('#session-badge'), f.STATUS[store.room.status]);
-    $('#session-badge').dataset.status = store.room.status;
+    const gone = conn.state === 'failed';
+    setText($('#session-badge'), gone ? 'Disconnected' : f.STATUS[store.room.status]);
+    $('#session-badge').dataset.status = gone ? 'disconnected' : store.room.status;
     setText(
       $('#session-title-text'),
       store.sessionTitle && store.sessionTitle !== store.room.title ? store.sessionTitle : '',

@@ -240,6 +240,7 @@ export class Store {
           group: d.group || '',
           location: d.location || 'remote',
           connected: true,
+          mic: this.participants.get(d.pid)?.mic ?? null,
         });
         break;
       case 'participant.left':
@@ -379,6 +380,12 @@ export class Store {
       case 'floor.warning':
         this.floorWarning = { ...d, at: Date.now() };
         break;
+      case 'mic.status': {
+        // What a speaker's client says of its microphone (runtime, not the record).
+        const p = this.participants.get(d.pid);
+        if (p) p.mic = d.state;
+        break;
+      }
     }
     this.emit({ source: 'live', kind: msg.kind, data: d });
   }

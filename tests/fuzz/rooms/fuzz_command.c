@@ -139,7 +139,10 @@ static json_t *stable_snapshot(void)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(s, "participants"), i, p)
-	    json_object_del(p, "connected");
+	{
+		json_object_del(p, "connected");
+		json_object_del(p, "mic"); /* runtime: mic.status */
+	}
 	return s;
 }
 

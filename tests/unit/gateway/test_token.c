@@ -91,6 +91,43 @@ static void wrong_room_and_expiry(void **state)
 	free(tok);
 }
 
+/* For a resume in the grace period only (session.c): past exp passes, nothing else does. */
+static void lapsed_passes_only_expiry(void **state)
+{
+	(void)state;
+	struct token_claims c = claims(), got;
+	char *tok = sign(&c);
+	int64_t later = NOW + 60 + SKEW + 7200;
+	assert_int_equal(token_verify(tok, secret, SECRET_LEN, "plenary-1", later, LIFE, &got),
+			 TOKEN_EEXPIRED);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(
+	    token_verify_lapsed(tok, secret, SECRET_LEN, "plenary-1", later, LIFE, &got), TOKEN_OK);
+	assert_string_equal(got.sub, "ana");
+	assert_int_equal(got.exp, NOW + 60);
+	assert_int_equal(token_verify_lapsed(tok, secret, SECRET_LEN, "other", later, LIFE, &got),
+			 TOKEN_EROOM);
+	assert_int_equal(token_verify_lapsed(tok, (const uint8_t *)"another secret", 14,
+					     "plenary-1", later, LIFE, &got),
+			 TOKEN_ESIGNATURE);
+	free(tok);
+	/* Not yet valid, or a lifetime over the bound, stay refused. */
+	c.nbf = NOW + 3600;
+	c.exp = NOW + 7200;
+	tok = sign(&c);
+	assert_int_equal(token_verify_lapsed(tok, secret, SECRET_LEN, "plenary-1", NOW, LIFE, &got),
+			 TOKEN_ENOTYET);
+	free(tok);
+	c.nbf = 0;
+	c.iat = NOW;
+	c.exp = NOW + LIFE + 1;
+	tok = sign(&c);
+	assert_int_equal(
+	    token_verify_lapsed(tok, secret, SECRET_LEN, "plenary-1", NOW + 2 * LIFE, LIFE, &got),
+	    TOKEN_ELIFETIME);
+	free(tok);
+}
+
 static void bad_signature(void **state)
 {
 	(void)state;
@@ -325,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(round_trip),
 	    cmocka_unit_test(wrong_room_and_expiry),
+	    cmocka_unit_test(lapsed_passes_only_expiry),
 	    cmocka_unit_test(bad_signature),
 	    cmocka_unit_test(tampered_payload),
 	    cmocka_unit_test(algorithm_is_never_chosen_by_the_token),

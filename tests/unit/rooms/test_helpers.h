@@ -466,7 +466,10 @@ static inline json_t *rt_stable(json_t *snapshot)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(s, "participants"), i, p)
-	    json_object_del(p, "connected");
+	{
+		json_object_del(p, "connected");
+		json_object_del(p, "mic"); /* runtime: mic.status */
+	}
 	return s;
 }
 

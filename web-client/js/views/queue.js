@@ -6,6 +6,17 @@ import { h, setText, show, syncList } from '../dom.js';
 import * as f from '../format.js';
 import { announce } from '../announce.js';
 
+// A waiting person's microphone as their client reports it (mic.status), for the chair:
+// an icon for the eye and words for everyone.
+const MIC = {
+  ready: ['●', 'Mic ready'],
+  muted: ['◐', 'Mic muted by them'],
+  refused: ['✕', 'Mic refused by their browser'],
+  none: ['○', 'No mic enabled'],
+};
+const micOf = (store, e) => (e.pid ? (store.participants.get(e.pid)?.mic ?? null) : undefined);
+const unheard = (mic) => mic === null || mic === 'none' || mic === 'refused';
+
 export function queuePanel({ store, act }) {
   const chair = store.you.role === 'chair';
   const voice = store.canSpeak;
@@ -200,15 +211,44 @@ export function queuePanel({ store, act }) {
       li.down = btn('down', 'Down', () => {
         if (li.down.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index + 1);
       });
-      li.grant = btn('grant', 'Give floor', () =>
-        act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor'),
-      );
+      // Someone whose microphone is refused, not enabled or unknown may not be heard: the
+      // chair confirms first. The warning exists only while shown and takes the focus;
+      // Cancel gives it back.
+      const grant = () => {
+        li.warn?.remove();
+        act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor');
+      };
+      li.grant = btn('grant', 'Give floor', () => {
+        const mic = micOf(store, li.entry);
+        if (!unheard(mic)) return grant();
+        li.warn?.remove();
+        const yes = btn('grant-anyway', 'Give floor anyway', grant);
+        const why = {
+          refused: 'has a microphone their browser refused',
+          none: 'has not enabled a microphone',
+        };
+        li.warn = h(
+          'p',
+          { class: 'grant-warning', role: 'alert' },
+          `${li.entry.name} ${why[mic] || 'has not said whether their microphone works'}: they may not be heard. `,
+          yes,
+          ' ',
+          btn('grant-cancel', 'Cancel', () => {
+            li.warn.remove();
+            li.grant.focus();
+          }),
+        );
+        li.append(li.warn);
+        yes.focus();
+      });
       li.remove_ = btn('remove', 'Remove', () =>
         act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'),
       );
       li.handle = h('span', { class: 'handle', 'aria-hidden': 'true', title: 'Drag to move' }, '⠿');
       li.prepend(li.handle);
       li.append(h('span', { class: 'entry-actions' }, li.up, li.down, li.grant, li.remove_));
+      li.mic = h('span', { class: 'mic-ready' });
+      li.querySelector('.who').append(h('br'), li.mic);
     }
     return li;
   }
@@ -237,6 +277,11 @@ export function queuePanel({ store, act }) {
       li.up.setAttribute('aria-disabled', String(i === 0));
       li.down.setAttribute('aria-disabled', String(i === n - 1));
       for (const b of [li.up, li.down]) b.setAttribute('aria-describedby', 'move-help');
+      const mic = micOf(store, e);
+      const [icon, words] =
+        mic === undefined ? ['', 'In the room'] : MIC[mic] || ['?', 'Mic unknown'];
+      li.mic.replaceChildren(h('span', { 'aria-hidden': 'true' }, icon), ` ${words}`);
+      li.mic.dataset.mic = mic ?? 'unknown';
     }
   }
 
