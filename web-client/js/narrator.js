@@ -89,13 +89,14 @@ export function narrator(store) {
     }
     if (p.entry !== now.entry || p.pos !== now.pos) {
       if (now.pos && !p.pos)
-        announce(`Your hand is raised. You are ${f.ordinal(now.pos)} in the queue.`);
+        announce(`You asked to speak. You are ${f.ordinal(now.pos)} in the queue.`);
       else if (now.pos) announce(`You are now ${f.ordinal(now.pos)} in the queue.`);
       else if (p.pos && !now.mine) {
-        if (removedMine === 'chair') announce('The chair removed your hand from the queue.');
+        if (removedMine === 'chair')
+          announce('The chair removed your request to speak from the queue.');
         else if (removedMine === 'left')
-          announce('Your hand was lowered while you were disconnected.');
-        else announce('Your hand is lowered.');
+          announce('Your request to speak was withdrawn while you were disconnected.');
+        else announce('You withdrew your request to speak.');
       }
       removedMine = null;
     }

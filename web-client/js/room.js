@@ -17,10 +17,12 @@ import { queuePanel } from './views/queue.js';
 import { humPanel } from './views/hum.js';
 import { pollsPanel } from './views/polls.js';
 import { peoplePanel } from './views/people.js';
+import { alerts } from './alerts.js';
+import { shortcut, installShortcuts, helpButton } from './shortcuts.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
 
-export function enterRoom({ room, token, name, onFail }) {
+export function enterRoom({ room, token, name, onFail, view }) {
   const store = new Store(room);
   const main = $('#main');
   const conn = new Connection({
@@ -46,7 +48,7 @@ export function enterRoom({ room, token, name, onFail }) {
       store.replaying = false;
       const first = !store.you;
       store.joined(ack);
-      if (first) await build();
+      if (first) await (view === 'display' ? buildDisplay() : build());
       afterJoin(first, ack);
       schedule();
     },
@@ -90,12 +92,15 @@ export function enterRoom({ room, token, name, onFail }) {
   const schedule = scheduler(render);
 
   // --- commands ---
+  // An error about a command that was never sent is stale once the connection is back.
+  let errorUnsent = false;
   async function act(cmd, label) {
     try {
       const ack = await conn.request(cmd);
       show(errorBox, false);
       return ack;
     } catch (err) {
+      errorUnsent = err.code === 'disconnected';
       const why =
         err.code === 'disconnected'
           ? 'not sent, the connection is down (it comes back by itself).'
@@ -143,6 +148,10 @@ export function enterRoom({ room, token, name, onFail }) {
     }
     if (st.state === 'online' && was === 'reconnecting')
       announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
+    if (st.state === 'online' && errorUnsent) {
+      show(errorBox, false);
+      errorUnsent = false;
+    }
     if (st.state === 'failed' && store.you) {
       setText(failedBox, joinError(st, room).text);
       show(failedBox, true);
@@ -152,8 +161,9 @@ export function enterRoom({ room, token, name, onFail }) {
   // Chair and captioner tools are loaded only for those roles (less to download for all).
   async function build() {
     const you = store.you;
-    const [deskMod, writerMod] = await Promise.all([
+    const [deskMod, barMod, writerMod] = await Promise.all([
       you.role === 'chair' ? import('./views/chair.js') : null,
+      you.role === 'chair' ? import('./views/deskbar.js') : null,
       you.role === 'chair' || you.role === 'captioner' ? import('./caption-writer.js') : null,
     ]);
     const ctx = { store, act, request };
@@ -168,8 +178,20 @@ export function enterRoom({ room, token, name, onFail }) {
     audio = new AudioPanel({ store, request, access });
     const writer = writerMod ? writerMod.captionWriter(ctx) : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
-    panels = [floor, queue, hum, polls, caps, people, writer, desk].filter(Boolean);
+    const bar = barMod ? barMod.deskBar(ctx) : null;
+    const moments = alerts({ store, act, audio, title: () => store.room.title });
+    audio.onMuteChange = () => schedule();
+    panels = [floor, queue, hum, polls, caps, people, writer, desk, bar, moments].filter(Boolean);
     panels.push({ render: () => audio.render() });
+    const settings = { el: moments.settings };
+    installShortcuts();
+    if (store.canSpeak)
+      shortcut(
+        'm',
+        'Mute or unmute my microphone',
+        () => audio.setSelfMute(!audio.userMuted),
+        () => !!audio.track || store.holdsFloor(),
+      );
 
     // Each role's main task comes first: the hand after the floor, the queue and desk for
     // chairs, the typing surface for captioners.
@@ -177,18 +199,18 @@ export function enterRoom({ room, token, name, onFail }) {
     let left, right;
     if (you.role === 'chair') {
       left = [floor, hand, queue, desk];
-      right = [caps, writer, hum, polls, audio, people];
+      right = [caps, writer, hum, polls, audio, settings, people];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
-      right = [queue, hum, polls, audio, people];
+      right = [queue, hum, polls, audio, settings, people];
     } else {
       left = [floor, hand, caps];
-      right = [queue, hum, polls, audio, people];
+      right = [queue, hum, polls, audio, settings, people];
     }
     left = left.filter(Boolean);
     const links = [
       ['floor-h', 'Floor'],
-      hand && ['hand-h', 'Your hand'],
+      hand && ['hand-h', 'Ask to speak'],
       ['queue-h', 'Queue'],
       ['cap-h', 'Captions'],
       writer && ['writer-h', 'Write captions'],
@@ -196,6 +218,7 @@ export function enterRoom({ room, token, name, onFail }) {
       ['hum-h', 'Hum'],
       ['polls-h', 'Polls'],
       ['audio-h', 'Audio'],
+      ['alerts-h', 'Alerts'],
     ].filter(Boolean);
     const nav = h(
       'nav',
@@ -224,7 +247,11 @@ export function enterRoom({ room, token, name, onFail }) {
         ].map(([p, t]) => h('li', null, access.link(h('a', null, t), 'href', p))),
       ),
     );
+    // The moments (your floor, a vote, a point of order) and the chair's toolbar stay in
+    // view at the top however far down the page one is.
+    const sticky = h('div', { class: 'sticky-top' }, moments.el, bar?.el);
     main.replaceChildren(
+      sticky,
       nav,
       notices,
       h(
@@ -243,11 +270,7 @@ export function enterRoom({ room, token, name, onFail }) {
       ),
       record,
     );
-    const leave = h(
-      'button',
-      { type: 'button', class: 'leave', onclick: () => leaveRoom() },
-      'Leave',
-    );
+    const leave = leaveControl();
     $('#meta').replaceChildren(
       h(
         'p',
@@ -263,10 +286,59 @@ export function enterRoom({ room, token, name, onFail }) {
       ),
       retryRow,
       leave,
+      helpButton(),
     );
     narrate = narrator(store);
     store.subscribe(keepHand);
     document.title = `${store.room.title} — Plenary`;
+    built = true;
+  }
+
+  // Leaving gives up one's place in the queue: it is asked once more, and nothing is sent
+  // until the person confirms.
+  function leaveControl() {
+    const leaveBtn = h('button', { type: 'button', class: 'leave', id: 'leave' }, 'Leave');
+    const yes = h(
+      'button',
+      { type: 'button', class: 'danger', id: 'leave-yes', onclick: () => leaveRoom() },
+      'Yes, leave',
+    );
+    const stay = h('button', { type: 'button', id: 'leave-no' }, 'Stay');
+    const ask = h(
+      'div',
+      { class: 'leave-ask', role: 'group', 'aria-labelledby': 'leave-q', hidden: true },
+      h('span', { id: 'leave-q' }, 'Leave the meeting? Your place in the queue is given up.'),
+      ' ',
+      yes,
+      stay,
+    );
+    const toggle = (on) => {
+      show(ask, on);
+      show(leaveBtn, !on);
+      (on ? stay : leaveBtn).focus();
+    };
+    leaveBtn.onclick = () => toggle(true);
+    stay.onclick = () => toggle(false);
+    return h('div', { class: 'leave-box' }, leaveBtn, ask);
+  }
+
+  // The venue's screen: the display view only, no controls, no audio, nothing announced.
+  async function buildDisplay() {
+    const { displayView } = await import('./views/display.js');
+    const d = displayView({ store });
+    panels = [d];
+    document.body.classList.add('display-mode');
+    main.replaceChildren(d.el);
+    $('#meta').replaceChildren(
+      h(
+        'p',
+        { class: 'session' },
+        h('span', { class: 'badge', id: 'session-badge' }),
+        ' ',
+        h('span', { id: 'session-title-text' }),
+      ),
+    );
+    document.title = `${store.room.title} — Room display — Plenary`;
     built = true;
   }
 
@@ -294,6 +366,7 @@ export function enterRoom({ room, token, name, onFail }) {
 
   async function afterJoin(first, ack) {
     $('#title').textContent = store.room.title;
+    if (view === 'display') return;
     audio.onJoined(ack);
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open)))
       loadRecord();
@@ -320,7 +393,7 @@ export function enterRoom({ room, token, name, onFail }) {
     if (!store.q.open && hand.kind !== 'point_of_order') return store.keep('hand', null);
     try {
       await request({ type: 'queue.raise', kind: hand.kind });
-      announce('Your hand was lowered while you were disconnected; it is raised again.');
+      announce('Your request to speak was withdrawn while you were disconnected; you asked again.');
     } catch {
       store.keep('hand', null);
     }

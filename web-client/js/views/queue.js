@@ -1,6 +1,8 @@
-// The speaking queue: my hand (raise with a kind, lower: a panel of its own, placed near
-// the top), the ordered list with my place, and for chairs the controls: next, open/close the line, and per entry grant, remove and
-// move -- by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry.
+// The speaking queue: my request to speak (ask with a kind, withdraw: a panel of its own,
+// placed near the top), the ordered list with my place, and for chairs the controls: next,
+// open/close the line, a filter by name or group, and per entry grant, remove and move --
+// by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry. The words are
+// "ask to speak" and "withdraw", never "hand": a hand is raised only in a show of hands.
 
 import { h, setText, show, syncList } from '../dom.js';
 import * as f from '../format.js';
@@ -31,7 +33,7 @@ export function queuePanel({ store, act }) {
       { id: 'raise-kind' },
       Object.entries(f.KINDS).map(([v, t]) => h('option', { value: v }, t)),
     );
-    const raiseBtn = h('button', { type: 'submit', class: 'primary', id: 'raise' }, 'Raise hand');
+    const raiseBtn = h('button', { type: 'submit', class: 'primary', id: 'raise' }, 'Ask to speak');
     const raiseForm = h(
       'form',
       { class: 'row', onsubmit: (e) => (e.preventDefault(), raise(kind.value)) },
@@ -46,10 +48,10 @@ export function queuePanel({ store, act }) {
         type: 'button',
         id: 'lower',
         onclick: async () => {
-          if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
+          if (await act({ type: 'queue.lower' }, 'Withdraw your request')) focusSoon(raiseBtn);
         },
       },
-      'Lower hand',
+      'Withdraw request',
     );
     const queued = h('div', { class: 'row', hidden: true }, mine, lower);
     const closedNote = h(
@@ -60,13 +62,13 @@ export function queuePanel({ store, act }) {
     hand = h(
       'section',
       { class: 'panel hand', 'aria-labelledby': 'hand-h' },
-      h('h2', { id: 'hand-h' }, 'Your hand'),
+      h('h2', { id: 'hand-h' }, 'Ask for the floor'),
       closedNote,
       raiseForm,
       queued,
     );
     async function raise(k) {
-      const ack = await act({ type: 'queue.raise', kind: k }, 'Raise your hand');
+      const ack = await act({ type: 'queue.raise', kind: k }, 'Ask to speak');
       if (ack) {
         store.keep('hand', { kind: k });
         focusSoon(lower);
@@ -82,7 +84,7 @@ export function queuePanel({ store, act }) {
       if (me)
         setText(
           mine,
-          `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`,
+          `You asked to speak (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`,
         );
       // When the line is closed only points of order may be raised; when it opens again the
       // kind chosen before comes back.
@@ -104,6 +106,8 @@ export function queuePanel({ store, act }) {
 
   // --- chair toolbar ---
   let renderTools = () => {};
+  let filterInput = null;
+  let filterCount = null;
   if (chair) {
     const next = h(
       'button',
@@ -123,8 +127,26 @@ export function queuePanel({ store, act }) {
         act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line'),
     });
     const tools = h('div', { class: 'row toolbar' }, next, toggle);
+    // With sixty waiting the chair looks for one name or one group: the filter only hides
+    // entries from view; positions and moves stay those of the whole queue.
+    const filter = h('input', {
+      id: 'queue-filter',
+      type: 'search',
+      autocomplete: 'off',
+      'aria-describedby': 'queue-filter-n',
+      oninput: () => render(),
+    });
+    filterCount = h('span', { class: 'help', id: 'queue-filter-n', 'aria-live': 'polite' });
+    filterInput = filter;
     parts.push(
       tools,
+      h(
+        'p',
+        { class: 'field filter' },
+        h('label', { for: 'queue-filter' }, 'Filter by name or group'),
+        filter,
+        filterCount,
+      ),
       h(
         'p',
         { class: 'help', id: 'move-help' },
@@ -137,6 +159,7 @@ export function queuePanel({ store, act }) {
       setText(toggle, store.q.open ? 'Close the line' : 'Open the line');
     };
   }
+  if (chair) list.classList.add('compact');
   parts.push(list, empty);
   const el = h('section', { class: 'panel queue', 'aria-labelledby': 'queue-h' }, parts);
 
@@ -224,7 +247,7 @@ export function queuePanel({ store, act }) {
     li.kind.dataset.kind = e.kind;
     setText(
       li.info,
-      [f.group(e.group), f.location(e.location), e.raised ? `raised ${f.time(e.raised)}` : '']
+      [f.group(e.group), f.location(e.location), e.raised ? `asked ${f.time(e.raised)}` : '']
         .filter(Boolean)
         .join(' · '),
     );
@@ -260,8 +283,22 @@ export function queuePanel({ store, act }) {
     syncList(list, ended ? [] : q, (e) => e.entry, create, update);
     show(empty, !q.length || ended);
     setText(empty, ended ? 'The session has ended.' : 'Nobody is waiting.');
+    if (filterInput) applyFilter(ended ? [] : q);
     renderHand();
     renderTools();
+  }
+
+  function applyFilter(q) {
+    const want = filterInput.value.trim().toLowerCase();
+    let shown = 0;
+    for (const li of list.children) {
+      const e = li.entry;
+      const hay = `${e.name} ${e.group || ''} ${f.group(e.group)} ${f.KINDS[e.kind] || ''}`;
+      const hit = !want || hay.toLowerCase().includes(want);
+      show(li, hit);
+      shown += hit;
+    }
+    setText(filterCount, want ? `Showing ${shown} of ${q.length}.` : '');
   }
   return { el, render, hand };
 }
