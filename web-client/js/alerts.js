@@ -9,6 +9,7 @@
 
 import { h, setText, show } from './dom.js';
 import { pref, setPref } from './captions.js';
+import { helpButton } from './shortcuts.js';
 
 // A tone per moment: rising for the floor, falling for a point of order, level for a vote.
 const TONES = { floor: [660, 880], por: [880, 660], vote: [740, 740] };
@@ -267,7 +268,7 @@ function settingsPanel() {
   const el = h(
     'section',
     { class: 'panel alerts', 'aria-labelledby': 'alerts-h' },
-    h('h2', { id: 'alerts-h' }, 'Alerts'),
+    h('h2', { id: 'alerts-h' }, 'Alerts and keys'),
     h(
       'p',
       { class: 'field' },
@@ -276,6 +277,7 @@ function settingsPanel() {
     ),
     ask,
     status,
+    helpButton(),
   );
   return el;
 }

@@ -18,7 +18,7 @@ import { humPanel } from './views/hum.js';
 import { pollsPanel } from './views/polls.js';
 import { peoplePanel } from './views/people.js';
 import { alerts } from './alerts.js';
-import { shortcut, installShortcuts, helpButton } from './shortcuts.js';
+import { shortcut, installShortcuts } from './shortcuts.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
 
@@ -218,7 +218,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
       ['hum-h', 'Hum'],
       ['polls-h', 'Polls'],
       ['audio-h', 'Audio'],
-      ['alerts-h', 'Alerts'],
+      ['alerts-h', 'Alerts and keys'],
     ].filter(Boolean);
     const nav = h(
       'nav',
@@ -286,7 +286,6 @@ export function enterRoom({ room, token, name, onFail, view }) {
       ),
       retryRow,
       leave,
-      helpButton(),
     );
     narrate = narrator(store);
     store.subscribe(keepHand);
@@ -366,7 +365,10 @@ export function enterRoom({ room, token, name, onFail, view }) {
 
   async function afterJoin(first, ack) {
     $('#title').textContent = store.room.title;
-    if (view === 'display') return;
+    if (view === 'display') {
+      if (store.room.status !== 'scheduled') loadRecord(!first);
+      return;
+    }
     audio.onJoined(ack);
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open)))
       loadRecord();

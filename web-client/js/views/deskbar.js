@@ -73,7 +73,10 @@ export function deskBar({ store, act }) {
       text: 'End session…',
       label: 'End the session (asks first)',
       when: () => store.live,
-      run: () => document.getElementById('session-end')?.click(),
+      run: () => {
+        document.getElementById('session-end')?.click();
+        goTo('session-end-yes');
+      },
     },
   ];
   const buttons = cmds.map((c) => {
