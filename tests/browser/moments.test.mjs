@@ -114,10 +114,11 @@ test('getting the floor: cue, title, banner at the top with a working mute and y
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Support');
   await page.keyboard.press('Enter');
   await see(page, 'You hum for: Support.');
-  await page.locator('.vote-moment').waitFor({ state: 'hidden' });
+  await page.locator('.vote-banner').waitFor({ state: 'hidden' });
   await chair.ok({ type: 'hum.end', hum });
 
   // With the sound turned off (kept in localStorage), no cue plays.
+  await page.click('#alerts-h'); // the collapsed "Alerts and keys" panel opens
   await page.uncheck('#cue-on');
   assert.equal(await page.evaluate(() => localStorage.getItem('plenary:cue')), '0');
   const before = await cueCount(page, 'vote');
@@ -174,7 +175,7 @@ test('a phone’s first screen: the floor, my action and the latest caption', as
   // A hum that opens is at the top of the phone's screen.
   const { hum } = await chair.ok({ type: 'hum.start', question: 'Adopt it?', options: ['Support', 'Oppose'] });
   await see(part, 'A hum is open: Adopt it?');
-  assert.ok((await box(part, '.vote-moment')).inView, 'the hum banner is in view');
+  assert.ok((await box(part, '.vote-banner')).inView, 'the hum banner is in view');
   await chair.ok({ type: 'hum.end', hum });
   await chair.ok({ type: 'floor.end' });
   for (const p of [part, obs]) await p.context().close();
@@ -200,7 +201,7 @@ test('the chair’s desk with sixty waiting: toolbar in view, shortcuts, filter'
   await screenshot(page, 'moments-chair-60');
 
   await scrollToEnd(page);
-  for (const id of ['#bar-next', '#bar-hum', '#bar-poll', '#bar-end-session'])
+  for (const id of ['#next-speaker', '#bar-hum', '#bar-poll', '#bar-end-session'])
     assert.ok((await box(page, id)).inView, `${id} in view at the end of the page`);
 
   // H takes the keyboard to the hum's question; typing there fires no shortcut.

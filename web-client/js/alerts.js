@@ -1,21 +1,21 @@
-// Moments that cannot be missed: being given the floor, a hum or poll opening (for those
-// who can answer), and for chairs a point of order. Each one, as it begins, plays a short
-// tone made with Web Audio (no audio files; a setting turns it off, kept in localStorage),
-// vibrates a phone, changes the page title, and raises a Notification when the tab is
-// hidden and the person allowed them (asked only from a button). A sticky banner at the
-// top carries the action: for the floor a LIVE / MUTED indicator, mute and "Yield the
-// floor", shown for as long as the floor is held; for a vote a button to its controls.
-// Screen readers hear each moment once, from the narrator; the banner is not a live region.
+// Moments that cannot be missed: the floor given to me, a hum or poll opening (for those
+// who can answer), a point of order (for chairs). Here: what is a moment, the page title,
+// and the audio unlock; banners.js, loaded at the first moment, does the rest (tone,
+// vibration, notification, banner). Also the single-key shortcuts (never while typing in
+// a field, nor with Ctrl, Alt or Meta) and their help on `?` (keys-help.js).
 
-import { h, setText, show } from './dom.js';
-import { pref, setPref } from './captions.js';
-import { helpButton } from './shortcuts.js';
+import { h } from './dom.js';
 
-// A tone per moment: rising for the floor, falling for a point of order, level for a vote.
-const TONES = { floor: [660, 880], por: [880, 660], vote: [740, 740] };
+export const TITLES = {
+  floor: 'You have the floor',
+  por: 'Point of order',
+  hum: 'Hum open',
+  poll: 'Poll open',
+  hands: 'Show of hands open',
+};
 
 let ctx = null;
-function context() {
+export function context() {
   try {
     ctx ||= new AudioContext();
   } catch {
@@ -24,8 +24,7 @@ function context() {
   if (ctx.state !== 'running') ctx.resume().catch(() => {});
   return ctx;
 }
-// Browsers let an AudioContext run only after a gesture: the first click or key starts it,
-// so that a cue later, with no gesture at hand, is heard.
+// An AudioContext runs only after a gesture: the first click or key starts it.
 const unlock = () => {
   if (context()?.state === 'running') {
     removeEventListener('pointerdown', unlock, true);
@@ -33,41 +32,7 @@ const unlock = () => {
   }
 };
 
-// The tone really plays: each note ends on the audio clock, and the page records which cue
-// played (data-cue-played on <html>), which the browser tests observe.
-function tone(kind) {
-  const c = context();
-  if (!c) return;
-  const root = document.documentElement;
-  root.dataset.cue = `${kind} ${c.state}`;
-  const t0 = c.currentTime + 0.02;
-  TONES[kind].forEach((hz, i) => {
-    const osc = c.createOscillator();
-    const gain = c.createGain();
-    const at = t0 + i * 0.2;
-    osc.frequency.value = hz;
-    gain.gain.setValueAtTime(0.0001, at);
-    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.18);
-    osc.connect(gain).connect(c.destination);
-    osc.start(at);
-    osc.stop(at + 0.19);
-    if (i === TONES[kind].length - 1)
-      osc.onended = () => (root.dataset.cuePlayed = `${kind} ${++played}`);
-  });
-}
-let played = 0;
-
-function notify(text) {
-  try {
-    if (document.hidden && Notification.permission === 'granted')
-      new Notification(text, { tag: 'plenary-moment' });
-  } catch {
-    /* no notifications here */
-  }
-}
-
-// What needs this person now, and a key per occurrence (a new key is a new moment).
+// What needs this person now, with a key per occurrence (a new key is a new moment).
 function moments(store, dismissed) {
   const out = {};
   if (!store.live) return out;
@@ -91,193 +56,98 @@ function moments(store, dismissed) {
   return out;
 }
 
-const WORDS = {
-  floor: { title: 'You have the floor', text: 'You have the floor.' },
-  por: { title: 'Point of order', text: 'Point of order' },
-  hum: { title: 'Hum open', text: 'A hum is open:', go: 'Go to the hum' },
-  poll: { title: 'Poll open', text: 'A poll is open:', go: 'Go to the poll' },
-  hands: { title: 'Show of hands open', text: 'A show of hands is open:', go: 'Answer it' },
-};
-
-// Where "Go to …" takes the keyboard: the first answer, or the panel's heading.
-function jumpTo(what) {
-  const panel = what === 'hum' ? '.hum' : '.polls';
-  const target =
-    document.querySelector(`${panel} .choice:not([disabled]), ${panel} input`) ||
-    document.getElementById(what === 'hum' ? 'hum-h' : 'polls-h');
-  if (!target) return;
-  if (target.tagName === 'H2') target.setAttribute('tabindex', '-1');
-  target.scrollIntoView({ block: 'center' });
-  target.focus({ preventScroll: true });
-}
+const load = () => import('./banners.js');
 
 export function alerts({ store, act, audio, title }) {
   addEventListener('pointerdown', unlock, true);
   addEventListener('keydown', unlock, true);
   const dismissed = new Set();
+  const el = h('div', { class: 'moments' });
   let prev = null;
-  const banners = floorBanner({ act, audio });
-  const por = porBanner({ act, dismiss: (entry) => (dismissed.add(entry), render()) });
-  const vote = voteBanner();
-  const el = h('div', { class: 'moments' }, banners.el, por.el, vote.el);
-  const settings = settingsPanel();
+  let banners = null;
+  let signal = null;
+  let fresh = null; // a moment begun before banners.js arrived
 
   function render() {
     const now = moments(store, dismissed);
-    const fresh = ['floor', 'por', 'vote'].filter(
-      (k) => now[k] && prev && prev[k]?.key !== now[k].key,
-    );
-    // The first render after joining sets the scene without cues (nothing began just now).
-    if (prev && !store.replaying && fresh.length) {
-      const k = fresh[0];
-      const w = WORDS[k === 'vote' ? now.vote.what : k];
-      if (pref('cue', '1') === '1') tone(k);
-      try {
-        navigator.vibrate?.(k === 'floor' ? [200, 100, 200] : 150);
-      } catch {
-        /* not a phone */
-      }
-      notify(k === 'por' ? `Point of order from ${now.por.entry.name}` : w.title);
-    }
+    const k = ['floor', 'por', 'vote'].find((x) => now[x] && prev && prev[x]?.key !== now[x].key);
+    // The first render after joining sets the scene: nothing began just now.
+    if (k && !store.replaying)
+      fresh = {
+        k,
+        text: k === 'por' ? `Point of order from ${now.por.entry.name}` : TITLES[now[k].what || k],
+      };
     prev = now;
-    banners.render(now.floor, store);
-    por.render(now.por);
-    vote.render(now.vote);
     const lead = now.floor ? 'floor' : now.por ? 'por' : now.vote ? now.vote.what : null;
-    document.title = lead ? `● ${WORDS[lead].title} — Plenary` : `${title()} — Plenary`;
+    document.title = lead ? `● ${TITLES[lead]} — Plenary` : `${title()} — Plenary`;
+    if (!banners) {
+      if (lead) load().then(start);
+      return;
+    }
+    if (fresh) signal(fresh.k, fresh.text);
+    fresh = null;
+    banners.render(now);
   }
+  function start(m) {
+    if (banners) return;
+    const dismiss = (entry) => (dismissed.add(entry), render());
+    banners = m.banners({ act, audio, dismiss });
+    signal = m.signal;
+    el.append(...banners.els);
+    render();
+  }
+  // Collapsed, filled when first opened.
+  const summary = h('summary', { id: 'alerts-h' }, 'Alerts and keys');
+  const details = h('details', null, summary);
+  details.addEventListener('toggle', () =>
+    load().then(
+      (m) => details.childElementCount < 2 && details.append(...m.settings(), helpButton()),
+    ),
+  );
+  const settings = h(
+    'section',
+    { class: 'panel alerts', 'aria-label': 'Alerts and keys' },
+    details,
+  );
   return { el, settings, render };
 }
 
-function floorBanner({ act, audio }) {
-  const state = h('span', { class: 'mic-live', id: 'mic-live' });
-  const mute = h('button', { type: 'button', id: 'banner-mute' });
-  mute.onclick = () => audio?.setSelfMute(!audio.userMuted);
-  const yieldBtn = h(
-    'button',
-    {
-      type: 'button',
-      id: 'banner-yield',
-      onclick: () => act({ type: 'floor.end' }, 'Yield the floor'),
-    },
-    'Yield the floor',
-  );
-  const el = h(
-    'div',
-    {
-      class: 'moment floor-moment',
-      id: 'floor-banner',
-      role: 'region',
-      'aria-label': 'Your floor',
-    },
-    h('p', null, h('strong', null, 'You have the floor.'), ' ', state),
-    h('div', { class: 'row' }, mute, yieldBtn),
-  );
-  function render(on) {
-    show(el, !!on);
-    if (!on) return;
-    const muted = !!audio?.userMuted;
-    state.dataset.state = muted ? 'muted' : 'live';
-    setText(state, muted ? 'MUTED: nobody hears you' : 'LIVE: your microphone is open');
-    setText(mute, muted ? 'Unmute' : 'Mute');
-  }
-  return { el, render };
+// --- single-key shortcuts ---
+const keys = []; // {key, label, run, when}
+
+export function shortcut(key, label, run, when = () => true) {
+  keys.push({ key, label, run, when });
 }
 
-function porBanner({ act, dismiss }) {
-  const text = h('p');
-  let entry = null;
-  const grant = h(
-    'button',
-    {
-      type: 'button',
-      onclick: () => entry && act({ type: 'queue.grant', entry: entry.entry }, 'Give the floor'),
-    },
-    'Give the floor',
-  );
-  const later = h(
-    'button',
-    { type: 'button', onclick: () => entry && dismiss(entry.entry) },
-    'Dismiss',
-  );
-  const el = h(
-    'div',
-    { class: 'moment por-moment', role: 'region', 'aria-label': 'Point of order' },
-    text,
-    h('div', { class: 'row' }, grant, later),
-  );
-  function render(m) {
-    show(el, !!m);
-    entry = m ? m.entry : null;
-    if (m) setText(text, `Point of order from ${m.entry.name}.`);
-  }
-  return { el, render };
+function typing(el) {
+  if (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+  return el.tagName === 'INPUT' && !/^(checkbox|radio|button|submit|range)$/.test(el.type);
 }
 
-function voteBanner() {
-  const text = h('p');
-  const go = h('button', { type: 'button', class: 'primary', id: 'banner-go' });
-  let what = null;
-  go.onclick = () => what && jumpTo(what === 'hum' ? 'hum' : 'poll');
-  const el = h(
-    'div',
-    { class: 'moment vote-moment', role: 'region', 'aria-label': 'Open vote' },
-    text,
-    go,
-  );
-  function render(m) {
-    show(el, !!m);
-    if (!m) return;
-    what = m.what;
-    setText(text, `${WORDS[m.what].text} ${m.question}`);
-    setText(go, WORDS[m.what].go);
-  }
-  return { el, render };
+function onKey(e) {
+  if (e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || typing(e.target)) return;
+  if (document.querySelector('dialog[open]')) return;
+  const k =
+    e.key === '?'
+      ? { run: openHelp, when: () => true }
+      : keys.find((x) => x.key === e.key.toLowerCase());
+  if (!k || !k.when()) return;
+  e.preventDefault();
+  k.run();
 }
 
-// The person's choices: the sound, and notifications (asked for only from this button).
-function settingsPanel() {
-  const sound = h('input', { type: 'checkbox', id: 'cue-on' });
-  sound.checked = pref('cue', '1') === '1';
-  sound.onchange = () => {
-    setPref('cue', sound.checked ? '1' : '0');
-    if (sound.checked) tone('vote');
-  };
-  const status = h('p', { class: 'help', id: 'notify-state' });
-  const ask = h(
+const openHelp = () => import('./keys-help.js').then((m) => m.openHelp(keys));
+
+export function helpButton() {
+  return h(
     'button',
-    { type: 'button', id: 'notify-ask' },
-    'Notify me when this tab is hidden',
+    { type: 'button', class: 'link', onclick: openHelp, 'aria-keyshortcuts': '?' },
+    'Keyboard shortcuts (?)',
   );
-  const has = 'Notification' in window;
-  const renderNotify = () => {
-    const p = has ? Notification.permission : 'unsupported';
-    show(ask, p === 'default');
-    setText(
-      status,
-      {
-        granted: 'Notifications are on while this tab is hidden.',
-        denied: 'Notifications are blocked for this site in the browser settings.',
-        unsupported: 'This browser cannot show notifications.',
-        default: '',
-      }[p],
-    );
-  };
-  ask.onclick = () => Notification.requestPermission().then(renderNotify, renderNotify);
-  renderNotify();
-  const el = h(
-    'section',
-    { class: 'panel alerts', 'aria-labelledby': 'alerts-h' },
-    h('h2', { id: 'alerts-h' }, 'Alerts and keys'),
-    h(
-      'p',
-      { class: 'field' },
-      sound,
-      h('label', { for: 'cue-on' }, 'Play a short sound when I get the floor or a vote opens'),
-    ),
-    ask,
-    status,
-    helpButton(),
-  );
-  return el;
+}
+
+let installed = false;
+export function installShortcuts() {
+  if (!installed) addEventListener('keydown', onKey);
+  installed = true;
 }

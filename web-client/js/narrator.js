@@ -9,8 +9,6 @@
 
 import { announce } from './announce.js';
 import * as f from './format.js';
-import { humSummary } from './views/hum.js';
-import { pollSummary } from './views/polls.js';
 
 function facts(s) {
   const me = s.myEntry();
@@ -112,7 +110,11 @@ export function narrator(store) {
     }
     if (now.hums > p.hums && p.hum !== null) {
       const r = store.hums.find((x) => x.hum === p.hum);
-      if (r) announce(`Hum result: ${r.question} ${humSummary(r)}`);
+      // The panels' modules load with the first hum or poll (room.js): by now, or soon.
+      if (r)
+        import('./views/hum.js').then((m) =>
+          announce(`Hum result: ${r.question} ${m.humSummary(r)}`),
+        );
     }
     if (now.poll !== null && p.poll !== now.poll) {
       const pl = store.openPoll();
@@ -125,8 +127,10 @@ export function narrator(store) {
     if (now.pollsDone > p.pollsDone && p.poll !== null) {
       const last = store.polls.get(p.poll);
       if (last?.result)
-        announce(
-          `${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${pollSummary(last)}`,
+        import('./views/polls.js').then((m) =>
+          announce(
+            `${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${m.pollSummary(last)}`,
+          ),
         );
     }
   };

@@ -4,7 +4,7 @@
 // one's hum and anonymous ballot (the server forgets them on a restart) and raising the
 // hand again if it was lowered only because the connection was gone too long.
 
-import { h, $, setText, show, scheduler } from './dom.js';
+import { h, $, setText, show, scheduler, lazyPanel, loadCss } from './dom.js';
 import { Connection } from './connection.js';
 import { Store } from './store.js';
 import { announce } from './announce.js';
@@ -14,11 +14,8 @@ import { roomAccess } from './access.js';
 import { captionsPanel } from './captions.js';
 import { floorPanel } from './views/floor.js';
 import { queuePanel } from './views/queue.js';
-import { humPanel } from './views/hum.js';
-import { pollsPanel } from './views/polls.js';
 import { peoplePanel } from './views/people.js';
-import { alerts } from './alerts.js';
-import { shortcut, installShortcuts } from './shortcuts.js';
+import { alerts, shortcut, installShortcuts } from './alerts.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
 
@@ -161,24 +158,45 @@ export function enterRoom({ room, token, name, onFail, view }) {
   // Chair and captioner tools are loaded only for those roles (less to download for all).
   async function build() {
     const you = store.you;
-    const [deskMod, barMod, writerMod] = await Promise.all([
+    const [deskMod, , barMod, writerMod] = await Promise.all([
       you.role === 'chair' ? import('./views/chair.js') : null,
+      you.role === 'chair' ? loadCss('desk.css') : null,
       you.role === 'chair' ? import('./views/deskbar.js') : null,
-      you.role === 'chair' || you.role === 'captioner' ? import('./caption-writer.js') : null,
+      you.role === 'captioner' ? import('./caption-writer.js') : null,
     ]);
     const ctx = { store, act, request };
+    const bar = barMod ? barMod.deskBar(ctx) : null;
     const floor = floorPanel(ctx);
-    const queue = queuePanel(ctx);
-    const hum = humPanel(ctx);
-    const polls = pollsPanel(ctx);
+    const queue = queuePanel({ ...ctx, filter: bar?.filter });
+    // Hums and polls load with the first one (or its result): most of a first visit's
+    // page is then the floor, the queue and the captions.
+    const hum = lazyPanel({
+      load: () => import('./views/hum.js').then((m) => m.humPanel(ctx)),
+      need: () => !!store.hum || store.hums.length > 0,
+      cls: 'hum',
+      id: 'hum-h',
+      heading: 'Hum',
+      empty: 'No hum is open.',
+    });
+    const polls = lazyPanel({
+      load: () => import('./views/polls.js').then((m) => m.pollsPanel(ctx)),
+      need: () => store.polls.size > 0,
+      cls: 'polls',
+      id: 'polls-h',
+      heading: 'Polls and shows of hands',
+      empty: 'No poll is open.',
+    });
     const caps = captionsPanel({ ...ctx, loadRecord });
     const people = peoplePanel(ctx);
     access.close();
     access = roomAccess({ room, token, isPrivate: store.room.visibility === 'private' });
     audio = new AudioPanel({ store, request, access });
-    const writer = writerMod ? writerMod.captionWriter(ctx) : null;
+    const writer = writerMod
+      ? writerMod.captionWriter(ctx)
+      : you.role === 'chair'
+        ? chairWriter(ctx)
+        : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
-    const bar = barMod ? barMod.deskBar(ctx) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
     audio.onMuteChange = () => schedule();
     panels = [floor, queue, hum, polls, caps, people, writer, desk, bar, moments].filter(Boolean);
@@ -323,22 +341,33 @@ export function enterRoom({ room, token, name, onFail, view }) {
 
   // The venue's screen: the display view only, no controls, no audio, nothing announced.
   async function buildDisplay() {
-    const { displayView } = await import('./views/display.js');
-    const d = displayView({ store });
-    panels = [d];
-    document.body.classList.add('display-mode');
-    main.replaceChildren(d.el);
-    $('#meta').replaceChildren(
-      h(
-        'p',
-        { class: 'session' },
-        h('span', { class: 'badge', id: 'session-badge' }),
-        ' ',
-        h('span', { id: 'session-title-text' }),
-      ),
-    );
-    document.title = `${store.room.title} — Room display — Plenary`;
+    const [{ mountDisplay }] = await Promise.all([
+      import('./views/display.js'),
+      loadCss('display.css'),
+    ]);
+    panels = [mountDisplay({ store, main, meta: $('#meta') })];
     built = true;
+  }
+
+  // Chairs seldom write captions: their writer loads when they ask for it.
+  function chairWriter(ctx) {
+    let wanted = false;
+    const open = h('button', { type: 'button', id: 'writer-open' }, 'Open the caption writer');
+    const writer = lazyPanel({
+      load: () => import('./caption-writer.js').then((m) => m.captionWriter(ctx)),
+      need: () => wanted,
+      cls: 'writer',
+      id: 'writer-h',
+      heading: 'Write captions',
+      empty: 'Chairs can write captions too.',
+      action: open,
+    });
+    open.onclick = () => {
+      wanted = true;
+      writer.render();
+      writer.ready.then(() => document.getElementById('cap-input')?.focus());
+    };
+    return writer;
   }
 
   function jumpTo(e, id) {

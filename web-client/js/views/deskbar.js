@@ -1,11 +1,47 @@
 // The chair's toolbar, sticky at the top of the page, so that with sixty people waiting the
 // session's controls are never thousands of pixels away: next speaker, end the floor, the
 // line, a hum, a poll, the end of the session, the queue's filter. Each has a single-key
-// shortcut (shortcuts.js); the ones that need words (a hum's question) take the keyboard
+// shortcut (alerts.js); the ones that need words (a hum's question) take the keyboard
 // to their form in the desk.
 
-import { h, show } from '../dom.js';
-import { shortcut, helpButton } from '../shortcuts.js';
+import { h, show, setText } from '../dom.js';
+import * as f from '../format.js';
+import { shortcut, helpButton } from '../alerts.js';
+
+// With sixty waiting the chair looks for one name or one group: the filter only hides
+// entries; positions and moves stay those of the whole queue.
+function queueFilter() {
+  let list = null;
+  const count = h('span', { class: 'help', id: 'queue-filter-n', 'aria-live': 'polite' });
+  const input = h('input', {
+    id: 'queue-filter',
+    type: 'search',
+    autocomplete: 'off',
+    'aria-describedby': 'queue-filter-n',
+    oninput: () => list && apply(list),
+  });
+  function apply(ol) {
+    list = ol;
+    const want = input.value.trim().toLowerCase();
+    let shown = 0;
+    for (const li of ol.children) {
+      const e = li.entry;
+      const hay = `${e.name} ${e.group || ''} ${f.group(e.group)} ${f.KINDS[e.kind] || ''}`;
+      const hit = !want || hay.toLowerCase().includes(want);
+      show(li, hit);
+      shown += hit;
+    }
+    setText(count, want ? `Showing ${shown} of ${ol.children.length}.` : '');
+  }
+  const el = h(
+    'p',
+    { class: 'field filter' },
+    h('label', { for: 'queue-filter' }, 'Filter by name or group'),
+    input,
+    count,
+  );
+  return { el, apply };
+}
 
 function goTo(id) {
   const el = document.getElementById(id);
@@ -17,82 +53,74 @@ function goTo(id) {
 }
 
 export function deskBar({ store, act }) {
+  const live = () => store.live;
+  const line = () => (store.q.open ? 'Close the line' : 'Open the line');
+  // [key, id, button text, what the key does, when it applies, what it does]
   const cmds = [
-    {
-      key: 'n',
-      id: 'bar-next',
-      text: 'Next speaker',
-      label: 'Give the floor to the next speaker',
-      when: () => store.live && store.queue.length > 0,
-      run: () => act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
-    },
-    {
-      key: 'e',
-      id: 'bar-end-floor',
-      text: 'End the floor',
-      label: 'End the current floor',
-      when: () => store.live && !!store.floor,
-      run: () => act({ type: 'floor.end' }, 'End the floor'),
-    },
-    {
-      key: 'l',
-      id: 'bar-line',
-      text: 'Open/close line',
-      label: 'Open or close the line',
-      when: () => store.live,
-      run: () =>
-        act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line'),
-    },
-    {
-      key: 'h',
-      id: 'bar-hum',
-      text: 'Hum…',
-      label: 'Call a hum (or go to the open one)',
-      when: () => store.live,
-      run: () => goTo(store.hum ? 'hum-h' : 'hum-q'),
-    },
-    {
-      key: 'p',
-      id: 'bar-poll',
-      text: 'Poll…',
-      label: 'Call a poll or a show of hands (or go to the open one)',
-      when: () => store.live,
-      run: () => goTo(store.openPoll() ? 'polls-h' : 'poll-q'),
-    },
-    {
-      key: 'f',
-      id: 'bar-filter',
-      text: 'Find in queue',
-      label: 'Filter the queue by name or group',
-      when: () => store.live,
-      run: () => goTo('queue-filter'),
-    },
-    {
-      key: 'x',
-      id: 'bar-end-session',
-      text: 'End session…',
-      label: 'End the session (asks first)',
-      when: () => store.live,
-      run: () => {
-        document.getElementById('session-end')?.click();
-        goTo('session-end-yes');
-      },
-    },
+    [
+      'n',
+      'next-speaker',
+      'Next speaker',
+      'Give the floor to the next speaker',
+      () => live() && store.queue.length > 0,
+      () => act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
+    ],
+    [
+      'e',
+      'bar-end-floor',
+      'End the floor',
+      'End the current floor',
+      () => live() && !!store.floor,
+      () => act({ type: 'floor.end' }, 'End the floor'),
+    ],
+    [
+      'l',
+      'line-toggle',
+      line,
+      'Open or close the line',
+      live,
+      () => act({ type: store.q.open ? 'queue.close' : 'queue.open' }, line()),
+    ],
+    [
+      'h',
+      'bar-hum',
+      'Hum…',
+      'Call a hum (or go to the open one)',
+      live,
+      () => goTo(store.hum ? 'hum-h' : 'hum-q'),
+    ],
+    [
+      'p',
+      'bar-poll',
+      'Poll…',
+      'Call a poll or a show of hands (or go to the open one)',
+      live,
+      () => goTo(store.openPoll() ? 'polls-h' : 'poll-q'),
+    ],
+    [
+      'f',
+      'bar-filter',
+      'Find in queue',
+      'Filter the queue by name or group',
+      live,
+      () => goTo('queue-filter'),
+    ],
+    [
+      'x',
+      'bar-end-session',
+      'End session…',
+      'End the session (asks first)',
+      live,
+      () => (document.getElementById('session-end')?.click(), goTo('session-end-yes')),
+    ],
   ];
-  const buttons = cmds.map((c) => {
-    shortcut(c.key, c.label, c.run, c.when);
-    return h(
-      'button',
-      {
-        type: 'button',
-        id: c.id,
-        'aria-keyshortcuts': c.key.toUpperCase(),
-        title: `${c.label} (${c.key.toUpperCase()})`,
-        onclick: () => c.when() && c.run(),
-      },
-      c.text,
-      h('kbd', { 'aria-hidden': 'true' }, c.key.toUpperCase()),
-    );
+  const buttons = cmds.map(([key, id, text, label, when, run]) => {
+    shortcut(key, label, run, when);
+    const b = h('button', { type: 'button', id, 'aria-keyshortcuts': key.toUpperCase() });
+    b.onclick = () => when() && run();
+    b.words = text;
+    b.kbd = h('kbd', { 'aria-hidden': 'true' }, key.toUpperCase());
+    return b;
   });
   const el = h(
     'div',
@@ -102,7 +130,12 @@ export function deskBar({ store, act }) {
   );
   function render() {
     show(el, store.live);
-    cmds.forEach((c, i) => buttons[i].setAttribute('aria-disabled', String(!c.when())));
+    cmds.forEach(([, , , , when], i) => {
+      const b = buttons[i];
+      const text = typeof b.words === 'function' ? b.words() : b.words;
+      if (b.firstChild?.nodeValue !== text) b.replaceChildren(text, b.kbd);
+      b.setAttribute('aria-disabled', String(!when()));
+    });
   }
-  return { el, render };
+  return { el, render, filter: queueFilter() };
 }

@@ -135,3 +135,21 @@ export function displayView({ store }) {
   }
   return { el, render };
 }
+
+// Takes the page (display.css is loaded by room.js first): the header reduced to the room and its status.
+export function mountDisplay({ store, main, meta }) {
+  const d = displayView({ store });
+  document.body.classList.add('display-mode');
+  main.replaceChildren(d.el);
+  meta.replaceChildren(
+    h(
+      'p',
+      { class: 'session' },
+      h('span', { class: 'badge', id: 'session-badge' }),
+      ' ',
+      h('span', { id: 'session-title-text' }),
+    ),
+  );
+  document.title = `${store.room.title} — Room display — Plenary`;
+  return d;
+}

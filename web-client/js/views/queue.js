@@ -1,6 +1,6 @@
 // The speaking queue: my request to speak (ask with a kind, withdraw: a panel of its own,
-// placed near the top), the ordered list with my place, and for chairs the controls: next,
-// open/close the line, a filter by name or group, and per entry grant, remove and move --
+// placed near the top), the ordered list with my place, and for chairs a filter by name or
+// group (deskbar.js) and per entry grant, remove and move --
 // by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry. The words are
 // "ask to speak" and "withdraw", never "hand": a hand is raised only in a show of hands.
 
@@ -8,7 +8,7 @@ import { h, setText, show, syncList } from '../dom.js';
 import * as f from '../format.js';
 import { announce } from '../announce.js';
 
-export function queuePanel({ store, act }) {
+export function queuePanel({ store, act, filter }) {
   const chair = store.you.role === 'chair';
   const voice = store.canSpeak;
   const heading = h('h2', { id: 'queue-h' }, 'Speaking queue');
@@ -105,61 +105,17 @@ export function queuePanel({ store, act }) {
   }
 
   // --- chair toolbar ---
-  let renderTools = () => {};
-  let filterInput = null;
-  let filterCount = null;
-  if (chair) {
-    const next = h(
-      'button',
-      {
-        type: 'button',
-        class: 'primary',
-        id: 'next-speaker',
-        onclick: () =>
-          store.queue.length && act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
-      },
-      'Next speaker',
-    );
-    const toggle = h('button', {
-      type: 'button',
-      id: 'line-toggle',
-      onclick: () =>
-        act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line'),
-    });
-    const tools = h('div', { class: 'row toolbar' }, next, toggle);
-    // With sixty waiting the chair looks for one name or one group: the filter only hides
-    // entries from view; positions and moves stay those of the whole queue.
-    const filter = h('input', {
-      id: 'queue-filter',
-      type: 'search',
-      autocomplete: 'off',
-      'aria-describedby': 'queue-filter-n',
-      oninput: () => render(),
-    });
-    filterCount = h('span', { class: 'help', id: 'queue-filter-n', 'aria-live': 'polite' });
-    filterInput = filter;
+  // The chair's next speaker and the line are in the desk's toolbar (deskbar.js).
+  if (chair)
     parts.push(
-      tools,
-      h(
-        'p',
-        { class: 'field filter' },
-        h('label', { for: 'queue-filter' }, 'Filter by name or group'),
-        filter,
-        filterCount,
-      ),
+      filter?.el,
       h(
         'p',
         { class: 'help', id: 'move-help' },
         'To reorder, drag an entry, use its Up and Down buttons, or press Alt with the Up or Down arrow key on it.',
       ),
     );
-    renderTools = () => {
-      show(tools, store.live);
-      next.setAttribute('aria-disabled', String(!store.queue.length));
-      setText(toggle, store.q.open ? 'Close the line' : 'Open the line');
-    };
-  }
-  if (chair) list.classList.add('compact');
+  if (chair) list.classList.add('compact'); // one line per entry (desk.css)
   parts.push(list, empty);
   const el = h('section', { class: 'panel queue', 'aria-labelledby': 'queue-h' }, parts);
 
@@ -283,22 +239,8 @@ export function queuePanel({ store, act }) {
     syncList(list, ended ? [] : q, (e) => e.entry, create, update);
     show(empty, !q.length || ended);
     setText(empty, ended ? 'The session has ended.' : 'Nobody is waiting.');
-    if (filterInput) applyFilter(ended ? [] : q);
+    filter?.apply(list);
     renderHand();
-    renderTools();
-  }
-
-  function applyFilter(q) {
-    const want = filterInput.value.trim().toLowerCase();
-    let shown = 0;
-    for (const li of list.children) {
-      const e = li.entry;
-      const hay = `${e.name} ${e.group || ''} ${f.group(e.group)} ${f.KINDS[e.kind] || ''}`;
-      const hit = !want || hay.toLowerCase().includes(want);
-      show(li, hit);
-      shown += hit;
-    }
-    setText(filterCount, want ? `Showing ${shown} of ${q.length}.` : '');
   }
   return { el, render, hand };
 }
