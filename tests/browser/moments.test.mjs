@@ -268,3 +268,36 @@ test('the room display: floor and clock, next speakers, large captions, no contr
   await eli.ok({ type: 'queue.lower' });
   assert.deepEqual(errors, []);
 });
+
+test('smaller things: captions not read aloud by default, size change keeps the latest in view, stale errors cleared, audio ended', async () => {
+  const page = await openPage(browser, roomLink(server, ROOM, tok('participant', 'Lia Late', 'lia', 'academia')), { errors, viewport: { width: 1280, height: 700 } });
+  await connected(page);
+  assert.equal(await page.isChecked('#cap-read'), false);
+  assert.equal(await page.getAttribute('.cap-log', 'aria-live'), 'off');
+  for (let i = 1; i <= 30; i++) await chair.ok({ type: 'caption', lang: 'en', text: `Caption line ${i} for scrolling.`, final: true });
+  await see(page, 'Caption line 30 for scrolling.');
+  await page.selectOption('#cap-size', '2.4');
+  await page.waitForFunction(() => {
+    const log = document.querySelector('.cap-log');
+    return log.scrollTop + log.clientHeight >= log.scrollHeight - 2;
+  });
+
+  // A command tried while the connection is down says "not sent"; once it is back the
+  // stale error goes.
+  let block = true;
+  await page.routeWebSocket('**/ws', (ws) => (block ? ws.close() : ws.connectToServer()));
+  await page.evaluate(() => window.__sockets.at(-1).close());
+  await connected(page, 'reconnecting');
+  await page.click('#raise');
+  await see(page, 'Ask to speak: not sent, the connection is down');
+  block = false;
+  await page.click('text=Reconnect now');
+  await connected(page);
+  await page.locator('.notice.error', { hasText: 'not sent' }).waitFor({ state: 'hidden' });
+
+  await chair.ok({ type: 'session.end' });
+  await see(page, 'This session has ended.');
+  await page.locator('.audio-status', { hasText: 'The session has ended: there is no live audio.' }).waitFor();
+  await page.context().close();
+  assert.deepEqual(errors, []);
+});
