@@ -194,7 +194,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const writer = writerMod
       ? writerMod.captionWriter(ctx)
       : you.role === 'chair'
-        ? chairWriter(ctx)
+        ? barMod.chairWriter(ctx)
         : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
@@ -347,27 +347,6 @@ export function enterRoom({ room, token, name, onFail, view }) {
     ]);
     panels = [mountDisplay({ store, main, meta: $('#meta') })];
     built = true;
-  }
-
-  // Chairs seldom write captions: their writer loads when they ask for it.
-  function chairWriter(ctx) {
-    let wanted = false;
-    const open = h('button', { type: 'button', id: 'writer-open' }, 'Open the caption writer');
-    const writer = lazyPanel({
-      load: () => import('./caption-writer.js').then((m) => m.captionWriter(ctx)),
-      need: () => wanted,
-      cls: 'writer',
-      id: 'writer-h',
-      heading: 'Write captions',
-      empty: 'Chairs can write captions too.',
-      action: open,
-    });
-    open.onclick = () => {
-      wanted = true;
-      writer.render();
-      writer.ready.then(() => document.getElementById('cap-input')?.focus());
-    };
-    return writer;
   }
 
   function jumpTo(e, id) {

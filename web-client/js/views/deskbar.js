@@ -2,9 +2,10 @@
 // session's controls are never thousands of pixels away: next speaker, end the floor, the
 // line, a hum, a poll, the end of the session, the queue's filter. Each has a single-key
 // shortcut (alerts.js); the ones that need words (a hum's question) take the keyboard
-// to their form in the desk.
+// to their form in the desk. Also the queue's filter and the chair's caption writer,
+// which loads when opened.
 
-import { h, show, setText } from '../dom.js';
+import { h, show, setText, lazyPanel } from '../dom.js';
 import * as f from '../format.js';
 import { shortcut, helpButton } from '../alerts.js';
 
@@ -138,4 +139,25 @@ export function deskBar({ store, act }) {
     });
   }
   return { el, render, filter: queueFilter() };
+}
+
+// Chairs seldom write captions: their writer loads when they ask for it.
+export function chairWriter(ctx) {
+  let wanted = false;
+  const open = h('button', { type: 'button', id: 'writer-open' }, 'Open the caption writer');
+  const writer = lazyPanel({
+    load: () => import('../caption-writer.js').then((m) => m.captionWriter(ctx)),
+    need: () => wanted,
+    cls: 'writer',
+    id: 'writer-h',
+    heading: 'Write captions',
+    empty: 'Chairs can write captions too.',
+    action: open,
+  });
+  open.onclick = () => {
+    wanted = true;
+    writer.render();
+    writer.ready.then(() => document.getElementById('cap-input')?.focus());
+  };
+  return writer;
 }
