@@ -155,6 +155,7 @@ test('the moments’ banners, the chair’s toolbar and its help, the room displ
   const part = await openPage(browser, roomLink(server, 'moments', t('participant', 'Ana Silva', 'ana')), { errors });
   await connected(part);
   await part.click('#raise');
+  await see(part, 'You asked to speak');
   await chairM.ok({ type: 'queue.next' });
   await chairM.ok({ type: 'hum.start', question: 'Adopt the agenda?', options: ['Support', 'Oppose'] });
   await see(part, 'A hum is open: Adopt the agenda?');
