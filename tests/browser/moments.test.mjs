@@ -275,6 +275,53 @@ test('the room display: floor and clock, next speakers, large captions, no contr
   assert.deepEqual(errors, []);
 });
 
+// Records what the page's real Notification and navigator.vibrate were asked to do (both
+// still run), and lets the test say the tab is hidden (a headless tab never is).
+function recordSignals() {
+  const Native = window.Notification;
+  window.__notes = [];
+  window.Notification = class extends Native {
+    constructor(title, opts) {
+      super(title, opts);
+      window.__notes.push(title);
+    }
+    static get permission() {
+      return Native.permission;
+    }
+    static requestPermission() {
+      return Native.requestPermission();
+    }
+  };
+  const vibrate = navigator.vibrate?.bind(navigator);
+  navigator.vibrate = (p) => ((window.__vibrated = p), vibrate?.(p));
+}
+
+test('a hidden tab gets a notification (only if allowed, never asked on load); phones vibrate', async () => {
+  // Not allowed: the button asks, nothing asked on load.
+  const first = await openPage(browser, roomLink(server, ROOM, tok('participant', 'Nia Notes', 'nia', 'academia')), { errors });
+  await connected(first);
+  assert.equal(await first.evaluate(() => Notification.permission), 'default');
+  await first.click('#alerts-h');
+  await first.locator('#notify-ask').waitFor();
+  await first.context().close();
+
+  const page = await openPage(browser, null, { errors });
+  await page.context().grantPermissions(['notifications'], { origin: server.url });
+  await page.context().addInitScript(recordSignals);
+  await page.goto(roomLink(server, ROOM, tok('participant', 'Nia Notes', 'nia', 'academia')));
+  await connected(page);
+  await page.click('#alerts-h');
+  await see(page, 'Notifications are on while this tab is hidden.');
+  assert.equal(await page.locator('#notify-ask').isVisible(), false);
+  await page.evaluate(() => Object.defineProperty(document, 'hidden', { get: () => true, configurable: true }));
+  const { poll } = await chair.ok({ type: 'poll.start', question: 'Coffee now?', options: ['Yes', 'No'] });
+  await page.waitForFunction(() => window.__notes.includes('Poll open'));
+  assert.equal(await page.evaluate(() => window.__vibrated), 150);
+  await chair.ok({ type: 'poll.end', poll });
+  await page.context().close();
+  assert.deepEqual(errors, []);
+});
+
 test('smaller things: captions not read aloud by default, size change keeps the latest in view, stale errors cleared, audio ended', async () => {
   const page = await openPage(browser, roomLink(server, ROOM, tok('participant', 'Lia Late', 'lia', 'academia')), { errors, viewport: { width: 1280, height: 700 } });
   await connected(page);
