@@ -138,6 +138,7 @@ test('getting the floor: cue, title, banner at the top with a working mute and y
   await page.click('#leave');
   await page.click('#leave-yes');
   await see(page, 'You left the meeting');
+  assert.equal(await page.title(), 'You left the meeting — Plenary');
   await page.context().close();
   assert.deepEqual(errors, []);
 });

@@ -432,6 +432,8 @@ export function enterRoom({ room, token, name, onFail, view }) {
     await conn.leave();
     audio?.close();
     access.close();
+    built = false; // nothing to render, and no moment left to signal
+    document.title = 'You left the meeting — Plenary';
     main.replaceChildren(
       h('h2', null, 'You left the meeting'),
       h('p', null, 'Your place in the queue is given up.'),

@@ -17,9 +17,9 @@ export function floorPanel({ store, act }) {
       type: 'button',
       class: 'primary',
       hidden: true,
-      onclick: () => act({ type: 'floor.end' }, 'Finish speaking'),
+      onclick: () => act({ type: 'floor.end' }, 'Yield the floor'),
     },
-    'Finish speaking',
+    'Yield the floor',
   );
   const chair = store.you.role === 'chair';
   let chairRow = null;
