@@ -2,7 +2,7 @@
 // out in two columns on wide screens and one on narrow ones (the reading order is the
 // same). It also does what a reconnect needs beyond the protocol's resume: re-sending
 // one's hum and anonymous ballot (the server forgets them on a restart) and raising the
-// hand again if it was lowered only because the connection was gone too long.
+// request to speak again if it was withdrawn only because the connection was gone too long.
 
 import { h, $, setText, show, scheduler, lazyPanel, loadCss } from './dom.js';
 import { Connection } from './connection.js';
@@ -211,7 +211,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
         () => !!audio.track || store.holdsFloor(),
       );
 
-    // Each role's main task comes first: the hand after the floor, the queue and desk for
+    // Each role's main task comes first: asking to speak after the floor, the queue and desk for
     // chairs, the typing surface for captioners.
     const hand = queue.hand ? { el: queue.hand } : null;
     let left, right;
@@ -357,7 +357,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     target.focus();
   }
 
-  // The hand is remembered from raising until it is used, lowered or removed by the chair.
+  // The request to speak (kept as 'hand') is remembered until used, withdrawn or removed.
   function keepHand(c) {
     if (c.source !== 'event' || !store.you) return;
     const d = c.data || {};

@@ -17,7 +17,7 @@ export function queuePanel({ store, act, filter }) {
   const empty = h('p', { class: 'empty' }, 'Nobody is waiting.');
   const parts = [heading, line];
 
-  // --- my hand ---
+  // --- my request to speak (internally 'hand') ---
   let hand = null;
   let moveFocus = null;
   let kindBefore = null;
