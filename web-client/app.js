@@ -2,6 +2,7 @@
 //   #room=ID&token=JWT            join with a token (chair, participant, observer, captioner)
 //   #room=ID&role=observer[&name=] join a public room as an anonymous observer
 //   #room=ID                      ask how to join that room
+//   #room=ID&view=display[&token=] the room display for the venue's screen (an observer)
 //   (nothing)                     list the public rooms
 // The token travels only in the fragment, which browsers never send to servers; once read
 // it is moved to this tab's sessionStorage and removed from the address bar, so it is not
@@ -27,27 +28,35 @@ function start() {
   const room = p.get('room');
   if (!room) return landing();
   let token = p.get('token');
+  const view = p.get('view') === 'display' ? 'display' : undefined;
   const key = `plenary:token:${room}`;
   try {
     if (token) {
       sessionStorage.setItem(key, token);
-      history.replaceState(null, '', `#room=${encodeURIComponent(room)}`);
+      history.replaceState(
+        null,
+        '',
+        `#room=${encodeURIComponent(room)}${view ? `&view=${view}` : ''}`,
+      );
     } else token = sessionStorage.getItem(key);
   } catch {
     /* no storage: keep the token in the address */
   }
-  if (token) return join({ room, token });
+  if (token) return join({ room, token, view });
+  // Without a token the display watches as an anonymous observer.
+  if (view) return join({ room, name: 'Room display', view });
   if (p.get('role') === 'observer') return join({ room, name: p.get('name') || '' });
   return askHow(room);
 }
 
-function join({ room, token, name }) {
+function join({ room, token, name, view }) {
   setTitle(room);
   main.replaceChildren(h('p', { class: 'loading' }, 'Joining…'));
   enterRoom({
     room,
     token,
     name,
+    view,
     onFail(err) {
       setTitle(err.title);
       if (token) {
@@ -143,9 +152,16 @@ async function landing() {
 
 // A new room link pasted into the address bar starts over; in-page anchors do not.
 const startedWith = params().get('room');
+const startedView = params().get('view');
 addEventListener('hashchange', () => {
   const p = params();
-  if (p.has('room') && (p.get('room') !== startedWith || p.has('token') || p.has('role')))
+  if (
+    p.has('room') &&
+    (p.get('room') !== startedWith ||
+      p.has('token') ||
+      p.has('role') ||
+      p.get('view') !== startedView)
+  )
     location.reload();
 });
 // The skip link moves focus without touching the address (which holds the room).

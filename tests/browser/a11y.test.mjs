@@ -18,6 +18,7 @@ before(async () => {
       rooms: [
         { id: ROOM, title: 'Opening plenary', public_observers: true },
         { id: 'closed', title: 'Drafting group', public_observers: false },
+        { id: 'moments', title: 'Moments', public_observers: true },
       ],
     },
   });
@@ -32,6 +33,10 @@ after(async () => {
 const tok = (role, name, sub, group, extra = {}) => token({ room: ROOM, role, name, sub, group, ...extra });
 
 async function audit(page, name) {
+  // From the top of the page: a target that a scroll leaves half under a sticky bar (the
+  // chair's toolbar, a banner) counts as obscured for target-size wherever the scroll
+  // happened to stop; keyboard focus is kept clear of them by scroll-padding.
+  await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
   const found = await axe(page);
   assert.deepEqual(found, [], `${name}: ${JSON.stringify(found, null, 2)}`);
 }
@@ -141,6 +146,48 @@ test('the landing page, the join form and join errors', async () => {
   await see(full, 'The meeting is full or the server is busy (the room is full). Trying again in');
   await checkView(full, 'join-refused');
   await full.context().close();
+});
+
+test('the moments’ banners, the chair’s toolbar and its help, the room display', async () => {
+  const t = (role, name, sub) => token({ room: 'moments', role, name, sub });
+  const chairM = await join(server, 'moments', { role: 'chair', name: 'Mo Chair', sub: 'mo' });
+  await chairM.ok({ type: 'session.start' });
+  const part = await openPage(browser, roomLink(server, 'moments', t('participant', 'Ana Silva', 'ana')), { errors });
+  await connected(part);
+  await part.click('#raise');
+  await see(part, 'You asked to speak');
+  await chairM.ok({ type: 'queue.next' });
+  await chairM.ok({ type: 'hum.start', question: 'Adopt the agenda?', options: ['Support', 'Oppose'] });
+  await see(part, 'A hum is open: Adopt the agenda?');
+  await part.locator('#floor-banner').waitFor();
+  await checkView(part, 'participant-floor-and-vote-banners');
+
+  const chair = await openPage(browser, roomLink(server, 'moments', t('chair', 'Chiara Co-chair', 'chiara')), { errors });
+  await connected(chair);
+  const bruno = await join(server, 'moments', { role: 'participant', name: 'Bruno Costa', sub: 'bruno' });
+  await bruno.ok({ type: 'queue.raise', kind: 'point_of_order' });
+  await see(chair, 'Point of order from Bruno Costa.');
+  await chair.fill('#queue-filter', 'Bru');
+  await see(chair, 'Showing 1 of 1.');
+  await checkView(chair, 'chair-toolbar-and-point-of-order');
+  await chair.evaluate(() => document.activeElement?.blur());
+  await chair.keyboard.press('?');
+  await chair.locator('dialog.help-dialog').waitFor();
+  await audit(chair, 'keyboard shortcuts help');
+  await chair.keyboard.press('Escape');
+  await chair.click('#leave');
+  await audit(chair, 'leave confirmation');
+
+  const display = await openPage(browser, `${server.url}/#room=moments&view=display`, { errors });
+  await connected(display);
+  await display.locator('.d-who', { hasText: 'Ana Silva' }).waitFor();
+  await checkView(display, 'display');
+  await display.emulateMedia({ colorScheme: 'dark' });
+  await audit(display, 'display in the dark scheme');
+  await bruno.close();
+  await chairM.close();
+  for (const p of [part, chair, display]) await p.context().close();
+  assert.deepEqual(errors, []);
 });
 
 test('every role’s view, before, during and after the session', async () => {

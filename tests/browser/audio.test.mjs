@@ -85,7 +85,7 @@ test('a refused microphone gets a clear message; listening goes on', async () =>
   // The server runs with media: a page whose live audio never connects is a failure.
   assert.ok(await audioSettled(page), 'live audio connected');
   await page.click('text=Enable microphone');
-  await see(page, 'Microphone permission was refused. You can still listen, raise your hand and vote.');
+  await see(page, 'Microphone permission was refused. You can still listen, ask to speak and vote.');
   assert.match(await text(page, '.audio-status'), /Live audio connected/);
   await page.context().close();
 });

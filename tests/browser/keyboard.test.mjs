@@ -48,7 +48,7 @@ async function tabTo(page, sel, { max = 80 } = {}) {
 test('the participant’s main path, keyboard only', async () => {
   const page = await openPage(browser, roomLink(server, ROOM, token({ room: ROOM, role: 'participant', name: 'Ana Silva', sub: 'ana', group: 'civil_society' })));
   await connected(page);
-  await see(page, 'Raise hand');
+  await see(page, 'Ask to speak');
 
   // The first stop is the skip link; it moves focus into the content.
   await page.keyboard.press('Tab');
@@ -64,7 +64,7 @@ test('the participant’s main path, keyboard only', async () => {
   await page.keyboard.press('Tab');
   assert.equal((await focused(page)).id, 'raise');
   await page.keyboard.press('Enter');
-  await see(page, 'Your hand is raised (Clarify): you are number 1 of 1.');
+  await see(page, 'You asked to speak (Clarify): you are number 1 of 1.');
   // The raise form is gone; focus went to the button that undoes it.
   await page.waitForFunction(() => document.activeElement.id === 'lower');
   assert.deepEqual((await chair.ok({ type: 'ping' })).type, 'ack');

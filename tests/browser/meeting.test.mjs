@@ -53,7 +53,7 @@ test('a full meeting, as each role sees it', async (t) => {
     await chair.click('#session-start');
     for (const p of everyone) await see(p, 'Nobody has the floor.');
     assert.equal(await text(obs, '#session-badge'), 'Live');
-    await see(ana, 'Raise hand');
+    await see(ana, 'Ask to speak');
     // Read-only roles get no control the server would refuse.
     for (const p of [obs, cap]) {
       assert.equal(await p.locator('#raise').count(), 0);
@@ -65,7 +65,7 @@ test('a full meeting, as each role sees it', async (t) => {
     assert.equal(await ana.locator('#session-start, #hum-start, #poll-start').count(), 0);
   });
 
-  await t.test('raising hands: kinds, order and my place', async () => {
+  await t.test('asking to speak: kinds, order and my place', async () => {
     await ana.click('#raise');
     await see(ana, 'you are number 1 of 1');
     await bruno.selectOption('#raise-kind', 'point_of_order');
@@ -188,13 +188,13 @@ test('a full meeting, as each role sees it', async (t) => {
     await chair.fill('#poll-q', 'Should we meet again in March?');
     await chair.click('#hands-start');
     await see(obs, 'Show of hands');
-    await ana.click('.polls .choice >> text=Raise hand');
-    await see(ana, 'Your vote: Raise hand.');
-    await bruno.click('.polls .choice >> text=Do not raise hand');
+    await ana.click('.polls .choice >> text=Raise my hand in this show of hands');
+    await see(ana, 'Your answer: Raise my hand in this show of hands.');
+    await bruno.click('.polls .choice >> text=Do not raise my hand');
     await see(obs, '2 voted, 1 not answered yet.');
     await chair.click('text=End the show of hands');
     await see(obs, 'Should we meet again in March? (show of hands)');
-    assert.match(await text(obs, '.polls .result'), /Raise hand\s*1 \(50 %\)[\s\S]*2 voted, 1 did not answer/);
+    assert.match(await text(obs, '.polls .result'), /Hands raised\s*1 \(33 %\)[\s\S]*1 of 3 present raised their hand; 2 answered, 1 did not/);
 
     await chair.fill('#poll-q', 'Which venue?');
     await chair.fill('#poll-opts', 'Lisbon\nNairobi');
@@ -237,8 +237,8 @@ test('a full meeting, as each role sees it', async (t) => {
     assert.match(await text(obs, '.queue-list li:nth-child(2)'), /Reply[\s\S]*Academia · in the room/);
 
     await chair.locator('.queue-list li', { hasText: 'Bruno Costa' }).locator('button.remove').click();
-    await heard(bruno, 'The chair removed your hand from the queue.');
-    await see(bruno, 'Raise hand');
+    await heard(bruno, 'The chair removed your request to speak from the queue.');
+    await see(bruno, 'Ask to speak');
 
     await chair.click('#line-toggle');
     await see(bruno, 'The line is closed: only points of order can be raised.');
@@ -249,7 +249,7 @@ test('a full meeting, as each role sees it', async (t) => {
     await see(obs, 'Delegate Dmitri has the floor.');
     await heard(ana, 'Your floor has ended: ended by the chair.', { assertive: true });
     // A 20-second limit: the floor's warning comes at once.
-    await see(obs, 'Warning: 20 seconds left.');
+    await see(obs, 'Warning: 20 seconds or less left.');
     assert.match(await text(obs, '.floor-clock'), /left of 0:20/);
     await chair.fill('#extend-s', '60');
     await chair.click('button:text-is("Extend")');

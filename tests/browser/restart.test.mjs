@@ -52,14 +52,14 @@ test('hum cast, ballot and hand come back after a restart', async () => {
   await see(page, 'Your vote: Yes.');
   await page.selectOption('#raise-kind', 'reply');
   await page.click('#raise');
-  await see(page, 'Your hand is raised (Reply)');
+  await see(page, 'You asked to speak (Reply)');
 
   await chair.close();
   await server.stop();
   await connected(page, 'reconnecting');
   server = await start();
   await connected(page);
-  await see(page, 'Your hand is raised (Reply)');
+  await see(page, 'You asked to speak (Reply)');
   await see(page, 'You hum for: Oppose.');
 
   chair = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });

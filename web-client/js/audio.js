@@ -30,7 +30,7 @@ import { announce } from './announce.js';
 
 const MIC_ERRORS = {
   NotAllowedError:
-    'Microphone permission was refused. You can still listen, raise your hand and vote. To speak, allow the microphone for this site in your browser settings, then press "Enable microphone" again.',
+    'Microphone permission was refused. You can still listen, ask to speak and vote. To speak, allow the microphone for this site in your browser settings, then press "Enable microphone" again.',
   SecurityError: 'The browser does not allow the microphone on this page (it needs HTTPS).',
   NotFoundError: 'No microphone was found. Connect one, then press "Enable microphone" again.',
   NotReadableError: 'The microphone is in use by another application or could not be started.',
@@ -283,10 +283,17 @@ export class AudioPanel {
   }
 
   toggleSelfMute() {
-    this.userMuted = !this.userMuted;
+    this.setSelfMute(!this.userMuted);
+  }
+
+  // Also used by the floor banner (alerts.js): muting disables the local track, so nothing
+  // leaves the browser whatever the server's gate says.
+  setSelfMute(muted) {
+    this.userMuted = !!muted;
     if (this.track) this.track.enabled = !this.userMuted;
-    this.selfMuteBtn.setAttribute('aria-pressed', String(this.userMuted));
+    this.selfMuteBtn?.setAttribute('aria-pressed', String(this.userMuted));
     this.render();
+    this.onMuteChange?.(this.userMuted);
   }
 
   async enableMic() {
@@ -424,7 +431,7 @@ export class AudioPanel {
     if (now - this.speakingClosedSince < 1500 || !this.hint.hidden) return;
     setText(
       this.hint,
-      'You seem to be speaking, but your microphone is closed: nobody hears you. Raise your hand to ask for the floor.',
+      'You seem to be speaking, but your microphone is closed: nobody hears you. Press “Ask to speak” to ask for the floor.',
     );
     show(this.hint, true);
     if (now - this.lastHintAt > 30000)
@@ -434,7 +441,10 @@ export class AudioPanel {
 
   render() {
     const s = this.store;
+    // After the session nothing is live, whatever the peer connection still says.
+    const mode = s.room.status === 'ended' && this.mode !== 'idle' ? 'ended' : this.mode;
     const text = {
+      ended: 'The session has ended: there is no live audio.',
       idle: s.room.status === 'ended' ? 'The session has ended.' : 'Audio starts when you join.',
       connecting: 'Connecting live audio…',
       webrtc:
@@ -444,7 +454,7 @@ export class AudioPanel {
       unavailable: `${this.reason} `,
       failed: this.reason,
       offline: 'Audio resumes when the connection is back.',
-    }[this.mode];
+    }[mode];
     setText(this.status, text);
     const fallback = this.mode === 'unavailable' || this.mode === 'failed';
     show(this.fallback, fallback && s.room.status !== 'ended');

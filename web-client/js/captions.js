@@ -1,5 +1,5 @@
 // Captions, first-class: large high-contrast text, an adjustable size, the speaker's name
-// on each line, a language selector once several languages run, and scroll-back (the view
+// where the speaker changes (not repeated on each line of the same speaker), a language selector once several languages run, and scroll-back (the view
 // follows new lines only while it is at the bottom; "Jump to latest" brings it back).
 // Final captions go to a role="log" region, which screen readers read politely (a switch
 // turns that off for those who listen to the floor); the line being typed is shown under
@@ -83,8 +83,11 @@ export function captionsPanel({ store, loadRecord }) {
   size.onchange = () => {
     el.style.setProperty('--cap-scale', size.value);
     setPref('caption-size', size.value);
+    // Larger text pushes the latest line out of view: bring it back once laid out.
+    requestAnimationFrame(() => toBottom(true, false));
   };
-  speak.checked = pref('caption-read', '1') === '1';
+  // Off unless chosen: most screen reader users listen to the floor itself.
+  speak.checked = pref('caption-read', '0') === '1';
   const setLive = () => log.setAttribute('aria-live', speak.checked ? 'polite' : 'off');
   setLive();
   speak.onchange = () => {
@@ -106,11 +109,11 @@ export function captionsPanel({ store, loadRecord }) {
     show(jump, !follow);
   });
 
-  function toBottom(force) {
+  function toBottom(force, focus = force) {
     if (force) follow = true;
     if (follow) log.scrollTop = log.scrollHeight;
     show(jump, !follow);
-    if (force) log.focus();
+    if (focus) log.focus();
   }
 
   function currentLang() {
@@ -120,18 +123,22 @@ export function captionsPanel({ store, loadRecord }) {
     return langs[0];
   }
 
+  let lastWho = null; // the speaker of the last line shown
   function line(c) {
-    const who = c.speaker?.name;
+    const who = c.speaker?.name || null;
+    const same = who && who === lastWho;
+    lastWho = who;
     return h(
       'p',
-      { lang: c.lang, class: 'cap' },
-      who ? h('span', { class: 'spk' }, `${who}: `) : null,
+      { lang: c.lang, class: same ? 'cap cont' : 'cap' },
+      who && !same ? h('span', { class: 'spk' }, `${who}: `) : null,
       c.text,
     );
   }
 
   function rebuild() {
     log.replaceChildren();
+    lastWho = null;
     shownN = 0;
     epoch = store.captionsEpoch;
     append(true);

@@ -90,3 +90,40 @@ export function scheduler(fn) {
 
 let uid = 0;
 export const nextId = (prefix) => `${prefix}-${++uid}`;
+
+// A style sheet only some views need (the chair's desk, the room display); resolves once
+// it applies (or failed: the page works unstyled), so a view is not shown half-styled.
+export function loadCss(name) {
+  return new Promise((done) =>
+    document.head.append(h('link', { rel: 'stylesheet', href: name, onload: done, onerror: done })),
+  );
+}
+
+// A panel whose module loads only once it is needed: until then its heading and a line
+// saying there is nothing yet, with the heading's id, so links to it work.
+export function lazyPanel({ load, need, cls, id, heading, empty, action }) {
+  const el = h(
+    'section',
+    { class: `panel ${cls}`, 'aria-labelledby': id },
+    h('h2', { id }, heading),
+    h('p', { class: 'empty' }, empty),
+    action,
+  );
+  let real = null;
+  let asked = false;
+  const panel = {
+    el,
+    render() {
+      if (real) return real.render();
+      if (asked || !need()) return;
+      asked = true;
+      panel.ready = load().then((p) => {
+        real = p;
+        panel.el.replaceWith(p.el);
+        panel.el = p.el;
+        p.render();
+      });
+    },
+  };
+  return panel;
+}

@@ -9,8 +9,6 @@
 
 import { announce } from './announce.js';
 import * as f from './format.js';
-import { humSummary } from './views/hum.js';
-import { pollSummary } from './views/polls.js';
 
 function facts(s) {
   const me = s.myEntry();
@@ -98,13 +96,14 @@ export function narrator(store) {
     }
     if (p.entry !== now.entry || p.pos !== now.pos) {
       if (now.pos && !p.pos)
-        announce(`Your hand is raised. You are ${f.ordinal(now.pos)} in the queue.`);
+        announce(`You asked to speak. You are ${f.ordinal(now.pos)} in the queue.`);
       else if (now.pos) announce(`You are now ${f.ordinal(now.pos)} in the queue.`);
       else if (p.pos && !now.mine) {
-        if (removedMine === 'chair') announce('The chair removed your hand from the queue.');
+        if (removedMine === 'chair')
+          announce('The chair removed your request to speak from the queue.');
         else if (removedMine === 'left')
-          announce('Your hand was lowered while you were disconnected.');
-        else announce('Your hand is lowered.');
+          announce('Your request to speak was withdrawn while you were disconnected.');
+        else announce('You withdrew your request to speak.');
       }
       removedMine = null;
     }
@@ -120,7 +119,11 @@ export function narrator(store) {
     }
     if (now.hums > p.hums && p.hum !== null) {
       const r = store.hums.find((x) => x.hum === p.hum);
-      if (r) announce(`Hum result: ${r.question} ${humSummary(r)}`);
+      // The panels' modules load with the first hum or poll (room.js): by now, or soon.
+      if (r)
+        import('./views/hum.js').then((m) =>
+          announce(`Hum result: ${r.question} ${m.humSummary(r)}`),
+        );
     }
     if (now.poll !== null && p.poll !== now.poll) {
       const pl = store.openPoll();
@@ -133,8 +136,10 @@ export function narrator(store) {
     if (now.pollsDone > p.pollsDone && p.poll !== null) {
       const last = store.polls.get(p.poll);
       if (last?.result)
-        announce(
-          `${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${pollSummary(last)}`,
+        import('./views/polls.js').then((m) =>
+          announce(
+            `${last.show_of_hands ? 'Show of hands' : 'Poll'} result: ${last.question} ${m.pollSummary(last)}`,
+          ),
         );
     }
   };

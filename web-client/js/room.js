@@ -2,9 +2,9 @@
 // out in two columns on wide screens and one on narrow ones (the reading order is the
 // same). It also does what a reconnect needs beyond the protocol's resume: re-sending
 // one's hum and anonymous ballot (the server forgets them on a restart) and raising the
-// hand again if it was lowered only because the connection was gone too long.
+// request to speak again if it was withdrawn only because the connection was gone too long.
 
-import { h, $, setText, show, scheduler } from './dom.js';
+import { h, $, setText, show, scheduler, lazyPanel, loadCss } from './dom.js';
 import { Connection } from './connection.js';
 import { Store } from './store.js';
 import { announce } from './announce.js';
@@ -14,14 +14,13 @@ import { roomAccess } from './access.js';
 import { captionsPanel } from './captions.js';
 import { floorPanel } from './views/floor.js';
 import { queuePanel } from './views/queue.js';
-import { humPanel } from './views/hum.js';
-import { pollsPanel } from './views/polls.js';
 import { peoplePanel } from './views/people.js';
+import { alerts, shortcut, installShortcuts } from './alerts.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
 import { tokenRefresher } from './token.js';
 
-export function enterRoom({ room, token, name, onFail }) {
+export function enterRoom({ room, token, name, onFail, view }) {
   const store = new Store(room);
   const main = $('#main');
   const conn = new Connection({
@@ -48,7 +47,7 @@ export function enterRoom({ room, token, name, onFail }) {
       const first = !store.you;
       store.joined(ack);
       if (token) tokens.joined();
-      if (first) await build();
+      if (first) await (view === 'display' ? buildDisplay() : build());
       afterJoin(first, ack);
       schedule();
     },
@@ -94,12 +93,15 @@ export function enterRoom({ room, token, name, onFail }) {
   const schedule = scheduler(render);
 
   // --- commands ---
+  // An error about a command that was never sent is stale once the connection is back.
+  let errorUnsent = false;
   async function act(cmd, label) {
     try {
       const ack = await conn.request(cmd);
       show(errorBox, false);
       return ack;
     } catch (err) {
+      errorUnsent = err.code === 'disconnected';
       const why =
         err.code === 'disconnected'
           ? 'not sent, the connection is down (it comes back by itself).'
@@ -147,6 +149,10 @@ export function enterRoom({ room, token, name, onFail }) {
     }
     if (st.state === 'online' && was === 'reconnecting')
       announce(st.resumed ? 'Reconnected; nothing was missed.' : 'Reconnected.');
+    if (st.state === 'online' && errorUnsent) {
+      show(errorBox, false);
+      errorUnsent = false;
+    }
     if (st.state === 'failed' && store.you) {
       const why = joinError(st, room, store.kicked);
       // Removed or withdrawn: said at once, and the room's controls go (nothing works).
@@ -179,45 +185,81 @@ export function enterRoom({ room, token, name, onFail }) {
   // Chair and captioner tools are loaded only for those roles (less to download for all).
   async function build() {
     const you = store.you;
-    const [deskMod, writerMod, modMod] = await Promise.all([
+    const [deskMod, , barMod, writerMod, modMod] = await Promise.all([
       you.role === 'chair' ? import('./views/chair.js') : null,
-      you.role === 'chair' || you.role === 'captioner' ? import('./caption-writer.js') : null,
+      you.role === 'chair' ? loadCss('desk.css') : null,
+      you.role === 'chair' ? import('./views/deskbar.js') : null,
+      you.role === 'captioner' ? import('./caption-writer.js') : null,
       you.role === 'chair' ? import('./views/moderation.js') : null,
     ]);
     const ctx = { store, act, request };
+    const bar = barMod ? barMod.deskBar(ctx) : null;
     const floor = floorPanel(ctx);
-    const queue = queuePanel(ctx);
-    const hum = humPanel(ctx);
-    const polls = pollsPanel(ctx);
+    const queue = queuePanel({ ...ctx, filter: bar?.filter });
+    // Hums and polls load with the first one (or its result): most of a first visit's
+    // page is then the floor, the queue and the captions.
+    const hum = lazyPanel({
+      load: () => import('./views/hum.js').then((m) => m.humPanel(ctx)),
+      need: () => !!store.hum || store.hums.length > 0,
+      cls: 'hum',
+      id: 'hum-h',
+      heading: 'Hum',
+      empty: 'No hum is open.',
+    });
+    const polls = lazyPanel({
+      load: () => import('./views/polls.js').then((m) => m.pollsPanel(ctx)),
+      need: () => store.polls.size > 0,
+      cls: 'polls',
+      id: 'polls-h',
+      heading: 'Polls and shows of hands',
+      empty: 'No poll is open.',
+    });
     const caps = captionsPanel({ ...ctx, loadRecord });
     const people = peoplePanel(ctx);
     access.close();
     access = roomAccess({ room, token, isPrivate: store.room.visibility === 'private' });
     audio = new AudioPanel({ store, request, access });
-    const writer = writerMod ? writerMod.captionWriter(ctx) : null;
+    const writer = writerMod
+      ? writerMod.captionWriter(ctx)
+      : you.role === 'chair'
+        ? barMod.chairWriter(ctx)
+        : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
-    panels = [floor, queue, hum, polls, caps, people, writer, desk, mod].filter(Boolean);
+    const moments = alerts({ store, act, audio, title: () => store.room.title });
+    audio.onMuteChange = () => schedule();
+    panels = [floor, queue, hum, polls, caps, people, writer, desk, mod, bar, moments].filter(
+      Boolean,
+    );
     panels.push({ render: () => audio.render() });
+    const settings = { el: moments.settings };
+    installShortcuts();
+    if (store.canSpeak)
+      shortcut(
+        'm',
+        'Mute or unmute my microphone',
+        () => audio.setSelfMute(!audio.userMuted),
+        () => !!audio.track || store.holdsFloor(),
+      );
 
-    // Each role's main task comes first: the hand after the floor, the queue and desk for
+    // Each role's main task comes first: asking to speak after the floor, the queue and desk for
     // chairs, the typing surface for captioners.
     const hand = queue.hand ? { el: queue.hand } : null;
     let left, right;
     if (you.role === 'chair') {
       left = [floor, hand, queue, mod, desk];
-      right = [caps, writer, hum, polls, audio, people];
+      right = [caps, writer, hum, polls, audio, settings, people];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
-      right = [queue, hum, polls, audio, people];
+      right = [queue, hum, polls, audio, settings, people];
     } else {
       left = [floor, hand, caps];
-      right = [queue, hum, polls, audio, people];
+      right = [queue, hum, polls, audio, settings, people];
     }
     left = left.filter(Boolean);
     const links = [
       ['floor-h', 'Floor'],
-      hand && ['hand-h', 'Your hand'],
+      hand && ['hand-h', 'Ask to speak'],
       ['queue-h', 'Queue'],
       ['cap-h', 'Captions'],
       writer && ['writer-h', 'Write captions'],
@@ -226,6 +268,7 @@ export function enterRoom({ room, token, name, onFail }) {
       ['hum-h', 'Hum'],
       ['polls-h', 'Polls'],
       ['audio-h', 'Audio'],
+      ['alerts-h', 'Alerts and keys'],
     ].filter(Boolean);
     const nav = h(
       'nav',
@@ -254,7 +297,11 @@ export function enterRoom({ room, token, name, onFail }) {
         ].map(([p, t]) => h('li', null, access.link(h('a', null, t), 'href', p))),
       ),
     );
+    // The moments (your floor, a vote, a point of order) and the chair's toolbar stay in
+    // view at the top however far down the page one is.
+    const sticky = h('div', { class: 'sticky-top' }, moments.el, bar?.el);
     main.replaceChildren(
+      sticky,
       nav,
       notices,
       h(
@@ -273,11 +320,7 @@ export function enterRoom({ room, token, name, onFail }) {
       ),
       record,
     );
-    const leave = h(
-      'button',
-      { type: 'button', class: 'leave', onclick: () => leaveRoom() },
-      'Leave',
-    );
+    const leave = leaveControl();
     $('#meta').replaceChildren(
       h(
         'p',
@@ -300,6 +343,44 @@ export function enterRoom({ room, token, name, onFail }) {
     built = true;
   }
 
+  // Leaving gives up one's place in the queue: it is asked once more, and nothing is sent
+  // until the person confirms.
+  function leaveControl() {
+    const leaveBtn = h('button', { type: 'button', class: 'leave', id: 'leave' }, 'Leave');
+    const yes = h(
+      'button',
+      { type: 'button', class: 'danger', id: 'leave-yes', onclick: () => leaveRoom() },
+      'Yes, leave',
+    );
+    const stay = h('button', { type: 'button', id: 'leave-no' }, 'Stay');
+    const ask = h(
+      'div',
+      { class: 'leave-ask', role: 'group', 'aria-labelledby': 'leave-q', hidden: true },
+      h('span', { id: 'leave-q' }, 'Leave the meeting? Your place in the queue is given up.'),
+      ' ',
+      yes,
+      stay,
+    );
+    const toggle = (on) => {
+      show(ask, on);
+      show(leaveBtn, !on);
+      (on ? stay : leaveBtn).focus();
+    };
+    leaveBtn.onclick = () => toggle(true);
+    stay.onclick = () => toggle(false);
+    return h('div', { class: 'leave-box' }, leaveBtn, ask);
+  }
+
+  // The venue's screen: the display view only, no controls, no audio, nothing announced.
+  async function buildDisplay() {
+    const [{ mountDisplay }] = await Promise.all([
+      import('./views/display.js'),
+      loadCss('display.css'),
+    ]);
+    panels = [mountDisplay({ store, main, meta: $('#meta') })];
+    built = true;
+  }
+
   function jumpTo(e, id) {
     const target = document.getElementById(id);
     if (!target) return;
@@ -308,7 +389,7 @@ export function enterRoom({ room, token, name, onFail }) {
     target.focus();
   }
 
-  // The hand is remembered from raising until it is used, lowered or removed by the chair.
+  // The request to speak (kept as 'hand') is remembered until used, withdrawn or removed.
   function keepHand(c) {
     if (c.source !== 'event' || !store.you) return;
     const d = c.data || {};
@@ -324,6 +405,10 @@ export function enterRoom({ room, token, name, onFail }) {
 
   async function afterJoin(first, ack) {
     $('#title').textContent = store.room.title;
+    if (view === 'display') {
+      if (store.room.status !== 'scheduled') loadRecord(!first);
+      return;
+    }
     audio.onJoined(ack);
     if (first && (store.room.status === 'ended' || [...store.polls.values()].some((p) => !p.open)))
       loadRecord();
@@ -350,7 +435,7 @@ export function enterRoom({ room, token, name, onFail }) {
     if (!store.q.open && hand.kind !== 'point_of_order') return store.keep('hand', null);
     try {
       await request({ type: 'queue.raise', kind: hand.kind });
-      announce('Your hand was lowered while you were disconnected; it is raised again.');
+      announce('Your request to speak was withdrawn while you were disconnected; you asked again.');
     } catch {
       store.keep('hand', null);
     }
@@ -379,6 +464,8 @@ export function enterRoom({ room, token, name, onFail }) {
     await conn.leave();
     audio?.close();
     access.close();
+    built = false; // nothing to render, and no moment left to signal
+    document.title = 'You left the meeting — Plenary';
     main.replaceChildren(
       h('h2', null, 'You left the meeting'),
       h('p', null, 'Your place in the queue is given up.'),

@@ -1,6 +1,7 @@
 // The floor: who holds it, their group and location, why they got it, and the clock.
 // The countdown is a role="timer" (never read out by itself); the 30-second warning and
-// the end are announced by the narrator to the person concerned.
+// the end are announced by the narrator to the person concerned. The warning stands above
+// the clock and never states a number the clock has since passed ("30 seconds or less").
 
 import { h, setText, show } from '../dom.js';
 import * as f from '../format.js';
@@ -16,9 +17,9 @@ export function floorPanel({ store, act }) {
       type: 'button',
       class: 'primary',
       hidden: true,
-      onclick: () => act({ type: 'floor.end' }, 'Finish speaking'),
+      onclick: () => act({ type: 'floor.end' }, 'Yield the floor'),
     },
-    'Finish speaking',
+    'Yield the floor',
   );
   const chair = store.you.role === 'chair';
   let chairRow = null;
@@ -61,8 +62,8 @@ export function floorPanel({ store, act }) {
     h('h2', { id: 'floor-h' }, 'Floor'),
     who,
     meta,
-    timer,
     warning,
+    timer,
     finish,
     chairRow,
   );
@@ -113,7 +114,9 @@ export function floorPanel({ store, act }) {
     if (w)
       setText(
         warning,
-        w.remaining_s > 0 ? `Warning: ${f.spokenDuration(w.remaining_s)} left.` : 'Time is up.',
+        w.remaining_s > 0
+          ? `Warning: ${f.spokenDuration(w.remaining_s)} or less left.`
+          : 'Time is up.',
       );
     show(finish, store.holdsFloor() && store.live);
     if (chairRow) show(chairRow, !!fl && store.live);

@@ -7,8 +7,22 @@
 import { h, fill, setText, show } from '../dom.js';
 import * as f from '../format.js';
 
+// A show of hands has the server's two options ("Raise hand", "Do not raise hand"); the
+// client says them so they cannot be mistaken for asking to speak.
+const HANDS_CHOICE = ['Raise my hand in this show of hands', 'Do not raise my hand'];
+const HANDS_RESULT = ['Hands raised', 'Hands not raised'];
+const labels = (p, words) => (p.show_of_hands ? p.options.map((o, i) => words[i] || o) : p.options);
+
+// The base of the percentages: for a show of hands everyone present (those who did not
+// answer count), so "12 of 40 present" is never shown as 100 %.
+function base(p, r) {
+  return p.show_of_hands && r.not_answered !== undefined ? r.voters + r.not_answered : r.voters;
+}
+
 export function pollSummary(p) {
   const r = p.result;
+  if (p.show_of_hands && r.not_answered !== undefined)
+    return `${r.counts[0]} of ${base(p, r)} present raised their hand.`;
   const parts = p.options.map((o, i) => `${o}: ${r.counts[i]}`);
   return `${parts.join('; ')}. ${r.voters} voted.`;
 }
@@ -38,11 +52,13 @@ function resultBlock(p) {
     'div',
     { class: 'result' },
     h('h4', null, p.question, p.show_of_hands ? ' (show of hands)' : ''),
-    countRows(p.options, r.counts, r.voters),
+    countRows(labels(p, HANDS_RESULT), r.counts, base(p, r)),
     h(
       'p',
       null,
-      `${r.voters} voted${r.not_answered !== undefined ? `, ${r.not_answered} did not answer` : ''}${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`,
+      p.show_of_hands && r.not_answered !== undefined
+        ? `${r.counts[0]} of ${base(p, r)} present raised their hand; ${r.voters} answered, ${r.not_answered} did not${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`
+        : `${r.voters} voted${r.not_answered !== undefined ? `, ${r.not_answered} did not answer` : ''}${r.ended ? ` · ended ${f.time(r.ended)}` : ''}.`,
     ),
     // A table of many options may be wider than a phone: it scrolls on its own (a region
     // that the keyboard can reach), never the page.
@@ -146,7 +162,7 @@ export function pollsPanel({ store, act }) {
       choices = h(
         'div',
         { class: 'choices', role: 'group', 'aria-label': `Options: ${p.question}` },
-        p.options.map((o, i) =>
+        labels(p, HANDS_CHOICE).map((o, i) =>
           h(
             'button',
             {
@@ -233,7 +249,9 @@ export function pollsPanel({ store, act }) {
       setText(
         parts.mine,
         cur.length
-          ? `Your vote: ${cur.map((i) => p.options[i]).join(', ')}.`
+          ? p.show_of_hands
+            ? `Your answer: ${HANDS_CHOICE[cur[0]]}.`
+            : `Your vote: ${cur.map((i) => p.options[i]).join(', ')}.`
           : 'You have not voted.',
       );
       const pr = store.pollProgress.get(p.poll);
@@ -249,7 +267,7 @@ export function pollsPanel({ store, act }) {
                 `${pr.voters} voted${pr.not_answered !== undefined ? `, ${pr.not_answered} not answered yet` : ''}.`,
               )
             : null,
-          pr?.counts ? countRows(p.options, pr.counts, pr.voters) : null,
+          pr?.counts ? countRows(labels(p, HANDS_RESULT), pr.counts, base(p, pr)) : null,
         );
       }
     } else built = null;

@@ -1,6 +1,8 @@
-// The speaking queue: my hand (raise with a kind, lower: a panel of its own, placed near
-// the top), the ordered list with my place, and for chairs the controls: next, open/close the line, and per entry grant, remove and
-// move -- by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry.
+// The speaking queue: my request to speak (ask with a kind, withdraw: a panel of its own,
+// placed near the top), the ordered list with my place, and for chairs a filter by name or
+// group (deskbar.js) and per entry grant, remove and move --
+// by dragging, by the Up/Down buttons, or with Alt+Arrow keys on the entry. The words are
+// "ask to speak" and "withdraw", never "hand": a hand is raised only in a show of hands.
 
 import { h, setText, show, syncList } from '../dom.js';
 import * as f from '../format.js';
@@ -17,7 +19,7 @@ const MIC = {
 const micOf = (store, e) => (e.pid ? (store.participants.get(e.pid)?.mic ?? null) : undefined);
 const unheard = (mic) => mic === null || mic === 'none' || mic === 'refused';
 
-export function queuePanel({ store, act }) {
+export function queuePanel({ store, act, filter }) {
   const chair = store.you.role === 'chair';
   const voice = store.canSpeak;
   const heading = h('h2', { id: 'queue-h' }, 'Speaking queue');
@@ -26,7 +28,7 @@ export function queuePanel({ store, act }) {
   const empty = h('p', { class: 'empty' }, 'Nobody is waiting.');
   const parts = [heading, line];
 
-  // --- my hand ---
+  // --- my request to speak (internally 'hand') ---
   let hand = null;
   let moveFocus = null;
   let kindBefore = null;
@@ -42,7 +44,7 @@ export function queuePanel({ store, act }) {
       { id: 'raise-kind' },
       Object.entries(f.KINDS).map(([v, t]) => h('option', { value: v }, t)),
     );
-    const raiseBtn = h('button', { type: 'submit', class: 'primary', id: 'raise' }, 'Raise hand');
+    const raiseBtn = h('button', { type: 'submit', class: 'primary', id: 'raise' }, 'Ask to speak');
     const raiseForm = h(
       'form',
       { class: 'row', onsubmit: (e) => (e.preventDefault(), raise(kind.value)) },
@@ -57,10 +59,10 @@ export function queuePanel({ store, act }) {
         type: 'button',
         id: 'lower',
         onclick: async () => {
-          if (await act({ type: 'queue.lower' }, 'Lower your hand')) focusSoon(raiseBtn);
+          if (await act({ type: 'queue.lower' }, 'Withdraw your request')) focusSoon(raiseBtn);
         },
       },
-      'Lower hand',
+      'Withdraw request',
     );
     const queued = h('div', { class: 'row', hidden: true }, mine, lower);
     const closedNote = h(
@@ -71,13 +73,13 @@ export function queuePanel({ store, act }) {
     hand = h(
       'section',
       { class: 'panel hand', 'aria-labelledby': 'hand-h' },
-      h('h2', { id: 'hand-h' }, 'Your hand'),
+      h('h2', { id: 'hand-h' }, 'Ask for the floor'),
       closedNote,
       raiseForm,
       queued,
     );
     async function raise(k) {
-      const ack = await act({ type: 'queue.raise', kind: k }, 'Raise your hand');
+      const ack = await act({ type: 'queue.raise', kind: k }, 'Ask to speak');
       if (ack) {
         store.keep('hand', { kind: k });
         focusSoon(lower);
@@ -93,7 +95,7 @@ export function queuePanel({ store, act }) {
       if (me)
         setText(
           mine,
-          `Your hand is raised (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`,
+          `You asked to speak (${f.KINDS[me.kind]}): you are ${f.ordinal(me.position)} of ${store.queue.length}.`,
         );
       // When the line is closed only points of order may be raised; when it opens again the
       // kind chosen before comes back.
@@ -114,40 +116,17 @@ export function queuePanel({ store, act }) {
   }
 
   // --- chair toolbar ---
-  let renderTools = () => {};
-  if (chair) {
-    const next = h(
-      'button',
-      {
-        type: 'button',
-        class: 'primary',
-        id: 'next-speaker',
-        onclick: () =>
-          store.queue.length && act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
-      },
-      'Next speaker',
-    );
-    const toggle = h('button', {
-      type: 'button',
-      id: 'line-toggle',
-      onclick: () =>
-        act({ type: store.q.open ? 'queue.close' : 'queue.open' }, 'Open or close the line'),
-    });
-    const tools = h('div', { class: 'row toolbar' }, next, toggle);
+  // The chair's next speaker and the line are in the desk's toolbar (deskbar.js).
+  if (chair)
     parts.push(
-      tools,
+      filter?.el,
       h(
         'p',
         { class: 'help', id: 'move-help' },
         'To reorder, drag an entry, use its Up and Down buttons, or press Alt with the Up or Down arrow key on it.',
       ),
     );
-    renderTools = () => {
-      show(tools, store.live);
-      next.setAttribute('aria-disabled', String(!store.queue.length));
-      setText(toggle, store.q.open ? 'Close the line' : 'Open the line');
-    };
-  }
+  if (chair) list.classList.add('compact'); // one line per entry (desk.css)
   parts.push(list, empty);
   const el = h('section', { class: 'panel queue', 'aria-labelledby': 'queue-h' }, parts);
 
@@ -264,7 +243,7 @@ export function queuePanel({ store, act }) {
     li.kind.dataset.kind = e.kind;
     setText(
       li.info,
-      [f.group(e.group), f.location(e.location), e.raised ? `raised ${f.time(e.raised)}` : '']
+      [f.group(e.group), f.location(e.location), e.raised ? `asked ${f.time(e.raised)}` : '']
         .filter(Boolean)
         .join(' · '),
     );
@@ -305,8 +284,8 @@ export function queuePanel({ store, act }) {
     syncList(list, ended ? [] : q, (e) => e.entry, create, update);
     show(empty, !q.length || ended);
     setText(empty, ended ? 'The session has ended.' : 'Nobody is waiting.');
+    filter?.apply(list);
     renderHand();
-    renderTools();
   }
   return { el, render, hand };
 }
