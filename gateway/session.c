@@ -322,6 +322,22 @@ static bool other_role_connected(const struct conn *c, struct room *room)
 	return false;
 }
 
+/* Who the token says they are may still not come in: removed by a chair, or already here
+ * with another role. */
+static enum room_err join_refusal(struct conn *c, struct room *room, char *removed, size_t cap,
+				  const char **why)
+{
+	if (refused_as_removed(room, c->pid, removed, cap)) {
+		*why = removed;
+		return ROOM_EFORBIDDEN;
+	}
+	if (other_role_connected(c, room)) {
+		*why = "you are already connected to this room with another role";
+		return ROOM_ECONFLICT;
+	}
+	return ROOM_OK;
+}
+
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
@@ -343,14 +359,8 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	const char *why = NULL;
 	char removed[400];
 	enum room_err err = join_identity(c, room, msg, &why);
-	if (err == ROOM_OK && refused_as_removed(room, c->pid, removed, sizeof removed)) {
-		err = ROOM_EFORBIDDEN;
-		why = removed;
-	}
-	if (err == ROOM_OK && other_role_connected(c, room)) {
-		err = ROOM_ECONFLICT;
-		why = "you are already connected to this room with another role";
-	}
+	if (err == ROOM_OK)
+		err = join_refusal(c, room, removed, sizeof removed, &why);
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
 	if (err != ROOM_OK) {
