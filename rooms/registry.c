@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rooms/room_internal.h"
+#include "rooms/record_cache.h"
 
 bool rooms_valid_id(const char *id)
 {
@@ -39,6 +39,7 @@ static int replay_into(void *ctx, const struct log_record *rec)
 	}
 	r->head_seq = rec->seq;
 	memcpy(r->head_hash, rec->hash, sizeof r->head_hash);
+	record_cache_replayed(r, rec);
 	return 0;
 }
 
@@ -204,6 +205,7 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 		room_free(r);
 		return ROOM_EINTERNAL;
 	}
+	record_cache_flushed(r, true, log_file_durable_seq(r->log));
 	if (rs->sink.durable)
 		rs->sink.durable(rs->sink.ctx, r, true);
 	*out = r;
@@ -285,6 +287,7 @@ size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns)
 			continue;
 		uint64_t ns = 0;
 		bool ok = log_file_flush(r->log, &ns) == LOG_OK;
+		record_cache_flushed(r, ok, log_file_durable_seq(r->log));
 		if (fsync_ns_cb)
 			fsync_ns_cb(ctx, ns);
 		if (!ok)
