@@ -34,8 +34,8 @@ static json_t *room_render_polls(json_t *rec)
 	return out;
 }
 
-enum room_err record_render(json_t *rec, enum room_export what, const char *lang, char **out,
-			    size_t *len)
+enum room_err record_render(json_t *rec, enum room_export what, const char *lang,
+			    const struct room_link_signer *links, char **out, size_t *len)
 {
 	char *text = NULL;
 	if (what == ROOM_EXPORT_JSON || what == ROOM_EXPORT_POLLS) {
@@ -58,7 +58,7 @@ enum room_err record_render(json_t *rec, enum room_export what, const char *lang
 		else if (what == ROOM_EXPORT_VTT)
 			room_render_vtt(&b, rec, lang);
 		else
-			room_render_html(&b, rec);
+			room_render_html(&b, rec, links);
 		if (b.failed)
 			free(b.p);
 		else

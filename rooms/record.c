@@ -44,6 +44,9 @@ static void on_room_created(struct record_fold *b, const struct log_record *e)
 	json_object_set(json_object_get(b->rec, "room"), "title",
 			json_object_get(e->data, "title"));
 	json_object_set_new(json_object_get(b->rec, "room"), "created", json_string(e->ts));
+	json_t *tz = json_object_get(e->data, "time_zone");
+	if (json_is_string(tz))
+		json_object_set(json_object_get(b->rec, "room"), "time_zone", tz);
 }
 
 static void on_session(struct record_fold *b, const struct log_record *e, bool start)

@@ -224,8 +224,24 @@ static enum room_err render_from_file(struct room *r, enum room_export what, con
 	struct record_fold *f = record_fold_from_log(r);
 	if (!f)
 		return ROOM_EINTERNAL;
-	enum room_err err = record_render(record_fold_doc(f), what, lang, out, len);
+	enum room_err err = record_render(record_fold_doc(f), what, lang, NULL, out, len);
 	record_fold_free(f);
+	return err;
+}
+
+enum room_err room_export_signed(struct room *r, enum room_export what, const char *lang,
+				 const struct room_link_signer *links, char **out, size_t *len)
+{
+	if (!links || what != ROOM_EXPORT_HTML)
+		return room_export(r, what, lang, out, len);
+	struct record_cache *c = r->record;
+	repair(r, c);
+	struct record_fold *f = c->broken ? record_fold_from_log(r) : c->fold;
+	if (!f)
+		return ROOM_EINTERNAL;
+	enum room_err err = record_render(record_fold_doc(f), what, lang, links, out, len);
+	if (f != c->fold)
+		record_fold_free(f);
 	return err;
 }
 
@@ -243,7 +259,7 @@ enum room_err room_export(struct room *r, enum room_export what, const char *lan
 		if (s->used && s->seq == seq)
 			return copy_out(s, out, len) ? ROOM_OK : ROOM_EINTERNAL;
 	}
-	enum room_err err = record_render(record_fold_doc(c->fold), what, lang, out, len);
+	enum room_err err = record_render(record_fold_doc(c->fold), what, lang, NULL, out, len);
 	if (err == ROOM_OK && s) {
 		keep(s, what, lang, seq, *out, *len);
 		s->last_use = c->uses;

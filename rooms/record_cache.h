@@ -22,8 +22,8 @@ int64_t record_fold_seq(const struct record_fold *f);
 struct record_fold *record_fold_from_log(struct room *r);
 
 /* export.c: one rendering of a finished record document, malloc'd. */
-enum room_err record_render(json_t *rec, enum room_export what, const char *lang, char **out,
-			    size_t *len);
+enum room_err record_render(json_t *rec, enum room_export what, const char *lang,
+			    const struct room_link_signer *links, char **out, size_t *len);
 
 /* record_cache.c: the room's kept fold. An emitted event is staged until a flush makes
  * it durable (records show only what is durable, as the log file does); a replayed line

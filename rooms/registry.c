@@ -173,8 +173,9 @@ struct room *rooms_at(struct rooms *rs, size_t i)
 enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int64_t now_ms,
 			   struct room **out)
 {
+	bool zoned = s->time_zone && strcmp(s->time_zone, "UTC") != 0;
 	if (!rooms_valid_id(s->id) || !s->title || !s->title[0] ||
-	    strlen(s->title) >= ROOM_TITLE_MAX)
+	    strlen(s->title) >= ROOM_TITLE_MAX || (zoned && !rooms_time_zone_valid(s->time_zone)))
 		return ROOM_EBAD_REQUEST;
 	if (rooms_find(rs, s->id))
 		return ROOM_ECONFLICT;
@@ -198,6 +199,8 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 	/* Only a private room says so: a public room's first line is what it always was. */
 	if (data && s->visibility == ROOM_VISIBILITY_PRIVATE)
 		json_object_set_new(data, "visibility", json_string("private"));
+	if (data && zoned) /* likewise: a room in UTC says nothing */
+		json_object_set_new(data, "time_zone", json_string(s->time_zone));
 	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
 	    log_file_flush(r->log, NULL) != LOG_OK) {
 		rs->n_rooms--;

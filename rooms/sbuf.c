@@ -71,15 +71,6 @@ void sb_escaped(struct sbuf *b, const char *s)
 	}
 }
 
-void sb_duration(struct sbuf *b, long long ms)
-{
-	long long s = ms / 1000;
-	if (s >= 3600)
-		sb_printf(b, "%lldh %02lldm %02llds", s / 3600, s / 60 % 60, s % 60);
-	else
-		sb_printf(b, "%lldm %02llds", s / 60, s % 60);
-}
-
 void sb_clock(struct sbuf *b, long long ms, bool millis)
 {
 	if (ms < 0)

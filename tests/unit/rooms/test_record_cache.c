@@ -27,7 +27,8 @@ static char *fresh(struct rt *t, const struct want *w)
 	assert_non_null(f);
 	char *doc = NULL;
 	size_t len = 0;
-	assert_int_equal(record_render(record_fold_doc(f), w->what, w->lang, &doc, &len), ROOM_OK);
+	assert_int_equal(record_render(record_fold_doc(f), w->what, w->lang, NULL, &doc, &len),
+			 ROOM_OK);
 	assert_int_equal(strlen(doc), len);
 	record_fold_free(f);
 	return doc;
