@@ -134,8 +134,11 @@ function startFlood(server, flood, params) {
 }
 
 // One flood, bracketed: the probe measured quiet just before it, then under it.
-async function floodPhase(server, probe, f) {
-  const quiet = await probe.measure();
+async function floodPhase(server, probe, f, calm) {
+  // The quiet run is taken again (up to three times) while the machine is busy with
+  // something else, so that the flood starts in a calm moment.
+  let quiet = await probe.measure();
+  for (let i = 0; i < 2 && quiet.p99 > calm; i++) quiet = await probe.measure();
   const bound = Math.max(2 * quiet.p99, quiet.p99 + FLOOR_MS);
   let hum;
   if (f.hum) hum = (await probe.conns[0].ok({ type: 'hum.start', question: 'Flood?', options: ['yes', 'no'] })).hum;
@@ -182,7 +185,9 @@ test('a live room stays responsive under each flood (issue 13)', { timeout: 5400
     const probe = await openProbe(server);
     probeConns.push(...probe.conns);
     await probe.measure(); // warm-up: connections, caches, the first fsyncs
-    const base = await probe.measure();
+    // The calmer of two quiet runs is the reference for what "calm" is on this machine.
+    const runs = [await probe.measure(), await probe.measure()];
+    const base = runs[0].p99 <= runs[1].p99 ? runs[0] : runs[1];
     const calm = Math.max(3 * base.p99, base.p99 + 10);
     const rows = [];
     const failures = [];
@@ -190,7 +195,7 @@ test('a live room stays responsive under each flood (issue 13)', { timeout: 5400
     for (const f of FLOODS.filter((x) => !only.length || only.includes(x.flood))) {
       let passed = false;
       for (let attempt = 1; attempt <= ATTEMPTS && !passed; attempt++) {
-        const row = await floodPhase(server, probe, f);
+        const row = await floodPhase(server, probe, f, calm);
         row.attempt = attempt;
         row.noisy = row.quiet.p99 > calm;
         rows.push(row);
