@@ -81,7 +81,8 @@ static bool read_block(const unsigned char *p, const struct counts *c, int tb, s
 	for (int i = 0; i < z->n_types; i++) {
 		const unsigned char *t = types + i * 6;
 		z->utoff[i] = (int32_t)be(t, 4);
-		if (t[5] >= c->chars)
+		/* RFC 8536's range: within a day of UTC (no zone has ever been further). */
+		if (t[5] >= c->chars || z->utoff[i] < -89999 || z->utoff[i] > 93599)
 			return false;
 		snprintf(z->abbr[i], TZ_ABBR_MAX, "%.*s", (int)(c->chars - t[5]),
 			 (const char *)chars + t[5]);

@@ -3,7 +3,8 @@
  * pages use to show times in the meeting's time zone. Its files come from the system's
  * tz database, not from users, but a damaged or foreign file must be refused, never read
  * out of bounds. An input is a whole file; one that parses is asked for offsets from
- * the far past to the far future, which must stay within a day of UTC with a short,
+ * the far past to the far future, which must stay within a week and a day of UTC (the
+ * most a POSIX rule can say: 167:59:59, and an hour more for its summer time) with a short,
  * terminated abbreviation. The corpus is a few of Debian's zone files.
  */
 #include <stdint.h>
