@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gateway/token.h"
+#include "rooms/rooms.h"
 
 #ifndef PLENARY_WEB_ROOT_DEFAULT
 #define PLENARY_WEB_ROOT_DEFAULT "web-client"
@@ -99,18 +100,26 @@ static bool room_id_ok(const char *id)
 
 static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err_cap)
 {
-	const char *id = NULL, *title = NULL, *visibility = "public";
+	const char *id = NULL, *title = NULL, *visibility = "public", *tz = "UTC";
 	int public_observers = 1, reveal = 0;
 	json_error_t jerr;
-	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b,s?s}", "id", &id, "title",
-			   &title, "public_observers", &public_observers, "reveal_hum_counts",
-			   &reveal, "visibility", &visibility) != 0) {
+	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b,s?s,s?s}", "id", &id,
+			   "title", &title, "public_observers", &public_observers,
+			   "reveal_hum_counts", &reveal, "visibility", &visibility, "time_zone",
+			   &tz) != 0) {
 		snprintf(err, err_cap, "rooms[]: %s", jerr.text);
 		return false;
 	}
 	if (strcmp(visibility, "public") != 0 && strcmp(visibility, "private") != 0) {
 		snprintf(err, err_cap, "room '%.80s': visibility must be \"public\" or \"private\"",
 			 id);
+		return false;
+	}
+	if (strcmp(tz, "UTC") != 0 && !rooms_time_zone_valid(tz)) {
+		snprintf(err, err_cap,
+			 "room '%.80s': time_zone '%.80s' is not a time zone of the system's tz "
+			 "database (an IANA name such as \"Europe/Madrid\")",
+			 id, tz);
 		return false;
 	}
 	if (!room_id_ok(id)) {
@@ -128,6 +137,7 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 	d->public_observers = public_observers;
 	d->reveal_hum_counts = reveal;
 	d->private_room = strcmp(visibility, "private") == 0;
+	snprintf(d->time_zone, sizeof d->time_zone, "%s", tz);
 	cfg->n_rooms++;
 	return true;
 }

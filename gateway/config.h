@@ -18,7 +18,8 @@ struct gw_room_decl {
 	char title[201];
 	bool public_observers;
 	bool reveal_hum_counts;
-	bool private_room; /* "visibility": "private" (rooms.h's room_visibility) */
+	bool private_room;  /* "visibility": "private" (rooms.h's room_visibility) */
+	char time_zone[64]; /* IANA name, "UTC" by default (rooms.h's room_settings) */
 };
 
 /* A TURN server handed to browsers in the join ack (turn.h). urls: turn:, turns: or stun:

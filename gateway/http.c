@@ -233,19 +233,26 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	if (!admin_ok(gw, wsi))
 		return respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED, "admin token required");
 	json_t *body = parse_body(req);
-	const char *id = NULL, *title = NULL, *visibility = "public";
+	const char *id = NULL, *title = NULL, *visibility = "public", *tz = NULL;
 	int public_observers = 1, reveal = 0;
 	struct room_settings s = {.public_observers = true};
 	if (!body ||
-	    json_unpack(body, "{s:s,s?s,s?b,s?b,s?s}", "id", &id, "title", &title,
+	    json_unpack(body, "{s:s,s?s,s?b,s?b,s?s,s?s}", "id", &id, "title", &title,
 			"public_observers", &public_observers, "reveal_hum_counts", &reveal,
-			"visibility", &visibility) != 0 ||
+			"visibility", &visibility, "time_zone", &tz) != 0 ||
 	    !room_visibility_parse(visibility, &s.visibility)) {
 		json_decref(body);
 		return respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
 				     "expected {id, title?, public_observers?, reveal_hum_counts?, "
-				     "visibility?: \"public\" | \"private\"}");
+				     "visibility?: \"public\" | \"private\", time_zone?}");
 	}
+	if (tz && !rooms_time_zone_valid(tz)) {
+		json_decref(body);
+		return respond_error(
+		    wsi, req, 400, ROOM_EBAD_REQUEST,
+		    "time_zone must be an IANA time zone such as \"Europe/Madrid\"");
+	}
+	s.time_zone = tz;
 	s.id = id;
 	s.title = title ? title : id;
 	s.public_observers = public_observers;
@@ -345,10 +352,43 @@ static const struct {
     {"polls.json", ROOM_EXPORT_POLLS, "application/json"},
 };
 
+/* How long the signed URLs that a private room's response hands out live: an hour, or
+ * until the Bearer token that asked expires if sooner. */
+static int64_t link_exp(const struct http_req *req)
+{
+	int64_t exp = (int64_t)time(NULL) + ACCESS_URL_MAX_S;
+	if (req->bearer_exp > 0 && req->bearer_exp < exp)
+		exp = req->bearer_exp;
+	return exp;
+}
+
+struct link_signing {
+	struct gateway *gw;
+	struct room *r;
+	int64_t exp;
+};
+
+/* The record page of a private room links its resources with signed URLs, so that its
+ * reader (who came with a token or a signed URL) can follow them. */
+static bool sign_link(void *ctx, const char *name, char *query, size_t cap)
+{
+	const struct link_signing *l = ctx;
+	char path[160], sig[ACCESS_SIG_LEN + 1];
+	int n = snprintf(path, sizeof path, "/api/rooms/%s/%s", room_id(l->r), name);
+	if (n < 0 || (size_t)n >= sizeof path ||
+	    !access_sign(l->gw->secret, l->gw->secret_len, path, l->exp, sig))
+		return false;
+	n = snprintf(query, cap, "exp=%lld&sig=%s", (long long)l->exp, sig);
+	return n > 0 && (size_t)n < cap;
+}
+
 static int get_export(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 		      const char *arg)
 {
-	(void)gw;
+	struct link_signing signing = {gw, r, link_exp(req)};
+	const struct room_link_signer signer = {sign_link, &signing};
+	const struct room_link_signer *links =
+	    room_visibility(r) == ROOM_VISIBILITY_PRIVATE ? &signer : NULL;
 	for (size_t i = 0; i < sizeof exports / sizeof exports[0]; i++) {
 		if (strcmp(arg, exports[i].name) != 0)
 			continue;
@@ -356,7 +396,7 @@ static int get_export(struct gateway *gw, struct lws *wsi, struct http_req *req,
 		const char *l = lws_get_urlarg_by_name(wsi, "lang=", lang, sizeof lang);
 		char *doc = NULL;
 		size_t len = 0;
-		if (room_export(r, exports[i].what, l, &doc, &len) != ROOM_OK)
+		if (room_export_signed(r, exports[i].what, l, links, &doc, &len) != ROOM_OK)
 			return respond_error(wsi, req, 500, ROOM_EINTERNAL,
 					     "cannot read the room's log");
 		return respond(wsi, req, 200, exports[i].ctype, doc, len);
@@ -495,9 +535,7 @@ static int post_signed_url(struct gateway *gw, struct lws *wsi, struct http_req 
 				     "expected {path}: one of this room's readable resources, "
 				     "/api/rooms/{id}/record.json and so on");
 	}
-	int64_t exp = (int64_t)time(NULL) + ACCESS_URL_MAX_S;
-	if (req->bearer_exp > 0 && req->bearer_exp < exp)
-		exp = req->bearer_exp;
+	int64_t exp = link_exp(req);
 	char sig[ACCESS_SIG_LEN + 1], url[256];
 	bool ok = access_sign(gw->secret, gw->secret_len, path, exp, sig);
 	if (ok)

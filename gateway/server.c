@@ -169,7 +169,8 @@ static bool open_rooms(struct gateway *gw)
 					  .public_observers = d->public_observers,
 					  .reveal_hum_counts = d->reveal_hum_counts,
 					  .visibility = d->private_room ? ROOM_VISIBILITY_PRIVATE
-									: ROOM_VISIBILITY_PUBLIC};
+									: ROOM_VISIBILITY_PUBLIC,
+					  .time_zone = d->time_zone};
 		struct room *room;
 		if (rooms_create(gw->rooms, &s, gw_now_ms(), &room) != ROOM_OK) {
 			gw_error("cannot create declared room", "room=%s", d->id);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rooms/room_internal.h"
+#include "rooms/record_cache.h"
 
 static void report(struct room *r, int64_t seq, const char *ts, const char *kind,
 		   const json_t *data, const char *hash)
@@ -47,6 +47,7 @@ enum room_err room_emit(struct room *r, const char *kind, json_t *data, int64_t 
 	}
 	r->head_seq = seq;
 	memcpy(r->head_hash, hash, sizeof r->head_hash);
+	record_cache_stage(r, seq, now_ms, kind, data, hash);
 	char ts[LOG_TS_LEN + 1];
 	log_format_ts(now_ms, ts);
 	report(r, seq, ts, kind, data, hash);

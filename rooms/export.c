@@ -1,5 +1,5 @@
 /*
- * room_export(): fold the log into the record, then render what was asked for.
+ * record_render(): one rendering of the record document (record_cache.c keeps them).
  * polls.json is the closed polls in order, in the shape IETF Datatracker imports: each
  * {start_time, end_time, text, options, counts}, and for a show of hands also
  * raise_hand and do_not_raise_hand.
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rooms/export.h"
+#include "rooms/record_cache.h"
 
 static json_t *room_render_polls(json_t *rec)
 {
@@ -33,13 +34,9 @@ static json_t *room_render_polls(json_t *rec)
 	return out;
 }
 
-enum room_err room_export(struct room *r, enum room_export what, const char *lang, char **out,
-			  size_t *len)
+enum room_err record_render(json_t *rec, enum room_export what, const char *lang,
+			    const struct room_link_signer *links, char **out, size_t *len)
 {
-	enum room_err err;
-	json_t *rec = room_record_build(r, &err);
-	if (!rec)
-		return err;
 	char *text = NULL;
 	if (what == ROOM_EXPORT_JSON || what == ROOM_EXPORT_POLLS) {
 		json_t *doc = what == ROOM_EXPORT_JSON ? json_incref(rec) : room_render_polls(rec);
@@ -61,13 +58,12 @@ enum room_err room_export(struct room *r, enum room_export what, const char *lan
 		else if (what == ROOM_EXPORT_VTT)
 			room_render_vtt(&b, rec, lang);
 		else
-			room_render_html(&b, rec);
+			room_render_html(&b, rec, links);
 		if (b.failed)
 			free(b.p);
 		else
 			text = b.p;
 	}
-	json_decref(rec);
 	if (!text)
 		return ROOM_EINTERNAL;
 	*out = text;

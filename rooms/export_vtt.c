@@ -4,6 +4,7 @@
  * as the cue's voice (<v Name>). A cue ends when the next one starts or after a time
  * proportional to its length (1.5 to 7 s), whichever is first.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rooms/export.h"
@@ -26,6 +27,21 @@ static const char *pick_lang(json_t *rec, const char *want)
 	if (want)
 		return want; /* asked for a language with no captions: an empty file */
 	return has_en ? "en" : first;
+}
+
+/* A blank line would end the cue early: captions are one paragraph. */
+static void one_line(struct sbuf *b, const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy) {
+		b->failed = true;
+		return;
+	}
+	for (char *p = copy; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	sb_escaped(b, copy);
+	free(copy);
 }
 
 void room_render_vtt(struct sbuf *b, json_t *rec, const char *want)
@@ -64,12 +80,7 @@ void room_render_vtt(struct sbuf *b, json_t *rec, const char *want)
 			sb_escaped(b, rec_str(sp, "name"));
 			sb_printf(b, ">");
 		}
-		/* A blank line would end the cue early: captions are one paragraph. */
-		const char *t = rec_str(c, "text");
-		for (; *t; t++) {
-			char one[2] = {*t == '\n' ? ' ' : *t, 0};
-			sb_escaped(b, one);
-		}
+		one_line(b, rec_str(c, "text"));
 		sb_printf(b, "\n");
 	}
 }

@@ -7,12 +7,17 @@
  * It ends with the chain's head: the seq and hash of the last line. Anyone who watched
  * the meeting live holds the hash of every event they saw, and can check that the
  * published log -- and therefore this record -- is the one they saw.
+ *
+ * The fold is incremental: a room keeps one (record_cache.c) and feeds it each event as
+ * it becomes durable, so a request never re-reads the log. record_fold_from_log() is the
+ * same fold over the file, for when the kept one cannot be trusted.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "rooms/room_internal.h"
+#include "rooms/record_cache.h"
 
-struct builder {
+struct record_fold {
 	json_t *rec;
 	json_t *people;	    /* pid -> attendance row */
 	json_t *floor;	    /* the open floor row, or NULL */
@@ -35,14 +40,17 @@ static json_t *arr(json_t *rec, const char *key)
 	return json_object_get(rec, key);
 }
 
-static void on_room_created(struct builder *b, const struct log_record *e)
+static void on_room_created(struct record_fold *b, const struct log_record *e)
 {
 	json_object_set(json_object_get(b->rec, "room"), "title",
 			json_object_get(e->data, "title"));
 	json_object_set_new(json_object_get(b->rec, "room"), "created", json_string(e->ts));
+	json_t *tz = json_object_get(e->data, "time_zone");
+	if (json_is_string(tz))
+		json_object_set(json_object_get(b->rec, "room"), "time_zone", tz);
 }
 
-static void on_session(struct builder *b, const struct log_record *e, bool start)
+static void on_session(struct record_fold *b, const struct log_record *e, bool start)
 {
 	json_t *s = json_object_get(b->rec, "session");
 	if (start) {
@@ -57,7 +65,7 @@ static void on_session(struct builder *b, const struct log_record *e, bool start
 	}
 }
 
-static void on_joined(struct builder *b, const struct log_record *e)
+static void on_joined(struct record_fold *b, const struct log_record *e)
 {
 	const char *pid = json_string_value(json_object_get(e->data, "pid"));
 	if (!pid)
@@ -74,7 +82,7 @@ static void on_joined(struct builder *b, const struct log_record *e)
 	json_array_append_new(json_object_get(row, "joined"), json_string(e->ts));
 }
 
-static void on_left(struct builder *b, const struct log_record *e)
+static void on_left(struct record_fold *b, const struct log_record *e)
 {
 	const char *pid = json_string_value(json_object_get(e->data, "pid"));
 	json_t *row = pid ? json_object_get(b->people, pid) : NULL;
@@ -84,7 +92,7 @@ static void on_left(struct builder *b, const struct log_record *e)
 						json_object_get(e->data, "reason")));
 }
 
-static void on_floor_granted(struct builder *b, const struct log_record *e)
+static void on_floor_granted(struct record_fold *b, const struct log_record *e)
 {
 	json_t *row = json_deep_copy(e->data);
 	json_object_set_new(row, "started", json_string(e->ts));
@@ -94,7 +102,7 @@ static void on_floor_granted(struct builder *b, const struct log_record *e)
 	b->floor = row;
 }
 
-static void on_floor_ended(struct builder *b, const struct log_record *e)
+static void on_floor_ended(struct record_fold *b, const struct log_record *e)
 {
 	if (!b->floor)
 		return;
@@ -119,13 +127,13 @@ static void on_floor_ended(struct builder *b, const struct log_record *e)
 			       json_integer_value(json_object_get(e->data, "duration_ms")));
 }
 
-static void on_floor_extended(struct builder *b, const struct log_record *e)
+static void on_floor_extended(struct record_fold *b, const struct log_record *e)
 {
 	if (b->floor)
 		json_object_set(b->floor, "limit_s", json_object_get(e->data, "limit_s"));
 }
 
-static void on_caption(struct builder *b, const struct log_record *e)
+static void on_caption(struct record_fold *b, const struct log_record *e)
 {
 	json_t *row =
 	    json_pack("{s:I,s:s,s:O,s:O,s:O,s:O}", "seq", (json_int_t)e->seq, "ts", e->ts, "lang",
@@ -135,7 +143,7 @@ static void on_caption(struct builder *b, const struct log_record *e)
 	json_array_append_new(arr(b->rec, "captions"), row);
 }
 
-static void on_hum(struct builder *b, const struct log_record *e, bool start)
+static void on_hum(struct record_fold *b, const struct log_record *e, bool start)
 {
 	if (start) {
 		json_decref(b->hum);
@@ -150,7 +158,7 @@ static void on_hum(struct builder *b, const struct log_record *e, bool start)
 	b->hum = NULL;
 }
 
-static void on_poll(struct builder *b, const struct log_record *e, bool start)
+static void on_poll(struct record_fold *b, const struct log_record *e, bool start)
 {
 	char key[32];
 	snprintf(key, sizeof key, "%lld",
@@ -169,7 +177,7 @@ static void on_poll(struct builder *b, const struct log_record *e, bool start)
 
 /* Moderation is on the record as it happened: removals, readmissions, revocations and
  * mutes of the floor holder, each with who acted. */
-static void on_moderation(struct builder *b, const struct log_record *e)
+static void on_moderation(struct record_fold *b, const struct log_record *e)
 {
 	json_t *row = json_deep_copy(e->data);
 	json_object_set_new(row, "kind", json_string(e->kind));
@@ -177,7 +185,8 @@ static void on_moderation(struct builder *b, const struct log_record *e)
 	json_array_append_new(arr(b->rec, "moderation"), row);
 }
 
-static void close_mic(struct builder *b, const char *pid, const struct log_record *e, json_t *by)
+static void close_mic(struct record_fold *b, const char *pid, const struct log_record *e,
+		      json_t *by)
 {
 	json_t *row = pid ? json_object_get(b->mics_open, pid) : NULL;
 	if (!row)
@@ -192,7 +201,7 @@ static void close_mic(struct builder *b, const char *pid, const struct log_recor
 
 /* A chair's own microphone, open to closed, so that what the mix carried besides the
  * floor holder is attributable. The floor holder's mutes go to moderation. */
-static void on_mic(struct builder *b, const struct log_record *e, bool open)
+static void on_mic(struct record_fold *b, const struct log_record *e, bool open)
 {
 	const char *pid = json_string_value(json_object_get(e->data, "pid"));
 	bool floor = b->floor &&
@@ -216,7 +225,7 @@ static void on_mic(struct builder *b, const struct log_record *e, bool open)
 }
 
 /* Whatever is still open closes when its chair leaves or the session ends. */
-static void close_mics(struct builder *b, const char *pid, const struct log_record *e)
+static void close_mics(struct record_fold *b, const char *pid, const struct log_record *e)
 {
 	if (pid) {
 		close_mic(b, pid, e, NULL);
@@ -231,7 +240,7 @@ static void close_mics(struct builder *b, const char *pid, const struct log_reco
 	json_decref(keys);
 }
 
-static bool fold_moderation(struct builder *b, const struct log_record *e)
+static bool fold_moderation(struct record_fold *b, const struct log_record *e)
 {
 	const char *k = e->kind;
 	if (strcmp(k, "participant.removed") == 0 || strcmp(k, "participant.readmitted") == 0 ||
@@ -246,9 +255,8 @@ static bool fold_moderation(struct builder *b, const struct log_record *e)
 	return true;
 }
 
-static int fold(void *ctx, const struct log_record *e)
+void record_fold_event(struct record_fold *b, const struct log_record *e)
 {
-	struct builder *b = ctx;
 	const char *k = e->kind;
 	b->last_seq = e->seq;
 	memcpy(b->last_hash, e->hash, sizeof b->last_hash);
@@ -257,7 +265,7 @@ static int fold(void *ctx, const struct log_record *e)
 	else if (strcmp(k, "session.ended") == 0)
 		close_mics(b, NULL, e);
 	if (fold_moderation(b, e))
-		return 0;
+		return;
 	if (strcmp(k, "room.created") == 0)
 		on_room_created(b, e);
 	else if (strcmp(k, "session.started") == 0 || strcmp(k, "session.ended") == 0)
@@ -278,7 +286,6 @@ static int fold(void *ctx, const struct log_record *e)
 		on_hum(b, e, k[4] == 's');
 	else if (strcmp(k, "poll.started") == 0 || strcmp(k, "poll.ended") == 0)
 		on_poll(b, e, k[5] == 's');
-	return 0;
 }
 
 static json_t *stats_rows(struct queue_stats *st, enum queue_stat_by by)
@@ -305,43 +312,77 @@ static json_t *stats_rows(struct queue_stats *st, enum queue_stat_by by)
 	return out;
 }
 
-json_t *room_record_build(struct room *r, enum room_err *err)
+struct record_fold *record_fold_new(const char *room_id)
 {
-	struct builder b = {0};
-	b.rec = json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[],s:[],s:[]}", "room", "id",
-			  r->id, "session", "status", "scheduled", "attendance", "floors",
-			  "captions", "hums", "polls", "chair_mics", "moderation");
-	b.people = json_object();
-	b.polls_open = json_object();
-	b.mics_open = json_object();
-	b.stats = queue_stats_create();
-	*err = ROOM_OK;
-	if (!b.rec || !b.people || !b.polls_open || !b.mics_open || !b.stats ||
-	    log_file_read_since(r->log, 0, fold, &b) != LOG_OK) {
-		*err = ROOM_EINTERNAL;
-		json_decref(b.rec);
-		b.rec = NULL;
-	} else {
-		json_object_set_new(b.rec, "statistics",
-				    json_pack("{s:o,s:o,s:o}", "persons",
-					      stats_rows(b.stats, QUEUE_STATS_PERSON), "groups",
-					      stats_rows(b.stats, QUEUE_STATS_GROUP), "locations",
-					      stats_rows(b.stats, QUEUE_STATS_LOCATION)));
-		json_object_set_new(b.rec, "head",
-				    json_pack("{s:I,s:s}", "seq", (json_int_t)b.last_seq, "hash",
-					      b.last_seq ? b.last_hash : ""));
-		json_object_set_new(
-		    b.rec, "verification",
-		    json_pack("{s:s,s:s}", "log", "log", "how",
-			      "Each line of the log is {seq,ts,kind,data,prev,hash}; hash "
-			      "is hex SHA-256 of prev followed by the RFC 8785 "
-			      "canonical JSON of {seq,ts,kind,data}. The last line's "
-			      "hash is head.hash."));
+	struct record_fold *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->rec = json_pack("{s:{s:s},s:{s:s},s:[],s:[],s:[],s:[],s:[],s:[],s:[]}", "room", "id",
+			   room_id, "session", "status", "scheduled", "attendance", "floors",
+			   "captions", "hums", "polls", "chair_mics", "moderation");
+	b->people = json_object();
+	b->polls_open = json_object();
+	b->mics_open = json_object();
+	b->stats = queue_stats_create();
+	if (!b->rec || !b->people || !b->polls_open || !b->mics_open || !b->stats) {
+		record_fold_free(b);
+		return NULL;
 	}
-	json_decref(b.people);
-	json_decref(b.polls_open);
-	json_decref(b.mics_open);
-	json_decref(b.hum);
-	queue_stats_destroy(b.stats);
-	return b.rec;
+	return b;
+}
+
+void record_fold_free(struct record_fold *b)
+{
+	if (!b)
+		return;
+	json_decref(b->rec);
+	json_decref(b->people);
+	json_decref(b->polls_open);
+	json_decref(b->mics_open);
+	json_decref(b->hum);
+	queue_stats_destroy(b->stats);
+	free(b);
+}
+
+int64_t record_fold_seq(const struct record_fold *b)
+{
+	return b->last_seq;
+}
+
+/* The parts that summarise the whole (statistics, head) are set anew each time; a key
+ * that is already there keeps its place, so the document's order is the same however
+ * many times it was finished. */
+json_t *record_fold_doc(struct record_fold *b)
+{
+	json_object_set_new(b->rec, "statistics",
+			    json_pack("{s:o,s:o,s:o}", "persons",
+				      stats_rows(b->stats, QUEUE_STATS_PERSON), "groups",
+				      stats_rows(b->stats, QUEUE_STATS_GROUP), "locations",
+				      stats_rows(b->stats, QUEUE_STATS_LOCATION)));
+	json_object_set_new(b->rec, "head",
+			    json_pack("{s:I,s:s}", "seq", (json_int_t)b->last_seq, "hash",
+				      b->last_seq ? b->last_hash : ""));
+	json_object_set_new(b->rec, "verification",
+			    json_pack("{s:s,s:s}", "log", "log", "how",
+				      "Each line of the log is {seq,ts,kind,data,prev,hash}; hash "
+				      "is hex SHA-256 of prev followed by the RFC 8785 "
+				      "canonical JSON of {seq,ts,kind,data}. The last line's "
+				      "hash is head.hash."));
+	return b->rec;
+}
+
+static int fold_one(void *ctx, const struct log_record *e)
+{
+	record_fold_event(ctx, e);
+	return 0;
+}
+
+struct record_fold *record_fold_from_log(struct room *r)
+{
+	struct record_fold *b = record_fold_new(r->id);
+	if (b && log_file_read_since(r->log, 0, fold_one, b) != LOG_OK) {
+		record_fold_free(b);
+		b = NULL;
+	}
+	return b;
 }

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rooms/room_internal.h"
+#include "rooms/record_cache.h"
 
 bool rooms_valid_id(const char *id)
 {
@@ -39,6 +39,7 @@ static int replay_into(void *ctx, const struct log_record *rec)
 	}
 	r->head_seq = rec->seq;
 	memcpy(r->head_hash, rec->hash, sizeof r->head_hash);
+	record_cache_replayed(r, rec);
 	return 0;
 }
 
@@ -172,8 +173,9 @@ struct room *rooms_at(struct rooms *rs, size_t i)
 enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int64_t now_ms,
 			   struct room **out)
 {
+	bool zoned = s->time_zone && strcmp(s->time_zone, "UTC") != 0;
 	if (!rooms_valid_id(s->id) || !s->title || !s->title[0] ||
-	    strlen(s->title) >= ROOM_TITLE_MAX)
+	    strlen(s->title) >= ROOM_TITLE_MAX || (zoned && !rooms_time_zone_valid(s->time_zone)))
 		return ROOM_EBAD_REQUEST;
 	if (rooms_find(rs, s->id))
 		return ROOM_ECONFLICT;
@@ -197,6 +199,8 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 	/* Only a private room says so: a public room's first line is what it always was. */
 	if (data && s->visibility == ROOM_VISIBILITY_PRIVATE)
 		json_object_set_new(data, "visibility", json_string("private"));
+	if (data && zoned) /* likewise: a room in UTC says nothing */
+		json_object_set_new(data, "time_zone", json_string(s->time_zone));
 	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
 	    log_file_flush(r->log, NULL) != LOG_OK) {
 		rs->n_rooms--;
@@ -204,6 +208,7 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 		room_free(r);
 		return ROOM_EINTERNAL;
 	}
+	record_cache_flushed(r, true, log_file_durable_seq(r->log));
 	if (rs->sink.durable)
 		rs->sink.durable(rs->sink.ctx, r, true);
 	*out = r;
@@ -286,6 +291,7 @@ size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns)
 			continue;
 		uint64_t ns = 0;
 		bool ok = log_file_flush(r->log, &ns) == LOG_OK;
+		record_cache_flushed(r, ok, log_file_durable_seq(r->log));
 		if (fsync_ns_cb)
 			fsync_ns_cb(ctx, ns);
 		if (!ok)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rooms/room_internal.h"
+#include "rooms/record_cache.h"
 
 static const char *const role_names[ROOM_ROLE_COUNT] = {"chair", "participant", "observer",
 							"captioner"};
@@ -41,6 +41,11 @@ struct room *room_new(struct rooms *rs, const char *id)
 	r->rs = rs;
 	snprintf(r->id, sizeof r->id, "%s", id);
 	snprintf(r->path, sizeof r->path, "%s/rooms/%s.jsonl", rs->dir, id);
+	r->record = record_cache_new(id);
+	if (!r->record) {
+		free(r);
+		return NULL;
+	}
 	queue_init(&r->queue);
 	memset(r->head_hash, '0', LOG_HASH_HEX_LEN);
 	r->head_hash[LOG_HASH_HEX_LEN] = '\0';
@@ -56,6 +61,7 @@ void room_free(struct room *r)
 	queue_fini(&r->queue);
 	for (size_t i = 0; i < r->n_people; i++)
 		free(r->people[i].cids);
+	record_cache_free(r->record);
 	free(r->people);
 	free(r->polls);
 	free(r->revoked);

@@ -146,6 +146,7 @@ struct room {
 	int n_langs;
 	int64_t head_seq;
 	char head_hash[LOG_HASH_HEX_LEN + 1];
+	struct record_cache *record; /* the record's fold, kept as events become durable */
 
 	/* runtime */
 	size_t observers;
@@ -263,8 +264,5 @@ bool field_bool(struct room_cmd_ctx *ctx, const char *key, bool *out);
 bool field_options(struct room_cmd_ctx *ctx, int min, int max, json_t **out);
 size_t utf8_chars(const char *s, size_t len);
 bool utf8_valid(const char *s, size_t len);
-
-/* record.c: the public record, folded from the log alone. */
-json_t *room_record_build(struct room *r, enum room_err *err);
 
 #endif

@@ -122,8 +122,13 @@ struct room_settings {
 	bool public_observers;
 	bool reveal_hum_counts;
 	enum room_visibility visibility;
+	/* The meeting's time zone, an IANA name ("Europe/Madrid") for the record's pages;
+	 * NULL or "UTC" is UTC. Written in room.created only when it is another. */
+	const char *time_zone;
 };
 bool rooms_valid_id(const char *id);
+/* Whether name is a zone of the system's tz database (tzdata). */
+bool rooms_time_zone_valid(const char *name);
 /* Creates a room (its log's first event is room.created). ROOM_EBAD_REQUEST for a bad id
  * or title, ROOM_ECONFLICT if it exists, ROOM_EINTERNAL if its file cannot be made.
  * Durable after the next rooms_flush(). */
@@ -267,6 +272,18 @@ enum room_export {
  * or the first language). ROOM_EINTERNAL if the log cannot be read. */
 BASE_WUR enum room_err room_export(struct room *r, enum room_export what, const char *lang,
 				   char **out, size_t *len);
+/* A private room's record page links its recording, captions and log with signed URLs:
+ * sign writes into query (cap bytes) what to add to the room's resource name ("log",
+ * "record.vtt"), e.g. "exp=E&sig=S", and returns false if it cannot. */
+struct room_link_signer {
+	bool (*sign)(void *ctx, const char *name, char *query, size_t cap);
+	void *ctx;
+};
+/* room_export() with the page's links signed by links (NULL: plain links, as
+ * room_export()). A signed page is rendered for each request, not kept. */
+BASE_WUR enum room_err room_export_signed(struct room *r, enum room_export what, const char *lang,
+					  const struct room_link_signer *links, char **out,
+					  size_t *len);
 /* The raw log file's path (GET /api/rooms/{id}/log). */
 const char *room_log_path(const struct room *r);
 

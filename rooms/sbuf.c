@@ -33,23 +33,39 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+/* Formats straight into the room left, and only when it does not fit grows the buffer and
+ * formats again: one pass for nearly every call (a big record is many small pieces). */
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
+	if (b->failed)
+		return;
+	size_t room = b->cap - b->len;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(b->cap ? b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !sb_reserve(b, (size_t)n))
+	if (n < 0) {
+		if (b->cap)
+			b->p[b->len] = '\0';
 		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	}
+	if ((size_t)n >= room) {
+		if (!sb_reserve(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 
 void sb_escaped(struct sbuf *b, const char *s)
 {
-	for (; s && *s; s++) {
+	while (s && *s) {
+		size_t plain = strcspn(s, "&<>\"\r");
+		if (plain)
+			sb_put(b, s, plain);
+		s += plain;
 		switch (*s) {
 		case '&':
 			sb_put(b, "&amp;", 5);
@@ -63,21 +79,12 @@ void sb_escaped(struct sbuf *b, const char *s)
 		case '"':
 			sb_put(b, "&quot;", 6);
 			break;
-		case '\r':
+		default: /* '\r' is dropped; '\0' ends the loop */
 			break;
-		default:
-			sb_put(b, s, 1);
 		}
+		if (*s)
+			s++;
 	}
-}
-
-void sb_duration(struct sbuf *b, long long ms)
-{
-	long long s = ms / 1000;
-	if (s >= 3600)
-		sb_printf(b, "%lldh %02lldm %02llds", s / 3600, s / 60 % 60, s % 60);
-	else
-		sb_printf(b, "%lldm %02llds", s / 60, s % 60);
 }
 
 void sb_clock(struct sbuf *b, long long ms, bool millis)

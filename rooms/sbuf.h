@@ -21,8 +21,6 @@ struct sbuf {
 void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Escapes & < > " for HTML and WebVTT; drops carriage returns. */
 void sb_escaped(struct sbuf *b, const char *s);
-/* "1m 05s" / "1h 02m 03s" */
-void sb_duration(struct sbuf *b, long long ms);
 /* 00:01:02 (or 00:01:02.345 with millis) */
 void sb_clock(struct sbuf *b, long long ms, bool millis);
 

@@ -39,7 +39,7 @@ done
 
 pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev zlib1g-dev
-      libcmocka-dev opus-tools)
+      libcmocka-dev opus-tools tzdata)
 if [ "$want_test" = 1 ]; then
   pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn
         faketime)

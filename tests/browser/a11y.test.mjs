@@ -273,6 +273,11 @@ test('every role’s view, before, during and after the session', async () => {
   await see(part, 'This session has ended.');
   await checkView(part, 'participant-ended');
   await checkView(chair, 'chair-ended');
+  // The published record of the same meeting (issue 18): the page a secretariat puts up.
+  const rec = await openPage(browser, `${server.url}/api/rooms/${ROOM}/record.html`, { errors });
+  await see(rec, 'How to verify this record');
+  await checkView(rec, 'record-page');
+  await rec.context().close();
   await other.close();
   for (const p of [part, chair, obs, anon, cap]) await p.context().close();
   assert.deepEqual(errors, []);

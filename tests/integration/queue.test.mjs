@@ -262,7 +262,7 @@ test('speaking-time statistics in record.json and record.txt', async () => {
   assert.ok(rec.floors.every((f) => f.policy && f.started && f.ended && typeof f.duration_ms === 'number'));
   const txt = (await http(server, 'GET', `/api/rooms/${room}/record.txt`)).text;
   assert.match(txt, /Speaking time/);
-  assert.match(txt, /government: 2 interventions/);
+  assert.match(txt, /Government: 2 interventions/); // words, not wire names (issue 18)
 });
 
 async function room_in_room_floor() {

@@ -161,8 +161,8 @@ static void run(const struct room_identity *who, const char *json)
 static void baseline(void)
 {
 	snprintf(S.id, sizeof S.id, "fuzz-%ld", ++S.rooms_made);
-	struct room_settings s = {S.id, "Fuzzing", true, S.rooms_made % 2 == 0,
-				  ROOM_VISIBILITY_PUBLIC};
+	struct room_settings s = {
+	    S.id, "Fuzzing", true, S.rooms_made % 2 == 0, ROOM_VISIBILITY_PUBLIC, NULL};
 	CHECK(rooms_create(S.rs, &s, S.now, &S.room) == ROOM_OK);
 	memset(S.connections, 0, sizeof S.connections);
 	for (int i = 0; i < 8; i++) {

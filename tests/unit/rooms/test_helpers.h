@@ -238,8 +238,8 @@ static inline void rt_init_settings(struct rt *t, bool public_observers, bool re
 	t->durables = json_array();
 	t->warnings = json_array();
 	rt_open(t);
-	struct room_settings s = {RT_ROOM, "Opening plenary", public_observers, reveal_hum_counts,
-				  ROOM_VISIBILITY_PUBLIC};
+	struct room_settings s = {RT_ROOM,	     "Opening plenary",	     public_observers,
+				  reveal_hum_counts, ROOM_VISIBILITY_PUBLIC, NULL};
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &t->room), ROOM_OK);
 	assert_non_null(t->room);
 	assert_int_equal(room_head_seq(t->room), 1);

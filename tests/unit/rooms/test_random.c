@@ -477,7 +477,8 @@ static void new_room(struct world *w)
 {
 	struct rt *t = &w->t;
 	snprintf(w->room, sizeof w->room, "random-%d", ++w->rooms_made);
-	struct room_settings s = {w->room, "Random", true, chance(50), ROOM_VISIBILITY_PUBLIC};
+	struct room_settings s = {w->room, "Random", true, chance(50), ROOM_VISIBILITY_PUBLIC,
+				  NULL};
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &t->room), ROOM_OK);
 	t->last_seq = room_head_seq(t->room);
 	memset(w->connections, 0, sizeof w->connections);

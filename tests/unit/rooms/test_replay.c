@@ -367,7 +367,8 @@ static bool verifies(const char *path)
 
 static void make_second_room(struct rt *t)
 {
-	struct room_settings s = {"second", "Second room", true, false, ROOM_VISIBILITY_PUBLIC};
+	struct room_settings s = {"second", "Second room",	    true,
+				  false,    ROOM_VISIBILITY_PUBLIC, NULL};
 	struct room *r = NULL;
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_OK);
 	struct room_identity who = *rt_who(P1);
@@ -411,7 +412,7 @@ static void tampered_log_refuses_only_its_room(void **state)
 	assert_int_equal(len2, len);
 	assert_memory_equal(after, log, len);
 	free(after);
-	struct room_settings s = {RT_ROOM, "Again", true, false, ROOM_VISIBILITY_PUBLIC};
+	struct room_settings s = {RT_ROOM, "Again", true, false, ROOM_VISIBILITY_PUBLIC, NULL};
 	struct room *r = NULL;
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_ECONFLICT);
 	assert_false(verifies(path));
@@ -527,7 +528,7 @@ static void write_created(struct rt *t, const char *id, const char *data)
 static void visibility_survives_restart(void **state)
 {
 	struct rt *t = *state;
-	struct room_settings s = {"closed", "Closed", true, false, ROOM_VISIBILITY_PRIVATE};
+	struct room_settings s = {"closed", "Closed", true, false, ROOM_VISIBILITY_PRIVATE, NULL};
 	struct room *r = NULL;
 	assert_int_equal(rooms_create(t->rs, &s, t->now, &r), ROOM_OK);
 	assert_int_equal(room_visibility(r), ROOM_VISIBILITY_PRIVATE);
