@@ -4,6 +4,8 @@
  *                  [--location room|remote] [--data DIR] [--config FILE]
  *     (exp is iat + ttl; ttl defaults to a day and is bounded by the configuration's
  *     token_max_lifetime_s, the bound the server checks, so what this mints it accepts)
+ *     (the token alone goes to stdout, so TOKEN=$(plenaryd token ...) works; its random jti
+ *     and its sub go to stderr, so the organiser can revoke this one token or the person)
  *   plenaryd verify FILE
  */
 #include <openssl/rand.h>
@@ -123,6 +125,8 @@ int gateway_cmd_token(int argc, char **argv)
 		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
 			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
+	if (!token_new_jti(c.jti))
+		return 1;
 	c.iat = (int64_t)time(NULL);
 	c.exp = c.iat + o.ttl;
 	uint8_t secret[256];
@@ -138,6 +142,7 @@ int gateway_cmd_token(int argc, char **argv)
 		return 1;
 	}
 	printf("%s\n", tok);
+	fprintf(stderr, "jti %s sub %s\n", c.jti, c.sub);
 	free(tok);
 	return 0;
 }

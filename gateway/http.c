@@ -271,22 +271,11 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	return respond_json(wsi, req, 201, room_summary(room));
 }
 
-/* A random id, so this one token can be revoked (POST .../revocations {jti}). */
-static bool new_jti(char out[TOKEN_JTI_MAX])
-{
-	unsigned char id[16];
-	if (RAND_bytes(id, sizeof id) != 1)
-		return false;
-	for (size_t i = 0; i < sizeof id; i++)
-		snprintf(out + 2 * i, 3, "%02x", id[i]);
-	return true;
-}
-
 /* c signed, with a new jti; NULL if that fails. */
 static char *sign_with_jti(struct gateway *gw, struct token_claims *c)
 {
 	char *tok = NULL;
-	if (!new_jti(c->jti) || token_sign(c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
+	if (!token_new_jti(c->jti) || token_sign(c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
 		return NULL;
 	return tok;
 }

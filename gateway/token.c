@@ -9,6 +9,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,4 +399,14 @@ fail:
 	json_decref(header);
 	json_decref(payload);
 	return err;
+}
+
+bool token_new_jti(char out[TOKEN_JTI_MAX])
+{
+	unsigned char id[16];
+	if (RAND_bytes(id, sizeof id) != 1)
+		return false;
+	for (size_t i = 0; i < sizeof id; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+	return true;
 }

@@ -92,6 +92,10 @@ BASE_WUR enum token_err token_verify_lapsed(const char *token, const uint8_t *se
 BASE_WUR enum token_err token_sign(const struct token_claims *claims, const uint8_t *secret,
 				   size_t secret_len, char **out);
 
+/* Fills out with a random jti (32 hex digits), so that this one token can be revoked
+ * (POST /api/rooms/{id}/revocations {jti}). False if the random source fails. */
+BASE_WUR bool token_new_jti(char out[TOKEN_JTI_MAX]);
+
 /* base64url without padding (RFC 4648 sect. 5). decode returns false on any character
  * outside the alphabet, on padding, or on an impossible length. */
 size_t token_b64url_encode(const uint8_t *in, size_t len, char *out, size_t cap);
