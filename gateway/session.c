@@ -171,7 +171,8 @@ static void set_identity(struct conn *c, const char *pid, const char *name, enum
  * grace period (docs/protocol.md "Losing the connection and resuming"): it must be good
  * in every other way and have been valid when this resume key was issued, the key must
  * be this person's in this room, and the person must still be on the record -- not yet
- * left when the grace period ran out. Anything else stays "token expired". */
+ * left when the grace period ran out. A revoked token is "token revoked"; anything else
+ * stays "token expired". */
 static enum token_err lapsed_resume(struct conn *c, struct room *room, const char *token,
 				    json_t *resume, struct token_claims *claims, int64_t *joined_s)
 {
@@ -181,9 +182,11 @@ static enum token_err lapsed_resume(struct conn *c, struct room *room, const cha
 	if (!e || strcmp(e->room, room_id(room)) != 0)
 		return TOKEN_EEXPIRED;
 	struct token_claims lapsed;
-	if (gw_token_verify_lapsed(c->gw, token, room_id(room), &lapsed) != TOKEN_OK ||
-	    strcmp(lapsed.sub, e->pid) != 0 || lapsed.exp + TOKEN_SKEW_S <= e->issued_s ||
-	    !room_on_record(room, lapsed.sub))
+	enum token_err err = gw_token_verify_lapsed(c->gw, token, room_id(room), &lapsed);
+	if (err == TOKEN_EREVOKED)
+		return err; /* the revocation is the reason, not the expiry */
+	if (err != TOKEN_OK || strcmp(lapsed.sub, e->pid) != 0 ||
+	    lapsed.exp + TOKEN_SKEW_S <= e->issued_s || !room_on_record(room, lapsed.sub))
 		return TOKEN_EEXPIRED;
 	*claims = lapsed;
 	*joined_s = e->issued_s; /* a lifetime without iat counts from the first join */
