@@ -35,7 +35,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	    {10, 30}, {5, 20}, {5, 20}, {20, 60}, {20, 40}};
 	memcpy(cfg->ws_limits, ws_limits, sizeof ws_limits);
 	cfg->join_per_address = (struct gw_rate){20, 100};
-	cfg->http = (struct gw_http_limits){64, 50, 200, 500, 10, 100, false};
+	cfg->http = (struct gw_http_limits){64, 50, 200, 500, 10, 100, false, {0}};
 }
 
 int gw_config_media_tcp_port(const struct gw_config *cfg)
@@ -420,6 +420,34 @@ static bool bool_in(json_t *root, const char *key, bool *out, char *err, size_t 
 	return true;
 }
 
+/* trusted_proxies: an array of addresses or CIDR prefixes (forwarded.h). */
+static bool load_proxies(struct gw_proxies *p, json_t *list, char *err, size_t err_cap)
+{
+	if (!list)
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > GW_PROXIES_MAX) {
+		snprintf(err, err_cap, "trusted_proxies: expected an array of at most %d addresses",
+			 GW_PROXIES_MAX);
+		return false;
+	}
+	size_t i;
+	json_t *v;
+	p->n = 0;
+	json_array_foreach(list, i, v)
+	{
+		if (!json_is_string(v) ||
+		    !gw_cidr_parse(json_string_value(v), json_string_length(v), &p->nets[p->n])) {
+			snprintf(err, err_cap,
+				 "trusted_proxies[%zu]: expected an IPv4 or IPv6 address or prefix "
+				 "(\"10.0.0.0/8\"), with no bits set past the prefix",
+				 i);
+			return false;
+		}
+		p->n++;
+	}
+	return true;
+}
+
 /* The per-address HTTP limits (gateway/http_limits.h). */
 static bool load_http_limits(struct gw_http_limits *h, json_t *root, char *err, size_t err_cap)
 {
@@ -429,7 +457,9 @@ static bool load_http_limits(struct gw_http_limits *h, json_t *root, char *err, 
 	       int_in(root, "max_conns_per_addr", 0, 1000000, &h->conns_per_addr, err, err_cap) &&
 	       int_in(root, "http_header_timeout_s", 1, 3600, &h->header_timeout_s, err, err_cap) &&
 	       int_in(root, "http_body_min_rate", 0, 1 << 30, &h->body_min_rate, err, err_cap) &&
-	       bool_in(root, "limit_loopback", &h->limit_loopback, err, err_cap);
+	       bool_in(root, "limit_loopback", &h->limit_loopback, err, err_cap) &&
+	       load_proxies(&h->trusted_proxies, json_object_get(root, "trusted_proxies"), err,
+			    err_cap);
 }
 
 /* The keys that hold tables: turn and ws_limits; and the HTTP limits. */
@@ -465,8 +495,9 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 	static const char *const known_tokens[] = {"token_max_lifetime_s", NULL};
 	/* The per-address HTTP limits. */
 	static const char *const known_http[] = {
-	    "http_body_max_kb",	     "http_rate_per_s",	   "http_rate_burst", "max_conns_per_addr",
-	    "http_header_timeout_s", "http_body_min_rate", "limit_loopback",  NULL};
+	    "http_body_max_kb",	  "http_rate_per_s",	   "http_rate_burst",
+	    "max_conns_per_addr", "http_header_timeout_s", "http_body_min_rate",
+	    "limit_loopback",	  "trusted_proxies",	   NULL};
 	const char *key;
 	json_t *value;
 	json_object_foreach(root, key, value)

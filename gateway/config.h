@@ -6,6 +6,7 @@
 #ifndef PLENARY_GATEWAY_CONFIG_H
 #define PLENARY_GATEWAY_CONFIG_H
 
+#include "gateway/forwarded.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ struct gw_http_limits {
 	int header_timeout_s; /* http_header_timeout_s: to send the headers, default 10 */
 	int body_min_rate;    /* http_body_min_rate: bytes/s a body must average, default 100 */
 	bool limit_loopback;  /* limit_loopback: 127.0.0.0/8 and ::1 too (not a local proxy) */
+	/* trusted_proxies: peers whose X-Forwarded-For names the client (forwarded.h). */
+	struct gw_proxies trusted_proxies;
 };
 
 struct gw_config {

@@ -77,6 +77,9 @@ struct conn {
 	 * and the peer's address for the per-address join limit ("" if unknown). */
 	struct gw_bucket limits[GW_WS_LIMIT_CLASSES];
 	char addr[64];
+	/* addr was chosen by gw_client_addr (client_addr.h), which already applied the loopback
+	 * rule: limit it as it is (a trusted proxy's own loopback address included). */
+	bool addr_limited;
 };
 
 /* A new, not yet joined connection, linked into gw->conns and counted. NULL on OOM. The

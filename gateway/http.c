@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "gateway/access.h"
+#include "gateway/client_addr.h"
 #include "gateway/gzip.h"
 #include "gateway/http.h"
 #include "gateway/http_limits.h"
@@ -811,17 +812,17 @@ static int dispatch(struct gateway *gw, struct lws *wsi, struct http_req *req)
 
 /* --- per-address limits (http_limits.h) --- */
 
-/* The client's address, false when it is not limited: unknown, or loopback (a reverse
- * proxy on the same host, whose clients all share its address) unless limit_loopback. */
-static bool peer_addr(const struct gateway *gw, struct lws *wsi, struct gw_hlim_addr *a)
+/* The table key of the address this request or connection counts against; false when it
+ * is not limited (client_addr.h: unknown, loopback, a trusted proxy's new connection). */
+static bool peer_addr(const struct gateway *gw, struct lws *wsi, bool headers,
+		      struct gw_hlim_addr *a)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	int fd = (int)lws_get_socket_fd(wsi);
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
-	    !gw_hlim_addr_from(a, &ss))
+	struct gw_ip ip;
+	bool limited = false;
+	if (!gw_client_addr(gw, wsi, headers, &ip, &limited) || !limited)
 		return false;
-	return gw->cfg.http.limit_loopback || !gw_hlim_addr_loopback(a);
+	gw_hlim_addr_from_ip(a, &ip);
+	return true;
 }
 
 static struct gw_hlim *limits_of(struct gateway *gw)
@@ -840,7 +841,7 @@ int gw_http_conn_open(struct gateway *gw, struct lws *wsi)
 	struct gw_hlim *l = limits_of(gw);
 	struct gw_hlim_addr a;
 	bool refuse = false;
-	if (!l || !peer_addr(gw, wsi, &a))
+	if (!l || !peer_addr(gw, wsi, false, &a))
 		return 0;
 	int slot = gw_hlim_conn_open(l, &a, gw_now_ms(), &refuse);
 	if (refuse) {
@@ -870,7 +871,7 @@ static int rate_check(struct gateway *gw, struct lws *wsi, struct http_req *req)
 	struct gw_hlim_addr a;
 	bool counted = strncmp(req->uri, "/api/", 5) == 0 || strcmp(req->uri, "/metrics") == 0 ||
 		       strcmp(req->uri, "/healthz") == 0;
-	if (!counted || !l || !peer_addr(gw, wsi, &a))
+	if (!counted || !l || !peer_addr(gw, wsi, true, &a))
 		return 0;
 	int wait = gw_hlim_request(l, &a, gw_now_ms());
 	if (wait == 0)

@@ -5,9 +5,7 @@
 #include "gateway/http_limits.h"
 
 #include <math.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 void gw_hlim_init(struct gw_hlim *l, int rate, int burst, int max_conns)
 {
@@ -17,31 +15,12 @@ void gw_hlim_init(struct gw_hlim *l, int rate, int burst, int max_conns)
 	l->max_conns = max_conns > 0 ? (uint32_t)max_conns : 0;
 }
 
-bool gw_hlim_addr_from(struct gw_hlim_addr *a, const void *sockaddr)
+void gw_hlim_addr_from_ip(struct gw_hlim_addr *a, const struct gw_ip *ip)
 {
-	const struct sockaddr *sa = sockaddr;
-	memset(a, 0, sizeof *a);
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = sockaddr;
-		a->b[10] = a->b[11] = 0xff;
-		memcpy(a->b + 12, &in->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family != AF_INET6)
-		return false;
-	const struct sockaddr_in6 *in6 = sockaddr;
-	memcpy(a->b, &in6->sin6_addr, 16);
 	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	memcpy(a->b, ip->b, 16);
 	if (memcmp(a->b, v4mapped, 12) != 0)
 		memset(a->b + 8, 0, 8); /* one host's /64 */
-	return true;
-}
-
-bool gw_hlim_addr_loopback(const struct gw_hlim_addr *a)
-{
-	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	static const uint8_t v6[16] = {0}; /* ::1 with its low 64 bits zeroed is :: */
-	return (memcmp(a->b, v4mapped, 12) == 0 && a->b[12] == 127) || memcmp(a->b, v6, 16) == 0;
 }
 
 static uint32_t hash(const struct gw_hlim_addr *a)

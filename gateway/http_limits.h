@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gateway/forwarded.h"
+
 #define GW_HLIM_SLOTS	  4096
 #define GW_HLIM_PROBE	  8
 #define GW_HLIM_UNTRACKED (-1)
@@ -42,11 +44,8 @@ struct gw_hlim {
 
 void gw_hlim_init(struct gw_hlim *l, int rate, int burst, int max_conns);
 
-/* From a sockaddr (AF_INET or AF_INET6); false for anything else. */
-bool gw_hlim_addr_from(struct gw_hlim_addr *a, const void *sockaddr);
-
-/* 127.0.0.0/8 or ::1. */
-bool gw_hlim_addr_loopback(const struct gw_hlim_addr *a);
+/* The table's key for ip: itself for IPv4, its /64 for IPv6. */
+void gw_hlim_addr_from_ip(struct gw_hlim_addr *a, const struct gw_ip *ip);
 
 /* A new connection: its slot (>= 0) to give back to gw_hlim_conn_close, or
  * GW_HLIM_UNTRACKED; *refuse when the address is at its cap (nothing is counted then). */

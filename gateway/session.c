@@ -478,8 +478,11 @@ static int64_t limit_now(const struct gateway *gw)
  * empty. Refused commands reach no room, so they write nothing to the log. */
 /* Like the HTTP limits: a loopback peer is a reverse proxy on this host (every client
  * behind it shares its address) unless limit_loopback says it is not. */
-static bool join_limited_address(const struct gateway *gw, const char *addr)
+static bool join_limited_address(const struct gateway *gw, const struct conn *c)
 {
+	const char *addr = c->addr;
+	if (c->addr_limited)
+		return addr[0] != '\0';
 	bool loopback = strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
 			strncmp(addr, "::ffff:127.", 11) == 0;
 	return addr[0] != '\0' && (!loopback || gw->cfg.http.limit_loopback);
@@ -490,7 +493,7 @@ static bool within_limits(struct conn *c, json_t *id, const char *type, enum roo
 	int64_t now = limit_now(c->gw);
 	int64_t wait = gw_bucket_take(&c->limits[cls], &c->gw->cfg.ws_limits[cls], now);
 	const char *what = room_cmd_class_name(cls);
-	if (!wait && strcmp(type, "join") == 0 && join_limited_address(c->gw, c->addr)) {
+	if (!wait && strcmp(type, "join") == 0 && join_limited_address(c->gw, c)) {
 		wait =
 		    gw_addr_take(&c->gw->join_limits, c->addr, &c->gw->cfg.join_per_address, now);
 		what = "join from this address";

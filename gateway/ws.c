@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/client_addr.h"
 #include "gateway/conn.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
@@ -34,9 +35,14 @@ static const struct conn_io lws_io = {.want_write = want_write, .drop = drop};
 struct conn *gw_ws_open(struct gateway *gw, struct lws *wsi)
 {
 	struct conn *c = gw_conn_create(gw, &lws_io, wsi);
-	/* The TCP peer: behind a reverse proxy every client is the proxy's address. */
-	if (c && !lws_get_peer_simple(wsi, c->addr, sizeof c->addr))
-		c->addr[0] = '\0';
+	/* The TCP peer, or behind a trusted proxy the client it forwards for; "" when the
+	 * address is not limited (unknown, or loopback without limit_loopback). */
+	struct gw_ip ip;
+	bool limited = false;
+	if (c && gw_client_addr(gw, wsi, true, &ip, &limited) && limited) {
+		gw_ip_format(&ip, c->addr, sizeof c->addr);
+		c->addr_limited = true;
+	}
 	return c;
 }
 

@@ -121,7 +121,8 @@ async function waitForNginx() {
 before(async () => {
   const bin = nginxBinary();
   ca = makeCertificate();
-  server = await startServer({ config: { rooms: [{ id: 'plenary', title: 'Through nginx' }] } });
+  // trusted_proxies as docs/deploy.md says to set it behind nginx.
+  server = await startServer({ config: { rooms: [{ id: 'plenary', title: 'Through nginx' }], trusted_proxies: ['127.0.0.1', '::1'] } });
   httpsPort = await freePort();
   httpPort = await freePort();
   let site = siteFromGuide();
