@@ -191,8 +191,9 @@ export class Client {
     });
   }
 
-  static async open(server, { protocol = 'plenary.v1' } = {}) {
-    const ws = new WebSocket(server.wsUrl, protocol ? [protocol] : []);
+  // wsOptions: passed to ws (headers, localAddress for the client's source address).
+  static async open(server, { protocol = 'plenary.v1', wsOptions } = {}) {
+    const ws = new WebSocket(server.wsUrl, protocol ? [protocol] : [], wsOptions);
     const client = new Client(ws);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);

@@ -3,14 +3,15 @@
 // names -- its rightmost entry that is not a trusted proxy, so a spoofed entry in front does
 // not escape the limit -- while the header of a peer that is not trusted is ignored. A
 // trusted proxy is not exempt on loopback; a forwarded loopback client is. A malformed header
-// from a trusted proxy counts against the proxy's own address, and is logged.
+// from a trusted proxy counts against the proxy's own address, and is logged. The same for
+// the join bucket of the WebSocket; the connection cap does not apply to a trusted proxy.
 //
 // The server listens on 127.0.0.1; the untrusted peer is 127.0.0.2 (the client socket bound
 // to it with localAddress). Tiny limits (1 request a second, a burst of 3) keep it quick.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import httpc from 'node:http';
-import { startServer } from './harness.mjs';
+import { startServer, createRoom, Client } from './harness.mjs';
 
 function get(server, { from = '127.0.0.1', xff } = {}) {
   return new Promise((resolve, reject) => {
@@ -79,6 +80,58 @@ test('a trusted proxy is not exempt on loopback; a forwarded loopback client is;
     assert.ok(server.logs.some((l) => /X-Forwarded-For malformed/.test(l) && /proxy=127\.0\.0\.2/.test(l)), server.logs.slice(-5).join('\n'));
     // ...which is not the forwarded client's bucket: 203.0.113.8 through the same proxy is served.
     assert.equal(await get(server, { from: '127.0.0.2', xff: '203.0.113.8' }), 200);
+  } finally {
+    await server.cleanup();
+  }
+});
+
+// A new WebSocket connection's join: 'ack' or the refusal's code.
+async function joinFrom(server, { from = '127.0.0.1', xff } = {}) {
+  const headers = xff === undefined ? {} : { 'x-forwarded-for': xff };
+  const c = await Client.open(server, { wsOptions: { headers, localAddress: from } });
+  const r = await c.request({ type: 'join', room: 'tp', role: 'observer', name: 'Someone' });
+  await c.close();
+  return r.type === 'ack' ? 'ack' : `${r.code}: ${r.message}`;
+}
+
+test('the join bucket behind a trusted proxy is the forwarded client\'s; the connection cap spares the proxy', { timeout: 30000 }, async () => {
+  const server = await startServer({
+    config: {
+      limit_loopback: true,
+      trusted_proxies: ['127.0.0.1'],
+      max_conns_per_addr: 2,
+      ws_limits: { join_per_address: { per_s: 1, burst: 2 } },
+    },
+  });
+  try {
+    await createRoom(server, 'tp', { public_observers: true });
+    const limited = /^rate_limited: too many join from this address/;
+    const a = [];
+    for (let i = 0; i < 3; i++) a.push(await joinFrom(server, { xff: '203.0.113.1' }));
+    assert.deepEqual(a.slice(0, 2), ['ack', 'ack']);
+    assert.match(a[2], limited);
+    assert.equal(await joinFrom(server, { xff: '203.0.113.2' }), 'ack');
+    assert.match(await joinFrom(server, { xff: '198.51.100.1, 203.0.113.1' }), limited);
+    // An untrusted peer: its own bucket, whatever it forwards.
+    const b = [];
+    for (let i = 0; i < 3; i++) b.push(await joinFrom(server, { from: '127.0.0.2', xff: `192.0.2.${i + 1}` }));
+    assert.match(b[2], limited);
+    // Connections: an untrusted peer is capped at 2, the trusted proxy is not.
+    const open = async (from) => {
+      try {
+        return await Client.open(server, { wsOptions: { localAddress: from } });
+      } catch {
+        return null;
+      }
+    };
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await open('127.0.0.3'));
+    assert.ok(held[0] && held[1], 'two connections from an untrusted peer');
+    assert.equal(held[2], null, 'the third from the same untrusted peer is refused');
+    const proxied = [];
+    for (let i = 0; i < 4; i++) proxied.push(await open('127.0.0.1'));
+    assert.ok(proxied.every(Boolean), 'the trusted proxy holds more than the cap');
+    for (const c of [...held, ...proxied]) if (c) await c.close();
   } finally {
     await server.cleanup();
   }
