@@ -27,7 +27,8 @@ function facts(s) {
   };
 }
 
-export function narrator(store) {
+// micWords: what to say of my microphone when I get the floor (it may be muted by me).
+export function narrator(store, micWords = () => 'Your microphone is open.') {
   let prev = store.you ? facts(store) : null;
   let lastFloorEnd = null; // {entry, reason} from the latest floor.ended event
   let removedMine = null;
@@ -90,7 +91,7 @@ export function narrator(store) {
       const fl = store.floor;
       if (now.mine) {
         const limit = fl.limit_s ? ` You have ${f.spokenDuration(fl.limit_s)}.` : '';
-        announce(`You have the floor. Your microphone is open.${limit}`, { assertive: true });
+        announce(`You have the floor. ${micWords()}${limit}`, { assertive: true });
       } else if (fl) announce(`${f.who(fl)} has the floor.`);
       else if (!p.mine && now.status === 'live') announce('The floor is free.');
     }

@@ -337,7 +337,11 @@ export function enterRoom({ room, token, name, onFail, view }) {
       retryRow,
       leave,
     );
-    narrate = narrator(store);
+    narrate = narrator(store, () =>
+      audio?.userMuted
+        ? 'Your microphone is open, but you muted yourself: unmute to be heard.'
+        : 'Your microphone is open.',
+    );
     store.subscribe(keepHand);
     document.title = `${store.room.title} — Plenary`;
     built = true;
