@@ -13,6 +13,7 @@
 
 #include "gateway/conn.h"
 #include "gateway/fanout.h"
+#include "gateway/http_reply.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/moderation.h"

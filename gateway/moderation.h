@@ -38,11 +38,4 @@ int gw_http_delete_revocation(struct gateway *gw, struct lws *wsi, struct http_r
 int gw_http_get_revocations(struct gateway *gw, struct lws *wsi, struct http_req *req,
 			    struct room *r, const char *arg);
 
-/* http.c's responses and checks, for the routes above. */
-int gw_http_respond_json(struct lws *wsi, struct http_req *req, unsigned status, json_t *v);
-int gw_http_respond_error(struct lws *wsi, struct http_req *req, unsigned status, enum room_err err,
-			  const char *message);
-bool gw_http_admin_ok(struct gateway *gw, struct lws *wsi);
-json_t *gw_http_body_json(struct http_req *req); /* NULL unless a JSON object */
-
 #endif
