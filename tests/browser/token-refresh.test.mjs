@@ -5,38 +5,20 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, Client, jwt, nowS } from '../integration/harness.mjs';
+import { startServer, startServerWithClock, createRoom, join, Client, jwt, nowS } from '../integration/harness.mjs';
 import { connected, launch, openPage, roomLink } from './browser.mjs';
 
-const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 const ROOM = 'long';
-const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-faketime-'));
-const clock = pathJoin(dir, 'clock');
 let server, browser;
 
 before(async () => {
-  assert.ok(existsSync(FAKETIME), `${FAKETIME} is missing (apt-get install faketime; scripts/install-deps.sh test)`);
-  writeFileSync(clock, '+0\n');
-  server = await startServer({
-    grace: 30,
-    env: {
-      LD_PRELOAD: FAKETIME,
-      FAKETIME_TIMESTAMP_FILE: clock,
-      FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ? process.env.ASAN_OPTIONS + ':' : ''}verify_asan_link_order=0`,
-    },
-  });
+  server = await startServerWithClock({ grace: 30 });
   await createRoom(server, ROOM);
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
   await server?.cleanup();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function keepSends() {
@@ -80,7 +62,7 @@ test('the page refreshes its token and comes back with it after its link expired
 
   // 100 s later on plenaryd's clock the link is past exp + 60 s of skew; the fresh token
   // is not. The network blips.
-  writeFileSync(clock, '+100\n');
+  server.setClock('+100');
   const probe = await Client.open(server);
   const refused = await probe.request({ type: 'join', room: ROOM, token: link });
   assert.equal(refused.code, 'unauthorized', 'the link itself has expired');

@@ -3,7 +3,7 @@
 // Every integration and browser test builds on this.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import WebSocket from 'ws';
@@ -113,6 +113,39 @@ export async function startServer(opts = {}) {
 }
 
 // Mints a token with `plenaryd token` (the CLI of PROTOCOL.md).
+// plenaryd under libfaketime (Debian's faketime): its wall clock is read from a file that
+// server.setClock('+2h') moves on, so a token expires without waiting; the monotonic clock
+// (timers) is left alone. Fails when faketime is not installed (scripts/install-deps.sh test).
+export const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+
+export async function startServerWithClock(opts = {}) {
+  if (!existsSync(FAKETIME))
+    throw new Error(`${FAKETIME} is missing (apt-get install faketime; scripts/install-deps.sh test)`);
+  const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-faketime-'));
+  const clock = pathJoin(dir, 'clock');
+  writeFileSync(clock, '+0\n');
+  const asan = process.env.ASAN_OPTIONS ? `${process.env.ASAN_OPTIONS}:` : '';
+  const server = await startServer({
+    ...opts,
+    env: {
+      LD_PRELOAD: FAKETIME,
+      FAKETIME_TIMESTAMP_FILE: clock,
+      FAKETIME_NO_CACHE: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      // Under AddressSanitizer the preloaded library comes before the ASan runtime.
+      ASAN_OPTIONS: `${asan}verify_asan_link_order=0`,
+      ...opts.env,
+    },
+  });
+  server.setClock = (when) => writeFileSync(clock, `${when}\n`);
+  const cleanup = server.cleanup;
+  server.cleanup = async () => {
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return server;
+}
+
 export function token({ room, role, name, sub, group, ttl, location }, dataDir) {
   const args = ['token', '--room', room, '--role', role, '--name', name];
   if (sub) args.push('--sub', sub);

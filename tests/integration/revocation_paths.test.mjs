@@ -11,12 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, http, Client, jwt, nowS, PLENARYD, SECRET } from './harness.mjs';
-
-const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+import { startServer, startServerWithClock, createRoom, http, Client, jwt, nowS, PLENARYD, SECRET } from './harness.mjs';
 
 function claimsOf(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
@@ -70,25 +65,11 @@ test('plenaryd token: a random jti in the token and on stderr; revoking it refus
 });
 
 async function withFaketime(fn) {
-  assert.ok(existsSync(FAKETIME), `${FAKETIME} is missing (apt-get install faketime; scripts/install-deps.sh test)`);
-  const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-faketime-'));
-  const clock = pathJoin(dir, 'clock');
-  writeFileSync(clock, '+0\n');
-  const server = await startServer({
-    grace: 30,
-    env: {
-      LD_PRELOAD: FAKETIME,
-      FAKETIME_TIMESTAMP_FILE: clock,
-      FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ? process.env.ASAN_OPTIONS + ':' : ''}verify_asan_link_order=0`,
-    },
-  });
+  const server = await startServerWithClock({ grace: 30 });
   try {
-    await fn(server, (when) => writeFileSync(clock, `${when}\n`));
+    await fn(server, server.setClock);
   } finally {
     await server.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
