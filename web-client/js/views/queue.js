@@ -53,7 +53,10 @@ export function confirmGrant(store, e, { where, back, grant }) {
 export function queuePanel({ store, act, filter }) {
   const chair = store.you.role === 'chair';
   const voice = store.canSpeak;
-  const heading = h('h2', { id: 'queue-h' }, 'Speaking queue');
+  // The heading's words are in a span of their own: on phones they move into the button
+  // that folds the panel (fold.js).
+  const title = h('span', null, 'Speaking queue');
+  const heading = h('h2', { id: 'queue-h' }, title);
   const line = h('p', { class: 'line-state' });
   const list = h('ol', { class: 'queue-list', 'aria-labelledby': 'queue-h' });
   const empty = h('p', { class: 'empty' }, 'Nobody is waiting.');
@@ -275,7 +278,7 @@ export function queuePanel({ store, act, filter }) {
   function render() {
     const q = store.queue;
     setText(
-      heading,
+      title,
       store.room.status === 'ended' ? 'Speaking queue' : `Speaking queue (${q.length} waiting)`,
     );
     setText(
