@@ -206,6 +206,11 @@ test('a phone’s first screen: the floor, my action and the latest caption', as
     assert.equal(await fold(obs, id).getAttribute('aria-expanded'), 'true', `wide: ${id} open`);
   await obs.setViewportSize({ width: 390, height: 844 });
   await obs.locator('.queue-list').waitFor({ state: 'hidden' });
+  // A section link opens the folded panel it goes to, and takes the keyboard there.
+  await obs.click('.jump-links a[href="#polls-h"]');
+  assert.equal(await fold(obs, 'polls-h').getAttribute('aria-expanded'), 'true');
+  assert.equal(await obs.evaluate(() => document.activeElement.id), 'polls-h');
+  await see(obs, 'No poll is open.');
   // The speaker's name is not repeated on each line of the same speaker.
   assert.ok((await obs.locator('.cap-log .spk').count()) <= 1);
   assert.ok((await obs.locator('.cap-log .cap.cont').count()) >= 24);
