@@ -229,6 +229,8 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
     audio.onMuteChange = () => schedule();
+    // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
+    audio.audio.addEventListener('playing', schedule);
     panels = [floor, queue, hum, polls, caps, people, writer, desk, mod, bar, moments].filter(
       Boolean,
     );
