@@ -233,7 +233,7 @@ test('every role’s view, before, during and after the session', async () => {
   const obs = await openPage(browser, roomLink(server, ROOM, tok('observer', 'Olga Observer', 'olga')), { errors });
   await connected(obs);
   await see(obs, 'Adopt the agenda?');
-  await obs.click('text=People:');
+  await obs.locator('.people li', { hasText: 'Carla Chair' }).waitFor(); // open on a wide screen
   await checkView(obs, 'observer-live');
 
   const anon = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Pat`, { errors });

@@ -1,7 +1,8 @@
 // Issue 18, audio state everyone needs. Participants' clients report their microphone
 // (mic.status); the chair's queue shows each waiting person's readiness in words, and
 // granting the floor to someone whose microphone is refused, not enabled or unknown asks
-// the chair to confirm first. And the speaker's own status line never says "you are
+// the chair to confirm first, from the entry and with Next speaker (button and N key), which
+// warns about the person queue.next would pick. And the speaker's own status line never says "you are
 // heard" while the connection to the meeting is down (the server stops and comes back,
 // as in restart.test.mjs).
 
@@ -83,8 +84,27 @@ async function open(name, sub, script) {
 
 const entry = (page, name) => page.locator('.queue-list li', { hasText: name });
 
+// The chair's page records the type of every message it sends.
+function recordSent() {
+  const send = WebSocket.prototype.send;
+  window.__sent = [];
+  WebSocket.prototype.send = function (data) {
+    window.__sent.push(JSON.parse(data).type);
+    return send.call(this, data);
+  };
+}
+const sentNext = (page) => page.evaluate(() => window.__sent.filter((t) => t === 'queue.next').length);
+const nobody = (page) => page.locator('#floor-h ~ .floor-who').innerText();
+// A single key with nothing focused (a shortcut, not typing into the last field used).
+async function key(page, k) {
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press(k);
+}
+
 test('the chair sees who can be heard, and confirms before giving the floor to someone who may not be', async () => {
-  const chairPage = await openPage(browser, roomLink(server, ROOM, token({ room: ROOM, role: 'chair', name: 'Carla Chair', sub: 'carla' })));
+  const chairPage = await openPage(browser, null);
+  await chairPage.context().addInitScript(recordSent);
+  await chairPage.goto(roomLink(server, ROOM, token({ room: ROOM, role: 'chair', name: 'Carla Chair', sub: 'carla' })));
   await connected(chairPage);
   await chairPage.click('text=Start the session');
   await see(chairPage, 'The line is open.');
@@ -107,6 +127,41 @@ test('the chair sees who can be heard, and confirms before giving the floor to s
   await entry(chairPage, 'Ana Ready').locator('text=Mic ready').waitFor({ timeout: 20000 });
   assert.deepEqual(await axe(chairPage), []);
 
+  // Next speaker would pick Rita (first in the queue): the same warning, under the toolbar,
+  // and nothing sent until the chair confirms. Escape cancels, and the focus goes back.
+  await chairPage.click('#next-speaker');
+  const barWarning = chairPage.locator('.sticky-top .grant-warning');
+  await barWarning.waitFor();
+  assert.match(await barWarning.innerText(), /Rita Refused has a microphone their browser refused: they may not be heard/);
+  assert.equal(await barWarning.getAttribute('role'), 'alert');
+  assert.equal(await chairPage.evaluate(() => document.activeElement.textContent), 'Give floor anyway');
+  assert.deepEqual(await axe(chairPage), []);
+  await chairPage.keyboard.press('Escape');
+  await barWarning.waitFor({ state: 'detached' });
+  assert.equal(await chairPage.evaluate(() => document.activeElement.id), 'next-speaker');
+  // N: the warning again (pressed twice: still one); nothing sent, nobody has the floor.
+  await key(chairPage, 'n');
+  await barWarning.waitFor();
+  assert.equal(await chairPage.evaluate(() => document.activeElement.textContent), 'Give floor anyway');
+  await key(chairPage, 'n');
+  assert.equal(await barWarning.count(), 1);
+  assert.equal(await sentNext(chairPage), 0);
+  assert.equal(await nobody(chairPage), 'Nobody has the floor.');
+  assert.equal(await entry(chairPage, 'Rita Refused').locator('.pos').innerText(), '1.');
+  await chairPage.keyboard.press('Enter'); // Give floor anyway, by keyboard
+  await see(rita, 'You have the floor');
+  await see(chairPage, 'Rita Refused has the floor.');
+  assert.equal(await sentNext(chairPage), 1);
+  await chairPage.locator('button:visible', { hasText: 'End the floor' }).first().click();
+  await see(chairPage, 'Nobody has the floor.');
+  // Nina is next now: N warns that she has not enabled a microphone; Cancel sends nothing.
+  await key(chairPage, 'n');
+  assert.match(await barWarning.innerText(), /Nina Nomic has not enabled a microphone: they may not be heard/);
+  await chairPage.locator('.sticky-top .grant-cancel').click();
+  await barWarning.waitFor({ state: 'detached' });
+  assert.equal(await sentNext(chairPage), 1);
+  await rita.click('#raise'); // Rita waits again, last
+
   // Rita: a warning, Cancel, nothing granted; then again, and the floor is hers.
   await chairPage.click('[aria-label="Give floor to Rita Refused"]');
   const warning = entry(chairPage, 'Rita Refused').locator('.grant-warning');
@@ -128,10 +183,26 @@ test('the chair sees who can be heard, and confirms before giving the floor to s
   assert.match(await entry(chairPage, 'Quinn Quiet').locator('.grant-warning').innerText(), /has not said whether their microphone works/);
   await entry(chairPage, 'Quinn Quiet').getByRole('button', { name: 'Cancel' }).click();
 
-  // Ana is ready: no warning, the floor at once, and she is heard.
+  // Ana is ready: no warning, the floor at once.
   await chairPage.click('[aria-label="Give floor to Ana Ready"]');
+  await see(ana, 'You have the floor');
+  assert.equal(await chairPage.locator('.grant-warning').count(), 0);
+  await chairPage.locator('button:visible', { hasText: 'End the floor' }).first().click();
+  await see(chairPage, 'Nobody has the floor.');
+  // Ana asks again and the chair moves her to the top: Next speaker gives her the floor at
+  // once, and she is heard.
+  await ana.click('#raise');
+  await entry(chairPage, 'Ana Ready').waitFor();
+  while ((await entry(chairPage, 'Ana Ready').locator('.pos').innerText()) !== '1.') {
+    const at = await entry(chairPage, 'Ana Ready').locator('.pos').innerText();
+    await chairPage.click('[aria-label="Move Ana Ready up"]');
+    await chairPage.waitForFunction((was) => [...document.querySelectorAll('.queue-list li')].find((li) => li.textContent.includes('Ana Ready'))?.querySelector('.pos').textContent !== was, at);
+  }
+  const sent = await sentNext(chairPage);
+  await chairPage.click('#next-speaker');
   await see(ana, 'Microphone: Open: you are heard.', { timeout: 20000 });
-  assert.equal(await chairPage.locator('.grant-warning:visible').count(), 0);
+  assert.equal(await chairPage.locator('.grant-warning').count(), 0);
+  assert.equal(await sentNext(chairPage), sent + 1);
 
   // The server goes away: Ana is never told she is heard while the socket is down.
   await server.stop();

@@ -152,6 +152,12 @@ test('a phone’s first screen: the floor, my action and the latest caption', as
   others.push(bruno);
   await bruno.ok({ type: 'queue.raise', kind: 'speak' });
   await chair.ok({ type: 'queue.next' });
+  const waiting = [];
+  for (const [name, sub] of [['Cleo Costa', 'cleo'], ['Dev Das', 'dev']]) {
+    waiting.push(await join(server, ROOM, { role: 'participant', name, sub }));
+    await waiting.at(-1).ok({ type: 'queue.raise', kind: 'speak' });
+  }
+  others.push(...waiting);
   for (let i = 1; i <= 25; i++)
     await chair.ok({ type: 'caption', lang: 'en', text: `Line ${i} of what Bruno is saying about the agenda.`, final: true });
   for (const p of [part, obs]) await see(p, 'Line 25 of what Bruno');
@@ -169,15 +175,63 @@ test('a phone’s first screen: the floor, my action and the latest caption', as
     await screenshot(p, `moments-phone-${who}`);
   }
   assert.ok((await box(part, '#raise')).inView, 'the participant’s action is in view');
+
+  // What comes after the first screen is folded, each with its count; the queue opens on
+  // demand, and stays open for this tab. On a wide screen it is open by default.
+  const fold = (p, id) => p.locator(`#${id} button.fold`);
+  // Audio is open exactly while its "Start audio" is offered (the browser blocked autoplay
+  // and the person has not pressed anything yet), folded otherwise.
+  const audioFolds = (p) =>
+    p.waitForFunction(() => {
+      const start = [...document.querySelectorAll('.audio button')].find((b) => b.textContent === 'Start audio');
+      return document.querySelector('#audio-h button.fold').getAttribute('aria-expanded') === String(!start.hidden);
+    });
+  for (const [p, who] of [[part, 'participant'], [obs, 'observer']]) {
+    assert.equal(await fold(p, 'queue-h').getAttribute('aria-expanded'), 'false', `${who}: queue folded`);
+    assert.equal(await fold(p, 'queue-h').innerText(), 'Speaking queue (2 waiting)');
+    assert.equal(await p.locator('.queue-list').isVisible(), false);
+    for (const id of ['people-h', 'hum-h', 'polls-h'])
+      assert.equal(await fold(p, id).getAttribute('aria-expanded'), 'false', `${who}: ${id} folded`);
+    await audioFolds(p);
+  }
+  await fold(part, 'queue-h').focus();
+  await part.keyboard.press('Enter');
+  assert.equal(await fold(part, 'queue-h').getAttribute('aria-expanded'), 'true');
+  await part.locator('.queue-list li', { hasText: 'Cleo Costa' }).waitFor();
+  await part.locator('.queue-list li', { hasText: 'Dev Das' }).waitFor();
+  await part.reload();
+  await connected(part);
+  await part.locator('.queue-list li', { hasText: 'Dev Das' }).waitFor();
+  assert.equal(await fold(part, 'queue-h').getAttribute('aria-expanded'), 'true');
+  await audioFolds(part);
+  assert.equal(await fold(part, 'people-h').getAttribute('aria-expanded'), 'false');
+  await obs.setViewportSize({ width: 1280, height: 800 });
+  await obs.locator('.queue-list li', { hasText: 'Dev Das' }).waitFor();
+  for (const id of ['queue-h', 'audio-h', 'people-h', 'hum-h', 'polls-h'])
+    assert.equal(await fold(obs, id).getAttribute('aria-expanded'), 'true', `wide: ${id} open`);
+  await obs.setViewportSize({ width: 390, height: 844 });
+  await obs.locator('.queue-list').waitFor({ state: 'hidden' });
+  // A section link opens the folded panel it goes to, and takes the keyboard there.
+  await obs.click('.jump-links a[href="#polls-h"]');
+  assert.equal(await fold(obs, 'polls-h').getAttribute('aria-expanded'), 'true');
+  assert.equal(await obs.evaluate(() => document.activeElement.id), 'polls-h');
+  await see(obs, 'No poll is open.');
   // The speaker's name is not repeated on each line of the same speaker.
   assert.ok((await obs.locator('.cap-log .spk').count()) <= 1);
   assert.ok((await obs.locator('.cap-log .cap.cont').count()) >= 24);
 
-  // A hum that opens is at the top of the phone's screen.
+  // A hum that opens is at the top of the phone's screen, and its panel is never folded.
   const { hum } = await chair.ok({ type: 'hum.start', question: 'Adopt it?', options: ['Support', 'Oppose'] });
   await see(part, 'A hum is open: Adopt it?');
   assert.ok((await box(part, '.vote-banner')).inView, 'the hum banner is in view');
+  await obs.locator('.hum .question', { hasText: 'Adopt it?' }).waitFor();
+  for (const p of [part, obs]) assert.equal(await fold(p, 'hum-h').getAttribute('aria-expanded'), 'true');
+  await fold(obs, 'hum-h').focus();
+  await obs.keyboard.press('Enter'); // inert while the hum is open
+  assert.equal(await fold(obs, 'hum-h').getAttribute('aria-expanded'), 'true');
   await chair.ok({ type: 'hum.end', hum });
+  await obs.waitForFunction(() => document.querySelector('#hum-h button.fold').getAttribute('aria-expanded') === 'false');
+  for (const w of waiting) await w.ok({ type: 'queue.lower' });
   await chair.ok({ type: 'floor.end' });
   for (const p of [part, obs]) await p.context().close();
 });
@@ -234,8 +288,11 @@ test('the chair’s desk with sixty waiting: toolbar in view, shortcuts, filter'
   await page.keyboard.press('Escape');
   await page.locator('dialog.help-dialog').waitFor({ state: 'hidden' });
 
-  // N gives the floor to the next; X asks to end the session (not ended until confirmed).
+  // N gives the floor to the next (Person 1 never said whether their microphone works: the
+  // chair confirms first); X asks to end the session (not ended until confirmed).
   await key(page, 'n');
+  await see(page, 'Person 1 has not said whether their microphone works');
+  await page.keyboard.press('Enter');
   await see(page, 'Person 1 has the floor.');
   await key(page, 'x');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'session-end-yes');

@@ -19,6 +19,7 @@ import { alerts, shortcut, installShortcuts } from './alerts.js';
 import * as f from './format.js';
 import { joinError } from './errors.js';
 import { tokenRefresher } from './token.js';
+import { folding, unfold } from './fold.js';
 
 export function enterRoom({ room, token, name, onFail, view }) {
   const store = new Store(room);
@@ -228,10 +229,28 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
     audio.onMuteChange = () => schedule();
+    // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
+    audio.audio.addEventListener('playing', schedule);
     panels = [floor, queue, hum, polls, caps, people, writer, desk, mod, bar, moments].filter(
       Boolean,
     );
     panels.push({ render: () => audio.render() });
+    // On phones what comes after the first screen folds (fold.js), unless it needs the person
+    // now: an open vote, or the audio while one holds the floor or must press Start audio.
+    // The chair's queue is the chair's main task: it never folds.
+    panels.push(
+      folding([
+        [you.role !== 'chair' && queue, 'queue'],
+        [hum, 'hum', () => !!store.hum],
+        [polls, 'polls', () => !!store.openPoll()],
+        [
+          audio,
+          'audio',
+          () => store.holdsFloor() || !audio.startBtn.hidden || audio.hint?.hidden === false,
+        ],
+        [people, 'people'],
+      ]),
+    );
     const settings = { el: moments.settings };
     installShortcuts();
     if (store.canSpeak)
@@ -389,6 +408,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const target = document.getElementById(id);
     if (!target) return;
     e.preventDefault();
+    unfold(target);
     target.setAttribute('tabindex', '-1');
     target.focus();
   }

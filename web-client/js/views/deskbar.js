@@ -8,6 +8,7 @@
 import { h, show, setText, lazyPanel } from '../dom.js';
 import * as f from '../format.js';
 import { shortcut, helpButton } from '../alerts.js';
+import { confirmGrant } from './queue.js';
 
 // With sixty waiting the chair looks for one name or one group: the filter only hides
 // entries; positions and moves stay those of the whole queue.
@@ -55,6 +56,21 @@ function goTo(id) {
 
 export function deskBar({ store, act }) {
   const live = () => store.live;
+  // queue.next gives the floor to the head of the queue as the client orders it (exactly
+  // the server's order): warned about the same people as a grant from their entry. If the
+  // head changed while the chair read the warning, the question is asked again.
+  const next = () => {
+    const e = store.queue[0];
+    const was = document.activeElement;
+    confirmGrant(store, e, {
+      where: el,
+      back: was && was !== document.body ? was : buttons[0],
+      grant: () =>
+        store.queue[0]?.entry === e.entry
+          ? act({ type: 'queue.next' }, 'Give the floor to the next speaker')
+          : store.queue.length && next(),
+    });
+  };
   const line = () => (store.q.open ? 'Close the line' : 'Open the line');
   // [key, id, button text, what the key does, when it applies, what it does]
   const cmds = [
@@ -64,7 +80,7 @@ export function deskBar({ store, act }) {
       'Next speaker',
       'Give the floor to the next speaker',
       () => live() && store.queue.length > 0,
-      () => act({ type: 'queue.next' }, 'Give the floor to the next speaker'),
+      next,
     ],
     [
       'e',
@@ -123,11 +139,16 @@ export function deskBar({ store, act }) {
     b.kbd = h('kbd', { 'aria-hidden': 'true' }, key.toUpperCase());
     return b;
   });
+  // The bar, and under it the warning before a grant (the bar scrolls sideways on phones).
   const el = h(
     'div',
-    { class: 'desk-bar', role: 'group', 'aria-label': 'Chair’s controls' },
-    buttons,
-    helpButton(),
+    null,
+    h(
+      'div',
+      { class: 'desk-bar', role: 'group', 'aria-label': 'Chair’s controls' },
+      buttons,
+      helpButton(),
+    ),
   );
   function render() {
     show(el, store.live);

@@ -1,18 +1,20 @@
 // Who is here: chairs, participants and captioners by name (they are on the record), and
-// how many observers (counted, never named). Collapsed by default; the count is in the
-// summary.
+// how many observers (counted, never named). The count is in the heading, which folds the
+// panel (fold.js: folded on phones, open on wide screens).
 
 import { h, setText, syncList } from '../dom.js';
 import * as f from '../format.js';
 
 export function peoplePanel({ store }) {
-  const summary = h('summary', null, 'People');
+  const summary = h('span', null, 'People');
   const list = h('ul', { class: 'people' });
   const observers = h('p');
   const el = h(
     'section',
-    { class: 'panel people-panel', 'aria-label': 'People' },
-    h('details', null, summary, list, observers),
+    { class: 'panel people-panel', 'aria-labelledby': 'people-h' },
+    h('h2', { id: 'people-h' }, summary),
+    list,
+    observers,
   );
   const ORDER = { chair: 0, captioner: 1, participant: 2 };
 

@@ -19,10 +19,44 @@ const MIC = {
 const micOf = (store, e) => (e.pid ? (store.participants.get(e.pid)?.mic ?? null) : undefined);
 const unheard = (mic) => mic === null || mic === 'none' || mic === 'refused';
 
+// Someone whose microphone is refused, not enabled or unknown may not be heard: the chair
+// confirms before giving them the floor, from their entry or with Next speaker (deskbar.js).
+// One warning at a time; it exists only while shown, takes the focus and is read out at
+// once (an alert). Cancel or Escape takes it away and gives the focus back.
+let warning = null;
+export function confirmGrant(store, e, { where, back, grant }) {
+  warning?.remove();
+  const mic = micOf(store, e);
+  if (!unheard(mic)) return grant();
+  const btn = (cls, text, fn) => h('button', { type: 'button', class: cls, onclick: fn }, text);
+  const w = h('p', { class: 'grant-warning', role: 'alert' });
+  const cancel = () => (w.remove(), back.focus());
+  w.onkeydown = (ev) => {
+    if (ev.key === 'Escape') cancel();
+  };
+  const yes = btn('grant-anyway', 'Give floor anyway', () => (w.remove(), grant()));
+  const why = {
+    refused: 'has a microphone their browser refused',
+    none: 'has not enabled a microphone',
+  };
+  w.append(
+    `${e.name} ${why[mic] || 'has not said whether their microphone works'}: they may not be heard. `,
+    yes,
+    ' ',
+    btn('grant-cancel', 'Cancel', cancel),
+  );
+  where.append(w);
+  warning = w;
+  yes.focus();
+}
+
 export function queuePanel({ store, act, filter }) {
   const chair = store.you.role === 'chair';
   const voice = store.canSpeak;
-  const heading = h('h2', { id: 'queue-h' }, 'Speaking queue');
+  // The heading's words are in a span of their own: on phones they move into the button
+  // that folds the panel (fold.js).
+  const title = h('span', null, 'Speaking queue');
+  const heading = h('h2', { id: 'queue-h' }, title);
   const line = h('p', { class: 'line-state' });
   const list = h('ol', { class: 'queue-list', 'aria-labelledby': 'queue-h' });
   const empty = h('p', { class: 'empty' }, 'Nobody is waiting.');
@@ -190,36 +224,13 @@ export function queuePanel({ store, act, filter }) {
       li.down = btn('down', 'Down', () => {
         if (li.down.getAttribute('aria-disabled') !== 'true') move(li.entry.entry, li.index + 1);
       });
-      // Someone whose microphone is refused, not enabled or unknown may not be heard: the
-      // chair confirms first. The warning exists only while shown and takes the focus;
-      // Cancel gives it back.
-      const grant = () => {
-        li.warn?.remove();
-        act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor');
-      };
-      li.grant = btn('grant', 'Give floor', () => {
-        const mic = micOf(store, li.entry);
-        if (!unheard(mic)) return grant();
-        li.warn?.remove();
-        const yes = btn('grant-anyway', 'Give floor anyway', grant);
-        const why = {
-          refused: 'has a microphone their browser refused',
-          none: 'has not enabled a microphone',
-        };
-        li.warn = h(
-          'p',
-          { class: 'grant-warning', role: 'alert' },
-          `${li.entry.name} ${why[mic] || 'has not said whether their microphone works'}: they may not be heard. `,
-          yes,
-          ' ',
-          btn('grant-cancel', 'Cancel', () => {
-            li.warn.remove();
-            li.grant.focus();
-          }),
-        );
-        li.append(li.warn);
-        yes.focus();
-      });
+      li.grant = btn('grant', 'Give floor', () =>
+        confirmGrant(store, li.entry, {
+          where: li,
+          back: li.grant,
+          grant: () => act({ type: 'queue.grant', entry: li.entry.entry }, 'Give the floor'),
+        }),
+      );
       li.remove_ = btn('remove', 'Remove', () =>
         act({ type: 'queue.remove', entry: li.entry.entry }, 'Remove from the queue'),
       );
@@ -267,7 +278,7 @@ export function queuePanel({ store, act, filter }) {
   function render() {
     const q = store.queue;
     setText(
-      heading,
+      title,
       store.room.status === 'ended' ? 'Speaking queue' : `Speaking queue (${q.length} waiting)`,
     );
     setText(
