@@ -188,6 +188,8 @@ function row(scenario, system, n, r) {
       join_s: scenario === 'join-storm' ? r.join?.all_heard_s ?? null : r.join?.p50_s ?? null,
       heard: r.heard, connected: r.connected,
       server_cpu_cores: r.server?.cpu_cores ?? null, tool_cpu_cores: r.tool?.cpu_cores ?? null,
+      onsets_unmatched: r.sampled_decoding?.onsets_unmatched ?? null,
+      send_late_ms_p99: r.speaker?.send_late_ms?.p99 ?? null,
     });
   } else if (scenario === 'caption-fanout') {
     Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
@@ -199,15 +201,20 @@ function row(scenario, system, n, r) {
   return base;
 }
 
-// Share of CPU time idle over the next second, from /proc/stat.
-async function idleShare() {
-  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const a = read();
-  await sleep(1000);
-  const b = read();
+// The machine's CPU times (first line of /proc/stat), and the idle share between two reads.
+const procStat = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+
+function idleBetween(a, b) {
   const d = b.map((x, i) => x - a[i]);
   const total = d.reduce((x, y) => x + y, 0);
   return total > 0 ? (d[3] + (d[4] || 0)) / total : 1;
+}
+
+// Share of CPU time idle over the next second.
+async function idleShare() {
+  const a = procStat();
+  await sleep(1000);
+  return idleBetween(a, procStat());
 }
 
 // Each run starts on a quiet machine: the last one's server may still be winding down (a
@@ -225,14 +232,18 @@ async function runOne(plan, scenario, system, n, index, total) {
   process.stderr.write(`[${index}/${total}] ${tag} (idle ${(idle * 100).toFixed(0)} %, load ${load.toFixed(2)}) ... `);
   let s;
   let r;
+  let cpu0 = null;
+  let cpu1 = null;
   try {
     s = await startSystem(plan, system, tag);
     const timeoutMs = (120 + n / 20 + plan.duration * 2) * 1000;
+    cpu0 = procStat();
     ({ report: r } = await runLoad(LOAD, [...systemArgs(plan, system, s), ...scenarioArgs(plan, scenario, n)],
       { cpus: plan.toolCpus, niceness: plan.toolNice, timeoutMs }));
   } catch (e) {
     r = { error: String(e.message || e).split('\n')[0], failures: n };
   } finally {
+    cpu1 = procStat();
     if (s) {
       await s.stop();
       writeFileSync(pathJoin(OUT, 'raw', `${tag}.server.log`), `${s.logs.join('\n')}\n`);
@@ -243,6 +254,7 @@ async function runOne(plan, scenario, system, n, index, total) {
   const out = row(scenario, system, n, r);
   out.load_avg_1m = Number(load.toFixed(2));
   out.idle_before_pct = Number((idle * 100).toFixed(1));
+  out.idle_during_pct = cpu0 && cpu1 ? Number((idleBetween(cpu0, cpu1) * 100).toFixed(1)) : null;
   process.stderr.write(`${summary(out)}\n`);
   return out;
 }
@@ -330,7 +342,7 @@ async function main() {
   machine.load_avg_after = os.loadavg().map((x) => Number(x.toFixed(2)));
   machine.duration_min = Number(((Date.now() - started) / 60000).toFixed(1));
   const mixer = readJsonMaybe(pathJoin(OUT, 'bench_mixer.json'));
-  const targets = evaluateTargets(plan, runs);
+  const targets = evaluateTargets(plan, runs, mixer);
   const config = { ...plan, janusFiles: undefined, secret: undefined };
   const results = { machine, runs, targets, skipped, notes, config };
   writeFileSync(pathJoin(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
