@@ -44,6 +44,8 @@ test('five listeners and a speaker on the floor: connected, hearing, measured, a
   assert.ok(r.loss_pct < 5, `loss ${r.loss_pct}`);
   assert.ok(r.packets.received > 5 * 40 * 2.5);
   assert.equal(r.sampled_decoding.srtp_errors, 0);
+  // Every onset named its burst by its frequency and was matched to it.
+  assert.equal(r.sampled_decoding.onsets_unmatched, 0, JSON.stringify(r.sampled_decoding));
   assert.ok(r.latency_ms.samples >= 2, JSON.stringify(r.sampled_decoding));
   assert.ok(r.latency_ms.p50 >= 0 && r.latency_ms.p50 < 200, `latency ${r.latency_ms.p50}`);
   assert.ok(r.config.tone_baseline_ms > 3 && r.config.tone_baseline_ms < 9);

@@ -28,7 +28,8 @@
 // BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
 // BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
-// BENCH_DOCS=0 (do not touch docs/benchmarks.md).
+// BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
+// BENCH_QUICK=1: the table shows each cell's median and range).
 // A full run takes about 25 minutes on the 2-core machine; BENCH_QUICK=1 about one.
 
 import { spawnSync } from 'node:child_process';
@@ -37,7 +38,7 @@ import os from 'node:os';
 import { dirname, join as pathJoin, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus, sleep } from './servers.mjs';
-import { renderDoc, renderTable, evaluateTargets } from './bench_report.mjs';
+import { renderDoc, renderTable, evaluateTargets, combineRepeats } from './bench_report.mjs';
 
 const SOURCE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD = resolve(process.env.PLENARY_BUILD_DIR || pathJoin(SOURCE, 'build'));
@@ -89,6 +90,7 @@ function makePlan(env) {
     complexity: 7,
     expectedLoss: 10,
     docs: env.BENCH_DOCS !== '0',
+    repeat: Math.max(1, Math.round(num(env.BENCH_REPEAT, quick ? 1 : 3))),
   };
 }
 
@@ -225,8 +227,8 @@ async function settle() {
   return idle;
 }
 
-async function runOne(plan, scenario, system, n, index, total) {
-  const tag = `${scenario}-${system}-${n}`;
+async function runOne(plan, scenario, system, n, index, total, rep = 0) {
+  const tag = `${scenario}-${system}-${n}${plan.repeat > 1 ? `-r${rep + 1}` : ''}`;
   const idle = await settle();
   const load = os.loadavg()[0];
   process.stderr.write(`[${index}/${total}] ${tag} (idle ${(idle * 100).toFixed(0)} %, load ${load.toFixed(2)}) ... `);
@@ -337,7 +339,9 @@ async function main() {
       process.stderr.write(`[${i + 1}/${jobs.length}] ${job.scenario}-${job.system}-${job.n}: skipped, ${why}\n`);
       continue;
     }
-    runs.push(await runOne(plan, job.scenario, job.system, job.n, i + 1, jobs.length));
+    const each = [];
+    for (let k = 0; k < plan.repeat; k++) each.push(await runOne(plan, job.scenario, job.system, job.n, i + 1, jobs.length, k));
+    runs.push(combineRepeats(each));
   }
   machine.load_avg_after = os.loadavg().map((x) => Number(x.toFixed(2)));
   machine.duration_min = Number(((Date.now() - started) / 60000).toFixed(1));
@@ -357,7 +361,7 @@ async function main() {
 }
 
 function plenaryArgsText(plan) {
-  return `plenaryd --listen 127.0.0.1:PORT --data DIR --config FILE --media-port 0 --log-level warn ` +
+  return `plenaryd --listen 127.0.0.1:PORT --data DIR --config FILE --media-port 0 --media-bind 127.0.0.1 --log-level warn ` +
     `--media-workers ${plan.serverCores}`;
 }
 

@@ -16,6 +16,52 @@ const fmt = (v, digits = 3) => {
   return x.toPrecision(digits).replace(/\.?0+$/, (m) => (m.startsWith('.') ? '' : m));
 };
 
+// --- repeats ---------------------------------------------------------------------------------
+
+// Measured values: the cell shows the median of the repeats and their range.
+const MEDIAN_FIELDS = ['cpu_s_per_listener_min', 'rss_kb_per_listener', 'loss_pct', 'latency_ms_p50',
+  'latency_ms_p99', 'join_s', 'server_cpu_cores', 'idle_during_pct', 'idle_before_pct', 'ops_per_s'];
+// Counts of what went wrong and the tool's load: the worst repeat, so no repeat's failure
+// or invalidity is averaged away.
+const WORST_MAX = ['failures', 'onsets_unmatched', 'tool_cpu_cores', 'send_late_ms_p99', 'errors'];
+const WORST_MIN = ['heard', 'connected', 'deliveries'];
+
+function median(xs) {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+// One cell from its repeats (rows of the same scenario, system and size). A field that
+// some repeat could not measure (null) is null in the cell; the repeats stay attached.
+export function combineRepeats(rows) {
+  if (rows.length === 1) return { ...rows[0], repeats: 1 };
+  const cell = { ...rows[0], repeats: rows.length, range: {}, runs_each: rows };
+  const values = (f) => rows.map((r) => r[f]);
+  const known = (xs) => xs.every((x) => x !== null && x !== undefined && Number.isFinite(Number(x)));
+  for (const f of MEDIAN_FIELDS) {
+    const xs = values(f);
+    if (xs.every((x) => x === undefined)) continue;
+    cell[f] = known(xs) ? median(xs) : null;
+    if (known(xs)) cell.range[f] = [Math.min(...xs), Math.max(...xs)];
+  }
+  for (const [fields, pick] of [[WORST_MAX, Math.max], [WORST_MIN, Math.min]]) {
+    for (const f of fields) {
+      const xs = values(f);
+      if (xs.every((x) => x === undefined)) continue;
+      cell[f] = known(xs) ? pick(...xs) : null;
+    }
+  }
+  cell.warnings = rows.flatMap((r, i) => r.warnings.map((w) => `repeat ${i + 1}: ${w}`));
+  return cell;
+}
+
+// "median (min–max)" for a cell of repeats, the value alone otherwise.
+function withRange(r, f, digits) {
+  const range = r.range && r.range[f];
+  return range && range[0] !== range[1] ? `${fmt(r[f], digits)} (${fmt(range[0], digits)}–${fmt(range[1], digits)})` : fmt(r[f], digits);
+}
+
 function find(runs, scenario, system, n) {
   return runs.find((r) => r.scenario === scenario && r.system === system && (n === undefined || r.listeners === n));
 }
@@ -229,15 +275,16 @@ export function audioTable(runs) {
     .map((r) => {
       const ratio = cpuRatio(runs, r);
       const vs = !heard(r) ? 'no audio' : r.system === 'plenary' ? '1' : ratio === null ? '—' : `${fmt(ratio)}×`;
-      return [r.scenario, fmt(r.listeners), SYSTEM_NAMES[r.system] || r.system, fmt(r.cpu_s_per_listener_min),
-        vs, fmt(r.server_cpu_cores), fmt(r.rss_kb_per_listener), fmt(r.loss_pct),
-        `${fmt(r.latency_ms_p50)} / ${fmt(r.latency_ms_p99)}`, fmt(r.onsets_unmatched), fmt(r.join_s),
+      return [r.scenario, fmt(r.listeners), SYSTEM_NAMES[r.system] || r.system, withRange(r, 'cpu_s_per_listener_min'),
+        vs, withRange(r, 'server_cpu_cores'), withRange(r, 'rss_kb_per_listener'), withRange(r, 'loss_pct'),
+        `${withRange(r, 'latency_ms_p50')} / ${withRange(r, 'latency_ms_p99')}`, fmt(r.onsets_unmatched), withRange(r, 'join_s'),
         r.failures === null || r.failures === undefined ? 'not measured' : fmt(r.failures),
-        fmt(r.tool_cpu_cores), fmt(r.idle_during_pct), validity(r), r.warnings.length ? r.warnings.length : ''];
+        fmt(r.tool_cpu_cores), withRange(r, 'idle_during_pct'), fmt(r.repeats ?? 1), validity(r),
+        r.warnings.length ? r.warnings.length : ''];
     });
   return mdTable(['scenario', 'listeners', 'system', 'server CPU-s per listener-minute', 'vs Plenary',
     'server cores', 'RSS KB per listener', 'loss %', 'latency p50 / p99 ms', 'unmatched onsets', 'join s',
-    'failures', 'tool cores', 'machine idle %', 'run', 'warnings'], rows);
+    'failures', 'tool cores', 'machine idle %', 'repeats', 'run', 'warnings'], rows);
 }
 
 export function plenaryOnlyTable(runs) {
@@ -246,10 +293,12 @@ export function plenaryOnlyTable(runs) {
     .map((r) => [r.scenario, fmt(r.listeners),
       r.scenario === 'queue-ops' ? `${fmt(r.ops_per_s, 4)} ops/s (${r.errors} errors)`
         : `${fmt(r.deliveries)} of ${fmt(r.expected_deliveries)} deliveries`,
-      `${fmt(r.latency_ms_p50)} / ${fmt(r.latency_ms_p99)}`, fmt(r.join_s), fmt(r.rss_kb_per_listener),
-      r.failures === null || r.failures === undefined ? 'not measured' : fmt(r.failures), fmt(r.idle_during_pct)]);
+      `${withRange(r, 'latency_ms_p50')} / ${withRange(r, 'latency_ms_p99')}`, withRange(r, 'join_s'),
+      withRange(r, 'rss_kb_per_listener'),
+      r.failures === null || r.failures === undefined ? 'not measured' : fmt(r.failures),
+      withRange(r, 'idle_during_pct'), fmt(r.repeats ?? 1)]);
   return mdTable(['scenario', 'connections', 'result', 'latency p50 / p99 ms', 'all joined after s',
-    'RSS KB per connection', 'failures', 'machine idle %'], rows);
+    'RSS KB per connection', 'failures', 'machine idle %', 'repeats'], rows);
 }
 
 export function targetsTable(targets) {
@@ -339,7 +388,9 @@ function methodSection(plan) {
 `(and fails its targets) when the load tool did not keep up: its CPU over the window reached ${TOOL_CPU_MAX} of a core, ` +
 `or the speaker's frames left more than ${SEND_LATE_MAX_MS} ms late (p99). **tool cores** is plenary-load's own CPU ` +
 `over the window, **machine idle %** the whole machine's idle share while the run went on (/proc/stat). ` +
-`Each cell runs once (no repeats yet). ${{ tool: `plenary-load is confined to CPU ${plan.toolCpus} (taskset) and runs at nice ${plan.toolNice}, so it always keeps up with what it receives; the server may use every CPU but gets CPU ${plan.toolCpus} only when the tool leaves it idle, and whatever it cannot get shows as its own loss and latency.`, split: 'The server is pinned to CPU 0 and plenary-load to CPU 1 (taskset); a server that needs more than one core shows it as loss.', none: 'Nothing is pinned.' }[plan.pin]} ` +
+`Each cell runs ${plan.repeat || 1} time(s) (BENCH_REPEAT), each time on a fresh server; a cell shows the median of its ` +
+`repeats with their range in parentheses, and the worst repeat's failures, unmatched onsets and tool load ` +
+`(so one failed or invalid repeat fails the cell). ${{ tool: `plenary-load is confined to CPU ${plan.toolCpus} (taskset) and runs at nice ${plan.toolNice}, so it always keeps up with what it receives; the server may use every CPU but gets CPU ${plan.toolCpus} only when the tool leaves it idle, and whatever it cannot get shows as its own loss and latency.`, split: 'The server is pinned to CPU 0 and plenary-load to CPU 1 (taskset); a server that needs more than one core shows it as loss.', none: 'Nothing is pinned.' }[plan.pin]} ` +
 `Janus above 200 listeners is run only while it keeps up (loss and failures under 5 %).`;
 }
 

@@ -2,7 +2,7 @@
 // as missed in the targets table, and no generated sentence may say otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateTargets, renderTable, renderDoc, targetsVerdict, runInvalid } from './bench_report.mjs';
+import { evaluateTargets, renderTable, renderDoc, targetsVerdict, runInvalid, combineRepeats } from './bench_report.mjs';
 
 const plan = {
   storm: 500, observers: 10000, stormWindowS: 5, sample: 10, joinRate: 100, warmup: 3, duration: 20,
@@ -143,4 +143,25 @@ test('a run where the load tool fell behind is invalid and fails its targets', (
   late[7].send_late_ms_p99 = 45; // the storm's speaker slipped
   assertMissed(late, mixerOk, 'join_storm', /invalid.*45 ms late/);
   assert.equal(runInvalid(goodRuns()[0]), null);
+});
+
+test('repeats: median and range, and the worst repeat decides failures and validity', () => {
+  const reps = [audio('listeners', 'plenary', 2000, { loss_pct: 0.1, latency_ms_p99: 40 }),
+    audio('listeners', 'plenary', 2000, { loss_pct: 0.3, latency_ms_p99: 60, failures: 2, connected: 1998 }),
+    audio('listeners', 'plenary', 2000, { loss_pct: 0.2, latency_ms_p99: 50, tool_cpu_cores: 0.95 })];
+  const cell = combineRepeats(reps);
+  assert.equal(cell.repeats, 3);
+  assert.equal(cell.loss_pct, 0.2);
+  assert.deepEqual(cell.range.latency_ms_p99, [40, 60]);
+  assert.equal(cell.failures, 2);
+  assert.equal(cell.connected, 1998);
+  assert.equal(cell.tool_cpu_cores, 0.95);
+  const runs = goodRuns();
+  runs[5] = cell;
+  const { text } = assertMissed(runs, mixerOk, 'two_thousand', /run invalid: the load tool used 0\.950? cores, 1998 of 2000 connected/);
+  assert.match(text, /\| 0\.200 \(0\.100–0\.300\) \|/);
+  // A repeat that could not measure latency leaves the cell unmeasured, never the others' median.
+  reps[1].latency_ms_p99 = null;
+  assert.equal(combineRepeats(reps).latency_ms_p99, null);
+  assert.equal(combineRepeats([reps[0]]).repeats, 1);
 });
