@@ -195,9 +195,11 @@ function row(scenario, system, n, r) {
     });
   } else if (scenario === 'caption-fanout') {
     Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
-      deliveries: r.deliveries, expected_deliveries: r.expected_deliveries });
+      deliveries: r.deliveries, expected_deliveries: r.expected_deliveries, captions: r.captions ?? null,
+      tool_cpu_cores: r.tool?.cpu_cores ?? null });
   } else {
-    Object.assign(base, { ops_per_s: r.ops_per_s ?? null, join_s: r.join_s ?? null, errors: r.errors });
+    Object.assign(base, { ops_per_s: r.ops_per_s ?? null, join_s: r.join_s ?? null, errors: r.errors,
+      tool_cpu_cores: r.tool?.cpu_cores ?? null });
   }
   base.warnings = [...(r.warnings || []), ...(r.error ? [`error: ${r.error}`] : [])];
   return base;

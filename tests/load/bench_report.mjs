@@ -24,7 +24,7 @@ const MEDIAN_FIELDS = ['cpu_s_per_listener_min', 'rss_kb_per_listener', 'loss_pc
 // Counts of what went wrong and the tool's load: the worst repeat, so no repeat's failure
 // or invalidity is averaged away.
 const WORST_MAX = ['failures', 'onsets_unmatched', 'tool_cpu_cores', 'send_late_ms_p99', 'errors'];
-const WORST_MIN = ['heard', 'connected', 'deliveries'];
+const WORST_MIN = ['heard', 'connected', 'deliveries', 'captions'];
 
 function median(xs) {
   const v = [...xs].sort((a, b) => a - b);
@@ -220,6 +220,8 @@ function targetFanout(plan, runs) {
   const gaps = [];
   if (!(p.latency_ms_p99 !== null && p.latency_ms_p99 <= 250)) gaps.push(`p99 ${fmt(p.latency_ms_p99)} ms`);
   if (p.failures !== 0) gaps.push(`failures ${p.failures ?? 'not measured'}`);
+  if (Number.isFinite(p.captions) && Number.isFinite(plan.captions) && p.captions < plan.captions)
+    gaps.push(`${p.captions} of ${plan.captions} captions sent`);
   if (missing === null) gaps.push('deliveries not measured');
   else if (missing > 0) gaps.push(`${fmt(missing)} of ${fmt(p.expected_deliveries)} deliveries missing`);
   if (runInvalid(p)) gaps.push(`run invalid: ${runInvalid(p)}`);
@@ -296,9 +298,9 @@ export function plenaryOnlyTable(runs) {
       `${withRange(r, 'latency_ms_p50')} / ${withRange(r, 'latency_ms_p99')}`, withRange(r, 'join_s'),
       withRange(r, 'rss_kb_per_listener'),
       r.failures === null || r.failures === undefined ? 'not measured' : fmt(r.failures),
-      withRange(r, 'idle_during_pct'), fmt(r.repeats ?? 1)]);
+      fmt(r.tool_cpu_cores), withRange(r, 'idle_during_pct'), fmt(r.repeats ?? 1), validity(r)]);
   return mdTable(['scenario', 'connections', 'result', 'latency p50 / p99 ms', 'all joined after s',
-    'RSS KB per connection', 'failures', 'machine idle %', 'repeats'], rows);
+    'RSS KB per connection', 'failures', 'tool cores', 'machine idle %', 'repeats', 'run'], rows);
 }
 
 export function targetsTable(targets) {

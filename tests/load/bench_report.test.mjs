@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { evaluateTargets, renderTable, renderDoc, targetsVerdict, runInvalid, combineRepeats } from './bench_report.mjs';
 
 const plan = {
-  storm: 500, observers: 10000, stormWindowS: 5, sample: 10, joinRate: 100, warmup: 3, duration: 20,
+  storm: 500, observers: 10000, captions: 10, stormWindowS: 5, sample: 10, joinRate: 100, warmup: 3, duration: 20,
   pin: 'tool', toolCpus: '1', toolNice: -10, serverCores: 2, speaker: 'floor', bitrate: 32000,
   complexity: 7, expectedLoss: 10,
 };
@@ -28,8 +28,8 @@ function goodRuns() {
     audio('listeners', 'janus-streaming', 1000), audio('listeners', 'plenary', 2000),
     audio('listeners-mixing', 'plenary', 200), audio('join-storm', 'plenary', 500),
     { scenario: 'caption-fanout', system: 'plenary', listeners: 10000, latency_ms_p50: 20, latency_ms_p99: 80,
-      join_s: 10, failures: 0, deliveries: 100000, expected_deliveries: 100000, rss_kb_per_listener: 20,
-      idle_during_pct: 30, warnings: [] },
+      join_s: 10, failures: 0, deliveries: 100000, expected_deliveries: 100000, captions: 10,
+      rss_kb_per_listener: 20, tool_cpu_cores: 0.3, idle_during_pct: 30, warnings: [] },
   ];
 }
 
@@ -96,6 +96,14 @@ test('missing caption deliveries fail the caption target', () => {
   assertMissed(runs, mixerOk, 'caption_fanout', /1,000 of 100,000 deliveries missing/);
   delete runs[8].deliveries;
   assertMissed(runs, mixerOk, 'caption_fanout', /deliveries not measured/);
+  // Captions the chair never got to send are missing deliveries too.
+  const fewer = goodRuns();
+  Object.assign(fewer[8], { captions: 7, deliveries: 70000, expected_deliveries: 70000 });
+  assertMissed(fewer, mixerOk, 'caption_fanout', /7 of 10 captions sent/);
+  // A fan-out whose tool was saturated measured the tool.
+  const busy = goodRuns();
+  busy[8].tool_cpu_cores = 0.99;
+  assertMissed(busy, mixerOk, 'caption_fanout', /run invalid: the load tool used/);
 });
 
 test('a cell that was not measured shows as missed', () => {

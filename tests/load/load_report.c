@@ -13,6 +13,10 @@
  *   codec delay subtracted: what the server (and the loopback path) adds.
  * - server: CPU seconds over the window (utime + stime), per listener-minute, and RSS
  *   growth from before the listeners joined to the end of the window, per listener.
+ * - tool.cpu_cores: this process's own CPU over the window; the benchmark marks a run
+ *   invalid when it nears the one core the tool is confined to.
+ * - sampled_decoding.onsets_unmatched: onsets whose frequency named no burst sent in the
+ *   last burst_ids periods (load_tone.h); they fail the benchmark's latency targets.
  */
 #include <stdio.h>
 #include <stdlib.h>
