@@ -30,7 +30,8 @@
 // BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
 // BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
 // BENCH_QUICK=1: the table shows each cell's median and range).
-// A full run takes about 25 minutes on the 2-core machine; BENCH_QUICK=1 about one.
+// A full run took about 25 minutes on the 2-core machine with one run per cell; with the
+// default BENCH_REPEAT=3 expect three times that. BENCH_QUICK=1 about one.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';

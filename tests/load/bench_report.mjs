@@ -459,7 +459,7 @@ ${warningsSection(results)}
 \`build/bench/results.json\` (one row per run in the shape issue 9 gives), a raw report per run in
 \`build/bench/raw/\`, and this file. \`BENCH_QUICK=1 make bench\` is a one-minute smoke run; sizes and
 durations can be set with \`BENCH_SIZES\`, \`BENCH_DURATION\` and the other knobs listed at the top of
-tests/load/bench.mjs. The full run takes about 25 minutes on two cores; start it when \`uptime\` shows
+tests/load/bench.mjs. The full run took about 25 minutes on two cores with one run per cell, so about three times that with the default BENCH_REPEAT=3; start it when \`uptime\` shows
 the machine quiet.
 `;
 }
