@@ -4,7 +4,8 @@
 # under BUILD/bench/; bench.mjs also regenerates docs/benchmarks.md.
 #   scripts/bench.sh BUILD_DIR
 # BENCH_QUICK=1 makes everything short (about a minute of load runs); bench.mjs lists the
-# other BENCH_* knobs. The full run takes about 25 minutes on two cores.
+# other BENCH_* knobs. The full run took about 25 minutes on two cores with one run per cell;
+# BENCH_REPEAT (3 by default) multiplies that.
 set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)

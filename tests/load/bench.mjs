@@ -28,8 +28,10 @@
 // BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
 // BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
-// BENCH_DOCS=0 (do not touch docs/benchmarks.md).
-// A full run takes about 25 minutes on the 2-core machine; BENCH_QUICK=1 about one.
+// BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
+// BENCH_QUICK=1: the table shows each cell's median and range).
+// A full run took about 25 minutes on the 2-core machine with one run per cell; with the
+// default BENCH_REPEAT=3 expect three times that. BENCH_QUICK=1 about one.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -37,7 +39,7 @@ import os from 'node:os';
 import { dirname, join as pathJoin, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus, sleep } from './servers.mjs';
-import { renderDoc, renderTable, evaluateTargets } from './bench_report.mjs';
+import { renderDoc, renderTable, evaluateTargets, combineRepeats } from './bench_report.mjs';
 
 const SOURCE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILD = resolve(process.env.PLENARY_BUILD_DIR || pathJoin(SOURCE, 'build'));
@@ -89,6 +91,7 @@ function makePlan(env) {
     complexity: 7,
     expectedLoss: 10,
     docs: env.BENCH_DOCS !== '0',
+    repeat: Math.max(1, Math.round(num(env.BENCH_REPEAT, quick ? 1 : 3))),
   };
 }
 
@@ -188,26 +191,35 @@ function row(scenario, system, n, r) {
       join_s: scenario === 'join-storm' ? r.join?.all_heard_s ?? null : r.join?.p50_s ?? null,
       heard: r.heard, connected: r.connected,
       server_cpu_cores: r.server?.cpu_cores ?? null, tool_cpu_cores: r.tool?.cpu_cores ?? null,
+      onsets_unmatched: r.sampled_decoding?.onsets_unmatched ?? null,
+      send_late_ms_p99: r.speaker?.send_late_ms?.p99 ?? null,
     });
   } else if (scenario === 'caption-fanout') {
     Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
-      deliveries: r.deliveries, expected_deliveries: r.expected_deliveries });
+      deliveries: r.deliveries, expected_deliveries: r.expected_deliveries, captions: r.captions ?? null,
+      tool_cpu_cores: r.tool?.cpu_cores ?? null });
   } else {
-    Object.assign(base, { ops_per_s: r.ops_per_s ?? null, join_s: r.join_s ?? null, errors: r.errors });
+    Object.assign(base, { ops_per_s: r.ops_per_s ?? null, join_s: r.join_s ?? null, errors: r.errors,
+      tool_cpu_cores: r.tool?.cpu_cores ?? null });
   }
   base.warnings = [...(r.warnings || []), ...(r.error ? [`error: ${r.error}`] : [])];
   return base;
 }
 
-// Share of CPU time idle over the next second, from /proc/stat.
-async function idleShare() {
-  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const a = read();
-  await sleep(1000);
-  const b = read();
+// The machine's CPU times (first line of /proc/stat), and the idle share between two reads.
+const procStat = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+
+function idleBetween(a, b) {
   const d = b.map((x, i) => x - a[i]);
   const total = d.reduce((x, y) => x + y, 0);
   return total > 0 ? (d[3] + (d[4] || 0)) / total : 1;
+}
+
+// Share of CPU time idle over the next second.
+async function idleShare() {
+  const a = procStat();
+  await sleep(1000);
+  return idleBetween(a, procStat());
 }
 
 // Each run starts on a quiet machine: the last one's server may still be winding down (a
@@ -218,21 +230,25 @@ async function settle() {
   return idle;
 }
 
-async function runOne(plan, scenario, system, n, index, total) {
-  const tag = `${scenario}-${system}-${n}`;
+async function runOne(plan, scenario, system, n, index, total, rep = 0) {
+  const tag = `${scenario}-${system}-${n}${plan.repeat > 1 ? `-r${rep + 1}` : ''}`;
   const idle = await settle();
   const load = os.loadavg()[0];
   process.stderr.write(`[${index}/${total}] ${tag} (idle ${(idle * 100).toFixed(0)} %, load ${load.toFixed(2)}) ... `);
   let s;
   let r;
+  let cpu0 = null;
+  let cpu1 = null;
   try {
     s = await startSystem(plan, system, tag);
     const timeoutMs = (120 + n / 20 + plan.duration * 2) * 1000;
+    cpu0 = procStat();
     ({ report: r } = await runLoad(LOAD, [...systemArgs(plan, system, s), ...scenarioArgs(plan, scenario, n)],
       { cpus: plan.toolCpus, niceness: plan.toolNice, timeoutMs }));
   } catch (e) {
     r = { error: String(e.message || e).split('\n')[0], failures: n };
   } finally {
+    cpu1 = procStat();
     if (s) {
       await s.stop();
       writeFileSync(pathJoin(OUT, 'raw', `${tag}.server.log`), `${s.logs.join('\n')}\n`);
@@ -243,6 +259,7 @@ async function runOne(plan, scenario, system, n, index, total) {
   const out = row(scenario, system, n, r);
   out.load_avg_1m = Number(load.toFixed(2));
   out.idle_before_pct = Number((idle * 100).toFixed(1));
+  out.idle_during_pct = cpu0 && cpu1 ? Number((idleBetween(cpu0, cpu1) * 100).toFixed(1)) : null;
   process.stderr.write(`${summary(out)}\n`);
   return out;
 }
@@ -325,12 +342,14 @@ async function main() {
       process.stderr.write(`[${i + 1}/${jobs.length}] ${job.scenario}-${job.system}-${job.n}: skipped, ${why}\n`);
       continue;
     }
-    runs.push(await runOne(plan, job.scenario, job.system, job.n, i + 1, jobs.length));
+    const each = [];
+    for (let k = 0; k < plan.repeat; k++) each.push(await runOne(plan, job.scenario, job.system, job.n, i + 1, jobs.length, k));
+    runs.push(combineRepeats(each));
   }
   machine.load_avg_after = os.loadavg().map((x) => Number(x.toFixed(2)));
   machine.duration_min = Number(((Date.now() - started) / 60000).toFixed(1));
   const mixer = readJsonMaybe(pathJoin(OUT, 'bench_mixer.json'));
-  const targets = evaluateTargets(plan, runs);
+  const targets = evaluateTargets(plan, runs, mixer);
   const config = { ...plan, janusFiles: undefined, secret: undefined };
   const results = { machine, runs, targets, skipped, notes, config };
   writeFileSync(pathJoin(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -345,7 +364,7 @@ async function main() {
 }
 
 function plenaryArgsText(plan) {
-  return `plenaryd --listen 127.0.0.1:PORT --data DIR --config FILE --media-port 0 --log-level warn ` +
+  return `plenaryd --listen 127.0.0.1:PORT --data DIR --config FILE --media-port 0 --media-bind 127.0.0.1 --log-level warn ` +
     `--media-workers ${plan.serverCores}`;
 }
 

@@ -12,11 +12,13 @@
  *            flight each, for duration_s: every operation is an event appended and fsynced
  *            before its ack, so acks per second is the log's throughput under contention.
  *
- * Both print one JSON object on stdout, like the audio scenarios.
+ * Both print one JSON object on stdout, like the audio scenarios, with tool.cpu_cores: this
+ * process's own CPU over the window, by which the benchmark judges whether the tool kept up.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -46,6 +48,7 @@ struct events {
 	uint64_t ops, errors, deliveries;
 	uint64_t window0_ms, window1_ms;
 	double cpu0, cpu1;
+	double tool0, tool1; /* this process's own CPU seconds: did the tool keep up? */
 	uint64_t rss0_kb, rss1_kb;
 	char why[256];
 };
@@ -212,6 +215,8 @@ static void start_window(struct events *ev, uint64_t now)
 	ev->phase = 1;
 	ev->t_joined_ms = now;
 	ev->window0_ms = now;
+	if (!proc_cpu_seconds(getpid(), &ev->tool0))
+		ev->tool0 = -1;
 	if (ev->cfg->server_pid > 0) {
 		(void)proc_cpu_seconds(ev->cfg->server_pid, &ev->cpu0);
 		(void)proc_rss_kb(ev->cfg->server_pid, &ev->rss1_kb);
@@ -246,6 +251,8 @@ static void finish(struct events *ev, uint64_t now)
 {
 	ev->phase = 2;
 	ev->window1_ms = now;
+	if (!proc_cpu_seconds(getpid(), &ev->tool1))
+		ev->tool1 = -1;
 	if (ev->cfg->server_pid > 0)
 		(void)proc_cpu_seconds(ev->cfg->server_pid, &ev->cpu1);
 }
@@ -323,6 +330,10 @@ static void report(struct events *ev)
 				    num_or_null(window_s > 0, (double)ev->ops / window_s));
 	}
 	json_object_set_new(o, "window_s", json_real(window_s));
+	bool tool = ev->tool0 >= 0 && ev->tool1 >= ev->tool0 && window_s > 0;
+	json_object_set_new(
+	    o, "tool",
+	    json_pack("{s:o}", "cpu_cores", num_or_null(tool, (ev->tool1 - ev->tool0) / window_s)));
 	json_object_set_new(
 	    o, "server",
 	    json_pack("{s:o,s:o,s:o}", "cpu_s", num_or_null(cpu, ev->cpu1 - ev->cpu0), "rss_kb",

@@ -28,6 +28,7 @@
 #define TICK_US	     20000 /* ICE checks go every 50 ms at most: a tick per 20 ms keeps up */
 #define FRAME_US     20000
 #define MAX_BURSTS   8192 /* 2 h 16 min of 1 s bursts */
+#define MATCH_BACK   10	  /* bursts looked at for a match: burst_ids (at most 8) + 2 */
 #define LATENCY_MAX  500000
 #define STALL_US     200000 /* a speaker this late skips frames instead of bursting */
 #define PACE_US	     2000   /* a busy thread wakes at most this often */
@@ -52,8 +53,8 @@ struct load_peer {
 	struct onset_detector od;
 	uint16_t last_seq;
 	uint32_t last_ts;
-	bool have_last, gap;
-	uint64_t arrival_ns, next_send_us;
+	bool have_last, gap, pending;
+	uint64_t arrival_ns, next_send_us, pending_ns;
 };
 
 struct rx_thread {
@@ -116,32 +117,45 @@ static bool in_window(const struct load_media *m, uint64_t now_us)
 
 /* --- onsets: a sampled peer decodes, and times each burst it hears ------------------- */
 
-/* The send time of the burst a listener heard start at wall time t: the latest burst sent
- * before t and less than a period earlier; 0 if none. */
-static uint64_t matching_burst(struct load_media *m, uint64_t t)
+/* The send time of the burst a listener heard start at wall time t with id `id`, from the
+ * last few bursts sent (tone_match_burst); 0 if none. */
+static uint64_t matching_burst(struct load_media *m, uint64_t t, int id)
 {
-	uint64_t period_ns = (uint64_t)m->tone->frames * FRAME_US * 1000u;
+	const struct tone_config *cfg = &m->tone->cfg;
+	uint64_t sent[MATCH_BACK];
+	size_t n = (size_t)cfg->burst_ids + 2;
 	uint64_t now_us = load_mono_us();
-	uint64_t b = (now_us > m->t0_us ? (now_us - m->t0_us) / FRAME_US : 0) / m->tone->frames;
-	for (int back = 0; back < 3; back++, b--) {
-		uint64_t sent = atomic_load(&m->burst_ns[b % MAX_BURSTS]);
-		if (sent != 0 && sent <= t && t - sent < period_ns)
-			return sent;
-		if (b == 0)
-			break;
-	}
-	return 0;
+	uint64_t b =
+	    (now_us > m->t0_us ? (now_us - m->t0_us) / FRAME_US : 0) / (uint64_t)cfg->period_frames;
+	if (n > b + 1)
+		n = (size_t)b + 1;
+	uint64_t first = b + 1 - n;
+	for (size_t i = 0; i < n; i++)
+		sent[i] = atomic_load(&m->burst_ns[(first + i) % MAX_BURSTS]);
+	return tone_match_burst(cfg, sent, first, n, id, t);
 }
 
-static void note_onset(struct load_peer *p, long at)
+/* An onset: where it was heard, to be matched once its crossings name the burst. */
+static void begin_onset(struct load_peer *p, long at)
 {
-	struct rx_thread *t = p->t;
+	p->pending = false;
+	if (!in_window(p->m, load_mono_us()))
+		return;
 	if (p->gap) { /* the burst's first frame may be the one lost: not a clean mark */
-		t->after_gap++;
+		p->t->after_gap++;
 		return;
 	}
-	uint64_t heard = p->arrival_ns + (uint64_t)at * 1000000000u / CODEC_RATE;
-	uint64_t sent = matching_burst(p->m, heard);
+	p->pending = true;
+	p->pending_ns = p->arrival_ns + (uint64_t)at * 1000000000u / CODEC_RATE;
+}
+
+static void note_onset(struct load_peer *p, long crossings)
+{
+	struct rx_thread *t = p->t;
+	p->pending = false;
+	int id = tone_id_of_crossings(&p->m->tone->cfg, (uint32_t)crossings);
+	uint64_t heard = p->pending_ns;
+	uint64_t sent = matching_burst(p->m, heard, id);
 	if (sent == 0) {
 		t->unmatched++;
 		return;
@@ -174,8 +188,11 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 	p->t->decoded++;
 	long at = onset_feed(&p->od, pcm, CODEC_FRAME);
 	p->t->onsets += at >= 0;
-	if (at >= 0 && in_window(p->m, load_mono_us()))
-		note_onset(p, at);
+	if (at >= 0)
+		begin_onset(p, at);
+	long crossings = onset_take_crossings(&p->od);
+	if (crossings >= 0 && p->pending)
+		note_onset(p, crossings);
 }
 
 /* --- receiving -------------------------------------------------------------------------- */
@@ -259,8 +276,9 @@ static void send_frame(struct load_peer *p, uint64_t k)
 {
 	const struct load_tone *tone = p->m->tone;
 	size_t slot = (size_t)(k % tone->frames);
-	if (slot == 0 && p->primary)
-		atomic_store(&p->m->burst_ns[(k / tone->frames) % MAX_BURSTS], load_real_ns());
+	uint64_t period = (uint64_t)tone->cfg.period_frames;
+	if (k % period == 0 && p->primary)
+		atomic_store(&p->m->burst_ns[(k / period) % MAX_BURSTS], load_real_ns());
 	enum client_err err =
 	    client_send_audio(p->c, tone->pkt[slot], tone->len[slot], (uint32_t)(k * CODEC_FRAME),
 			      tone->level[slot], tone->level[slot] < 127);
@@ -505,6 +523,7 @@ static bool make_sampled(struct load_peer *p)
 		return false;
 	onset_init(&p->od, tone->onset_threshold, tone->onset_quiet_level,
 		   tone->onset_quiet_samples);
+	p->od.id_window = TONE_ID_WINDOW;
 	client_on_audio(p->c, on_audio, p);
 	return true;
 }

@@ -12,6 +12,9 @@
  * crossing a little before the true start; the tool measures that offset once on its own
  * encode/decode (the baseline) and subtracts it.
  *
+ * After an onset it counts the zero crossings of the next id_window samples (across calls),
+ * which name the burst (load_tone.h); onset_take_crossings hands the count over once.
+ *
  * Pure: no clock, no allocation. Unit-tested in tests/load/test_load_onset.c.
  */
 #ifndef PLENARY_LOAD_ONSET_H
@@ -27,6 +30,11 @@ struct onset_detector {
 	uint32_t quiet_need; /* quiet samples in a row that arm the detector */
 	uint32_t quiet_run;
 	bool armed;
+	uint32_t id_window; /* samples after an onset whose crossings are counted */
+	uint32_t id_left;   /* of them still to come; 0 when not counting */
+	uint32_t crossings;
+	int last_sign;
+	bool crossings_ready;
 };
 
 /* threshold > quiet_level > 0; quiet_samples > 0. Starts disarmed: the first onset comes
@@ -37,5 +45,10 @@ void onset_init(struct onset_detector *d, int threshold, int quiet_level, uint32
  * Reports at most one per call, which is exact as long as quiet_samples is longer than a
  * call's n (two onsets need a quiet stretch between them). */
 long onset_feed(struct onset_detector *d, const int16_t *pcm, size_t n);
+
+/* After an onset: the zero crossings in the id_window samples from it (the onset sample
+ * first), once they are all fed; -1 before that, and after the count was taken once.
+ * id_window is 0 (no counting) unless set after onset_init. */
+long onset_take_crossings(struct onset_detector *d);
 
 #endif

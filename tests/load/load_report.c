@@ -13,6 +13,10 @@
  *   codec delay subtracted: what the server (and the loopback path) adds.
  * - server: CPU seconds over the window (utime + stime), per listener-minute, and RSS
  *   growth from before the listeners joined to the end of the window, per listener.
+ * - tool.cpu_cores: this process's own CPU over the window; the benchmark marks a run
+ *   invalid when it nears the one core the tool is confined to.
+ * - sampled_decoding.onsets_unmatched: onsets whose frequency named no burst sent in the
+ *   last burst_ids periods (load_tone.h); they fail the benchmark's latency targets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,7 +181,7 @@ void load_report_audio(struct load_run *r)
 			    json_pack("{s:i,s:o}", "threads", (int)cfg->threads, "cpu_cores",
 				      num(window_s > 0 && tool >= 0, tool / window_s)));
 	json_object_set_new(o, "config",
-			    json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:f}", "bitrate",
+			    json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:s,s:f,s:i}", "bitrate",
 				      cfg->tone.bitrate, "complexity", cfg->tone.complexity,
 				      "expected_loss", cfg->expected_loss, "join_rate",
 				      cfg->join_rate, "warmup_s", cfg->warmup_s, "duration_s",
@@ -186,7 +190,8 @@ void load_report_audio(struct load_run *r)
 				      cfg->system != SYS_PLENARY ? "audiobridge participant"
 				      : cfg->speaker_is_chair	 ? "chair"
 								 : "participant given the floor",
-				      "tone_period_s", cfg->tone.period_frames * 0.02));
+				      "tone_period_s", cfg->tone.period_frames * 0.02,
+				      "tone_burst_ids", cfg->tone.burst_ids));
 	json_object_set_new(o, "warnings", warnings_json(r));
 	json_object_set_new(o, "error", r->why[0] ? json_string(r->why) : json_null());
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6));

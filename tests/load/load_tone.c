@@ -20,7 +20,41 @@ void tone_config_defaults(struct tone_config *cfg)
 				    .bitrate = 32000,
 				    .complexity = 7,
 				    .period_frames = 50,
-				    .burst_frames = 10};
+				    .burst_frames = 10,
+				    .burst_ids = 4};
+}
+
+int tone_burst_freq(const struct tone_config *cfg, uint64_t burst)
+{
+	return cfg->freq_hz + (int)(burst % (uint64_t)cfg->burst_ids) * TONE_ID_STEP_HZ;
+}
+
+int tone_id_of_crossings(const struct tone_config *cfg, uint32_t crossings)
+{
+	/* A tone of f Hz crosses zero 2f times a second. */
+	double per_hz = 2.0 * TONE_ID_WINDOW / CODEC_RATE;
+	double x = (double)crossings / per_hz - cfg->freq_hz;
+	long id = lrint(x / TONE_ID_STEP_HZ);
+	if (id < 0 || id >= cfg->burst_ids ||
+	    fabs(x - (double)id * TONE_ID_STEP_HZ) > TONE_ID_STEP_HZ / 4.0)
+		return -1;
+	return (int)id;
+}
+
+uint64_t tone_match_burst(const struct tone_config *cfg, const uint64_t *sent, uint64_t first,
+			  size_t n, int id, uint64_t heard)
+{
+	uint64_t horizon_ns =
+	    (uint64_t)cfg->burst_ids * (uint64_t)cfg->period_frames * 20u * 1000000u;
+	if (id < 0)
+		return 0;
+	for (size_t i = n; i-- > 0;) {
+		uint64_t b = first + i, t = sent[i];
+		if (t == 0 || t > heard || b % (uint64_t)cfg->burst_ids != (uint64_t)id)
+			continue;
+		return heard - t < horizon_ns ? t : 0;
+	}
+	return 0;
 }
 
 void tone_pcm(const struct tone_config *cfg, uint64_t frame, int16_t pcm[CODEC_FRAME])
@@ -31,7 +65,8 @@ void tone_pcm(const struct tone_config *cfg, uint64_t frame, int16_t pcm[CODEC_F
 		return;
 	}
 	/* The phase restarts at 0 with every burst, so each onset looks the same. */
-	double w = 2.0 * M_PI * cfg->freq_hz / CODEC_RATE;
+	double w =
+	    2.0 * M_PI * tone_burst_freq(cfg, frame / (uint64_t)cfg->period_frames) / CODEC_RATE;
 	uint64_t t0 = in_period * CODEC_FRAME;
 	for (int i = 0; i < CODEC_FRAME; i++)
 		pcm[i] = (int16_t)lrint(cfg->amplitude * sin(w * (double)(t0 + (uint64_t)i)));
@@ -96,7 +131,7 @@ static bool measure_baseline(struct load_tone *t, char *why, size_t cap)
 		long at = onset_feed(&od, pcm, CODEC_FRAME);
 		if (at >= 0) {
 			/* The nearest burst start: pre-echo may put the onset just before it. */
-			long period = (long)t->frames * CODEC_FRAME,
+			long period = (long)t->cfg.period_frames * CODEC_FRAME,
 			     abs = (long)f * CODEC_FRAME + at;
 			t->baseline = abs - (abs + period / 2) / period * period;
 			found = true;
@@ -113,13 +148,14 @@ bool tone_make(const struct tone_config *cfg, struct load_tone *out, char *why, 
 	if (cfg->period_frames < 2 || cfg->period_frames > TONE_MAX_FRAMES ||
 	    cfg->burst_frames < 1 || cfg->burst_frames >= cfg->period_frames ||
 	    cfg->amplitude < 100 || cfg->amplitude > 32767 || cfg->freq_hz < 50 ||
-	    cfg->freq_hz > 20000) {
-		snprintf(why, cap, "tone: bad period, burst, amplitude or frequency");
+	    cfg->freq_hz > 20000 || cfg->burst_ids < 1 || cfg->burst_ids > 8 ||
+	    cfg->period_frames * cfg->burst_ids > TONE_MAX_FRAMES) {
+		snprintf(why, cap, "tone: bad period, burst, ids, amplitude or frequency");
 		return false;
 	}
 	memset(out, 0, sizeof *out);
 	out->cfg = *cfg;
-	out->frames = (size_t)cfg->period_frames;
+	out->frames = (size_t)cfg->period_frames * (size_t)cfg->burst_ids;
 	out->onset_threshold = cfg->amplitude / 4;
 	out->onset_quiet_level = cfg->amplitude / 16;
 	/* Half the silence between bursts: long enough to skip codec ringing after a burst,

@@ -103,8 +103,10 @@ export async function startPlenary({ bin, dataDir, secret, admin, room = 'bench'
   writeFileSync(configPath, JSON.stringify({ rooms: [{ id: room, title: 'Benchmark', public_observers: true }], ws_limits: wsLimits }));
   // The port is chosen here: at --log-level warn plenaryd does not log the one it got.
   const port = await freePort('tcp');
+  // Media on loopback, like the clients: plenaryd binds every interface by default, and its
+  // candidate would then be the host's address, which the benchmark does not use for Plenary.
   const args = ['--listen', `127.0.0.1:${port}`, '--data', pathJoin(dataDir, 'data'), '--config', configPath,
-    '--media-port', '0', '--log-level', logLevel];
+    '--media-port', '0', '--media-bind', '127.0.0.1', '--log-level', logLevel];
   if (workers) args.push('--media-workers', String(workers));
   if (echo) args.push('--media-echo');
   const [cmd, argv] = pinned(cpus, bin, args);
