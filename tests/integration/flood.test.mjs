@@ -26,6 +26,12 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { startServer, createRoom, jwt, nowS, http, join, sleep } from './harness.mjs';
 
+// Under ThreadSanitizer (scripts/check/tsan.sh sets PLENARY_SANITIZER=thread) the floods
+// run for what TSan looks for -- races under load -- and the limits must still answer, but
+// the latency bound is not asserted: TSan slows memory-heavy work (copying a megabyte of
+// export) far more than an fsync, so the ratio would measure TSan, not the server. The
+// normal and the ASan+UBSan builds (make test) assert it.
+const TIMING_UNDER_TEST = process.env.PLENARY_SANITIZER !== 'thread';
 const SAMPLES = 400;
 const PROBE_CONNS = 12;
 const PROBE_GAP_MS = 8; // at most ~120 commands a second across 12 connections
@@ -200,10 +206,15 @@ test('a live room stays responsive under each flood (issue 13)', { timeout: 5400
         row.noisy = row.quiet.p99 > calm;
         rows.push(row);
         row.answered = f.answered(row.counts);
-        passed = !row.noisy && row.m.p99 <= row.bound && row.answered;
+        passed = row.answered && (TIMING_UNDER_TEST ? !row.noisy && row.m.p99 <= row.bound : true);
         await sleep(500); // let the server drain what the flood left before the next one
       }
-      if (!passed) failures.push(`${f.name}: in none of ${ATTEMPTS} attempts did the limits answer with p99 within the bound after a calm quiet run`);
+      if (!passed)
+        failures.push(
+          TIMING_UNDER_TEST
+            ? `${f.name}: in none of ${ATTEMPTS} attempts did the limits answer with p99 within the bound after a calm quiet run`
+            : `${f.name}: the limits did not answer`,
+        );
     }
     const fmt = (x) => x.toFixed(2).padStart(8);
     const lines = [
@@ -213,6 +224,7 @@ test('a live room stays responsive under each flood (issue 13)', { timeout: 5400
       ...rows.map(({ f, attempt, quiet: q, m, bound, noisy, answered, counts: c }) =>
         `${f.name.padEnd(38)} ${attempt}   ${fmt(q.p50)}/${fmt(q.p99).trim().padEnd(6)} ${fmt(m.p50)} ${fmt(m.p99)} ${fmt(m.max)} ${fmt(bound)} ${(noisy ? 'noisy' : !answered ? 'nolim' : m.p99 <= bound ? 'yes' : 'NO').padEnd(5)} ${String(c.sent).padStart(7)} ${String(c.ok).padStart(7)} ${String(c.limited).padStart(7)} ${String(c.tooLarge).padStart(4)} ${String(c.refused).padStart(7)} ${String(c.other).padStart(5)} ${JSON.stringify(c.others)}`),
     ];
+    if (!TIMING_UNDER_TEST) lines.push('ThreadSanitizer build: the latency bound is shown, not asserted');
     console.log(lines.join('\n'));
     assert.deepEqual(failures, []);
     // The server is still whole: the probe's room answers and its record is served.
