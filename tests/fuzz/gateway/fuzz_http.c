@@ -40,16 +40,9 @@
 #include "gateway/loop.h"
 #include "gateway/server.h"
 #include "gateway/token.h"
+#include "tests/fuzz/gateway/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define RESET_EVERY 256
 #define SECRET	    "fuzz-http-secret-0123456789"
@@ -210,14 +203,6 @@ void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs)
 
 /* --- the gateway -------------------------------------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void put(const char *rel, const char *text)
 {
 	char p[512];
@@ -250,16 +235,7 @@ static void make_web_root(void)
 
 static char *sign(size_t i)
 {
-	struct token_claims c;
-	memset(&c, 0, sizeof c);
-	snprintf(c.room, sizeof c.room, "%s", tokens[i].room);
-	c.role = tokens[i].role;
-	snprintf(c.name, sizeof c.name, "Fuzz %s", tokens[i].sub);
-	snprintf(c.sub, sizeof c.sub, "%s", tokens[i].sub);
-	c.exp = (int64_t)time(NULL) + 7 * 86400;
-	char *tok = NULL;
-	CHECK(token_sign(&c, (const uint8_t *)SECRET, sizeof SECRET - 1, &tok) == TOKEN_OK);
-	return tok;
+	return fuzz_sign(SECRET, tokens[i].room, tokens[i].role, tokens[i].sub, NULL);
 }
 
 static void open_gateway(void)
@@ -311,7 +287,7 @@ static void close_gateway(void)
 	S.gw = NULL;
 	char data[300];
 	snprintf(data, sizeof data, "%s/data", S.dir);
-	nftw(data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(data);
 }
 
 static void cleanup(void)
@@ -321,16 +297,14 @@ static void cleanup(void)
 		free(S.signed_tokens[i]);
 	free(R.body);
 	if (S.dir[0])
-		nftw(S.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fuzz_rm_tree(S.dir);
 }
 
 static void setup_once(void)
 {
 	if (S.dir[0])
 		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(S.dir, sizeof S.dir, "%s/plenary-fuzz-http-XXXXXX", base);
-	CHECK(mkdtemp(S.dir) != NULL);
+	fuzz_scratch_dir(S.dir, sizeof S.dir, "http");
 	for (size_t i = 0; i < N_TOKENS; i++)
 		S.signed_tokens[i] = sign(i);
 	atexit(cleanup);

@@ -36,16 +36,9 @@
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
+#include "tests/fuzz/gateway/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define RESET_EVERY  128
 #define MAX_MESSAGES 16
@@ -86,14 +79,6 @@ static void fake_drop(struct conn *c)
 
 static const struct conn_io fake_io = {.want_write = fake_want_write, .drop = fake_drop};
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Reads back what c was sent; checks each message; returns how many acks and errors. */
 static size_t drain(struct conn *c)
 {
@@ -127,17 +112,7 @@ static void say(struct conn *c, const char *text, size_t len)
 
 static char *sign(size_t i)
 {
-	struct token_claims c;
-	memset(&c, 0, sizeof c);
-	snprintf(c.room, sizeof c.room, "%s", tokens[i].room);
-	c.role = tokens[i].role;
-	snprintf(c.name, sizeof c.name, "Fuzz %s", tokens[i].sub);
-	snprintf(c.sub, sizeof c.sub, "%s", tokens[i].sub);
-	snprintf(c.group, sizeof c.group, "%s", tokens[i].group);
-	c.exp = (int64_t)time(NULL) + 7 * 86400;
-	char *tok = NULL;
-	CHECK(token_sign(&c, (const uint8_t *)SECRET, sizeof SECRET - 1, &tok) == TOKEN_OK);
-	return tok;
+	return fuzz_sign(SECRET, tokens[i].room, tokens[i].role, tokens[i].sub, tokens[i].group);
 }
 
 static struct conn *connect_as(int who)
@@ -217,7 +192,7 @@ static void close_gateway(void)
 	S.witness = NULL;
 	char rooms_dir[300];
 	snprintf(rooms_dir, sizeof rooms_dir, "%s/rooms", S.dir);
-	nftw(rooms_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(rooms_dir);
 }
 
 static void cleanup(void)
@@ -226,16 +201,14 @@ static void cleanup(void)
 	for (size_t i = 0; i < N_TOKENS; i++)
 		free(S.signed_tokens[i]);
 	if (S.dir[0])
-		nftw(S.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fuzz_rm_tree(S.dir);
 }
 
 static void setup_once(void)
 {
 	if (S.dir[0])
 		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(S.dir, sizeof S.dir, "%s/plenary-fuzz-session-XXXXXX", base);
-	CHECK(mkdtemp(S.dir) != NULL);
+	fuzz_scratch_dir(S.dir, sizeof S.dir, "session");
 	for (size_t i = 0; i < N_TOKENS; i++)
 		S.signed_tokens[i] = sign(i);
 	atexit(cleanup);

@@ -25,16 +25,9 @@
 #include <ftw.h>
 
 #include "gateway/static_files.h"
+#include "tests/fuzz/gateway/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static struct {
 	char top[256];
@@ -42,18 +35,10 @@ static struct {
 	char real_root[PATH_MAX];
 } S;
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void cleanup(void)
 {
 	if (S.top[0])
-		nftw(S.top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fuzz_rm_tree(S.top);
 }
 
 static void put(const char *rel, const char *text)
@@ -84,9 +69,7 @@ static void setup_once(void)
 {
 	if (S.top[0])
 		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(S.top, sizeof S.top, "%s/plenary-fuzz-static-XXXXXX", base);
-	CHECK(mkdtemp(S.top) != NULL);
+	fuzz_scratch_dir(S.top, sizeof S.top, "static");
 	atexit(cleanup);
 	dir("web");
 	dir("web/js");
