@@ -14,7 +14,10 @@
 #          foreground with a configuration in a temporary directory, never the system service
 #          and Debian's faketime (libfaketime) for the token-expiry test, which moves plenaryd's
 #          wall clock
-#   bench  Debian's janus (the system we measure against) and nats-server
+#          and Debian's janus (the system the benchmark measures against), whose driver test
+#          (tests/load/janus_driver.test.mjs) runs it in a network namespace on the shared
+#          OpenSSL libsrtp built below
+#   bench  nats-server
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
 #
@@ -42,12 +45,12 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libcmocka-dev opus-tools tzdata)
 if [ "$want_test" = 1 ]; then
   pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn
-        faketime)
+        faketime janus)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 if [ "$want_bench" = 1 ]; then
-  pkgs+=(janus nats-server)
+  pkgs+=(nats-server)
 fi
 if [ "$want_check" = 1 ]; then
   pkgs+=(clang-format pmccabe python3 binutils git)
@@ -77,8 +80,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-# libsrtp on OpenSSL, in a project-local prefix (see scripts/build-libsrtp.sh for why).
-"$top/scripts/build-libsrtp.sh" "$top/build/deps"
+# libsrtp on OpenSSL, in a project-local prefix (see scripts/build-libsrtp.sh for why); with
+# the test group also as the shared libsrtp2.so.1 that Janus is run with.
+if [ "$want_test" = 1 ]; then
+  "$top/scripts/build-libsrtp.sh" "$top/build/deps" "$top/build/deps/janus"
+else
+  "$top/scripts/build-libsrtp.sh" "$top/build/deps"
+fi
 
 if [ "$want_test" = 1 ] || [ "$want_check" = 1 ]; then
   # npm packages for the integration and browser tests and the JavaScript checks;

@@ -6,6 +6,7 @@
 // 1. listeners  one speaker, N listeners (N = 50, 200, 500, 1,000; Plenary also 2,000, and
 //               Janus where it kept up): Plenary, Janus AudioBridge with every listener a
 //               muted participant (a), Janus Streaming viewers of the room's rtp_forward (b)
+//               Janus AudioBridge also with prebuffering at its least (janus-audiobridge-minbuf)
 //    listeners-participants  the same for Plenary with listeners who join as participants
 //               (on the record, so every join is an event to everyone) instead of observers
 // 2. join-storm 500 listeners joining within 5 s, all three systems
@@ -38,7 +39,8 @@ import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node
 import os from 'node:os';
 import { dirname, join as pathJoin, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPlenary, startJanus, runLoad, hostIPv4, haveJanus, sleep } from './servers.mjs';
+import { startPlenary, startJanus, runLoad, janusMissing, sleep, JANUS_PREBUFFER_MIN, JANUS_PREBUFFER_DEFAULT } from './servers.mjs';
+import { createNamespace } from '../browser/netns.mjs';
 import { renderDoc, renderTable, evaluateTargets, combineRepeats } from './bench_report.mjs';
 
 const SOURCE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,7 +49,9 @@ const PLENARYD = resolve(process.env.PLENARYD || pathJoin(BUILD, 'plenaryd'));
 const LOAD = pathJoin(BUILD, 'tests', 'load', 'plenary-load');
 const OUT = resolve(process.argv[2] || pathJoin(BUILD, 'bench'));
 const SECRET = 'bench-token-secret-0123456789abcdef0123456789';
-const JANUS_SYSTEMS = ['janus-audiobridge', 'janus-streaming'];
+// janus-audiobridge-minbuf: AudioBridge with prebuffering at the least that works.
+const JANUS_SYSTEMS = ['janus-audiobridge', 'janus-audiobridge-minbuf', 'janus-streaming'];
+const janusPrebuffer = (system) => (system === 'janus-audiobridge-minbuf' ? JANUS_PREBUFFER_MIN : JANUS_PREBUFFER_DEFAULT);
 
 const ints = (v, d) => (v ? v.split(',').map((x) => Number(x.trim())).filter((x) => x > 0) : d);
 const num = (v, d) => (v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : d);
@@ -141,9 +145,11 @@ async function startSystem(plan, system, tag) {
   }
   const dir = pathJoin(OUT, 'run-data', tag);
   rmSync(dir, { recursive: true, force: true });
-  const s = await startJanus({ dir, ip: plan.ip, eventLoops: plan.serverCores, cpus: plan.serverCpus,
-    bitrate: plan.bitrate, complexity: plan.complexity, expectedLoss: plan.expectedLoss });
-  plan.janusFiles = s.files;
+  const s = await startJanus({ dir, ns: plan.ns, eventLoops: plan.serverCores, cpus: plan.serverCpus,
+    bitrate: plan.bitrate, complexity: plan.complexity, expectedLoss: plan.expectedLoss,
+    prebuffer: janusPrebuffer(system) });
+  if (system !== 'janus-audiobridge-minbuf') plan.janusFiles = s.files;
+  plan.janusSrtp = s.srtp;
   s.cleanupDir = dir;
   return s;
 }
@@ -151,8 +157,9 @@ async function startSystem(plan, system, tag) {
 function systemArgs(plan, system, s) {
   const common = ['--server-pid', String(s.pid), '--url', s.url];
   if (system === 'plenary') return [...common, '--system', 'plenary', '--room', s.room, '--secret', SECRET];
-  return [...common, '--system', system, '--bind-ip', plan.ip, '--janus-room', String(s.room),
-    '--janus-mountpoint', String(s.mountpoint)];
+  const prebuffer = system === 'janus-audiobridge-minbuf' ? ['--janus-prebuffer', String(JANUS_PREBUFFER_MIN)] : [];
+  return [...common, '--system', system.replace(/-minbuf$/, ''), '--bind-ip', plan.ns.hostIp,
+    '--janus-room', String(s.room), '--janus-mountpoint', String(s.mountpoint), ...prebuffer];
 }
 
 function scenarioArgs(plan, scenario, n) {
@@ -321,11 +328,24 @@ async function main() {
   const plan = makePlan(process.env);
   if (!existsSync(LOAD)) throw new Error(`${LOAD} is missing: build the tree first`);
   mkdirSync(pathJoin(OUT, 'raw'), { recursive: true });
-  plan.ip = hostIPv4();
-  plan.janusOk = haveJanus() && !!plan.ip;
-  const machine = machineInfo(plan);
   const notes = [];
-  if (!plan.janusOk) notes.push(haveJanus() ? 'Janus skipped: no non-loopback IPv4 address for its media.' : 'Janus skipped: not installed.');
+  plan.janusOk = false;
+  if (plan.systems.some((x) => x !== 'plenary')) {
+    // Janus runs in a network namespace made here and removed on the way out, whatever happens.
+    let why = janusMissing();
+    try {
+      if (!why) plan.ns = createNamespace();
+    } catch (e) {
+      why = String(e.message || e);
+    }
+    if (plan.ns) {
+      process.on('exit', () => plan.ns.remove());
+      for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+    }
+    plan.janusOk = !why;
+    if (why) notes.push(`Janus skipped: ${why}.`);
+  }
+  const machine = machineInfo(plan);
   if (machine.load_avg_before[0] > 1) {
     notes.push(`The machine was not quiet when the run began (load ${machine.load_avg_before[0]}).`);
     process.stderr.write(`bench: warning: load average ${machine.load_avg_before[0]}; numbers will be noisy\n`);
@@ -350,7 +370,7 @@ async function main() {
   machine.duration_min = Number(((Date.now() - started) / 60000).toFixed(1));
   const mixer = readJsonMaybe(pathJoin(OUT, 'bench_mixer.json'));
   const targets = evaluateTargets(plan, runs, mixer);
-  const config = { ...plan, janusFiles: undefined, secret: undefined };
+  const config = { ...plan, janusFiles: undefined, secret: undefined, ns: plan.ns ? { hostIp: plan.ns.hostIp, nsIp: plan.ns.nsIp } : undefined };
   const results = { machine, runs, targets, skipped, notes, config };
   writeFileSync(pathJoin(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${renderTable(runs, targets)}\n`);

@@ -2,9 +2,12 @@
 // the table with ratios, and docs/benchmarks.md. Pure functions of results.json's content,
 // so the document can only say what the run measured.
 
+import { JANUS_PREBUFFER_DEFAULT, JANUS_PREBUFFER_MIN } from './servers.mjs';
+
 const SYSTEM_NAMES = {
   plenary: 'Plenary',
   'janus-audiobridge': 'Janus (a) AudioBridge',
+  'janus-audiobridge-minbuf': 'Janus (a) AudioBridge, least prebuffering',
   'janus-streaming': 'Janus (b) Streaming',
 };
 
@@ -15,6 +18,9 @@ const fmt = (v, digits = 3) => {
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
   return x.toPrecision(digits).replace(/\.?0+$/, (m) => (m.startsWith('.') ? '' : m));
 };
+
+// AudioBridge's prebuffering in the two kinds of Janus (a) rows.
+const JANUS_PREBUFFER = { default: JANUS_PREBUFFER_DEFAULT, min: JANUS_PREBUFFER_MIN };
 
 // --- repeats ---------------------------------------------------------------------------------
 
@@ -120,24 +126,31 @@ function janusKeptUp(r) {
   return r && r.loss_pct !== null && r.loss_pct < 5 && r.failures === 0 && !runInvalid(r);
 }
 
-function targetCpuVsA(runs) {
-  const text = '≥ 20× less server CPU per listener than Janus (a) at 200 listeners';
+// Janus (a) at its default prebuffering, and at the least (the -minbuf rows): each its own target.
+const JANUS_A = [
+  { system: 'janus-audiobridge', suffix: '', name: 'Janus (a)' },
+  { system: 'janus-audiobridge-minbuf', suffix: '_minbuf', name: 'Janus (a) at its least prebuffering' },
+];
+
+function targetCpuVsA(runs, { system, suffix, name } = JANUS_A[0]) {
+  const id = `cpu_vs_audiobridge${suffix}`;
+  const text = `≥ 20× less server CPU per listener than ${name} at 200 listeners`;
   const p = find(runs, 'listeners', 'plenary', 200);
-  const a = find(runs, 'listeners', 'janus-audiobridge', 200);
-  if (!p || !a) return notMeasured('cpu_vs_audiobridge', text, 'no run at 200 listeners for both');
-  if (!heard(p)) return notMeasured('cpu_vs_audiobridge', text, "Plenary's listeners heard no audio");
+  const a = find(runs, 'listeners', system, 200);
+  if (!p || !a) return notMeasured(id, text, 'no run at 200 listeners for both');
+  if (!heard(p)) return notMeasured(id, text, "Plenary's listeners heard no audio");
   const ratio = cpuRatio(runs, a);
-  if (ratio === null) return notMeasured('cpu_vs_audiobridge', text, 'CPU not measured');
-  const bad = unfit(p, 'Plenary') || (runInvalid(a) ? `Janus (a) run invalid: ${runInvalid(a)}` : null);
-  const janusFailed = a.failures ? ` (Janus (a): ${a.failures} of ${a.listeners} listeners failed)` : '';
+  if (ratio === null) return notMeasured(id, text, 'CPU not measured');
+  const bad = unfit(p, 'Plenary') || (runInvalid(a) ? `${name} run invalid: ${runInvalid(a)}` : null);
+  const janusFailed = a.failures ? ` (${name}: ${a.failures} of ${a.listeners} listeners failed)` : '';
   const sat = a.loss_pct !== null && a.loss_pct >= 5
     ? ` (Janus did not keep up: ${fmt(a.loss_pct)} % loss on ${fmt(a.server_cpu_cores)} cores, so its true cost is higher)` : '';
   // Where Janus still kept up, its cost per listener is not capped by the machine.
-  const fine = runs.filter((x) => x.scenario === 'listeners' && x.system === 'janus-audiobridge' &&
+  const fine = runs.filter((x) => x.scenario === 'listeners' && x.system === system &&
     janusKeptUp(x) && cpuRatio(runs, x) !== null);
   const best = fine[fine.length - 1];
   const also = best && best.listeners !== 200 ? `; ${fmt(cpuRatio(runs, best))}× at ${best.listeners} listeners, where Janus kept up` : '';
-  return target('cpu_vs_audiobridge', text, ratio >= 20 && !bad, `${fmt(ratio)}×${sat}${janusFailed}${also}`,
+  return target(id, text, ratio >= 20 && !bad, `${fmt(ratio)}×${sat}${janusFailed}${also}`,
     bad || `${fmt(20 / ratio)}× short`);
 }
 
@@ -155,13 +168,14 @@ function targetCpuVsB(runs) {
     bad || `Plenary costs ${fmt(1 / ratio)}× Janus (b)`);
 }
 
-function targetLatency(runs) {
-  const text = "server-added latency below Janus's";
+function targetLatency(runs, { system, suffix, name } = JANUS_A[0]) {
+  const id = `latency${suffix}`;
+  const text = suffix ? `server-added latency below ${name}'s` : "server-added latency below Janus's";
   const n = 200;
   const p = find(runs, 'listeners', 'plenary', n);
-  const a = find(runs, 'listeners', 'janus-audiobridge', n);
+  const a = find(runs, 'listeners', system, n);
   if (!p || !a || p.latency_ms_p50 === null || a.latency_ms_p50 === null)
-    return notMeasured('latency', text, `no latency measured for both at ${n} listeners`);
+    return notMeasured(id, text, `no latency measured for both at ${n} listeners`);
   // Plenary forwards one voice; when two talk it mixes, as AudioBridge always does: both count.
   const m = find(runs, 'listeners-mixing', 'plenary', n);
   const mixOk = !m || (m.latency_ms_p50 !== null && m.latency_ms_p50 < a.latency_ms_p50);
@@ -169,12 +183,12 @@ function targetLatency(runs) {
   const lost = unmatched(p) + unmatched(m) + unmatched(a);
   const lostText = lost ? `; ${lost} onsets matched no burst` : '';
   const bad = [unfit(p, 'Plenary'), m ? unfit(m, 'Plenary mixing') : null,
-    runInvalid(a) ? `Janus (a) run invalid: ${runInvalid(a)}` : null,
-    lost ? `${lost} onsets matched no burst (Plenary ${unmatched(p) + unmatched(m)}, Janus (a) ${unmatched(a)})` : null]
+    runInvalid(a) ? `${name} run invalid: ${runInvalid(a)}` : null,
+    lost ? `${lost} onsets matched no burst (Plenary ${unmatched(p) + unmatched(m)}, ${name} ${unmatched(a)})` : null]
     .filter(Boolean);
   const faster = p.latency_ms_p50 < a.latency_ms_p50 && mixOk;
-  return target('latency', text, faster && !bad.length,
-    `p50 Plenary ${fmt(p.latency_ms_p50)} ms vs Janus (a) ${fmt(a.latency_ms_p50)} ms at ${n} listeners${mixing}${lostText}`,
+  return target(id, text, faster && !bad.length,
+    `p50 Plenary ${fmt(p.latency_ms_p50)} ms vs ${name} ${fmt(a.latency_ms_p50)} ms at ${n} listeners${mixing}${lostText}`,
     [...bad, ...(faster ? [] : [`${fmt(p.latency_ms_p50 - a.latency_ms_p50)} ms slower${mixing}`])].join('; '));
 }
 
@@ -247,8 +261,9 @@ function targetMixer(mixer) {
 }
 
 export function evaluateTargets(plan, runs, mixer = null) {
-  return [targetCpuVsA(runs), targetCpuVsB(runs), targetLatency(runs), target2000(runs),
-    targetStorm(plan, runs), targetFanout(plan, runs), targetMixer(mixer)];
+  return [targetCpuVsA(runs), targetCpuVsA(runs, JANUS_A[1]), targetCpuVsB(runs), targetLatency(runs),
+    targetLatency(runs, JANUS_A[1]), target2000(runs), targetStorm(plan, runs), targetFanout(plan, runs),
+    targetMixer(mixer)];
 }
 
 // One sentence over the rows, never more than they say.
@@ -354,11 +369,23 @@ function configSection(plan, janusFiles, plenaryArgs) {
 **Janus** ${'1.1.2'} from Debian, started for each run with the files below (written by ` +
 `tests/load/servers.mjs): only the WebSocket transport and the AudioBridge and Streaming plugins; ` +
 `${plan.serverCores} static event loop(s) to match Plenary's workers (Janus's default would be a thread per handle); ` +
-`full ICE (Janus's default; it never uses loopback, so its media is on the host's address, which the kernel ` +
-`delivers through the loopback device all the same); logging at warnings, like Plenary. AudioBridge room: 48 kHz, ` +
+`logging at warnings, like Plenary. On equal terms with Plenary: (1) **the same libsrtp** — Debian's Janus links ` +
+`Debian's libsrtp2 on NSS, whose per-packet cost grows with the number of sessions, so every Janus process runs with ` +
+`\`LD_LIBRARY_PATH\` pointing at the OpenSSL build of the same libsrtp source that Plenary links statically ` +
+`(scripts/build-libsrtp.sh builds it also as a shared library with Debian's soname \`libsrtp2.so.1\`), and ` +
+`the benchmark refuses a Janus whose /proc/PID/maps shows any other libsrtp${plan.janusSrtp ? ` (this run: \`${plan.janusSrtp.replace(/^.*\/build\//, 'build/')}\`)` : ''}; ` +
+`(2) **ICE-lite** (\`ice_lite = true\`), as Plenary is: Janus answers checks and runs no checks of its own, and ` +
+`the clients, full agents, nominate; (3) **prebuffering at its default and at its least**: AudioBridge queues ` +
+`\`default_prebuffering\` packets (${JANUS_PREBUFFER.default}, 120 ms) of each participant before mixing it, where Plenary ` +
+`mixes what has arrived; the rows **Janus (a) AudioBridge** run the default, the rows **Janus (a) AudioBridge, least ` +
+`prebuffering** run \`default_prebuffering = ${JANUS_PREBUFFER.min}\` with every participant joining with \`prebuffer\`: ` +
+`${JANUS_PREBUFFER.min} (Janus 1.1.2 accepts 0, but with 0 its queue trim drops every packet as it arrives, so the ` +
+`speaker is never mixed: the benchmark's listeners heard no burst). Janus never gathers loopback candidates, so it ` +
+`runs in a network namespace the benchmark makes (a veth pair on private 10.213.N.0/30 addresses; ` +
+`tests/browser/netns.mjs) with its signalling and media on the namespace's address, and plenary-load, in the ` +
+`machine's own namespace, talks to it over the veth; nothing goes to any other address. AudioBridge room: 48 kHz, ` +
 `\`default_bitrate\` and \`default_expectedloss\` as above; every participant also joins with \`bitrate\`, ` +
-`\`quality\` (Opus complexity) and \`expected_loss\` set to the same values; \`default_prebuffering\` is left at its ` +
-`default (6 packets), as deployed. Deployment (a): every listener is a muted AudioBridge participant, so Janus ` +
+`\`quality\` (Opus complexity) and \`expected_loss\` set to the same values. Deployment (a): every listener is a muted AudioBridge participant, so Janus ` +
 `encodes one Opus stream per listener. Deployment (b), Meetecho's for the IETF: the room's mix is ` +
 `\`rtp_forward\`ed (one encode; the forwarder's complexity is libopus's default, which Janus does not let one ` +
 `set) to a Streaming mountpoint that every listener watches. The speaker is an unmuted AudioBridge participant ` +

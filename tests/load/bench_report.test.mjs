@@ -24,6 +24,7 @@ function audio(scenario, system, n, over = {}) {
 function goodRuns() {
   return [
     audio('listeners', 'plenary', 200), audio('listeners', 'janus-audiobridge', 200),
+    audio('listeners', 'janus-audiobridge-minbuf', 200, { latency_ms_p50: 25, latency_ms_p99: 40 }),
     audio('listeners', 'plenary', 1000), audio('listeners', 'janus-audiobridge', 1000),
     audio('listeners', 'janus-streaming', 1000), audio('listeners', 'plenary', 2000),
     audio('listeners-mixing', 'plenary', 200), audio('join-storm', 'plenary', 500),
@@ -68,15 +69,15 @@ test('a clean run meets every target, and only then says so', () => {
   const runs = goodRuns();
   const targets = evaluateTargets(plan, runs, mixerOk);
   assert.deepEqual(targets.filter((t) => !t.met).map((t) => t.id), []);
-  assert.match(targetsVerdict(targets), /^Every target was met \(7 of 7\)/);
+  assert.match(targetsVerdict(targets), /^Every target was met \(9 of 9\)/);
 });
 
 test('listeners that never connected or never heard fail the 2,000-listener target', () => {
   const runs = goodRuns();
-  runs[5] = audio('listeners', 'plenary', 2000, { failures: 300, connected: 1700, heard: 1700 });
+  runs[6] = audio('listeners', 'plenary', 2000, { failures: 300, connected: 1700, heard: 1700 });
   assertMissed(runs, mixerOk, 'two_thousand', /300 failures.*1700 of 2000 connected/);
   // Failures not measured at all (the tool crashed) are no better.
-  runs[5] = audio('listeners', 'plenary', 2000, { failures: null });
+  runs[6] = audio('listeners', 'plenary', 2000, { failures: null });
   assertMissed(runs, mixerOk, 'two_thousand', /failures not measured/);
 });
 
@@ -92,17 +93,17 @@ test('listeners who heard nothing: missed, not "not measured"', () => {
 
 test('missing caption deliveries fail the caption target', () => {
   const runs = goodRuns();
-  runs[8].deliveries = 99000;
+  runs[9].deliveries = 99000;
   assertMissed(runs, mixerOk, 'caption_fanout', /1,000 of 100,000 deliveries missing/);
-  delete runs[8].deliveries;
+  delete runs[9].deliveries;
   assertMissed(runs, mixerOk, 'caption_fanout', /deliveries not measured/);
   // Captions the chair never got to send are missing deliveries too.
   const fewer = goodRuns();
-  Object.assign(fewer[8], { captions: 7, deliveries: 70000, expected_deliveries: 70000 });
+  Object.assign(fewer[9], { captions: 7, deliveries: 70000, expected_deliveries: 70000 });
   assertMissed(fewer, mixerOk, 'caption_fanout', /7 of 10 captions sent/);
   // A fan-out whose tool was saturated measured the tool.
   const busy = goodRuns();
-  busy[8].tool_cpu_cores = 0.99;
+  busy[9].tool_cpu_cores = 0.99;
   assertMissed(busy, mixerOk, 'caption_fanout', /run invalid: the load tool used/);
 });
 
@@ -121,14 +122,14 @@ test('the bench_mixer target is in the table, and missed when a row is over', ()
 test('Janus failures: no "where Janus kept up", and the failures are stated', () => {
   const runs = goodRuns();
   // Janus (a) at 1,000: loss fine, but 556 of 1,000 listeners failed.
-  runs[3] = audio('listeners', 'janus-audiobridge', 1000, { failures: 556, connected: 444, heard: 444 });
+  runs[4] = audio('listeners', 'janus-audiobridge', 1000, { failures: 556, connected: 444, heard: 444 });
   runs[1] = audio('listeners', 'janus-audiobridge', 200, { failures: 12 });
   const targets = evaluateTargets(plan, runs, mixerOk);
   const t = byId(targets, 'cpu_vs_audiobridge');
   assert.doesNotMatch(t.measured, /kept up/);
   assert.match(t.measured, /12 of 200 listeners failed/);
   assert.doesNotMatch(everything(runs, targets, mixerOk), /kept up/);
-  runs[4] = audio('listeners', 'janus-streaming', 1000, { failures: 40 });
+  runs[5] = audio('listeners', 'janus-streaming', 1000, { failures: 40 });
   assert.match(byId(evaluateTargets(plan, runs, mixerOk), 'cpu_vs_streaming').measured, /40 of 1000 listeners failed/);
 });
 
@@ -137,18 +138,18 @@ test('onsets that matched no burst fail the latency targets', () => {
   runs[0].onsets_unmatched = 3;
   assertMissed(runs, mixerOk, 'latency', /3 onsets matched no burst/);
   const runs2 = goodRuns();
-  runs2[5].onsets_unmatched = 1;
+  runs2[6].onsets_unmatched = 1;
   assertMissed(runs2, mixerOk, 'two_thousand', /1 onsets matched no burst/);
 });
 
 test('a run where the load tool fell behind is invalid and fails its targets', () => {
   const runs = goodRuns();
-  runs[5].tool_cpu_cores = 0.97;
-  assert.match(runInvalid(runs[5]), /load tool used 0\.970? cores/);
+  runs[6].tool_cpu_cores = 0.97;
+  assert.match(runInvalid(runs[6]), /load tool used 0\.970? cores/);
   const { text } = assertMissed(runs, mixerOk, 'two_thousand', /invalid/);
   assert.match(text.split('\n').find((l) => l.startsWith('| listeners | 2,000 |')), /\*\*invalid\*\*/);
   const late = goodRuns();
-  late[7].send_late_ms_p99 = 45; // the storm's speaker slipped
+  late[8].send_late_ms_p99 = 45; // the storm's speaker slipped
   assertMissed(late, mixerOk, 'join_storm', /invalid.*45 ms late/);
   assert.equal(runInvalid(goodRuns()[0]), null);
 });
@@ -165,11 +166,35 @@ test('repeats: median and range, and the worst repeat decides failures and valid
   assert.equal(cell.connected, 1998);
   assert.equal(cell.tool_cpu_cores, 0.95);
   const runs = goodRuns();
-  runs[5] = cell;
+  runs[6] = cell;
   const { text } = assertMissed(runs, mixerOk, 'two_thousand', /run invalid: the load tool used 0\.950? cores, 1998 of 2000 connected/);
   assert.match(text, /\| 0\.200 \(0\.100–0\.300\) \|/);
   // A repeat that could not measure latency leaves the cell unmeasured, never the others' median.
   reps[1].latency_ms_p99 = null;
   assert.equal(combineRepeats(reps).latency_ms_p99, null);
   assert.equal(combineRepeats([reps[0]]).repeats, 1);
+});
+
+test('Janus at its least prebuffering: its own rows and targets, missed like any other', () => {
+  const runs = goodRuns();
+  const targets = evaluateTargets(plan, runs, mixerOk);
+  for (const id of ['cpu_vs_audiobridge_minbuf', 'latency_minbuf']) assert.equal(byId(targets, id).met, true, id);
+  assert.match(byId(targets, 'latency_minbuf').measured, /Janus \(a\) at its least prebuffering 25 ms/);
+  const text = everything(runs, targets, mixerOk);
+  assert.match(text, /\| listeners \| 200 \| Janus \(a\) AudioBridge, least prebuffering \|/);
+  assert.match(text, /LD_LIBRARY_PATH/);
+  assert.match(text, /ice_lite = true|ICE-lite/);
+  // Janus with no prebuffering to speak of is faster than Plenary: missed, and said so.
+  const faster = goodRuns();
+  faster[2].latency_ms_p50 = 0.5;
+  assertMissed(faster, mixerOk, 'latency_minbuf', /ms slower/);
+  assert.equal(byId(evaluateTargets(plan, faster, mixerOk), 'latency').met, true);
+  // A minbuf row that is missing (not run, or Janus could not start) is missed, not hidden.
+  const none = goodRuns().filter((r) => r.system !== 'janus-audiobridge-minbuf');
+  assertMissed(none, mixerOk, 'latency_minbuf', /not measured/);
+  assertMissed(none, mixerOk, 'cpu_vs_audiobridge_minbuf', /not measured/);
+  // Its run invalid (the tool fell behind): missed.
+  const invalid = goodRuns();
+  invalid[2].tool_cpu_cores = 0.95;
+  assertMissed(invalid, mixerOk, 'cpu_vs_audiobridge_minbuf', /least prebuffering run invalid/);
 });

@@ -47,6 +47,7 @@ struct load_cfg {
 	bool listeners_observe; /* listeners join as anonymous observers, else participants */
 	/* Janus */
 	long janus_room, janus_mountpoint;
+	int janus_prebuffer; /* AudioBridge join's "prebuffer", packets; -1: not sent */
 	/* audio scenarios */
 	unsigned listeners, speakers, sampled, threads;
 	double join_rate;      /* listeners started per second */

@@ -16,9 +16,11 @@
  * both; the room, its forwarder and the mountpoint come from the configuration the
  * benchmark writes (tests/load/bench.mjs). Every session sends a keepalive every 25 s.
  *
- * Janus is a full ICE agent and never gathers loopback candidates, so the clients bind to
- * the host's own address (--bind-ip), which the kernel delivers through loopback all the
- * same.
+ * Janus never gathers loopback candidates, so the benchmark runs it in a network namespace
+ * of its own and the clients bind the host end of the veth pair into it (--bind-ip). It
+ * runs ICE-lite there, as Plenary does: the clients are then ICE-controlling whoever
+ * offered (tests/support/client.c). --janus-prebuffer sets AudioBridge's per-join
+ * prebuffering (the speakers' is what delays the mix).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,13 +121,14 @@ static void send_join(struct jconn *c)
 	snprintf(display, sizeof display, "%s %u", c->role == JC_SPEAKER ? "speaker" : "listener",
 		 c->index);
 	/* The same Opus settings as Plenary's mix: bitrate, complexity ("quality"), FEC. */
-	send_message(c,
-		     json_pack("{s:s,s:I,s:s,s:b,s:s,s:i,s:i,s:i}", "request", "join", "room",
-			       (json_int_t)cfg->janus_room, "display", display, "muted",
-			       c->role != JC_SPEAKER, "codec", "opus", "bitrate", cfg->tone.bitrate,
-			       "quality", cfg->tone.complexity, "expected_loss",
-			       cfg->expected_loss),
-		     NULL, NULL);
+	json_t *body =
+	    json_pack("{s:s,s:I,s:s,s:b,s:s,s:i,s:i,s:i}", "request", "join", "room",
+		      (json_int_t)cfg->janus_room, "display", display, "muted",
+		      c->role != JC_SPEAKER, "codec", "opus", "bitrate", cfg->tone.bitrate,
+		      "quality", cfg->tone.complexity, "expected_loss", cfg->expected_loss);
+	if (body && cfg->janus_prebuffer >= 0)
+		json_object_set_new(body, "prebuffer", json_integer(cfg->janus_prebuffer));
+	send_message(c, body, NULL, NULL);
 }
 
 static bool make_client(struct jconn *c)

@@ -41,6 +41,8 @@ static const struct opt opts[] = {
     {"secret", O_STRING, F(secret), NULL, "token secret (default: $PLENARY_TOKEN_SECRET)"},
     {"janus-room", O_LONG, F(janus_room), NULL, "AudioBridge room id (default 1234)"},
     {"janus-mountpoint", O_LONG, F(janus_mountpoint), NULL, "Streaming mountpoint id (1)"},
+    {"janus-prebuffer", O_INT, F(janus_prebuffer), NULL,
+     "AudioBridge join's prebuffer, packets 0..50 (the room's)"},
     {"listeners", O_UINT, F(listeners), NULL, "listeners (default 50)"},
     {"speakers", O_UINT, F(speakers), NULL, "speakers (default 1)"},
     {"sample", O_UINT, F(sampled), NULL, "listeners that decode to time onsets (10)"},
@@ -83,6 +85,7 @@ static void defaults(struct load_cfg *c)
 	c->secret = getenv("PLENARY_TOKEN_SECRET");
 	c->janus_room = 1234;
 	c->janus_mountpoint = 1;
+	c->janus_prebuffer = -1;
 	c->listeners = 50;
 	c->speakers = 1;
 	c->sampled = 10;
@@ -196,7 +199,7 @@ static bool numbers_ok(const struct load_cfg *c)
 {
 	return c->speakers >= 1 && c->threads >= 1 && c->threads <= LOAD_MEDIA_MAX_THREADS &&
 	       c->duration_s > 0 && c->tone.bitrate >= 6000 && c->tone.complexity >= 0 &&
-	       c->tone.complexity <= 10;
+	       c->tone.complexity <= 10 && c->janus_prebuffer >= -1 && c->janus_prebuffer <= 50;
 }
 
 /* Cross-checks, and the defaults that depend on other options. */

@@ -5,34 +5,54 @@
 //
 // Janus is configured in one place, janusConfig(), so the benchmark can print exactly what
 // it ran with. The choices (and why) are in docs/benchmarks.md, which bench.mjs generates.
+//
+// Janus never gathers loopback candidates, so it runs in a network namespace the caller
+// makes (tests/browser/netns.mjs: a veth pair on private 10.213.N.0/30 addresses) with its
+// signalling and media on the namespace's address, and plenary-load talks to it from the
+// host side of the veth: no packet goes to any other address. It loads the OpenSSL-backed
+// libsrtp2.so.1 that scripts/build-libsrtp.sh builds beside Plenary's static one
+// (JANUS_SRTP_DIR), and startJanus checks in /proc/PID/maps that it did.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { networkInterfaces } from 'node:os';
-import { join as pathJoin } from 'node:path';
+import { dirname, join as pathJoin, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 export const JANUS_BIN = process.env.JANUS || '/usr/bin/janus';
 export const JANUS_LIB = process.env.JANUS_LIB || '/usr/lib/x86_64-linux-gnu/janus';
+// Where build-libsrtp.sh puts the shared OpenSSL libsrtp for Janus (install-deps.sh).
+export const JANUS_SRTP_DIR = resolve(process.env.JANUS_SRTP_DIR ||
+  pathJoin(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'deps', 'janus', 'lib'));
+// AudioBridge's prebuffering, in 20 ms packets: Janus 1.1.2's default, and the least that
+// works. Janus accepts 0, but with 0 its queue trim (janus_audiobridge.c, "Too many packets
+// in queue": it drops while the queue holds more than prebuffer_count, once it holds
+// 2 x prebuffer_count) empties the queue at every packet, so the speaker is never mixed.
+export const JANUS_PREBUFFER_DEFAULT = 6;
+export const JANUS_PREBUFFER_MIN = 1;
 
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// The host's first non-loopback IPv4 address: Janus never gathers loopback candidates, so
-// its media (and our clients, to talk to it) use this one; the kernel still delivers the
-// packets through the loopback device.
-export function hostIPv4() {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs || []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
+export function haveJanus() {
+  return existsSync(JANUS_BIN) && existsSync(pathJoin(JANUS_LIB, 'plugins', 'libjanus_audiobridge.so'));
+}
+
+// Why Janus cannot be measured on equal terms here, or null.
+export function janusMissing() {
+  if (!haveJanus()) return `janus is not installed (${JANUS_BIN}; scripts/install-deps.sh test)`;
+  if (!existsSync(pathJoin(JANUS_SRTP_DIR, 'libsrtp2.so.1')))
+    return `no OpenSSL libsrtp2.so.1 for Janus in ${JANUS_SRTP_DIR} (scripts/install-deps.sh builds it)`;
   return null;
 }
 
-export function haveJanus() {
-  return existsSync(JANUS_BIN) && existsSync(pathJoin(JANUS_LIB, 'plugins', 'libjanus_audiobridge.so'));
+// The libsrtp2 files mapped into process pid.
+export function loadedSrtp(pid) {
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  return [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => f && /\/libsrtp2\.so/.test(f)))];
 }
 
 export async function freePort(kind = 'tcp') {
@@ -134,8 +154,9 @@ export async function startPlenary({ bin, dataDir, secret, admin, room = 'bench'
 
 // The files of a Janus configuration: only the WebSocket transport and the AudioBridge and
 // Streaming plugins; one AudioBridge room at 48 kHz whose mix is also forwarded over RTP
-// to one Streaming mountpoint (deployment (b)); media on `ip` only.
-export function janusConfig({ dir, wsPort, ip, eventLoops, room = 1234, mountpoint = 1, rtpPort, bitrate, complexity, expectedLoss, debugLevel = 3 }) {
+// to one Streaming mountpoint (deployment (b)); signalling and media on `ip` only (the
+// namespace's address), ICE-lite, and AudioBridge prebuffering of `prebuffer` packets.
+export function janusConfig({ dir, wsPort, ip, eventLoops, room = 1234, mountpoint = 1, rtpPort, bitrate, complexity, expectedLoss, debugLevel = 3, prebuffer = JANUS_PREBUFFER_DEFAULT }) {
   const disabledPlugins = ['echotest', 'videocall', 'sip', 'nosip', 'videoroom', 'textroom', 'voicemail',
     'recordplay', 'lua', 'duktape'].map((p) => `libjanus_${p}.so`).join(',');
   const disabledTransports = ['http', 'mqtt', 'nanomsg', 'pfunix', 'rabbitmq'].map((p) => `libjanus_${p}.so`).join(',');
@@ -148,6 +169,7 @@ export function janusConfig({ dir, wsPort, ip, eventLoops, room = 1234, mountpoi
 \tevents_folder = "${JANUS_LIB}/events"
 \tloggers_folder = "${JANUS_LIB}/loggers"
 \tdebug_level = ${debugLevel}
+\tinterface = "${ip}"
 ${loops}\tsession_timeout = 60
 }
 certificates: {
@@ -156,6 +178,7 @@ media: {
 }
 nat: {
 \tnice_debug = false
+\tice_lite = true
 \tice_enforce_list = "${ip}"
 }
 plugins: {
@@ -175,7 +198,7 @@ events: {
 \tjson = "plain"
 \tws = true
 \tws_port = ${wsPort}
-\tws_ip = "127.0.0.1"
+\tws_ip = "${ip}"
 \twss = false
 }
 admin: {
@@ -190,6 +213,7 @@ room-${room}: {
 \trecord = false
 \tdefault_bitrate = ${bitrate}
 \tdefault_expectedloss = ${expectedLoss}
+\tdefault_prebuffering = ${prebuffer}
 \trtp_forward_host = "127.0.0.1"
 \trtp_forward_port = ${rtpPort}
 \trtp_forward_ptype = 111
@@ -217,9 +241,9 @@ mix-${mountpoint}: {
   };
 }
 
-async function tcpOpen(port) {
+async function tcpOpen(host, port) {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect(port, host);
     s.on('connect', () => {
       s.destroy();
       resolve(true);
@@ -286,21 +310,37 @@ export async function startJanus(opts) {
   throw new Error(`janus came up three times without its room or mountpoint:\n${lastLogs.join('\n')}`);
 }
 
-async function startJanusOnce({ dir, ip, eventLoops = 0, cpus = '', bitrate = 32000, complexity = 7, expectedLoss = 10 }) {
+// ns: the namespace Janus runs in (createNamespace() of tests/browser/netns.mjs); Janus
+// binds its address, ns.nsIp, and the clients bind ns.hostIp.
+async function startJanusOnce({ dir, ns, eventLoops = 0, cpus = '', bitrate = 32000, complexity = 7, expectedLoss = 10, prebuffer = JANUS_PREBUFFER_DEFAULT }) {
+  const why = janusMissing();
+  if (why) throw new Error(why);
   mkdirSync(dir, { recursive: true });
+  // Fresh ports for a fresh namespace: any port is free there.
   const wsPort = await freePort('tcp');
   const rtpPort = await freePort('udp');
-  const files = janusConfig({ dir, wsPort, ip, eventLoops, rtpPort, bitrate, complexity, expectedLoss });
+  const ip = ns.nsIp;
+  const files = janusConfig({ dir, wsPort, ip, eventLoops, rtpPort, bitrate, complexity, expectedLoss, prebuffer });
   for (const [name, text] of Object.entries(files)) writeFileSync(pathJoin(dir, name), text);
   const [cmd, argv] = pinned(cpus, JANUS_BIN, ['-C', pathJoin(dir, 'janus.jcfg'), '-F', dir]);
-  const p = track(spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] }), 'janus');
+  // `ip netns exec` and taskset exec in place: the child's pid is Janus's.
+  const [nsCmd, ...nsArgv] = ns.exec([cmd, ...argv]);
+  const env = { ...process.env, LD_LIBRARY_PATH: JANUS_SRTP_DIR };
+  const p = track(spawn(nsCmd, nsArgv, { env, stdio: ['ignore', 'pipe', 'pipe'] }), 'janus');
   const deadline = Date.now() + 20000;
-  while (Date.now() < deadline && !p.exited && !(await tcpOpen(wsPort))) await sleep(100);
+  while (Date.now() < deadline && !p.exited && !(await tcpOpen(ip, wsPort))) await sleep(100);
   if (p.exited || Date.now() >= deadline) {
     await p.stop();
     throw new Error(`janus did not start:\n${p.logs.slice(-30).join('\n')}`);
   }
-  Object.assign(p, { port: wsPort, url: `ws://127.0.0.1:${wsPort}/`, files, room: 1234, mountpoint: 1, rtpPort });
+  const srtp = loadedSrtp(p.pid);
+  const ours = pathJoin(JANUS_SRTP_DIR, 'libsrtp2.so.1');
+  if (srtp.length !== 1 || srtp[0] !== ours) {
+    await p.stop();
+    throw new Error(`janus did not load our libsrtp (${ours}) but ${JSON.stringify(srtp)}`);
+  }
+  Object.assign(p, { port: wsPort, url: `ws://${ip}:${wsPort}/`, files, room: 1234, mountpoint: 1, rtpPort,
+    srtp: srtp[0], bindIp: ns.hostIp, prebuffer });
   return p;
 }
 

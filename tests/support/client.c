@@ -12,9 +12,10 @@
  * The roles come from who offered (RFC 8445 sect. 6.1.1, RFC 5763 sect. 5): after
  * client_offer + client_answer we are ICE-controlling and take the DTLS role the answer's
  * a=setup leaves us (Plenary answers passive, so we are the client; Janus answers active,
- * so we are the server); after client_accept_offer we are ICE-controlled and answer
- * a=setup:active. Either way we answer the peer's own checks, which a lite server never
- * sends and a full agent must see answered before it uses the pair.
+ * so we are the server); after client_accept_offer we are ICE-controlled (controlling if
+ * the offer says a=ice-lite) and answer a=setup:active. Either way we answer the peer's
+ * own checks, which a lite server never sends and a full agent must see answered before it
+ * uses the pair.
  */
 #include "support/client.h"
 
@@ -402,7 +403,8 @@ static enum client_err take_offer(struct client *c, const char *sdp, size_t len,
 	if (m->setup != SDP_SETUP_ACTPASS && m->setup != SDP_SETUP_PASSIVE)
 		return CLIENT_ERR_ANSWER;
 	c->dtls_role = DTLS_ROLE_CLIENT;
-	c->role = STUN_ROLE_CONTROLLED;
+	/* RFC 8445 sect. 6.1.1: a full agent facing a lite one controls, even as answerer. */
+	c->role = o->ice_lite ? STUN_ROLE_CONTROLLING : STUN_ROLE_CONTROLLED;
 	c->have_server = find_candidate(sdp, len, &c->server);
 	return take_remote(c, o);
 }
