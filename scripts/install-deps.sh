@@ -17,7 +17,8 @@
 #          and Debian's janus (the system the benchmark measures against), whose driver test
 #          (tests/load/janus_driver.test.mjs) runs it in a network namespace on the shared
 #          OpenSSL libsrtp built below
-#   bench  nats-server
+#   bench  nats-server, and espeak-ng and ffmpeg, which render the continuous speech of the
+#          benchmark's mixing rows (tests/load/bench.mjs)
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
 #
@@ -50,7 +51,7 @@ if [ "$want_test" = 1 ]; then
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 if [ "$want_bench" = 1 ]; then
-  pkgs+=(nats-server)
+  pkgs+=(nats-server espeak-ng ffmpeg)
 fi
 if [ "$want_check" = 1 ]; then
   pkgs+=(clang-format pmccabe python3 binutils git)

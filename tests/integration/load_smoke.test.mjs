@@ -5,8 +5,10 @@
 // and a server that is not there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, SECRET } from './harness.mjs';
+import { startServer, createRoom, http, SECRET } from './harness.mjs';
 import { runLoad } from '../load/servers.mjs';
 
 const LOAD = pathJoin(process.env.PLENARY_BUILD_DIR || 'build', 'tests', 'load', 'plenary-load');
@@ -100,5 +102,49 @@ test('--echo-check against --media-echo: the speaker times its own echo', async 
     assert.ok(r.echo_latency_ms.p50 >= 0 && r.echo_latency_ms.p50 < 50);
   } finally {
     await echo.cleanup();
+  }
+});
+
+// The mixing rows: two chairs at once, the second saying continuous speech-like audio (here a
+// syllable-rate warble of low tones, as the benchmark's low-passed espeak-ng speech is), so
+// the mixer mixes on every tick; the first's bursts must still be found and named in the
+// mix, through the listeners' high-pass.
+test('two voices, one continuous: the mix is timed by the bursts, no onset unmatched', async () => {
+  const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-speech-'));
+  // A fresh server and room, as every benchmark run has.
+  const mix = await startServer();
+  try {
+    await createRoom(mix, 'mix', { public_observers: true });
+    const pcm = new Int16Array(48000 * 3);
+    for (let i = 0; i < pcm.length; i++) {
+      const t = i / 48000;
+      const env = 0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t);
+      pcm[i] = Math.round(env * (3000 * Math.sin(2 * Math.PI * 170 * t) + 2000 * Math.sin(2 * Math.PI * 310 * t)));
+    }
+    const speech = pathJoin(dir, 'speech.s16');
+    writeFileSync(speech, Buffer.from(pcm.buffer));
+    const metric = async (name) => {
+      const m = new RegExp(`^${name} (\\d+)`, 'm').exec((await http(mix, 'GET', '/metrics')).text);
+      return m ? Number(m[1]) : NaN;
+    };
+    const { report: r } = await runLoad(LOAD, ['--url', mix.wsUrl, '--room', 'mix', '--secret', SECRET,
+      '--server-pid', String(mix.proc.pid), '--speaker', 'chair', '--speakers', '2',
+      '--speech', speech, '--listener-role', 'observer', '--listeners', '3', '--sample', '2',
+      '--warmup', '0.5', '--duration', '3', '--hear-timeout', '5']);
+    assert.equal(r.error, null, r.error);
+    assert.equal(r.heard, 3, JSON.stringify(r.warnings));
+    assert.equal(r.failures, 0);
+    assert.equal(r.config.other_speakers.source, 'speech');
+    assert.ok(r.config.other_speakers.voice_active_pct > 99, JSON.stringify(r.config.other_speakers));
+    assert.ok(r.latency_ms.samples >= 2, JSON.stringify(r.sampled_decoding));
+    assert.equal(r.sampled_decoding.onsets_unmatched, 0);
+    // Two open mics: the mixer decoded, mixed and encoded the public mix rather than forward.
+    const encodes = await metric('plenary_mixer_encodes_total');
+    const forwarded = await metric('plenary_mixer_forwarded_total');
+    process.stderr.write(`mixer: ${encodes} encodes, ${forwarded} forwarded\n`);
+    assert.ok(encodes >= 50, `encodes ${encodes}`);
+  } finally {
+    await mix.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -162,6 +162,27 @@ function systemArgs(plan, system, s) {
     '--janus-room', String(s.room), '--janus-mountpoint', String(s.mountpoint), ...prebuffer];
 }
 
+// What the second voice of the mixing rows says: continuous speech (load_speech.h), not
+// the timed speaker's bursts. espeak-ng renders it; ffmpeg low-passes it (8 poles at 500
+// Hz, so the listeners' high-pass at 800 Hz leaves the 1-2.5 kHz bursts alone to time) and
+// makes it 48 kHz mono s16le. Rendered once per benchmark; plenary-load encodes it once.
+export const SPEECH_TEXT = 'Good morning everyone, and welcome to the plenary session of the working group. ' +
+  'We have a full agenda today, so please keep your comments brief and come to the microphone when the chairs ' +
+  'call on you. The first item is the status of the documents in last call, followed by a discussion of the ' +
+  'charter revision and the open issues raised on the mailing list since the last meeting.';
+export const SPEECH_FILTER = 'lowpass=f=500,lowpass=f=500,lowpass=f=500,lowpass=f=500,aresample=48000';
+
+function renderSpeech(path) {
+  const wav = spawnSync('espeak-ng', ['-v', 'en-us', '-s', '170', '--stdout', SPEECH_TEXT], { maxBuffer: 1 << 26 });
+  if (wav.error || wav.status !== 0)
+    throw new Error(`espeak-ng could not render the mixing rows' speech (scripts/install-deps.sh bench): ${wav.error?.message || wav.stderr}`);
+  const ff = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', '-', '-af', SPEECH_FILTER, '-ac', '1', '-ar', '48000',
+    '-f', 's16le', path], { input: wav.stdout });
+  if (ff.error || ff.status !== 0)
+    throw new Error(`ffmpeg could not convert the speech (scripts/install-deps.sh bench): ${ff.error?.message || ff.stderr}`);
+  return path;
+}
+
 function scenarioArgs(plan, scenario, n) {
   const audio = ['--threads', String(plan.toolThreads), '--bitrate', String(plan.bitrate),
     '--complexity', String(plan.complexity), '--expected-loss', String(plan.expectedLoss),
@@ -174,7 +195,7 @@ function scenarioArgs(plan, scenario, n) {
       return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'participant'];
     case 'listeners-mixing':
       return [...audio.map((a, i) => (audio[i - 1] === '--speaker' ? 'chair' : a)), '--speakers', '2',
-        '--join-rate', String(plan.joinRate), '--listener-role', 'observer'];
+        '--join-rate', String(plan.joinRate), '--listener-role', 'observer', '--speech', plan.speech];
     case 'join-storm':
       return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS),
         '--listener-role', 'observer'];
@@ -201,6 +222,7 @@ function row(scenario, system, n, r) {
       onsets_unmatched: r.sampled_decoding?.onsets_unmatched ?? null,
       send_late_ms_p99: r.speaker?.send_late_ms?.p99 ?? null,
     });
+    if (r.config?.other_speakers?.source === 'speech') base.speech_voice_pct = r.config.other_speakers.voice_active_pct;
   } else if (scenario === 'caption-fanout') {
     Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
       deliveries: r.deliveries, expected_deliveries: r.expected_deliveries, captions: r.captions ?? null,
@@ -352,6 +374,7 @@ async function main() {
   }
   const started = Date.now();
   const jobs = schedule(plan);
+  if (jobs.some((j) => j.scenario === 'listeners-mixing')) plan.speech = renderSpeech(pathJoin(OUT, 'speech.s16'));
   const runs = [];
   const skipped = [];
   for (let i = 0; i < jobs.length; i++) {

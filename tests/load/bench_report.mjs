@@ -22,6 +22,14 @@ const fmt = (v, digits = 3) => {
 // AudioBridge's prebuffering in the two kinds of Janus (a) rows.
 const JANUS_PREBUFFER = { default: JANUS_PREBUFFER_DEFAULT, min: JANUS_PREBUFFER_MIN };
 
+// The mixing rows' second voice (bench.mjs renders it, load_speech.h says how it is used).
+const SPEECH_NOTE = 'a paragraph of a chair\'s opening words rendered by espeak-ng, low-passed at 500 Hz (8 poles) by ffmpeg, ' +
+  'resampled to 48 kHz, encoded once by plenary-load with the tone\'s settings, DTX off, and looped; its share of ' +
+  'frames louder than -50 dBov, what Plenary\'s voice detector counts as speech, is recorded per run in ' +
+  'results.json (speech_voice_pct). The sampled listeners high-pass what they decode at 800 Hz (4th-order ' +
+  'Butterworth) before timing the bursts, which stay identifiable by frequency above the speech; the tone\'s baseline ' +
+  'is measured through the same filter';
+
 // --- repeats ---------------------------------------------------------------------------------
 
 // Measured values: the cell shows the median of the repeats and their range.
@@ -134,7 +142,7 @@ const JANUS_A = [
 
 function targetCpuVsA(runs, { system, suffix, name } = JANUS_A[0]) {
   const id = `cpu_vs_audiobridge${suffix}`;
-  const text = `≥ 20× less server CPU per listener than ${name} at 200 listeners`;
+  const text = `≥ 20× less server CPU per listener than ${name}${suffix ? ',' : ''} at 200 listeners`;
   const p = find(runs, 'listeners', 'plenary', 200);
   const a = find(runs, 'listeners', system, 200);
   if (!p || !a) return notMeasured(id, text, 'no run at 200 listeners for both');
@@ -170,7 +178,7 @@ function targetCpuVsB(runs) {
 
 function targetLatency(runs, { system, suffix, name } = JANUS_A[0]) {
   const id = `latency${suffix}`;
-  const text = suffix ? `server-added latency below ${name}'s` : "server-added latency below Janus's";
+  const text = suffix ? "server-added latency below Janus (a)'s at its least prebuffering" : "server-added latency below Janus's";
   const n = 200;
   const p = find(runs, 'listeners', 'plenary', n);
   const a = find(runs, 'listeners', system, n);
@@ -362,7 +370,8 @@ function configSection(plan, janusFiles, plenaryArgs) {
 `the listeners are anonymous observers (Plenary's pure listeners: they hear the floor and read the captions) ` +
 `who offer recvonly; the listeners-participants rows have them join as participants instead, on the record, so ` +
 `that every join is an event sent to everyone in the room; in the listeners-mixing rows two chairs speak at ` +
-`once (each opens their own mic with mic.open), so the mixer decodes both, mixes and encodes the public mix ` +
+`once (each opens their own mic with mic.open), the timed one sending the bursts and the other continuous speech ` +
+`(${SPEECH_NOTE}), so the mixer decodes both, mixes and encodes the public mix ` +
 `(and one mix-minus for each of them) on every tick instead of forwarding. By design (issue 7) the mixer encodes the public mix once for ` +
 `all listeners, and with one voice on the floor forwards the speaker's own packets without an encode at all.
 
@@ -400,7 +409,8 @@ function methodSection(plan) {
 `Janus's own connectivity checks). The speaker sends a 200 ms burst of a tone every second, ` +
 `each burst at one of four frequencies (1, 1.5, 2, 2.5 kHz in turn) so that a listener names the burst it heard ` +
 `by its frequency and a delay of up to 4 s is matched to its own burst, never to the next one; an onset that ` +
-`matches no burst is counted (**unmatched onsets**) and fails the latency targets. Listeners are ` +
+`matches no burst is counted (**unmatched onsets**) and fails the latency targets. In the listeners-mixing rows a ` +
+`second speaker talks continuously at the same time (speech, not bursts: ${SPEECH_NOTE}). Listeners are ` +
 `read with \`recvmmsg\` and their loss counted from RTP sequence numbers; ${plan.sample} listeners per run also ` +
 `decrypt and decode, and the time from the speaker handing a burst's first packet to the kernel to a listener's ` +
 `kernel receiving the packet where the decoded burst begins (plus its offset in the frame), less the tone's own ` +

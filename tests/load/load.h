@@ -11,6 +11,7 @@
  *   load_events.c    Plenary-only: caption fan-out to observers, queue operations
  *   load_media.c     the WebRTC peers' threads (load_media.h)
  *   load_ws.c        the WebSocket connections (load_ws.h)
+ *   load_speech.c    the other speakers' continuous speech, the listeners' high-pass
  *   load_tone.c, load_onset.c, load_stats.c, load_proc.c, load_jwt.c   pure helpers
  *
  * Everything except load_media's threads runs on one thread: the libwebsockets loop,
@@ -25,6 +26,7 @@
 #include <sys/types.h>
 
 #include "load_media.h"
+#include "load_speech.h"
 #include "load_stats.h"
 #include "load_tone.h"
 #include "load_ws.h"
@@ -56,7 +58,8 @@ struct load_cfg {
 	double warmup_s, duration_s;
 	bool echo_check; /* the speaker is sampled too (plenaryd --media-echo) */
 	struct tone_config tone;
-	int expected_loss; /* Janus participants' FEC, percent; the same as Plenary's mix */
+	const char *speech_path; /* NULL, or what the other speakers say (load_speech.h) */
+	int expected_loss;	 /* Janus participants' FEC, percent; the same as Plenary's mix */
 	/* server under test, for CPU and RSS */
 	pid_t server_pid;
 	/* fan-out and queue operations */
@@ -103,6 +106,7 @@ struct load_run {
 	struct load_media *media;
 	struct dtls_context *dtls;
 	struct load_tone tone;
+	struct load_speech speech; /* frames 0: no speech source */
 	struct load_listener *listeners;
 	unsigned started; /* listeners started so far */
 	enum load_phase phase;

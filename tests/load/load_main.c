@@ -59,6 +59,8 @@ static const struct opt opts[] = {
     {"bitrate", O_INT, F(tone.bitrate), NULL, "Opus bit/s of the tone and Janus's encoders"},
     {"complexity", O_INT, F(tone.complexity), NULL, "Opus complexity, both sides (7)"},
     {"expected-loss", O_INT, F(expected_loss), NULL, "Janus encoders' FEC loss % (10)"},
+    {"speech", O_STRING, F(speech_path), NULL,
+     "48 kHz mono s16le PCM the speakers but the first say, looped"},
     {"echo-check", O_FLAG, F(echo_check), NULL, "decode the speaker's own echo (--media-echo)"},
     {"observers", O_UINT, F(observers), NULL, "fanout: observer connections (10000)"},
     {"captions", O_UINT, F(captions), NULL, "fanout: captions sent (10)"},
@@ -210,6 +212,8 @@ static bool check(struct load_cfg *c)
 		    c->scenario == SCN_STORM ? (c->listeners ? c->listeners / 5.0 : 1) : 100;
 	if (c->sampled > c->listeners)
 		c->sampled = c->listeners;
+	/* The bursts must stand out of a mix that is never quiet (load_speech.h). */
+	c->tone.highpass = c->speech_path != NULL;
 	bool plenary = c->system == SYS_PLENARY;
 	const char *why = NULL;
 	if (plenary && (c->room == NULL || c->secret == NULL))
@@ -254,14 +258,18 @@ static int run_audio(const struct load_cfg *cfg)
 	r->drv = cfg->system == SYS_PLENARY ? &load_driver_plenary : &load_driver_janus;
 	r->listeners = calloc(cfg->listeners ? cfg->listeners : 1, sizeof *r->listeners);
 	if (r->listeners == NULL || !tone_make(&cfg->tone, &r->tone, why, sizeof why) ||
+	    (cfg->speech_path &&
+	     !speech_load(cfg->speech_path, &cfg->tone, &r->speech, why, sizeof why)) ||
 	    dtls_context_create(&r->dtls) != DTLS_OK) {
 		fprintf(stderr, "plenary-load: %s\n", why[0] ? why : "setup failed");
+		speech_free(&r->speech);
 		free(r->listeners);
 		free(r);
 		return 1;
 	}
 	int rc = load_run_audio(r);
 	dtls_context_destroy(r->dtls);
+	speech_free(&r->speech);
 	free(r->listeners);
 	free(r);
 	return rc;

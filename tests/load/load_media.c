@@ -51,6 +51,7 @@ struct load_peer {
 	struct seq_track all, win;
 	struct codec_decoder *dec;
 	struct onset_detector od;
+	struct highpass hp; /* before od, when a speech source plays (load_speech.h) */
 	uint16_t last_seq;
 	uint32_t last_ts;
 	bool have_last, gap, pending;
@@ -81,6 +82,7 @@ struct rx_thread {
 
 struct load_media {
 	const struct load_tone *tone;
+	const struct load_speech *speech;
 	unsigned n_threads, next_thread;
 	struct rx_thread *threads;
 	_Atomic bool stop;
@@ -186,6 +188,8 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 		return;
 	}
 	p->t->decoded++;
+	if (p->m->tone->cfg.highpass)
+		highpass_run(&p->hp, pcm, CODEC_FRAME);
 	long at = onset_feed(&p->od, pcm, CODEC_FRAME);
 	p->t->onsets += at >= 0;
 	if (at >= 0)
@@ -272,6 +276,15 @@ static void receive(struct rx_thread *t, struct load_peer *p)
 
 /* --- sending and timers ----------------------------------------------------------------- */
 
+/* The timed speaker (the primary) sends the tone; the others the speech, if there is one. */
+static enum client_err send_speech(struct load_peer *p, uint64_t k)
+{
+	const struct load_speech *sp = p->m->speech;
+	size_t slot = (size_t)(k % sp->frames);
+	return client_send_audio(p->c, sp->pkt[slot], sp->len[slot], (uint32_t)(k * CODEC_FRAME),
+				 sp->level[slot], sp->level[slot] < 127);
+}
+
 static void send_frame(struct load_peer *p, uint64_t k)
 {
 	const struct load_tone *tone = p->m->tone;
@@ -279,9 +292,11 @@ static void send_frame(struct load_peer *p, uint64_t k)
 	uint64_t period = (uint64_t)tone->cfg.period_frames;
 	if (k % period == 0 && p->primary)
 		atomic_store(&p->m->burst_ns[(k / period) % MAX_BURSTS], load_real_ns());
-	enum client_err err =
-	    client_send_audio(p->c, tone->pkt[slot], tone->len[slot], (uint32_t)(k * CODEC_FRAME),
-			      tone->level[slot], tone->level[slot] < 127);
+	enum client_err err = !p->primary && p->m->speech
+				  ? send_speech(p, k)
+				  : client_send_audio(p->c, tone->pkt[slot], tone->len[slot],
+						      (uint32_t)(k * CODEC_FRAME),
+						      tone->level[slot], tone->level[slot] < 127);
 	if (err != CLIENT_OK) {
 		p->t->send_errors++;
 		return;
@@ -452,6 +467,7 @@ struct load_media *load_media_create(const struct load_media_config *cfg, char *
 		return NULL;
 	}
 	m->tone = cfg->tone;
+	m->speech = cfg->speech;
 	m->threads = threads;
 	m->t0_us = load_mono_us();
 	pthread_mutex_init(&m->list_mu, NULL);
@@ -524,6 +540,7 @@ static bool make_sampled(struct load_peer *p)
 	onset_init(&p->od, tone->onset_threshold, tone->onset_quiet_level,
 		   tone->onset_quiet_samples);
 	p->od.id_window = TONE_ID_WINDOW;
+	highpass_init(&p->hp, SPEECH_HIGHPASS_HZ);
 	client_on_audio(p->c, on_audio, p);
 	return true;
 }

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "load_speech.h"
 #include "load_stats.h"
 #include "load_tone.h"
 #include "support/client.h"
@@ -45,6 +46,9 @@ struct load_peer;
 struct load_media_config {
 	unsigned threads;	      /* 1..LOAD_MEDIA_MAX_THREADS */
 	const struct load_tone *tone; /* must outlive the media */
+	/* NULL, or what the speakers other than the first say (load_speech.h); must outlive
+	 * the media */
+	const struct load_speech *speech;
 };
 
 /* Starts the threads. NULL on failure (why gets a sentence). */

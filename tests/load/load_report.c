@@ -192,6 +192,12 @@ void load_report_audio(struct load_run *r)
 								 : "participant given the floor",
 				      "tone_period_s", cfg->tone.period_frames * 0.02,
 				      "tone_burst_ids", cfg->tone.burst_ids));
+	/* The other speakers' source: the tone, or continuous speech (load_speech.h). */
+	json_object_set_new(json_object_get(o, "config"), "other_speakers",
+			    r->speech.frames ? json_pack("{s:s,s:f,s:f}", "source", "speech",
+							 "loop_s", r->speech.frames * 0.02,
+							 "voice_active_pct", r->speech.active_pct)
+					     : json_pack("{s:s}", "source", "tone"));
 	json_object_set_new(o, "warnings", warnings_json(r));
 	json_object_set_new(o, "error", r->why[0] ? json_string(r->why) : json_null());
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6));

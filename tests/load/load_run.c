@@ -224,7 +224,9 @@ int load_run_audio(struct load_run *r)
 {
 	const struct load_cfg *cfg = r->cfg;
 	char why[256] = "";
-	struct load_media_config mc = {.threads = cfg->threads, .tone = &r->tone};
+	struct load_media_config mc = {.threads = cfg->threads,
+				       .tone = &r->tone,
+				       .speech = r->speech.frames ? &r->speech : NULL};
 	r->media = load_media_create(&mc, why, sizeof why);
 	r->ws =
 	    r->media ? ws_create(cfg->listeners + cfg->speakers + 16, TICK_MS, on_tick, r) : NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "load_onset.h"
+#include "load_speech.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -72,8 +73,7 @@ void tone_pcm(const struct tone_config *cfg, uint64_t frame, int16_t pcm[CODEC_F
 		pcm[i] = (int16_t)lrint(cfg->amplitude * sin(w * (double)(t0 + (uint64_t)i)));
 }
 
-/* RFC 6464: the level in -dBov, 0 (loudest) to 127 (silence). */
-static uint8_t frame_level(const int16_t *pcm)
+uint8_t tone_frame_level(const int16_t pcm[CODEC_FRAME])
 {
 	double sum = 0;
 	for (int i = 0; i < CODEC_FRAME; i++)
@@ -102,7 +102,7 @@ static bool encode_period(const struct tone_config *cfg, struct load_tone *t, ch
 		size_t slot = f % t->frames;
 		bool dtx;
 		tone_pcm(cfg, f, pcm);
-		t->level[slot] = frame_level(pcm);
+		t->level[slot] = tone_frame_level(pcm);
 		err =
 		    codec_encode(enc, pcm, t->pkt[slot], sizeof t->pkt[slot], &t->len[slot], &dtx);
 	}
@@ -122,12 +122,16 @@ static bool measure_baseline(struct load_tone *t, char *why, size_t cap)
 	}
 	struct onset_detector od;
 	onset_init(&od, t->onset_threshold, t->onset_quiet_level, t->onset_quiet_samples);
+	struct highpass hp;
+	highpass_init(&hp, SPEECH_HIGHPASS_HZ);
 	int16_t pcm[CODEC_FRAME];
 	bool found = false;
 	for (size_t f = 0; f < 3 * t->frames; f++) {
 		if (codec_decode(dec, t->pkt[f % t->frames], t->len[f % t->frames], pcm) !=
 		    MEDIA_OK)
 			break;
+		if (t->cfg.highpass)
+			highpass_run(&hp, pcm, CODEC_FRAME);
 		long at = onset_feed(&od, pcm, CODEC_FRAME);
 		if (at >= 0) {
 			/* The nearest burst start: pre-echo may put the onset just before it. */

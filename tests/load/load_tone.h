@@ -44,6 +44,7 @@ struct tone_config {
 	int period_frames; /* 20 ms frames from one burst start to the next; 50 */
 	int burst_frames;  /* frames of tone at the start of each period; 10 */
 	int burst_ids;	   /* distinct burst frequencies, 1..8; 4 */
+	bool highpass;	   /* listeners high-pass before the detector (load_speech.h) */
 };
 
 struct load_tone {
@@ -79,7 +80,11 @@ uint64_t tone_match_burst(const struct tone_config *cfg, const uint64_t *sent, u
  * frequency during the first burst_frames of each period, digital silence after. Pure. */
 void tone_pcm(const struct tone_config *cfg, uint64_t frame, int16_t pcm[CODEC_FRAME]);
 
-/* Encodes one period and measures the baseline. On failure, why gets a sentence. */
+/* RFC 6464: the level of a 20 ms frame in -dBov, 0 (loudest) to 127 (silence). Pure. */
+uint8_t tone_frame_level(const int16_t pcm[CODEC_FRAME]);
+
+/* Encodes one period and measures the baseline (through the high-pass if cfg->highpass). On
+ * failure, why gets a sentence. */
 bool tone_make(const struct tone_config *cfg, struct load_tone *out, char *why, size_t cap);
 
 #endif
