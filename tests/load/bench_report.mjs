@@ -389,7 +389,7 @@ function configSection(plan, janusFiles, plenaryArgs) {
 `mixes what has arrived; the rows **Janus (a) AudioBridge** run the default, the rows **Janus (a) AudioBridge, least ` +
 `prebuffering** run \`default_prebuffering = ${JANUS_PREBUFFER.min}\` with every participant joining with \`prebuffer\`: ` +
 `${JANUS_PREBUFFER.min} (Janus 1.1.2 accepts 0, but with 0 its queue trim drops every packet as it arrives, so the ` +
-`speaker is never mixed: the benchmark's listeners heard no burst). Janus never gathers loopback candidates, so it ` +
+`speaker is never mixed: plenary-load's listeners got packets but not one burst). Janus never gathers loopback candidates, so it ` +
 `runs in a network namespace the benchmark makes (a veth pair on private 10.213.N.0/30 addresses; ` +
 `tests/browser/netns.mjs) with its signalling and media on the namespace's address, and plenary-load, in the ` +
 `machine's own namespace, talks to it over the veth; nothing goes to any other address. AudioBridge room: 48 kHz, ` +
@@ -405,8 +405,8 @@ ${files}`;
 
 function methodSection(plan) {
   return `Every number comes from \`plenary-load\` (tests/load, C): each virtual client is a WebSocket session ` +
-`plus a real WebRTC peer from tests/support/client.c (ICE with USE-CANDIDATE, DTLS, SRTP; against Janus it also answers ` +
-`Janus's own connectivity checks). The speaker sends a 200 ms burst of a tone every second, ` +
+`plus a real WebRTC peer from tests/support/client.c (ICE with USE-CANDIDATE, DTLS, SRTP; it answers a full agent's own ` +
+`connectivity checks too, though both servers here run ICE-lite and send none). The speaker sends a 200 ms burst of a tone every second, ` +
 `each burst at one of four frequencies (1, 1.5, 2, 2.5 kHz in turn) so that a listener names the burst it heard ` +
 `by its frequency and a delay of up to 4 s is matched to its own burst, never to the next one; an onset that ` +
 `matches no burst is counted (**unmatched onsets**) and fails the latency targets. In the listeners-mixing rows a ` +
