@@ -298,7 +298,8 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 		return;
 	}
 	struct room *room = c->room;
-	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT;
+	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT ||
+			c->who.role == ROOM_ROLE_VENUE;
 	struct media_offer offer = {.room = room_id(room),
 				    .sdp = json_string_value(sdp),
 				    .sdp_len = json_string_length(sdp),
