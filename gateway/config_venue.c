@@ -46,7 +46,8 @@ bool gw_config_venue_rtp(const char *room, json_t *obj, struct gw_venue_rtp *out
 		return false;
 	}
 	if (pt < 96 || pt > 127) {
-		snprintf(err, err_cap, "room '%.80s': venue_rtp.payload_type must be 96..127", room);
+		snprintf(err, err_cap, "room '%.80s': venue_rtp.payload_type must be 96..127",
+			 room);
 		return false;
 	}
 	out->on = true;

@@ -139,7 +139,8 @@ enum media_err venue_rtp_create(const struct media_venue_rtp *cfg, uint32_t ssrc
 	enum media_err err = MEDIA_OK;
 	if (!venue_parse_addr(cfg->listen, &v->local) ||
 	    !venue_parse_addr(cfg->send_to, &v->send_to))
-		err = fail(why, why_cap, MEDIA_ERR_PARAM, "venue: listen and send_to are ADDR:PORT");
+		err =
+		    fail(why, why_cap, MEDIA_ERR_PARAM, "venue: listen and send_to are ADDR:PORT");
 	else if (udp_open(&v->local, &v->fd) != 0)
 		err = fail(why, why_cap, MEDIA_ERR_SYSTEM, "venue: cannot bind the listen address");
 	else if ((err = make_codecs(v)) != MEDIA_OK)

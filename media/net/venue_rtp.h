@@ -44,18 +44,19 @@
 
 enum venue_drop {
 	VENUE_OK = 0,
-	VENUE_EBAD_RTP,	 /* not an RTP version 2 packet (rtp_parse refused it) */
-	VENUE_EPT,	 /* another payload type than the configured one */
-	VENUE_EEMPTY,	 /* no payload */
-	VENUE_EL16,	 /* an L16 payload of an odd number of bytes, or over 20 ms */
-	VENUE_EOPUS,	 /* not a valid Opus packet of 20 ms */
+	VENUE_EBAD_RTP, /* not an RTP version 2 packet (rtp_parse refused it) */
+	VENUE_EPT,	/* another payload type than the configured one */
+	VENUE_EEMPTY,	/* no payload */
+	VENUE_EL16,	/* an L16 payload of an odd number of bytes, or over 20 ms */
+	VENUE_EOPUS,	/* not a valid Opus packet of 20 ms */
 };
 const char *venue_drop_name(enum venue_drop d);
 
 /* Checks the datagram buf[0..len) as codec's RTP with payload type pt and fills *out
  * (pointing into buf). */
-BASE_WUR enum venue_drop venue_rtp_check(const uint8_t *buf, size_t len, enum media_venue_codec codec,
-					 uint8_t pt, struct rtp_header *out);
+BASE_WUR enum venue_drop venue_rtp_check(const uint8_t *buf, size_t len,
+					 enum media_venue_codec codec, uint8_t pt,
+					 struct rtp_header *out);
 
 /* Gathers L16 samples into 20 ms frames. */
 struct venue_l16 {
@@ -100,8 +101,8 @@ struct venue_rtp {
 	uint16_t in_seq; /* of the Opus packets made from L16 frames */
 	uint32_t in_ts;
 	uint16_t out_seq;
-	uint8_t in_pkt[CODEC_MAX_PACKET];			/* an encoded L16 frame */
-	uint8_t out_pkt[RTP_HEADER_LEN + VENUE_L16_FRAME];	/* 10 ms of L16 */
+	uint8_t in_pkt[CODEC_MAX_PACKET];		   /* an encoded L16 frame */
+	uint8_t out_pkt[RTP_HEADER_LEN + VENUE_L16_FRAME]; /* 10 ms of L16 */
 	int16_t out_pcm[VENUE_L16_FRAME];
 };
 

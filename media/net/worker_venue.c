@@ -35,8 +35,8 @@ void worker_venue_add(struct worker *w, struct venue_rtp *v, uint64_t key)
 	struct room_mixer *rm = worker_rooms_get(w, v->room, v->ssrc, v->stats);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key};
 	if (!rm || room_mixer_join(rm, &v->member) != MEDIA_OK) {
-		fprintf(stderr, "media worker %u: room %s: the RTP venue could not join\n", w->index,
-			v->room);
+		fprintf(stderr, "media worker %u: room %s: the RTP venue could not join\n",
+			w->index, v->room);
 		venue_rtp_destroy(v);
 		return;
 	}
