@@ -192,8 +192,16 @@ static void take(struct venue_rtp *v, const uint8_t *buf, size_t len, const stru
 		 int64_t now_us)
 {
 	struct rtp_header h;
-	if (venue_rtp_check(buf, len, v->codec, v->pt, &h) != VENUE_OK) {
-		count(&v->counters->dropped);
+	enum venue_drop d = venue_rtp_check(buf, len, v->codec, v->pt, &h);
+	if (d != VENUE_OK) {
+		/* The operator's first clue to a silent desk (a wrong payload type, a codec that
+		 * is not the configured one): the 1st, 2nd, 4th, 8th... drop is logged. */
+		uint64_t n =
+		    atomic_fetch_add_explicit(&v->counters->dropped, 1, memory_order_relaxed);
+		if ((n & (n + 1)) == 0)
+			fprintf(stderr,
+				"RTP venue of room %s: datagram dropped (%s), %llu so far\n",
+				v->room, venue_drop_name(d), (unsigned long long)n + 1);
 		return;
 	}
 	count(&v->counters->received);
