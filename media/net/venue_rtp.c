@@ -41,6 +41,8 @@ bool venue_parse_addr(const char *text, struct stun_addr *out)
 	}
 	memcpy(ip, start, n);
 	ip[n] = '\0';
+	if (start == text && memchr(ip, ':', n))
+		return false; /* IPv6 without brackets: "::1:5004" could be an address alone */
 	char *end;
 	errno = 0;
 	unsigned long port = strtoul(colon + 1, &end, 10);
