@@ -60,6 +60,18 @@ static void joins_a_live_session_open(void **state)
 	assert_true(room_mic_open(t->room, rt_pid(VEN)));
 }
 
+/* A chair cannot close (or open) the venue's microphone: its gate follows the session, so
+ * the command is refused and nothing is written. */
+static void chair_cannot_switch_the_venue(void **state)
+{
+	struct rt *t = *state;
+	rt_live(t);
+	rt_attach(t, VEN);
+	rt_fail(t, CH, ROOM_ECONFLICT, "{\"type\":\"mic.close\",\"pid\":\"%s\"}", rt_pid(VEN));
+	rt_fail(t, CH, ROOM_ECONFLICT, "{\"type\":\"mic.open\",\"pid\":\"%s\"}", rt_pid(VEN));
+	assert_true(room_mic_open(t->room, rt_pid(VEN)));
+}
+
 /* The venue is on the record like the chairs and participants, with its role. */
 static void venue_is_on_the_record(void **state)
 {
@@ -124,6 +136,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(mic_opens_with_the_session, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(joins_a_live_session_open, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(venue_is_on_the_record, rt_setup, rt_teardown),
+	    cmocka_unit_test_setup_teardown(chair_cannot_switch_the_venue, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(floor_time_credits_the_venue, rt_setup, rt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
