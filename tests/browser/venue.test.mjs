@@ -196,6 +196,16 @@ test('the venue hears the remote speaker and not itself; remote listeners hear t
   const levels = await venue.evaluate(() => [document.getElementById('venue-out').value, document.getElementById('venue-in').value]);
   assert.ok(levels[0] > 0.01 && levels[1] > 0.01, `meters ${levels}`);
 
+  // By keyboard: the jump link to the console, then its controls in order.
+  await venue.getByRole('link', { name: 'Venue console' }).focus();
+  await venue.keyboard.press('Enter');
+  await venue.keyboard.press('Tab');
+  assert.equal(await venue.evaluate(() => document.activeElement.id), 'venue-input');
+  await venue.keyboard.press('Tab');
+  assert.equal(await venue.evaluate(() => document.activeElement.id), 'venue-output');
+  // A screen reader hears the state: the indicator is a status region, in words.
+  assert.equal(await venue.locator('#venue-air').getAttribute('role'), 'status');
+
   await screenshot(venue, 'venue-console');
   const violations = await axe(venue);
   assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
