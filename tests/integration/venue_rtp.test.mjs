@@ -13,10 +13,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { startServer, SECRET, sleep } from './harness.mjs';
+import { startServer, SECRET, SOURCE_DIR, sleep } from './harness.mjs';
 import { runLoad } from '../load/servers.mjs';
 
 const LOAD = pathJoin(process.env.PLENARY_BUILD_DIR || 'build', 'tests', 'load', 'plenary-load');
@@ -192,6 +192,26 @@ test('a bad venue_rtp stops the server at start, naming the room and the field',
     const dataDir = pathJoin(dir, `bad-${n++}`);
     mkdirSync(dataDir);
     await assert.rejects(startServer({ dataDir, config: { rooms: [{ id: 'bad', venue_rtp }] } }), why);
+  }
+});
+
+// The example in packaging/ is a configuration plenaryd takes. Its addresses are the
+// desk's LAN, so they are moved to free loopback ports here: nothing leaves the machine.
+test('packaging/plenary-venue.json is a configuration plenaryd starts with', async () => {
+  const example = JSON.parse(readFileSync(pathJoin(SOURCE_DIR, 'packaging', 'plenary-venue.json'), 'utf8'));
+  const room = example.rooms.find((r) => r.venue_rtp);
+  assert.ok(room, 'a room with venue_rtp');
+  const listen = await freePortPair();
+  room.venue_rtp.listen = `127.0.0.1:${listen}`;
+  room.venue_rtp.send_to = `127.0.0.1:${listen + 1}`;
+  for (const k of ['listen', 'media_bind', 'media_port', 'media_workers']) delete example[k];
+  const dataDir = pathJoin(dir, 'example');
+  mkdirSync(dataDir);
+  const s = await startServer({ dataDir, config: example });
+  try {
+    assert.ok(s.logs.some((l) => l.includes('msg="RTP venue" room=plenary')), s.logs.join('\n'));
+  } finally {
+    await s.cleanup();
   }
 });
 
