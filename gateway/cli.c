@@ -21,7 +21,7 @@
 static int usage_token(void)
 {
 	fprintf(stderr,
-		"usage: plenaryd token --room R --role chair|participant|observer|captioner "
+		"usage: plenaryd token --room R --role chair|participant|observer|captioner|venue "
 		"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
 		"[--data DIR] [--config FILE]\n"
 		"--ttl: 1 to the configuration's token_max_lifetime_s (default %d, 30 days); "

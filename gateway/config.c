@@ -102,11 +102,12 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 {
 	const char *id = NULL, *title = NULL, *visibility = "public", *tz = "UTC";
 	int public_observers = 1, reveal = 0;
+	json_t *venue = NULL;
 	json_error_t jerr;
-	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b,s?s,s?s}", "id", &id,
+	if (json_unpack_ex(room, &jerr, JSON_STRICT, "{s:s,s?s,s?b,s?b,s?s,s?s,s?o}", "id", &id,
 			   "title", &title, "public_observers", &public_observers,
 			   "reveal_hum_counts", &reveal, "visibility", &visibility, "time_zone",
-			   &tz) != 0) {
+			   &tz, "venue_rtp", &venue) != 0) {
 		snprintf(err, err_cap, "rooms[]: %s", jerr.text);
 		return false;
 	}
@@ -138,6 +139,8 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 	d->reveal_hum_counts = reveal;
 	d->private_room = strcmp(visibility, "private") == 0;
 	snprintf(d->time_zone, sizeof d->time_zone, "%s", tz);
+	if (!gw_config_venue_rtp(id, venue, &d->venue_rtp, err, err_cap))
+		return false;
 	cfg->n_rooms++;
 	return true;
 }

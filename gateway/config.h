@@ -14,6 +14,16 @@
 #define GW_MAX_DECLARED_ROOMS 256
 #define GW_MAX_PUBLIC_IPS     8 /* media.h's MEDIA_MAX_PUBLIC_IPS */
 
+/* A room's sound desk over plain RTP (media.h's media_venue_rtp): "venue_rtp" in the room's
+ * declaration. */
+struct gw_venue_rtp {
+	bool on;
+	char listen[64];  /* ADDR:PORT */
+	char send_to[64]; /* ADDR:PORT */
+	bool l16;	  /* "codec": "L16" (48 kHz mono); else "opus" */
+	int payload_type; /* 96..127; default 97 */
+};
+
 struct gw_room_decl {
 	char id[65];
 	char title[201];
@@ -21,7 +31,12 @@ struct gw_room_decl {
 	bool reveal_hum_counts;
 	bool private_room;  /* "visibility": "private" (rooms.h's room_visibility) */
 	char time_zone[64]; /* IANA name, "UTC" by default (rooms.h's room_settings) */
+	struct gw_venue_rtp venue_rtp;
 };
+struct json_t;
+/* config_venue.c: the room's "venue_rtp" object (NULL: none) into *out. */
+bool gw_config_venue_rtp(const char *room, struct json_t *obj, struct gw_venue_rtp *out, char *err,
+			 size_t err_cap);
 
 /* A TURN server handed to browsers in the join ack (turn.h). urls: turn:, turns: or stun:
  * URIs as RTCIceServer takes them; secret: coturn's static-auth-secret (never logged or

@@ -71,6 +71,33 @@ static void on_media_event(void *ctx, void *user, enum media_state state)
 	}
 }
 
+/* The rooms' plain-RTP sound desks (docs/deploy.md): a socket that cannot be bound
+ * stops the start, as the media port does. */
+static bool start_venues(struct gateway *gw)
+{
+	const struct gw_config *cfg = &gw->cfg;
+	for (size_t i = 0; i < cfg->n_rooms; i++) {
+		const struct gw_room_decl *d = &cfg->rooms[i];
+		if (!d->venue_rtp.on)
+			continue;
+		struct media_venue_rtp v = {.room = d->id,
+					    .listen = d->venue_rtp.listen,
+					    .send_to = d->venue_rtp.send_to,
+					    .codec = d->venue_rtp.l16 ? MEDIA_VENUE_L16
+								      : MEDIA_VENUE_OPUS,
+					    .payload_type = (uint8_t)d->venue_rtp.payload_type};
+		char why[256];
+		if (media_venue_rtp_add(gw->media, &v, why, sizeof why) != MEDIA_OK) {
+			gw_error("cannot start the room's RTP venue", "room=%s error=\"%s\"", d->id,
+				 why);
+			return false;
+		}
+		gw_info("RTP venue", "room=%s listen=%s send_to=%s codec=%s", d->id, v.listen,
+			v.send_to, d->venue_rtp.l16 ? "L16" : "opus");
+	}
+	return true;
+}
+
 bool gw_media_start(struct gateway *gw)
 {
 	const struct gw_config *cfg = &gw->cfg;
@@ -106,7 +133,7 @@ bool gw_media_start(struct gateway *gw)
 	}
 	for (size_t j = 1; media_announced_ip(gw->media, j); j++)
 		gw_info("media address", "candidate=%s", media_announced_ip(gw->media, j));
-	return true;
+	return start_venues(gw);
 }
 
 void gw_media_stop(struct gateway *gw)
@@ -298,7 +325,8 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 		return;
 	}
 	struct room *room = c->room;
-	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT;
+	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT ||
+			c->who.role == ROOM_ROLE_VENUE;
 	struct media_offer offer = {.room = room_id(room),
 				    .sdp = json_string_value(sdp),
 				    .sdp_len = json_string_length(sdp),

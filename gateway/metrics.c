@@ -167,6 +167,13 @@ static void mixer(struct text *t, const struct media_stats *media)
 	counter(t, "plenary_ice_tcp_packets_dropped_total",
 		"Packets dropped because an ICE-TCP connection's send buffer was full",
 		media->tcp_dropped);
+	counter(t, "plenary_venue_rtp_packets_received_total",
+		"Datagrams from plain-RTP venue desks taken into the mix", media->venue_received);
+	counter(t, "plenary_venue_rtp_packets_dropped_total",
+		"Datagrams from plain-RTP venue desks refused (not RTP, wrong type, bad payload)",
+		media->venue_dropped);
+	counter(t, "plenary_venue_rtp_packets_sent_total",
+		"Datagrams sent to plain-RTP venue desks", media->venue_sent);
 }
 
 static char *text_done(struct text *t, size_t *len)

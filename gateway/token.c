@@ -14,16 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const role_names[] = {"chair", "participant", "observer", "captioner"};
+static const char *const role_names[] = {"chair", "participant", "observer", "captioner", "venue"};
+#define N_ROLES (sizeof role_names / sizeof role_names[0])
 
 static const char *token_role_name(enum token_role role)
 {
-	return (unsigned)role < 4 ? role_names[role] : "?";
+	return (unsigned)role < N_ROLES ? role_names[role] : "?";
 }
 
 bool token_role_parse(const char *name, enum token_role *out)
 {
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < N_ROLES; i++) {
 		if (strcmp(name, role_names[i]) == 0) {
 			*out = (enum token_role)i;
 			return true;

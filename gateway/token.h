@@ -39,7 +39,8 @@ enum token_role {
 	TOKEN_ROLE_CHAIR = 0,
 	TOKEN_ROLE_PARTICIPANT,
 	TOKEN_ROLE_OBSERVER,
-	TOKEN_ROLE_CAPTIONER
+	TOKEN_ROLE_CAPTIONER,
+	TOKEN_ROLE_VENUE /* same order as enum room_role: session.c casts one to the other */
 };
 bool token_role_parse(const char *name, enum token_role *out);
 

@@ -713,6 +713,9 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 		out->srtp_errors += READ(srtp_errors);
 		out->tcp_accepted += READ(tcp_accepted);
 		out->tcp_dropped += READ(tcp_dropped);
+		out->venue_received += READ(venue.received);
+		out->venue_dropped += READ(venue.dropped);
+		out->venue_sent += READ(venue.sent);
 		for (size_t b = 0; b <= MEDIA_TICK_BUCKETS; b++)
 			out->tick_buckets[b] += READ(tick_buckets[b]);
 		out->tick_count += READ(tick_count);

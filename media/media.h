@@ -236,6 +236,27 @@ BASE_WUR enum media_err media_room_session(struct media *m, const char *room, bo
  * false if there is none. */
 bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap);
 
+/* A room's sound desk over plain RTP (net/venue_rtp.h): the room's microphones arrive on
+ * listen (ADDR:PORT, numeric), the room's mix-minus goes to send_to, in one codec both
+ * ways: Opus, or L16 at 48 kHz mono. The desk is the room's venue in the mix: its input
+ * is open while the session is live. */
+enum media_venue_codec { MEDIA_VENUE_OPUS = 0, MEDIA_VENUE_L16 };
+struct media_venue_rtp {
+	const char *room;
+	const char *listen;  /* "127.0.0.1:5004", "[::1]:5004" */
+	const char *send_to; /* the same form */
+	enum media_venue_codec codec;
+	uint8_t payload_type; /* 96..127, the same both ways */
+};
+/* Parses "ADDR:PORT" (IPv6 in brackets) as the venue's addresses are written; false when
+ * it is not one (port 1..65535). Used by the configuration to refuse a bad one early. */
+bool media_venue_addr_valid(const char *text);
+/* Opens the venue's socket and puts it on the room's worker for good (the room is pinned
+ * there from now on). Errors: MEDIA_ERR_PARAM (bad room or address; why says which),
+ * MEDIA_ERR_SYSTEM (the listen address cannot be bound), MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC. */
+BASE_WUR enum media_err media_venue_rtp_add(struct media *m, const struct media_venue_rtp *v,
+					    char *why, size_t why_cap);
+
 /* What a room's mixer last published, for /metrics. */
 struct media_room_info {
 	const char *room; /* valid until the next media_* call */
@@ -281,6 +302,9 @@ struct media_stats {
 	uint64_t recording_dropped;    /* packets the recorder's writer was too slow for */
 	uint64_t tcp_accepted;	       /* ICE-TCP connections accepted */
 	uint64_t tcp_dropped;	       /* packets a full ICE-TCP connection dropped */
+	uint64_t venue_received;       /* plain-RTP venues: datagrams taken into the mix */
+	uint64_t venue_dropped;	       /* ... refused (not RTP, wrong type, bad payload) */
+	uint64_t venue_sent;	       /* ... sent to the desks */
 };
 /* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);

@@ -21,11 +21,8 @@ static const struct word groups[] = {
     {NULL, NULL},
 };
 static const struct word roles[] = {
-    {"chair", "Chair"},
-    {"participant", "Participant"},
-    {"observer", "Observer"},
-    {"captioner", "Captioner"},
-    {NULL, NULL},
+    {"chair", "Chair"},		{"participant", "Participant"}, {"observer", "Observer"},
+    {"captioner", "Captioner"}, {"venue", "Venue sound desk"},	{NULL, NULL},
 };
 static const struct word kinds[] = {
     {"speak", "Speak"},	    {"point_of_order", "Point of order"},

@@ -206,6 +206,12 @@ enum room_err cmd_mic_close(struct room_cmd_ctx *ctx)
 		ctx->message = "this microphone is not open";
 		return ROOM_ECONFLICT;
 	}
+	if (p && p->role == ROOM_ROLE_VENUE) {
+		/* Its gate follows the session alone: a mic.closed here would change nothing. */
+		ctx->message = "the venue's microphone is open while the session is live: the "
+			       "sound desk mutes the room";
+		return ROOM_ECONFLICT;
+	}
 	enum room_err err = room_emit(
 	    r, "mic.closed", json_pack("{s:s,s:s}", "pid", pid, "by", ctx->who->pid), ctx->now);
 	if (err == ROOM_OK && !room_mic_open(r, pid))

@@ -92,9 +92,19 @@ static void on_left(struct record_fold *b, const struct log_record *e)
 						json_object_get(e->data, "reason")));
 }
 
+/* Whose microphone carried a floor: an in-room speaker (an entry the chair added, a
+ * chair in the room) talks into the room's microphones, which reach the mix through the
+ * venue's desk; everyone else through their own. */
+static json_t *voice_of(json_t *location)
+{
+	bool room = json_is_string(location) && strcmp(json_string_value(location), "room") == 0;
+	return json_string(room ? "venue" : "own");
+}
+
 static void on_floor_granted(struct record_fold *b, const struct log_record *e)
 {
 	json_t *row = json_deep_copy(e->data);
+	json_object_set_new(row, "voice", voice_of(json_object_get(e->data, "location")));
 	json_object_set_new(row, "started", json_string(e->ts));
 	json_object_set_new(row, "offset_ms",
 			    json_integer(b->started_ms ? e->ts_ms - b->started_ms : 0));
@@ -220,6 +230,7 @@ static void on_mic(struct record_fold *b, const struct log_record *e, bool open)
 				(json_int_t)(b->started_ms ? e->ts_ms - b->started_ms : 0));
 	json_t *who = pid ? json_object_get(b->people, pid) : NULL;
 	json_object_set(row, "name", json_object_get(who, "name"));
+	json_object_set_new(row, "voice", voice_of(json_object_get(who, "location")));
 	json_array_append_new(arr(b->rec, "chair_mics"), row);
 	json_object_set(b->mics_open, pid ? pid : "", row);
 }

@@ -11,7 +11,7 @@
 #include "rooms/record_cache.h"
 
 static const char *const role_names[ROOM_ROLE_COUNT] = {"chair", "participant", "observer",
-							"captioner"};
+							"captioner", "venue"};
 
 const char *room_role_name(enum room_role role)
 {
@@ -179,10 +179,15 @@ bool room_mic_open(const struct room *r, const char *pid)
 		return true;
 	/* A chair's own microphone: opened by that chair (mic.opened), and only while one of
 	 * their connections is here (after a restart nobody is, until they come back). */
-	for (size_t i = 0; i < r->n_people; i++)
-		if (strcmp(r->people[i].pid, pid) == 0)
-			return r->people[i].present && r->people[i].role == ROOM_ROLE_CHAIR &&
-			       r->people[i].mic_on && r->people[i].connections > 0;
+	for (size_t i = 0; i < r->n_people; i++) {
+		const struct person *p = &r->people[i];
+		if (strcmp(p->pid, pid) != 0)
+			continue;
+		/* The venue's desk carries the room's own microphones: open all session long. */
+		if (p->role == ROOM_ROLE_VENUE)
+			return p->present && p->connections > 0;
+		return p->present && p->role == ROOM_ROLE_CHAIR && p->mic_on && p->connections > 0;
+	}
 	return false;
 }
 

@@ -56,9 +56,10 @@ enum room_role {
 	ROOM_ROLE_CHAIR = 0,
 	ROOM_ROLE_PARTICIPANT,
 	ROOM_ROLE_OBSERVER,
-	ROOM_ROLE_CAPTIONER
+	ROOM_ROLE_CAPTIONER,
+	ROOM_ROLE_VENUE /* the room's sound desk: its mic is the in-room speakers' voice */
 };
-#define ROOM_ROLE_COUNT 4
+#define ROOM_ROLE_COUNT 5
 const char *room_role_name(enum room_role role);
 bool room_role_parse(const char *name, enum room_role *out);
 

@@ -7,7 +7,8 @@
 
 #include "rooms/room_internal.h"
 
-/* The chairs whose own mic was open when the session ended: it closes with the session. */
+/* The chairs and venues whose mic was open when the session ended: it closes with the
+ * session. */
 static void close_chair_mics(struct room *r, const bool *was_open)
 {
 	for (size_t i = 0; i < r->n_people; i++)
@@ -26,9 +27,14 @@ enum room_err cmd_session_start(struct room_cmd_ctx *ctx)
 						      : "the session has ended";
 		return ROOM_ECONFLICT;
 	}
-	/* Chairs' microphones stay closed until each chair opens their own (mic.open). */
-	return room_emit(r, "session.started",
-			 json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
+	/* Chairs' microphones stay closed until each chair opens their own (mic.open); the
+	 * venue's opens with the session. */
+	enum room_err err = room_emit(
+	    r, "session.started", json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
+	for (size_t i = 0; err == ROOM_OK && i < r->n_people; i++)
+		if (r->people[i].role == ROOM_ROLE_VENUE && room_mic_open(r, r->people[i].pid))
+			room_mic_changed(r, r->people[i].pid, true);
+	return err;
 }
 
 enum room_err cmd_session_end(struct room_cmd_ctx *ctx)
@@ -48,8 +54,9 @@ enum room_err cmd_session_end(struct room_cmd_ctx *ctx)
 	if (!was_open)
 		return ROOM_EINTERNAL;
 	for (size_t i = 0; i < n; i++)
-		was_open[i] =
-		    r->people[i].role == ROOM_ROLE_CHAIR && room_mic_open(r, r->people[i].pid);
+		was_open[i] = (r->people[i].role == ROOM_ROLE_CHAIR ||
+			       r->people[i].role == ROOM_ROLE_VENUE) &&
+			      room_mic_open(r, r->people[i].pid);
 	err = room_emit(r, "session.ended",
 			json_pack("{s:I}", "duration_ms", (json_int_t)(ctx->now - r->started_ms)),
 			ctx->now);

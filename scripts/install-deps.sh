@@ -13,7 +13,8 @@
 #          and Debian's coturn (turnserver) for the TURN tests, which run their own in the
 #          foreground with a configuration in a temporary directory, never the system service
 #          and Debian's faketime (libfaketime) for the token-expiry test, which moves plenaryd's
-#          wall clock
+#          wall clock, and Debian's ffmpeg for the RTP venue test (a desk's tone in over
+#          RTP, the mix-minus out, and the recording decoded)
 #          and Debian's janus (the system the benchmark measures against), whose driver test
 #          (tests/load/janus_driver.test.mjs) runs it in a network namespace on the shared
 #          OpenSSL libsrtp built below
@@ -46,7 +47,7 @@ pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libcmocka-dev opus-tools tzdata)
 if [ "$want_test" = 1 ]; then
   pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn
-        faketime janus)
+        faketime janus ffmpeg)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi

@@ -72,8 +72,10 @@ static bool prepare(struct fanout *f, size_t m, const uint8_t *pkt, size_t len,
 	uint8_t *buf = f->iov[m].iov_base;
 	memcpy(buf, pkt, len);
 	buf[1] = (uint8_t)((pkt[1] & 0x80) | (d->payload_type & 0x7f));
-	size_t out_len;
-	enum media_srtp_err err = media_srtp_protect_rtp(d->srtp, buf, len, SLOT_BYTES, &out_len);
+	size_t out_len = len;
+	/* No session: a plain-RTP venue on its LAN (net/venue_rtp.h), always through a sink. */
+	enum media_srtp_err err =
+	    d->srtp ? media_srtp_protect_rtp(d->srtp, buf, len, SLOT_BYTES, &out_len) : 0;
 	if (err) {
 		res->protect_errors++;
 		res->srtp_err = err;

@@ -62,8 +62,9 @@ struct fanout_sink {
 
 /* One listener, as the caller keeps it (an array of these per room is the fan-out list). */
 struct fanout_dest {
-	struct media_srtp *srtp; /* the listener's session; borrowed */
-	union fanout_addr addr;	 /* where to send */
+	struct media_srtp
+	    *srtp;		/* the listener's session; borrowed. NULL: sent plain (sink only) */
+	union fanout_addr addr; /* where to send */
 	socklen_t addr_len;
 	uint8_t payload_type;	  /* the listener's Opus payload type, 0..127 */
 	struct fanout_sink *sink; /* NULL: addr over the UDP socket; else this stream */

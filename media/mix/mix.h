@@ -8,5 +8,7 @@
 #define PLENARY_MEDIA_MIX_LAYER_H
 
 #include "media/mix/room_mixer.h"
+/* The codec too, for a venue that speaks L16 (net/venue_rtp.c transcodes at the edge). */
+#include "media/mix/opus_codec.h"
 
 #endif

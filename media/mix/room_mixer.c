@@ -220,9 +220,10 @@ static void warm(const struct room_mixer *rm, struct mixer_member *m)
 void room_mixer_keyed(struct mixer_member *m)
 {
 	struct room_mixer *rm = m ? m->room : NULL;
-	if (!rm || m->listening || !m->srtp)
+	if (!rm || m->listening || (!m->srtp && !m->sink))
 		return;
-	warm(rm, m);
+	if (m->srtp)
+		warm(rm, m);
 	m->listening = true;
 	m->base_packets = rm->packets;
 	m->base_octets = rm->octets;

@@ -94,7 +94,8 @@ struct mixer_mic;
 /* One peer as its room's mixer sees it, embedded in struct peer. The owner fills the
  * first block before room_mixer_keyed and keeps it valid until room_mixer_leave. */
 struct mixer_member {
-	struct media_srtp *srtp; /* the peer's session (protects what it is sent) */
+	struct media_srtp *srtp; /* the peer's session (protects what it is sent); NULL: plain
+				  * RTP to sink (a venue's desk, net/venue_rtp.h) */
 	union fanout_addr addr;
 	socklen_t addr_len;
 	uint8_t payload_type;	  /* its Opus payload type */
@@ -127,6 +128,8 @@ BASE_WUR enum media_err room_mixer_create(const struct room_mixer_config *cfg,
 void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env);
 
 const char *room_mixer_id(const struct room_mixer *rm);
+/* Whether the room's session is live (a venue's gate follows it). */
+bool room_mixer_live(const struct room_mixer *rm);
 /* Whether the room may be destroyed: no members, no live session. */
 bool room_mixer_idle(const struct room_mixer *rm);
 

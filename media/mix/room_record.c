@@ -148,3 +148,8 @@ void record_filler(struct room_mixer *rm, const struct mixer_env *env)
 	uint8_t filler = (uint8_t)(rm->rec.last_toc & 0xFC);
 	record_packet(rm, env, &filler, 1);
 }
+
+bool room_mixer_live(const struct room_mixer *rm)
+{
+	return rm->rec.live;
+}

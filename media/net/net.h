@@ -11,6 +11,7 @@
 #include "media/net/ring.h"
 #include "media/net/tcp.h"
 #include "media/net/udp.h"
+#include "media/net/venue_rtp.h"
 #include "media/net/worker.h"
 
 #endif

@@ -42,6 +42,7 @@
 #include "base/list.h"
 #include "media/media.h"
 #include "media/mix/mix.h"
+#include "media/net/venue_rtp.h"
 #include "media/secure/secure.h"
 #include "media/wire/wire.h"
 
@@ -71,9 +72,10 @@ struct media_counters {
 	_Atomic uint64_t rtcp_received;
 	_Atomic uint64_t rtcp_sent;
 	_Atomic uint64_t stun_answered;
-	_Atomic uint64_t dropped;      /* datagrams nobody claimed, malformed or refused */
-	_Atomic uint64_t tcp_accepted; /* ICE-TCP connections accepted */
-	_Atomic uint64_t tcp_dropped;  /* packets an ICE-TCP connection had no room for */
+	_Atomic uint64_t dropped;	 /* datagrams nobody claimed, malformed or refused */
+	_Atomic uint64_t tcp_accepted;	 /* ICE-TCP connections accepted */
+	_Atomic uint64_t tcp_dropped;	 /* packets an ICE-TCP connection had no room for */
+	struct venue_rtp_counters venue; /* the plain-RTP venues' datagrams (venue_rtp.h) */
 	_Atomic uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1];
 	_Atomic uint64_t tick_count;
 	_Atomic uint64_t tick_sum_ns;

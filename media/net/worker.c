@@ -43,7 +43,8 @@
 #define KEY_SOCK   1u
 #define KEY_TIMER  2u
 #define KEY_WAKE   3u
-#define KEY_TCP	   4u /* the ICE-TCP listener; any larger key is a connection's pointer */
+#define KEY_TCP	   4u /* the ICE-TCP listener */
+#define KEY_VENUE  5u /* a plain-RTP venue's socket; any larger key is a connection's pointer */
 #define EVENTS	   64
 #define NTP_OFFSET 2208988800ull /* seconds from 1900 (NTP) to 1970 (Unix) */
 
@@ -350,6 +351,9 @@ static void on_commands(struct worker *w)
 		case WORKER_STOP:
 			w->stop = true;
 			break;
+		case WORKER_VENUE:
+			worker_venue_add(w, m.ptr, KEY_VENUE);
+			break;
 		}
 	}
 }
@@ -438,6 +442,8 @@ static void *run(void *arg)
 				on_commands(w);
 			else if (key == KEY_TCP)
 				worker_tcp_accept(w);
+			else if (key == KEY_VENUE)
+				worker_venue_readable(w);
 			else
 				worker_tcp_event(w, ev[i].data.ptr, ev[i].events);
 		}
@@ -518,6 +524,7 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 	base_list_init(&w->handshaking);
 	base_list_init(&w->backlog);
 	base_list_init(&w->graveyard);
+	base_list_init(&w->venues);
 	base_list_init(&w->conns);
 	w->sweep = &w->peers;
 	w->sock = w->epfd = w->timer_fd = w->wake_fd = w->tcp_sock = -1;
@@ -609,6 +616,8 @@ void worker_fini(struct worker *w)
 			peer_destroy(m.ptr);
 		else if (m.type == WORKER_SESSION)
 			free(m.ptr);
+		else if (m.type == WORKER_VENUE)
+			venue_rtp_destroy(m.ptr);
 	}
 	worker_tcp_fini(w);
 	struct base_list *node, *tmp;
@@ -624,6 +633,7 @@ void worker_fini(struct worker *w)
 		base_list_remove(node);
 		peer_destroy(peer_at(node));
 	}
+	worker_venue_fini(w);
 	worker_rooms_fini(w);
 	recorder_destroy(w->recorder); /* drains its ring: every file is completed */
 	w->recorder = NULL;

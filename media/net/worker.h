@@ -46,7 +46,14 @@
 #define WORKER_PAGE_SLOTS  32	/* live Ogg pages in flight to the gateway (page_ring.h) */
 #define WORKER_CATCH_UP	   5	/* missed ticks run in full; older ones only keep time */
 
-enum worker_cmd { WORKER_ADD = 1, WORKER_CLOSE, WORKER_MIC, WORKER_SESSION, WORKER_STOP };
+enum worker_cmd {
+	WORKER_ADD = 1,
+	WORKER_CLOSE,
+	WORKER_MIC,
+	WORKER_SESSION,
+	WORKER_STOP,
+	WORKER_VENUE /* a plain-RTP venue (venue_rtp.h) moves in for good; ownership moves */
+};
 enum worker_event { WORKER_EV_STATE = 1, WORKER_EV_GONE, WORKER_EV_ATTEMPT };
 
 struct worker_config {
@@ -108,6 +115,7 @@ struct worker {
 	struct room_mixer **rooms; /* every room with peers here or a live session */
 	size_t n_rooms, cap_rooms;
 	struct fanout *fanout;	   /* batch buffers, shared by the rooms */
+	struct base_list venues;   /* plain-RTP venues of rooms here (venue_rtp.link) */
 	struct recorder *recorder; /* NULL: no recordings */
 	int mix_bitrate;
 	int64_t tick_us; /* the current tick on the 20 ms grid; 0 before the first */
@@ -150,6 +158,21 @@ void worker_rooms_moved(struct worker *w, struct peer *p);
 void worker_rooms_tick(struct worker *w, int64_t tick_us, bool skip);
 /* After the thread stopped: every room ends its session and is freed. */
 void worker_rooms_fini(struct worker *w);
+/* The mixer environment as of now, and the room's mixer (made if need be; NULL: out of
+ * memory), for the venues. */
+void worker_rooms_env(struct worker *w, struct mixer_env *e);
+struct room_mixer *worker_rooms_get(struct worker *w, const char *room, uint32_t ssrc,
+				    struct mixer_room_stats *stats);
+/* worker_venue.c: plain-RTP venues on the worker thread (venue_rtp.h). */
+/* The VENUE command: v joins its room's mixer, open if the session is live, and its
+ * socket joins the loop under key. A venue that cannot join is destroyed (logged). */
+void worker_venue_add(struct worker *w, struct venue_rtp *v, uint64_t key);
+/* Some venue's socket is readable. */
+void worker_venue_readable(struct worker *w);
+/* The room's session went live or ended: its venues' gates follow. */
+void worker_venue_session(struct worker *w, const char *room, bool live);
+/* After the thread stopped (before worker_rooms_fini): every venue leaves and is freed. */
+void worker_venue_fini(struct worker *w);
 /* worker_tcp.c: ICE-TCP connections on the worker thread (tcp.h). */
 /* The listening socket is readable: accept what waits. */
 void worker_tcp_accept(struct worker *w);

@@ -37,7 +37,7 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void env_of(struct worker *w, struct mixer_env *e)
+void worker_rooms_env(struct worker *w, struct mixer_env *e)
 {
 	*e = (struct mixer_env){.fd = w->sock,
 				.fanout = w->fanout,
@@ -55,8 +55,8 @@ static struct room_mixer *find(const struct worker *w, const char *id)
 	return NULL;
 }
 
-static struct room_mixer *room_for(struct worker *w, const char *id, uint32_t ssrc,
-				   struct mixer_room_stats *stats)
+struct room_mixer *worker_rooms_get(struct worker *w, const char *id, uint32_t ssrc,
+				    struct mixer_room_stats *stats)
 {
 	struct room_mixer *rm = find(w, id);
 	if (rm)
@@ -99,13 +99,13 @@ static void drop_if_idle(struct worker *w, struct room_mixer *rm)
 		break;
 	}
 	struct mixer_env env;
-	env_of(w, &env);
+	worker_rooms_env(w, &env);
 	room_mixer_destroy(rm, &env);
 }
 
 bool worker_rooms_add(struct worker *w, struct peer *p)
 {
-	struct room_mixer *rm = room_for(w, p->room, p->local_ssrc, p->room_stats);
+	struct room_mixer *rm = worker_rooms_get(w, p->room, p->local_ssrc, p->room_stats);
 	if (!rm)
 		return false;
 	p->member.payload_type = p->opus_pt;
@@ -165,10 +165,10 @@ void worker_rooms_mic(struct worker *w, struct peer *p, bool open)
 
 void worker_rooms_session(struct worker *w, struct worker_session *s)
 {
-	struct room_mixer *rm = room_for(w, s->room, s->ssrc, s->stats);
+	struct room_mixer *rm = worker_rooms_get(w, s->room, s->ssrc, s->stats);
 	if (rm) {
 		struct mixer_env env;
-		env_of(w, &env);
+		worker_rooms_env(w, &env);
 		/* A start more than a day ago is a clock gone wrong, not a session: no lead. */
 		int64_t late_ms = wall_ms() - s->start_ms;
 		bool plausible = late_ms > 0 && late_ms < MAX_LEAD_MS;
@@ -182,6 +182,7 @@ void worker_rooms_session(struct worker *w, struct worker_session *s)
 		if (room_mixer_session(rm, &env, &ms) != MEDIA_OK)
 			fprintf(stderr, "media worker %u: room %s: the live stream did not start\n",
 				w->index, s->room);
+		worker_venue_session(w, s->room, s->live);
 		drop_if_idle(w, rm);
 	}
 	free(s);
@@ -192,7 +193,7 @@ void worker_rooms_audio(void *ctx, struct peer *p, const struct peer_env *env,
 {
 	struct worker *w = ctx;
 	struct mixer_env menv;
-	env_of(w, &menv);
+	worker_rooms_env(w, &menv);
 	struct talk_packet tp = {.now_us = (int64_t)env->arrival_us,
 				 .payload_len = h->payload_len,
 				 .has_level = p->level_fresh,
@@ -211,7 +212,7 @@ void worker_rooms_tick(struct worker *w, int64_t tick_us, bool skip)
 	if (w->echo || w->n_rooms == 0)
 		return;
 	struct mixer_env env;
-	env_of(w, &env);
+	worker_rooms_env(w, &env);
 	for (size_t i = 0; i < w->n_rooms; i++) {
 		if (skip)
 			room_mixer_skip(w->rooms[i], &env);
@@ -223,7 +224,7 @@ void worker_rooms_tick(struct worker *w, int64_t tick_us, bool skip)
 void worker_rooms_fini(struct worker *w)
 {
 	struct mixer_env env;
-	env_of(w, &env);
+	worker_rooms_env(w, &env);
 	for (size_t i = 0; i < w->n_rooms; i++)
 		room_mixer_destroy(w->rooms[i], &env);
 	free(w->rooms);

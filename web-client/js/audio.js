@@ -54,7 +54,7 @@ export class AudioPanel {
   }
 
   build() {
-    const voice = this.store.canSpeak;
+    const voice = this.store.sendsAudio;
     this.status = h('p', { class: 'audio-status' });
     this.audio = h('audio', { autoplay: true });
     this.startBtn = h(
@@ -190,7 +190,7 @@ export class AudioPanel {
       this.render();
       return;
     }
-    if (this.store.canSpeak && !this.stream && navigator.permissions) {
+    if (this.store.sendsAudio && !this.stream && navigator.permissions) {
       try {
         const p = await navigator.permissions.query({ name: 'microphone' });
         if (p.state === 'granted') await this.getMic(false);
@@ -225,7 +225,7 @@ export class AudioPanel {
     this.pc = pc;
     this.mode = 'connecting';
     this.render();
-    const sending = this.track && this.store.canSpeak;
+    const sending = this.track && this.store.sendsAudio;
     if (sending) pc.addTransceiver(this.track, { direction: 'sendrecv', streams: [this.stream] });
     else pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (e) => {
@@ -302,7 +302,10 @@ export class AudioPanel {
 
   async getMic(userAsked, deviceId) {
     show(this.micError, false);
-    const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+    // A venue's desk sends the room's mixed microphones: a voice clean-up made for one person
+    // at a laptop would pump and cut it, so the desk's signal goes as it is.
+    const voice = this.store.you?.role !== 'venue';
+    const audio = { echoCancellation: voice, noiseSuppression: voice, autoGainControl: voice };
     if (deviceId) audio.deviceId = { exact: deviceId };
     try {
       this.stream?.getTracks().forEach((t) => t.stop());
@@ -420,6 +423,7 @@ export class AudioPanel {
 
   // Speaking for more than a second and a half while the server keeps the mic closed.
   closedMicHint(level) {
+    if (this.store.you?.role === 'venue') return; // it asks for no floor
     const now = Date.now();
     const closed = !this.store.micOpen() && this.store.live;
     if (!closed || level < 0.2) {
@@ -486,6 +490,8 @@ export class AudioPanel {
           ? 'you muted yourself'
           : null;
     const also = mine ? ` (and ${mine})` : '';
+    if (!open && this.store.you?.role === 'venue')
+      return `Closed: the room goes on air when the session starts${also}.`;
     if (!open && this.store.you?.role === 'chair')
       return `Closed: open it with “Open my microphone” under Moderation${also}.`;
     if (!open) return `Closed: the chair opens it when you are given the floor${also}.`;

@@ -46,6 +46,7 @@ export const ROLES = {
   participant: 'Participant',
   observer: 'Observer',
   captioner: 'Captioner',
+  venue: 'Venue sound desk',
 };
 
 export const LEVELS = {

@@ -186,12 +186,14 @@ export function enterRoom({ room, token, name, onFail, view }) {
   // Chair and captioner tools are loaded only for those roles (less to download for all).
   async function build() {
     const you = store.you;
-    const [deskMod, , barMod, writerMod, modMod] = await Promise.all([
+    const [deskMod, , barMod, writerMod, modMod, venueMod] = await Promise.all([
       you.role === 'chair' ? import('./views/chair.js') : null,
       you.role === 'chair' ? loadCss('desk.css') : null,
       you.role === 'chair' ? import('./views/deskbar.js') : null,
       you.role === 'captioner' ? import('./caption-writer.js') : null,
       you.role === 'chair' ? import('./views/moderation.js') : null,
+      you.role === 'venue' ? import('./views/venue.js') : null,
+      you.role === 'venue' ? loadCss('venue.css') : null,
     ]);
     const ctx = { store, act, request };
     const bar = barMod ? barMod.deskBar(ctx) : null;
@@ -227,13 +229,25 @@ export function enterRoom({ room, token, name, onFail, view }) {
         : null;
     const desk = deskMod ? deskMod.chairPanel(ctx) : null;
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
+    const venue = venueMod ? venueMod.venueConsole({ store, audio }) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
     audio.onMuteChange = () => schedule();
     // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
     audio.audio.addEventListener('playing', schedule);
-    panels = [floor, queue, hum, polls, caps, people, writer, desk, mod, bar, moments].filter(
-      Boolean,
-    );
+    panels = [
+      floor,
+      queue,
+      hum,
+      polls,
+      caps,
+      people,
+      writer,
+      desk,
+      mod,
+      bar,
+      moments,
+      venue,
+    ].filter(Boolean);
     panels.push({ render: () => audio.render() });
     // On phones what comes after the first screen folds (fold.js), unless it needs the person
     // now: an open vote, or the audio while one holds the floor or must press Start audio.
@@ -268,6 +282,10 @@ export function enterRoom({ room, token, name, onFail, view }) {
     if (you.role === 'chair') {
       left = [floor, hand, queue, mod, desk];
       right = [caps, writer, hum, polls, audio, settings, people];
+    } else if (you.role === 'venue') {
+      // The desk's console first, the floor and the queue beside it at a glance.
+      left = [venue, floor, queue];
+      right = [caps, audio, settings, people, hum, polls];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
       right = [queue, hum, polls, audio, settings, people];
@@ -277,6 +295,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     }
     left = left.filter(Boolean);
     const links = [
+      venue && ['venue-h', 'Venue console'],
       ['floor-h', 'Floor'],
       hand && ['hand-h', 'Ask to speak'],
       ['queue-h', 'Queue'],

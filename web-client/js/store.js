@@ -80,6 +80,12 @@ export class Store {
     return this.you && (this.you.role === 'chair' || this.you.role === 'participant');
   }
 
+  // Whose audio peer sends: those who may speak, and the venue (the room's sound desk,
+  // whose microphone is open while the session is live; it asks for no floor).
+  get sendsAudio() {
+    return this.canSpeak || this.you?.role === 'venue';
+  }
+
   myEntry() {
     if (!this.you) return null;
     const list = this.queue;
@@ -100,6 +106,8 @@ export class Store {
 
   micOpenFor(pid) {
     if (!this.live || !pid) return false;
+    const venue = this.you?.pid === pid ? this.you : this.participants.get(pid);
+    if (venue?.role === 'venue') return true;
     const f = this.q.floor;
     return (f && f.pid === pid && !this.floorMuted) || this.chairMics.has(pid);
   }

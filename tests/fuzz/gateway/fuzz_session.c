@@ -56,6 +56,7 @@ static const struct {
     {"plenary-1", TOKEN_ROLE_OBSERVER, "watcher", ""},
     {"closed", TOKEN_ROLE_CHAIR, "chair", ""},
     {"closed", TOKEN_ROLE_PARTICIPANT, "pat", "academia"},
+    {"plenary-1", TOKEN_ROLE_VENUE, "desk", ""}, /* the room's sound desk (issue 14) */
 };
 #define N_TOKENS (sizeof tokens / sizeof tokens[0])
 

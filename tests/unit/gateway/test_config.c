@@ -116,6 +116,66 @@ static void file_errors(void **state)
 	}
 }
 
+/* A room's sound desk over plain RTP: defaults, both codecs, and each refusal naming the
+ * room and the field. */
+static void venue_rtp(void **state)
+{
+	(void)state;
+	const char *path = config_file(
+	    "{\"rooms\":[{\"id\":\"hall\",\"venue_rtp\":{\"listen\":\"127.0.0.1:5004\","
+	    "\"send_to\":\"[::1]:5006\"}},{\"id\":\"annex\",\"venue_rtp\":{\"listen\":"
+	    "\"0.0.0.0:6000\",\"send_to\":\"10.0.0.2:6002\",\"codec\":\"L16\",\"payload_type\":"
+	    "120}},{\"id\":\"plain\"}]}");
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	char err[256] = "";
+	bool loaded = gw_config_load_file(&cfg, path, err, sizeof err);
+	unlink(path);
+	if (!loaded)
+		fail_msg("%s", err);
+	const struct gw_venue_rtp *a = &cfg.rooms[0].venue_rtp, *b = &cfg.rooms[1].venue_rtp;
+	assert_true(a->on);
+	assert_string_equal(a->listen, "127.0.0.1:5004");
+	assert_string_equal(a->send_to, "[::1]:5006");
+	assert_false(a->l16);
+	assert_int_equal(a->payload_type, 97);
+	assert_true(b->on && b->l16);
+	assert_int_equal(b->payload_type, 120);
+	assert_false(cfg.rooms[2].venue_rtp.on);
+
+	static const struct {
+		const char *venue, *err;
+	} bad[] = {
+	    {"{\"listen\":\"localhost:5004\",\"send_to\":\"127.0.0.1:5006\"}",
+	     "room 'hall': venue_rtp.listen must be ADDR:PORT (numeric; IPv6 in brackets)"},
+	    {"{\"listen\":\"127.0.0.1:5004\",\"send_to\":\"::1:5006\"}",
+	     "room 'hall': venue_rtp.send_to must be ADDR:PORT (numeric; IPv6 in brackets)"},
+	    {"{\"listen\":\"127.0.0.1:0\",\"send_to\":\"127.0.0.1:5006\"}",
+	     "room 'hall': venue_rtp.listen must be ADDR:PORT (numeric; IPv6 in brackets)"},
+	    {"{\"listen\":\"127.0.0.1:5004\",\"send_to\":\"127.0.0.1:5006\",\"codec\":\"g711\"}",
+	     "room 'hall': venue_rtp.codec must be \"opus\" or \"L16\""},
+	    {"{\"listen\":\"127.0.0.1:5004\",\"send_to\":\"127.0.0.1:5006\",\"payload_type\":0}",
+	     "room 'hall': venue_rtp.payload_type must be 96..127"},
+	    {"{\"listen\":\"127.0.0.1:5004\"}", NULL},
+	    {"{\"listen\":\"127.0.0.1:5004\",\"send_to\":\"127.0.0.1:5006\",\"x\":1}", NULL},
+	    {"\"127.0.0.1:5004\"", NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[512];
+		snprintf(text, sizeof text, "{\"rooms\":[{\"id\":\"hall\",\"venue_rtp\":%s}]}",
+			 bad[i].venue);
+		path = config_file(text);
+		gw_config_defaults(&cfg);
+		err[0] = '\0';
+		assert_false(gw_config_load_file(&cfg, path, err, sizeof err));
+		unlink(path);
+		if (bad[i].err)
+			assert_string_equal(err, bad[i].err);
+		else
+			assert_non_null(strstr(err, "room 'hall': venue_rtp: "));
+	}
+}
+
 static void turn_servers(void **state)
 {
 	(void)state;
@@ -290,10 +350,15 @@ static void flag_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(listen_forms),    cmocka_unit_test(file_then_flags),
-	    cmocka_unit_test(file_errors),     cmocka_unit_test(flag_errors),
-	    cmocka_unit_test(turn_servers),    cmocka_unit_test(turn_errors),
-	    cmocka_unit_test(media_addresses), cmocka_unit_test(media_address_errors),
+	    cmocka_unit_test(listen_forms),
+	    cmocka_unit_test(file_then_flags),
+	    cmocka_unit_test(file_errors),
+	    cmocka_unit_test(flag_errors),
+	    cmocka_unit_test(turn_servers),
+	    cmocka_unit_test(turn_errors),
+	    cmocka_unit_test(venue_rtp),
+	    cmocka_unit_test(media_addresses),
+	    cmocka_unit_test(media_address_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ enum rt_person {
 	P7, /* no group */
 	CAP,
 	OBS,
+	VEN, /* the room's sound desk */
 	RT_CAST
 };
 
@@ -72,6 +73,7 @@ static inline const struct room_identity *rt_who(enum rt_person i)
 	    [P7] = {"p-gus", "Gus Nogroup", ROOM_ROLE_PARTICIPANT, "", false},
 	    [CAP] = {"cap-kim", "Kim Cart", ROOM_ROLE_CAPTIONER, "", false},
 	    [OBS] = {"obs-1", "Watcher", ROOM_ROLE_OBSERVER, "", false},
+	    [VEN] = {"venue-desk", "Room sound", ROOM_ROLE_VENUE, "", true},
 	};
 	return &cast[i];
 }
@@ -685,11 +687,11 @@ static inline const char *rt_str(json_t *obj, const char *key)
 
 /* --- common scenes --- */
 
-/* Attaches everyone in the cast but the observer and CH2, and starts the session. */
+/* Attaches everyone in the cast but CH2 and the venue, and starts the session. */
 static inline void rt_live(struct rt *t)
 {
 	for (int i = CH; i < RT_CAST; i++)
-		if (i != CH2)
+		if (i != CH2 && i != VEN)
 			rt_attach(t, (enum rt_person)i);
 	rt_ok(t, CH, "{\"type\":\"session.start\",\"title\":\"Day 1\"}");
 }

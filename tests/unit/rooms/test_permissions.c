@@ -48,10 +48,8 @@ static const struct cmd cmds[] = {
 
 /* Who sends as each role: P2 is a participant who does not hold the floor. */
 static const enum rt_person sender[ROOM_ROLE_COUNT] = {
-    [ROOM_ROLE_CHAIR] = CH,
-    [ROOM_ROLE_PARTICIPANT] = P2,
-    [ROOM_ROLE_OBSERVER] = OBS,
-    [ROOM_ROLE_CAPTIONER] = CAP,
+    [ROOM_ROLE_CHAIR] = CH,	 [ROOM_ROLE_PARTICIPANT] = P2, [ROOM_ROLE_OBSERVER] = OBS,
+    [ROOM_ROLE_CAPTIONER] = CAP, [ROOM_ROLE_VENUE] = VEN,
 };
 
 static const struct cmd *find_cmd(const char *type)
@@ -71,6 +69,7 @@ static void scene(struct rt *t, bool live)
 	rt_attach(t, P2);
 	rt_attach(t, CAP);
 	rt_attach(t, OBS);
+	rt_attach(t, VEN);
 	if (!live)
 		return;
 	rt_ok(t, CH, "{\"type\":\"session.start\"}");
@@ -116,30 +115,31 @@ static void check_row(const char *const *types, size_t n, const bool allowed[ROO
 	}
 }
 
-#define ROW(name, chair, participant, captioner, observer, ...)                                    \
+/* The venue (the room's sound desk) sends no room command: its microphone is opened by the
+ * session, and the people it carries are queued by the chair (queue.add). */
+#define ROW(name, chair, participant, captioner, observer, venue, ...)                             \
 	static void name(void **state)                                                             \
 	{                                                                                          \
 		(void)state;                                                                       \
 		static const char *const types[] = {__VA_ARGS__};                                  \
 		const bool allowed[ROOM_ROLE_COUNT] = {                                            \
-		    [ROOM_ROLE_CHAIR] = chair,                                                     \
-		    [ROOM_ROLE_PARTICIPANT] = participant,                                         \
-		    [ROOM_ROLE_CAPTIONER] = captioner,                                             \
-		    [ROOM_ROLE_OBSERVER] = observer,                                               \
+		    [ROOM_ROLE_CHAIR] = chair,	       [ROOM_ROLE_PARTICIPANT] = participant,      \
+		    [ROOM_ROLE_CAPTIONER] = captioner, [ROOM_ROLE_OBSERVER] = observer,            \
+		    [ROOM_ROLE_VENUE] = venue,                                                     \
 		};                                                                                 \
 		check_row(types, sizeof types / sizeof types[0], allowed);                         \
 	}
 
-ROW(row_session, true, false, false, false, "session.start", "session.end")
-ROW(row_queue_raise_lower, true, true, false, false, "queue.raise", "queue.lower")
-ROW(row_chair_queue, true, false, false, false, "queue.open", "queue.close", "queue.policy",
+ROW(row_session, true, false, false, false, false, "session.start", "session.end")
+ROW(row_queue_raise_lower, true, true, false, false, false, "queue.raise", "queue.lower")
+ROW(row_chair_queue, true, false, false, false, false, "queue.open", "queue.close", "queue.policy",
     "queue.add", "queue.remove", "queue.move", "queue.next", "queue.grant", "floor.extend")
-ROW(row_hum_start_end, true, false, false, false, "hum.start", "hum.end")
-ROW(row_hum_cast, true, true, false, false, "hum.cast")
-ROW(row_poll_start_end, true, false, false, false, "poll.start", "poll.end")
-ROW(row_poll_vote, true, true, false, false, "poll.vote")
-ROW(row_caption, true, false, true, false, "caption")
-ROW(row_moderation, true, false, false, false, "participant.remove", "participant.readmit",
+ROW(row_hum_start_end, true, false, false, false, false, "hum.start", "hum.end")
+ROW(row_hum_cast, true, true, false, false, false, "hum.cast")
+ROW(row_poll_start_end, true, false, false, false, false, "poll.start", "poll.end")
+ROW(row_poll_vote, true, true, false, false, false, "poll.vote")
+ROW(row_caption, true, false, true, false, false, "caption")
+ROW(row_moderation, true, false, false, false, false, "participant.remove", "participant.readmit",
     "mic.open", "mic.close")
 
 /* floor.end: chairs, and of participants only the floor holder. */

@@ -1,0 +1,220 @@
+// Issue 14: the venue console in real headless Chromium, and what the venue hears and is
+// heard as, decoded by frequency in the browsers themselves.
+//
+// The venue (role venue, the web client's venue console) captures the room's microphones
+// from Chromium's fake device, fed a 440 Hz WAV file made here. Ana, a remote participant,
+// sends 1000 Hz (WebAudio into her peer, as mixer.test does) and is given the floor by the
+// chair (a WebSocket client of the test). Olu, a remote listener, is an observer in the web
+// client. Each page's received audio goes through an AnalyserNode; the spectra say:
+//   - the venue hears Ana (1000 Hz) and not the room itself (no 440 Hz: mix-minus);
+//   - Olu hears the venue (440 Hz) and Ana, as one floor mix.
+// The console says "ON AIR" in words, and axe finds no violation in it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, token, join, sleep } from '../integration/harness.mjs';
+import { openPage, roomLink, axe, screenshot, see } from './browser.mjs';
+
+const ROOM = 'hall';
+let server, browser, chair, work;
+
+// A 48 kHz mono 16-bit WAV of hz, lightly amplitude-modulated (Opus DTX never takes a moving
+// tone for noise), that Chromium's fake microphone loops.
+function toneWav(path, hz, seconds) {
+  const n = 48000 * seconds;
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * n, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(48000, 24);
+  b.writeUInt32LE(96000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / 48000;
+    const amp = 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
+    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
+  }
+  writeFileSync(path, b);
+}
+
+before(async () => {
+  work = mkdtempSync(pathJoin(tmpdir(), 'plenary-venue-'));
+  const wav = pathJoin(work, 'room-440.wav');
+  toneWav(wav, 440, 10);
+  server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Hybrid hall', public_observers: true }] } });
+  browser = await chromium.launch({
+    executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`, '--disable-gpu', '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  chair = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });
+  await chair.ok({ type: 'session.start' });
+});
+
+after(async () => {
+  await chair?.close();
+  await browser?.close();
+  await server?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// Ana: joins, sends a 1000 Hz tone into her peer (runs in her page).
+async function speaker({ wsUrl, room, tok }) {
+  const ws = new WebSocket(wsUrl, 'plenary.v1');
+  const inbox = [];
+  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const wait = async (pred, ms = 10000) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      const m = inbox.find(pred);
+      if (m) return m;
+    }
+    return null;
+  };
+  let id = 0;
+  const request = (obj) => {
+    const mine = ++id;
+    ws.send(JSON.stringify({ ...obj, id: mine }));
+    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
+  };
+  await request({ type: 'join', room, token: tok });
+  const ctx = new AudioContext({ sampleRate: 48000 });
+  await ctx.resume();
+  const pc = new RTCPeerConnection();
+  const osc = new OscillatorNode(ctx, { frequency: 1000 });
+  const gain = new GainNode(ctx, { gain: 0.25 });
+  const lfo = new OscillatorNode(ctx, { frequency: 3 });
+  const depth = new GainNode(ctx, { gain: 0.08 });
+  lfo.connect(depth).connect(gain.gain);
+  const dest = new MediaStreamAudioDestinationNode(ctx);
+  osc.connect(gain).connect(dest);
+  osc.start();
+  lfo.start();
+  pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
+  window.pl = { wait, request, pc };
+  await pc.setLocalDescription(await pc.createOffer());
+  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
+  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
+  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+  return pc.connectionState;
+}
+
+// In a web client page: the spectrum of what its audio element receives, averaged over
+// ms, as linear power at each frequency asked for.
+function spectrum({ freqs, ms }) {
+  const el = [...document.querySelectorAll('audio')].find((a) => a.srcObject);
+  if (!el) return null;
+  const ctx = new AudioContext({ sampleRate: 48000 });
+  const an = ctx.createAnalyser();
+  an.fftSize = 8192;
+  an.smoothingTimeConstant = 0;
+  ctx.createMediaStreamSource(el.srcObject).connect(an);
+  const db = new Float32Array(an.frequencyBinCount);
+  const sum = freqs.map(() => 0);
+  let frames = 0;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      an.getFloatFrequencyData(db);
+      freqs.forEach((hz, i) => {
+        const bin = Math.round((hz * an.fftSize) / ctx.sampleRate);
+        // The peak of the bin and its neighbours: a tone leaks into them.
+        const peak = Math.max(db[bin - 1], db[bin], db[bin + 1]);
+        sum[i] += 10 ** (peak / 10);
+      });
+      frames++;
+    }, 100);
+    setTimeout(() => {
+      clearInterval(timer);
+      ctx.close();
+      resolve({ frames, power: Object.fromEntries(freqs.map((hz, i) => [hz, sum[i] / frames])) });
+    }, ms);
+  });
+}
+
+test('the venue hears the remote speaker and not itself; remote listeners hear the venue', async () => {
+  const errors = [];
+  const venue = await openPage(browser, roomLink(server, ROOM, token({ room: ROOM, role: 'venue', name: 'Hall sound desk', sub: 'desk', location: 'room' })), { errors });
+  await see(venue, 'Venue console');
+  // The room's microphones: on at once when the browser already has the permission (as
+  // Chromium's fake prompt gives it), else enabled from the console by keyboard.
+  const enable = venue.getByRole('button', { name: 'Enable the room’s microphones' });
+  await Promise.race([
+    enable.waitFor({ state: 'visible', timeout: 15000 }),
+    venue.waitForFunction(() => document.getElementById('venue-air')?.textContent.startsWith('ON AIR'), null, { timeout: 15000 }),
+  ]);
+  if (await enable.isVisible()) {
+    await enable.focus();
+    await venue.keyboard.press('Enter');
+  }
+  await venue.waitForFunction(() => document.getElementById('venue-air')?.textContent.startsWith('ON AIR'), null, { timeout: 15000 });
+  assert.match(await venue.locator('#venue-air').innerText(), /^ON AIR: everyone hears the room/);
+  assert.ok(await venue.locator('#venue-air').evaluate((e) => e.classList.contains('live')));
+
+  // Ana, remote, takes the floor.
+  const anaCtx = await browser.newContext();
+  const ana = await anaCtx.newPage();
+  await ana.goto(`${server.url}/healthz`);
+  const state = await ana.evaluate(speaker, { wsUrl: server.wsUrl, room: ROOM, tok: token({ room: ROOM, role: 'participant', name: 'Ana Silva', sub: 'ana' }) });
+  assert.equal(state, 'connected');
+  assert.equal((await ana.evaluate(() => window.pl.request({ type: 'queue.raise' }))).type, 'ack');
+  await chair.ok({ type: 'queue.next' });
+  assert.ok(await ana.evaluate(() => window.pl.wait((m) => m.type === 'private' && m.kind === 'mic' && m.data.open)));
+
+  // Olu listens remotely in the web client.
+  const olu = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Olu`, { errors });
+  await olu.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject && !a.paused), null, { timeout: 15000 });
+  // The floor in the venue console at a glance: who speaks.
+  await see(venue, 'Ana Silva');
+  await sleep(1500);
+
+  const freqs = [440, 1000, 700];
+  const [heardByVenue, heardByOlu] = await Promise.all([
+    venue.evaluate(spectrum, { freqs, ms: 3000 }),
+    olu.evaluate(spectrum, { freqs, ms: 3000 }),
+  ]);
+  const v = heardByVenue.power;
+  const o = heardByOlu.power;
+  assert.ok(heardByVenue.frames > 10 && heardByOlu.frames > 10);
+  assert.ok(v[1000] > 30 * v[440], `the venue hears Ana, not itself: ${JSON.stringify(v)}`);
+  assert.ok(v[1000] > 30 * v[700], `the venue hears Ana: ${JSON.stringify(v)}`);
+  assert.ok(o[440] > 30 * o[700], `Olu hears the venue: ${JSON.stringify(o)}`);
+  assert.ok(o[1000] > 30 * o[700], `Olu hears Ana: ${JSON.stringify(o)}`);
+
+  // The console's meters move: something goes out and something comes in.
+  const levels = await venue.evaluate(() => [document.getElementById('venue-out').value, document.getElementById('venue-in').value]);
+  assert.ok(levels[0] > 0.01 && levels[1] > 0.01, `meters ${levels}`);
+
+  // By keyboard: the jump link to the console, then its controls in order.
+  await venue.getByRole('link', { name: 'Venue console' }).focus();
+  await venue.keyboard.press('Enter');
+  await venue.keyboard.press('Tab');
+  assert.equal(await venue.evaluate(() => document.activeElement.id), 'venue-input');
+  await venue.keyboard.press('Tab');
+  assert.equal(await venue.evaluate(() => document.activeElement.id), 'venue-output');
+  // A screen reader hears the state: the indicator is a status region, in words.
+  assert.equal(await venue.locator('#venue-air').getAttribute('role'), 'status');
+
+  await screenshot(venue, 'venue-console');
+  const violations = await axe(venue);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
+  assert.deepEqual(errors, []);
+
+  // The session ends: off air, said in words.
+  await chair.ok({ type: 'session.end' });
+  await venue.waitForFunction(() => document.getElementById('venue-air')?.textContent.startsWith('Off air'), null, { timeout: 10000 });
+  await anaCtx.close();
+  await venue.context().close();
+  await olu.context().close();
+});
