@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load_ogg_parse.h"
+#include "tests/load/load_ogg_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
