@@ -29,6 +29,13 @@
  * 32 kbit/s audio). A page that does not fit means the client has fallen that far behind:
  * it is dropped (its connection closed), never waited for, so a slow listener costs
  * neither the worker's tick nor this thread anything but its own memory.
+ *
+ * Cost at scale (a thousand listeners): the buffer is allocated whole but starts again
+ * at its beginning whenever the client has taken everything, so a listener that keeps
+ * up only ever touches its first pages of it (the rest is never faulted in: RSS grows
+ * by what is queued, not by the buffer). Late joiners who started at the same page
+ * share one rewritten copy of each page (the clients are kept newest first, so they
+ * are neighbours on the list): one rewrite and CRC per group, not per client.
  */
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -68,7 +75,10 @@ struct gw_listen {
 	int64_t last_granule;
 	struct base_list clients; /* gw_stream_client.link, newest first */
 	size_t n_clients;
-	uint8_t scratch[MEDIA_STREAM_PAGE_MAX]; /* one client's copy of a page */
+	uint8_t scratch[MEDIA_STREAM_PAGE_MAX]; /* the page as the clients of one base see it */
+	bool scratch_valid;			/* for the page being delivered, and ... */
+	uint32_t scratch_seq_base;		/* ... the base it was rewritten for */
+	int64_t scratch_granule_base;
 };
 
 static void listen_free(void *data);
@@ -163,6 +173,12 @@ static const uint8_t *for_client(struct gw_listen *l, const struct gw_stream_cli
 	if (c->seq_base == 0 && c->granule_base == 0)
 		return page;
 	uint8_t *out = l->scratch;
+	if (l->scratch_valid && l->scratch_seq_base == c->seq_base &&
+	    l->scratch_granule_base == c->granule_base)
+		return out; /* the client before it joined at the same page */
+	l->scratch_valid = true;
+	l->scratch_seq_base = c->seq_base;
+	l->scratch_granule_base = c->granule_base;
 	memcpy(out, page, len);
 	put32(out + 18, get32(page + 18) - c->seq_base);
 	int64_t granule = get64(page + 6);
@@ -180,6 +196,7 @@ static void deliver(struct gw_listen *l, const uint8_t *data, size_t len)
 {
 	if (!is_page(data, len) || len > sizeof l->scratch)
 		return;
+	l->scratch_valid = false; /* a new page */
 	struct base_list *node, *tmp;
 	BASE_LIST_FOREACH_SAFE(node, tmp, &l->clients)
 	{
@@ -283,6 +300,8 @@ static int write_chunk(struct gw_stream_client *c)
 		return -1;
 	c->head = (c->head + n) % STREAM_CLIENT_BUFFER;
 	c->len -= n;
+	if (c->len == 0)
+		c->head = 0; /* the same first pages again: the rest is never touched */
 	return 0;
 }
 

@@ -17,6 +17,12 @@
 
 #include "media/wire/wire.h"
 
+/* How far ahead of the listener being protected its successors' sessions are fetched:
+ * at 2,000 listeners every session is cold again 20 ms later, and the first touches of
+ * our wrapper and of libsrtp's context were a tenth of the fan-out's profile (perf). A
+ * listener takes a microsecond or more, so a few ahead is enough. */
+#define PREFETCH_AHEAD 4
+
 /* One packet buffer: the largest packet plus the largest trailer, rounded up to 64 bytes so
  * every buffer starts on its own cache line (libsrtp wants 4-byte alignment at least). */
 #define SLOT_BYTES (((FANOUT_MAX_PACKET + MEDIA_SRTP_MAX_TRAILER) + 63) / 64 * 64)
@@ -129,9 +135,14 @@ enum media_err fanout_send(struct fanout *f, int fd, const uint8_t *pkt, size_t 
 	size_t i = 0;
 	while (i < n) {
 		size_t m = 0;
-		for (; i < n && m < f->batch; i++)
+		for (; i < n && m < f->batch; i++) {
+			if (i + 2 * PREFETCH_AHEAD < n)
+				__builtin_prefetch(dests[i + 2 * PREFETCH_AHEAD].srtp);
+			if (i + PREFETCH_AHEAD < n)
+				media_srtp_prefetch(dests[i + PREFETCH_AHEAD].srtp);
 			if (prepare(f, m, pkt, len, &dests[i], res))
 				m++;
+		}
 		flush(f, fd, m, res);
 	}
 	return MEDIA_OK;

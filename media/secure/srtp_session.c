@@ -216,6 +216,12 @@ static bool looks_like(const uint8_t *pkt, size_t len, size_t min)
 	return len >= min && len <= MAX_PACKET && (pkt[0] >> 6) == 2;
 }
 
+void media_srtp_prefetch(const struct media_srtp *s)
+{
+	if (s)
+		__builtin_prefetch(s->out);
+}
+
 enum media_srtp_err media_srtp_protect_rtp(struct media_srtp *s, uint8_t *pkt, size_t len,
 					   size_t cap, size_t *out_len)
 {

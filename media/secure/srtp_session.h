@@ -85,6 +85,11 @@ enum dtls_srtp_profile media_srtp_profile(const struct media_srtp *s);
  * profile: 16 / 20 for AES-GCM, 10 / 14 for AES-CM with HMAC-SHA1-80. */
 size_t media_srtp_trailer_len(const struct media_srtp *s, bool rtcp);
 
+/* A hint that s will protect a packet soon: starts loading its outbound libsrtp session
+ * (s itself should have been prefetched a little earlier, since this reads it). Changes
+ * nothing; NULL is fine. */
+void media_srtp_prefetch(const struct media_srtp *s);
+
 /* Protects the RTP packet pkt[0..len) in place; pkt has cap bytes, and on success
  * pkt[0..*out_len) is the SRTP packet. Errors: MEDIA_SRTP_ERR_PARAM, MEDIA_SRTP_ERR_SPACE
  * (cap < len + trailer), MEDIA_SRTP_ERR_MALFORMED (not RTP version 2, or a header longer

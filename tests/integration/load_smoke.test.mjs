@@ -1,8 +1,8 @@
 // Issue 9: plenary-load against the real plenaryd, small and short, so `make test` keeps
 // the tool working without running a benchmark. Five listeners hear a participant who
 // has been given the floor (the mixer forwards the floor to every listener, issue 7);
-// two of them decode and time the tone's onsets. Then the two WebSocket-only scenarios,
-// and a server that is not there.
+// two of them decode and time the tone's onsets. Then five listen.ogg listeners (HTTP),
+// the two WebSocket-only scenarios, and a server that is not there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,31 @@ test('five listeners and a speaker on the floor: connected, hearing, measured, a
   assert.ok(r.server.cpu_s >= 0);
   assert.ok(r.server.rss_kb_after > 0);
   assert.ok(r.server.cpu_s_per_listener_min >= 0);
+});
+
+test('listen.ogg at scale, in small: five HTTP listeners read whole, checked Ogg pages', async () => {
+  // A room of its own: the first test's speaker still holds the floor in 'load'.
+  await createRoom(server, 'load-ogg', { public_observers: true });
+  const args = common().map((a, i, all) => (all[i - 1] === '--room' ? 'load-ogg' : a));
+  // Joining 8 a second, they start at different pages, two or so at each: the server
+  // rewrites each page once per starting page (stream.c), and every reader checks the
+  // CRC, the sequence and the granule steps of what it got.
+  const { report: r } = await runLoad(LOAD, [...args, '--scenario', 'ogg', '--listeners', '5',
+    '--join-rate', '8', '--warmup', '0.5', '--duration', '3', '--hear-timeout', '5']);
+  assert.equal(r.error, null, r.error);
+  assert.equal(r.scenario, 'ogg');
+  assert.equal(r.connected, 5, JSON.stringify(r.join.failure_reasons));
+  assert.equal(r.heard, 5, JSON.stringify(r.warnings));
+  assert.equal(r.failures, 0, JSON.stringify(r.join.failure_reasons));
+  // A page every 200 ms (10 packets of 20 ms), CRC-checked, in sequence, none lost.
+  assert.ok(r.ogg.pages >= 5 * 10, JSON.stringify(r.ogg));
+  assert.ok(r.ogg.packets >= 5 * 100, JSON.stringify(r.ogg));
+  assert.equal(r.ogg.samples, r.ogg.packets * 960);
+  assert.equal(r.ogg.page_seq_gaps, 0);
+  assert.equal(r.packets.received, r.ogg.packets);
+  assert.ok(r.loss_pct < 5, `loss ${r.loss_pct}`);
+  assert.ok(r.server.cpu_s >= 0 && r.server.rss_kb_after > 0);
+  assert.ok(r.speaker.packets_per_s_in_window > 45, JSON.stringify(r.speaker));
 });
 
 test('caption fan-out to observers: every caption reaches every observer', async () => {

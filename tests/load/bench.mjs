@@ -12,6 +12,8 @@
 // 2. join-storm 500 listeners joining within 5 s, all three systems
 // 3. caption-fanout  10,000 observers, a caption's delivery latency (Plenary only)
 // 4. queue-ops  queue operations per second through the fsynced log (Plenary only)
+// 5. listen-ogg 1,000 HTTP listeners of GET /api/rooms/ID/listen.ogg while the speaker talks
+//               (Plenary only): server CPU and RSS per listener, loss from the Ogg pages
 //
 // Every run starts its server fresh (a new data directory, a new Janus configuration).
 // plenary-load is confined to the last CPU (taskset) at a higher priority (nice -10), so it
@@ -26,7 +28,7 @@
 // Knobs (environment): BENCH_QUICK=1 (a one-minute smoke run), BENCH_SIZES=50,200,
 // BENCH_PLENARY_MORE=2000, BENCH_JANUS_MORE=2000, BENCH_DURATION (s, 20), BENCH_WARMUP (3),
 // BENCH_JOIN_RATE (100/s), BENCH_SAMPLE (10), BENCH_STORM (500), BENCH_OBSERVERS (10000),
-// BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10),
+// BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10), BENCH_OGG_SIZES (1000),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
 // BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
 // BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
@@ -79,7 +81,7 @@ function makePlan(env) {
     captions: num(env.BENCH_CAPTIONS, quick ? 3 : 10),
     queueClients: num(env.BENCH_QUEUE_CLIENTS, quick ? 5 : 20),
     queueDuration: num(env.BENCH_QUEUE_DURATION, quick ? 2 : 10),
-    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'listeners-mixing', 'join-storm', 'caption-fanout', 'queue-ops']),
+    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'listeners-mixing', 'join-storm', 'caption-fanout', 'queue-ops', 'listen-ogg']),
     systems: list(env.BENCH_SYSTEMS, ['plenary', ...JANUS_SYSTEMS]),
     pin,
     serverCpus: pin === 'split' ? '0' : '',
@@ -91,6 +93,8 @@ function makePlan(env) {
     participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000]),
     // Two chairs talking at once: the mixer decodes, mixes and encodes instead of forwarding.
     mixingSizes: ints(env.BENCH_MIXING_SIZES, quick ? [5] : [200, 1000]),
+    // listen.ogg: plain HTTP listeners of the room's Ogg stream, the fallback without WebRTC.
+    oggSizes: ints(env.BENCH_OGG_SIZES, quick ? [5] : [1000]),
     bitrate: 32000,
     complexity: 7,
     expectedLoss: 10,
@@ -199,6 +203,8 @@ function scenarioArgs(plan, scenario, n) {
     case 'join-storm':
       return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS),
         '--listener-role', 'observer'];
+    case 'listen-ogg':
+      return [...audio, '--scenario', 'ogg', '--join-rate', String(plan.joinRate)];
     case 'caption-fanout':
       return ['--scenario', 'fanout', '--observers', String(n), '--captions', String(plan.captions)];
     default:
@@ -207,7 +213,7 @@ function scenarioArgs(plan, scenario, n) {
 }
 
 function row(scenario, system, n, r) {
-  const audio = scenario.startsWith('listeners') || scenario === 'join-storm';
+  const audio = scenario.startsWith('listeners') || scenario === 'join-storm' || scenario === 'listen-ogg';
   const base = { scenario, system, listeners: n, cpu_s_per_listener_min: null, rss_kb_per_listener: null,
     loss_pct: null, latency_ms_p50: r.latency_ms?.p50 ?? null, latency_ms_p99: r.latency_ms?.p99 ?? null,
     join_s: null, failures: r.failures ?? null };
@@ -329,6 +335,8 @@ function schedule(plan) {
     for (const n of plan.participantSizes) jobs.push({ scenario: 'listeners-participants', system: 'plenary', n });
   if (want('listeners-mixing') && plan.systems.includes('plenary'))
     for (const n of plan.mixingSizes) jobs.push({ scenario: 'listeners-mixing', system: 'plenary', n });
+  if (want('listen-ogg') && plan.systems.includes('plenary'))
+    for (const n of plan.oggSizes) jobs.push({ scenario: 'listen-ogg', system: 'plenary', n });
   if (want('join-storm')) for (const system of systems) jobs.push({ scenario: 'join-storm', system, n: plan.storm });
   if (want('caption-fanout') && plan.systems.includes('plenary'))
     jobs.push({ scenario: 'caption-fanout', system: 'plenary', n: plan.observers });

@@ -36,6 +36,7 @@
 #include "media/mix/opus_codec.h"
 #include "media/mix/pcm.h"
 #include "media/mix/rtp_rewrite.h"
+#include "media/net/udp.h"
 #include "media/secure/srtp_session.h"
 #include "media/wire/rtp.h"
 
@@ -170,11 +171,14 @@ static int make_dest(struct fanout_dest *d, enum dtls_srtp_profile profile, uint
 
 static int make_listeners(struct bench *b, enum dtls_srtp_profile profile, uint64_t *rng)
 {
-	struct sockaddr_in sink[SINKS], tx;
+	struct sockaddr_in sink[SINKS];
 	for (size_t i = 0; i < SINKS; i++)
 		if ((b->sinks[i] = udp_socket(&sink[i])) < 0)
 			return fail("socket", "sink");
-	if ((b->tx = udp_socket(&tx)) < 0)
+	/* The sending socket is the worker's own (udp_open: its buffers, DF), so the send
+	 * costs what it costs plenaryd. */
+	struct stun_addr local;
+	if (!udp_parse_ip("127.0.0.1", &local) || udp_open(&local, &b->tx) != 0)
 		return fail("socket", "tx");
 	b->dests = calloc(b->listeners, sizeof *b->dests);
 	if (!b->dests)

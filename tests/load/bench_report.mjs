@@ -296,7 +296,7 @@ function validity(r) {
 
 export function audioTable(runs) {
   const rows = runs
-    .filter((r) => r.scenario.startsWith('listeners') || r.scenario === 'join-storm')
+    .filter((r) => r.scenario.startsWith('listeners') || r.scenario === 'join-storm' || r.scenario === 'listen-ogg')
     .map((r) => {
       const ratio = cpuRatio(runs, r);
       const vs = !heard(r) ? 'no audio' : r.system === 'plenary' ? '1' : ratio === null ? '—' : `${fmt(ratio)}×`;
@@ -434,7 +434,7 @@ function methodSection(plan) {
 }
 
 function noAudioNote(runs) {
-  const silent = runs.filter((r) => r.system === 'plenary' && (r.scenario.startsWith('listeners') || r.scenario === 'join-storm') && !heard(r));
+  const silent = runs.filter((r) => r.system === 'plenary' && (r.scenario.startsWith('listeners') || r.scenario === 'join-storm' || r.scenario === 'listen-ogg') && !heard(r));
   if (!silent.length) return '';
   return `\n**Plenary's listeners received no audio in ${silent.length} of its audio runs** (${silent.map((r) => `${r.scenario} ${r.listeners}`).join(', ')}): ` +
     `its per-listener media cost, loss and latency could not be measured there, and every target that needs them is missed. ` +

@@ -9,10 +9,12 @@
  *   load_plenary.c   Plenary's protocol (PROTOCOL.md) for the audio scenarios
  *   load_janus.c     Janus's JSON API: AudioBridge participants or Streaming viewers
  *   load_events.c    Plenary-only: caption fan-out to observers, queue operations
+ *   load_ogg.c       Plenary-only: listen.ogg listeners (HTTP), read by a thread of their own
  *   load_media.c     the WebRTC peers' threads (load_media.h)
  *   load_ws.c        the WebSocket connections (load_ws.h)
  *   load_speech.c    the other speakers' continuous speech, the listeners' high-pass
- *   load_tone.c, load_onset.c, load_stats.c, load_proc.c, load_jwt.c   pure helpers
+ *   load_tone.c, load_onset.c, load_stats.c, load_proc.c, load_jwt.c, load_ogg_parse.c
+ *                    pure helpers
  *
  * Everything except load_media's threads runs on one thread: the libwebsockets loop,
  * whose tick (every 50 ms) drives the scenario's phases and the drivers' timers.
@@ -26,13 +28,14 @@
 #include <sys/types.h>
 
 #include "load_media.h"
+#include "load_ogg.h"
 #include "load_speech.h"
 #include "load_stats.h"
 #include "load_tone.h"
 #include "load_ws.h"
 
 enum load_system { SYS_PLENARY = 0, SYS_JANUS_AUDIOBRIDGE, SYS_JANUS_STREAMING };
-enum load_scenario { SCN_LISTENERS = 0, SCN_STORM, SCN_FANOUT, SCN_QUEUE_OPS };
+enum load_scenario { SCN_LISTENERS = 0, SCN_STORM, SCN_FANOUT, SCN_QUEUE_OPS, SCN_OGG };
 
 struct load_cfg {
 	enum load_system system;
@@ -104,6 +107,7 @@ struct load_run {
 	void *drv_state;
 	struct load_ws *ws;
 	struct load_media *media;
+	struct load_ogg *ogg; /* --scenario ogg: the listeners are listen.ogg clients */
 	struct dtls_context *dtls;
 	struct load_tone tone;
 	struct load_speech speech; /* frames 0: no speech source */
@@ -123,6 +127,8 @@ struct load_run {
 	size_t warnings_len;
 };
 
+/* Listener i as the phases see it, whichever kind of client it is. */
+void load_listener_view(const struct load_run *r, unsigned i, struct peer_view *out);
 /* Marks listener i failed (the first reason stays). */
 void load_listener_fail(struct load_run *r, unsigned i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

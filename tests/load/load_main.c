@@ -7,6 +7,7 @@
  *   plenary-load --system janus-audiobridge --url ws://127.0.0.1:8188/ --janus-room 1234 \
  *                --bind-ip 192.0.2.2 --server-pid PID --listeners 50
  *   plenary-load --scenario fanout --url ... --room r2 --secret S --observers 10000
+ *   plenary-load --scenario ogg --url ... --room r1 --secret S --listeners 1000
  */
 #include <getopt.h>
 #include <stddef.h>
@@ -30,12 +31,12 @@ struct opt {
 };
 
 static const char *const systems[] = {"plenary", "janus-audiobridge", "janus-streaming", NULL};
-static const char *const scenarios[] = {"listeners", "storm", "fanout", "queue-ops", NULL};
+static const char *const scenarios[] = {"listeners", "storm", "fanout", "queue-ops", "ogg", NULL};
 
 #define F(field) offsetof(struct load_cfg, field)
 static const struct opt opts[] = {
     {"system", O_ENUM, F(system), systems, "plenary | janus-audiobridge | janus-streaming"},
-    {"scenario", O_ENUM, F(scenario), scenarios, "listeners | storm | fanout | queue-ops"},
+    {"scenario", O_ENUM, F(scenario), scenarios, "listeners | storm | fanout | queue-ops | ogg"},
     {"url", O_STRING, 0, NULL, "ws://HOST:PORT/PATH of the server's WebSocket"},
     {"room", O_STRING, F(room), NULL, "Plenary room id (it must exist)"},
     {"secret", O_STRING, F(secret), NULL, "token secret (default: $PLENARY_TOKEN_SECRET)"},
@@ -218,8 +219,9 @@ static bool check(struct load_cfg *c)
 	const char *why = NULL;
 	if (plenary && (c->room == NULL || c->secret == NULL))
 		why = "--room and --secret (or PLENARY_TOKEN_SECRET) are needed";
-	else if (!plenary && (c->scenario == SCN_FANOUT || c->scenario == SCN_QUEUE_OPS))
-		why = "fanout and queue-ops are Plenary-only";
+	else if (!plenary && (c->scenario == SCN_FANOUT || c->scenario == SCN_QUEUE_OPS ||
+			      c->scenario == SCN_OGG))
+		why = "fanout, queue-ops and ogg are Plenary-only";
 	else if (!numbers_ok(c))
 		why = "bad speakers, threads, duration, bitrate or complexity";
 	if (why)

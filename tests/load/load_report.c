@@ -17,6 +17,10 @@
  *   invalid when it nears the one core the tool is confined to.
  * - sampled_decoding.onsets_unmatched: onsets whose frequency named no burst sent in the
  *   last burst_ids periods (load_tone.h); they fail the benchmark's latency targets.
+ * - ogg (--scenario ogg): the listen.ogg clients' pages, packets, bytes and page-sequence
+ *   gaps over the window; loss_pct there is from the granule positions (the 20 ms
+ *   packets a page's granule says were sent and no page brought), silent clients charged
+ *   what the others received; latency is not measured (a player buffers anyway).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +62,8 @@ static json_t *join_report(struct load_run *r, bool any_audio, unsigned *failure
 	*failures = 0;
 	for (unsigned i = 0; i < r->cfg->listeners; i++) {
 		struct load_listener *l = &r->listeners[i];
-		struct peer_view v = {0};
-		if (l->peer)
-			load_peer_view(l->peer, &v);
+		struct peer_view v;
+		load_listener_view(r, i, &v);
 		const char *why = l->failed[0]			       ? l->failed
 				  : i >= r->started		       ? "never started"
 				  : v.connected_ms == 0		       ? "did not connect in time"
@@ -146,6 +149,34 @@ static json_t *media_json(struct media_report *m, double window_s)
 	return o;
 }
 
+/* --scenario ogg: the listeners' side of the report from the HTTP clients (the media
+ * report then holds only the speakers). A client that failed at any time is a failure. */
+static json_t *ogg_json(struct load_run *r, struct media_report *m)
+{
+	struct ogg_report o;
+	load_ogg_report(r->ogg, &o);
+	for (unsigned i = 0; i < r->started; i++)
+		if (load_ogg_failed(r->ogg, i))
+			load_listener_fail(r, i, "%s", load_ogg_failed(r->ogg, i));
+	const uint64_t frame = 20 * OGG_SAMPLES_PER_MS;
+	uint64_t lost = (o.window.lost_samples + frame / 2) / frame;
+	uint64_t per_heard = o.heard_in_window ? o.window.packets / o.heard_in_window : 0;
+	m->listeners = r->cfg->listeners;
+	m->connected = o.connected;
+	m->heard = o.heard;
+	m->heard_in_window = o.heard_in_window;
+	m->silent = o.silent;
+	m->charged = per_heard * o.silent;
+	m->received = o.window.packets;
+	m->lost = lost + m->charged;
+	m->expected = m->received + m->lost;
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "pages", (json_int_t)o.window.pages,
+			 "packets", (json_int_t)o.window.packets, "bytes",
+			 (json_int_t)o.window.bytes, "samples", (json_int_t)o.window.samples,
+			 "lost_samples", (json_int_t)o.window.lost_samples, "page_seq_gaps",
+			 (json_int_t)o.window.seq_gaps);
+}
+
 static json_t *warnings_json(const struct load_run *r)
 {
 	json_t *a = json_array();
@@ -163,18 +194,23 @@ void load_report_audio(struct load_run *r)
 	memset(&m, 0, sizeof m);
 	if (r->media)
 		load_media_report(r->media, window_s, &m);
+	json_t *ogg = r->ogg ? ogg_json(r, &m) : NULL;
 	unsigned failures = 0;
 	json_t *o =
 	    json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:f}", "scenario",
-		      cfg->scenario == SCN_STORM ? "storm" : "listeners", "system",
-		      system_names[cfg->system], "listeners", (int)cfg->listeners, "speakers",
-		      (int)cfg->speakers, "sampled", (int)m.sampled, "connected", (int)m.connected,
-		      "heard", (int)m.heard, "window_s", window_s);
+		      cfg->scenario == SCN_STORM ? "storm"
+		      : r->ogg			 ? "ogg"
+						 : "listeners",
+		      "system", system_names[cfg->system], "listeners", (int)cfg->listeners,
+		      "speakers", (int)cfg->speakers, "sampled", (int)m.sampled, "connected",
+		      (int)m.connected, "heard", (int)m.heard, "window_s", window_s);
 	json_object_set_new(o, "join", join_report(r, m.heard > 0, &failures));
 	json_object_set_new(o, "failures", json_integer(failures));
 	json_t *media = media_json(&m, window_s);
 	json_object_update(o, media);
 	json_decref(media);
+	if (ogg)
+		json_object_set_new(o, "ogg", ogg);
 	json_object_set_new(o, "server", server_report(r, window_s, (unsigned)m.connected));
 	double tool = r->tool_cpu1_s - r->tool_cpu0_s;
 	json_object_set_new(o, "tool",

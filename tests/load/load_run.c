@@ -2,6 +2,9 @@
  * load_run -- the audio scenarios (one speaker and N listeners; the join storm) as a
  * sequence of phases, stepped by the signalling thread's tick:
  *
+ * (--scenario ogg: the same phases, the listeners plain HTTP clients of listen.ogg,
+ * load_ogg.h, instead of WebRTC peers.)
+ *
  *   SETUP ----speakers connected and heard by the room----> JOINING
  *     |  30 s                                                 | join_rate listeners/s
  *     v                                                       v  (a storm: N in 5 s)
@@ -46,6 +49,16 @@ void load_warn(struct load_run *r, const char *fmt, ...)
 		memcpy(r->warnings + r->warnings_len, line, n);
 		r->warnings_len += n;
 	}
+}
+
+void load_listener_view(const struct load_run *r, unsigned i, struct peer_view *out)
+{
+	const struct load_listener *l = &r->listeners[i];
+	memset(out, 0, sizeof *out);
+	if (r->ogg && i < r->started)
+		load_ogg_view(r->ogg, i, out);
+	else if (l->peer)
+		load_peer_view(l->peer, out);
 }
 
 void load_listener_fail(struct load_run *r, unsigned i, const char *fmt, ...)
@@ -110,7 +123,10 @@ static void step_joining(struct load_run *r, uint64_t now)
 	unsigned n = r->cfg->listeners;
 	while (r->started < n && (double)r->started < due) {
 		r->listeners[r->started].started_ms = now;
-		r->drv->add_listener(r, r->started);
+		if (r->ogg)
+			(void)load_ogg_add(r->ogg, r->started);
+		else
+			r->drv->add_listener(r, r->started);
 		r->started++;
 	}
 	if (r->started < n)
@@ -127,11 +143,12 @@ static void survey(struct load_run *r, bool *all_connected, bool *all_hear, bool
 	*any_hear = false;
 	for (unsigned i = 0; i < r->cfg->listeners; i++) {
 		struct load_listener *l = &r->listeners[i];
-		struct peer_view v = {0};
-		if (l->peer)
-			load_peer_view(l->peer, &v);
+		struct peer_view v;
+		load_listener_view(r, i, &v);
 		if (!l->failed[0] && v.state == CLIENT_FAILED)
-			load_listener_fail(r, i, "WebRTC connection failed");
+			load_listener_fail(r, i, "%s",
+					   r->ogg ? load_ogg_failed(r->ogg, i)
+						  : "WebRTC connection failed");
 		if (l->failed[0])
 			continue;
 		if (v.connected_ms == 0)
@@ -185,6 +202,8 @@ static void step_timed(struct load_run *r, uint64_t now)
 		r->t_window0 = now;
 		uint64_t end = now + (uint64_t)(r->cfg->duration_s * 1000);
 		load_media_window(r->media, now * 1000, end * 1000);
+		if (r->ogg)
+			load_ogg_window(r->ogg, now * 1000, end * 1000);
 		enter(r, PH_MEASURE, end);
 		return;
 	}
@@ -228,6 +247,12 @@ int load_run_audio(struct load_run *r)
 				       .tone = &r->tone,
 				       .speech = r->speech.frames ? &r->speech : NULL};
 	r->media = load_media_create(&mc, why, sizeof why);
+	if (r->media && cfg->scenario == SCN_OGG &&
+	    !(r->ogg = load_ogg_create(cfg->host, cfg->port, cfg->room, cfg->listeners, why,
+				       sizeof why))) {
+		load_media_destroy(r->media);
+		r->media = NULL;
+	}
 	r->ws =
 	    r->media ? ws_create(cfg->listeners + cfg->speakers + 16, TICK_MS, on_tick, r) : NULL;
 	if (r->ws == NULL) {
@@ -245,10 +270,13 @@ int load_run_audio(struct load_run *r)
 	while (r->phase != PH_DONE)
 		ws_service(r->ws, TICK_MS);
 	load_media_stop(r->media);
+	load_ogg_stop(r->ogg);
 	load_report_audio(r);
 	ws_destroy(r->ws); /* the drivers' on_close run here, before their state goes */
 	r->ws = NULL;
 	r->drv->teardown(r);
 	load_media_destroy(r->media);
+	load_ogg_destroy(r->ogg);
+	r->ogg = NULL;
 	return r->why[0] ? 1 : 0;
 }
