@@ -171,6 +171,11 @@ size_t room_connected_people(const struct room *r)
 	return n;
 }
 
+static bool room_chair_mic_on(const struct person *p)
+{
+	return p->present && p->role == ROOM_ROLE_CHAIR && p->mic_on && p->connections > 0;
+}
+
 bool room_mic_open(const struct room *r, const char *pid)
 {
 	if (r->status != ROOM_LIVE || !pid || !pid[0])
@@ -181,9 +186,17 @@ bool room_mic_open(const struct room *r, const char *pid)
 	 * their connections is here (after a restart nobody is, until they come back). */
 	for (size_t i = 0; i < r->n_people; i++)
 		if (strcmp(r->people[i].pid, pid) == 0)
-			return r->people[i].present && r->people[i].role == ROOM_ROLE_CHAIR &&
-			       r->people[i].mic_on && r->people[i].connections > 0;
+			return room_chair_mic_on(&r->people[i]);
 	return false;
+}
+
+bool room_person_mic_open(const struct room *r, const struct person *p)
+{
+	if (r->status != ROOM_LIVE || !p->pid[0])
+		return false;
+	if (r->queue.floor.active && strcmp(r->queue.floor.pid, p->pid) == 0 && !r->floor_muted)
+		return true;
+	return room_chair_mic_on(p);
 }
 
 static const char *status_name(enum room_status s)
