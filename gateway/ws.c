@@ -76,6 +76,7 @@ static int write_one(struct conn *c)
 	if (!m || m->close_code)
 		return 0;
 	m = gw_conn_next(c);
+	c->gw->metrics.ws_writes++;
 	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
 	gw_msg_unref(m);
 	return n < 0 ? -1 : 1;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gateway/conn.h"
+#include "gateway/server.h"
 #include "gateway/wsbatch.h"
 
 size_t gw_ws_frame_header(unsigned char *out, uint64_t len)
@@ -86,6 +87,7 @@ static int write_rest(struct conn *c, gw_ws_write_fn write, void *ctx)
 	ssize_t n = write(ctx, c->tx_rest + c->tx_rest_off, left);
 	if (n < 0)
 		return -1;
+	c->gw->metrics.ws_writes++;
 	c->tx_rest_off += (size_t)n;
 	if (c->tx_rest_off == c->tx_rest_len) {
 		free(c->tx_rest);
@@ -107,6 +109,7 @@ int gw_wsbatch_write(struct gw_wsbatch *b, struct conn *c, size_t limit, gw_ws_w
 	ssize_t n = write(ctx, p, (size_t)len);
 	if (n < 0)
 		return -1;
+	c->gw->metrics.ws_writes++;
 	if (n < len)
 		return keep_rest(c, p + n, (size_t)(len - n));
 	return 1;
