@@ -41,6 +41,8 @@ async function open(server, tls) {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
+  // The raw frames are written as plenaryd frames them: no extension may be in play.
+  assert.equal(ws.extensions, '', 'no permessage-deflate');
   ws.on('message', (data, isBinary) => {
     if (isBinary) c.errors.push('a binary message');
   });
