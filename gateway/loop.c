@@ -104,13 +104,6 @@ void gw_schedule_flush(struct gateway *gw)
 	ev_timer_start(l->ev, &l->flush_timer);
 }
 
-static void on_before_wait(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	(void)loop, (void)revents;
-	struct gateway *gw = w->data;
-	gw->loop.on.before_wait(gw);
-}
-
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop, (void)revents;
@@ -161,12 +154,8 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 	ev_init(&l->tick_timer, on_tick);
 	ev_io_init(&l->signal_io, on_signal, l->signal_fd, EV_READ);
 	ev_init(&l->media_io, on_media);
-	ev_prepare_init(&l->before_wait, on_before_wait);
 	l->flush_timer.data = l->tick_timer.data = l->signal_io.data = l->media_io.data = gw;
-	l->before_wait.data = gw;
 	ev_io_start(l->ev, &l->signal_io);
-	if (l->on.before_wait)
-		ev_prepare_start(l->ev, &l->before_wait);
 	return true;
 }
 
@@ -194,7 +183,6 @@ void gw_loop_stop(struct gateway *gw)
 		ev_timer_stop(l->ev, &l->tick_timer);
 		ev_io_stop(l->ev, &l->signal_io);
 		ev_io_stop(l->ev, &l->media_io);
-		ev_prepare_stop(l->ev, &l->before_wait);
 		ev_loop_destroy(l->ev);
 	}
 	l->ev = NULL;

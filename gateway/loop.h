@@ -29,9 +29,6 @@ struct gw_loop_handlers {
 	/* SIGHUP arrived (systemctl reload): re-read what can be re-read (the TLS
 	 * certificate). May be NULL: SIGHUP is then logged and changes nothing. */
 	void (*reload)(struct gateway *gw);
-	/* Once per loop turn, after everything this turn ran and before the loop waits
-	 * (an ev_prepare): the WebSocket writes this turn queued (ws.c). May be NULL. */
-	void (*before_wait)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -44,7 +41,6 @@ struct gw_loop {
 	int64_t tick_at;
 	ev_io signal_io;
 	ev_io media_io;
-	ev_prepare before_wait;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
 	struct gw_loop_handlers on;
 };
