@@ -1,7 +1,7 @@
 /*
  * A connection's send side, without the socket: messages are shared (gw_msg) and queued
  * by reference in a ring per connection; the transport (ws.c) is asked to write when the
- * ring stops being empty and takes one message at a time with gw_conn_next.
+ * ring stops being empty and takes messages in order with gw_conn_peek / gw_conn_next.
  *
  * A peer that stops reading lets its kernel buffer fill, lws stops calling back, and the
  * ring grows; past cfg.send_queue_bytes the connection is dropped. Memory per connection
@@ -43,6 +43,7 @@ void gw_conn_destroy(struct conn *c)
 		gw_msg_unref(c->q[(c->q_head + i) % c->q_cap]);
 	free(c->q);
 	free(c->rx);
+	free(c->tx_rest);
 	free(c);
 }
 
@@ -96,6 +97,11 @@ struct gw_msg *gw_conn_next(struct conn *c)
 	c->q_len--;
 	c->q_bytes -= m->len;
 	return m;
+}
+
+struct gw_msg *gw_conn_peek(const struct conn *c)
+{
+	return c->q_len ? c->q[c->q_head] : NULL;
 }
 
 void gw_conn_send_json(struct conn *c, json_t *v)

@@ -72,6 +72,9 @@ struct conn {
 
 	struct gw_msg **q;
 	size_t q_cap, q_head, q_len, q_bytes;
+	/* What a short write left of a batch of frames (wsbatch.c); NULL almost always. */
+	unsigned char *tx_rest;
+	size_t tx_rest_len, tx_rest_off;
 
 	/* Rate limits: a token bucket per command class (ratelimit.h, PROTOCOL.md rate_limited),
 	 * and the peer's address for the per-address join limit ("" if unknown). */
@@ -92,5 +95,7 @@ void gw_conn_send(struct conn *c, struct gw_msg *m);
 void gw_conn_send_json(struct conn *c, json_t *v); /* consumes v */
 /* The oldest queued message, whose reference passes to the caller; NULL when empty. */
 struct gw_msg *gw_conn_next(struct conn *c);
+/* The oldest queued message, left queued (no reference passes); NULL when empty. */
+struct gw_msg *gw_conn_peek(const struct conn *c);
 
 #endif

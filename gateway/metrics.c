@@ -222,6 +222,9 @@ char *gw_metrics_render(const struct gw_metrics *m, const struct media *media_ha
 		m->ws_messages_in);
 	counter(&t, "plenary_ws_messages_sent_total", "WebSocket messages queued for sending",
 		m->ws_messages_out);
+	counter(&t, "plenary_ws_writes_total",
+		"Writes of WebSocket frames to sockets (the messages queued meanwhile go in one)",
+		m->ws_writes);
 	counter(&t, "plenary_ws_slow_consumers_dropped_total",
 		"Connections dropped because they stopped reading", m->ws_slow_dropped);
 	counter(&t, "plenary_http_requests_total", "HTTP requests", m->http_requests);

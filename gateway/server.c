@@ -34,6 +34,7 @@
 #include "gateway/session.h"
 #include "gateway/tls.h"
 #include "gateway/ws.h"
+#include "gateway/wsbatch.h"
 
 struct pss {
 	struct conn *conn;
@@ -98,7 +99,9 @@ static int callback_plenary(struct lws *wsi, enum lws_callback_reasons reason, v
 }
 
 static const struct lws_protocols protocols[] = {
-    {"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, 0},
+    /* tx_packet_size: what lws writes to the socket per call, at least a batch of frames
+     * (ws.c); less and lws would copy every bigger batch's tail aside. */
+    {"plenary.v1", callback_plenary, sizeof(struct pss), 4096, 0, NULL, GW_WS_BATCH_MAX},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -318,6 +321,7 @@ int gateway_run(const struct gw_config *cfg)
 	gw->cfg = *cfg;
 	base_list_init(&gw->conns);
 	gw->loop.signal_fd = -1;
+	gw->ws_batch.pre = LWS_PRE;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);
 	raise_fd_limit();
 	const char *admin = getenv("PLENARY_ADMIN_TOKEN");
@@ -360,6 +364,7 @@ out:
 	gw_addr_buckets_free(&gw->join_limits);
 	free(gw->http_limits);
 	gw_gzip_destroy(gw->gzip);
+	gw_wsbatch_free(&gw->ws_batch);
 	gw_info("stopped", "exit=%d", rc);
 	free(gw);
 	return rc;

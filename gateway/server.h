@@ -19,6 +19,7 @@
 #include "gateway/ratelimit.h"
 #include "gateway/session.h"
 #include "gateway/token.h"
+#include "gateway/wsbatch.h"
 
 struct gateway {
 	struct gw_config cfg;
@@ -44,6 +45,7 @@ struct gateway {
 	struct gw_gzip *gzip;	     /* the web client's files compressed (http.c); on first use */
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
 	struct gw_loop loop;
+	struct gw_wsbatch ws_batch; /* where ws.c frames a connection's batch (wsbatch.h) */
 	bool stopping;
 };
 

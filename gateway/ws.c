@@ -6,8 +6,9 @@
  * over 64 KiB closes the connection with 1009, a binary frame with 1003. Fragments are
  * gathered into one buffer, bounded by the same limit.
  *
- * Send: we write one message per SERVER_WRITEABLE callback, as lws asks, and ask for
- * another callback while the ring is not empty.
+ * Send: on each SERVER_WRITEABLE callback, every queued message (up to GW_WS_BATCH_MAX
+ * bytes) goes out as its own text frame, all in one write (wsbatch.h); we ask for another
+ * callback while the ring is not empty. A moderation close waits for what came before.
  */
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/ws.h"
+#include "gateway/wsbatch.h"
 
 static void want_write(struct conn *c)
 {
@@ -54,25 +56,51 @@ void gw_ws_closed(struct conn *c)
 
 static int close_with(struct conn *c, enum lws_close_status status, const char *why);
 
+/* A batch of frames is bytes lws must not frame again: LWS_WRITE_RAW (= LWS_WRITE_HTTP)
+ * goes straight to lws_issue_raw, through TLS when there is TLS. No extension is
+ * negotiated (no permessage-deflate: the protocol sets none), so the frames are final.
+ * lws takes it all: what the socket refuses it keeps and flushes before it calls us
+ * writable again. */
+static ssize_t write_raw(void *ctx, const unsigned char *p, size_t n)
+{
+	int w = lws_write(ctx, (unsigned char *)p, n, LWS_WRITE_RAW);
+	return w < 0 ? -1 : w;
+}
+
+/* One message per callback, framed by lws: for a WebSocket inside another connection
+ * (ws over h2, which the http/1.1-only ALPN should never let happen), where raw bytes
+ * would bypass the outer framing. */
+static int write_one(struct conn *c)
+{
+	struct gw_msg *m = gw_conn_peek(c);
+	if (!m || m->close_code)
+		return 0;
+	m = gw_conn_next(c);
+	c->gw->metrics.ws_writes++;
+	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
+	gw_msg_unref(m);
+	return n < 0 ? -1 : 1;
+}
+
 int gw_ws_writable(struct conn *c)
 {
 	if (c->closing)
 		return -1;
-	struct gw_msg *m = gw_conn_next(c);
-	if (!m)
-		return 0;
-	if (m->close_code) {
+	struct lws *wsi = c->io_ctx;
+	int r = lws_get_network_wsi(wsi) == wsi
+		    ? gw_wsbatch_write(&c->gw->ws_batch, c, GW_WS_BATCH_MAX, write_raw, wsi)
+		    : write_one(c);
+	if (r < 0)
+		return -1;
+	struct gw_msg *m = r == 0 ? gw_conn_next(c) : NULL;
+	if (m) {
 		/* The moderation close (docs/protocol.md): after what was queued before it. */
 		close_with(c, (enum lws_close_status)m->close_code, (const char *)m->payload);
 		gw_msg_unref(m);
 		return -1;
 	}
-	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
-	gw_msg_unref(m);
-	if (n < 0)
-		return -1;
-	if (c->q_len)
-		lws_callback_on_writable(c->io_ctx);
+	if (c->q_len || gw_wsbatch_has_rest(c))
+		lws_callback_on_writable(wsi);
 	return 0;
 }
 

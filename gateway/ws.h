@@ -9,6 +9,9 @@
 #include <stddef.h>
 
 #define GW_MAX_MESSAGE (64 * 1024) /* PROTOCOL.md: a bigger frame closes with 1009 */
+/* The most one batched write carries (unless its one message is bigger): the kernel's
+ * socket buffer takes about this much at once. */
+#define GW_WS_BATCH_MAX (64 * 1024)
 
 struct conn;
 struct gateway;

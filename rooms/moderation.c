@@ -264,7 +264,7 @@ json_t *room_snapshot_mics(const struct room *r)
 {
 	json_t *out = json_array();
 	for (size_t i = 0; i < r->n_people; i++)
-		if (room_mic_open(r, r->people[i].pid))
+		if (room_person_mic_open(r, &r->people[i]))
 			json_array_append_new(out, json_string(r->people[i].pid));
 	const char *holder = r->queue.floor.pid;
 	if (r->queue.floor.active && holder[0] && !room_person((struct room *)r, holder) &&

@@ -171,6 +171,15 @@ size_t room_connected_people(const struct room *r)
 	return n;
 }
 
+/* A microphone open by the person's role rather than by the floor: a chair's once opened,
+ * the venue's desk (the room's own microphones) all session long. */
+static bool room_own_mic_on(const struct person *p)
+{
+	if (!p->present || p->connections == 0)
+		return false;
+	return p->role == ROOM_ROLE_VENUE || (p->role == ROOM_ROLE_CHAIR && p->mic_on);
+}
+
 bool room_mic_open(const struct room *r, const char *pid)
 {
 	if (r->status != ROOM_LIVE || !pid || !pid[0])
@@ -179,16 +188,19 @@ bool room_mic_open(const struct room *r, const char *pid)
 		return true;
 	/* A chair's own microphone: opened by that chair (mic.opened), and only while one of
 	 * their connections is here (after a restart nobody is, until they come back). */
-	for (size_t i = 0; i < r->n_people; i++) {
-		const struct person *p = &r->people[i];
-		if (strcmp(p->pid, pid) != 0)
-			continue;
-		/* The venue's desk carries the room's own microphones: open all session long. */
-		if (p->role == ROOM_ROLE_VENUE)
-			return p->present && p->connections > 0;
-		return p->present && p->role == ROOM_ROLE_CHAIR && p->mic_on && p->connections > 0;
-	}
+	for (size_t i = 0; i < r->n_people; i++)
+		if (strcmp(r->people[i].pid, pid) == 0)
+			return room_own_mic_on(&r->people[i]);
 	return false;
+}
+
+bool room_person_mic_open(const struct room *r, const struct person *p)
+{
+	if (r->status != ROOM_LIVE || !p->pid[0])
+		return false;
+	if (r->queue.floor.active && strcmp(r->queue.floor.pid, p->pid) == 0 && !r->floor_muted)
+		return true;
+	return room_own_mic_on(p);
 }
 
 static const char *status_name(enum room_status s)

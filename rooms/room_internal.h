@@ -167,6 +167,8 @@ struct room {
 struct room *room_new(struct rooms *rs, const char *id);
 void room_free(struct room *r);
 struct person *room_person(struct room *r, const char *pid);
+/* room_mic_open for a person already found: listing every open mic stays O(people). */
+bool room_person_mic_open(const struct room *r, const struct person *p);
 struct person *room_person_add(struct room *r, const char *pid);
 struct poll *room_open_poll(struct room *r);
 struct poll *room_poll(struct room *r, int64_t id);
