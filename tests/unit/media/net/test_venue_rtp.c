@@ -183,6 +183,48 @@ static int loopback(uint16_t *port)
 	return fd;
 }
 
+/* The allocation count works. Through a pointer: GCC removes a malloc freed unused at -O2. */
+static void malloc_count_works(void)
+{
+#ifndef NO_MALLOC_COUNT
+	void *(*volatile allocate)(size_t) = malloc;
+	counting = true;
+	free(allocate(16));
+	counting = false;
+	assert_int_equal(allocations, 1);
+	allocations = 0;
+#endif
+}
+
+/* The k-th 700-sample L16 packet of a triangle tone (about 436 Hz) from the desk. */
+static void send_tone_packet(int fd, const struct sockaddr_in *to, uint8_t *pkt, int k)
+{
+	uint8_t be[1400];
+	for (int i = 0; i < 700; i++) {
+		int t = (k * 700 + i) % 110;
+		int16_t s = (int16_t)(t < 55 ? t * 300 - 8000 : (110 - t) * 300 - 8000);
+		be[2 * i] = (uint8_t)((uint16_t)s >> 8);
+		be[2 * i + 1] = (uint8_t)s;
+	}
+	size_t n = packet(pkt, 100, be, sizeof be);
+	pkt[3] = (uint8_t)k;
+	assert_int_equal(sendto(fd, pkt, n, 0, (const struct sockaddr *)to, sizeof *to),
+			 (ssize_t)n);
+}
+
+/* One 10 ms L16 packet (payload type 100) arrives at the desk within 100 ms. */
+static void expect_l16_packet(int fd, uint8_t *got, size_t cap)
+{
+	ssize_t r = -1;
+	for (int tries = 0; tries < 100 && r < 0; tries++) {
+		r = recv(fd, got, cap, 0);
+		if (r < 0)
+			usleep(1000);
+	}
+	assert_int_equal(r, 12 + 960);
+	assert_int_equal(got[1] & 0x7f, 100);
+}
+
 /* An L16 desk in a room's mixer: 20 ms of tone in two packets becomes one Opus frame that
  * the mixer takes as voice (the room forwards it: the only voice); what the mixer sends the
  * desk comes back as two 10 ms L16 packets. After the gate's first opening (which makes
@@ -223,28 +265,10 @@ static void l16_desk_in_a_room(void **state)
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 				 .sin_port = htons(in_port)};
 	static uint8_t pkt[12 + 1400];
-#ifndef NO_MALLOC_COUNT
-	/* The count works. Through a pointer: GCC removes a malloc freed unused at -O2. */
-	void *(*volatile allocate)(size_t) = malloc;
-	counting = true;
-	free(allocate(16));
-	counting = false;
-	assert_int_equal(allocations, 1);
-	allocations = 0;
-#endif
+	malloc_count_works();
 	counting = true;
 	for (int k = 0; k < 28; k++) {
-		uint8_t be[1400];
-		for (int i = 0; i < 700; i++) {
-			int t = (k * 700 + i) % 110; /* a triangle, about 436 Hz */
-			int16_t s = (int16_t)(t < 55 ? t * 300 - 8000 : (110 - t) * 300 - 8000);
-			be[2 * i] = (uint8_t)((uint16_t)s >> 8);
-			be[2 * i + 1] = (uint8_t)s;
-		}
-		size_t n = packet(pkt, 100, be, sizeof be);
-		pkt[3] = (uint8_t)k;
-		assert_int_equal(sendto(desk_tx, pkt, n, 0, (struct sockaddr *)&to, sizeof to),
-				 (ssize_t)n);
+		send_tone_packet(desk_tx, &to, pkt, k);
 		venue_rtp_receive(v, &env, mono_us());
 		room_mixer_tick(rm, &env, mono_us());
 	}
@@ -272,16 +296,8 @@ static void l16_desk_in_a_room(void **state)
 #ifndef NO_MALLOC_COUNT
 	assert_int_equal(allocations, 0);
 #endif
-	for (int i = 0; i < 2; i++) {
-		ssize_t r = -1;
-		for (int tries = 0; tries < 100 && r < 0; tries++) {
-			r = recv(desk_rx, got, sizeof got, 0);
-			if (r < 0)
-				usleep(1000);
-		}
-		assert_int_equal(r, 12 + 960);
-		assert_int_equal(got[1] & 0x7f, 100);
-	}
+	for (int i = 0; i < 2; i++)
+		expect_l16_packet(desk_rx, got, sizeof got);
 	assert_int_equal(atomic_load(&counters.sent) - sent, 2);
 
 	codec_encoder_destroy(enc);
