@@ -45,6 +45,7 @@ struct gateway {
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
 	struct gw_loop loop;
 	bool stopping;
+	struct gw_nats *nats; /* --nats: the logs' JetStream replica (nats_log.h); else NULL */
 };
 
 /* The one token check every entry point uses (join, resume, the CART POST, any HTTP
