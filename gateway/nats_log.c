@@ -9,10 +9,14 @@
  * come back in a list under a mutex plus an eventfd write; nothing else is shared.
  *
  * A batch fails as a whole at its first refused or timed-out message. The subject's
- * position is then unknown (a timed-out message may still have been stored), so it is
- * read again from JetStream before the room's next batch: if JetStream holds more than
- * the room committed, every later batch is refused (`internal`) rather than forking the
- * chain, until a restart catches the room up from JetStream (nats_sync.c).
+ * position is then unknown: a timed-out message may still be stored later (JetStream
+ * without quorum keeps the proposal, and commits it once the nodes are back). So it is
+ * read again from JetStream before the room's next batch. If JetStream then holds events
+ * past what the room committed, the log is the room: that batch is refused and the room
+ * takes those events (rooms_adopt), exactly as JetStream holds them -- their commands
+ * were answered `internal` and yet happened, the one ambiguity a timeout leaves, and
+ * every client now hears of them as events. Events that do not chain on the room's
+ * committed end (another writer) are never taken: the room refuses every batch instead.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +41,8 @@ struct nats_job {
 	char room_id[65];
 	int64_t first_seq;
 	bool ok;
+	char *adopt; /* refused because JetStream held these lines already: the room takes them */
+	size_t adopt_len;
 	size_t len;
 	char lines[]; /* the batch, each line ending in '\n' */
 };
@@ -106,13 +112,66 @@ bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_
 	return ok;
 }
 
-/* After a failure the position is read back: it must be exactly the committed end. */
-static bool refresh_pos(struct gw_nats *n, struct nats_subject_pos *p, int64_t first_seq)
+/* The lines of log seq from onwards. */
+struct collect {
+	int64_t from;
+	char *buf;
+	size_t len, cap;
+};
+
+static bool collect_line(void *ctx, const char *line, size_t len)
+{
+	struct collect *c = ctx;
+	int64_t seq;
+	if (!gw_nats_line_seq(line, len, &seq))
+		return false;
+	if (seq < c->from)
+		return true;
+	if (c->len + len + 1 > c->cap) {
+		size_t cap = (c->len + len + 1) * 2;
+		char *grown = realloc(c->buf, cap);
+		if (!grown)
+			return false;
+		c->buf = grown;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, line, len);
+	c->buf[c->len + len] = '\n';
+	c->len += len + 1;
+	return true;
+}
+
+static bool fetch_stored(struct gw_nats *n, const char *room_id, int64_t from, uint64_t last,
+			 struct nats_job *job)
+{
+	struct collect c = {.from = from};
+	char err[256];
+	if (!gw_nats_read_subject(n->js, room_id, last, collect_line, &c, err, sizeof err)) {
+		gw_error("cannot read the room's events back from JetStream", "room=%s error=\"%s\"",
+			 room_id, err);
+		free(c.buf);
+		return false;
+	}
+	job->adopt = c.buf;
+	job->adopt_len = c.len;
+	return true;
+}
+
+/* After a failure the position is read back: the committed end, or past it with events
+ * job's room is to take (see the top). */
+static bool refresh_pos(struct gw_nats *n, struct nats_subject_pos *p, int64_t first_seq,
+			struct nats_job *job)
 {
 	uint64_t sseq;
 	int64_t seq;
 	if (!gw_nats_last(n, p->room_id, &sseq, &seq, NULL, NULL))
 		return false;
+	if (seq > first_seq - 1 && job && fetch_stored(n, p->room_id, first_seq, sseq, job)) {
+		gw_warn("JetStream holds events the room had rolled back (a publish that timed "
+			"out was stored after all): the room takes them",
+			"room=%s from=%" PRId64 " to=%" PRId64, p->room_id, first_seq, seq);
+		return false; /* still unknown: read again once the room took them, or not */
+	}
 	if (seq != first_seq - 1) {
 		gw_error("JetStream holds another end of the room's log than the room; "
 			 "restart plenaryd to catch the room up from JetStream",
@@ -153,12 +212,13 @@ bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
 	return ok;
 }
 
+/* job (NULL for a room's creation) receives what the room must take instead, if any. */
 static bool publish_batch(struct gw_nats *n, const char *room_id, int64_t first_seq,
-			  const char *lines, size_t len)
+			  const char *lines, size_t len, struct nats_job *job)
 {
 	pthread_mutex_lock(&n->pub_mu);
 	struct nats_subject_pos *p = gw_nats_pos(n, room_id);
-	bool ok = p && (p->known || refresh_pos(n, p, first_seq));
+	bool ok = p && (p->known || refresh_pos(n, p, first_seq, job));
 	int64_t seq = first_seq;
 	for (size_t at = 0; ok && at < len; seq++) {
 		const char *nl = memchr(lines + at, '\n', len - at);
@@ -178,6 +238,7 @@ void gw_nats_free_jobs(struct nats_job *j)
 {
 	while (j) {
 		struct nats_job *next = j->next;
+		free(j->adopt);
 		free(j);
 		j = next;
 	}
@@ -195,7 +256,7 @@ void *gw_nats_worker_main(void *arg)
 		struct nats_job *job = n->todo;
 		n->todo = job->next;
 		pthread_mutex_unlock(&n->mu);
-		job->ok = publish_batch(n, job->room_id, job->first_seq, job->lines, job->len);
+		job->ok = publish_batch(n, job->room_id, job->first_seq, job->lines, job->len, job);
 		pthread_mutex_lock(&n->mu);
 		job->next = NULL;
 		*n->done_tail = job;
@@ -228,7 +289,7 @@ bool gw_nats_replicate(void *ctx, struct room *room, int64_t first_seq, const ch
 	if (h)
 		gw_host_seal(h);
 	if (wait)
-		return publish_batch(n, room_id(room), first_seq, lines, len);
+		return publish_batch(n, room_id(room), first_seq, lines, len, NULL);
 	struct nats_job *job = malloc(sizeof *job + len);
 	if (!job)
 		return false;
@@ -258,7 +319,12 @@ void gw_nats_drain(struct gateway *gw)
 			gw_error("JetStream did not take the room's events; rolled back",
 				 "room=%s first_seq=%" PRId64, done->room_id, done->first_seq);
 		rooms_replicated(gw->rooms, done->room, done->ok);
-		free(done);
+		if (done->adopt && !rooms_adopt(gw->rooms, done->room, done->adopt, done->adopt_len))
+			gw_error("the room cannot take the events JetStream holds; it refuses "
+				 "commands until plenaryd restarts",
+				 "room=%s", done->room_id);
+		done->next = NULL;
+		gw_nats_free_jobs(done);
 		done = next;
 	}
 	if (rooms_dirty(gw->rooms))

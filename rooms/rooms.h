@@ -159,6 +159,12 @@ bool rooms_dirty(const struct rooms *rs);
  * is truncated, later pending events dropped, the room rebuilt -- and durable is called
  * with false, as after a failed fsync. Ignored when no batch is outstanding. */
 void rooms_replicated(struct rooms *rs, struct room *room, bool ok);
+/* The replica holds lines (each ending in a newline) past the room's committed end that
+ * the room rolled back (a batch whose refusal came from a timeout, yet was stored): the
+ * room takes them as events -- applied, reported through sink.event, synced, committed
+ * (sink.durable) -- if they chain exactly on its committed end and nothing is pending.
+ * false, the room unchanged, otherwise. */
+bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len);
 
 /* Timers of every room (floor clock, grace periods, throttled live messages): runs what
  * is due at now_ms and returns the next due time (INT64_MAX if none). */
