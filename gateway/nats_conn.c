@@ -103,9 +103,10 @@ static bool ensure_stream(jsCtx *js, char *err, size_t err_cap)
 	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
 		s = add_stream(js, 3, &jerr);
 		if (s != NATS_OK) {
-			gw_warn("cannot make a 3-replica stream (a cluster of fewer than 3 nodes?); "
-				"making it with 1 replica",
-				"stream=%s code=%d", GW_NATS_STREAM, (int)jerr);
+			gw_warn(
+			    "cannot make a 3-replica stream (a cluster of fewer than 3 nodes?); "
+			    "making it with 1 replica",
+			    "stream=%s code=%d", GW_NATS_STREAM, (int)jerr);
 			s = add_stream(js, 1, &jerr);
 		}
 	}
@@ -179,8 +180,8 @@ void gw_nats_close(struct gw_nats *n)
 }
 
 bool gw_nats_read_subject(jsCtx *js, const char *room_id, uint64_t last_sseq,
-			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx,
-			  char *err, size_t err_cap)
+			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx, char *err,
+			  size_t err_cap)
 {
 	char subject[GW_NATS_SUBJECT_MAX];
 	if (!gw_nats_subject(room_id, subject, sizeof subject))

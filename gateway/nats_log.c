@@ -82,8 +82,8 @@ struct nats_subject_pos *gw_nats_pos(struct gw_nats *n, const char *room_id)
 
 /* The last message on room's subject: its stream sequence and its log seq (0, 0 if
  * none). The line, if line is not NULL, in a malloc'd copy. */
-bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_t *seq,
-		  char **line, size_t *len)
+bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_t *seq, char **line,
+		  size_t *len)
 {
 	char subject[GW_NATS_SUBJECT_MAX];
 	natsMsg *m = NULL;
@@ -147,8 +147,8 @@ static bool fetch_stored(struct gw_nats *n, const char *room_id, int64_t from, u
 	struct collect c = {.from = from};
 	char err[256];
 	if (!gw_nats_read_subject(n->js, room_id, last, collect_line, &c, err, sizeof err)) {
-		gw_error("cannot read the room's events back from JetStream", "room=%s error=\"%s\"",
-			 room_id, err);
+		gw_error("cannot read the room's events back from JetStream",
+			 "room=%s error=\"%s\"", room_id, err);
 		free(c.buf);
 		return false;
 	}
@@ -185,8 +185,8 @@ static bool refresh_pos(struct gw_nats *n, struct nats_subject_pos *p, int64_t f
 }
 
 /* Publishes one line (without its newline) as log seq seq, fenced on p's position. */
-bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
-		     const char *line, size_t len)
+bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq, const char *line,
+		     size_t len)
 {
 	char subject[GW_NATS_SUBJECT_MAX], msg_id[96];
 	if (!gw_nats_subject(p->room_id, subject, sizeof subject) ||
@@ -206,8 +206,9 @@ bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
 	if (ok)
 		p->sseq = pa->Sequence;
 	else
-		gw_warn("JetStream refused an event", "room=%s seq=%" PRId64 " status=\"%s\" code=%d",
-			p->room_id, seq, natsStatus_GetText(s), (int)jerr);
+		gw_warn("JetStream refused an event",
+			"room=%s seq=%" PRId64 " status=\"%s\" code=%d", p->room_id, seq,
+			natsStatus_GetText(s), (int)jerr);
 	jsPubAck_Destroy(pa);
 	return ok;
 }
@@ -319,7 +320,8 @@ void gw_nats_drain(struct gateway *gw)
 			gw_error("JetStream did not take the room's events; rolled back",
 				 "room=%s first_seq=%" PRId64, done->room_id, done->first_seq);
 		rooms_replicated(gw->rooms, done->room, done->ok);
-		if (done->adopt && !rooms_adopt(gw->rooms, done->room, done->adopt, done->adopt_len))
+		if (done->adopt &&
+		    !rooms_adopt(gw->rooms, done->room, done->adopt, done->adopt_len))
 			gw_error("the room cannot take the events JetStream holds; it refuses "
 				 "commands until plenaryd restarts",
 				 "room=%s", done->room_id);

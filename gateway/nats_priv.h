@@ -42,10 +42,10 @@ struct gw_nats {
 bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, jsCtx **js,
 		     char *err, size_t err_cap);
 struct nats_subject_pos *gw_nats_pos(struct gw_nats *n, const char *room_id);
-bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_t *seq,
-		  char **line, size_t *len);
-bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
-		     const char *line, size_t len);
+bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_t *seq, char **line,
+		  size_t *len);
+bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq, const char *line,
+		     size_t len);
 /* The "seq" of a log line (not checked beyond being a JSON object with an integer seq). */
 bool gw_nats_line_seq(const char *line, size_t len, int64_t *seq);
 
@@ -56,7 +56,7 @@ void gw_nats_free_jobs(struct nats_job *j);
 /* Every line of room's subject, in order, through fn (without newlines), up to the
  * message of stream sequence last_sseq. false on a read error or timeout. */
 bool gw_nats_read_subject(jsCtx *js, const char *room_id, uint64_t last_sseq,
-			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx,
-			  char *err, size_t err_cap);
+			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx, char *err,
+			  size_t err_cap);
 
 #endif

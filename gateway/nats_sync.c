@@ -38,7 +38,8 @@ static bool read_file_lines(const char *path, struct file_lines *f)
 	size_t got;
 	bool ok = true;
 	while (ok && (got = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-		char *grown = f->len + got > cap ? realloc(f->buf, cap = (f->len + got) * 2) : f->buf;
+		char *grown =
+		    f->len + got > cap ? realloc(f->buf, cap = (f->len + got) * 2) : f->buf;
 		ok = grown != NULL;
 		if (ok) {
 			f->buf = grown;
@@ -145,8 +146,9 @@ static bool publish_missing(struct sync_ctx *s, struct nats_subject_pos *p)
 		size_t len;
 		const char *line = file_line(&s->file, seq, &len);
 		if (!gw_nats_publish(s->n, p, seq, line, len)) {
-			snprintf(s->err, s->err_cap, "room %s: cannot publish seq %lld to JetStream",
-				 s->room_id, (long long)seq);
+			snprintf(s->err, s->err_cap,
+				 "room %s: cannot publish seq %lld to JetStream", s->room_id,
+				 (long long)seq);
 			return false;
 		}
 	}
@@ -178,8 +180,8 @@ static bool sync_room(struct sync_ctx *s)
 	return s->js_seq == s->file.n || publish_missing(s, p);
 }
 
-static bool reconcile_room(struct gw_nats *n, const char *data_dir, const char *room_id,
-			   char *err, size_t err_cap)
+static bool reconcile_room(struct gw_nats *n, const char *data_dir, const char *room_id, char *err,
+			   size_t err_cap)
 {
 	char path[1100];
 	struct sync_ctx s = {
@@ -223,8 +225,7 @@ static bool reconcile_files(struct gw_nats *n, const char *data_dir, char *err, 
 }
 
 /* Rooms only JetStream holds: the stream's subjects. */
-static bool reconcile_subjects(struct gw_nats *n, const char *data_dir, char *err,
-			       size_t err_cap)
+static bool reconcile_subjects(struct gw_nats *n, const char *data_dir, char *err, size_t err_cap)
 {
 	jsOptions o;
 	jsOptions_Init(&o);
