@@ -142,6 +142,18 @@ static bool catch_up_file(struct sync_ctx *s)
 
 static bool publish_missing(struct sync_ctx *s, struct nats_subject_pos *p)
 {
+	size_t prev_len = 0;
+	const char *prev = s->js_seq > 0 ? file_line(&s->file, s->js_seq, &prev_len) : NULL;
+	const char *from = s->file.buf + s->file.at[s->js_seq];
+	size_t span = s->file.at[s->file.n] - s->file.at[s->js_seq];
+	int64_t bad;
+	if (!rooms_lines_follow(prev, prev_len, from, span, &bad)) {
+		snprintf(s->err, s->err_cap,
+			 "room %s: line %lld of its file is not a valid continuation of its log; "
+			 "not publishing it",
+			 s->room_id, (long long)bad);
+		return false;
+	}
 	for (int64_t seq = s->js_seq + 1; seq <= s->file.n; seq++) {
 		size_t len;
 		const char *line = file_line(&s->file, seq, &len);

@@ -13,6 +13,31 @@
 #include "rooms/log.h"
 #include "rooms/rooms.h"
 
+bool rooms_lines_follow(const char *prev, size_t prev_len, const char *lines, size_t len,
+			int64_t *bad_seq)
+{
+	struct log_chain chain;
+	struct log_record rec;
+	log_chain_init(&chain);
+	*bad_seq = 1;
+	if (prev) { /* a line of the chain already held: where the new lines must start */
+		if (log_decode_line(prev, prev_len, &rec) != LOG_OK)
+			return false;
+		chain.seq = rec.seq;
+		memcpy(chain.hash, rec.hash, sizeof chain.hash);
+		log_record_clear(&rec);
+	}
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(lines + at, '\n', len - at);
+		*bad_seq = chain.seq + 1;
+		if (!nl || log_chain_next(&chain, lines + at, (size_t)(nl - (lines + at)), &rec))
+			return false;
+		log_record_clear(&rec);
+		at = (size_t)(nl - lines) + 1;
+	}
+	return true;
+}
+
 static enum log_err append_copy(struct log_file *lf, const struct log_record *rec)
 {
 	char hash[LOG_HASH_HEX_LEN + 1];

@@ -317,5 +317,11 @@ bool rooms_verify_file(const char *path, FILE *out);
  * false with the line and reason in err. */
 bool rooms_log_extend(const char *data_dir, const char *room_id, const char *lines, size_t len,
 		      char *err, size_t err_cap);
+/* Whether lines (each ending in a newline) are valid log lines that continue the chain
+ * after prev (one line without its newline; NULL: from the first line). For a copy about
+ * to receive them: nothing is ever sent on that a loader would refuse. *bad_seq gets the
+ * seq of the first line that does not follow. */
+bool rooms_lines_follow(const char *prev, size_t prev_len, const char *lines, size_t len,
+			int64_t *bad_seq);
 
 #endif
