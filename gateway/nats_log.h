@@ -53,7 +53,8 @@ bool gw_nats_replicate(void *gw, struct room *room, int64_t first_seq, const cha
 		       size_t len, bool wait);
 /* On the gateway thread: hands every batch that came back to rooms_replicated. */
 void gw_nats_drain(struct gateway *gw);
-/* Waits (blocking the loop, at most about the publish timeout) until no batch is out:
+/* Waits (blocking the loop: each batch out ends within its publishes' timeouts, and the
+ * worker takes them in order) until no batch is out:
  * for HTTP requests answered only once their event is committed. */
 void gw_nats_wait_idle(struct gateway *gw);
 
