@@ -179,6 +179,41 @@ void gw_nats_close(struct gw_nats *n)
 	free(n);
 }
 
+/* One pass of an ordered consumer from *at + 1 to last_sseq; *at follows what fn got.
+ * NATS_OK, or the status that ended the pass (fn refusing a line: NATS_ERR, *refused). */
+static natsStatus read_pass(jsCtx *js, const char *subject, uint64_t *at, uint64_t last_sseq,
+			    bool (*fn)(void *ctx, const char *line, size_t len), void *ctx,
+			    bool *refused)
+{
+	jsSubOptions so;
+	jsSubOptions_Init(&so);
+	so.Stream = GW_NATS_STREAM;
+	so.Ordered = true;
+	so.Config.DeliverPolicy = js_DeliverByStartSequence;
+	so.Config.OptStartSeq = *at + 1;
+	natsSubscription *sub = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_SubscribeSync(&sub, js, subject, NULL, &so, &jerr);
+	while (s == NATS_OK && *at < last_sseq) {
+		natsMsg *m = NULL;
+		jsMsgMetaData *meta = NULL;
+		s = natsSubscription_NextMsg(&m, sub, 5000);
+		if (s == NATS_OK)
+			s = natsMsg_GetMetaData(&meta, m);
+		if (s == NATS_OK && meta->Sequence.Stream > *at) {
+			*refused = !fn(ctx, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+			s = *refused ? NATS_ERR : NATS_OK;
+			*at = meta->Sequence.Stream;
+		}
+		jsMsgMetaData_Destroy(meta);
+		natsMsg_Destroy(m);
+	}
+	natsSubscription_Destroy(sub);
+	return s;
+}
+
+/* A consumer made while the cluster elects leaders again (nodes just back) may deliver
+ * nothing: a pass that times out is started again from where it stopped. */
 bool gw_nats_read_subject(jsCtx *js, const char *room_id, uint64_t last_sseq,
 			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx, char *err,
 			  size_t err_cap)
@@ -186,33 +221,17 @@ bool gw_nats_read_subject(jsCtx *js, const char *room_id, uint64_t last_sseq,
 	char subject[GW_NATS_SUBJECT_MAX];
 	if (!gw_nats_subject(room_id, subject, sizeof subject))
 		return false;
-	if (last_sseq == 0)
-		return true;
-	jsSubOptions so;
-	jsSubOptions_Init(&so);
-	so.Stream = GW_NATS_STREAM;
-	so.Ordered = true;
-	so.Config.DeliverPolicy = js_DeliverAll;
-	natsSubscription *sub = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s = js_SubscribeSync(&sub, js, subject, NULL, &so, &jerr);
-	bool ok = s == NATS_OK;
-	for (uint64_t at = 0; ok && at < last_sseq;) {
-		natsMsg *m = NULL;
-		s = natsSubscription_NextMsg(&m, sub, 5000);
-		ok = s == NATS_OK;
-		if (!ok)
-			break;
-		jsMsgMetaData *meta = NULL;
-		ok = natsMsg_GetMetaData(&meta, m) == NATS_OK;
-		at = ok ? meta->Sequence.Stream : at;
-		jsMsgMetaData_Destroy(meta);
-		ok = ok && fn(ctx, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
-		natsMsg_Destroy(m);
+	uint64_t at = 0;
+	bool refused = false;
+	natsStatus s = NATS_OK;
+	for (int pass = 0; pass < 4 && at < last_sseq && !refused; pass++) {
+		if (pass)
+			nats_Sleep(500);
+		s = read_pass(js, subject, &at, last_sseq, fn, ctx, &refused);
 	}
-	if (!ok)
-		snprintf(err, err_cap, "reading %s from JetStream: %s", subject,
-			 s == NATS_OK ? "refused" : natsStatus_GetText(s));
-	natsSubscription_Destroy(sub);
-	return ok;
+	if (at >= last_sseq && !refused)
+		return true;
+	snprintf(err, err_cap, "reading %s from JetStream: %s", subject,
+		 refused ? "refused" : natsStatus_GetText(s));
+	return false;
 }
