@@ -199,7 +199,7 @@ static int verify_nats(const char *urls, const char *room, const char *file)
 
 int gateway_cmd_verify(int argc, char **argv)
 {
-	if (argc == 3)
+	if (argc == 3 && strcmp(argv[2], "--nats") != 0)
 		return rooms_verify_file(argv[2], stdout) ? 0 : 1;
 	const char *urls = NULL, *room = NULL, *file = NULL;
 	for (int i = 2; i < argc; i++) {
