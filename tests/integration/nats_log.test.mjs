@@ -9,9 +9,10 @@
 // - two stopped: no quorum, so commands fail with `internal` within a bounded time and
 //   the room does not change (its head and queue stay as they were);
 // - the nodes back: the meeting goes on with no seq gap and the chain verifies;
-// - a restart of plenaryd on a data directory that lost its file's tail catches the room
-//   up from JetStream (the log is the room), and one whose file holds another line at a
-//   seq JetStream has refuses to start.
+// - a restart of plenaryd on a data directory that lost its file's tail, or the whole
+//   file, catches the room up from JetStream (the log is the room), and one whose file
+//   holds another line at a seq JetStream has refuses to start;
+// - a room that lived without --nats has its log published when --nats comes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -165,6 +166,14 @@ test('the log in JetStream: a meeting, one node lost, quorum lost and back, catc
     assert.equal(readFileSync(file, 'utf8'), full, 'the file is whole again, byte for byte');
     const state = await headOf(server);
     assert.equal(state.head.seq, kept.length);
+    await server.cleanup();
+    server = null;
+
+    // A node that has no file for the room at all: the room comes back from JetStream.
+    rmSync(file);
+    server = await startServer({ dataDir, args, config });
+    assert.equal(readFileSync(file, 'utf8'), full, 'the file is made again, byte for byte');
+    assert.equal((await headOf(server)).head.seq, kept.length);
     await server.cleanup();
     server = null;
 
