@@ -296,10 +296,14 @@ static void room_rebuild(struct room *r)
 	room_free(fresh);
 }
 
-/* Rolls room back to its last committed record, as a failed flush does. */
+/* Rolls room back to its last committed record, as a failed flush does. After a failed
+ * flush the file is there already (log_file_flush rolled it back): no second truncation,
+ * whose own sync could fail and break a log that is fine. */
 static void roll_back_room(struct room *r)
 {
-	if (log_file_truncate_to(r->log, r->committed_seq) != LOG_OK)
+	bool file_ahead =
+	    log_file_durable_seq(r->log) > r->committed_seq || log_file_has_pending(r->log);
+	if (file_ahead && log_file_truncate_to(r->log, r->committed_seq) != LOG_OK)
 		warn(r->rs, r->id, "cannot truncate the log back to its last committed record");
 	record_cache_flushed(r, false, r->committed_seq);
 	room_rebuild(r);
