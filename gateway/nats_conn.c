@@ -64,8 +64,13 @@ bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, 
 		s = natsConnection_Connect(nc, o);
 	natsOptions_Destroy(o);
 	free(list);
+	/* Every JetStream call (reading a subject's end too, not only publishing) waits at most
+	 * timeout_ms, so a room's answer comes within a bound whatever NATS does. */
+	jsOptions jo;
+	jsOptions_Init(&jo);
+	jo.Wait = timeout_ms;
 	if (s == NATS_OK)
-		s = natsConnection_JetStream(js, *nc, NULL);
+		s = natsConnection_JetStream(js, *nc, &jo);
 	if (s != NATS_OK) {
 		snprintf(err, err_cap, "cannot connect to NATS at %s: %s", urls,
 			 natsStatus_GetText(s));
