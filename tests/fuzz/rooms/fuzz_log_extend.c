@@ -79,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* With a first line that follows nothing but itself: the chain after it. */
 	const char *nl = memchr(in, '\n', size);
 	if (nl)
-		(void)rooms_lines_follow(in, (size_t)(nl - in), nl + 1, size - (size_t)(nl - in) - 1,
-					 &bad);
+		(void)rooms_lines_follow(in, (size_t)(nl - in), nl + 1,
+					 size - (size_t)(nl - in) - 1, &bad);
 	/* From the start: against a new room file. */
 	bool follows = rooms_lines_follow(NULL, 0, in, size, &bad);
 	char err[512];

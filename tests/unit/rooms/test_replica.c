@@ -56,7 +56,8 @@ static void batch_held_until_replicated(void **state)
 	/* Now the next batch goes. */
 	assert_int_equal(rooms_flush(t->rs, NULL, NULL), 1);
 	assert_int_equal(json_array_size(t->replicated), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(t->replicated, 1), "first")), 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(t->replicated, 1), "first")), 3);
 	rooms_replicated(t->rs, t->room, true);
 	assert_int_equal(room_head_seq(t->room), 3);
 	/* An answer with no batch out changes nothing. */
@@ -98,7 +99,8 @@ static void adopt_what_the_replica_holds(void **state)
 	struct rt *t = with_replica(state);
 	append_one(t, P1);
 	assert_int_equal(rooms_flush(t->rs, NULL, NULL), 1);
-	char *lines = strdup(json_string_value(json_object_get(json_array_get(t->replicated, 0), "lines")));
+	char *lines =
+	    strdup(json_string_value(json_object_get(json_array_get(t->replicated, 0), "lines")));
 	rooms_replicated(t->rs, t->room, false); /* timed out, yet stored */
 	assert_int_equal(room_head_seq(t->room), 1);
 	t->last_seq = 1; /* the rolled-back event was never told: seq 2 comes again */
