@@ -7,14 +7,19 @@
  *     (the token alone goes to stdout, so TOKEN=$(plenaryd token ...) works; its random jti
  *     and its sub go to stderr, so the organiser can revoke this one token or the person)
  *   plenaryd verify FILE
+ *   plenaryd verify --nats URL[,URL...] --room ID [FILE]
+ *     (reads the room's log back from JetStream and checks it as a file; with FILE, also
+ *     that the two are byte for byte the same)
  */
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gateway.h"
+#include "gateway/nats_log.h"
 #include "gateway/token.h"
 #include "rooms/rooms.h"
 
@@ -147,11 +152,70 @@ int gateway_cmd_token(int argc, char **argv)
 	return 0;
 }
 
+/* Whether two files hold the same bytes. */
+static bool same_bytes(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	bool same = fa && fb;
+	while (same) {
+		int ca = fgetc(fa), cb = fgetc(fb);
+		same = ca == cb;
+		if (ca == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* The room's log as JetStream holds it, through the same verifier as a file. */
+static int verify_nats(const char *urls, const char *room, const char *file)
+{
+	const char *tmp_dir = getenv("TMPDIR");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/plenary-verify-XXXXXX", tmp_dir ? tmp_dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		perror("plenaryd verify: mkstemp");
+		return 1;
+	}
+	close(fd);
+	char err[512];
+	int rc = 1;
+	if (!gw_nats_read_room(urls, room, path, err, sizeof err))
+		fprintf(stderr, "plenaryd verify: %s\n", err);
+	else if (rooms_verify_file(path, stdout))
+		rc = 0;
+	if (rc == 0 && file) {
+		bool same = same_bytes(path, file);
+		printf("%s %s\n", same ? "identical to" : "differs from", file);
+		rc = same ? 0 : 1;
+	}
+	unlink(path);
+	return rc;
+}
+
 int gateway_cmd_verify(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: plenaryd verify FILE\n");
+	if (argc == 3 && strcmp(argv[2], "--nats") != 0)
+		return rooms_verify_file(argv[2], stdout) ? 0 : 1;
+	const char *urls = NULL, *room = NULL, *file = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--nats") == 0 && i + 1 < argc)
+			urls = argv[++i];
+		else if (strcmp(argv[i], "--room") == 0 && i + 1 < argc)
+			room = argv[++i];
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			urls = NULL, i = argc;
+	}
+	if (!urls || !room) {
+		fprintf(stderr, "usage: plenaryd verify FILE\n"
+				"       plenaryd verify --nats URL[,URL...] --room ID [FILE]\n");
 		return 2;
 	}
-	return rooms_verify_file(argv[2], stdout) ? 0 : 1;
+	return verify_nats(urls, room, file);
 }

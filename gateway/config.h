@@ -111,6 +111,11 @@ struct gw_config {
 	struct gw_rate ws_limits[GW_WS_LIMIT_CLASSES]; /* per connection and class */
 	struct gw_rate join_per_address;	       /* joins from one IP address */
 	struct gw_http_limits http; /* per client address (docs/protocol.md, Limits) */
+	/* --nats URL[,URL...] ("nats"): the rooms' logs also go to NATS JetStream
+	 * (gateway/nats_log.h, docs/scale.md); "" keeps plenaryd the single process it is.
+	 * nats_timeout_ms: how long a publish may wait for JetStream, 100..60000. */
+	char nats_urls[1024];
+	int nats_timeout_ms;
 };
 
 #define GW_MEDIA_TCP_AUTO (-2)

@@ -189,9 +189,32 @@ size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const
 	return n;
 }
 
+void gw_host_seal(struct room_host *h)
+{
+	h->sealed_item = h->next_item;
+}
+
+/* Releases what a successful flush covered: everything, or with a replica only the sealed
+ * batch -- the items after it describe events not yet replicated and keep waiting. */
+static size_t released_part(const struct room_host *h, bool ok)
+{
+	size_t n = 0;
+	if (!ok || !h->sealed_item)
+		return h->n_pending;
+	while (n < h->n_pending && h->pending[n].no <= h->sealed_item)
+		n++;
+	/* What came after the batch but before the next event depends on nothing unreplicated
+	 * (and no later flush might come for it). */
+	while (n < h->n_pending && h->pending[n].seq == 0)
+		n++;
+	return n;
+}
+
 static void release(struct room_host *h, bool ok)
 {
-	for (size_t i = 0; i < h->n_pending; i++) {
+	size_t n = released_part(h, ok);
+	h->sealed_item = 0;
+	for (size_t i = 0; i < n; i++) {
 		struct pending_item *it = &h->pending[i];
 		if (ok || (it->to && !it->is_ack)) {
 			/* After a failed flush only replies to one connection (errors) still
@@ -208,7 +231,8 @@ static void release(struct room_host *h, bool ok)
 		}
 		gw_msg_unref(it->msg);
 	}
-	h->n_pending = 0;
+	memmove(h->pending, h->pending + n, (h->n_pending - n) * sizeof *h->pending);
+	h->n_pending -= n;
 }
 
 static void sink_event(void *ctx, struct room *room, int64_t seq, const char *msg, size_t len)

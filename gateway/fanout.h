@@ -41,6 +41,9 @@ struct room_host {
 	uint64_t next_item;
 	struct pending_item *pending;
 	size_t n_pending, cap_pending;
+	/* With a replicated log (nats_log.h): the last item of the batch out with the
+	 * replica. A successful flush releases only up to it; 0 when nothing is sealed. */
+	uint64_t sealed_item;
 	struct room_host_extra session; /* media_glue.c: a session change awaiting durability */
 	struct room_host_extra listen;	/* stream.c: the listen.ogg clients */
 };
@@ -86,6 +89,9 @@ void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t afte
  * Call once what caused it is durable. Returns how many connections. */
 size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const json_t *notice,
 		    int code, const char *reason);
+/* The room's batch was handed to the replica: what is queued so far belongs to it, what
+ * comes later waits for a later batch. */
+void gw_host_seal(struct room_host *h);
 /* At shutdown, after the last flush: frees every host and what it still holds. */
 void gw_host_free_all(struct gateway *gw);
 

@@ -16,6 +16,7 @@
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
+#include "gateway/nats_log.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
 #include "gateway/token.h"
@@ -82,7 +83,7 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 					     err == ROOM_EBAD_REQUEST
 						 ? "room id must match [a-z0-9-]{1,64}"
 						 : "cannot create the room");
-	gw_flush(gw);
+	gw_flush_sync(gw);
 	gw_info("room created", "room=%s", room_id(room));
 	return gw_http_respond_json(wsi, req, 201, room_summary(room));
 }
@@ -273,7 +274,7 @@ static int caption_answer(struct gateway *gw, struct lws *wsi, struct http_req *
 		return gw_http_respond_error(wsi, req, err == ROOM_EINTERNAL ? 500 : 400, err,
 					     why ? why : "bad caption");
 	int64_t head = room_head_seq(r);
-	gw_flush(gw);
+	gw_flush_sync(gw);
 	if (room_head_seq(r) < head)
 		return gw_http_respond_error(wsi, req, 500, ROOM_EINTERNAL,
 					     "the log could not be written");

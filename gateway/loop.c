@@ -129,6 +129,13 @@ static void on_media(struct ev_loop *loop, ev_io *w, int revents)
 	gw->loop.on.media(gw);
 }
 
+static void on_nats(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop, (void)revents;
+	struct gateway *gw = w->data;
+	gw->loop.on.nats(gw);
+}
+
 bool gw_loop_signals(struct gateway *gw)
 {
 	sigset_t set;
@@ -154,7 +161,9 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 	ev_init(&l->tick_timer, on_tick);
 	ev_io_init(&l->signal_io, on_signal, l->signal_fd, EV_READ);
 	ev_init(&l->media_io, on_media);
+	ev_init(&l->nats_io, on_nats);
 	l->flush_timer.data = l->tick_timer.data = l->signal_io.data = l->media_io.data = gw;
+	l->nats_io.data = gw;
 	ev_io_start(l->ev, &l->signal_io);
 	return true;
 }
@@ -166,6 +175,15 @@ void gw_loop_watch_media(struct gateway *gw, int fd)
 		return;
 	ev_io_set(&l->media_io, fd, EV_READ);
 	ev_io_start(l->ev, &l->media_io);
+}
+
+void gw_loop_watch_nats(struct gateway *gw, int fd)
+{
+	struct gw_loop *l = &gw->loop;
+	if (!l->on.nats)
+		return;
+	ev_io_set(&l->nats_io, fd, EV_READ);
+	ev_io_start(l->ev, &l->nats_io);
 }
 
 void gw_loop_run(struct gateway *gw)
@@ -183,6 +201,7 @@ void gw_loop_stop(struct gateway *gw)
 		ev_timer_stop(l->ev, &l->tick_timer);
 		ev_io_stop(l->ev, &l->signal_io);
 		ev_io_stop(l->ev, &l->media_io);
+		ev_io_stop(l->ev, &l->nats_io);
 		ev_loop_destroy(l->ev);
 	}
 	l->ev = NULL;

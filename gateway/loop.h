@@ -29,6 +29,9 @@ struct gw_loop_handlers {
 	/* SIGHUP arrived (systemctl reload): re-read what can be re-read (the TLS
 	 * certificate). May be NULL: SIGHUP is then logged and changes nothing. */
 	void (*reload)(struct gateway *gw);
+	/* The fd given to gw_loop_watch_nats is readable (JetStream answered batches). May
+	 * be NULL: the fd is then not watched. */
+	void (*nats)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -41,6 +44,7 @@ struct gw_loop {
 	int64_t tick_at;
 	ev_io signal_io;
 	ev_io media_io;
+	ev_io nats_io;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
 	struct gw_loop_handlers on;
 };
@@ -57,6 +61,9 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on);
 /* Runs the media handler whenever fd (the media workers' eventfd) is readable. The fd
  * stays the media side's: gw_loop_stop stops watching it before media_destroy closes it. */
 void gw_loop_watch_media(struct gateway *gw, int fd);
+/* Runs the nats handler whenever fd (nats_log.h's eventfd, which stays its own) is
+ * readable. */
+void gw_loop_watch_nats(struct gateway *gw, int fd);
 /* Runs the clock once, then the loop until a signal sets gw->stopping. */
 void gw_loop_run(struct gateway *gw);
 /* Stops every watcher, closes the signalfd, destroys the loop. Safe if never started. */

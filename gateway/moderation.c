@@ -17,13 +17,14 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/moderation.h"
+#include "gateway/nats_log.h"
 #include "gateway/server.h"
 
 void gw_moderation_removed(struct conn *c, const char *pid)
 {
 	char who[GW_PID_MAX];
 	snprintf(who, sizeof who, "%s", pid); /* pid is the command's, freed after us */
-	gw_flush(c->gw);
+	gw_flush_sync(c->gw);
 	const char *by = NULL, *reason = NULL;
 	struct room_host *h = gw_host_of(c);
 	if (!h || !room_removed(h->room, who, &by, &reason))
@@ -89,7 +90,7 @@ int gw_http_post_revocation(struct gateway *gw, struct lws *wsi, struct http_req
 						 : "cannot write the revocation");
 	}
 	int64_t head = room_head_seq(r);
-	gw_flush(gw);
+	gw_flush_sync(gw);
 	if (room_head_seq(r) < head) {
 		json_decref(body);
 		return gw_http_respond_error(wsi, req, 500, ROOM_EINTERNAL,
@@ -126,7 +127,7 @@ int gw_http_delete_revocation(struct gateway *gw, struct lws *wsi, struct http_r
 						 ? "expected ?sub=... or ?jti=... (one)"
 						 : "cannot write the change");
 	int64_t head = room_head_seq(r);
-	gw_flush(gw);
+	gw_flush_sync(gw);
 	if (room_head_seq(r) < head)
 		return gw_http_respond_error(wsi, req, 500, ROOM_EINTERNAL,
 					     "the log could not be written");

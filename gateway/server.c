@@ -29,6 +29,7 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/nats_log.h"
 #include "gateway/redirect.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
@@ -150,9 +151,27 @@ static bool ensure_dir(const char *path)
 	return false;
 }
 
+/* --nats: connected, and every room's file agreeing with JetStream, before rooms load. */
+static bool start_nats(struct gateway *gw)
+{
+	if (!gw->cfg.nats_urls[0])
+		return true;
+	char err[512];
+	gw->nats = gw_nats_open(gw->cfg.nats_urls, gw->cfg.nats_timeout_ms, err, sizeof err);
+	if (gw->nats && gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
+		gw_info("room logs replicated to NATS JetStream", "urls=\"%s\" stream=%s",
+			gw->cfg.nats_urls, GW_NATS_STREAM);
+		return true;
+	}
+	gw_error("NATS JetStream", "error=\"%s\"", err);
+	return false;
+}
+
 static bool open_rooms(struct gateway *gw)
 {
 	struct rooms_sink sink = gw_fanout_sink(gw);
+	if (gw->nats)
+		sink.replicate = gw_nats_replicate;
 	struct rooms_options opt = {.data_dir = gw->cfg.data_dir,
 				    .grace_ms = (int64_t)gw->cfg.grace_s * 1000,
 				    .now_ms = gw_now_ms(),
@@ -302,12 +321,15 @@ static bool start(struct gateway *gw)
 	 * calls between the gateway's files only go down. */
 	struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
 					   .media = gw_media_wake,
-					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL};
+					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL,
+					   .nats = gw_nats_drain};
 	gw->listener = gw_media_listener(gw);
-	if (!open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
+	if (!start_nats(gw) || !open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
 	    !gw_media_start(gw))
 		return false;
 	gw_loop_watch_media(gw, media_event_fd(gw->media));
+	if (gw->nats)
+		gw_loop_watch_nats(gw, gw_nats_event_fd(gw->nats));
 	gw_media_resume_sessions(gw);
 	return true;
 }
@@ -346,7 +368,7 @@ int gateway_run(const struct gw_config *cfg)
 		gw_info("redirecting plain HTTP to HTTPS", "addr=%s:%d",
 			cfg->redirect_addr[0] ? cfg->redirect_addr : "0.0.0.0", gw->redirect_port);
 	gw_loop_run(gw);
-	gw_flush(gw);
+	gw_flush_sync(gw);
 	rc = 0;
 out:
 	if (gw->ctx)
@@ -357,9 +379,11 @@ out:
 	gw_media_stop(gw);
 	if (gw->rooms) {
 		rooms_flush(gw->rooms, NULL, NULL);
+		gw_nats_wait_idle(gw);
 		gw_host_free_all(gw);
 		rooms_close(gw->rooms);
 	}
+	gw_nats_close(gw->nats);
 	gw_sessions_free(gw);
 	gw_addr_buckets_free(&gw->join_limits);
 	free(gw->http_limits);

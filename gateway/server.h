@@ -47,6 +47,7 @@ struct gateway {
 	struct gw_loop loop;
 	struct gw_wsbatch ws_batch; /* where ws.c frames a connection's batch (wsbatch.h) */
 	bool stopping;
+	struct gw_nats *nats; /* --nats: the logs' JetStream replica (nats_log.h); else NULL */
 };
 
 /* The one token check every entry point uses (join, resume, the CART POST, any HTTP

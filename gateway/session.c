@@ -25,6 +25,7 @@
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
 #include "gateway/msg.h"
+#include "gateway/nats_log.h"
 #include "gateway/refresh.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
@@ -409,7 +410,7 @@ static void handle_leave(struct conn *c, json_t *id, const char *type, json_t *m
 	room_detach(h->room, &c->who, true, gw_now_ms());
 	/* The departure must be durable before the ack, and the ack must reach this
 	 * connection, which is about to leave the room's fan-out: sync now. */
-	gw_flush(c->gw);
+	gw_flush_sync(c->gw);
 	send_ack(c, id, NULL);
 	gw_host_detach(h, c);
 	c->gw->metrics.connections[c->who.role]--;

@@ -198,6 +198,16 @@ enum log_err log_file_retract(struct log_file *lf);
  * until it is closed and opened again. */
 enum log_err log_file_flush(struct log_file *lf, uint64_t *sync_ns);
 bool log_file_has_pending(const struct log_file *lf);
+/* The lines appended since the last flush (all of them, in order) and the seq of the
+ * first: what a flush is about to write, for a replica that must receive the same bytes.
+ * Valid until the next append, retract or close (a flush leaves the bytes in place). */
+const char *log_file_pending(const struct log_file *lf, size_t *len, int64_t *first_seq);
+/* Takes the log back to record seq (at most the durable seq): the file is truncated after
+ * it and synced, everything pending is dropped. For a replica that refused a batch the file
+ * already holds: the file must not keep a line the room's record does not. LOG_ESEQ if seq
+ * is beyond the durable end; LOG_EIO if the truncation failed (the log is then broken, as
+ * after a failed rollback in log_file_flush). */
+enum log_err log_file_truncate_to(struct log_file *lf, int64_t seq);
 
 /* The last record's seq and hash, pending included (seq 0 and 64 zeros when empty). */
 int64_t log_file_head(const struct log_file *lf, char hash[LOG_HASH_HEX_LEN + 1]);

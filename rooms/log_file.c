@@ -524,6 +524,13 @@ bool log_file_has_pending(const struct log_file *lf)
 	return lf->pending_len > 0;
 }
 
+const char *log_file_pending(const struct log_file *lf, size_t *len, int64_t *first_seq)
+{
+	*len = lf->pending_len;
+	*first_seq = lf->durable_seq + 1;
+	return lf->pending;
+}
+
 int64_t log_file_head(const struct log_file *lf, char hash[LOG_HASH_HEX_LEN + 1])
 {
 	if (hash)
@@ -612,4 +619,28 @@ enum log_err log_file_read_since(struct log_file *lf, int64_t since, log_replay_
 	if (!err && chain.seq != lf->durable_seq)
 		err = LOG_ESEQ;
 	return err;
+}
+
+/* The line of record seq is read back for its hash (the new head's), so the state after
+ * the cut comes from the file itself. */
+enum log_err log_file_truncate_to(struct log_file *lf, int64_t seq)
+{
+	if (seq < 0 || seq > lf->durable_seq)
+		return LOG_ESEQ;
+	struct log_chain chain;
+	log_chain_init(&chain);
+	enum log_err err = seq > 0 ? anchor_at(lf, seq, &chain) : LOG_OK;
+	if (err)
+		return err;
+	off_t len = seq < lf->durable_seq ? lf->idx.at[seq] : lf->durable_len;
+	if (lf->io.ftruncate(lf->fd, len) != 0 || lf->io.fdatasync(lf->fd) != 0) {
+		lf->broken_errno = errno ? errno : EIO;
+		drop_pending(lf);
+		return LOG_EIO;
+	}
+	lf->durable_len = len;
+	lf->durable_seq = seq;
+	memcpy(lf->durable_hash, chain.hash, sizeof lf->durable_hash);
+	drop_pending(lf);
+	return LOG_OK;
 }

@@ -149,7 +149,15 @@ void record_cache_flushed(struct room *r, bool ok, int64_t durable_seq)
 		record_fold_event(c->fold, &c->staged[done]);
 	if (done)
 		drop_renderings(c);
-	drop_staged(c);
+	if (!ok || done == c->n_staged) {
+		drop_staged(c);
+		return;
+	}
+	/* A replicated log commits one batch while the next is already staged: keep it. */
+	for (size_t i = 0; i < done; i++)
+		log_record_clear(&c->staged[i]);
+	memmove(c->staged, c->staged + done, (c->n_staged - done) * sizeof *c->staged);
+	c->n_staged -= done;
 }
 
 /* A fold that missed an event is thrown away and read again from the file, once nothing

@@ -90,6 +90,7 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 		room_free(r);
 		return;
 	}
+	r->committed_seq = log_file_durable_seq(r->log);
 	/* Nobody is connected after a restart: everyone's grace period starts now. */
 	for (size_t i = 0; i < r->n_people; i++)
 		if (r->people[i].present)
@@ -170,6 +171,18 @@ struct room *rooms_at(struct rooms *rs, size_t i)
 	return i < rs->n_rooms ? rs->rooms[i] : NULL;
 }
 
+/* A new room's first line: synced, and held by the replica (if any) before the creation is
+ * answered. */
+static bool flush_created(struct rooms *rs, struct room *r)
+{
+	size_t len;
+	int64_t first;
+	const char *lines = log_file_pending(r->log, &len, &first);
+	if (log_file_flush(r->log, NULL) != LOG_OK)
+		return false;
+	return !rs->sink.replicate || rs->sink.replicate(rs->sink.ctx, r, first, lines, len, true);
+}
+
 enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int64_t now_ms,
 			   struct room **out)
 {
@@ -201,14 +214,14 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 		json_object_set_new(data, "visibility", json_string("private"));
 	if (data && zoned) /* likewise: a room in UTC says nothing */
 		json_object_set_new(data, "time_zone", json_string(s->time_zone));
-	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK ||
-	    log_file_flush(r->log, NULL) != LOG_OK) {
+	if (room_emit(r, "room.created", data, now_ms) != ROOM_OK || !flush_created(rs, r)) {
 		rs->n_rooms--;
 		unlink(r->path);
 		room_free(r);
 		return ROOM_EINTERNAL;
 	}
-	record_cache_flushed(r, true, log_file_durable_seq(r->log));
+	r->committed_seq = log_file_durable_seq(r->log);
+	record_cache_flushed(r, true, r->committed_seq);
 	if (rs->sink.durable)
 		rs->sink.durable(rs->sink.ctx, r, true);
 	*out = r;
@@ -275,6 +288,7 @@ static void room_rebuild(struct room *r)
 	fresh->observers = r->observers;
 	fresh->log = r->log;
 	fresh->host_data = r->host_data;
+	fresh->committed_seq = log_file_durable_seq(r->log);
 	r->log = NULL;
 	struct room tmp = *r;
 	*r = *fresh;
@@ -282,23 +296,101 @@ static void room_rebuild(struct room *r)
 	room_free(fresh);
 }
 
+/* Rolls room back to its last committed record, as a failed flush does. After a failed
+ * flush the file is there already (log_file_flush rolled it back): no second truncation,
+ * whose own sync could fail and break a log that is fine. */
+static void roll_back_room(struct room *r)
+{
+	bool file_ahead =
+	    log_file_durable_seq(r->log) > r->committed_seq || log_file_has_pending(r->log);
+	if (file_ahead && log_file_truncate_to(r->log, r->committed_seq) != LOG_OK)
+		warn(r->rs, r->id, "cannot truncate the log back to its last committed record");
+	record_cache_flushed(r, false, r->committed_seq);
+	room_rebuild(r);
+}
+
+static void committed(struct rooms *rs, struct room *r, bool ok)
+{
+	if (ok) {
+		r->committed_seq = log_file_durable_seq(r->log);
+		record_cache_flushed(r, true, r->committed_seq);
+	} else {
+		roll_back_room(r);
+	}
+	if (rs->sink.durable)
+		rs->sink.durable(rs->sink.ctx, r, ok);
+}
+
+/* One room's group commit. Without a replica a synced batch is committed at once; with
+ * one it is handed over and the room holds until rooms_replicated. */
+static void flush_room(struct rooms *rs, struct room *r,
+		       void (*fsync_ns_cb)(void *ctx, uint64_t ns), void *ctx)
+{
+	uint64_t ns = 0;
+	size_t len;
+	int64_t first;
+	const char *lines = log_file_pending(r->log, &len, &first);
+	bool ok = log_file_flush(r->log, &ns) == LOG_OK;
+	if (fsync_ns_cb)
+		fsync_ns_cb(ctx, ns);
+	if (ok && rs->sink.replicate) {
+		r->replicating = rs->sink.replicate(rs->sink.ctx, r, first, lines, len, false);
+		if (r->replicating)
+			return;
+		ok = false;
+	}
+	committed(rs, r, ok);
+}
+
+/* One line the replica holds, re-made by the room: the same event after the same head
+ * gives the same bytes, which the hash check confirms. */
+static bool adopt_line(struct room *r, const char *line, size_t len)
+{
+	struct log_record rec;
+	struct log_chain chain;
+	chain.seq = r->head_seq;
+	memcpy(chain.hash, r->head_hash, sizeof chain.hash);
+	if (log_chain_next(&chain, line, len, &rec) != LOG_OK)
+		return false;
+	bool ok = room_emit(r, rec.kind, json_incref(rec.data), rec.ts_ms) == ROOM_OK &&
+		  strcmp(r->head_hash, rec.hash) == 0;
+	log_record_clear(&rec);
+	return ok;
+}
+
+bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len)
+{
+	if (room->replicating || log_file_has_pending(room->log))
+		return false;
+	bool ok = true;
+	for (size_t at = 0; ok && at < len;) {
+		const char *nl = memchr(lines + at, '\n', len - at);
+		size_t line_len = nl ? (size_t)(nl - (lines + at)) : len - at;
+		ok = nl && adopt_line(room, lines + at, line_len);
+		at += line_len + 1;
+	}
+	ok = ok && log_file_flush(room->log, NULL) == LOG_OK;
+	committed(rs, room, ok);
+	return ok;
+}
+
+void rooms_replicated(struct rooms *rs, struct room *room, bool ok)
+{
+	if (!room->replicating)
+		return;
+	room->replicating = false;
+	committed(rs, room, ok);
+}
+
 size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns), void *ctx)
 {
 	size_t flushed = 0;
 	for (size_t i = 0; i < rs->n_rooms; i++) {
 		struct room *r = rs->rooms[i];
-		if (!log_file_has_pending(r->log))
+		if (r->replicating || !log_file_has_pending(r->log))
 			continue;
-		uint64_t ns = 0;
-		bool ok = log_file_flush(r->log, &ns) == LOG_OK;
-		record_cache_flushed(r, ok, log_file_durable_seq(r->log));
-		if (fsync_ns_cb)
-			fsync_ns_cb(ctx, ns);
-		if (!ok)
-			room_rebuild(r);
+		flush_room(rs, r, fsync_ns_cb, ctx);
 		flushed++;
-		if (rs->sink.durable)
-			rs->sink.durable(rs->sink.ctx, r, ok);
 	}
 	return flushed;
 }
@@ -307,11 +399,14 @@ struct replay_wire {
 	bool (*fn)(void *ctx, const char *msg, size_t len);
 	void *ctx;
 	bool failed;
+	int64_t upto; /* the committed end: synced but unreplicated events are not told */
 };
 
 static int wire_one(void *ctx, const struct log_record *rec)
 {
 	struct replay_wire *w = ctx;
+	if (rec->seq > w->upto)
+		return 1;
 	json_t *msg =
 	    json_pack("{s:s,s:I,s:s,s:s,s:O,s:s}", "type", "event", "seq", (json_int_t)rec->seq,
 		      "ts", rec->ts, "kind", rec->kind, "data", rec->data, "hash", rec->hash);
@@ -331,9 +426,9 @@ bool room_replay_since(struct room *r, int64_t since,
 {
 	/* Clients only ever see durable events, so a point past the durable end is not one
 	 * they can have seen. */
-	if (since < 0 || since > log_file_durable_seq(r->log))
+	if (since < 0 || since > r->committed_seq)
 		return false;
-	struct replay_wire w = {.fn = fn, .ctx = ctx};
+	struct replay_wire w = {.fn = fn, .ctx = ctx, .upto = r->committed_seq};
 	return log_file_read_since(r->log, since, wire_one, &w) == LOG_OK && !w.failed;
 }
 

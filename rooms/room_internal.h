@@ -146,6 +146,10 @@ struct room {
 	int n_langs;
 	int64_t head_seq;
 	char head_hash[LOG_HASH_HEX_LEN + 1];
+	/* Durable and, with a replica (rooms_sink.replicate), acknowledged by it: what
+	 * clients may be told of. replicating: a batch is out with the replica. */
+	int64_t committed_seq;
+	bool replicating;
 	struct record_cache *record; /* the record's fold, kept as events become durable */
 
 	/* runtime */

@@ -91,6 +91,16 @@ struct rooms_sink {
 	void (*mic)(void *ctx, struct room *room, const char *pid, bool open);
 	/* rooms_flush() finished this room: ok, or failed and rolled back. */
 	void (*durable)(void *ctx, struct room *room, bool ok);
+	/* NULL unless the log is replicated (gateway/nats_log.h). Called by rooms_flush right
+	 * after a room's batch was fsynced, with the batch's exact lines (records first_seq
+	 * onwards, each ending in a newline; borrowed for the call). Returning true takes the
+	 * batch: durable is then not called until the host calls rooms_replicated, and the
+	 * room is not flushed again before (later events wait, in order). false refuses it:
+	 * the room is rolled back as after a failed fsync. With wait (a room's creation, which
+	 * is answered at once) the host returns only once the replica holds the batch (true)
+	 * or refused it (false), and must not call rooms_replicated for it. */
+	bool (*replicate)(void *ctx, struct room *room, int64_t first_seq, const char *lines,
+			  size_t len, bool wait);
 };
 
 struct rooms_options {
@@ -145,6 +155,17 @@ struct room *rooms_at(struct rooms *rs, size_t i);
  * sync's duration. Returns how many rooms were flushed. */
 size_t rooms_flush(struct rooms *rs, void (*fsync_ns_cb)(void *ctx, uint64_t ns), void *ctx);
 bool rooms_dirty(const struct rooms *rs);
+/* The replica's answer for the batch room's sink.replicate took: ok commits it (durable
+ * is called with true); !ok takes the room back to its last committed record -- the file
+ * is truncated, later pending events dropped, the room rebuilt -- and durable is called
+ * with false, as after a failed fsync. Ignored when no batch is outstanding. */
+void rooms_replicated(struct rooms *rs, struct room *room, bool ok);
+/* The replica holds lines (each ending in a newline) past the room's committed end that
+ * the room rolled back (a batch whose refusal came from a timeout, yet was stored): the
+ * room takes them as events -- applied, reported through sink.event, synced, committed
+ * (sink.durable) -- if they chain exactly on its committed end and nothing is pending.
+ * false, the room unchanged, otherwise. */
+bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len);
 
 /* Timers of every room (floor clock, grace periods, throttled live messages): runs what
  * is due at now_ms and returns the next due time (INT64_MAX if none). */
@@ -291,5 +312,17 @@ const char *room_log_path(const struct room *r);
 /* plenaryd verify FILE: checks a log's chain; prints the last seq and hash or the first
  * bad line to out. Returns true when the chain is intact. */
 bool rooms_verify_file(const char *path, FILE *out);
+/* Before rooms_open: appends lines (each ending in a newline) that continue the chain of
+ * data_dir/rooms/<room_id>.jsonl (made if absent), fsynced. For a node whose file is
+ * behind the room's log held elsewhere. Nothing is written unless every line follows;
+ * false with the line and reason in err. */
+bool rooms_log_extend(const char *data_dir, const char *room_id, const char *lines, size_t len,
+		      char *err, size_t err_cap);
+/* Whether lines (each ending in a newline) are valid log lines that continue the chain
+ * after prev (one line without its newline; NULL: from the first line). For a copy about
+ * to receive them: nothing is ever sent on that a loader would refuse. *bad_seq gets the
+ * seq of the first line that does not follow. */
+bool rooms_lines_follow(const char *prev, size_t prev_len, const char *lines, size_t len,
+			int64_t *bad_seq);
 
 #endif

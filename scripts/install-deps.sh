@@ -3,7 +3,8 @@
 #
 #   scripts/install-deps.sh [build] [test] [bench] [check]
 #
-#   build  compilers, libraries and the OpenSSL-backed libsrtp (always included)
+#   build  compilers, libraries (libnats-dev for --nats among them) and the OpenSSL-backed
+#          libsrtp (always included)
 #   test   cmocka, Node.js and npm packages, Debian's chromium for browser tests; nginx,
 #          openssl, systemd-analyze (systemd) and /bin/kill (procps) for the deployment
 #          tests (tests/integration/deploy*.test.mjs run their own nginx, never the system's)
@@ -18,7 +19,9 @@
 #          and Debian's janus (the system the benchmark measures against), whose driver test
 #          (tests/load/janus_driver.test.mjs) runs it in a network namespace on the shared
 #          OpenSSL libsrtp built below
-#   bench  nats-server, and espeak-ng and ffmpeg, which render the continuous speech of the
+#          and Debian's nats-server for the JetStream log test (tests/integration/
+#          nats_log.test.mjs), which runs its own three-node cluster on loopback ports
+#   bench  espeak-ng, which with ffmpeg (test group) renders the continuous speech of the
 #          benchmark's mixing rows (tests/load/bench.mjs)
 #   check  what `make check` runs: clang-format (14, Debian's), pmccabe, python3, and the
 #          npm packages of tests/ (prettier and eslint are its devDependencies)
@@ -44,15 +47,15 @@ done
 
 pkgs=(build-essential cmake pkg-config clang dpkg-dev
       libwebsockets-dev libopus-dev libsrtp2-dev libjansson-dev libssl-dev libogg-dev zlib1g-dev
-      libcmocka-dev opus-tools tzdata)
+      libcmocka-dev opus-tools tzdata libnats-dev)
 if [ "$want_test" = 1 ]; then
   pkgs+=(chromium libclang-rt-14-dev nginx openssl systemd procps firefox-esr iproute2 nftables coturn
-        faketime janus ffmpeg)
+        faketime janus ffmpeg nats-server)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 if [ "$want_bench" = 1 ]; then
-  pkgs+=(nats-server espeak-ng ffmpeg)
+  pkgs+=(espeak-ng)
 fi
 if [ "$want_check" = 1 ]; then
   pkgs+=(clang-format pmccabe python3 binutils git)

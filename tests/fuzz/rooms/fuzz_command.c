@@ -124,7 +124,7 @@ static void cleanup(void)
 
 static void open_rooms(void)
 {
-	struct rooms_sink sink = {NULL, on_event, on_live, on_private, on_mic, NULL};
+	struct rooms_sink sink = {NULL, on_event, on_live, on_private, on_mic, NULL, NULL};
 	struct rooms_options opt = {
 	    .data_dir = S.dir, .grace_ms = 20000, .now_ms = S.now, .warn = on_warn};
 	char err[256];

@@ -101,6 +101,8 @@ static void file_errors(void **state)
 	    {"{\"rooms\":[{\"id\":\"a\",\"visibility\":false}]}", NULL},
 	    {"[1]", NULL},
 	    {"{\"data\":1,\"data\":2}", NULL},
+	    {"{\"nats\":[\"nats://a:4222\"]}", "nats: expected \"URL[,URL...]\""},
+	    {"{\"nats_timeout_ms\":99}", "nats_timeout_ms: expected an integer in [100, 60000]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *path = config_file(cases[i].text);
@@ -347,6 +349,28 @@ static void flag_errors(void **state)
 	}
 }
 
+/* --nats (docs/scale.md): off unless given; the flag wins over the file. */
+static void nats_settings(void **state)
+{
+	(void)state;
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_string_equal(cfg.nats_urls, "");
+	assert_int_equal(cfg.nats_timeout_ms, 2000);
+	const char *path =
+	    config_file("{\"nats\":\"nats://10.0.0.1:4222\",\"nats_timeout_ms\":500}");
+	char *argv[] = {"plenaryd", "--config", (char *)path, NULL};
+	char err[256] = "";
+	assert_true(gw_config_parse_args(&cfg, 3, argv, err, sizeof err));
+	assert_string_equal(cfg.nats_urls, "nats://10.0.0.1:4222");
+	assert_int_equal(cfg.nats_timeout_ms, 500);
+	char *flags[] = {"plenaryd", "--config", (char *)path, "--nats", "nats://a:1,nats://b:2",
+			 NULL};
+	assert_true(gw_config_parse_args(&cfg, 5, flags, err, sizeof err));
+	unlink(path);
+	assert_string_equal(cfg.nats_urls, "nats://a:1,nats://b:2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +383,7 @@ int main(void)
 	    cmocka_unit_test(venue_rtp),
 	    cmocka_unit_test(media_addresses),
 	    cmocka_unit_test(media_address_errors),
+	    cmocka_unit_test(nats_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

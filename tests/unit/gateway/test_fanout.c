@@ -103,6 +103,35 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A replica (nats_log.h's part) that takes every batch and answers when the test says:
+ * the fan-out's side of it is the seal. */
+static bool fake_replicate(void *ctx, struct room *room, int64_t first_seq, const char *lines,
+			   size_t len, bool wait)
+{
+	(void)first_seq, (void)lines, (void)len;
+	struct room_host *h = gw_host_for(ctx, room);
+	if (h && !wait)
+		gw_host_seal(h);
+	return true;
+}
+
+static int setup_replica(void **state)
+{
+	setup(state);
+	struct fixture *f = *state;
+	struct gateway *gw = f->gw;
+	gw_host_free_all(gw);
+	rooms_close(gw->rooms);
+	struct rooms_sink sink = gw_fanout_sink(gw);
+	sink.replicate = fake_replicate;
+	struct rooms_options opt = {.data_dir = f->dir, .grace_ms = 20000, .now_ms = gw_now_ms()};
+	char err[256];
+	assert_int_equal(rooms_open(&opt, &sink, &gw->rooms, err, sizeof err), ROOM_OK);
+	f->room = rooms_find(gw->rooms, ROOM);
+	assert_non_null(f->room);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -245,6 +274,43 @@ static void a_slow_reader_is_dropped(void **state)
 	assert_int_equal(queued(c), 1000 / sizeof text);
 }
 
+/* With a replica, a flush releases only the batch it handed over; what came after waits
+ * for the next batch, and a refused batch turns its acks into errors. */
+static void replica_releases_only_its_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *chair = attach(f, "ana", ROOM_ROLE_CHAIR);
+	gw_flush(f->gw);
+	rooms_replicated(f->gw->rooms, f->room, true);
+	queued(chair);
+	command(f, chair, "{\"type\":\"session.start\"}");
+	gw_host_send(gw_host_of(chair), chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	gw_flush(f->gw); /* handed over: nothing goes yet */
+	assert_int_equal(queued(chair), 0);
+	struct conn *obs = attach(f, "ben", ROOM_ROLE_PARTICIPANT); /* an event behind it */
+	gw_host_send(gw_host_of(chair), chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	gw_flush(f->gw); /* the room is out with the replica: not flushed again */
+	assert_true(rooms_dirty(f->gw->rooms));
+	rooms_replicated(f->gw->rooms, f->room, true);
+	const char *got = types(chair);
+	assert_memory_equal(got, "event,", 6);
+	assert_string_equal(got + strlen(got) - 4, ",ack"); /* the first ack, not the second */
+	assert_null(strstr(got, "ack,"));
+	gw_flush(f->gw);
+	assert_int_equal(queued(chair), 0);
+	rooms_replicated(f->gw->rooms, f->room, true);
+	assert_string_equal(types(chair), "event,ack");
+	queued(obs);
+	/* Refused: the event is not told, the ack becomes an error. */
+	command(f, chair, "{\"type\":\"queue.close\"}");
+	gw_host_send(gw_host_of(chair), chair, gw_msg_new("{\"type\":\"ack\"}", 14), true, NULL);
+	gw_flush(f->gw);
+	rooms_replicated(f->gw->rooms, f->room, false);
+	assert_false(f->last_ok);
+	assert_string_equal(types(chair), "error");
+	assert_int_equal(queued(obs), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +318,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(nothing_pending_goes_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(detach_drops_what_waited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_slow_reader_is_dropped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(replica_releases_only_its_batch, setup_replica,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

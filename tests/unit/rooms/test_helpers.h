@@ -99,6 +99,11 @@ struct rt {
 	json_t *result; /* the ack's fields (owned), NULL on error */
 	char message[256];
 	char text[16384]; /* the last command as run */
+	/* A replica (rooms_sink.replicate) when replica is set: takes every batch, records
+	 * its lines in replicated and answers wait calls with replica_ok. */
+	bool replica;
+	bool replica_ok;
+	json_t *replicated; /* {"first":I,"lines":s,"wait":b} */
 };
 
 static inline json_t *rt_parse(const char *msg, size_t len)
@@ -171,6 +176,19 @@ static inline void rt_sink_durable(void *ctx, struct room *room, bool ok)
 	json_array_append_new(t->durables, json_pack("{s:s,s:b}", "room", room_id(room), "ok", ok));
 }
 
+static inline bool rt_sink_replicate(void *ctx, struct room *room, int64_t first_seq,
+				     const char *lines, size_t len, bool wait)
+{
+	struct rt *t = ctx;
+	(void)room;
+	if (!t->replicated)
+		t->replicated = json_array();
+	json_array_append_new(t->replicated,
+			      json_pack("{s:I,s:s%,s:b}", "first", (json_int_t)first_seq, "lines",
+					lines, len, "wait", wait));
+	return wait ? t->replica_ok : true;
+}
+
 static inline void rt_warn(void *ctx, const char *room, const char *what)
 {
 	struct rt *t = ctx;
@@ -190,8 +208,10 @@ static inline void rt_clear(struct rt *t)
 /* Opens the registry on t->dir (the room under test, if it loaded, in t->room). */
 static inline void rt_open(struct rt *t)
 {
-	struct rooms_sink sink = {t,	       rt_sink_event,  rt_sink_live, rt_sink_private,
-				  rt_sink_mic, rt_sink_durable};
+	struct rooms_sink sink = {t,	       rt_sink_event,	rt_sink_live, rt_sink_private,
+				  rt_sink_mic, rt_sink_durable, NULL};
+	if (t->replica)
+		sink.replicate = rt_sink_replicate;
 	struct rooms_options opt = {.data_dir = t->dir,
 				    .grace_ms = t->grace_ms,
 				    .now_ms = t->now,
@@ -274,6 +294,7 @@ static inline void rt_fini(struct rt *t)
 	json_decref(t->mics);
 	json_decref(t->durables);
 	json_decref(t->warnings);
+	json_decref(t->replicated);
 	if (t->dir[0])
 		nftw(t->dir, rt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	t->dir[0] = '\0';

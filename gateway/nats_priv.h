@@ -1,0 +1,62 @@
+/*
+ * nats_priv -- what the files of the JetStream log share (nats_log.c publishes,
+ * nats_conn.c connects and makes the stream, nats_sync.c reads subjects back). Only
+ * those files include it: the rest of the gateway knows nats_log.h alone.
+ */
+#ifndef PLENARY_GATEWAY_NATS_PRIV_H
+#define PLENARY_GATEWAY_NATS_PRIV_H
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nats_job;
+
+/* Where a room's subject stands: the stream sequence of its last message (0: none). */
+struct nats_subject_pos {
+	struct nats_subject_pos *next;
+	char room_id[65];
+	uint64_t sseq;
+	bool known; /* false until read from JetStream, and again after a failed batch */
+};
+
+struct gw_nats {
+	natsConnection *nc;
+	jsCtx *js;
+	int64_t timeout_ms;
+	int efd; /* the worker's wake-up for the gateway thread */
+	pthread_t worker;
+	bool worker_started;
+	pthread_mutex_t mu; /* todo, done, stop */
+	pthread_cond_t cond;
+	struct nats_job *todo, *done, **done_tail;
+	bool stop;
+	pthread_mutex_t pub_mu; /* publishing and positions */
+	struct nats_subject_pos *positions;
+	size_t in_flight; /* gateway thread only: batches handed over, not yet drained */
+};
+
+/* Connects with the comma-separated urls (reconnecting forever once connected). */
+bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, jsCtx **js,
+		     char *err, size_t err_cap);
+struct nats_subject_pos *gw_nats_pos(struct gw_nats *n, const char *room_id);
+bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_t *seq, char **line,
+		  size_t *len);
+bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq, const char *line,
+		     size_t len);
+/* The "seq" of a log line (not checked beyond being a JSON object with an integer seq). */
+bool gw_nats_line_seq(const char *line, size_t len, int64_t *seq);
+
+/* The worker thread's body (nats_log.c), and freeing a list of its jobs. */
+void *gw_nats_worker_main(void *arg);
+void gw_nats_free_jobs(struct nats_job *j);
+
+/* Every line of room's subject, in order, through fn (without newlines), up to the
+ * message of stream sequence last_sseq. false on a read error or timeout. */
+bool gw_nats_read_subject(jsCtx *js, const char *room_id, uint64_t last_sseq,
+			  bool (*fn)(void *ctx, const char *line, size_t len), void *ctx, char *err,
+			  size_t err_cap);
+
+#endif

@@ -1,0 +1,96 @@
+// A NATS cluster of the test's own: Debian's nats-server, n nodes with JetStream, client
+// ports and cluster routes on loopback ports, stores in a temp dir; never the system's
+// service. Nodes can be stopped and started again on the same store (a node lost and
+// back). Throws -- the test fails -- when nats-server is not installed
+// (scripts/install-deps.sh, test group).
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
+
+function natsServerPath() {
+  for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server']) {
+    const r = spawnSync(p, ['--version']);
+    if (r.status === 0) return p;
+  }
+  throw new Error('nats-server is not installed (scripts/install-deps.sh installs it)');
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startNatsCluster(n = 3) {
+  const bin = natsServerPath();
+  const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-nats-'));
+  const nodes = [];
+  for (let i = 0; i < n; i++)
+    nodes.push({ name: `n${i + 1}`, port: await freePort(), routePort: await freePort(), proc: null, logs: [] });
+  for (const node of nodes) {
+    const routes = nodes.filter((o) => o !== node).map((o) => `nats-route://127.0.0.1:${o.routePort}`);
+    const store = pathJoin(dir, node.name);
+    mkdirSync(store, { recursive: true });
+    node.config = pathJoin(dir, `${node.name}.conf`);
+    writeFileSync(
+      node.config,
+      [
+        `server_name: ${node.name}`,
+        `listen: 127.0.0.1:${node.port}`,
+        `jetstream { store_dir: "${store}" }`,
+        'cluster {',
+        '  name: plenary',
+        `  listen: 127.0.0.1:${node.routePort}`,
+        `  routes: [${routes.join(', ')}]`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+  }
+  const cluster = {
+    dir,
+    nodes,
+    urls: nodes.map((o) => `nats://127.0.0.1:${o.port}`).join(','),
+    async start(i) {
+      const node = nodes[i];
+      node.proc = spawn(bin, ['-c', node.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const onData = (c) => {
+        for (const line of c.toString().split('\n')) if (line) node.logs.push(line);
+      };
+      node.proc.stdout.on('data', onData);
+      node.proc.stderr.on('data', onData);
+      node.exit = new Promise((resolve) => node.proc.on('exit', resolve));
+    },
+    async stop(i, signal = 'SIGKILL') {
+      const node = nodes[i];
+      if (!node.proc) return;
+      node.proc.kill(signal);
+      await node.exit;
+      node.proc = null;
+    },
+    // Waits until some node says a JetStream metadata leader was elected.
+    async ready(timeoutMs = 30000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (nodes.some((o) => o.logs.some((l) => /metadata leader/.test(l)))) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no JetStream leader:\n${nodes.map((o) => o.logs.slice(-5).join('\n')).join('\n')}`);
+    },
+    async shutdown() {
+      for (let i = 0; i < nodes.length; i++) await cluster.stop(i, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  for (let i = 0; i < n; i++) await cluster.start(i);
+  await cluster.ready();
+  return cluster;
+}

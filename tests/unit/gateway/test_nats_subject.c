@@ -1,0 +1,47 @@
+/*
+ * The JetStream log's naming (gateway/nats_log.h): one subject per room, and only for a
+ * valid room id, so no id can name a wildcard or another room's subject.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "gateway/nats_log.h"
+
+static void subject_of_a_room(void **state)
+{
+	(void)state;
+	char out[GW_NATS_SUBJECT_MAX];
+	assert_true(gw_nats_subject("plenary-1", out, sizeof out));
+	assert_string_equal(out, "plenary.room.plenary-1.log");
+	char id[65];
+	memset(id, 'a', 64);
+	id[64] = '\0';
+	assert_true(gw_nats_subject(id, out, sizeof out)); /* the longest id fits */
+	assert_int_equal(strlen(out), strlen("plenary.room.") + 64 + strlen(".log"));
+}
+
+static void no_subject_for_what_is_not_a_room_id(void **state)
+{
+	(void)state;
+	char out[GW_NATS_SUBJECT_MAX];
+	const char *bad[] = {"", "a.b", "*", ">", "a*", "Room", "a b", NULL};
+	for (int i = 0; bad[i]; i++)
+		assert_false(gw_nats_subject(bad[i], out, sizeof out));
+	char small[8];
+	assert_false(gw_nats_subject("plenary-1", small, sizeof small));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(subject_of_a_room),
+	    cmocka_unit_test(no_subject_for_what_is_not_a_room_id),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
