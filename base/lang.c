@@ -29,18 +29,18 @@ static bool is_variant(const struct subtag *t)
 	return (t->n >= 5 && t->n <= 8) || (t->n == 4 && isdigit((unsigned char)t->s[0]));
 }
 
-/* The next state after subtag t in state at, or -1 when t may not come there. */
-static int next_state(enum lang_at at, const struct subtag *t)
+/* After a singleton: x opens the private use part; another letter or digit an extension
+ * (but never first: a tag starts with its language). */
+static int after_singleton(enum lang_at at, const struct subtag *t)
 {
-	if (at == AT_PRIVATE)
-		return t->n >= 1 ? AT_PRIVATE : -1;
-	bool x = t->n == 1 && (t->s[0] == 'x' || t->s[0] == 'X');
-	if (t->n == 1)
-		return x ? AT_PRIVATE : at == AT_START ? -1 : AT_EXT;
-	if (at == AT_START)
-		return t->alpha && (t->n <= 3 || t->n >= 5) ? AT_LANGUAGE : -1;
-	if (at == AT_EXT)
-		return AT_EXT;
+	if (t->s[0] == 'x' || t->s[0] == 'X')
+		return AT_PRIVATE;
+	return at == AT_START ? -1 : AT_EXT;
+}
+
+/* Script, region and variants, each in its place after the language. */
+static int after_language(enum lang_at at, const struct subtag *t)
+{
 	if (at == AT_LANGUAGE && t->n == 4 && t->alpha)
 		return AT_SCRIPT;
 	if (at <= AT_SCRIPT && ((t->n == 2 && t->alpha) || (t->n == 3 && t->digit)))
@@ -48,6 +48,20 @@ static int next_state(enum lang_at at, const struct subtag *t)
 	if (at <= AT_VARIANT && is_variant(t))
 		return AT_VARIANT;
 	return -1;
+}
+
+/* The next state after subtag t in state at, or -1 when t may not come there. */
+static int next_state(enum lang_at at, const struct subtag *t)
+{
+	if (at == AT_PRIVATE)
+		return AT_PRIVATE;
+	if (t->n == 1)
+		return after_singleton(at, t);
+	if (at == AT_START)
+		return t->alpha && (t->n <= 3 || t->n >= 5) ? AT_LANGUAGE : -1;
+	if (at == AT_EXT)
+		return AT_EXT;
+	return after_language(at, t);
 }
 
 static void canon_subtag(char *s, size_t n, enum lang_at at)

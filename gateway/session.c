@@ -155,8 +155,10 @@ static void send_ack(struct conn *c, json_t *id, json_t *fields)
 /* --- join --- */
 
 static void set_identity(struct conn *c, const char *pid, const char *name, enum room_role role,
-			 const char *group, bool in_room)
+			 const char *group, bool in_room, const char *lang)
 {
+	snprintf(c->lang, sizeof c->lang, "%s", lang);
+	c->who.lang = c->lang[0] ? c->lang : NULL;
 	snprintf(c->pid, sizeof c->pid, "%s", pid);
 	snprintf(c->name, sizeof c->name, "%s", name);
 	snprintf(c->group, sizeof c->group, "%s", group);
@@ -216,7 +218,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			return ROOM_EUNAUTHORIZED;
 		}
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
-			     claims.in_room);
+			     claims.in_room, claims.lang);
 		snprintf(c->jti, sizeof c->jti, "%s", claims.jti);
 		gw_token_remember(c, &claims, joined_s);
 		return ROOM_OK;
@@ -257,7 +259,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
 	set_identity(c, pid, name ? json_string_value(name) : "Observer", ROOM_ROLE_OBSERVER, "",
-		     false);
+		     false, "");
 	return ROOM_OK;
 }
 

@@ -10,8 +10,8 @@
 
 #include "rooms/record_cache.h"
 
-static const char *const role_names[ROOM_ROLE_COUNT] = {"chair", "participant", "observer",
-							"captioner", "venue"};
+static const char *const role_names[ROOM_ROLE_COUNT] = {"chair",     "participant", "observer",
+							"captioner", "venue",	    "interpreter"};
 
 const char *room_role_name(enum room_role role)
 {
@@ -186,6 +186,9 @@ bool room_mic_open(const struct room *r, const char *pid)
 		/* The venue's desk carries the room's own microphones: open all session long. */
 		if (p->role == ROOM_ROLE_VENUE)
 			return p->present && p->connections > 0;
+		/* An interpreter's mic is open while they hold their booth (interp.c). */
+		if (p->role == ROOM_ROLE_INTERPRETER)
+			return room_interp_on_air(r, p);
 		return p->present && p->role == ROOM_ROLE_CHAIR && p->mic_on && p->connections > 0;
 	}
 	return false;
@@ -309,6 +312,7 @@ json_t *room_snapshot(const struct room *r)
 	if (snap) {
 		json_object_set_new(snap, "removed", room_snapshot_removed(r));
 		json_object_set_new(snap, "mics", room_snapshot_mics(r));
+		room_snapshot_interp(r, snap);
 	}
 	return snap;
 }
