@@ -447,6 +447,12 @@ static void handle_media_offer(struct conn *c, json_t *id, const char *type, jso
 	gw_media_offer(c, id, msg);
 }
 
+static void handle_media_channel(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	(void)type;
+	gw_media_channel(c, id, msg);
+}
+
 typedef void (*envelope_fn)(struct conn *c, json_t *id, const char *type, json_t *msg);
 
 /* The connection-level types; every other type the rooms know goes to room_command, which
@@ -463,6 +469,7 @@ static const struct envelope_type envelope_types[] = {
     {"join", handle_join, false, ROOM_CLASS_SESSION},
     {"leave", handle_leave, true, ROOM_CLASS_SESSION},
     {"media.offer", handle_media_offer, true, ROOM_CLASS_SESSION},
+    {"media.channel", handle_media_channel, true, ROOM_CLASS_SESSION},
     {"token.refresh", gw_token_refresh, true, ROOM_CLASS_SESSION},
 };
 

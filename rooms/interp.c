@@ -50,6 +50,12 @@ const char *room_channel_voice(const struct room *r, const char *lang)
 	return b && b->pid[0] ? b->pid : NULL;
 }
 
+int room_channel_index(const struct room *r, const char *lang)
+{
+	const struct room_booth *b = lang ? booth_const(r, lang) : NULL;
+	return b ? (int)(b - r->booths) : -1;
+}
+
 bool room_channel_exists(const struct room *r, const char *lang)
 {
 	return lang && booth_const(r, lang) != NULL;
@@ -121,7 +127,8 @@ enum room_err cmd_interp_take(struct room_cmd_ctx *ctx)
 	const struct room_booth *b = room_booth(r, lang);
 	const char *now_pid = b ? b->pid : "";
 	if (strcmp(now_pid, to ? to->pid : "") == 0) {
-		ctx->message = to ? "already on air in this booth" : "nobody is on air in this booth";
+		ctx->message =
+		    to ? "already on air in this booth" : "nobody is on air in this booth";
 		return ROOM_ECONFLICT;
 	}
 	if (to && to->connections == 0) {
@@ -220,9 +227,10 @@ void room_snapshot_interp(const struct room *r, json_t *snap)
 	for (int i = 0; i < r->n_booths; i++) {
 		const struct room_booth *b = &r->booths[i];
 		const struct person *p = b->pid[0] ? room_person((struct room *)r, b->pid) : NULL;
-		json_array_append_new(booths, json_pack("{s:s,s:o,s:o}", "lang", b->lang, "pid",
-							p ? json_string(p->pid) : json_null(),
-							"name", p ? json_string(p->name) : json_null()));
+		json_array_append_new(booths,
+				      json_pack("{s:s,s:o,s:o}", "lang", b->lang, "pid",
+						p ? json_string(p->pid) : json_null(), "name",
+						p ? json_string(p->name) : json_null()));
 	}
 	json_object_set_new(snap, "booths", booths);
 	json_object_set_new(snap, "floor_lang",

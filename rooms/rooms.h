@@ -183,6 +183,9 @@ bool room_mic_open(const struct room *r, const char *pid);
 /* Whether the room has a booth (a channel) for lang (canonical case, base/lang.h): one
  * was taken at least once. listen.ogg?lang= and recording.ogg?lang= answer 404 otherwise. */
 bool room_channel_exists(const struct room *r, const char *lang);
+/* The index of lang's booth (0.., in the order booths were first taken; it never changes
+ * for the room's life), or -1: how the media numbers channels. */
+int room_channel_index(const struct room *r, const char *lang);
 /* The pid of the interpreter on air in lang's booth, or NULL (no booth, or nobody). */
 const char *room_channel_voice(const struct room *r, const char *lang);
 /* An interpreter's booth language, or NULL for anyone else. Points into the room. */
