@@ -27,11 +27,12 @@ void gw_media_channel(struct conn *c, json_t *id, json_t *msg)
 {
 	json_t *lang = json_object_get(msg, "lang");
 	char tag[BASE_LANG_MAX + 1] = "";
-	if (!lang || !(json_is_null(lang) ||
-		       (json_is_string(lang) && base_lang_canon(json_string_value(lang), tag,
-								sizeof tag)))) {
-		gw_host_error(c, id, ROOM_EBAD_REQUEST,
-			      "media.channel needs lang: a BCP 47 tag such as fr, or null (the floor)");
+	if (!lang ||
+	    !(json_is_null(lang) || (json_is_string(lang) &&
+				     base_lang_canon(json_string_value(lang), tag, sizeof tag)))) {
+		gw_host_error(
+		    c, id, ROOM_EBAD_REQUEST,
+		    "media.channel needs lang: a BCP 47 tag such as fr, or null (the floor)");
 		return;
 	}
 	unsigned ch = channel_number(c->room, tag);
@@ -47,8 +48,9 @@ void gw_media_channel(struct conn *c, json_t *id, json_t *msg)
 	media_peer_channel(c->peer, ch);
 	/* on_air false: nobody is in the booth now, so the channel carries the floor. */
 	const char *voice = tag[0] ? room_channel_voice(c->room, tag) : NULL;
-	json_t *ack = json_pack("{s:s,s:o,s:b}", "type", "ack", "lang",
-				tag[0] ? json_string(tag) : json_null(), "on_air", !tag[0] || voice);
+	json_t *ack =
+	    json_pack("{s:s,s:o,s:b}", "type", "ack", "lang",
+		      tag[0] ? json_string(tag) : json_null(), "on_air", !tag[0] || voice);
 	if (ack && id)
 		json_object_set(ack, "id", id);
 	gw_host_reply(c, ack, true, id);

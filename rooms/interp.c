@@ -114,6 +114,26 @@ static enum room_err take_target(struct room_cmd_ctx *ctx, const char *lang, str
 	return ROOM_OK;
 }
 
+/* What the booth's state allows: a change, to someone who can hear, in a booth that fits. */
+static enum room_err take_allowed(struct room_cmd_ctx *ctx, const struct room_booth *b,
+				  const struct person *to)
+{
+	if (strcmp(b ? b->pid : "", to ? to->pid : "") == 0) {
+		ctx->message =
+		    to ? "already on air in this booth" : "nobody is on air in this booth";
+		return ROOM_ECONFLICT;
+	}
+	if (to && to->connections == 0) {
+		ctx->message = "that interpreter is not connected";
+		return ROOM_ECONFLICT;
+	}
+	if (!b && ctx->r->n_booths >= ROOM_BOOTHS_MAX) {
+		ctx->message = "this room has as many booths as it may";
+		return ROOM_ECONFLICT;
+	}
+	return ROOM_OK;
+}
+
 enum room_err cmd_interp_take(struct room_cmd_ctx *ctx)
 {
 	struct room *r = ctx->r;
@@ -126,19 +146,8 @@ enum room_err cmd_interp_take(struct room_cmd_ctx *ctx)
 		return err;
 	const struct room_booth *b = room_booth(r, lang);
 	const char *now_pid = b ? b->pid : "";
-	if (strcmp(now_pid, to ? to->pid : "") == 0) {
-		ctx->message =
-		    to ? "already on air in this booth" : "nobody is on air in this booth";
-		return ROOM_ECONFLICT;
-	}
-	if (to && to->connections == 0) {
-		ctx->message = "that interpreter is not connected";
-		return ROOM_ECONFLICT;
-	}
-	if (!b && r->n_booths >= ROOM_BOOTHS_MAX) {
-		ctx->message = "this room has as many booths as it may";
-		return ROOM_ECONFLICT;
-	}
+	if ((err = take_allowed(ctx, b, to)) != ROOM_OK)
+		return err;
 	char from[QUEUE_PID_MAX], pid[QUEUE_PID_MAX];
 	snprintf(from, sizeof from, "%s", now_pid);
 	snprintf(pid, sizeof pid, "%s", to ? to->pid : "");

@@ -107,8 +107,7 @@ bool channels_encode(struct room_mixer *rm, const struct mixer_env *env)
 	channels_clear(rm);
 	for (size_t i = 0; rm->channels && i < rm->n_mics; i++) {
 		struct mixer_mic *mic = voice_mic(rm, i);
-		struct mixer_channel *c =
-		    mic ? &rm->channels->ch[mic->member->voice_ch - 1] : NULL;
+		struct mixer_channel *c = mic ? &rm->channels->ch[mic->member->voice_ch - 1] : NULL;
 		if (!c || !c->enc || c->has_pkt)
 			continue;
 		const int16_t *in = mic->pcm;

@@ -123,7 +123,8 @@ static void chair_hands_over(void **state)
 		rt_pid(INT_ES));
 	rt_fail(t, CH, ROOM_ENOT_FOUND, "{\"type\":\"interp.take\",\"lang\":\"fr\",\"pid\":\"%s\"}",
 		rt_pid(P1));
-	rt_fail(t, CH, ROOM_ENOT_FOUND, "{\"type\":\"interp.take\",\"lang\":\"fr\",\"pid\":\"nobody\"}");
+	rt_fail(t, CH, ROOM_ENOT_FOUND,
+		"{\"type\":\"interp.take\",\"lang\":\"fr\",\"pid\":\"nobody\"}");
 	/* pid null: the booth goes off air; its channel stays known. */
 	rt_clear(t);
 	rt_ok(t, CH, "{\"type\":\"interp.take\",\"lang\":\"fr\",\"pid\":null}");
