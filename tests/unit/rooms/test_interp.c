@@ -208,6 +208,63 @@ static void restart_replays_booths(void **state)
 	assert_false(room_mic_open(t->room, rt_pid(INT_FR)));
 }
 
+static json_t *record(struct rt *t)
+{
+	char *doc = NULL;
+	size_t len = 0;
+	assert_int_equal(room_export(t->room, ROOM_EXPORT_JSON, NULL, &doc, &len), ROOM_OK);
+	json_t *rec = json_loadb(doc, len, 0, NULL);
+	free(doc);
+	assert_non_null(rec);
+	return rec;
+}
+
+static json_int_t turn_ms(json_t *turns, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(turns, i), "duration_ms"));
+}
+
+/* record.json lists the channels and who interpreted when; a record without booths has
+ * no interpretation part at all. */
+static void record_lists_turns(void **state)
+{
+	struct rt *t = *state;
+	rt_live(t);
+	json_t *rec = record(t);
+	assert_null(json_object_get(rec, "interpretation"));
+	json_decref(rec);
+	rt_attach(t, INT_FR);
+	rt_attach(t, INT_FR2);
+	rt_attach(t, INT_ES);
+	rt_ok(t, INT_FR, "{\"type\":\"interp.take\",\"lang\":\"fr\"}");
+	rt_ok(t, INT_ES, "{\"type\":\"interp.take\",\"lang\":\"es\"}");
+	rt_advance(t, 30000);
+	rt_ok(t, INT_FR2, "{\"type\":\"interp.take\",\"lang\":\"fr\"}");
+	rt_ok(t, CH, "{\"type\":\"floor.lang\",\"lang\":\"en\"}");
+	rt_advance(t, 15000);
+	rt_detach(t, INT_ES, true);
+	rt_advance(t, 5000);
+	rt_ok(t, CH, "{\"type\":\"session.end\"}");
+	rec = record(t);
+	json_t *part = json_object_get(rec, "interpretation");
+	json_t *chs = json_object_get(part, "channels");
+	assert_int_equal(json_array_size(chs), 2);
+	json_t *fr = json_array_get(chs, 0), *es = json_array_get(chs, 1);
+	assert_string_equal(rt_str(fr, "lang"), "fr");
+	json_t *turns = json_object_get(fr, "turns");
+	assert_int_equal(json_array_size(turns), 2);
+	assert_string_equal(rt_str(json_array_get(turns, 0), "pid"), rt_pid(INT_FR));
+	assert_int_equal(turn_ms(turns, 0), 30000);
+	assert_string_equal(rt_str(json_array_get(turns, 1), "pid"), rt_pid(INT_FR2));
+	assert_string_equal(rt_str(json_array_get(turns, 1), "by"), rt_pid(INT_FR2));
+	assert_int_equal(turn_ms(turns, 1), 20000); /* until the session ended */
+	turns = json_object_get(es, "turns");
+	assert_int_equal(turn_ms(turns, 0), 45000); /* until she left */
+	json_t *fl = json_array_get(json_object_get(part, "floor_langs"), 0);
+	assert_string_equal(rt_str(fl, "lang"), "en");
+	json_decref(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +274,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(before_and_after_the_session, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(floor_language, rt_setup, rt_teardown),
 	    cmocka_unit_test_setup_teardown(restart_replays_booths, rt_setup, rt_teardown),
+	    cmocka_unit_test_setup_teardown(record_lists_turns, rt_setup, rt_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
