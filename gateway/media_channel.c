@@ -40,6 +40,10 @@ void gw_media_channel(struct conn *c, json_t *id, json_t *msg)
 		gw_host_error(c, id, ROOM_ENOT_FOUND, "this room has no channel in that language");
 		return;
 	}
+	if (c->who.role == ROOM_ROLE_INTERPRETER && tag[0] && strcmp(tag, c->lang) == 0) {
+		gw_host_error(c, id, ROOM_ECONFLICT, "that is your own booth's channel");
+		return;
+	}
 	if (!c->peer) {
 		gw_host_error(c, id, ROOM_ECONFLICT, "no audio yet: send media.offer first");
 		return;

@@ -136,6 +136,9 @@ test('booth handover, floor language, media.channel', async () => {
   // An interpreter may send audio (their offer is answered sendrecv).
   const offer = await fr1.ok({ type: 'media.offer', sdp: sdp('chrome-sendrecv.sdp') });
   assert.ok(offer.sdp.split('\r\n').includes('a=sendrecv'));
+  // Relay: an interpreter may hear another booth, never their own.
+  assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
+  await fr1.ok({ type: 'media.channel', lang: 'es' });
 
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);

@@ -286,7 +286,8 @@ static void windows(const struct fake *f, size_t from, size_t *both, size_t *one
 {
 	size_t n;
 	int16_t *pcm = decode(f, from, &n);
-	double s1 = test_goertzel(pcm, n / 2, FR1_HZ), s2 = test_goertzel(pcm + n / 2, n / 2, FR2_HZ);
+	double s1 = test_goertzel(pcm, n / 2, FR1_HZ),
+	       s2 = test_goertzel(pcm + n / 2, n / 2, FR2_HZ);
 	*both = *one = *two = 0;
 	for (size_t at = 0; at + 240 <= n; at += 240) {
 		bool a = test_goertzel(pcm + at, 240, FR1_HZ) > s1 / 4;
@@ -363,6 +364,31 @@ static void switching_keeps_one_stream(void **state)
 	world_free(w);
 }
 
+/* Relay interpretation: the Spanish interpreter, on air, hears the French channel instead
+ * of the floor, and the Spanish channel carries her voice. */
+static void interpreter_relays_another_channel(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	struct fake *les = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&es->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&les->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	run(w, 80);
+	double relay = power(es, 0, FR1_HZ), fl = power(es, 0, FLOOR_HZ);
+	print_message("relaying interpreter: French %.1f, floor %.1f\n", relay, fl);
+	assert_true(relay > 100 * fl);
+	assert_true(power(es, 0, FR1_HZ) > 100 * power(es, 0, FR2_HZ)); /* not herself */
+	assert_true(power(les, 0, FR2_HZ) > 100 * power(les, 0, FR1_HZ));
+	assert_one_stream(es);
+	world_free(w);
+}
+
 static void channel_without_voice_hears_the_floor(void **state)
 {
 	(void)state;
@@ -387,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(handover_never_two_voices),
 	    cmocka_unit_test(switching_keeps_one_stream),
 	    cmocka_unit_test(channel_without_voice_hears_the_floor),
+	    cmocka_unit_test(interpreter_relays_another_channel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
