@@ -244,10 +244,33 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	return 0;
 }
 
+/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. A language the
+ * room has no channel for is 404; the channels' own streams are not built yet, and the
+ * floor must never be served as if it were a channel, so a real channel is 501. False
+ * to go on with the floor (no lang); true when *res is the answer. */
+static bool channel_query(struct lws *wsi, struct http_req *req, struct room *r, int *res)
+{
+	char buf[64], tag[BASE_LANG_MAX + 1];
+	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
+	if (!lang)
+		return false;
+	if (!base_lang_canon(lang, tag, sizeof tag) || !room_channel_exists(r, tag))
+		*res = gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
+					     "this room has no channel in that language");
+	else
+		*res =
+		    gw_http_respond_error(wsi, req, 501, ROOM_EUNAVAILABLE,
+					  "a channel's own stream and recording are not built yet");
+	return true;
+}
+
 static int get_listen(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 		      const char *arg)
 {
 	(void)arg;
+	int res;
+	if (channel_query(wsi, req, r, &res))
+		return res;
 	if (!gw_stream_live(gw, r))
 		return gw_http_respond_error(
 		    wsi, req, 404, ROOM_ENOT_FOUND,
@@ -259,6 +282,9 @@ static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *r
 			 const char *arg)
 {
 	(void)arg;
+	int res;
+	if (channel_query(wsi, req, r, &res))
+		return res;
 	char path[4096];
 	if (!media_recording_latest(gw->media, room_id(r), path, sizeof path))
 		return gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,

@@ -140,6 +140,14 @@ test('booth handover, floor language, media.channel', async () => {
   assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
   await fr1.ok({ type: 'media.channel', lang: 'es' });
 
+  // A channel's own stream and recording: 404 without a channel; not built yet (501) with
+  // one -- never the floor served as the channel.
+  for (const what of ['listen.ogg', 'recording.ogg']) {
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=de`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=fr`)).status, 501);
+  }
+
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);
   assert.match(metrics, /^plenary_connections\{role="interpreter"\} 3$/m);
