@@ -25,7 +25,7 @@
 #include "base/lang.h"
 #include "rooms/room_internal.h"
 
-struct room_booth *room_booth(struct room *r, const char *lang)
+static struct room_booth *room_booth(struct room *r, const char *lang)
 {
 	for (int i = 0; i < r->n_booths; i++)
 		if (strcmp(r->booths[i].lang, lang) == 0)
@@ -59,14 +59,6 @@ int room_channel_index(const struct room *r, const char *lang)
 bool room_channel_exists(const struct room *r, const char *lang)
 {
 	return lang && booth_const(r, lang) != NULL;
-}
-
-const char *room_person_lang(const struct room *r, const char *pid)
-{
-	for (size_t i = 0; i < r->n_people; i++)
-		if (strcmp(r->people[i].pid, pid) == 0)
-			return r->people[i].lang[0] ? r->people[i].lang : NULL;
-	return NULL;
 }
 
 /* lang from the command, checked and in its conventional case into out. */

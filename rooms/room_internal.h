@@ -258,7 +258,6 @@ bool room_apply_floor_lang(struct room *r, const json_t *d, int64_t ts);
 /* The fold of participant.left for booths: a leaving interpreter goes off air. */
 void room_interp_person_left(struct room *r, const char *pid);
 bool room_interp_on_air(const struct room *r, const struct person *p);
-struct room_booth *room_booth(struct room *r, const char *lang);
 /* The snapshot's "floor_lang" and "booths". */
 void room_snapshot_interp(const struct room *r, json_t *snap);
 

@@ -188,8 +188,6 @@ bool room_channel_exists(const struct room *r, const char *lang);
 int room_channel_index(const struct room *r, const char *lang);
 /* The pid of the interpreter on air in lang's booth, or NULL (no booth, or nobody). */
 const char *room_channel_voice(const struct room *r, const char *lang);
-/* An interpreter's booth language, or NULL for anyone else. Points into the room. */
-const char *room_person_lang(const struct room *r, const char *pid);
 
 /* --- moderation (docs/protocol.md "Moderation") --- */
 
