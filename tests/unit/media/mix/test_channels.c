@@ -9,7 +9,9 @@
  *     interpreters' tones at once, and the mixer refuses a second open voice;
  *   - a listener moving between the floor and channels keeps one RTP stream: sequence
  *     numbers step by one and timestamps by 960, only the payload's source changes;
- *   - a channel with nobody on air carries the floor, forwarded or mixed. */
+ *   - a channel with nobody on air carries the floor, forwarded or mixed;
+ *   - the tick and the arrivals allocate nothing with channels on air (counted where no
+ *     sanitizer interposes malloc). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -30,6 +32,45 @@
 #include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
 #include "media/test_keys.h"
+
+/* The sanitizers interpose malloc themselves: no counting in those builds. */
+#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NO_MALLOC_COUNT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
+    __has_feature(memory_sanitizer)
+#define NO_MALLOC_COUNT 1
+#endif
+#endif
+
+#ifndef NO_MALLOC_COUNT
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+static _Thread_local bool counting;
+static size_t allocations;
+
+void *malloc(size_t n);
+void *malloc(size_t n)
+{
+	allocations += counting;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size);
+void *calloc(size_t n, size_t size)
+{
+	allocations += counting;
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n);
+void *realloc(void *p, size_t n)
+{
+	allocations += counting;
+	return __libc_realloc(p, n);
+}
+#endif
 
 #define ROOM_SSRC 0x51a7e5u
 #define MAX_RX	  1200
@@ -406,6 +447,47 @@ static void channel_without_voice_hears_the_floor(void **state)
 	world_free(w);
 }
 
+#ifndef NO_MALLOC_COUNT
+/* Two channels on air, listeners switching between them between ticks' sends (a switch is
+ * the worker's message, so only the tick and the arrivals are counted). */
+static void tick_allocates_nothing(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	struct fake *l1 = add(w, 0), *l2 = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&l1->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&l2->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&es->m, 1), MEDIA_OK); /* relay */
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	run(w, 20); /* warm up: codecs' first frames, libsrtp's first packets */
+	void *(*volatile allocate)(size_t) = malloc;
+	counting = true;
+	void *probe = allocate(1);
+	counting = false;
+	free(probe);
+	assert_int_equal(allocations, 1);
+	allocations = 0;
+	for (size_t t = 0; t < 60; t++) {
+		counting = true;
+		for (size_t i = 0; i < 3; i++)
+			speak(w, &w->f[i]);
+		room_mixer_tick(w->rm, &w->env, w->now_us);
+		counting = false;
+		w->now_us += TICK_US;
+		for (size_t i = 0; i < w->n; i++)
+			drain(&w->f[i]);
+	}
+	assert_true(w->counters.channel_encoded >= 120);
+	assert_int_equal(allocations, 0);
+	world_free(w);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +496,9 @@ int main(void)
 	    cmocka_unit_test(switching_keeps_one_stream),
 	    cmocka_unit_test(channel_without_voice_hears_the_floor),
 	    cmocka_unit_test(interpreter_relays_another_channel),
+#ifndef NO_MALLOC_COUNT
+	    cmocka_unit_test(tick_allocates_nothing),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
