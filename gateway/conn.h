@@ -58,8 +58,10 @@ struct conn {
 	char name[GW_NAME_MAX];
 	char group[GW_GROUP_MAX];
 	char lang[BASE_LANG_MAX + 1]; /* an interpreter's booth (the token's lang); else "" */
-	char channel[BASE_LANG_MAX +
-		     1]; /* the channel its audio carries (media.channel); "" floor */
+	/* The channel its audio carries (media.channel), "" for the floor; and whether with
+	 * the floor underneath at -18 dB. */
+	char channel[BASE_LANG_MAX + 1];
+	bool floor_under;
 	char session[GW_SESSION_KEY_LEN + 1];
 	char jti[GW_JTI_MAX]; /* the join token's jti, "" if none: revocation by jti */
 	bool kicked;	      /* removed or its token revoked: told, and closing */

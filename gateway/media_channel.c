@@ -48,13 +48,19 @@ void gw_media_channel(struct conn *c, json_t *id, json_t *msg)
 		gw_host_error(c, id, ROOM_ECONFLICT, "no audio yet: send media.offer first");
 		return;
 	}
+	json_t *under = json_object_get(msg, "floor_under");
+	if (under && !json_is_boolean(under)) {
+		gw_host_error(c, id, ROOM_EBAD_REQUEST, "floor_under must be true or false");
+		return;
+	}
 	snprintf(c->channel, sizeof c->channel, "%s", tag);
-	media_peer_channel(c->peer, ch);
+	c->floor_under = tag[0] && json_is_true(under);
+	media_peer_channel(c->peer, ch + (c->floor_under ? MEDIA_CHANNELS : 0));
 	/* on_air false: nobody is in the booth now, so the channel carries the floor. */
 	const char *voice = tag[0] ? room_channel_voice(c->room, tag) : NULL;
-	json_t *ack =
-	    json_pack("{s:s,s:o,s:b}", "type", "ack", "lang",
-		      tag[0] ? json_string(tag) : json_null(), "on_air", !tag[0] || voice);
+	json_t *ack = json_pack("{s:s,s:o,s:b,s:b}", "type", "ack", "lang",
+				tag[0] ? json_string(tag) : json_null(), "on_air", !tag[0] || voice,
+				"floor_under", c->floor_under);
 	if (ack && id)
 		json_object_set(ack, "id", id);
 	gw_host_reply(c, ack, true, id);
@@ -63,7 +69,8 @@ void gw_media_channel(struct conn *c, json_t *id, json_t *msg)
 void gw_media_peer_ready(struct conn *c)
 {
 	if (c->channel[0])
-		media_peer_channel(c->peer, channel_number(c->room, c->channel));
+		media_peer_channel(c->peer, channel_number(c->room, c->channel) +
+						(c->floor_under ? MEDIA_CHANNELS : 0));
 	if (c->who.role == ROOM_ROLE_INTERPRETER)
 		media_peer_voice(c->peer, channel_number(c->room, c->lang));
 }

@@ -588,7 +588,7 @@ void media_peer_mic(struct media_peer *p, bool open)
 
 void media_peer_channel(struct media_peer *p, unsigned ch)
 {
-	if (p == NULL || p->closed || ch > MEDIA_CHANNELS)
+	if (p == NULL || p->closed || ch > 2 * MEDIA_CHANNELS)
 		return;
 	worker_post_wait(p->m->workers[p->worker],
 			 &(struct ring_msg){.type = WORKER_CHANNEL, .arg = ch, .ptr = p->wpeer});

@@ -178,7 +178,8 @@ void media_peer_close(struct media_peer *p);
 void media_peer_mic(struct media_peer *p, bool open);
 
 /* Interpretation channels (issue 14), numbered as rooms/ numbers its booths: ch 0 is the
- * floor, k is booth k-1 (k <= MEDIA_CHANNELS). media_peer_channel: what this peer hears
+ * floor, k is booth k-1 (k <= MEDIA_CHANNELS), and for media_peer_channel k + MEDIA_CHANNELS
+ * is booth k-1 with the floor underneath at -18 dB. media_peer_channel: what this peer hears
  * from the next packet on, on the same peer with one RTP timeline (no renegotiation; a
  * channel with nobody on air carries the floor). media_peer_voice: what its mic feeds when
  * open (an interpreter on air: their booth's channel, never the floor); call it before

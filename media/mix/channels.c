@@ -21,16 +21,18 @@ static bool ensure(struct room_mixer *rm)
 	rm->channels = calloc(1, sizeof *rm->channels);
 	if (!rm->channels)
 		return false;
-	for (int i = 0; i < MIXER_CHANNELS; i++)
+	for (int i = 0; i < MIXER_CHANNEL_LISTS; i++)
 		mix_limiter_init(&rm->channels->ch[i].lim);
 	return true;
 }
 
 bool channels_reserve(struct room_mixer *rm, unsigned ch, size_t more)
 {
-	if (ch >= MIXER_CHANNELS || !ensure(rm))
+	if (ch >= MIXER_CHANNEL_LISTS || !ensure(rm))
 		return false;
 	struct mixer_channel *c = &rm->channels->ch[ch];
+	if (ch >= MIXER_CHANNELS && !c->enc && codec_encoder_create(NULL, &c->enc) != MEDIA_OK)
+		return false;
 	size_t need = c->chosen + more + MIX_MAX_INPUTS;
 	if (need <= c->cap_dests)
 		return true;
@@ -97,30 +99,54 @@ bool channels_voiced(const struct room_mixer *rm)
 
 void channels_clear(struct room_mixer *rm)
 {
-	for (int i = 0; rm->channels && i < MIXER_CHANNELS; i++)
+	for (int i = 0; rm->channels && i < MIXER_CHANNEL_LISTS; i++)
 		rm->channels->ch[i].has_pkt = false;
+}
+
+/* One list's frame from pcm (limited, encoded once); false if the encoder failed. */
+static bool encode_list(struct mixer_channel *c, struct mixer_channels *cs,
+			const struct mixer_env *env)
+{
+	mix_limit(&c->lim, cs->acc, cs->pcm, MIX_FRAME);
+	bool dtx;
+	if (codec_encode(c->enc, cs->pcm, c->payload, sizeof c->payload, &c->len, &dtx) != MEDIA_OK)
+		return false; /* its listeners take the public packet this tick */
+	atomic_fetch_add_explicit(&env->counters->channel_encoded, 1, memory_order_relaxed);
+	c->has_pkt = true;
+	c->speaks = !dtx;
+	return true;
+}
+
+/* The booth's voice over the floor (rm->acc, the tick's floor sum) at -18 dB. */
+static void floor_under(struct mixer_channels *cs, const struct mixer_mic *mic,
+			const int32_t *floor)
+{
+	for (size_t i = 0; i < MIX_FRAME; i++)
+		cs->acc[i] = (mic->has_pcm ? mic->pcm[i] : 0) +
+			     (int32_t)(((int64_t)floor[i] * MIXER_FLOOR_UNDER_Q10) / 1024);
 }
 
 bool channels_encode(struct room_mixer *rm, const struct mixer_env *env)
 {
 	bool any = false;
 	channels_clear(rm);
-	for (size_t i = 0; rm->channels && i < rm->n_mics; i++) {
+	struct mixer_channels *cs = rm->channels;
+	for (size_t i = 0; cs && i < rm->n_mics; i++) {
 		struct mixer_mic *mic = voice_mic(rm, i);
-		struct mixer_channel *c = mic ? &rm->channels->ch[mic->member->voice_ch - 1] : NULL;
+		unsigned b = mic ? mic->member->voice_ch - 1u : 0;
+		struct mixer_channel *c = mic ? &cs->ch[b] : NULL;
 		if (!c || !c->enc || c->has_pkt)
 			continue;
 		const int16_t *in = mic->pcm;
-		mix_sum(rm->channels->acc, &in, mic->has_pcm ? 1 : 0);
-		mix_limit(&c->lim, rm->channels->acc, rm->channels->pcm, MIX_FRAME);
-		bool dtx;
-		if (codec_encode(c->enc, rm->channels->pcm, c->payload, sizeof c->payload, &c->len,
-				 &dtx) != MEDIA_OK)
-			continue; /* its listeners take the public packet this tick */
-		atomic_fetch_add_explicit(&env->counters->channel_encoded, 1, memory_order_relaxed);
-		c->has_pkt = true;
-		c->speaks = !dtx;
-		any |= !dtx;
+		mix_sum(cs->acc, &in, mic->has_pcm ? 1 : 0);
+		if (encode_list(c, cs, env))
+			any |= c->speaks;
+		struct mixer_channel *u = &cs->ch[b + MIXER_CHANNELS];
+		if (u->chosen == 0 || !u->enc) /* nobody wants the floor under it: no mix */
+			continue;
+		floor_under(cs, mic, rm->acc);
+		if (encode_list(u, cs, env))
+			any |= u->speaks;
 	}
 	return any;
 }
@@ -149,7 +175,7 @@ static void send_to(struct room_mixer *rm, const struct mixer_env *env, struct m
 
 void channels_send(struct room_mixer *rm, const struct mixer_env *env, const struct rtp_build *b)
 {
-	for (unsigned k = 0; rm->channels && k < MIXER_CHANNELS; k++) {
+	for (unsigned k = 0; rm->channels && k < MIXER_CHANNEL_LISTS; k++) {
 		struct mixer_channel *c = &rm->channels->ch[k];
 		if (!c->has_pkt)
 			continue;
@@ -162,7 +188,7 @@ void channels_send(struct room_mixer *rm, const struct mixer_env *env, const str
 
 void channels_send_public(struct room_mixer *rm, const struct mixer_env *env, size_t len)
 {
-	for (unsigned k = 0; rm->channels && k < MIXER_CHANNELS; k++) {
+	for (unsigned k = 0; rm->channels && k < MIXER_CHANNEL_LISTS; k++) {
 		struct mixer_channel *c = &rm->channels->ch[k];
 		if (!c->has_pkt)
 			send_to(rm, env, c, k, len);
@@ -185,7 +211,7 @@ void channels_free(struct room_mixer *rm)
 {
 	if (!rm->channels)
 		return;
-	for (int i = 0; i < MIXER_CHANNELS; i++) {
+	for (int i = 0; i < MIXER_CHANNEL_LISTS; i++) {
 		free(rm->channels->ch[i].dests);
 		free(rm->channels->ch[i].dest_member);
 		codec_encoder_destroy(rm->channels->ch[i].enc);

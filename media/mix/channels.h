@@ -33,6 +33,12 @@
 #include "media/mix/pcm.h"
 
 #define MIXER_CHANNELS 16 /* as rooms/' ROOM_BOOTHS_MAX */
+/* Each booth has two listener lists: its voice alone (list b), and its voice over the floor
+ * at MIXER_FLOOR_UNDER_DB (list b + MIXER_CHANNELS), which is a second mix and a second
+ * encode, made only while someone listens to it. A member's listen_ch is a list + 1. */
+#define MIXER_CHANNEL_LISTS   (2 * MIXER_CHANNELS)
+#define MIXER_FLOOR_UNDER_DB  (-18)
+#define MIXER_FLOOR_UNDER_Q10 129 /* 10^(-18/20) = 0.126, in 1/1024 */
 
 struct room_mixer;
 struct mixer_member;
@@ -53,13 +59,14 @@ struct mixer_channel {
 };
 
 struct mixer_channels {
-	struct mixer_channel ch[MIXER_CHANNELS];
+	struct mixer_channel ch[MIXER_CHANNEL_LISTS];
 	int16_t pcm[MIX_FRAME];
 	int32_t acc[MIX_FRAME];
 };
 
-/* Membership of a channel's list (m->listen_ch names the channel). reserve makes room for
- * more members choosing it (besides those who have): false on no memory. */
+/* Membership of a channel's list (m->listen_ch names the list). reserve makes room for
+ * more members choosing it (besides those who have), and the encoder of a floor-under
+ * list: false on no memory. */
 BASE_WUR bool channels_reserve(struct room_mixer *rm, unsigned ch, size_t more);
 void channels_add_dest(struct room_mixer *rm, struct mixer_member *m);
 void channels_remove_dest(struct room_mixer *rm, struct mixer_member *m);

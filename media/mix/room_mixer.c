@@ -352,7 +352,7 @@ enum media_err room_mixer_gate(struct mixer_member *m, bool open)
 enum media_err room_mixer_channel(struct mixer_member *m, unsigned ch)
 {
 	struct room_mixer *rm = m ? m->room : NULL;
-	if (!rm || ch > MIXER_CHANNELS)
+	if (!rm || ch > MIXER_CHANNEL_LISTS)
 		return MEDIA_ERR_PARAM;
 	if (ch == m->listen_ch)
 		return MEDIA_OK;

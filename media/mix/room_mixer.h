@@ -153,7 +153,8 @@ void room_mixer_unkeyed(struct mixer_member *m);
 BASE_WUR enum media_err room_mixer_gate(struct mixer_member *m, bool open);
 
 /* Interpretation channels (channels.h). ch is 0 for the floor, k for channel k-1 (k up to
- * MIXER_CHANNELS). room_mixer_channel: what m hears from the next send on, with the same
+ * MIXER_CHANNELS). room_mixer_channel: what m hears from the next send on (k above
+ * MIXER_CHANNELS: channel k-1-MIXER_CHANNELS over the floor at -18 dB), with the same
  * SRTP session and one RTP timeline (seq and timestamp continue). room_mixer_voice: what
  * m's mic feeds when open (0: the floor's mix; k: channel k-1, never the floor); opening
  * a channel's voice closes any other open voice of that channel first, so a channel never

@@ -167,7 +167,7 @@ void worker_rooms_mic(struct worker *w, struct peer *p, bool open)
 
 void worker_rooms_channel(struct worker *w, struct peer *p, unsigned ch, bool voice)
 {
-	if (ch > MEDIA_CHANNELS)
+	if (ch > (voice ? MEDIA_CHANNELS : 2 * MEDIA_CHANNELS))
 		return;
 	if (voice)
 		p->voice_ch = (uint8_t)ch;

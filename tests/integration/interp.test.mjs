@@ -128,7 +128,11 @@ test('booth handover, floor language, media.channel', async () => {
   r = await late.ok({ type: 'media.channel', lang: 'FR' });
   assert.equal(r.lang, 'fr');
   assert.equal(r.on_air, true);
+  assert.equal((await late.request({ type: 'media.channel', lang: 'fr', floor_under: 'yes' })).code, 'bad_request');
+  r = await late.ok({ type: 'media.channel', lang: 'fr', floor_under: true });
+  assert.equal(r.floor_under, true);
   r = await late.ok({ type: 'media.channel', lang: 'es' });
+  assert.equal(r.floor_under, false);
   assert.equal(r.on_air, false, 'nobody in the Spanish booth: the channel carries the floor');
   r = await late.ok({ type: 'media.channel', lang: null });
   assert.equal(r.lang, null);

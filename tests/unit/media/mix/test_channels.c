@@ -401,7 +401,7 @@ static void switching_keeps_one_stream(void **state)
 				assert_true(want > 20 * power(&seg, mark[i], all[k]));
 		}
 	}
-	assert_int_equal(room_mixer_channel(&l->m, MEDIA_CHANNELS + 1), MEDIA_ERR_PARAM);
+	assert_int_equal(room_mixer_channel(&l->m, 2 * MEDIA_CHANNELS + 1), MEDIA_ERR_PARAM);
 	world_free(w);
 }
 
@@ -427,6 +427,33 @@ static void interpreter_relays_another_channel(void **state)
 	assert_true(power(es, 0, FR1_HZ) > 100 * power(es, 0, FR2_HZ)); /* not herself */
 	assert_true(power(les, 0, FR2_HZ) > 100 * power(les, 0, FR1_HZ));
 	assert_one_stream(es);
+	world_free(w);
+}
+
+/* The floor underneath: a second list of the French channel carries the interpreter with
+ * the floor at -18 dB, measured (both tones are sent at the same amplitude); the plain
+ * list beside it has no floor, and each list is encoded once per tick. */
+static void floor_underneath_at_its_level(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ);
+	struct fake *under = add(w, 0), *under2 = add(w, 0), *plain = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&under->m, 1 + MEDIA_CHANNELS), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&under2->m, 1 + MEDIA_CHANNELS), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&plain->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	run(w, 100);
+	assert_int_equal(w->counters.channel_encoded, 200); /* two lists, once each per tick */
+	double v = power(under, 0, FR1_HZ), f = power(under, 0, FLOOR_HZ);
+	/* -18 dB is a power ratio of 0.0158; -21 and -15 dB bound it at 0.0079 and 0.0316. */
+	print_message("floor under the French channel: power ratio %.4f (-18 dB: 0.0158)\n", f / v);
+	assert_true(f / v > 0.0079 && f / v < 0.0316);
+	assert_true(power(plain, 0, FR1_HZ) > 1000 * power(plain, 0, FLOOR_HZ));
+	assert_int_equal(under2->n_rx, under->n_rx);
+	assert_one_stream(under);
 	world_free(w);
 }
 
@@ -496,6 +523,7 @@ int main(void)
 	    cmocka_unit_test(switching_keeps_one_stream),
 	    cmocka_unit_test(channel_without_voice_hears_the_floor),
 	    cmocka_unit_test(interpreter_relays_another_channel),
+	    cmocka_unit_test(floor_underneath_at_its_level),
 #ifndef NO_MALLOC_COUNT
 	    cmocka_unit_test(tick_allocates_nothing),
 #endif
