@@ -395,6 +395,8 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	 * back from a restart can tell whether to send them again. */
 	json_t *mine = room_private_state(room, c->pid);
 	json_t *you = json_object_get(ack, "you");
+	if (you && c->lang[0]) /* an interpreter's booth */
+		json_object_set_new(you, "lang", json_string(c->lang));
 	if (mine && you)
 		json_object_update(you, mine);
 	json_decref(mine);

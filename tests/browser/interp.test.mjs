@@ -1,7 +1,9 @@
 // Issue 14, interpretation end to end in real headless Chromium, decoded by frequency in the
-// pages. Each voice is a page sending a WebAudio tone into its own peer (as mixer.test and
-// venue.test do): Ana, a participant given the floor, 440 Hz; Odile and Paul, interpreters
-// of the French booth (token role interpreter, lang fr), 1000 Hz and 2000 Hz. Two listeners
+// pages. Ana, a participant given the floor, sends 440 Hz and Paul, an interpreter of the
+// French booth (token role interpreter, lang fr), 2000 Hz, each a page sending a WebAudio
+// tone into its own peer (as mixer.test and venue.test do). Odile, the other French
+// interpreter, uses the web client's interpreter console in a second Chromium whose fake
+// microphone plays a 1000 Hz WAV made here, and takes the booth by keyboard. Two listeners
 // use the web client as observers: Fatou picks French in its language picker by keyboard,
 // Olu stays on the floor. The chair is a WebSocket client of the test. Checked:
 //   - Fatou hears Odile (1000 Hz) and not the floor (440 Hz); Olu hears the floor and not
@@ -9,25 +11,64 @@
 //   - the booth handed over to Paul: Fatou then hears 2000 Hz and not 1000 Hz; sampled in
 //     21 ms windows across the handover, no two consecutive windows carry both tones (one
 //     window may straddle the moment the voice changes);
-//   - the picker remembers French after a reload; the floor's language is shown; axe finds
-//     no violation on the listener's page.
+//   - Odile's console says ON AIR in words, then who took over; the picker remembers French
+//     after a reload; the floor's language is shown; axe finds no violation on the
+//     listener's page nor on the console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, join, jwt, nowS, sleep } from '../integration/harness.mjs';
-import { openPage, axe, see } from './browser.mjs';
+import { openPage, roomLink, axe, see } from './browser.mjs';
 
 const ROOM = 'hall';
-let server, browser, chair;
+let server, browser, booth, chair, work;
+
+// A 48 kHz mono 16-bit WAV of hz, lightly amplitude-modulated (Opus DTX never takes a moving
+// tone for noise), that Chromium's fake microphone loops.
+function toneWav(path, hz, seconds) {
+  const n = 48000 * seconds;
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * n, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(48000, 24);
+  b.writeUInt32LE(96000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / 48000;
+    const amp = 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
+    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
+  }
+  writeFileSync(path, b);
+}
+
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
 
 before(async () => {
+  work = mkdtempSync(pathJoin(tmpdir(), 'plenary-interp-'));
+  const wav = pathJoin(work, 'odile-1000.wav');
+  toneWav(wav, 1000, 10);
   server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Multilingual plenary', public_observers: true }] } });
   browser = await chromium.launch({
     executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    args: ARGS,
+  });
+  booth = await chromium.launch({
+    executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [...ARGS, `--use-file-for-fake-audio-capture=${wav}`],
   });
   chair = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });
   await chair.ok({ type: 'session.start' });
@@ -36,7 +77,9 @@ before(async () => {
 after(async () => {
   await chair?.close();
   await browser?.close();
+  await booth?.close();
   await server?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 // Runs in a page: joins with tok, sends a tone of hz into its peer. Leaves window.pl.
@@ -132,11 +175,16 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   assert.equal((await ana.evaluate(() => window.pl.request({ type: 'queue.raise' }))).type, 'ack');
   await chair.ok({ type: 'queue.next' });
   await chair.ok({ type: 'floor.lang', lang: 'en' });
-  // The French booth: Odile on air, Paul ready.
-  const odile = await voicePage(interpreterToken('Odile Martin', 'odile'), 1000);
+  // The French booth: Paul ready; Odile takes it in her console, by keyboard.
   const paul = await voicePage(interpreterToken('Paul Durand', 'paul'), 2000);
-  assert.equal((await odile.evaluate(() => window.pl.request({ type: 'interp.take', lang: 'fr' }))).type, 'ack');
-  assert.ok(await odile.evaluate(() => window.pl.wait((m) => m.type === 'private' && m.kind === 'mic' && m.data.open)));
+  const odile = await openPage(booth, roomLink(server, ROOM, interpreterToken('Odile Martin', 'odile')), { errors });
+  await see(odile, 'Interpreter console: fr booth');
+  await see(odile, 'Off air: nobody is on air in fr.');
+  await see(odile, 'The floor speaks en.');
+  await odile.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject), null, { timeout: 20000 });
+  await odile.locator('#interp-take').focus();
+  await odile.keyboard.press('Enter');
+  await see(odile, 'ON AIR: listeners of fr hear you.');
 
   // Fatou picks French in the web client, by keyboard; Olu stays on the floor.
   const fatou = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Fatou`, { errors });
@@ -171,6 +219,7 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   assert.ok(wins.length > 100, `windows: ${wins.length}`);
   assert.ok(!doubled, `two consecutive windows carried both interpreters: ${both.map(Number).join('')}`);
   await see(fatou, 'Paul Durand is interpreting into fr.');
+  await see(odile, 'Off air: Paul Durand is on air in fr.');
   await sleep(1000);
   const after = (await fatou.evaluate(spectrum, { freqs, ms: 2500 })).power;
   console.log(`after the handover: ${JSON.stringify(after)}`);
@@ -182,5 +231,6 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   await playing(fatou);
   await fatou.waitForFunction(() => document.getElementById('channel-pick')?.value === 'fr', null, { timeout: 15000 });
   assert.deepEqual(await axe(fatou), []);
+  assert.deepEqual(await axe(odile), []);
   assert.deepEqual(errors, []);
 });

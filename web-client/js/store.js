@@ -80,10 +80,11 @@ export class Store {
     return this.you && (this.you.role === 'chair' || this.you.role === 'participant');
   }
 
-  // Whose audio peer sends: those who may speak, and the venue (the room's sound desk,
-  // whose microphone is open while the session is live; it asks for no floor).
+  // Whose audio peer sends: those who may speak, the venue (the room's sound desk,
+  // whose microphone is open while the session is live; it asks for no floor), and
+  // interpreters (their mic is their booth's channel while they are on air).
   get sendsAudio() {
-    return this.canSpeak || this.you?.role === 'venue';
+    return this.canSpeak || this.you?.role === 'venue' || this.you?.role === 'interpreter';
   }
 
   myEntry() {

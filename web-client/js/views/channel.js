@@ -28,7 +28,8 @@ export function channelPicker({ store, request, audio }) {
   });
 
   async function send(say) {
-    const lang = wanted && store.booths.has(wanted) ? wanted : null;
+    const own = store.you?.lang; // an interpreter's own booth is never theirs to hear
+    const lang = wanted && wanted !== own && store.booths.has(wanted) ? wanted : null;
     try {
       const ack = await request({ type: 'media.channel', lang });
       if (say) announce(lang ? `Listening in ${lang}.` : 'Listening to the floor.');
@@ -40,9 +41,10 @@ export function channelPicker({ store, request, audio }) {
   audio.onConnected = () => send(false);
 
   function render(ack) {
-    show(el, store.booths.size > 0);
     const opts = [['', `Floor${store.floorLang ? ` (${store.floorLang})` : ''}`]];
-    for (const lang of store.booths.keys()) opts.push([lang, lang]);
+    // An interpreter may relay another booth, never hear their own.
+    for (const lang of store.booths.keys()) if (lang !== store.you?.lang) opts.push([lang, lang]);
+    show(el, opts.length > 1);
     if (
       select.options.length !== opts.length ||
       [...select.options].some((o, i) => o.value !== opts[i][0])
@@ -50,7 +52,7 @@ export function channelPicker({ store, request, audio }) {
       select.replaceChildren(...opts.map(([v, t]) => h('option', { value: v }, t)));
     for (const [i, [, t]] of opts.entries())
       if (select.options[i].text !== t) select.options[i].text = t;
-    select.value = store.booths.has(wanted) ? wanted : '';
+    select.value = store.booths.has(wanted) && wanted !== store.you?.lang ? wanted : '';
     const booth = store.booths.get(select.value);
     setText(
       status,
