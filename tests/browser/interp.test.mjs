@@ -11,6 +11,8 @@
 //   - the booth handed over to Paul: Fatou then hears 2000 Hz and not 1000 Hz; sampled in
 //     21 ms windows across the handover, no two consecutive windows carry both tones (one
 //     window may straddle the moment the voice changes);
+//   - captions in English and French: Fatou sees the French ones by default, Olu the first
+//     language's;
 //   - Odile's console says ON AIR in words, then who took over; the picker remembers French
 //     after a reload; the floor's language is shown; axe finds no violation on the
 //     listener's page nor on the console.
@@ -225,6 +227,13 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   console.log(`after the handover: ${JSON.stringify(after)}`);
   assert.ok(after[2000] > 30 * after[1000], `after the handover Fatou hears Paul only: ${JSON.stringify(after)}`);
   assert.ok(after[2000] > 30 * after[440], `and not the floor: ${JSON.stringify(after)}`);
+
+  // Captions follow the language one listens in, unless one chose another.
+  await chair.ok({ type: 'caption', lang: 'en', text: 'Good morning, delegates.', final: true });
+  await chair.ok({ type: 'caption', lang: 'fr', text: 'Bonjour, chers délégués.', final: true });
+  await see(fatou, 'Bonjour, chers délégués.');
+  assert.equal(await fatou.getByText('Good morning, delegates.').count(), 0);
+  await see(olu, 'Good morning, delegates.');
 
   // The choice is remembered on this device.
   await fatou.reload();
