@@ -261,6 +261,15 @@ static void record_lists_turns(void **state)
 	json_t *fl = json_array_get(json_object_get(part, "floor_langs"), 0);
 	assert_string_equal(rt_str(fl, "lang"), "en");
 	json_decref(rec);
+	/* The minutes say it in words. */
+	char *doc = NULL;
+	size_t len = 0;
+	assert_int_equal(room_export(t->room, ROOM_EXPORT_TEXT, NULL, &doc, &len), ROOM_OK);
+	assert_non_null(strstr(doc, "Interpretation (2 channels)"));
+	assert_non_null(strstr(doc, "Odile Booth from "));
+	assert_non_null(strstr(doc, "(0:00:30)"));
+	assert_non_null(strstr(doc, "The floor's language: "));
+	free(doc);
 }
 
 int main(void)
