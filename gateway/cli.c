@@ -27,7 +27,8 @@ static int usage_token(void)
 {
 	fprintf(stderr,
 		"usage: plenaryd token --room R --role chair|participant|observer|captioner|venue "
-		"--name NAME [--sub ID] [--group G] [--ttl SECONDS] [--location room|remote] "
+		"--name NAME [--sub ID] [--group G] [--lang BCP47] [--ttl SECONDS] [--location "
+		"room|remote] "
 		"[--data DIR] [--config FILE]\n"
 		"--ttl: 1 to the configuration's token_max_lifetime_s (default %d, 30 days); "
 		"default 86400\n",
@@ -64,6 +65,8 @@ static bool token_flag(struct token_claims *c, const char *flag, const char *val
 		return set_field(c->sub, sizeof c->sub, value);
 	if (strcmp(flag, "--group") == 0)
 		return set_field(c->group, sizeof c->group, value);
+	if (strcmp(flag, "--lang") == 0)
+		return base_lang_canon(value, c->lang, sizeof c->lang);
 	if (strcmp(flag, "--location") == 0) {
 		c->in_room = strcmp(value, "room") == 0;
 		return c->in_room || strcmp(value, "remote") == 0;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/lang.h"
 #include "base/list.h"
 #include "gateway/msg.h"
 #include "gateway/ratelimit.h"
@@ -56,6 +57,11 @@ struct conn {
 	char pid[GW_PID_MAX];
 	char name[GW_NAME_MAX];
 	char group[GW_GROUP_MAX];
+	char lang[BASE_LANG_MAX + 1]; /* an interpreter's booth (the token's lang); else "" */
+	/* The channel its audio carries (media.channel), "" for the floor; and whether with
+	 * the floor underneath at -18 dB. */
+	char channel[BASE_LANG_MAX + 1];
+	bool floor_under;
 	char session[GW_SESSION_KEY_LEN + 1];
 	char jti[GW_JTI_MAX]; /* the join token's jti, "" if none: revocation by jti */
 	bool kicked;	      /* removed or its token revoked: told, and closing */

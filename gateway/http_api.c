@@ -88,6 +88,15 @@ static int post_rooms(struct gateway *gw, struct lws *wsi, struct http_req *req,
 	return gw_http_respond_json(wsi, req, 201, room_summary(room));
 }
 
+/* The body's lang into c: an interpreter's booth (a BCP 47 tag, canonical case), required
+ * for that role and refused for any other. */
+static bool token_lang(struct token_claims *c, const char *lang)
+{
+	if (c->role != TOKEN_ROLE_INTERPRETER)
+		return lang == NULL;
+	return lang && base_lang_canon(lang, c->lang, sizeof c->lang);
+}
+
 /* c signed, with a new jti; NULL if that fails. */
 static char *sign_with_jti(struct gateway *gw, struct token_claims *c)
 {
@@ -95,6 +104,20 @@ static char *sign_with_jti(struct gateway *gw, struct token_claims *c)
 	if (!token_new_jti(c->jti) || token_sign(c, gw->secret, gw->secret_len, &tok) != TOKEN_OK)
 		return NULL;
 	return tok;
+}
+
+/* The sub asked for, or a random one. */
+static void set_sub(struct token_claims *c, const char *sub)
+{
+	if (sub) {
+		snprintf(c->sub, sizeof c->sub, "%s", sub);
+		return;
+	}
+	unsigned char raw[8];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		raw[0] = 0;
+	snprintf(c->sub, sizeof c->sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
+		 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 }
 
 static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
@@ -105,37 +128,32 @@ static int post_token(struct gateway *gw, struct lws *wsi, struct http_req *req,
 		return gw_http_respond_error(wsi, req, 401, ROOM_EUNAUTHORIZED,
 					     "admin token required");
 	json_t *body = gw_http_body_json(req);
-	const char *role = NULL, *name = NULL, *sub = NULL, *group = NULL, *location = NULL;
+	const char *role = NULL, *name = NULL, *sub = NULL, *group = NULL, *location = NULL,
+		   *lang = NULL;
 	json_int_t max = gw->cfg.token_max_lifetime_s;
 	json_int_t ttl = max < 86400 ? max : 86400;
 	struct token_claims c;
 	memset(&c, 0, sizeof c);
 	if (!body ||
-	    json_unpack(body, "{s:s,s:s,s?s,s?s,s?I,s?s}", "role", &role, "name", &name, "sub",
-			&sub, "group", &group, "ttl_s", &ttl, "location", &location) != 0 ||
+	    json_unpack(body, "{s:s,s:s,s?s,s?s,s?I,s?s,s?s}", "role", &role, "name", &name, "sub",
+			&sub, "group", &group, "ttl_s", &ttl, "location", &location, "lang",
+			&lang) != 0 ||
 	    !token_role_parse(role, &c.role) || ttl <= 0 || ttl > max || strlen(name) == 0 ||
 	    strlen(name) >= sizeof c.name ||
 	    (sub && (strlen(sub) == 0 || strlen(sub) >= sizeof c.sub)) ||
-	    (group && strlen(group) >= sizeof c.group)) {
+	    (group && strlen(group) >= sizeof c.group) || !token_lang(&c, lang)) {
 		json_decref(body);
 		return gw_http_respond_error(
 		    wsi, req, 400, ROOM_EBAD_REQUEST,
-		    "expected {role, name, sub?, group?, ttl_s?, location?} with "
-		    "ttl_s in [1, token_max_lifetime_s]");
+		    "expected {role, name, sub?, group?, ttl_s?, location?, lang?} with "
+		    "ttl_s in [1, token_max_lifetime_s], and lang (a BCP 47 tag) for an "
+		    "interpreter and no other role");
 	}
 	snprintf(c.room, sizeof c.room, "%s", room_id(r));
 	snprintf(c.name, sizeof c.name, "%s", name);
 	snprintf(c.group, sizeof c.group, "%s", group ? group : "");
 	c.in_room = location && strcmp(location, "room") == 0;
-	if (sub) {
-		snprintf(c.sub, sizeof c.sub, "%s", sub);
-	} else {
-		unsigned char raw[8];
-		if (RAND_bytes(raw, sizeof raw) != 1)
-			raw[0] = 0;
-		snprintf(c.sub, sizeof c.sub, "p-%02x%02x%02x%02x%02x%02x%02x%02x", raw[0], raw[1],
-			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
-	}
+	set_sub(&c, sub);
 	c.iat = (int64_t)time(NULL);
 	c.exp = c.iat + ttl;
 	json_decref(body);
@@ -227,10 +245,33 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	return 0;
 }
 
+/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. A language the
+ * room has no channel for is 404; the channels' own streams are not built yet, and the
+ * floor must never be served as if it were a channel, so a real channel is 501. False
+ * to go on with the floor (no lang); true when *res is the answer. */
+static bool channel_query(struct lws *wsi, struct http_req *req, struct room *r, int *res)
+{
+	char buf[64], tag[BASE_LANG_MAX + 1];
+	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
+	if (!lang)
+		return false;
+	if (!base_lang_canon(lang, tag, sizeof tag) || !room_channel_exists(r, tag))
+		*res = gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
+					     "this room has no channel in that language");
+	else
+		*res =
+		    gw_http_respond_error(wsi, req, 501, ROOM_EUNAVAILABLE,
+					  "a channel's own stream and recording are not built yet");
+	return true;
+}
+
 static int get_listen(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
 		      const char *arg)
 {
 	(void)arg;
+	int res;
+	if (channel_query(wsi, req, r, &res))
+		return res;
 	if (!gw_stream_live(gw, r))
 		return gw_http_respond_error(
 		    wsi, req, 404, ROOM_ENOT_FOUND,
@@ -242,6 +283,9 @@ static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *r
 			 const char *arg)
 {
 	(void)arg;
+	int res;
+	if (channel_query(wsi, req, r, &res))
+		return res;
 	char path[4096];
 	if (!media_recording_latest(gw->media, room_id(r), path, sizeof path))
 		return gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,

@@ -326,12 +326,14 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 	}
 	struct room *room = c->room;
 	bool may_send = c->who.role == ROOM_ROLE_CHAIR || c->who.role == ROOM_ROLE_PARTICIPANT ||
-			c->who.role == ROOM_ROLE_VENUE;
+			c->who.role == ROOM_ROLE_VENUE || c->who.role == ROOM_ROLE_INTERPRETER;
+	/* An interpreter's mic opens once it is known to feed their booth, never the floor. */
+	bool interp = c->who.role == ROOM_ROLE_INTERPRETER;
 	struct media_offer offer = {.room = room_id(room),
 				    .sdp = json_string_value(sdp),
 				    .sdp_len = json_string_length(sdp),
 				    .may_send = may_send,
-				    .mic_open = room_mic_open(room, c->pid),
+				    .mic_open = !interp && room_mic_open(room, c->pid),
 				    .user = c};
 	char *answer = malloc(MEDIA_ANSWER_MAX);
 	char why[256];
@@ -351,6 +353,9 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 	/* The new peer replaces the old one, whose events stop here. */
 	media_peer_close(c->peer);
 	c->peer = peer;
+	gw_media_peer_ready(c);
+	if (interp && room_mic_open(room, c->pid))
+		media_peer_mic(peer, true);
 	gw_info("media offer", "conn=%llu role=%s", (unsigned long long)c->id,
 		room_role_name(c->who.role));
 	ack_answer(c, id, answer);
@@ -375,8 +380,11 @@ static void on_room_mic(void *ctx, struct room *room, const char *pid, bool open
 	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
 	{
 		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
-		if (c->peer && strcmp(c->pid, pid) == 0)
+		if (c->peer && strcmp(c->pid, pid) == 0) {
+			if (open)
+				gw_media_voice(c);
 			media_peer_mic(c->peer, open);
+		}
 	}
 }
 

@@ -25,6 +25,13 @@ void gw_media_wake(struct gateway *gw);
 struct fanout_listener gw_media_listener(struct gateway *gw);
 /* media.offer from a joined connection: the answer in the ack, or an error. */
 void gw_media_offer(struct conn *c, json_t *id, json_t *msg);
+/* media.channel {lang|null} (media_channel.c): the channel this connection's peer hears. */
+void gw_media_channel(struct conn *c, json_t *id, json_t *msg);
+/* A new peer takes the connection's channel, and an interpreter's mic its booth's. */
+void gw_media_peer_ready(struct conn *c);
+/* Before an interpreter's mic opens: it feeds their booth's channel (which the first
+ * interp.taken may have just made). */
+void gw_media_voice(struct conn *c);
 /* Closes c's peer, if any. */
 void gw_media_conn_closed(struct conn *c);
 /* Who in room talked through an open mic within the last GW_TALKER_HOLD_MS (captions lag

@@ -140,6 +140,10 @@ static void mixer(struct text *t, const struct media_stats *media)
 	}
 	counter(t, "plenary_mixer_encodes_total", "Public mixes encoded (once for every listener)",
 		media->mixes_encoded);
+	counter(t, "plenary_mixer_channel_encodes_total",
+		"Interpretation channels' frames encoded (once per channel on air and tick, "
+		"whatever its listeners)",
+		media->channel_encodes);
 	counter(t, "plenary_mixer_forwarded_total",
 		"Speakers' packets forwarded to listeners without transcoding",
 		media->packets_forwarded);

@@ -156,8 +156,10 @@ static void send_ack(struct conn *c, json_t *id, json_t *fields)
 /* --- join --- */
 
 static void set_identity(struct conn *c, const char *pid, const char *name, enum room_role role,
-			 const char *group, bool in_room)
+			 const char *group, bool in_room, const char *lang)
 {
+	snprintf(c->lang, sizeof c->lang, "%s", lang);
+	c->who.lang = c->lang[0] ? c->lang : NULL;
 	snprintf(c->pid, sizeof c->pid, "%s", pid);
 	snprintf(c->name, sizeof c->name, "%s", name);
 	snprintf(c->group, sizeof c->group, "%s", group);
@@ -217,7 +219,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			return ROOM_EUNAUTHORIZED;
 		}
 		set_identity(c, claims.sub, claims.name, (enum room_role)claims.role, claims.group,
-			     claims.in_room);
+			     claims.in_room, claims.lang);
 		snprintf(c->jti, sizeof c->jti, "%s", claims.jti);
 		gw_token_remember(c, &claims, joined_s);
 		return ROOM_OK;
@@ -258,7 +260,7 @@ static enum room_err join_identity(struct conn *c, struct room *room, json_t *ms
 			 raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
 	}
 	set_identity(c, pid, name ? json_string_value(name) : "Observer", ROOM_ROLE_OBSERVER, "",
-		     false);
+		     false, "");
 	return ROOM_OK;
 }
 
@@ -394,6 +396,8 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	 * back from a restart can tell whether to send them again. */
 	json_t *mine = room_private_state(room, c->pid);
 	json_t *you = json_object_get(ack, "you");
+	if (you && c->lang[0]) /* an interpreter's booth */
+		json_object_set_new(you, "lang", json_string(c->lang));
 	if (mine && you)
 		json_object_update(you, mine);
 	json_decref(mine);
@@ -446,6 +450,12 @@ static void handle_media_offer(struct conn *c, json_t *id, const char *type, jso
 	gw_media_offer(c, id, msg);
 }
 
+static void handle_media_channel(struct conn *c, json_t *id, const char *type, json_t *msg)
+{
+	(void)type;
+	gw_media_channel(c, id, msg);
+}
+
 typedef void (*envelope_fn)(struct conn *c, json_t *id, const char *type, json_t *msg);
 
 /* The connection-level types; every other type the rooms know goes to room_command, which
@@ -462,6 +472,7 @@ static const struct envelope_type envelope_types[] = {
     {"join", handle_join, false, ROOM_CLASS_SESSION},
     {"leave", handle_leave, true, ROOM_CLASS_SESSION},
     {"media.offer", handle_media_offer, true, ROOM_CLASS_SESSION},
+    {"media.channel", handle_media_channel, true, ROOM_CLASS_SESSION},
     {"token.refresh", gw_token_refresh, true, ROOM_CLASS_SESSION},
 };
 

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const role_names[] = {"chair", "participant", "observer", "captioner", "venue"};
+static const char *const role_names[] = {"chair",     "participant", "observer",
+					 "captioner", "venue",	     "interpreter"};
 #define N_ROLES (sizeof role_names / sizeof role_names[0])
 
 static const char *token_role_name(enum token_role role)
@@ -192,6 +193,19 @@ static bool time_claim(json_t *payload, const char *key, int64_t *out, bool *pre
 	return true;
 }
 
+/* An interpreter's booth: a well-formed tag, kept in its conventional case, so "FR" and "fr"
+ * are one booth; no other role carries one. */
+static bool lang_claim(json_t *payload, struct token_claims *c)
+{
+	char raw[BASE_LANG_MAX + 1];
+	c->lang[0] = '\0';
+	if (!copy_claim(payload, "lang", raw, sizeof raw, false))
+		return false;
+	if (c->role != TOKEN_ROLE_INTERPRETER)
+		return raw[0] == '\0';
+	return base_lang_canon(raw, c->lang, sizeof c->lang);
+}
+
 static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struct token_claims *c)
 {
 	char role[16];
@@ -209,6 +223,8 @@ static enum token_err parse_claims(json_t *payload, const uint8_t sig[32], struc
 	if (location[0] && strcmp(location, "room") != 0 && strcmp(location, "remote") != 0)
 		return TOKEN_ECLAIMS;
 	c->in_room = strcmp(location, "room") == 0;
+	if (!lang_claim(payload, c))
+		return TOKEN_ECLAIMS;
 	bool has_exp = false;
 	if (!time_claim(payload, "exp", &c->exp, &has_exp) ||
 	    !time_claim(payload, "nbf", &c->nbf, NULL) ||
@@ -354,11 +370,22 @@ static bool set_time(json_t *payload, const char *key, int64_t value)
 	return value == 0 || json_object_set_new(payload, key, json_integer(value)) == 0;
 }
 
+/* What token_verify would refuse is not signed: an interpreter needs its booth, and no
+ * other role has one. */
+static bool lang_fits_role(const struct token_claims *c)
+{
+	if (c->role != TOKEN_ROLE_INTERPRETER)
+		return c->lang[0] == '\0';
+	return base_lang_valid(c->lang);
+}
+
 enum token_err token_sign(const struct token_claims *c, const uint8_t *secret, size_t secret_len,
 			  char **out)
 {
-	enum token_err err = TOKEN_ENOMEM;
 	char *head = NULL, *body = NULL, *result = NULL;
+	if (!lang_fits_role(c))
+		return TOKEN_ECLAIMS;
+	enum token_err err = TOKEN_ENOMEM;
 	json_t *header = json_pack("{s:s,s:s}", "alg", "HS256", "typ", "JWT");
 	json_t *payload = json_pack("{s:s,s:s,s:s,s:s}", "room", c->room, "role",
 				    token_role_name(c->role), "name", c->name, "sub", c->sub);
@@ -369,6 +396,8 @@ enum token_err token_sign(const struct token_claims *c, const uint8_t *secret, s
 	if (c->in_room && json_object_set_new(payload, "location", json_string("room")) != 0)
 		goto fail;
 	if (c->jti[0] && json_object_set_new(payload, "jti", json_string(c->jti)) != 0)
+		goto fail;
+	if (c->lang[0] && json_object_set_new(payload, "lang", json_string(c->lang)) != 0)
 		goto fail;
 	if (!set_time(payload, "exp", c->exp) || !set_time(payload, "nbf", c->nbf) ||
 	    !set_time(payload, "iat", c->iat))

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/attr.h"
+#include "base/lang.h"
 
 #define TOKEN_MAX_LEN	4096
 #define TOKEN_ROOM_MAX	65
@@ -40,7 +41,8 @@ enum token_role {
 	TOKEN_ROLE_PARTICIPANT,
 	TOKEN_ROLE_OBSERVER,
 	TOKEN_ROLE_CAPTIONER,
-	TOKEN_ROLE_VENUE /* same order as enum room_role: session.c casts one to the other */
+	TOKEN_ROLE_VENUE,      /* same order as enum room_role: session.c casts one to the other */
+	TOKEN_ROLE_INTERPRETER /* needs the claim lang (its booth) */
 };
 bool token_role_parse(const char *name, enum token_role *out);
 
@@ -49,7 +51,8 @@ enum token_err {
 	TOKEN_EFORMAT,	  /* not three base64url parts of JSON objects */
 	TOKEN_EALG,	  /* alg is not HS256 */
 	TOKEN_ESIGNATURE, /* signature does not match */
-	TOKEN_ECLAIMS,	  /* a claim is missing, mistyped, unknown (role) or too long */
+	TOKEN_ECLAIMS,	  /* a claim is missing, mistyped, unknown (role) or too long; an
+			   * interpreter without a valid lang, or a lang on another role */
 	TOKEN_EEXPIRED,	  /* exp + TOKEN_SKEW_S is not after now */
 	TOKEN_ENOEXP,	  /* no exp claim */
 	TOKEN_ENOTYET,	  /* nbf is more than TOKEN_SKEW_S after now */
@@ -69,9 +72,12 @@ struct token_claims {
 	char group[TOKEN_GROUP_MAX]; /* "" when absent */
 	char jti[TOKEN_JTI_MAX];     /* "" when absent: the id a single token is revoked by */
 	bool in_room;		     /* optional claim location: "room" */
-	int64_t exp;		     /* seconds since the epoch; required to verify */
-	int64_t nbf;		     /* 0 when absent */
-	int64_t iat;		     /* 0 when absent */
+	/* An interpreter's booth, a BCP 47 tag in its conventional case (base/lang.h): required
+	 * for role interpreter, refused for any other role; "" otherwise. */
+	char lang[BASE_LANG_MAX + 1];
+	int64_t exp; /* seconds since the epoch; required to verify */
+	int64_t nbf; /* 0 when absent */
+	int64_t iat; /* 0 when absent */
 };
 
 /* Verifies token against secret at now (seconds since the epoch) for room (NULL: any),

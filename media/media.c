@@ -586,6 +586,22 @@ void media_peer_mic(struct media_peer *p, bool open)
 			 &(struct ring_msg){.type = WORKER_MIC, .arg = open, .ptr = p->wpeer});
 }
 
+void media_peer_channel(struct media_peer *p, unsigned ch)
+{
+	if (p == NULL || p->closed || ch > 2 * MEDIA_CHANNELS)
+		return;
+	worker_post_wait(p->m->workers[p->worker],
+			 &(struct ring_msg){.type = WORKER_CHANNEL, .arg = ch, .ptr = p->wpeer});
+}
+
+void media_peer_voice(struct media_peer *p, unsigned ch)
+{
+	if (p == NULL || p->closed || ch > MEDIA_CHANNELS)
+		return;
+	worker_post_wait(p->m->workers[p->worker],
+			 &(struct ring_msg){.type = WORKER_VOICE, .arg = ch, .ptr = p->wpeer});
+}
+
 int64_t media_peer_talked_ms_ago(const struct media_peer *p)
 {
 	uint64_t at = atomic_load_explicit(&p->shared.talked_ms, memory_order_relaxed);
@@ -684,6 +700,7 @@ static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_
 	*mix_ns += READ(latency_mix_sum_ns);
 	*fwd_ns += READ(latency_fwd_sum_ns);
 	out->mixes_encoded += READ(encoded);
+	out->channel_encodes += READ(channel_encoded);
 	out->packets_forwarded += READ(forwarded);
 	out->send_errors += READ(send_errors) + READ(protect_errors);
 	out->gate_errors += READ(gate_errors);

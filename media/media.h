@@ -177,6 +177,17 @@ void media_peer_close(struct media_peer *p);
  * it, and the mixer decodes only open microphones (DESIGN.md principle 3). */
 void media_peer_mic(struct media_peer *p, bool open);
 
+/* Interpretation channels (issue 14), numbered as rooms/ numbers its booths: ch 0 is the
+ * floor, k is booth k-1 (k <= MEDIA_CHANNELS), and for media_peer_channel k + MEDIA_CHANNELS
+ * is booth k-1 with the floor underneath at -18 dB. media_peer_channel: what this peer hears
+ * from the next packet on, on the same peer with one RTP timeline (no renegotiation; a
+ * channel with nobody on air carries the floor). media_peer_voice: what its mic feeds when
+ * open (an interpreter on air: their booth's channel, never the floor); call it before
+ * media_peer_mic opens. Both are kept for the peer's life; a bad ch is ignored. */
+#define MEDIA_CHANNELS 16
+void media_peer_channel(struct media_peer *p, unsigned ch);
+void media_peer_voice(struct media_peer *p, unsigned ch);
+
 struct media_peer_stats {
 	enum media_state state;
 	uint64_t packets_received; /* RTP packets that authenticated */
@@ -292,12 +303,13 @@ struct media_stats {
 	uint64_t latency_fwd_buckets[MEDIA_LATENCY_BUCKETS + 1];
 	uint64_t latency_fwd_count;
 	double latency_fwd_sum_s;
-	uint64_t mixes_encoded;	       /* public mixes encoded (once for every listener) */
-	uint64_t packets_forwarded;    /* speakers' packets forwarded without transcoding */
-	uint64_t send_errors;	       /* datagrams of the rooms' streams not sent */
-	uint64_t gate_errors;	       /* mic gates that could not open */
-	double fanout_s;	       /* time in the public packets' fan-out (SRTP + send) */
-	uint64_t fanout_packets;       /* ... and the packets it protected and sent */
+	uint64_t mixes_encoded;	    /* public mixes encoded (once for every listener) */
+	uint64_t channel_encodes;   /* interpretation channels' frames encoded (once per channel) */
+	uint64_t packets_forwarded; /* speakers' packets forwarded without transcoding */
+	uint64_t send_errors;	    /* datagrams of the rooms' streams not sent */
+	uint64_t gate_errors;	    /* mic gates that could not open */
+	double fanout_s;	    /* time in the public packets' fan-out (SRTP + send) */
+	uint64_t fanout_packets;    /* ... and the packets it protected and sent */
 	uint64_t stream_pages_dropped; /* live Ogg pages the gateway was too slow for */
 	uint64_t recording_dropped;    /* packets the recorder's writer was too slow for */
 	uint64_t tcp_accepted;	       /* ICE-TCP connections accepted */

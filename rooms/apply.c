@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "base/lang.h"
 #include "rooms/room_internal.h"
 
 typedef bool (*apply_fn)(struct room *r, const json_t *d, int64_t ts);
@@ -65,19 +66,23 @@ static bool apply_session_ended(struct room *r, const json_t *d, int64_t ts)
 
 static bool apply_participant_joined(struct room *r, const json_t *d, int64_t ts)
 {
-	const char *pid, *name, *role, *group = "", *location = "remote";
+	const char *pid, *name, *role, *group = "", *location = "remote", *lang = "";
 	enum room_role rr;
 	(void)ts;
-	if (json_unpack((json_t *)d, "{s:s,s:s,s:s,s?s,s?s}", "pid", &pid, "name", &name, "role",
-			&role, "group", &group, "location", &location) != 0 ||
-	    !room_role_parse(role, &rr) || rr == ROOM_ROLE_OBSERVER)
+	if (json_unpack((json_t *)d, "{s:s,s:s,s:s,s?s,s?s,s?s}", "pid", &pid, "name", &name,
+			"role", &role, "group", &group, "location", &location, "lang",
+			&lang) != 0 ||
+	    !room_role_parse(role, &rr) || rr == ROOM_ROLE_OBSERVER ||
+	    (rr == ROOM_ROLE_INTERPRETER) != (lang[0] != '\0') ||
+	    (lang[0] && !base_lang_valid(lang)))
 		return false;
 	struct person *p = room_person(r, pid);
 	if (!p && !(p = room_person_add(r, pid)))
 		return false;
 	if (p->removed) /* not until readmitted (moderation.c) */
 		return false;
-	if (!copy_str(p->name, sizeof p->name, name) || !copy_str(p->group, sizeof p->group, group))
+	if (!copy_str(p->name, sizeof p->name, name) ||
+	    !copy_str(p->group, sizeof p->group, group) || !copy_str(p->lang, sizeof p->lang, lang))
 		return false;
 	p->role = rr;
 	p->in_room = strcmp(location, "room") == 0;
@@ -100,6 +105,7 @@ static bool apply_participant_left(struct room *r, const json_t *d, int64_t ts)
 	p->present = false;
 	p->hum_cast = -1;
 	p->mic_on = false;
+	room_interp_person_left(r, pid);
 	return true;
 }
 
@@ -405,6 +411,8 @@ static const struct {
     {"mic.closed", apply_mic_closed},
     {"token.revoked", room_apply_revoked},
     {"token.unrevoked", room_apply_unrevoked},
+    {"interp.taken", room_apply_interp_taken},
+    {"floor.lang", room_apply_floor_lang},
 };
 
 bool room_apply(struct room *r, const char *kind, const json_t *data, int64_t ts_ms)

@@ -13,6 +13,7 @@
 #define PARTICIPANT (1u << ROOM_ROLE_PARTICIPANT)
 #define OBSERVER    (1u << ROOM_ROLE_OBSERVER)
 #define CAPTIONER   (1u << ROOM_ROLE_CAPTIONER)
+#define INTERPRETER (1u << ROOM_ROLE_INTERPRETER)
 
 struct command {
 	const char *type;
@@ -58,6 +59,10 @@ static const struct command commands[] = {
     {"mic.open", CHAIR, true, cmd_mic_open, "pid", CHAIRS},
     {"mic.close", CHAIR, true, cmd_mic_close, "pid", CHAIRS},
     {"caption", CHAIR | CAPTIONER, true, cmd_caption, "lang, text, final, cid?", CAPTION},
+    /* Interpretation (interp.c): an interpreter takes their own booth, a chair any; the
+     * floor holder may declare the floor's language (cmd_floor_lang checks that). */
+    {"interp.take", CHAIR | INTERPRETER, true, cmd_interp_take, "lang, pid?", CHAIRS},
+    {"floor.lang", CHAIR | PARTICIPANT, true, cmd_floor_lang, "lang", CHAIRS},
     /* Runtime state, not the record: allowed before the session and after it. */
     {"mic.status", CHAIR | PARTICIPANT, false, cmd_mic_status, "state", SESSION},
 };

@@ -201,6 +201,7 @@ void room_render_text(struct sbuf *b, json_t *rec)
 	text_attendance(b, rec, &clock);
 	text_floors(b, rec, &clock);
 	room_render_moderation_text(b, rec, &clock);
+	room_render_interp_text(b, rec, &clock);
 	text_sense(b, rec, &clock);
 	text_stats(b, rec);
 	size_t i;

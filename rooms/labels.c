@@ -21,8 +21,13 @@ static const struct word groups[] = {
     {NULL, NULL},
 };
 static const struct word roles[] = {
-    {"chair", "Chair"},		{"participant", "Participant"}, {"observer", "Observer"},
-    {"captioner", "Captioner"}, {"venue", "Venue sound desk"},	{NULL, NULL},
+    {"chair", "Chair"},
+    {"participant", "Participant"},
+    {"observer", "Observer"},
+    {"captioner", "Captioner"},
+    {"venue", "Venue sound desk"},
+    {"interpreter", "Interpreter"},
+    {NULL, NULL},
 };
 static const struct word kinds[] = {
     {"speak", "Speak"},	    {"point_of_order", "Point of order"},

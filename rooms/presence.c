@@ -10,12 +10,14 @@
  */
 #include <string.h>
 
+#include "base/lang.h"
 #include "rooms/room_internal.h"
 
 static bool same_identity(const struct person *p, const struct room_identity *who)
 {
 	return p->role == who->role && strcmp(p->name, who->name) == 0 &&
-	       strcmp(p->group, who->group) == 0 && p->in_room == who->in_room;
+	       strcmp(p->group, who->group) == 0 && p->in_room == who->in_room &&
+	       strcmp(p->lang, who->lang ? who->lang : "") == 0;
 }
 
 /* A new connection needs the current live state (the chairs' hum levels, a poll's
@@ -32,9 +34,15 @@ static void defer_live_state(struct room *r)
 
 static bool identity_fits(const struct room_identity *who)
 {
+	/* An interpreter has a booth (a canonical tag: the gateway canonicalised the claim),
+	 * nobody else has one. */
+	bool lang_ok =
+	    who->role == ROOM_ROLE_INTERPRETER
+		? who->lang && base_lang_valid(who->lang) && strlen(who->lang) < ROOM_LANG_MAX
+		: !who->lang || !who->lang[0];
 	return who->pid && who->pid[0] && strlen(who->pid) < QUEUE_PID_MAX && who->name &&
 	       strlen(who->name) < QUEUE_NAME_MAX && who->group &&
-	       strlen(who->group) < QUEUE_GROUP_MAX;
+	       strlen(who->group) < QUEUE_GROUP_MAX && lang_ok;
 }
 
 /* Checks for someone the room knows, and what their return undoes. */
@@ -81,6 +89,8 @@ enum room_err room_attach(struct room *r, const struct room_identity *who, int64
 		json_t *data = json_pack("{s:s,s:s,s:s,s:s,s:s}", "pid", who->pid, "name",
 					 who->name, "role", room_role_name(who->role), "group",
 					 who->group, "location", who->in_room ? "room" : "remote");
+		if (data && who->role == ROOM_ROLE_INTERPRETER)
+			json_object_set_new(data, "lang", json_string(who->lang));
 		err = room_emit(r, "participant.joined", data, now_ms);
 		if (err != ROOM_OK)
 			return err;

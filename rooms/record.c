@@ -271,6 +271,7 @@ void record_fold_event(struct record_fold *b, const struct log_record *e)
 	const char *k = e->kind;
 	b->last_seq = e->seq;
 	memcpy(b->last_hash, e->hash, sizeof b->last_hash);
+	record_interp_event(b->rec, e);
 	if (strcmp(k, "participant.left") == 0)
 		close_mics(b, json_string_value(json_object_get(e->data, "pid")), e);
 	else if (strcmp(k, "session.ended") == 0)

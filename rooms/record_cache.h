@@ -17,6 +17,9 @@ struct record_fold *record_fold_new(const char *room_id);
 void record_fold_free(struct record_fold *f);
 void record_fold_event(struct record_fold *f, const struct log_record *e);
 json_t *record_fold_doc(struct record_fold *f);
+/* record_interp.c: the record's interpretation part (channels and who interpreted when,
+ * the floor's languages), folded into the record document rec. */
+void record_interp_event(json_t *rec, const struct log_record *e);
 int64_t record_fold_seq(const struct record_fold *f);
 /* A fresh fold of the durable log, read from the file; NULL if it cannot be read. */
 struct record_fold *record_fold_from_log(struct room *r);

@@ -10,8 +10,8 @@
 
 #include "rooms/record_cache.h"
 
-static const char *const role_names[ROOM_ROLE_COUNT] = {"chair", "participant", "observer",
-							"captioner", "venue"};
+static const char *const role_names[ROOM_ROLE_COUNT] = {"chair",     "participant", "observer",
+							"captioner", "venue",	    "interpreter"};
 
 const char *room_role_name(enum room_role role)
 {
@@ -172,9 +172,12 @@ size_t room_connected_people(const struct room *r)
 }
 
 /* A microphone open by the person's role rather than by the floor: a chair's once opened,
- * the venue's desk (the room's own microphones) all session long. */
-static bool room_own_mic_on(const struct person *p)
+ * the venue's desk (the room's own microphones) all session long, an interpreter's while
+ * they hold their booth (interp.c). */
+static bool room_own_mic_on(const struct room *r, const struct person *p)
 {
+	if (p->role == ROOM_ROLE_INTERPRETER)
+		return room_interp_on_air(r, p);
 	if (!p->present || p->connections == 0)
 		return false;
 	return p->role == ROOM_ROLE_VENUE || (p->role == ROOM_ROLE_CHAIR && p->mic_on);
@@ -190,7 +193,7 @@ bool room_mic_open(const struct room *r, const char *pid)
 	 * their connections is here (after a restart nobody is, until they come back). */
 	for (size_t i = 0; i < r->n_people; i++)
 		if (strcmp(r->people[i].pid, pid) == 0)
-			return room_own_mic_on(&r->people[i]);
+			return room_own_mic_on(r, &r->people[i]);
 	return false;
 }
 
@@ -200,7 +203,7 @@ bool room_person_mic_open(const struct room *r, const struct person *p)
 		return false;
 	if (r->queue.floor.active && strcmp(r->queue.floor.pid, p->pid) == 0 && !r->floor_muted)
 		return true;
-	return room_own_mic_on(p);
+	return room_own_mic_on(r, p);
 }
 
 static const char *status_name(enum room_status s)
@@ -321,6 +324,7 @@ json_t *room_snapshot(const struct room *r)
 	if (snap) {
 		json_object_set_new(snap, "removed", room_snapshot_removed(r));
 		json_object_set_new(snap, "mics", room_snapshot_mics(r));
+		room_snapshot_interp(r, snap);
 	}
 	return snap;
 }

@@ -32,6 +32,7 @@
 #define ROOM_JTI_MAX	       64
 #define ROOM_CID_MAX	       65 /* a caption's cid: 1 to 64 printable ASCII characters + NUL */
 #define ROOM_CIDS_KEPT	       64 /* the last cids remembered per person (captions.c) */
+#define ROOM_BOOTHS_MAX	       16 /* interpretation booths (languages) per room */
 
 enum room_status { ROOM_SCHEDULED = 0, ROOM_LIVE, ROOM_ENDED };
 
@@ -74,6 +75,16 @@ struct person {
 	struct room_cids *cids;
 	/* Runtime: the last mic.status. */
 	enum room_mic_state mic;
+	/* Durable: an interpreter's booth (participant.joined's lang), canonical; else "". */
+	char lang[ROOM_LANG_MAX];
+};
+
+/* An interpretation booth: made by its first interp.taken, kept for the room's life (its
+ * channel is known even while nobody is on air). Durable. */
+struct room_booth {
+	char lang[ROOM_LANG_MAX];
+	char pid[QUEUE_PID_MAX]; /* who is on air; "" for nobody */
+	int64_t since_ms;
 };
 
 struct hum {
@@ -144,6 +155,9 @@ struct room {
 	size_t n_polls, cap_polls;
 	char langs[ROOM_LANGS_MAX][ROOM_LANG_MAX];
 	int n_langs;
+	struct room_booth booths[ROOM_BOOTHS_MAX];
+	int n_booths;
+	char floor_lang[ROOM_LANG_MAX]; /* floor.lang; "" until declared */
 	int64_t head_seq;
 	char head_hash[LOG_HASH_HEX_LEN + 1];
 	/* Durable and, with a replica (rooms_sink.replicate), acknowledged by it: what
@@ -241,6 +255,17 @@ void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
 json_t *room_snapshot_removed(const struct room *r);
 json_t *room_snapshot_mics(const struct room *r);
 enum room_err cmd_mic_status(struct room_cmd_ctx *ctx);
+
+/* interp.c: booths, their handover and the floor's language. */
+enum room_err cmd_interp_take(struct room_cmd_ctx *ctx);
+enum room_err cmd_floor_lang(struct room_cmd_ctx *ctx);
+bool room_apply_interp_taken(struct room *r, const json_t *d, int64_t ts);
+bool room_apply_floor_lang(struct room *r, const json_t *d, int64_t ts);
+/* The fold of participant.left for booths: a leaving interpreter goes off air. */
+void room_interp_person_left(struct room *r, const char *pid);
+bool room_interp_on_air(const struct room *r, const struct person *p);
+/* The snapshot's "floor_lang" and "booths". */
+void room_snapshot_interp(const struct room *r, json_t *snap);
 
 /* captions.c: remembering a person's caption id (the fold). */
 bool room_cid_remember(struct person *p, const char *cid);

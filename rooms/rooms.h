@@ -57,9 +57,10 @@ enum room_role {
 	ROOM_ROLE_PARTICIPANT,
 	ROOM_ROLE_OBSERVER,
 	ROOM_ROLE_CAPTIONER,
-	ROOM_ROLE_VENUE /* the room's sound desk: its mic is the in-room speakers' voice */
+	ROOM_ROLE_VENUE,      /* the room's sound desk: its mic is the in-room speakers' voice */
+	ROOM_ROLE_INTERPRETER /* a booth's interpreter (identity lang): its mic is a channel's */
 };
-#define ROOM_ROLE_COUNT 5
+#define ROOM_ROLE_COUNT 6
 const char *room_role_name(enum room_role role);
 bool room_role_parse(const char *name, enum room_role *out);
 
@@ -70,6 +71,7 @@ struct room_identity {
 	enum room_role role;
 	const char *group; /* "" when none */
 	bool in_room;	   /* location "room" rather than "remote" */
+	const char *lang;  /* an interpreter's booth, a BCP 47 tag (base/lang.h); else NULL */
 };
 
 struct room;
@@ -192,9 +194,21 @@ int64_t room_head_seq(const struct room *r);
 BASE_WUR enum room_err room_attach(struct room *r, const struct room_identity *who, int64_t now_ms);
 /* Is this person's microphone open in the mix: the session is live and they hold the
  * floor (and no chair closed their mic since), or they are a chair who opened their own
- * (mic.open) and is connected. (The join ack tells a new connection; later changes come
- * as private mic messages and sink.mic.) */
+ * (mic.open) and is connected, or an interpreter on air in their booth (whose mic feeds
+ * their booth's channel, not the floor), or the venue. (The join ack tells a new connection; later
+ * changes come as private mic messages and sink.mic.) */
 bool room_mic_open(const struct room *r, const char *pid);
+
+/* --- interpretation (docs/protocol.md "Interpretation") --- */
+
+/* Whether the room has a booth (a channel) for lang (canonical case, base/lang.h): one
+ * was taken at least once. listen.ogg?lang= and recording.ogg?lang= answer 404 otherwise. */
+bool room_channel_exists(const struct room *r, const char *lang);
+/* The index of lang's booth (0.., in the order booths were first taken; it never changes
+ * for the room's life), or -1: how the media numbers channels. */
+int room_channel_index(const struct room *r, const char *lang);
+/* The pid of the interpreter on air in lang's booth, or NULL (no booth, or nobody). */
+const char *room_channel_voice(const struct room *r, const char *lang);
 
 /* --- moderation (docs/protocol.md "Moderation") --- */
 

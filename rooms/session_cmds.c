@@ -32,7 +32,9 @@ enum room_err cmd_session_start(struct room_cmd_ctx *ctx)
 	enum room_err err = room_emit(
 	    r, "session.started", json_pack("{s:s}", "title", title ? title : r->title), ctx->now);
 	for (size_t i = 0; err == ROOM_OK && i < r->n_people; i++)
-		if (r->people[i].role == ROOM_ROLE_VENUE && room_mic_open(r, r->people[i].pid))
+		if ((r->people[i].role == ROOM_ROLE_VENUE ||
+		     r->people[i].role == ROOM_ROLE_INTERPRETER) &&
+		    room_mic_open(r, r->people[i].pid))
 			room_mic_changed(r, r->people[i].pid, true);
 	return err;
 }
@@ -54,9 +56,10 @@ enum room_err cmd_session_end(struct room_cmd_ctx *ctx)
 	if (!was_open)
 		return ROOM_EINTERNAL;
 	for (size_t i = 0; i < n; i++)
-		was_open[i] = (r->people[i].role == ROOM_ROLE_CHAIR ||
-			       r->people[i].role == ROOM_ROLE_VENUE) &&
-			      room_mic_open(r, r->people[i].pid);
+		was_open[i] =
+		    (r->people[i].role == ROOM_ROLE_CHAIR || r->people[i].role == ROOM_ROLE_VENUE ||
+		     r->people[i].role == ROOM_ROLE_INTERPRETER) &&
+		    room_mic_open(r, r->people[i].pid);
 	err = room_emit(r, "session.ended",
 			json_pack("{s:I}", "duration_ms", (json_int_t)(ctx->now - r->started_ms)),
 			ctx->now);

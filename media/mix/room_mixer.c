@@ -59,6 +59,7 @@ void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env)
 	if (!rm)
 		return;
 	record_end(rm, env);
+	channels_free(rm);
 	codec_encoder_destroy(rm->enc);
 	free(rm->dests);
 	free(rm->dest_member);
@@ -107,6 +108,10 @@ static void member_dest(const struct mixer_member *m, struct fanout_dest *d)
 
 static void add_dest(struct room_mixer *rm, struct mixer_member *m)
 {
+	if (m->listen_ch) { /* a channel's listener: its channel's list (channels.c) */
+		channels_add_dest(rm, m);
+		return;
+	}
 	m->dest = rm->n_dests++;
 	member_dest(m, &rm->dests[m->dest]);
 	rm->dest_member[m->dest] = m;
@@ -114,6 +119,10 @@ static void add_dest(struct room_mixer *rm, struct mixer_member *m)
 
 static void remove_dest(struct room_mixer *rm, struct mixer_member *m)
 {
+	if (m->listen_ch) {
+		channels_remove_dest(rm, m);
+		return;
+	}
 	size_t last = --rm->n_dests;
 	if (m->dest != last) {
 		rm->dests[m->dest] = rm->dests[last];
@@ -153,6 +162,7 @@ enum media_err room_mixer_join(struct room_mixer *rm, struct mixer_member *m)
 		return MEDIA_ERR_NOMEM;
 	m->room = rm;
 	m->listening = m->gate = false;
+	m->listen_ch = m->voice_ch = 0; /* the worker sets them again once it is in */
 	m->mic = NULL;
 	talk_attempt_init(&m->attempt);
 	rm->n_members++;
@@ -183,6 +193,16 @@ void mixer_unlist(struct room_mixer *rm, struct mixer_mic *mic)
 	jitter_reset(mic->jb); /* a later opening starts a fresh talk spurt */
 }
 
+/* m's listen_ch becomes ch, and the channels' counts of who chose them follow. */
+static void choose(struct room_mixer *rm, struct mixer_member *m, uint8_t ch)
+{
+	if (m->listen_ch)
+		rm->channels->ch[m->listen_ch - 1].chosen--;
+	if (ch)
+		rm->channels->ch[ch - 1].chosen++;
+	m->listen_ch = ch;
+}
+
 void room_mixer_leave(struct mixer_member *m)
 {
 	struct room_mixer *rm = m ? m->room : NULL;
@@ -194,6 +214,8 @@ void room_mixer_leave(struct mixer_member *m)
 		mixer_unlist(rm, m->mic);
 	mic_destroy(m->mic);
 	m->mic = NULL;
+	choose(rm, m, 0);
+	m->voice_ch = 0;
 	m->listening = m->gate = false;
 	m->room = NULL;
 	rm->n_members--;
@@ -290,6 +312,17 @@ static enum media_err open_gate(struct room_mixer *rm, struct mixer_member *m)
 	return MEDIA_OK;
 }
 
+/* One voice per channel, whatever order the gate messages came in: the gate closes the
+ * voice m would join before m opens. */
+static void close_other_voice(struct room_mixer *rm, struct mixer_member *m)
+{
+	for (size_t i = 0; m->voice_ch && i < rm->n_mics; i++) {
+		struct mixer_member *o = rm->mics[i]->member;
+		if (o != m && o->gate && o->voice_ch == m->voice_ch)
+			(void)!room_mixer_gate(o, false);
+	}
+}
+
 enum media_err room_mixer_gate(struct mixer_member *m, bool open)
 {
 	struct room_mixer *rm = m ? m->room : NULL;
@@ -300,6 +333,7 @@ enum media_err room_mixer_gate(struct mixer_member *m, bool open)
 	talk_attempt_reset(&m->attempt);
 	enum media_err err = MEDIA_OK;
 	if (open) {
+		close_other_voice(rm, m);
 		err = open_gate(rm, m);
 	} else {
 		/* The mic stays in mics[] until its fade-out has played (room_tick.c). */
@@ -311,6 +345,43 @@ enum media_err room_mixer_gate(struct mixer_member *m, bool open)
 	}
 	mixer_publish(rm);
 	return err;
+}
+
+/* --- interpretation channels --------------------------------------------------------------- */
+
+enum media_err room_mixer_channel(struct mixer_member *m, unsigned ch)
+{
+	struct room_mixer *rm = m ? m->room : NULL;
+	if (!rm || ch > MIXER_CHANNEL_LISTS)
+		return MEDIA_ERR_PARAM;
+	if (ch == m->listen_ch)
+		return MEDIA_OK;
+	if (ch && !channels_reserve(rm, ch - 1, 1))
+		return MEDIA_ERR_NOMEM;
+	bool listed = m->listening && !m->gate;
+	if (listed)
+		remove_dest(rm, m);
+	choose(rm, m, (uint8_t)ch);
+	if (listed)
+		add_dest(rm, m);
+	return MEDIA_OK;
+}
+
+enum media_err room_mixer_voice(struct mixer_member *m, unsigned ch)
+{
+	struct room_mixer *rm = m ? m->room : NULL;
+	if (!rm || ch > MIXER_CHANNELS)
+		return MEDIA_ERR_PARAM;
+	if (ch == m->voice_ch)
+		return MEDIA_OK;
+	enum media_err err = ch ? channels_voice_ready(rm, ch - 1) : MEDIA_OK;
+	if (err != MEDIA_OK)
+		return err;
+	bool open = m->gate;
+	if (open) /* it moves between mixes closed, so it is never in two */
+		(void)!room_mixer_gate(m, false);
+	m->voice_ch = (uint8_t)ch;
+	return open ? room_mixer_gate(m, true) : MEDIA_OK;
 }
 
 /* --- sending ------------------------------------------------------------------------------ */
@@ -344,10 +415,12 @@ void mixer_send_public(struct room_mixer *rm, const struct mixer_env *env, size_
 	for (size_t i = 0; i < rm->n_mics; i++) {
 		const struct mixer_mic *mic = rm->mics[i];
 		const struct mixer_member *m = mic->member;
-		if (mic == skip || !m->gate || !m->listening || (skip_own && mic->own))
+		if (mic == skip || !m->gate || !m->listening || (skip_own && mic->own) ||
+		    m->listen_ch)
 			continue;
 		member_dest(m, &rm->dests[n++]); /* cap_dests leaves room for these */
 	}
+	channels_send_public(rm, env, len); /* channels with no voice now hear the floor */
 	if (n == 0)
 		return;
 	/* Timed, so /metrics can say what a listener costs per packet in the real server. */

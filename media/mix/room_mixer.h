@@ -57,11 +57,12 @@
 struct mixer_counters {
 	_Atomic uint64_t packets_sent; /* datagrams of the rooms' streams the kernel took */
 	_Atomic uint64_t send_errors, protect_errors;
-	_Atomic uint64_t forwarded;    /* packets forwarded as they came (no transcoding) */
-	_Atomic uint64_t encoded;      /* public mixes encoded */
-	_Atomic uint64_t gate_errors;  /* gates that could not open (no memory, too many) */
-	_Atomic uint64_t fanout_us;    /* time in the public packets' fan-out (protect + send) */
-	_Atomic uint64_t fanout_dests; /* ... and the listeners it served */
+	_Atomic uint64_t forwarded;	  /* packets forwarded as they came (no transcoding) */
+	_Atomic uint64_t encoded;	  /* public mixes encoded */
+	_Atomic uint64_t channel_encoded; /* interpretation channels' frames encoded (channels.h) */
+	_Atomic uint64_t gate_errors;	  /* gates that could not open (no memory, too many) */
+	_Atomic uint64_t fanout_us;	  /* time in the public packets' fan-out (protect + send) */
+	_Atomic uint64_t fanout_dests;	  /* ... and the listeners it served */
 	_Atomic uint64_t latency_mix[MEDIA_LATENCY_BUCKETS + 1];
 	_Atomic uint64_t latency_mix_count, latency_mix_sum_ns;
 	_Atomic uint64_t latency_fwd[MEDIA_LATENCY_BUCKETS + 1];
@@ -100,6 +101,10 @@ struct mixer_member {
 	socklen_t addr_len;
 	uint8_t payload_type;	  /* its Opus payload type */
 	struct fanout_sink *sink; /* NULL: addr over UDP; else its ICE-TCP connection */
+
+	/* Interpretation (channels.h): 0 the floor, k channel k-1; 0 after a join. */
+	uint8_t listen_ch; /* what it hears (room_mixer_channel) */
+	uint8_t voice_ch;  /* what its open mic feeds (room_mixer_voice) */
 
 	/* Private to the room mixer. */
 	struct room_mixer *room;
@@ -146,6 +151,17 @@ void room_mixer_unkeyed(struct mixer_member *m);
  * fades the voice in, closing fades it out (mix.h), over the next tick. Errors (the gate
  * then stays closed): MEDIA_ERR_NOMEM, MEDIA_ERR_CODEC, MEDIA_ERR_FULL. */
 BASE_WUR enum media_err room_mixer_gate(struct mixer_member *m, bool open);
+
+/* Interpretation channels (channels.h). ch is 0 for the floor, k for channel k-1 (k up to
+ * MIXER_CHANNELS). room_mixer_channel: what m hears from the next send on (k above
+ * MIXER_CHANNELS: channel k-1-MIXER_CHANNELS over the floor at -18 dB), with the same
+ * SRTP session and one RTP timeline (seq and timestamp continue). room_mixer_voice: what
+ * m's mic feeds when open (0: the floor's mix; k: channel k-1, never the floor); opening
+ * a channel's voice closes any other open voice of that channel first, so a channel never
+ * has two. Errors: MEDIA_ERR_PARAM (no room, ch out of range), MEDIA_ERR_NOMEM,
+ * MEDIA_ERR_CODEC; m is then unchanged. */
+BASE_WUR enum media_err room_mixer_channel(struct mixer_member *m, unsigned ch);
+BASE_WUR enum media_err room_mixer_voice(struct mixer_member *m, unsigned ch);
 
 /* Whether m's mic is open and has sent voice (talk.h's hangover) as of now_us: what
  * makes it the room's talker for captions (worker_rooms.c publishes it). */

@@ -6,6 +6,7 @@
 #ifndef PLENARY_MEDIA_ROOM_MIXER_INTERNAL_H
 #define PLENARY_MEDIA_ROOM_MIXER_INTERNAL_H
 
+#include "media/mix/channels.h"
 #include "media/mix/jitter.h"
 #include "media/mix/opus_codec.h"
 #include "media/mix/pcm.h"
@@ -95,6 +96,7 @@ struct room_mixer {
 	int64_t last_us;
 
 	struct room_record rec;
+	struct mixer_channels *channels; /* NULL until a member first uses one */
 
 	int32_t acc[MIX_FRAME], minus[MIX_FRAME];
 	int16_t out[MIX_FRAME];

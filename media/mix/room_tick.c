@@ -66,14 +66,16 @@ static void decide(struct room_mixer *rm, const struct mixer_env *env, int64_t n
 	int current = -1;
 	for (size_t i = 0; i < rm->n_mics; i++) {
 		const struct mixer_mic *mic = rm->mics[i];
-		bool open = mic->member->gate;
+		/* An interpreter's mic is its channel's, never the floor's voice. */
+		bool open = mic->member->gate && !mic->member->voice_ch;
 		tm[i] = (struct talk_mic){.active = open && talk_voice_active(&mic->voice, now_us),
 					  .forwardable = open && mic->forwardable,
 					  .draining = jitter_holding(mic->jb)};
 		if (mic == rm->fwd)
 			current = (int)i;
 	}
-	int choice = talk_choose(tm, rm->n_mics, current);
+	/* With a channel on air, every stream takes the tick's seq and timestamp (channels.h). */
+	int choice = channels_voiced(rm) ? -1 : talk_choose(tm, rm->n_mics, current);
 	if (choice == current)
 		return;
 	if (choice < 0)
@@ -156,7 +158,8 @@ static bool encode_own(struct room_mixer *rm)
 	bool any = false;
 	for (size_t i = 0; i < rm->n_mics; i++) {
 		struct mixer_mic *mic = rm->mics[i];
-		if (!mic->speaks || !mic->member->gate || !mic->member->listening)
+		if (!mic->speaks || !mic->member->gate || !mic->member->listening ||
+		    mic->member->voice_ch) /* an interpreter hears the floor as it is */
 			continue;
 		mix_minus(rm->acc, mic->pcm, rm->minus);
 		mix_limit(&mic->lim, rm->minus, rm->out, MIX_FRAME);
@@ -195,6 +198,7 @@ static void send_mix(struct room_mixer *rm, const struct mixer_env *env, int64_t
 		if (mic->own && (len = mixer_build(rm, &b, mic->own_pkt, mic->own_len)) != 0)
 			mixer_send_own(rm, env, mic, len);
 	}
+	channels_send(rm, env, &b);
 	mixer_sent(rm, b.seq, b.timestamp, plen, leaving);
 	rm->sent_last_tick = true;
 	observe_mix(rm, env, leaving);
@@ -205,7 +209,7 @@ static void mix_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t
 	const int16_t *in[MIX_MAX_INPUTS];
 	size_t k = 0;
 	for (size_t i = 0; i < rm->n_mics; i++)
-		if (rm->mics[i]->has_pcm)
+		if (rm->mics[i]->has_pcm && !rm->mics[i]->member->voice_ch)
 			in[k++] = rm->mics[i]->pcm;
 	mix_sum(rm->acc, in, k);
 	size_t plen;
@@ -216,7 +220,9 @@ static void mix_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t
 	}
 	record_packet(rm, env, rm->payload, plen);
 	bool own = k > 0 && encode_own(rm);
-	if (dtx && !own) { /* nothing worth a datagram */
+	bool chan = channels_encode(rm, env); /* once per channel on air */
+	if (dtx && !own && !chan) {	      /* nothing worth a datagram */
+		channels_clear(rm);
 		rm->sent_last_tick = false;
 		return;
 	}

@@ -137,10 +137,11 @@ struct peer {
 	struct peer_shared *shared;
 	struct dtls_session *dtls;
 	struct media_srtp *srtp;
-	bool ssl_released; /* the peer proved it has the keys: SSL object freed */
-	bool send;	   /* the answer says we send audio */
-	bool mic_open;	   /* the room's mic gate for this person (for the mixer) */
-	bool closing;	   /* the gateway closed it: no more events */
+	bool ssl_released;	     /* the peer proved it has the keys: SSL object freed */
+	bool send;		     /* the answer says we send audio */
+	bool mic_open;		     /* the room's mic gate for this person (for the mixer) */
+	uint8_t listen_ch, voice_ch; /* interpretation channels (mixer_member's, kept here) */
+	bool closing;		     /* the gateway closed it: no more events */
 	uint8_t opus_pt;
 	uint8_t audio_level_id; /* 0: not negotiated */
 	uint32_t local_ssrc;

@@ -345,6 +345,10 @@ static void on_commands(struct worker *w)
 		case WORKER_MIC:
 			worker_rooms_mic(w, p, m.arg != 0);
 			break;
+		case WORKER_CHANNEL:
+		case WORKER_VOICE:
+			worker_rooms_channel(w, p, m.arg, m.type == WORKER_VOICE);
+			break;
 		case WORKER_SESSION:
 			worker_rooms_session(w, m.ptr);
 			break;

@@ -52,7 +52,9 @@ enum worker_cmd {
 	WORKER_MIC,
 	WORKER_SESSION,
 	WORKER_STOP,
-	WORKER_VENUE /* a plain-RTP venue (venue_rtp.h) moves in for good; ownership moves */
+	WORKER_VENUE,	/* a plain-RTP venue (venue_rtp.h) moves in for good; ownership moves */
+	WORKER_CHANNEL, /* arg: the channel the peer hears (channels.h: 0 the floor) */
+	WORKER_VOICE	/* arg: the channel the peer's mic feeds */
 };
 enum worker_event { WORKER_EV_STATE = 1, WORKER_EV_GONE, WORKER_EV_ATTEMPT };
 
@@ -146,6 +148,8 @@ void worker_rooms_state(struct worker *w, struct peer *p);
 void worker_rooms_remove(struct worker *w, struct peer *p);
 /* The MIC command. */
 void worker_rooms_mic(struct worker *w, struct peer *p, bool open);
+/* WORKER_CHANNEL and WORKER_VOICE: kept on the peer, and applied in its room's mixer. */
+void worker_rooms_channel(struct worker *w, struct peer *p, unsigned ch, bool voice);
 /* The SESSION command; frees s. */
 void worker_rooms_session(struct worker *w, struct worker_session *s);
 /* peer_env.audio: the gate, the mixer, and ATTEMPT events. */

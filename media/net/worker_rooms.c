@@ -113,7 +113,9 @@ bool worker_rooms_add(struct worker *w, struct peer *p)
 		drop_if_idle(w, rm);
 		return false;
 	}
-	if (p->mic_open && room_mixer_gate(&p->member, true) != MEDIA_OK)
+	if ((p->listen_ch && room_mixer_channel(&p->member, p->listen_ch) != MEDIA_OK) ||
+	    (p->voice_ch && room_mixer_voice(&p->member, p->voice_ch) != MEDIA_OK) ||
+	    (p->mic_open && room_mixer_gate(&p->member, true) != MEDIA_OK))
 		atomic_fetch_add_explicit(&w->counters.mixer.gate_errors, 1, memory_order_relaxed);
 	return true;
 }
@@ -160,6 +162,22 @@ void worker_rooms_mic(struct worker *w, struct peer *p, bool open)
 {
 	p->mic_open = open;
 	if (p->member.room && room_mixer_gate(&p->member, open) != MEDIA_OK)
+		atomic_fetch_add_explicit(&w->counters.mixer.gate_errors, 1, memory_order_relaxed);
+}
+
+void worker_rooms_channel(struct worker *w, struct peer *p, unsigned ch, bool voice)
+{
+	if (ch > (voice ? MEDIA_CHANNELS : 2 * MEDIA_CHANNELS))
+		return;
+	if (voice)
+		p->voice_ch = (uint8_t)ch;
+	else
+		p->listen_ch = (uint8_t)ch;
+	if (!p->member.room)
+		return; /* applied when it joins */
+	enum media_err err =
+	    voice ? room_mixer_voice(&p->member, ch) : room_mixer_channel(&p->member, ch);
+	if (err != MEDIA_OK)
 		atomic_fetch_add_explicit(&w->counters.mixer.gate_errors, 1, memory_order_relaxed);
 }
 

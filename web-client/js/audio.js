@@ -248,6 +248,7 @@ export class AudioPanel {
       ack = await this.request({ type: 'media.offer', sdp: pc.localDescription.sdp });
       if (pc !== this.pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
+      this.onConnected?.(); // the peer exists: the chosen language channel (channel.js)
     } catch (err) {
       if (pc !== this.pc) return;
       this.close();

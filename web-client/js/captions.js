@@ -102,6 +102,7 @@ export function captionsPanel({ store, loadRecord }) {
   };
 
   let shownN = 0; // the caption number (c.n) last rendered
+  let shownLang = null; // the language the log shows
   let epoch = 0;
   let follow = true;
   log.addEventListener('scroll', () => {
@@ -120,6 +121,9 @@ export function captionsPanel({ store, loadRecord }) {
     const langs = store.languages;
     if (langs.length < 2) return null;
     if (chosen && langs.includes(chosen)) return chosen;
+    // Unless one chose, captions follow the language one listens in (views/channel.js).
+    const heard = pref('channel', '');
+    if (heard && langs.includes(heard)) return heard;
     return langs[0];
   }
 
@@ -141,6 +145,7 @@ export function captionsPanel({ store, loadRecord }) {
     lastWho = null;
     shownN = 0;
     epoch = store.captionsEpoch;
+    shownLang = currentLang();
     append(true);
   }
 
@@ -190,7 +195,12 @@ export function captionsPanel({ store, loadRecord }) {
   function render() {
     const before = lang.options.length;
     renderLangs();
-    if (epoch !== store.captionsEpoch || (before < 2 && lang.options.length >= 2)) rebuild();
+    if (
+      epoch !== store.captionsEpoch ||
+      (before < 2 && lang.options.length >= 2) ||
+      currentLang() !== shownLang
+    )
+      rebuild();
     else append(false);
     const want = currentLang();
     // A partial line nobody finished within 15 s (the captioner left) is dropped.

@@ -47,6 +47,7 @@ export const ROLES = {
   observer: 'Observer',
   captioner: 'Captioner',
   venue: 'Venue sound desk',
+  interpreter: 'Interpreter',
 };
 
 export const LEVELS = {

@@ -13,6 +13,8 @@ import { AudioPanel } from './audio.js';
 import { roomAccess } from './access.js';
 import { captionsPanel } from './captions.js';
 import { floorPanel } from './views/floor.js';
+import { channelPicker } from './views/channel.js';
+import { interpConsole } from './views/interp.js';
 import { queuePanel } from './views/queue.js';
 import { peoplePanel } from './views/people.js';
 import { alerts, shortcut, installShortcuts } from './alerts.js';
@@ -231,6 +233,8 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
     const venue = venueMod ? venueMod.venueConsole({ store, audio }) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
+    const channel = channelPicker({ store, request, audio });
+    const booth = you.role === 'interpreter' ? interpConsole({ store, act, audio }) : null;
     audio.onMuteChange = () => schedule();
     // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
     audio.audio.addEventListener('playing', schedule);
@@ -247,6 +251,8 @@ export function enterRoom({ room, token, name, onFail, view }) {
       bar,
       moments,
       venue,
+      channel,
+      booth,
     ].filter(Boolean);
     panels.push({ render: () => audio.render() });
     // On phones what comes after the first screen folds (fold.js), unless it needs the person
@@ -281,17 +287,21 @@ export function enterRoom({ room, token, name, onFail, view }) {
     let left, right;
     if (you.role === 'chair') {
       left = [floor, hand, queue, mod, desk];
-      right = [caps, writer, hum, polls, audio, settings, people];
+      right = [caps, writer, hum, polls, audio, channel, settings, people];
     } else if (you.role === 'venue') {
       // The desk's console first, the floor and the queue beside it at a glance.
       left = [venue, floor, queue];
-      right = [caps, audio, settings, people, hum, polls];
+      right = [caps, audio, channel, settings, people, hum, polls];
+    } else if (you.role === 'interpreter') {
+      // The booth first; what one hears (the floor or a relay) beside the floor.
+      left = [booth, floor, channel, caps];
+      right = [audio, settings, people, queue];
     } else if (you.role === 'captioner') {
       left = [floor, writer, caps];
-      right = [queue, hum, polls, audio, settings, people];
+      right = [queue, hum, polls, audio, channel, settings, people];
     } else {
       left = [floor, hand, caps];
-      right = [queue, hum, polls, audio, settings, people];
+      right = [queue, hum, polls, audio, channel, settings, people];
     }
     left = left.filter(Boolean);
     const links = [

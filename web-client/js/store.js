@@ -80,10 +80,11 @@ export class Store {
     return this.you && (this.you.role === 'chair' || this.you.role === 'participant');
   }
 
-  // Whose audio peer sends: those who may speak, and the venue (the room's sound desk,
-  // whose microphone is open while the session is live; it asks for no floor).
+  // Whose audio peer sends: those who may speak, the venue (the room's sound desk,
+  // whose microphone is open while the session is live; it asks for no floor), and
+  // interpreters (their mic is their booth's channel while they are on air).
   get sendsAudio() {
-    return this.canSpeak || this.you?.role === 'venue';
+    return this.canSpeak || this.you?.role === 'venue' || this.you?.role === 'interpreter';
   }
 
   myEntry() {
@@ -172,6 +173,9 @@ export class Store {
     this.languages = [...new Set([...s.captions.languages, ...this.languages])];
     if (!this.live) this.partials.clear();
     this.removed = new Map((s.removed || []).map((p) => [p.pid, { ...p }]));
+    // Interpretation (rooms/interp.c): the booths, and the floor's declared language.
+    this.booths = new Map((s.booths || []).map((b) => [b.lang, { ...b }]));
+    this.floorLang = s.floor_lang || null;
     const mics = new Set(s.mics || []);
     const floor = s.queue.floor;
     this.floorMuted = !!(floor && floor.pid && !mics.has(floor.pid));
@@ -217,6 +221,9 @@ export class Store {
   }
 
   apply(kind, d, ts, seq) {
+    if (kind === 'floor.lang') return void (this.floorLang = d.lang);
+    if (kind === 'interp.taken')
+      return void this.booths.set(d.lang, { lang: d.lang, pid: d.pid, name: d.name });
     if (kind.startsWith('queue.') || kind.startsWith('floor.')) {
       if (kind === 'floor.granted' || kind === 'floor.ended') this.floorWarning = null;
       if (kind === 'floor.granted') this.floorMuted = false;
@@ -252,6 +259,8 @@ export class Store {
         });
         break;
       case 'participant.left':
+        for (const b of this.booths.values())
+          if (b.pid === d.pid) Object.assign(b, { pid: null, name: null });
         this.participants.delete(d.pid);
         this.chairMics.delete(d.pid);
         break;

@@ -259,7 +259,7 @@ static void open_gateway(void)
 	struct room_settings s = {.id = "plenary-1", .title = "Plenary", .public_observers = true};
 	struct room *room;
 	CHECK(rooms_create(gw->rooms, &s, gw_now_ms(), &room) == ROOM_OK);
-	struct room_identity chair = {"chair", "Fuzz chair", ROOM_ROLE_CHAIR, "", false};
+	struct room_identity chair = {"chair", "Fuzz chair", ROOM_ROLE_CHAIR, "", false, NULL};
 	json_t *start = json_pack("{s:s,s:s}", "type", "session.start", "title", "Fuzz");
 	json_t *result = NULL;
 	const char *why = NULL;

@@ -11,9 +11,10 @@
  * signed up front, since the fuzzer cannot forge HMAC-SHA256.
  *
  * An input: its first byte picks the connection under test -- fresh, or already joined
- * as chair, participant, captioner, observer, or chair of "closed" -- and the rest is up
+ * as chair, participant, captioner, observer, chair of "closed", venue or French
+ * interpreter -- and the rest is up
  * to 16 text messages separated by 0x1e (a byte JSON cannot hold unescaped). In a
- * message "@0".."@5" stand for the signed tokens (see tokens[]). After each message the
+ * message "@0".."@7" stand for the signed tokens (see tokens[]). After each message the
  * loop's end of turn is played (gw_flush) and what the connection was sent is read back.
  *
  * Beyond "no crash, no leak": every message gets at least one reply, an ack or an error
@@ -56,7 +57,8 @@ static const struct {
     {"plenary-1", TOKEN_ROLE_OBSERVER, "watcher", ""},
     {"closed", TOKEN_ROLE_CHAIR, "chair", ""},
     {"closed", TOKEN_ROLE_PARTICIPANT, "pat", "academia"},
-    {"plenary-1", TOKEN_ROLE_VENUE, "desk", ""}, /* the room's sound desk (issue 14) */
+    {"plenary-1", TOKEN_ROLE_VENUE, "desk", ""},	   /* the room's sound desk (issue 14) */
+    {"plenary-1", TOKEN_ROLE_INTERPRETER, "booth-fr", ""}, /* the French booth (issue 14) */
 };
 #define N_TOKENS (sizeof tokens / sizeof tokens[0])
 
@@ -113,7 +115,20 @@ static void say(struct conn *c, const char *text, size_t len)
 
 static char *sign(size_t i)
 {
-	return fuzz_sign(SECRET, tokens[i].room, tokens[i].role, tokens[i].sub, tokens[i].group);
+	if (tokens[i].role != TOKEN_ROLE_INTERPRETER)
+		return fuzz_sign(SECRET, tokens[i].room, tokens[i].role, tokens[i].sub,
+				 tokens[i].group);
+	struct token_claims c; /* an interpreter's token needs its booth */
+	memset(&c, 0, sizeof c);
+	snprintf(c.room, sizeof c.room, "%s", tokens[i].room);
+	c.role = tokens[i].role;
+	snprintf(c.name, sizeof c.name, "Fuzz %s", tokens[i].sub);
+	snprintf(c.sub, sizeof c.sub, "%s", tokens[i].sub);
+	snprintf(c.lang, sizeof c.lang, "fr");
+	c.exp = (int64_t)time(NULL) + 7 * 86400;
+	char *tok = NULL;
+	CHECK(token_sign(&c, (const uint8_t *)SECRET, strlen(SECRET), &tok) == TOKEN_OK);
+	return tok;
 }
 
 static struct conn *connect_as(int who)
@@ -216,7 +231,7 @@ static void setup_once(void)
 	open_gateway();
 }
 
-/* The message with "@0".."@5" replaced by the signed tokens; the caller frees it. */
+/* The message with "@0".."@7" replaced by the signed tokens; the caller frees it. */
 static char *expand(const uint8_t *msg, size_t len, size_t *out_len)
 {
 	size_t cap = len + 1;

@@ -44,14 +44,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RESET_EVERY 64
 
 static const struct room_identity cast[8] = {
-    {"c1", "Chair One", ROOM_ROLE_CHAIR, "", false},
-    {"c2", "Chair Two", ROOM_ROLE_CHAIR, "technical", true},
-    {"p1", "Pat One", ROOM_ROLE_PARTICIPANT, "government", false},
-    {"p2", "Pat Two", ROOM_ROLE_PARTICIPANT, "civil_society", false},
-    {"p3", "Pat Three", ROOM_ROLE_PARTICIPANT, "", false},
-    {"cap", "Cart", ROOM_ROLE_CAPTIONER, "", false},
-    {"obs", "Watcher", ROOM_ROLE_OBSERVER, "", false},
-    {"p4", "Pat Four", ROOM_ROLE_PARTICIPANT, "academia", true},
+    {"c1", "Chair One", ROOM_ROLE_CHAIR, "", false, NULL},
+    {"c2", "Chair Two", ROOM_ROLE_CHAIR, "technical", true, NULL},
+    {"p1", "Pat One", ROOM_ROLE_PARTICIPANT, "government", false, NULL},
+    {"p2", "Pat Two", ROOM_ROLE_PARTICIPANT, "civil_society", false, NULL},
+    {"p3", "Pat Three", ROOM_ROLE_PARTICIPANT, "", false, NULL},
+    {"cap", "Cart", ROOM_ROLE_CAPTIONER, "", false, NULL},
+    {"obs", "Watcher", ROOM_ROLE_OBSERVER, "", false, NULL},
+    {"p4", "Pat Four", ROOM_ROLE_PARTICIPANT, "academia", true, NULL},
 };
 
 static struct {

@@ -155,8 +155,8 @@ static void check_exports(struct room *r)
 /* A chair does what a chair would do next: each command succeeds or changes nothing. */
 static void chair_acts(struct rooms *rs, struct room *r, int64_t now)
 {
-	static const struct room_identity chair = {"fuzz-chair", "Chair", ROOM_ROLE_CHAIR, "",
-						   false};
+	static const struct room_identity chair = {"fuzz-chair", "Chair", ROOM_ROLE_CHAIR,
+						   "",		 false,	  NULL};
 	if (room_attach(r, &chair, now) != ROOM_OK)
 		return; /* the pid is someone else already */
 	json_t *snap = room_snapshot(r);

@@ -159,7 +159,7 @@ static struct conn *attach(struct fixture *f, const char *pid, enum room_role ro
 	assert_non_null(c);
 	snprintf(c->pid, sizeof c->pid, "%s", pid);
 	snprintf(c->name, sizeof c->name, "%s", pid);
-	c->who = (struct room_identity){c->pid, c->name, role, c->group, false};
+	c->who = (struct room_identity){c->pid, c->name, role, c->group, false, NULL};
 	assert_int_equal(room_attach(f->room, &c->who, gw_now_ms()), ROOM_OK);
 	f->gw->metrics.connections[ROOM_ROLE_COUNT]--;
 	f->gw->metrics.connections[role]++;

@@ -208,6 +208,58 @@ static void claims_are_checked(void **state)
 	}
 }
 
+/* An interpreter's token carries its booth: a well-formed BCP 47 tag, kept in its
+ * conventional case; without one (or with a bad one) it is refused, and so is a lang on any
+ * other role. token_sign refuses to make what token_verify would refuse. */
+static void interpreter_needs_a_lang(void **state)
+{
+	(void)state;
+	struct token_claims c = claims(), got;
+	c.role = TOKEN_ROLE_INTERPRETER;
+	char *tok = NULL;
+	assert_int_equal(token_sign(&c, secret, SECRET_LEN, &tok), TOKEN_ECLAIMS);
+	strcpy(c.lang, "fr_FR");
+	assert_int_equal(token_sign(&c, secret, SECRET_LEN, &tok), TOKEN_ECLAIMS);
+	strcpy(c.lang, "zh-Hans");
+	tok = sign(&c);
+	assert_int_equal(token_verify(tok, secret, SECRET_LEN, NULL, NOW, LIFE, &got), TOKEN_OK);
+	assert_int_equal(got.role, TOKEN_ROLE_INTERPRETER);
+	assert_string_equal(got.lang, "zh-Hans");
+	free(tok);
+	c.role = TOKEN_ROLE_PARTICIPANT;
+	assert_int_equal(token_sign(&c, secret, SECRET_LEN, &tok), TOKEN_ECLAIMS);
+
+	const char *const cases[][2] = {
+	    {"{\"room\":\"r\",\"role\":\"interpreter\",\"name\":\"x\",\"exp\":1800000060,"
+	     "\"lang\":\"PT-br\"}",
+	     "pt-BR"},
+	    {"{\"room\":\"r\",\"role\":\"interpreter\",\"name\":\"x\",\"exp\":1800000060}", NULL},
+	    {"{\"room\":\"r\",\"role\":\"interpreter\",\"name\":\"x\",\"exp\":1800000060,"
+	     "\"lang\":\"\"}",
+	     NULL},
+	    {"{\"room\":\"r\",\"role\":\"interpreter\",\"name\":\"x\",\"exp\":1800000060,"
+	     "\"lang\":\"fr-FR-Latn\"}",
+	     NULL},
+	    {"{\"room\":\"r\",\"role\":\"interpreter\",\"name\":\"x\",\"exp\":1800000060,"
+	     "\"lang\":[\"fr\"]}",
+	     NULL},
+	    {"{\"room\":\"r\",\"role\":\"chair\",\"name\":\"x\",\"exp\":1800000060,"
+	     "\"lang\":\"fr\"}",
+	     NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *t = forge("{\"alg\":\"HS256\"}", cases[i][0], (const char *)secret);
+		enum token_err err = token_verify(t, secret, SECRET_LEN, NULL, NOW, LIFE, &got);
+		if (cases[i][1]) {
+			assert_int_equal(err, TOKEN_OK);
+			assert_string_equal(got.lang, cases[i][1]);
+		} else {
+			assert_int_equal(err, TOKEN_ECLAIMS);
+		}
+		free(t);
+	}
+}
+
 /* A chair token for room r with the time claims in extra (",\"exp\":N..."), verified at
  * now with at most life seconds of lifetime. */
 static enum token_err timed(const char *extra, int64_t now, int64_t life)
@@ -360,6 +412,7 @@ static void base64url(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(interpreter_needs_a_lang),
 	    cmocka_unit_test(round_trip),
 	    cmocka_unit_test(wrong_room_and_expiry),
 	    cmocka_unit_test(lapsed_passes_only_expiry),

@@ -244,7 +244,8 @@ static void cart_captioner_not_attached(void **state)
 	struct rt *t = *state;
 	rt_attach(t, CH);
 	rt_ok(t, CH, "{\"type\":\"session.start\"}");
-	struct room_identity cart = {"cart-firm-1", "ACME CART", ROOM_ROLE_CAPTIONER, "", false};
+	struct room_identity cart = {"cart-firm-1", "ACME CART", ROOM_ROLE_CAPTIONER, "",
+				     false,	    NULL};
 	bool dup;
 	const char *why;
 	assert_int_equal(room_caption_post(t->room, &cart, "en", 10, "Hi.", 3, t->now, &dup, &why),

@@ -55,25 +55,31 @@ enum rt_person {
 	P7, /* no group */
 	CAP,
 	OBS,
-	VEN, /* the room's sound desk */
+	VEN,	/* the room's sound desk */
+	INT_FR, /* interpreters: two for the French booth, one for the Spanish */
+	INT_FR2,
+	INT_ES,
 	RT_CAST
 };
 
 static inline const struct room_identity *rt_who(enum rt_person i)
 {
 	static const struct room_identity cast[RT_CAST] = {
-	    [CH] = {"chair-ana", "Ana Chair", ROOM_ROLE_CHAIR, "", false},
-	    [CH2] = {"chair-bo", "Bo Cochair", ROOM_ROLE_CHAIR, "technical", true},
-	    [P1] = {"p-alice", "Alice Gov", ROOM_ROLE_PARTICIPANT, "government", false},
-	    [P2] = {"p-bruno", "Bruno Civ", ROOM_ROLE_PARTICIPANT, "civil_society", false},
-	    [P3] = {"p-chen", "Chen Tech", ROOM_ROLE_PARTICIPANT, "technical", false},
-	    [P4] = {"p-dalia", "Dalia Gov", ROOM_ROLE_PARTICIPANT, "government", false},
-	    [P5] = {"p-emeka", "Emeka Civ", ROOM_ROLE_PARTICIPANT, "civil_society", false},
-	    [P6] = {"p-farah", "Farah Acad", ROOM_ROLE_PARTICIPANT, "academia", true},
-	    [P7] = {"p-gus", "Gus Nogroup", ROOM_ROLE_PARTICIPANT, "", false},
-	    [CAP] = {"cap-kim", "Kim Cart", ROOM_ROLE_CAPTIONER, "", false},
-	    [OBS] = {"obs-1", "Watcher", ROOM_ROLE_OBSERVER, "", false},
-	    [VEN] = {"venue-desk", "Room sound", ROOM_ROLE_VENUE, "", true},
+	    [CH] = {"chair-ana", "Ana Chair", ROOM_ROLE_CHAIR, "", false, NULL},
+	    [CH2] = {"chair-bo", "Bo Cochair", ROOM_ROLE_CHAIR, "technical", true, NULL},
+	    [P1] = {"p-alice", "Alice Gov", ROOM_ROLE_PARTICIPANT, "government", false, NULL},
+	    [P2] = {"p-bruno", "Bruno Civ", ROOM_ROLE_PARTICIPANT, "civil_society", false, NULL},
+	    [P3] = {"p-chen", "Chen Tech", ROOM_ROLE_PARTICIPANT, "technical", false, NULL},
+	    [P4] = {"p-dalia", "Dalia Gov", ROOM_ROLE_PARTICIPANT, "government", false, NULL},
+	    [P5] = {"p-emeka", "Emeka Civ", ROOM_ROLE_PARTICIPANT, "civil_society", false, NULL},
+	    [P6] = {"p-farah", "Farah Acad", ROOM_ROLE_PARTICIPANT, "academia", true, NULL},
+	    [P7] = {"p-gus", "Gus Nogroup", ROOM_ROLE_PARTICIPANT, "", false, NULL},
+	    [CAP] = {"cap-kim", "Kim Cart", ROOM_ROLE_CAPTIONER, "", false, NULL},
+	    [OBS] = {"obs-1", "Watcher", ROOM_ROLE_OBSERVER, "", false, NULL},
+	    [VEN] = {"venue-desk", "Room sound", ROOM_ROLE_VENUE, "", true, NULL},
+	    [INT_FR] = {"int-fr-1", "Odile Booth", ROOM_ROLE_INTERPRETER, "", false, "fr"},
+	    [INT_FR2] = {"int-fr-2", "Paul Booth", ROOM_ROLE_INTERPRETER, "", false, "fr"},
+	    [INT_ES] = {"int-es-1", "Sol Cabina", ROOM_ROLE_INTERPRETER, "", false, "es"},
 	};
 	return &cast[i];
 }
@@ -622,9 +628,12 @@ static inline void rt_crowd_init(struct rt_crowd *c, const char *const *groups, 
 	for (int i = 0; i < RT_CROWD_MAX; i++) {
 		snprintf(c->pid[i], sizeof c->pid[i], "crowd-%02d", i);
 		snprintf(c->name[i], sizeof c->name[i], "Person %02d", i);
-		c->who[i] =
-		    (struct room_identity){c->pid[i], c->name[i], ROOM_ROLE_PARTICIPANT,
-					   n_groups ? groups[(size_t)i % n_groups] : "", false};
+		c->who[i] = (struct room_identity){c->pid[i],
+						   c->name[i],
+						   ROOM_ROLE_PARTICIPANT,
+						   n_groups ? groups[(size_t)i % n_groups] : "",
+						   false,
+						   NULL};
 	}
 }
 
@@ -711,7 +720,7 @@ static inline const char *rt_str(json_t *obj, const char *key)
 /* Attaches everyone in the cast but CH2 and the venue, and starts the session. */
 static inline void rt_live(struct rt *t)
 {
-	for (int i = CH; i < RT_CAST; i++)
+	for (int i = CH; i < INT_FR; i++) /* interpreters join where a test wants them */
 		if (i != CH2 && i != VEN)
 			rt_attach(t, (enum rt_person)i);
 	rt_ok(t, CH, "{\"type\":\"session.start\",\"title\":\"Day 1\"}");

@@ -43,13 +43,15 @@ static const struct cmd cmds[] = {
     {"participant.readmit", "{\"type\":\"participant.readmit\",\"pid\":\"p-alice\"}"},
     {"mic.open", "{\"type\":\"mic.open\",\"pid\":\"chair-ana\"}"},
     {"mic.close", "{\"type\":\"mic.close\",\"pid\":\"p-alice\"}"},
+    {"interp.take", "{\"type\":\"interp.take\",\"lang\":\"fr\"}"},
+    {"floor.lang", "{\"type\":\"floor.lang\",\"lang\":\"es\"}"},
 };
 #define N_CMDS (sizeof cmds / sizeof cmds[0])
 
 /* Who sends as each role: P2 is a participant who does not hold the floor. */
 static const enum rt_person sender[ROOM_ROLE_COUNT] = {
     [ROOM_ROLE_CHAIR] = CH,	 [ROOM_ROLE_PARTICIPANT] = P2, [ROOM_ROLE_OBSERVER] = OBS,
-    [ROOM_ROLE_CAPTIONER] = CAP, [ROOM_ROLE_VENUE] = VEN,
+    [ROOM_ROLE_CAPTIONER] = CAP, [ROOM_ROLE_VENUE] = VEN,      [ROOM_ROLE_INTERPRETER] = INT_FR,
 };
 
 static const struct cmd *find_cmd(const char *type)
@@ -70,6 +72,7 @@ static void scene(struct rt *t, bool live)
 	rt_attach(t, CAP);
 	rt_attach(t, OBS);
 	rt_attach(t, VEN);
+	rt_attach(t, INT_FR);
 	if (!live)
 		return;
 	rt_ok(t, CH, "{\"type\":\"session.start\"}");
@@ -116,7 +119,8 @@ static void check_row(const char *const *types, size_t n, const bool allowed[ROO
 }
 
 /* The venue (the room's sound desk) sends no room command: its microphone is opened by the
- * session, and the people it carries are queued by the chair (queue.add). */
+ * session, and the people it carries are queued by the chair (queue.add). An interpreter
+ * sends only interp.take (row_interp_take). */
 #define ROW(name, chair, participant, captioner, observer, venue, ...)                             \
 	static void name(void **state)                                                             \
 	{                                                                                          \
@@ -141,6 +145,41 @@ ROW(row_poll_vote, true, true, false, false, false, "poll.vote")
 ROW(row_caption, true, false, true, false, false, "caption")
 ROW(row_moderation, true, false, false, false, false, "participant.remove", "participant.readmit",
     "mic.open", "mic.close")
+
+static void row_interp_take(void **state)
+{
+	(void)state;
+	static const char *const types[] = {"interp.take"};
+	const bool allowed[ROOM_ROLE_COUNT] = {
+	    [ROOM_ROLE_CHAIR] = true, [ROOM_ROLE_INTERPRETER] = true};
+	check_row(types, 1, allowed);
+}
+
+/* floor.lang: chairs, and of participants only the floor holder. */
+static void row_floor_lang(void **state)
+{
+	(void)state;
+	const char *cmd = "{\"type\":\"floor.lang\",\"lang\":\"es\"}";
+	for (int role = 0; role < ROOM_ROLE_COUNT; role++) {
+		assert_int_equal(room_command_allowed("floor.lang", (enum room_role)role),
+				 role == ROOM_ROLE_CHAIR || role == ROOM_ROLE_PARTICIPANT);
+		if (role == ROOM_ROLE_PARTICIPANT)
+			continue;
+		struct rt t;
+		scene(&t, true);
+		if (role == ROOM_ROLE_CHAIR)
+			rt_ok(&t, CH, "%s", cmd);
+		else
+			rt_fail(&t, sender[role], ROOM_EFORBIDDEN, "%s", cmd);
+		rt_fini(&t);
+	}
+	struct rt t;
+	scene(&t, true);
+	rt_fail(&t, P2, ROOM_EFORBIDDEN, "%s", cmd); /* not the holder: nothing changes */
+	rt_ok(&t, P1, "%s", cmd);
+	assert_string_equal(rt_str(rt_last_event(&t, "floor.lang"), "lang"), "es");
+	rt_fini(&t);
+}
 
 /* floor.end: chairs, and of participants only the floor holder. */
 static void row_floor_end(void **state)
@@ -219,6 +258,7 @@ int main(void)
 	    cmocka_unit_test(row_poll_start_end), cmocka_unit_test(row_poll_vote),
 	    cmocka_unit_test(row_caption),	  cmocka_unit_test(row_media_offer_is_the_gateways),
 	    cmocka_unit_test(row_moderation),	  cmocka_unit_test(table_is_complete),
+	    cmocka_unit_test(row_interp_take),	  cmocka_unit_test(row_floor_lang),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

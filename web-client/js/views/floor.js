@@ -11,6 +11,7 @@ export function floorPanel({ store, act }) {
   const meta = h('p', { class: 'floor-meta' });
   const timer = h('p', { class: 'floor-clock', role: 'timer', 'aria-atomic': 'true' });
   const warning = h('p', { class: 'floor-warning', hidden: true });
+  const lang = h('p', { class: 'floor-lang', hidden: true });
   const finish = h(
     'button',
     {
@@ -62,6 +63,7 @@ export function floorPanel({ store, act }) {
     h('h2', { id: 'floor-h' }, 'Floor'),
     who,
     meta,
+    lang,
     warning,
     timer,
     finish,
@@ -109,6 +111,8 @@ export function floorPanel({ store, act }) {
       setText(meta, bits.filter(Boolean).join(' · '));
     }
     tick();
+    show(lang, !!store.floorLang);
+    setText(lang, store.floorLang ? `Floor language: ${store.floorLang}` : '');
     const w = store.floorWarning;
     show(warning, !!(fl && w && w.entry === fl.entry));
     if (w)

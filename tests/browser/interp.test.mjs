@@ -1,0 +1,245 @@
+// Issue 14, interpretation end to end in real headless Chromium, decoded by frequency in the
+// pages. Ana, a participant given the floor, sends 440 Hz and Paul, an interpreter of the
+// French booth (token role interpreter, lang fr), 2000 Hz, each a page sending a WebAudio
+// tone into its own peer (as mixer.test and venue.test do). Odile, the other French
+// interpreter, uses the web client's interpreter console in a second Chromium whose fake
+// microphone plays a 1000 Hz WAV made here, and takes the booth by keyboard. Two listeners
+// use the web client as observers: Fatou picks French in its language picker by keyboard,
+// Olu stays on the floor. The chair is a WebSocket client of the test. Checked:
+//   - Fatou hears Odile (1000 Hz) and not the floor (440 Hz); Olu hears the floor and not
+//     the interpreter;
+//   - the booth handed over to Paul: Fatou then hears 2000 Hz and not 1000 Hz; sampled in
+//     21 ms windows across the handover, no two consecutive windows carry both tones (one
+//     window may straddle the moment the voice changes);
+//   - captions in English and French: Fatou sees the French ones by default, Olu the first
+//     language's;
+//   - Odile's console says ON AIR in words, then who took over; the picker remembers French
+//     after a reload; the floor's language is shown; axe finds no violation on the
+//     listener's page nor on the console.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, join, jwt, nowS, sleep } from '../integration/harness.mjs';
+import { openPage, roomLink, axe, see } from './browser.mjs';
+
+const ROOM = 'hall';
+let server, browser, booth, chair, work;
+
+// A 48 kHz mono 16-bit WAV of hz, lightly amplitude-modulated (Opus DTX never takes a moving
+// tone for noise), that Chromium's fake microphone loops.
+function toneWav(path, hz, seconds) {
+  const n = 48000 * seconds;
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * n, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(48000, 24);
+  b.writeUInt32LE(96000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / 48000;
+    const amp = 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
+    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
+  }
+  writeFileSync(path, b);
+}
+
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
+
+before(async () => {
+  work = mkdtempSync(pathJoin(tmpdir(), 'plenary-interp-'));
+  const wav = pathJoin(work, 'odile-1000.wav');
+  toneWav(wav, 1000, 10);
+  server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Multilingual plenary', public_observers: true }] } });
+  browser = await chromium.launch({
+    executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+  });
+  booth = await chromium.launch({
+    executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [...ARGS, `--use-file-for-fake-audio-capture=${wav}`],
+  });
+  chair = await join(server, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });
+  await chair.ok({ type: 'session.start' });
+});
+
+after(async () => {
+  await chair?.close();
+  await browser?.close();
+  await booth?.close();
+  await server?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// Runs in a page: joins with tok, sends a tone of hz into its peer. Leaves window.pl.
+async function voice({ wsUrl, room, tok, hz }) {
+  const ws = new WebSocket(wsUrl, 'plenary.v1');
+  const inbox = [];
+  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const wait = async (pred, ms = 10000) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      const m = inbox.find(pred);
+      if (m) return m;
+    }
+    return null;
+  };
+  let id = 0;
+  const request = (obj) => {
+    const mine = ++id;
+    ws.send(JSON.stringify({ ...obj, id: mine }));
+    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
+  };
+  await request({ type: 'join', room, token: tok });
+  const ctx = new AudioContext({ sampleRate: 48000 });
+  await ctx.resume();
+  const pc = new RTCPeerConnection();
+  const osc = new OscillatorNode(ctx, { frequency: hz });
+  const gain = new GainNode(ctx, { gain: 0.25 });
+  const lfo = new OscillatorNode(ctx, { frequency: 3 });
+  const depth = new GainNode(ctx, { gain: 0.08 });
+  lfo.connect(depth).connect(gain.gain); // a tone that keeps moving: DTX never takes it for noise
+  const dest = new MediaStreamAudioDestinationNode(ctx);
+  osc.connect(gain).connect(dest);
+  osc.start();
+  lfo.start();
+  pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
+  window.pl = { wait, request, pc, inbox };
+  await pc.setLocalDescription(await pc.createOffer());
+  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
+  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
+  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+  return pc.connectionState;
+}
+
+async function voicePage(tok, hz) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}/healthz`);
+  assert.equal(await page.evaluate(voice, { wsUrl: server.wsUrl, room: ROOM, tok, hz }), 'connected');
+  return page;
+}
+
+const interpreterToken = (name, sub) =>
+  jwt({ room: ROOM, role: 'interpreter', name, sub, lang: 'fr', exp: nowS() + 3600 });
+
+// In a web client page: what its audio element receives, per window of fftSize samples
+// taken every everyMs for ms, as linear power at each frequency (the peak of its bin and
+// the neighbours); with windows, every window's powers, else their average.
+function spectrum({ freqs, ms, fftSize = 8192, everyMs = 100, windows = false }) {
+  const el = [...document.querySelectorAll('audio')].find((a) => a.srcObject);
+  if (!el) return null;
+  const ctx = new AudioContext({ sampleRate: 48000 });
+  const an = ctx.createAnalyser();
+  an.fftSize = fftSize;
+  an.smoothingTimeConstant = 0;
+  ctx.createMediaStreamSource(el.srcObject).connect(an);
+  const db = new Float32Array(an.frequencyBinCount);
+  const all = [];
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      an.getFloatFrequencyData(db);
+      all.push(freqs.map((hz) => {
+        const bin = Math.round((hz * an.fftSize) / ctx.sampleRate);
+        return 10 ** (Math.max(db[bin - 1], db[bin], db[bin + 1]) / 10);
+      }));
+    }, everyMs);
+    setTimeout(() => {
+      clearInterval(timer);
+      ctx.close();
+      if (windows) return resolve(all);
+      const avg = freqs.map((_, i) => all.reduce((s, w) => s + w[i], 0) / all.length);
+      resolve({ frames: all.length, power: Object.fromEntries(freqs.map((hz, i) => [hz, avg[i]])) });
+    }, ms);
+  });
+}
+
+const playing = (page) =>
+  page.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject && !a.paused), null, { timeout: 20000 });
+
+test('a French listener hears the French booth, a floor listener the floor, and a handover never doubles', async () => {
+  const errors = [];
+  // The floor: Ana.
+  const ana = await voicePage(jwt({ room: ROOM, role: 'participant', name: 'Ana Silva', sub: 'ana', exp: nowS() + 3600 }), 440);
+  assert.equal((await ana.evaluate(() => window.pl.request({ type: 'queue.raise' }))).type, 'ack');
+  await chair.ok({ type: 'queue.next' });
+  await chair.ok({ type: 'floor.lang', lang: 'en' });
+  // The French booth: Paul ready; Odile takes it in her console, by keyboard.
+  const paul = await voicePage(interpreterToken('Paul Durand', 'paul'), 2000);
+  const odile = await openPage(booth, roomLink(server, ROOM, interpreterToken('Odile Martin', 'odile')), { errors });
+  await see(odile, 'Interpreter console: fr booth');
+  await see(odile, 'Off air: nobody is on air in fr.');
+  await see(odile, 'The floor speaks en.');
+  await odile.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject), null, { timeout: 20000 });
+  await odile.locator('#interp-take').focus();
+  await odile.keyboard.press('Enter');
+  await see(odile, 'ON AIR: listeners of fr hear you.');
+
+  // Fatou picks French in the web client, by keyboard; Olu stays on the floor.
+  const fatou = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Fatou`, { errors });
+  const olu = await openPage(browser, `${server.url}/#room=${ROOM}&role=observer&name=Olu`, { errors });
+  await Promise.all([playing(fatou), playing(olu)]);
+  await see(fatou, 'Floor language: en');
+  const pick = fatou.getByLabel('Listen in');
+  await pick.focus();
+  await pick.selectOption('fr');
+  await see(fatou, 'Odile Martin is interpreting into fr.');
+  await sleep(1500);
+
+  const freqs = [440, 1000, 2000, 700];
+  const [f, o] = await Promise.all([fatou.evaluate(spectrum, { freqs, ms: 3000 }), olu.evaluate(spectrum, { freqs, ms: 3000 })]);
+  console.log(`Fatou (French): ${JSON.stringify(f.power)}; Olu (floor): ${JSON.stringify(o.power)}`);
+  assert.ok(f.frames > 10 && o.frames > 10);
+  assert.ok(f.power[1000] > 30 * f.power[440], `Fatou hears Odile, not the floor: ${JSON.stringify(f.power)}`);
+  assert.ok(f.power[1000] > 30 * f.power[700], `Fatou hears Odile: ${JSON.stringify(f.power)}`);
+  assert.ok(o.power[440] > 30 * o.power[1000], `Olu hears the floor, not the booth: ${JSON.stringify(o.power)}`);
+  assert.ok(o.power[440] > 30 * o.power[700], `Olu hears the floor: ${JSON.stringify(o.power)}`);
+
+  // The handover, sampled densely across it in Fatou's page.
+  const sampling = fatou.evaluate(spectrum, { freqs: [1000, 2000], ms: 4000, fftSize: 1024, everyMs: 21, windows: true });
+  await sleep(1500);
+  assert.equal((await paul.evaluate(() => window.pl.request({ type: 'interp.take', lang: 'fr' }))).type, 'ack');
+  const wins = await sampling;
+  const peak1 = Math.max(...wins.map((w) => w[0]));
+  const peak2 = Math.max(...wins.map((w) => w[1]));
+  const both = wins.map((w) => w[0] > peak1 / 100 && w[1] > peak2 / 100); // each within 20 dB of its peak
+  const doubled = both.some((b, i) => b && both[i + 1]);
+  console.log(`handover: ${wins.length} windows, ${both.filter(Boolean).length} with both tones`);
+  assert.ok(wins.length > 100, `windows: ${wins.length}`);
+  assert.ok(!doubled, `two consecutive windows carried both interpreters: ${both.map(Number).join('')}`);
+  await see(fatou, 'Paul Durand is interpreting into fr.');
+  await see(odile, 'Off air: Paul Durand is on air in fr.');
+  await sleep(1000);
+  const after = (await fatou.evaluate(spectrum, { freqs, ms: 2500 })).power;
+  console.log(`after the handover: ${JSON.stringify(after)}`);
+  assert.ok(after[2000] > 30 * after[1000], `after the handover Fatou hears Paul only: ${JSON.stringify(after)}`);
+  assert.ok(after[2000] > 30 * after[440], `and not the floor: ${JSON.stringify(after)}`);
+
+  // Captions follow the language one listens in, unless one chose another.
+  await chair.ok({ type: 'caption', lang: 'en', text: 'Good morning, delegates.', final: true });
+  await chair.ok({ type: 'caption', lang: 'fr', text: 'Bonjour, chers délégués.', final: true });
+  await see(fatou, 'Bonjour, chers délégués.');
+  assert.equal(await fatou.getByText('Good morning, delegates.').count(), 0);
+  await see(olu, 'Good morning, delegates.');
+
+  // The choice is remembered on this device.
+  await fatou.reload();
+  await playing(fatou);
+  await fatou.waitForFunction(() => document.getElementById('channel-pick')?.value === 'fr', null, { timeout: 15000 });
+  assert.deepEqual(await axe(fatou), []);
+  assert.deepEqual(await axe(odile), []);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,164 @@
+// Issue 14, interpretation, through the real plenaryd over WebSocket: the interpreter's
+// token and its lang claim (plenaryd token --lang, POST tokens, a hand-made JWT), booth
+// handover with its events and private mic messages in order, floor.lang, the snapshot's
+// booths and floor_lang, media.channel's answers, and the channel encode counter in
+// /metrics. (What listeners hear, decoded, is proved at the mixer by
+// tests/unit/media/mix/test_channels.c; this test has no WebRTC peer sending audio.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join as pathJoin } from 'node:path';
+import { startServer, createRoom, join, http, jwt, nowS, PLENARYD, SECRET, SOURCE_DIR } from './harness.mjs';
+
+const ROOM = 'interp';
+const sdp = (name) => readFileSync(pathJoin(SOURCE_DIR, 'tests', 'fixtures', 'sdp', name), 'utf8');
+
+let server;
+before(async () => {
+  server = await startServer();
+  await createRoom(server, ROOM);
+});
+after(async () => {
+  await server.cleanup();
+});
+
+function cliToken(extra, name = 'X') {
+  return spawnSync(PLENARYD, ['token', '--room', ROOM, '--name', name, ...extra], {
+    env: { ...process.env, PLENARY_TOKEN_SECRET: SECRET },
+    encoding: 'utf8',
+  });
+}
+
+async function interpreter(name, sub, lang) {
+  const r = cliToken(['--role', 'interpreter', '--sub', sub, '--lang', lang], name);
+  assert.equal(r.status, 0, r.stderr);
+  return join(server, ROOM, { token: r.stdout.trim(), name });
+}
+
+test('an interpreter token needs a BCP 47 lang, and only an interpreter has one', async () => {
+  assert.notEqual(cliToken(['--role', 'interpreter']).status, 0);
+  assert.notEqual(cliToken(['--role', 'interpreter', '--lang', 'fr_FR']).status, 0);
+  assert.notEqual(cliToken(['--role', 'participant', '--lang', 'fr']).status, 0);
+  assert.equal(cliToken(['--role', 'interpreter', '--lang', 'zh-hans']).status, 0);
+
+  let r = await http(server, 'POST', `/api/rooms/${ROOM}/tokens`, { admin: true, body: { role: 'interpreter', name: 'I' } });
+  assert.equal(r.status, 400);
+  r = await http(server, 'POST', `/api/rooms/${ROOM}/tokens`, { admin: true, body: { role: 'chair', name: 'C', lang: 'fr' } });
+  assert.equal(r.status, 400);
+  r = await http(server, 'POST', `/api/rooms/${ROOM}/tokens`, { admin: true, body: { role: 'interpreter', name: 'I', lang: 'PT-br' } });
+  assert.equal(r.status, 200);
+
+  // A token made elsewhere: without lang, or with a bad one, joining is unauthorized.
+  const exp = nowS() + 600;
+  for (const claims of [{ room: ROOM, role: 'interpreter', name: 'I', exp }, { room: ROOM, role: 'interpreter', name: 'I', exp, lang: 'fr-FR-Latn' }]) {
+    const c = await join(server, ROOM, { token: jwt(claims) }).catch((e) => e);
+    assert.ok(c instanceof Error && /unauthorized/.test(c.message), String(c));
+  }
+});
+
+test('booth handover, floor language, media.channel', async () => {
+  const chair = await join(server, ROOM, { role: 'chair', name: 'Chair', sub: 'chair' });
+  const p = await join(server, ROOM, { role: 'participant', name: 'Pat', sub: 'pat' });
+  const fr1 = await interpreter('Odile', 'odile', 'FR');
+  const fr2 = await interpreter('Paul', 'paul', 'fr');
+  const es = await interpreter('Sol', 'sol', 'es');
+  const joined = chair.events('participant.joined').find((e) => e.data.pid === 'odile');
+  assert.equal(joined.data.role, 'interpreter');
+  assert.equal(joined.data.lang, 'fr');
+
+  // Before the session: conflict, like every room command.
+  let r = await fr1.request({ type: 'interp.take', lang: 'fr' });
+  assert.equal(r.code, 'conflict');
+  await chair.ok({ type: 'session.start' });
+
+  // Interpreters may send nothing else.
+  assert.equal((await fr1.request({ type: 'queue.raise' })).code, 'forbidden');
+  assert.equal((await fr1.request({ type: 'floor.lang', lang: 'en' })).code, 'forbidden');
+  assert.equal((await es.request({ type: 'interp.take', lang: 'fr' })).code, 'forbidden');
+  assert.equal((await fr1.request({ type: 'interp.take', lang: 'fr_FR' })).code, 'bad_request');
+  assert.equal((await p.request({ type: 'interp.take', lang: 'fr' })).code, 'forbidden');
+
+  const m1 = fr1.messages.length;
+  await fr1.ok({ type: 'interp.take', lang: 'fr' });
+  const taken = await chair.event('interp.taken');
+  assert.deepEqual(taken.data, { lang: 'fr', pid: 'odile', name: 'Odile', by: 'odile', from: null });
+  await fr1.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === true, { from: m1 });
+
+  // The handover: the outgoing interpreter is told closed, the incoming open.
+  const m1b = fr1.messages.length;
+  const m2 = fr2.messages.length;
+  const at = chair.messages.length;
+  await fr2.ok({ type: 'interp.take', lang: 'fr' });
+  const handover = await chair.event('interp.taken', { from: at });
+  assert.deepEqual(handover.data, { lang: 'fr', pid: 'paul', name: 'Paul', by: 'paul', from: 'odile' });
+  await fr1.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === false, { from: m1b });
+  await fr2.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === true, { from: m2 });
+  assert.equal((await fr2.request({ type: 'interp.take', lang: 'fr' })).code, 'conflict');
+
+  // The chair hands it back, and takes another booth off air.
+  await es.ok({ type: 'interp.take', lang: 'es' });
+  await chair.ok({ type: 'interp.take', lang: 'fr', pid: 'odile' });
+  await chair.ok({ type: 'interp.take', lang: 'es', pid: null });
+  assert.equal((await chair.request({ type: 'interp.take', lang: 'fr', pid: 'sol' })).code, 'conflict');
+  assert.equal((await chair.request({ type: 'interp.take', lang: 'fr', pid: 'pat' })).code, 'not_found');
+
+  // The floor's language: the chair, or the floor holder only.
+  assert.equal((await p.request({ type: 'floor.lang', lang: 'en' })).code, 'forbidden');
+  await chair.ok({ type: 'floor.lang', lang: 'en' });
+  assert.deepEqual((await p.event('floor.lang')).data, { lang: 'en', by: 'chair' });
+  await p.ok({ type: 'queue.raise' });
+  await chair.ok({ type: 'queue.next' });
+  await p.ok({ type: 'floor.lang', lang: 'es' });
+
+  // A late joiner's snapshot has the booths and the floor's language.
+  const late = await join(server, ROOM, { role: 'observer', name: 'Late', anonymous: true });
+  assert.equal(late.ack.state.floor_lang, 'es');
+  assert.deepEqual(late.ack.state.booths, [
+    { lang: 'fr', pid: 'odile', name: 'Odile' },
+    { lang: 'es', pid: null, name: null },
+  ]);
+
+  // media.channel: bad input, an unknown channel, no peer yet, then a real switch.
+  assert.equal((await late.request({ type: 'media.channel' })).code, 'bad_request');
+  assert.equal((await late.request({ type: 'media.channel', lang: 'fr_FR' })).code, 'bad_request');
+  assert.equal((await late.request({ type: 'media.channel', lang: 'de' })).code, 'not_found');
+  assert.equal((await late.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
+  await late.ok({ type: 'media.offer', sdp: sdp('chrome-recvonly.sdp') });
+  r = await late.ok({ type: 'media.channel', lang: 'FR' });
+  assert.equal(r.lang, 'fr');
+  assert.equal(r.on_air, true);
+  assert.equal((await late.request({ type: 'media.channel', lang: 'fr', floor_under: 'yes' })).code, 'bad_request');
+  r = await late.ok({ type: 'media.channel', lang: 'fr', floor_under: true });
+  assert.equal(r.floor_under, true);
+  r = await late.ok({ type: 'media.channel', lang: 'es' });
+  assert.equal(r.floor_under, false);
+  assert.equal(r.on_air, false, 'nobody in the Spanish booth: the channel carries the floor');
+  r = await late.ok({ type: 'media.channel', lang: null });
+  assert.equal(r.lang, null);
+
+  // An interpreter may send audio (their offer is answered sendrecv).
+  const offer = await fr1.ok({ type: 'media.offer', sdp: sdp('chrome-sendrecv.sdp') });
+  assert.ok(offer.sdp.split('\r\n').includes('a=sendrecv'));
+  // Relay: an interpreter may hear another booth, never their own.
+  assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
+  await fr1.ok({ type: 'media.channel', lang: 'es' });
+
+  // A channel's own stream and recording: 404 without a channel; not built yet (501) with
+  // one -- never the floor served as the channel.
+  for (const what of ['listen.ogg', 'recording.ogg']) {
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=de`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=fr`)).status, 501);
+  }
+
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);
+  assert.match(metrics, /^plenary_connections\{role="interpreter"\} 3$/m);
+
+  // The log holds the handovers in order.
+  const log = (await (await fetch(`${server.url}/api/rooms/${ROOM}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+  const takes = log.filter((e) => e.kind === 'interp.taken').map((e) => `${e.data.lang}:${e.data.from}->${e.data.pid}`);
+  assert.deepEqual(takes, ['fr:null->odile', 'fr:odile->paul', 'es:null->sol', 'fr:paul->odile', 'es:sol->null']);
+  for (const c of [chair, p, fr1, fr2, es, late]) await c.close();
+});

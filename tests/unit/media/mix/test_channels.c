@@ -1,0 +1,532 @@
+/* Unit tests for media/mix/channels.c through the room mixer, with fake peers as in
+ * test_room_mixer.c: real SRTP sessions, loopback sockets the test reads and unprotects,
+ * Opus tones encoded here and decoded from what each member received.
+ *
+ *   - a French listener hears the French interpreter's tone and not the floor's; a floor
+ *     listener hears the floor and not the interpreter; the interpreter hears the floor;
+ *   - the channel is encoded once per tick whatever the number of its listeners;
+ *   - a booth handover: decoded in 5 ms windows, the channel never carries both
+ *     interpreters' tones at once, and the mixer refuses a second open voice;
+ *   - a listener moving between the floor and channels keeps one RTP stream: sequence
+ *     numbers step by one and timestamps by 960, only the payload's source changes;
+ *   - a channel with nobody on air carries the floor, forwarded or mixed;
+ *   - the tick and the arrivals allocate nothing with channels on air (counted where no
+ *     sanitizer interposes malloc). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "media/mix/opus_codec.h"
+#include "media/mix/room_mixer.h"
+#include "media/secure/srtp_session.h"
+#include "media/test_audio.h"
+#include "media/test_keys.h"
+
+/* The sanitizers interpose malloc themselves: no counting in those builds. */
+#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NO_MALLOC_COUNT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
+    __has_feature(memory_sanitizer)
+#define NO_MALLOC_COUNT 1
+#endif
+#endif
+
+#ifndef NO_MALLOC_COUNT
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+static _Thread_local bool counting;
+static size_t allocations;
+
+void *malloc(size_t n);
+void *malloc(size_t n)
+{
+	allocations += counting;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size);
+void *calloc(size_t n, size_t size)
+{
+	allocations += counting;
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n);
+void *realloc(void *p, size_t n)
+{
+	allocations += counting;
+	return __libc_realloc(p, n);
+}
+#endif
+
+#define ROOM_SSRC 0x51a7e5u
+#define MAX_RX	  1200
+#define TICK_US	  20000
+#define FLOOR_HZ  440
+#define FR1_HZ	  1000
+#define FR2_HZ	  2000
+
+struct rx {
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	uint8_t payload[CODEC_MAX_PACKET];
+	size_t len;
+};
+
+struct fake {
+	struct mixer_member m;
+	struct media_srtp *send, *recv;
+	int fd;
+	struct rx *rx;
+	size_t n_rx;
+	double hz;
+	struct codec_encoder *enc;
+	uint16_t seq;
+	uint32_t ts;
+	size_t sample;
+	uint8_t last[CODEC_MAX_PACKET];
+	size_t last_len;
+};
+
+#define MAX_FAKES 8
+struct world {
+	int server_fd;
+	struct fanout *fanout;
+	struct mixer_counters counters;
+	struct mixer_env env;
+	struct room_mixer *rm;
+	int64_t now_us;
+	struct fake f[MAX_FAKES];
+	size_t n;
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t len = sizeof *addr;
+	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
+	int big = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	return fd;
+}
+
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof *w);
+	struct sockaddr_in a;
+	w->server_fd = udp_socket(&a);
+	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
+	w->env = (struct mixer_env){
+	    .fd = w->server_fd, .fanout = w->fanout, .counters = &w->counters, .clock_us = mono_us};
+	struct room_mixer_config cfg = {
+	    .room = "plenary", .ssrc = ROOM_SSRC, .first_seq = 65500, .first_ts = 4294960000u};
+	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
+	w->now_us = 1000000;
+	return w;
+}
+
+/* A member, joined and keyed; hz 0 for a listener. */
+static struct fake *add(struct world *w, double hz)
+{
+	assert_true(w->n < MAX_FAKES);
+	struct fake *f = &w->f[w->n];
+	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, (uint8_t)(w->n + 1), &f->send, &f->recv);
+	struct sockaddr_in a;
+	f->fd = udp_socket(&a);
+	f->m.srtp = f->send;
+	memcpy(&f->m.addr, &a, sizeof a);
+	f->m.addr_len = sizeof a;
+	f->m.payload_type = 111;
+	f->rx = calloc(MAX_RX, sizeof *f->rx);
+	f->hz = hz;
+	f->seq = (uint16_t)(1000 * (w->n + 1));
+	f->ts = 1234567u * (uint32_t)(w->n + 1);
+	if (hz > 0) {
+		struct codec_encoder_config ec = {
+		    .complexity = -1, .loss_percent = -1, .disable_dtx = true};
+		assert_int_equal(codec_encoder_create(&ec, &f->enc), MEDIA_OK);
+	}
+	assert_int_equal(room_mixer_join(w->rm, &f->m), MEDIA_OK);
+	room_mixer_keyed(&f->m);
+	w->n++;
+	return f;
+}
+
+static void world_free(struct world *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		struct fake *f = &w->f[i];
+		room_mixer_leave(&f->m);
+		media_srtp_destroy(f->send);
+		media_srtp_destroy(f->recv);
+		close(f->fd);
+		free(f->rx);
+		codec_encoder_destroy(f->enc);
+	}
+	room_mixer_destroy(w->rm, &w->env);
+	fanout_destroy(w->fanout);
+	close(w->server_fd);
+	free(w);
+}
+
+static void speak(struct world *w, struct fake *f)
+{
+	int16_t pcm[CODEC_FRAME];
+	for (size_t i = 0; i < CODEC_FRAME; i++)
+		pcm[i] = test_sine_sample(f->hz, 9000, f->sample + i);
+	f->sample += CODEC_FRAME;
+	bool dtx;
+	assert_int_equal(codec_encode(f->enc, pcm, f->last, sizeof f->last, &f->last_len, &dtx),
+			 MEDIA_OK);
+	struct rtp_header h = {.payload_type = f->m.payload_type,
+			       .seq = f->seq++,
+			       .timestamp = f->ts,
+			       .ssrc = 0xabc00000u + (uint32_t)f->hz,
+			       .payload = f->last,
+			       .payload_len = f->last_len};
+	f->ts += CODEC_FRAME;
+	struct talk_packet tp = {
+	    .now_us = w->now_us - 3000, .payload_len = f->last_len, .has_level = true, .level = 20};
+	(void)room_mixer_audio(&f->m, &h, &tp, &w->env);
+}
+
+static void drain(struct fake *f)
+{
+	uint8_t buf[2048] __attribute__((aligned(16)));
+	for (;;) {
+		ssize_t n = recv(f->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		size_t plain;
+		assert_int_equal(media_srtp_unprotect_rtp(f->recv, buf, (size_t)n, &plain),
+				 MEDIA_SRTP_OK);
+		struct rtp_header h;
+		assert_int_equal(rtp_parse(buf, plain, &h), RTP_OK);
+		assert_true(f->n_rx < MAX_RX);
+		struct rx *r = &f->rx[f->n_rx++];
+		r->seq = h.seq;
+		r->ts = h.timestamp;
+		r->ssrc = h.ssrc;
+		r->len = h.payload_len;
+		memcpy(r->payload, h.payload, h.payload_len);
+	}
+}
+
+/* ticks ticks; every member with a tone and an open gate speaks before each. */
+static void run(struct world *w, size_t ticks)
+{
+	for (size_t t = 0; t < ticks; t++) {
+		for (size_t i = 0; i < w->n; i++)
+			if (w->f[i].hz > 0)
+				speak(w, &w->f[i]);
+		room_mixer_tick(w->rm, &w->env, w->now_us);
+		w->now_us += TICK_US;
+		for (size_t i = 0; i < w->n; i++)
+			drain(&w->f[i]);
+	}
+}
+
+/* What f received from packet from on, decoded; *n samples (skipping the codec's start). */
+static int16_t *decode(const struct fake *f, size_t from, size_t *n)
+{
+	struct codec_decoder *d;
+	assert_int_equal(codec_decoder_create(&d), MEDIA_OK);
+	int16_t *pcm = calloc((f->n_rx - from + 1) * CODEC_FRAME, sizeof *pcm);
+	size_t got = 0;
+	for (size_t i = from; i < f->n_rx; i++)
+		if (codec_decode(d, f->rx[i].payload, f->rx[i].len, pcm + got * CODEC_FRAME) ==
+		    MEDIA_OK)
+			got++;
+	codec_decoder_destroy(d);
+	size_t skip = got > 10 ? 5 : 0;
+	memmove(pcm, pcm + skip * CODEC_FRAME, (got - skip) * CODEC_FRAME * sizeof *pcm);
+	*n = (got - skip) * CODEC_FRAME;
+	return pcm;
+}
+
+static double power(const struct fake *f, size_t from, double hz)
+{
+	size_t n;
+	int16_t *pcm = decode(f, from, &n);
+	assert_true(n > 0);
+	double p = test_goertzel(pcm, n, hz);
+	free(pcm);
+	return p;
+}
+
+static void assert_one_stream(const struct fake *f)
+{
+	assert_true(f->n_rx > 1);
+	for (size_t i = 1; i < f->n_rx; i++) {
+		assert_int_equal(f->rx[i].ssrc, ROOM_SSRC);
+		assert_int_equal((uint16_t)(f->rx[i].seq - f->rx[i - 1].seq), 1);
+		assert_int_equal(f->rx[i].ts - f->rx[i - 1].ts, CODEC_FRAME);
+	}
+}
+
+static void channel_carries_its_interpreter(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ);
+	struct fake *en = add(w, 0), *lf[3] = {add(w, 0), add(w, 0), add(w, 0)};
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(room_mixer_channel(&lf[i]->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	uint64_t enc0 = w->counters.channel_encoded, pub0 = w->counters.encoded;
+	run(w, 100);
+	/* One encode of the channel per tick, whatever its three listeners. */
+	assert_int_equal(w->counters.channel_encoded - enc0, 100);
+	assert_int_equal(w->counters.encoded - pub0, 100);
+	for (int i = 0; i < 3; i++) {
+		assert_true(lf[i]->n_rx >= 95);
+		double f1 = power(lf[i], 0, FR1_HZ), fl = power(lf[i], 0, FLOOR_HZ);
+		print_message("French listener %d: %.0f Hz %.1f, floor %.1f\n", i, (double)FR1_HZ,
+			      f1, fl);
+		assert_true(f1 > 100 * fl);
+		assert_one_stream(lf[i]);
+	}
+	double e1 = power(en, 0, FR1_HZ), el = power(en, 0, FLOOR_HZ);
+	print_message("floor listener: floor %.1f, interpreter %.1f\n", el, e1);
+	assert_true(el > 100 * e1);
+	/* The interpreter hears the floor, not itself. */
+	assert_true(power(fr, 0, FLOOR_HZ) > 100 * power(fr, 0, FR1_HZ));
+	/* The floor speaker's mix-minus has no interpreter in it either. */
+	assert_true(floor->n_rx == 0 || power(floor, 0, FR1_HZ) < 1.0);
+	world_free(w);
+}
+
+/* Decoded in 5 ms windows: how many carry both tones (each above a quarter of its steady
+ * power), and how many carry each. */
+static void windows(const struct fake *f, size_t from, size_t *both, size_t *one, size_t *two)
+{
+	size_t n;
+	int16_t *pcm = decode(f, from, &n);
+	double s1 = test_goertzel(pcm, n / 2, FR1_HZ),
+	       s2 = test_goertzel(pcm + n / 2, n / 2, FR2_HZ);
+	*both = *one = *two = 0;
+	for (size_t at = 0; at + 240 <= n; at += 240) {
+		bool a = test_goertzel(pcm + at, 240, FR1_HZ) > s1 / 4;
+		bool b = test_goertzel(pcm + at, 240, FR2_HZ) > s2 / 4;
+		*both += a && b;
+		*one += a;
+		*two += b;
+	}
+	free(pcm);
+}
+
+static void handover_never_two_voices(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr1 = add(w, FR1_HZ), *fr2 = add(w, FR2_HZ);
+	struct fake *lf = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr1->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&fr2->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&lf->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr1->m, true), MEDIA_OK);
+	run(w, 60);
+	/* The rooms' order: the outgoing closes, then the incoming opens. */
+	assert_int_equal(room_mixer_gate(&fr1->m, false), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr2->m, true), MEDIA_OK);
+	run(w, 60);
+	size_t both, one, two;
+	windows(lf, 0, &both, &one, &two);
+	print_message("handover: %zu windows with both, %zu with the first, %zu with the second\n",
+		      both, one, two);
+	assert_true(one > 150 && two > 150);
+	assert_int_equal(both, 0);
+	/* Opening a voice closes the channel's other one first, whatever order they come. */
+	assert_int_equal(room_mixer_gate(&fr1->m, true), MEDIA_OK);
+	assert_false(fr2->m.gate);
+	assert_true(fr1->m.gate);
+	assert_one_stream(lf);
+	world_free(w);
+}
+
+static void switching_keeps_one_stream(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	struct fake *l = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	size_t mark[5];
+	static const unsigned plan[4] = {0, 1, 2, 0};
+	static const double hz[4] = {FLOOR_HZ, FR1_HZ, FR2_HZ, FLOOR_HZ};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(room_mixer_channel(&l->m, plan[i]), MEDIA_OK);
+		mark[i] = l->n_rx;
+		run(w, 40);
+	}
+	mark[4] = l->n_rx;
+	assert_one_stream(l); /* across every switch */
+	for (int i = 0; i < 4; i++) {
+		struct fake seg = *l; /* the segment alone */
+		seg.n_rx = mark[i + 1];
+		double want = power(&seg, mark[i], hz[i]);
+		for (int k = 0; k < 3; k++) {
+			static const double all[3] = {FLOOR_HZ, FR1_HZ, FR2_HZ};
+			if (all[k] != hz[i])
+				assert_true(want > 20 * power(&seg, mark[i], all[k]));
+		}
+	}
+	assert_int_equal(room_mixer_channel(&l->m, 2 * MEDIA_CHANNELS + 1), MEDIA_ERR_PARAM);
+	world_free(w);
+}
+
+/* Relay interpretation: the Spanish interpreter, on air, hears the French channel instead
+ * of the floor, and the Spanish channel carries her voice. */
+static void interpreter_relays_another_channel(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	struct fake *les = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&es->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&les->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	run(w, 80);
+	double relay = power(es, 0, FR1_HZ), fl = power(es, 0, FLOOR_HZ);
+	print_message("relaying interpreter: French %.1f, floor %.1f\n", relay, fl);
+	assert_true(relay > 100 * fl);
+	assert_true(power(es, 0, FR1_HZ) > 100 * power(es, 0, FR2_HZ)); /* not herself */
+	assert_true(power(les, 0, FR2_HZ) > 100 * power(les, 0, FR1_HZ));
+	assert_one_stream(es);
+	world_free(w);
+}
+
+/* The floor underneath: a second list of the French channel carries the interpreter with
+ * the floor at -18 dB, measured (both tones are sent at the same amplitude); the plain
+ * list beside it has no floor, and each list is encoded once per tick. */
+static void floor_underneath_at_its_level(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ);
+	struct fake *under = add(w, 0), *under2 = add(w, 0), *plain = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&under->m, 1 + MEDIA_CHANNELS), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&under2->m, 1 + MEDIA_CHANNELS), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&plain->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	run(w, 100);
+	assert_int_equal(w->counters.channel_encoded, 200); /* two lists, once each per tick */
+	double v = power(under, 0, FR1_HZ), f = power(under, 0, FLOOR_HZ);
+	/* -18 dB is a power ratio of 0.0158; -21 and -15 dB bound it at 0.0079 and 0.0316. */
+	print_message("floor under the French channel: power ratio %.4f (-18 dB: 0.0158)\n", f / v);
+	assert_true(f / v > 0.0079 && f / v < 0.0316);
+	assert_true(power(plain, 0, FR1_HZ) > 1000 * power(plain, 0, FLOOR_HZ));
+	assert_int_equal(under2->n_rx, under->n_rx);
+	assert_one_stream(under);
+	world_free(w);
+}
+
+static void channel_without_voice_hears_the_floor(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *l = add(w, 0), *en = add(w, 0);
+	assert_int_equal(room_mixer_channel(&l->m, 3), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	run(w, 80); /* one voice: forwarded, not mixed */
+	assert_true(w->counters.forwarded > 0);
+	assert_int_equal(w->counters.channel_encoded, 0);
+	assert_int_equal(l->n_rx, en->n_rx);
+	assert_true(l->n_rx > 60);
+	assert_one_stream(l);
+	assert_true(power(l, 0, FLOOR_HZ) > 1000);
+	world_free(w);
+}
+
+#ifndef NO_MALLOC_COUNT
+/* Two channels on air, listeners switching between them between ticks' sends (a switch is
+ * the worker's message, so only the tick and the arrivals are counted). */
+static void tick_allocates_nothing(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	struct fake *l1 = add(w, 0), *l2 = add(w, 0);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&l1->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&l2->m, 2), MEDIA_OK);
+	assert_int_equal(room_mixer_channel(&es->m, 1), MEDIA_OK); /* relay */
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	run(w, 20); /* warm up: codecs' first frames, libsrtp's first packets */
+	void *(*volatile allocate)(size_t) = malloc;
+	counting = true;
+	void *probe = allocate(1);
+	counting = false;
+	free(probe);
+	assert_int_equal(allocations, 1);
+	allocations = 0;
+	for (size_t t = 0; t < 60; t++) {
+		counting = true;
+		for (size_t i = 0; i < 3; i++)
+			speak(w, &w->f[i]);
+		room_mixer_tick(w->rm, &w->env, w->now_us);
+		counting = false;
+		w->now_us += TICK_US;
+		for (size_t i = 0; i < w->n; i++)
+			drain(&w->f[i]);
+	}
+	assert_true(w->counters.channel_encoded >= 120);
+	assert_int_equal(allocations, 0);
+	world_free(w);
+}
+#endif
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(channel_carries_its_interpreter),
+	    cmocka_unit_test(handover_never_two_voices),
+	    cmocka_unit_test(switching_keeps_one_stream),
+	    cmocka_unit_test(channel_without_voice_hears_the_floor),
+	    cmocka_unit_test(interpreter_relays_another_channel),
+	    cmocka_unit_test(floor_underneath_at_its_level),
+#ifndef NO_MALLOC_COUNT
+	    cmocka_unit_test(tick_allocates_nothing),
+#endif
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,68 @@
+// Interpretation for listeners: which language to listen in. "Floor" is the original (the
+// floor's declared language is named when a chair gave it); each booth of the room is a
+// channel. The choice is remembered on this device and sent again (media.channel) each time
+// the audio connects, so a reconnect or a new peer keeps the language. A channel nobody is
+// interpreting right now carries the floor, and the line under the picker says so.
+
+import { h, setText, show } from '../dom.js';
+import { pref, setPref } from '../captions.js';
+import { announce } from '../announce.js';
+
+export function channelPicker({ store, request, audio }) {
+  const select = h('select', { id: 'channel-pick' });
+  const status = h('p', { class: 'hint', id: 'channel-status' });
+  let wanted = pref('channel', '');
+  const el = h(
+    'section',
+    { class: 'panel channel', 'aria-labelledby': 'channel-h', hidden: true },
+    h('h2', { id: 'channel-h' }, 'Language'),
+    h('label', { for: 'channel-pick' }, 'Listen in'),
+    select,
+    status,
+  );
+  select.setAttribute('aria-describedby', 'channel-status');
+  select.addEventListener('change', () => {
+    wanted = select.value;
+    setPref('channel', wanted);
+    send(true);
+  });
+
+  async function send(say) {
+    const own = store.you?.lang; // an interpreter's own booth is never theirs to hear
+    const lang = wanted && wanted !== own && store.booths.has(wanted) ? wanted : null;
+    try {
+      const ack = await request({ type: 'media.channel', lang });
+      if (say) announce(lang ? `Listening in ${lang}.` : 'Listening to the floor.');
+      render(ack);
+    } catch {
+      render(null); // no audio yet: sent again when it connects
+    }
+  }
+  audio.onConnected = () => send(false);
+
+  function render(ack) {
+    const opts = [['', `Floor${store.floorLang ? ` (${store.floorLang})` : ''}`]];
+    // An interpreter may relay another booth, never hear their own.
+    for (const lang of store.booths.keys()) if (lang !== store.you?.lang) opts.push([lang, lang]);
+    show(el, opts.length > 1);
+    if (
+      select.options.length !== opts.length ||
+      [...select.options].some((o, i) => o.value !== opts[i][0])
+    )
+      select.replaceChildren(...opts.map(([v, t]) => h('option', { value: v }, t)));
+    for (const [i, [, t]] of opts.entries())
+      if (select.options[i].text !== t) select.options[i].text = t;
+    select.value = store.booths.has(wanted) && wanted !== store.you?.lang ? wanted : '';
+    const booth = store.booths.get(select.value);
+    setText(
+      status,
+      !booth
+        ? 'You hear the floor as spoken.'
+        : booth.pid
+          ? `${booth.name} is interpreting into ${booth.lang}.`
+          : `Nobody is interpreting into ${booth.lang} right now: you hear the floor.`,
+    );
+    if (ack && ack.on_air === false && booth) announce(status.textContent);
+  }
+  return { el, render: () => render(null) };
+}
