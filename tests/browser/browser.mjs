@@ -94,7 +94,16 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // clear of the bars by scroll-padding.
 export async function axe(page) {
   if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: AXE });
-  await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+  // From the top, and still there: a focus the page moved a moment before (a confirmation's
+  // field) can scroll it again after one scrollTo, leaving targets under the sticky bars.
+  await page.evaluate(async () => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    for (let still = 0, tries = 0; still < 3 && tries < 60; tries++) {
+      if (window.scrollY !== 0) window.scrollTo({ top: 0, behavior: 'instant' });
+      await frame();
+      still = window.scrollY === 0 ? still + 1 : 0;
+    }
+  });
   return page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'], rules: { 'target-size': { enabled: true } } });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + n.failureSummary) }));
