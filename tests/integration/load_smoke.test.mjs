@@ -57,6 +57,32 @@ test('five listeners and a speaker on the floor: connected, hearing, measured, a
   assert.ok(r.server.cpu_s_per_listener_min >= 0);
 });
 
+// Issue 14: the interpretation row of the benchmark, in small. Three interpreters take
+// their booths, each saying its own tone; eight listeners spread over the floor and the
+// three channels, and every one of them decodes: the floor's two time the bursts, the
+// channels' six check that they hear their own booth's tone, frame by frame.
+test('three interpretation channels: every listener hears its own, one encode per channel per tick', async () => {
+  await createRoom(server, 'load-interp');
+  const args = common().map((a, i, all) => (all[i - 1] === '--room' ? 'load-interp' : a));
+  const { report: r } = await runLoad(LOAD, [...args, '--channels', 'fr,es,zh', '--listeners', '8',
+    '--sample', '8', '--warmup', '1', '--duration', '3', '--hear-timeout', '5']);
+  assert.equal(r.error, null, r.error);
+  assert.equal(r.connected, 8, JSON.stringify(r.join.failure_reasons));
+  assert.equal(r.failures, 0, JSON.stringify(r.join.failure_reasons));
+  assert.deepEqual(r.channels.langs.map((l) => l.lang), ['fr', 'es', 'zh']);
+  assert.equal(r.channels.listeners_checked, 6);
+  assert.equal(r.channels.listeners_wrong_channel, 0, JSON.stringify(r.channels));
+  assert.ok(r.channels.frames_own_channel > 6 * 50 * 2, JSON.stringify(r.channels));
+  assert.ok(r.channels.frames_other < r.channels.frames_own_channel / 10, JSON.stringify(r.channels));
+  // The metrics: three channels on air, each encoded once per mixer tick.
+  assert.ok(r.channels.ticks > 100, JSON.stringify(r.channels));
+  assert.ok(Math.abs(r.channels.encodes_per_tick_per_channel - 1) <= 0.02, JSON.stringify(r.channels));
+  assert.ok(r.loss_pct < 5, `loss ${r.loss_pct}`);
+  // The floor's sampled listeners still time the bursts, untouched by the booths' tones.
+  assert.equal(r.sampled_decoding.onsets_unmatched, 0, JSON.stringify(r.sampled_decoding));
+  assert.ok(r.latency_ms.samples >= 2, JSON.stringify(r.sampled_decoding));
+});
+
 test('listen.ogg at scale, in small: five HTTP listeners read whole, checked Ogg pages', async () => {
   // A room of its own: the first test's speaker still holds the floor in 'load'.
   await createRoom(server, 'load-ogg', { public_observers: true });

@@ -8,6 +8,7 @@
  *   load_report.c    the JSON report
  *   load_plenary.c   Plenary's protocol (PROTOCOL.md) for the audio scenarios
  *   load_janus.c     Janus's JSON API: AudioBridge participants or Streaming viewers
+ *   load_interp.c    Plenary-only: interpretation channels (--channels), their tones
  *   load_events.c    Plenary-only: caption fan-out to observers, queue operations
  *   load_ogg.c       Plenary-only: listen.ogg listeners (HTTP), read by a thread of their own
  *   load_media.c     the WebRTC peers' threads (load_media.h)
@@ -27,6 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "load_interp.h"
 #include "load_media.h"
 #include "load_ogg.h"
 #include "load_speech.h"
@@ -63,6 +65,9 @@ struct load_cfg {
 	struct tone_config tone;
 	const char *speech_path; /* NULL, or what the other speakers say (load_speech.h) */
 	int expected_loss;	 /* Janus participants' FEC, percent; the same as Plenary's mix */
+	/* Plenary: interpretation booths (--channels), each with an interpreter on air; the
+	 * listeners spread over the floor and them (load_interp.h) */
+	struct interp_langs langs;
 	/* server under test, for CPU and RSS */
 	pid_t server_pid;
 	/* fan-out and queue operations */
@@ -122,6 +127,10 @@ struct load_run {
 	uint64_t rss_before_kb, rss_after_kb;
 	bool cpu_ok;
 	double tool_cpu0_s, tool_cpu1_s;
+	/* --channels: the interpreters' tones, and the server's metrics around the window */
+	struct interp_voice voices[INTERP_MAX_CHANNELS];
+	double encodes0, encodes1, ticks0, ticks1;
+	bool metrics_ok;
 	/* warnings for the report, NUL-separated lines */
 	char warnings[2048];
 	size_t warnings_len;

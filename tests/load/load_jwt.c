@@ -43,6 +43,8 @@ static char *claims_json(const struct jwt_claims *c)
 		return NULL;
 	if (c->sub)
 		json_object_set_new(o, "sub", json_string(c->sub));
+	if (c->lang)
+		json_object_set_new(o, "lang", json_string(c->lang));
 	if (c->exp)
 		json_object_set_new(o, "exp", json_integer(c->exp));
 	char *text = json_dumps(o, JSON_COMPACT);

@@ -11,7 +11,8 @@
 
 struct jwt_claims {
 	const char *room, *role, *name, *sub;
-	long long exp; /* seconds since the epoch; 0 for none */
+	const char *lang; /* an interpreter's booth, or NULL */
+	long long exp;	  /* seconds since the epoch; 0 for none */
 };
 
 /* Writes header.payload.signature (NUL-terminated) into out[0..cap); false if it does

@@ -62,6 +62,8 @@ static const struct opt opts[] = {
     {"expected-loss", O_INT, F(expected_loss), NULL, "Janus encoders' FEC loss % (10)"},
     {"speech", O_STRING, F(speech_path), NULL,
      "48 kHz mono s16le PCM the speakers but the first say, looped"},
+    {"channels", O_STRING, 0, NULL,
+     "Plenary listeners: interpretation booths, e.g. fr,es,zh (an interpreter each)"},
     {"echo-check", O_FLAG, F(echo_check), NULL, "decode the speaker's own echo (--media-echo)"},
     {"observers", O_UINT, F(observers), NULL, "fanout: observer connections (10000)"},
     {"captions", O_UINT, F(captions), NULL, "fanout: captions sent (10)"},
@@ -131,6 +133,8 @@ static bool set_special(struct load_cfg *c, const char *name, const char *v)
 		c->speaker_is_chair = strcmp(v, "chair") == 0;
 		return c->speaker_is_chair || strcmp(v, "floor") == 0;
 	}
+	if (strcmp(name, "channels") == 0)
+		return interp_parse_langs(v, &c->langs);
 	if (strcmp(name, "listener-role") == 0) {
 		c->listeners_observe = strcmp(v, "observer") == 0;
 		return c->listeners_observe || strcmp(v, "participant") == 0;
@@ -222,6 +226,8 @@ static bool check(struct load_cfg *c)
 	else if (!plenary && (c->scenario == SCN_FANOUT || c->scenario == SCN_QUEUE_OPS ||
 			      c->scenario == SCN_OGG))
 		why = "fanout, queue-ops and ogg are Plenary-only";
+	else if (c->langs.n && !(plenary && c->scenario == SCN_LISTENERS))
+		why = "--channels is for Plenary's listeners scenario";
 	else if (!numbers_ok(c))
 		why = "bad speakers, threads, duration, bitrate or complexity";
 	if (why)
@@ -269,7 +275,12 @@ static int run_audio(const struct load_cfg *cfg)
 		free(r);
 		return 1;
 	}
-	int rc = load_run_audio(r);
+	bool voices = true;
+	for (unsigned ch = 0; ch < cfg->langs.n && voices; ch++)
+		voices = interp_voice_make(ch, &cfg->tone, &r->voices[ch], why, sizeof why);
+	if (!voices)
+		fprintf(stderr, "plenary-load: %s\n", why);
+	int rc = voices ? load_run_audio(r) : 1;
 	dtls_context_destroy(r->dtls);
 	speech_free(&r->speech);
 	free(r->listeners);

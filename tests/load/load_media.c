@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "load_interp.h"
 #include "load_onset.h"
 
 #define BATCH	     32
@@ -44,6 +45,10 @@ struct load_peer {
 	int fd; /* client_fd(c), kept here: the receive loop asks for it per wake-up */
 	struct load_peer *next_all, *next_in;
 	bool speaker, sampled, primary;
+	const struct interp_voice *voice; /* an interpreter: its booth's tone */
+	int expect_ch;			  /* a sampled channel listener: its channel */
+	unsigned n_ch;			  /* channels to tell apart, 0: a floor listener */
+	uint64_t ch_ok, ch_wrong;	  /* frames in the window of its channel, or not */
 	_Atomic int state;
 	_Atomic uint64_t connected_ms, first_audio_ms;
 	_Atomic bool started;
@@ -188,6 +193,13 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 		return;
 	}
 	p->t->decoded++;
+	if (p->n_ch && p->expect_ch >= 0) {
+		if (in_window(p->m, load_mono_us()))
+			*(interp_dominant(pcm, CODEC_FRAME, p->n_ch) == p->expect_ch
+			      ? &p->ch_ok
+			      : &p->ch_wrong) += 1;
+		return;
+	}
 	if (p->m->tone->cfg.highpass)
 		highpass_run(&p->hp, pcm, CODEC_FRAME);
 	long at = onset_feed(&p->od, pcm, CODEC_FRAME);
@@ -292,11 +304,14 @@ static void send_frame(struct load_peer *p, uint64_t k)
 	uint64_t period = (uint64_t)tone->cfg.period_frames;
 	if (k % period == 0 && p->primary)
 		atomic_store(&p->m->burst_ns[(k / period) % MAX_BURSTS], load_real_ns());
-	enum client_err err = !p->primary && p->m->speech
-				  ? send_speech(p, k)
-				  : client_send_audio(p->c, tone->pkt[slot], tone->len[slot],
-						      (uint32_t)(k * CODEC_FRAME),
-						      tone->level[slot], tone->level[slot] < 127);
+	enum client_err err =
+	    p->voice ? client_send_audio(p->c, p->voice->pkt, p->voice->len,
+					 (uint32_t)(k * CODEC_FRAME), p->voice->level, true)
+	    : !p->primary && p->m->speech
+		? send_speech(p, k)
+		: client_send_audio(p->c, tone->pkt[slot], tone->len[slot],
+				    (uint32_t)(k * CODEC_FRAME), tone->level[slot],
+				    tone->level[slot] < 127);
 	if (err != CLIENT_OK) {
 		p->t->send_errors++;
 		return;
@@ -572,6 +587,29 @@ struct load_peer *load_peer_add(struct load_media *m, struct client *c, bool spe
 	return p;
 }
 
+struct load_peer *load_voice_add(struct load_media *m, struct client *c,
+				 const struct interp_voice *voice)
+{
+	/* Not the primary: the floor speaker's bursts are the timed ones. */
+	pthread_mutex_lock(&m->list_mu);
+	bool had = m->have_primary;
+	m->have_primary = true;
+	pthread_mutex_unlock(&m->list_mu);
+	struct load_peer *p = load_peer_add(m, c, true, false);
+	pthread_mutex_lock(&m->list_mu);
+	m->have_primary = had;
+	pthread_mutex_unlock(&m->list_mu);
+	if (p)
+		p->voice = voice;
+	return p;
+}
+
+void load_peer_expect(struct load_peer *p, int ch, unsigned n)
+{
+	p->expect_ch = ch;
+	p->n_ch = n;
+}
+
 void load_media_start(struct load_media *m, struct load_peer *p)
 {
 	struct rx_thread *t = &m->threads[m->next_thread++ % m->n_threads];
@@ -615,6 +653,13 @@ static void add_listener(struct media_report *r, const struct load_peer *p)
 		r->heard++;
 	if (p->sampled)
 		r->sampled++;
+	if (p->sampled && p->n_ch && p->expect_ch >= 0) {
+		r->ch_checked++;
+		r->ch_frames_ok += p->ch_ok;
+		r->ch_frames_wrong += p->ch_wrong;
+		/* Its own channel in at least 9 frames of 10: a glitch is not a wrong channel. */
+		r->ch_wrong_listeners += p->ch_ok == 0 || p->ch_wrong * 10 > p->ch_ok + p->ch_wrong;
+	}
 	if (!p->win.started) {
 		if (atomic_load(&p->connected_ms) != 0)
 			r->silent++;

@@ -61,6 +61,14 @@ void load_media_destroy(struct load_media *m);
  * sampled peer decodes what it receives and measures onsets (a speaker may be sampled
  * too: with --media-echo it hears itself). NULL when out of memory. */
 struct load_peer *load_peer_add(struct load_media *m, struct client *c, bool speaker, bool sampled);
+struct interp_voice;
+/* An interpreter's peer: a speaker that sends its booth's tone (load_interp.h), never
+ * the timed bursts. */
+struct load_peer *load_voice_add(struct load_media *m, struct client *c,
+				 const struct interp_voice *voice);
+/* Before load_media_start: a sampled listener of channel ch (of n) checks that what it
+ * decodes is that channel's tone instead of timing onsets. */
+void load_peer_expect(struct load_peer *p, int ch, unsigned n);
 /* Hands the peer to a media thread (round robin); the caller must not touch its client
  * again. */
 void load_media_start(struct load_media *m, struct load_peer *p);
@@ -92,6 +100,10 @@ struct media_report {
 	uint64_t speaker_sent, speaker_sent_window, speaker_send_errors, speaker_received;
 	uint64_t srtp_errors;
 	size_t sampled;
+	/* sampled channel listeners: how many, how many did not hear their channel, and
+	 * their window's frames of it and of anything else */
+	size_t ch_checked, ch_wrong_listeners;
+	uint64_t ch_frames_ok, ch_frames_wrong;
 };
 /* Adds up every listener (after load_media_stop). window_s charges silent listeners with
  * the packets the others received, per second. out must be freed with

@@ -18,15 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "load.h"
+#include "load_jwt.h"
 
 #define SUBPROTOCOL "plenary.v1"
 #define TOKEN_MAX   2048
 
-enum pc_role { PC_CHAIR, PC_SPEAKER, PC_LISTENER };
+enum pc_role { PC_CHAIR, PC_SPEAKER, PC_LISTENER, PC_INTERP };
 
 struct pconn {
 	struct plenary *pl;
@@ -34,7 +36,8 @@ struct pconn {
 	unsigned index;
 	bool as_chair; /* a speaker with a chair token */
 	struct ws_conn *ws;
-	int next_id, join_id, offer_id, start_id, raise_id, mic_id;
+	int next_id, join_id, offer_id, start_id, raise_id, mic_id, take_id, channel_id;
+	bool on_air;	       /* an interpreter whose interp.take was acked */
 	bool mic_open;	       /* a chair speaker's own mic, which it opens (mic.open) */
 	struct client *client; /* ours until handed to the media */
 	struct load_peer *peer;
@@ -45,7 +48,7 @@ struct pconn {
 struct plenary {
 	struct load_run *r;
 	struct pconn chair;
-	struct pconn *speakers, *listeners;
+	struct pconn *speakers, *listeners, *interps;
 	bool live, floor_granted;
 };
 
@@ -71,16 +74,43 @@ static void fail(struct pconn *c, const char *why)
 	if (c->role == PC_LISTENER)
 		load_listener_fail(r, c->index, "%s", why);
 	else
-		load_fatal(r, "the %s: %s", c->role == PC_CHAIR ? "control chair" : "speaker", why);
+		load_fatal(r, "the %s: %s",
+			   c->role == PC_CHAIR	  ? "control chair"
+			   : c->role == PC_INTERP ? "interpreter"
+						  : "speaker",
+			   why);
 	if (c->ws)
 		ws_close(c->ws);
+}
+
+/* An interpreter's token: role interpreter with its booth's lang claim. */
+static bool interp_token(const struct load_cfg *cfg, unsigned ch, char *out, size_t cap)
+{
+	char name[64], sub[64];
+	snprintf(name, sizeof name, "Interpreter %s", cfg->langs.lang[ch]);
+	snprintf(sub, sizeof sub, "load-interp-%u", ch);
+	struct jwt_claims cl = {.room = cfg->room,
+				.role = "interpreter",
+				.name = name,
+				.sub = sub,
+				.lang = cfg->langs.lang[ch],
+				.exp = (long long)time(NULL) + 6 * 3600};
+	return jwt_sign_hs256(cfg->secret, &cl, out, cap);
 }
 
 static void send_join(struct pconn *c)
 {
 	const struct load_cfg *cfg = c->pl->r->cfg;
 	json_t *msg = json_pack("{s:s,s:s}", "type", "join", "room", cfg->room);
-	if (c->role == PC_LISTENER && cfg->listeners_observe) {
+	if (c->role == PC_INTERP) {
+		char token[TOKEN_MAX];
+		if (!interp_token(cfg, c->index, token, sizeof token)) {
+			json_decref(msg);
+			fail(c, "token could not be made");
+			return;
+		}
+		json_object_set_new(msg, "token", json_string(token));
+	} else if (c->role == PC_LISTENER && cfg->listeners_observe) {
 		json_object_set_new(msg, "role", json_string("observer"));
 	} else {
 		char token[TOKEN_MAX], name[64], sub[64];
@@ -109,8 +139,9 @@ static void send_join(struct pconn *c)
 static void send_offer(struct pconn *c)
 {
 	struct load_run *r = c->pl->r;
-	struct client_options co = {
-	    .dtls = r->dtls, .bind_ip = r->cfg->bind_ip, .send = c->role == PC_SPEAKER};
+	struct client_options co = {.dtls = r->dtls,
+				    .bind_ip = r->cfg->bind_ip,
+				    .send = c->role == PC_SPEAKER || c->role == PC_INTERP};
 	char offer[CLIENT_OFFER_MAX];
 	size_t len;
 	if (client_create(&co, &c->client) != CLIENT_OK ||
@@ -134,15 +165,32 @@ static void take_answer(struct pconn *c, json_t *msg)
 	}
 	bool speaker = c->role == PC_SPEAKER;
 	bool sampled = speaker ? r->cfg->echo_check : c->index < r->cfg->sampled;
-	c->peer = load_peer_add(r->media, c->client, speaker, sampled);
+	c->peer = c->role == PC_INTERP ? load_voice_add(r->media, c->client, &r->voices[c->index])
+				       : load_peer_add(r->media, c->client, speaker, sampled);
 	if (c->peer == NULL) {
 		fail(c, "out of memory");
 		return;
 	}
 	c->client = NULL; /* the media owns it now */
+	int ch = interp_listener_channel(c->index, r->cfg->langs.n);
+	if (c->role == PC_LISTENER && sampled && ch >= 0)
+		load_peer_expect(c->peer, ch, r->cfg->langs.n);
 	if (c->role == PC_LISTENER)
 		r->listeners[c->index].peer = c->peer;
 	load_media_start(r->media, c->peer);
+	/* A channel listener switches from the floor to its booth now it has a peer. */
+	if (c->role == PC_LISTENER && ch >= 0)
+		c->channel_id = send_cmd(c, json_pack("{s:s,s:s}", "type", "media.channel", "lang",
+						      r->cfg->langs.lang[ch]));
+}
+
+/* Once joined and live, an interpreter takes its own booth. */
+static void interp_take(struct pconn *c)
+{
+	if (!c->joined || !c->pl->live || c->take_id)
+		return;
+	c->take_id = send_cmd(c, json_pack("{s:s,s:s}", "type", "interp.take", "lang",
+					   c->pl->r->cfg->langs.lang[c->index]));
 }
 
 static void speaker_raise(struct pconn *c)
@@ -178,6 +226,8 @@ static void on_ack(struct pconn *c, json_t *msg, int id)
 		pl->live = true;
 	} else if (id == c->mic_id) {
 		c->mic_open = true;
+	} else if (c->take_id && id == c->take_id) {
+		c->on_air = true;
 	} else if (id == c->raise_id) {
 		json_t *entry = json_object_get(msg, "entry");
 		(void)send_cmd(&pl->chair,
@@ -194,13 +244,15 @@ static void on_error(struct pconn *c, json_t *msg, int id)
 		return;
 	}
 	if (id == c->join_id || id == c->offer_id || id == c->raise_id || id == c->mic_id ||
+	    (c->take_id && id == c->take_id) || (c->channel_id && id == c->channel_id) ||
 	    (c->role == PC_CHAIR && id == c->start_id)) {
 		char why[160];
 		const char *what = json_string_value(json_object_get(msg, "message"));
 		snprintf(why, sizeof why, "%s refused: %s (%s)",
-			 id == c->join_id    ? "join"
-			 : id == c->offer_id ? "media.offer"
-					     : "command",
+			 id == c->join_id      ? "join"
+			 : id == c->offer_id   ? "media.offer"
+			 : id == c->channel_id ? "media.channel"
+					       : "command",
 			 code ? code : "?", what ? what : "");
 		fail(c, why);
 	}
@@ -289,8 +341,9 @@ static bool pl_setup(struct load_run *r)
 	pl->r = r;
 	pl->speakers = calloc(r->cfg->speakers, sizeof *pl->speakers);
 	pl->listeners = calloc(r->cfg->listeners ? r->cfg->listeners : 1, sizeof *pl->listeners);
+	pl->interps = calloc(INTERP_MAX_CHANNELS, sizeof *pl->interps);
 	r->drv_state = pl;
-	if (pl->speakers == NULL || pl->listeners == NULL) {
+	if (pl->speakers == NULL || pl->listeners == NULL || pl->interps == NULL) {
 		load_fatal(r, "out of memory");
 		return false;
 	}
@@ -299,7 +352,28 @@ static bool pl_setup(struct load_run *r)
 		pl->speakers[i].as_chair = r->cfg->speaker_is_chair || i > 0;
 		connect_conn(pl, &pl->speakers[i], PC_SPEAKER, i);
 	}
+	for (unsigned ch = 0; ch < r->cfg->langs.n; ch++)
+		connect_conn(pl, &pl->interps[ch], PC_INTERP, ch);
 	return true;
+}
+
+/* Every interpreter connected and on air: 1, 0 not yet, -1 failed. */
+static int interps_ready(struct load_run *r)
+{
+	struct plenary *pl = r->drv_state;
+	for (unsigned ch = 0; ch < r->cfg->langs.n; ch++) {
+		struct peer_view v = {0};
+		if (pl->interps[ch].peer)
+			load_peer_view(pl->interps[ch].peer, &v);
+		if (v.state == CLIENT_FAILED) {
+			load_fatal(r, "the %s interpreter's WebRTC connection failed",
+				   r->cfg->langs.lang[ch]);
+			return -1;
+		}
+		if (v.state != CLIENT_CONNECTED || !pl->interps[ch].on_air)
+			return 0;
+	}
+	return 1;
 }
 
 static int pl_speaker_ready(struct load_run *r)
@@ -323,7 +397,7 @@ static int pl_speaker_ready(struct load_run *r)
 		if (s->as_chair && !s->mic_open)
 			return 0;
 	}
-	return 1;
+	return interps_ready(r);
 }
 
 /* Once joined and the session is live, a participant speaker raises a hand and a chair
@@ -333,6 +407,8 @@ static void pl_tick(struct load_run *r)
 	struct plenary *pl = r->drv_state;
 	for (unsigned i = 0; i < r->cfg->speakers; i++)
 		speaker_raise(&pl->speakers[i]);
+	for (unsigned ch = 0; ch < r->cfg->langs.n; ch++)
+		interp_take(&pl->interps[ch]);
 }
 
 static void pl_add_listener(struct load_run *r, unsigned i)
@@ -357,6 +433,9 @@ static void pl_teardown(struct load_run *r)
 		free_conn(&pl->speakers[i]);
 	for (unsigned i = 0; pl->listeners && i < r->cfg->listeners; i++)
 		free_conn(&pl->listeners[i]);
+	for (unsigned ch = 0; pl->interps && ch < r->cfg->langs.n; ch++)
+		free_conn(&pl->interps[ch]);
+	free(pl->interps);
 	free(pl->speakers);
 	free(pl->listeners);
 	free(pl);

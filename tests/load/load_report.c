@@ -17,6 +17,9 @@
  *   invalid when it nears the one core the tool is confined to.
  * - sampled_decoding.onsets_unmatched: onsets whose frequency named no burst sent in the
  *   last burst_ids periods (load_tone.h); they fail the benchmark's latency targets.
+ * - channels (--channels): the booths and their tones; the sampled channel listeners'
+ *   check that they hear their own booth (one that does not is also a failure); the
+ *   server's channel encodes per mixer tick and channel over the window, from /metrics.
  * - ogg (--scenario ogg): the listen.ogg clients' pages, packets, bytes and page-sequence
  *   gaps over the window; loss_pct there is from the granule positions (the 20 ms
  *   packets a page's granule says were sent and no page brought), silent clients charged
@@ -177,6 +180,25 @@ static json_t *ogg_json(struct load_run *r, struct media_report *m)
 			 (json_int_t)o.window.seq_gaps);
 }
 
+/* --channels: the booths, the sampled channel listeners' check, and the server's
+ * channel encodes per mixer tick and channel over the window (1.0 is one encode each). */
+static json_t *channels_json(struct load_run *r, const struct media_report *m)
+{
+	const struct interp_langs *l = &r->cfg->langs;
+	json_t *langs = json_array();
+	for (unsigned ch = 0; ch < l->n; ch++)
+		json_array_append_new(langs, json_pack("{s:s,s:i}", "lang", l->lang[ch], "tone_hz",
+						       interp_freq_hz(ch)));
+	double enc = r->encodes1 - r->encodes0, ticks = r->ticks1 - r->ticks0;
+	bool ok = r->metrics_ok && ticks > 0 && enc >= 0;
+	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I}", "langs", langs, "encodes",
+			 num(ok, enc), "ticks", num(ok, ticks), "encodes_per_tick_per_channel",
+			 num(ok, enc / ticks / l->n), "listeners_checked", (int)m->ch_checked,
+			 "listeners_wrong_channel", (int)m->ch_wrong_listeners,
+			 "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other",
+			 (json_int_t)m->ch_frames_wrong);
+}
+
 static json_t *warnings_json(const struct load_run *r)
 {
 	json_t *a = json_array();
@@ -205,7 +227,16 @@ void load_report_audio(struct load_run *r)
 		      "speakers", (int)cfg->speakers, "sampled", (int)m.sampled, "connected",
 		      (int)m.connected, "heard", (int)m.heard, "window_s", window_s);
 	json_object_set_new(o, "join", join_report(r, m.heard > 0, &failures));
+	/* A sampled channel listener that did not hear its own booth failed too. */
+	if (m.ch_wrong_listeners > 0) {
+		failures += (unsigned)m.ch_wrong_listeners;
+		json_object_set_new(json_object_get(json_object_get(o, "join"), "failure_reasons"),
+				    "did not hear its channel",
+				    json_integer((json_int_t)m.ch_wrong_listeners));
+	}
 	json_object_set_new(o, "failures", json_integer(failures));
+	if (cfg->langs.n)
+		json_object_set_new(o, "channels", channels_json(r, &m));
 	json_t *media = media_json(&m, window_s);
 	json_object_update(o, media);
 	json_decref(media);
