@@ -9,6 +9,9 @@
 //               Janus AudioBridge also with prebuffering at its least (janus-audiobridge-minbuf)
 //    listeners-participants  the same for Plenary with listeners who join as participants
 //               (on the record, so every join is an event to everyone) instead of observers
+//    listeners-channels  Plenary with three interpretation booths (fr, es, zh, an interpreter
+//               on air in each) and the listeners spread evenly over the floor and the three
+//               channels; judged against the one-channel listeners row of the same size
 // 2. join-storm 500 listeners joining within 5 s, all three systems
 // 3. caption-fanout  10,000 observers, a caption's delivery latency (Plenary only)
 // 4. queue-ops  queue operations per second through the fsynced log (Plenary only)
@@ -28,7 +31,7 @@
 // Knobs (environment): BENCH_QUICK=1 (a one-minute smoke run), BENCH_SIZES=50,200,
 // BENCH_PLENARY_MORE=2000, BENCH_JANUS_MORE=2000, BENCH_DURATION (s, 20), BENCH_WARMUP (3),
 // BENCH_JOIN_RATE (100/s), BENCH_SAMPLE (10), BENCH_STORM (500), BENCH_OBSERVERS (10000),
-// BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10), BENCH_OGG_SIZES (1000),
+// BENCH_CHANNEL_SIZES (2000), BENCH_CHANNELS (fr,es,zh), BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10), BENCH_OGG_SIZES (1000),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
 // BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
 // BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
@@ -81,7 +84,7 @@ function makePlan(env) {
     captions: num(env.BENCH_CAPTIONS, quick ? 3 : 10),
     queueClients: num(env.BENCH_QUEUE_CLIENTS, quick ? 5 : 20),
     queueDuration: num(env.BENCH_QUEUE_DURATION, quick ? 2 : 10),
-    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'listeners-mixing', 'join-storm', 'caption-fanout', 'queue-ops', 'listen-ogg']),
+    scenarios: list(env.BENCH_SCENARIOS, ['listeners', 'listeners-participants', 'listeners-mixing', 'listeners-channels', 'join-storm', 'caption-fanout', 'queue-ops', 'listen-ogg']),
     systems: list(env.BENCH_SYSTEMS, ['plenary', ...JANUS_SYSTEMS]),
     pin,
     serverCpus: pin === 'split' ? '0' : '',
@@ -93,6 +96,9 @@ function makePlan(env) {
     participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000]),
     // Two chairs talking at once: the mixer decodes, mixes and encodes instead of forwarding.
     mixingSizes: ints(env.BENCH_MIXING_SIZES, quick ? [5] : [200, 1000]),
+    // Interpretation (issue 14): booths on air, the listeners spread over them and the floor.
+    channelSizes: ints(env.BENCH_CHANNEL_SIZES, quick ? [8] : [2000]),
+    channels: env.BENCH_CHANNELS || 'fr,es,zh',
     // listen.ogg: plain HTTP listeners of the room's Ogg stream, the fallback without WebRTC.
     oggSizes: ints(env.BENCH_OGG_SIZES, quick ? [5] : [1000]),
     bitrate: 32000,
@@ -200,6 +206,9 @@ function scenarioArgs(plan, scenario, n) {
     case 'listeners-mixing':
       return [...audio.map((a, i) => (audio[i - 1] === '--speaker' ? 'chair' : a)), '--speakers', '2',
         '--join-rate', String(plan.joinRate), '--listener-role', 'observer', '--speech', plan.speech];
+    case 'listeners-channels':
+      return [...audio, '--join-rate', String(plan.joinRate), '--listener-role', 'observer',
+        '--channels', plan.channels];
     case 'join-storm':
       return [...audio, '--scenario', 'storm', '--join-rate', String(n / plan.stormWindowS),
         '--listener-role', 'observer'];
@@ -228,6 +237,14 @@ function row(scenario, system, n, r) {
       onsets_unmatched: r.sampled_decoding?.onsets_unmatched ?? null,
       send_late_ms_p99: r.speaker?.send_late_ms?.p99 ?? null,
     });
+    if (r.channels) {
+      Object.assign(base, {
+        channels: r.channels.langs.length,
+        channel_encodes_per_tick: r.channels.encodes_per_tick_per_channel ?? null,
+        channel_listeners_checked: r.channels.listeners_checked,
+        channel_listeners_wrong: r.channels.listeners_wrong_channel,
+      });
+    }
     if (r.config?.other_speakers?.source === 'speech') base.speech_voice_pct = r.config.other_speakers.voice_active_pct;
   } else if (scenario === 'caption-fanout') {
     Object.assign(base, { join_s: r.join_s ?? null, rss_kb_per_listener: r.server?.rss_kb_per_connection ?? null,
@@ -335,6 +352,8 @@ function schedule(plan) {
     for (const n of plan.participantSizes) jobs.push({ scenario: 'listeners-participants', system: 'plenary', n });
   if (want('listeners-mixing') && plan.systems.includes('plenary'))
     for (const n of plan.mixingSizes) jobs.push({ scenario: 'listeners-mixing', system: 'plenary', n });
+  if (want('listeners-channels') && plan.systems.includes('plenary'))
+    for (const n of plan.channelSizes) jobs.push({ scenario: 'listeners-channels', system: 'plenary', n });
   if (want('listen-ogg') && plan.systems.includes('plenary'))
     for (const n of plan.oggSizes) jobs.push({ scenario: 'listen-ogg', system: 'plenary', n });
   if (want('join-storm')) for (const system of systems) jobs.push({ scenario: 'join-storm', system, n: plan.storm });

@@ -38,6 +38,8 @@ const MEDIAN_FIELDS = ['cpu_s_per_listener_min', 'rss_kb_per_listener', 'loss_pc
 // Counts of what went wrong and the tool's load: the worst repeat, so no repeat's failure
 // or invalidity is averaged away.
 const WORST_MAX = ['failures', 'onsets_unmatched', 'tool_cpu_cores', 'send_late_ms_p99', 'errors'];
+// Interpretation channels (listeners-channels): the same, for listeners who heard another channel.
+WORST_MAX.push('channel_listeners_wrong');
 const WORST_MIN = ['heard', 'connected', 'deliveries', 'captions'];
 
 function median(xs) {
@@ -268,10 +270,56 @@ function targetMixer(mixer) {
     `${over.length} of ${mixer.results.length} rows above ${fmt(limit)} µs (worst ${fmt(worst)})`);
 }
 
+// Interpretation (issue 14): listeners spread over the floor and the booths' channels at
+// the size of the channel runs (2,000), against the one-channel listeners row of that size.
+export const CHANNELS_CPU_RATIO_MAX = 1.5;
+export const CHANNELS_ENCODES_TOLERANCE = 0.02;
+
+function targetsChannels(plan, runs) {
+  const n = Math.max(...(plan.channelSizes && plan.channelSizes.length ? plan.channelSizes : [2000]));
+  const at = `${n.toLocaleString('en-US')} listeners over the floor and three channels`;
+  const texts = {
+    channels_cpu: `${at}: server CPU per listener ≤ ${CHANNELS_CPU_RATIO_MAX}× the one-channel run's`,
+    channels_encodes: `${at}: one encode per channel per tick (±${CHANNELS_ENCODES_TOLERANCE * 100} %, from /metrics)`,
+    channels_loss: `${at}: < 0.5 % loss`,
+    channels_failures: `${at}: no failures (every sampled channel listener hears its own booth)`,
+  };
+  const c = find(runs, 'listeners-channels', 'plenary', n);
+  if (!c) return Object.entries(texts).map(([id, text]) => notMeasured(id, text, `no listeners-channels run at ${n}`));
+  const invalid = runInvalid(c) ? `run invalid: ${runInvalid(c)}` : null;
+  const out = [];
+  const one = find(runs, 'listeners', 'plenary', n);
+  if (!one || !heard(one) || !one.cpu_s_per_listener_min || !heard(c) || c.cpu_s_per_listener_min === null) {
+    out.push(notMeasured('channels_cpu', texts.channels_cpu, one ? 'no audio, or CPU not measured' : `no one-channel listeners run at ${n}`));
+  } else {
+    const ratio = c.cpu_s_per_listener_min / one.cpu_s_per_listener_min;
+    const bad = invalid || unfit(one, 'one-channel') || null;
+    out.push(target('channels_cpu', texts.channels_cpu, ratio <= CHANNELS_CPU_RATIO_MAX && !bad,
+      `${fmt(ratio)}× (${fmt(c.cpu_s_per_listener_min)} vs ${fmt(one.cpu_s_per_listener_min)} CPU-s per listener-minute)`,
+      bad || `${fmt(ratio)}×`));
+  }
+  // Every repeat within the tolerance: a repeat that encoded twice is not averaged away.
+  const each = (c.runs_each || [c]).map((r) => r.channel_encodes_per_tick);
+  const encOk = each.every((x) => Number.isFinite(x) && Math.abs(x - 1) <= CHANNELS_ENCODES_TOLERANCE);
+  out.push(each.some((x) => !Number.isFinite(x))
+    ? notMeasured('channels_encodes', texts.channels_encodes, 'the metrics were not read')
+    : target('channels_encodes', texts.channels_encodes, encOk && !invalid, `${each.map((x) => fmt(x, 4)).join(', ')} encodes per channel per tick`,
+      invalid || `${each.map((x) => fmt(x, 4)).join(', ')}`));
+  out.push(heard(c)
+    ? target('channels_loss', texts.channels_loss, c.loss_pct < 0.5 && !invalid, `${fmt(c.loss_pct)} %`, invalid || `loss ${fmt(c.loss_pct)} %`)
+    : notMeasured('channels_loss', texts.channels_loss, 'the listeners heard no audio'));
+  const fails = c.failures;
+  const checked = c.channel_listeners_checked ? `; ${c.channel_listeners_checked} sampled channel listeners checked, ${c.channel_listeners_wrong ?? '?'} heard another` : '';
+  out.push(Number.isFinite(fails)
+    ? target('channels_failures', texts.channels_failures, fails === 0 && !invalid, `${fails} failures${checked}`, invalid || `${fails} failures${checked}`)
+    : notMeasured('channels_failures', texts.channels_failures, 'failures not measured'));
+  return out;
+}
+
 export function evaluateTargets(plan, runs, mixer = null) {
   return [targetCpuVsA(runs), targetCpuVsA(runs, JANUS_A[1]), targetCpuVsB(runs), targetLatency(runs),
     targetLatency(runs, JANUS_A[1]), target2000(runs), targetStorm(plan, runs), targetFanout(plan, runs),
-    targetMixer(mixer)];
+    targetMixer(mixer), ...targetsChannels(plan, runs)];
 }
 
 // One sentence over the rows, never more than they say.

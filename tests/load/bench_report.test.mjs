@@ -31,6 +31,8 @@ function goodRuns() {
     { scenario: 'caption-fanout', system: 'plenary', listeners: 10000, latency_ms_p50: 20, latency_ms_p99: 80,
       join_s: 10, failures: 0, deliveries: 100000, expected_deliveries: 100000, captions: 10,
       rss_kb_per_listener: 20, tool_cpu_cores: 0.3, idle_during_pct: 30, warnings: [] },
+    audio('listeners-channels', 'plenary', 2000, { cpu_s_per_listener_min: 0.012, channel_encodes_per_tick: 1.004,
+      channel_listeners_checked: 7, channel_listeners_wrong: 0 }),
   ];
 }
 
@@ -69,7 +71,7 @@ test('a clean run meets every target, and only then says so', () => {
   const runs = goodRuns();
   const targets = evaluateTargets(plan, runs, mixerOk);
   assert.deepEqual(targets.filter((t) => !t.met).map((t) => t.id), []);
-  assert.match(targetsVerdict(targets), /^Every target was met \(9 of 9\)/);
+  assert.match(targetsVerdict(targets), /^Every target was met \(13 of 13\)/);
 });
 
 test('listeners that never connected or never heard fail the 2,000-listener target', () => {
@@ -88,7 +90,7 @@ test('listeners who heard nothing: missed, not "not measured"', () => {
   const { targets, text } = assertMissed(runs, mixerOk, 'two_thousand');
   for (const id of ['cpu_vs_audiobridge', 'latency']) assert.equal(byId(targets, id).met, false, id);
   assert.doesNotMatch(text, /the mixer of issue 7 was not in it/); // the stale excuse
-  assert.match(text, /received no audio in 4 of its audio runs/);
+  assert.match(text, /received no audio in 5 of its audio runs/);
 });
 
 test('missing caption deliveries fail the caption target', () => {
@@ -198,4 +200,23 @@ test('Janus at its least prebuffering: its own rows and targets, missed like any
   const invalid = goodRuns();
   invalid[2].tool_cpu_cores = 0.95;
   assertMissed(invalid, mixerOk, 'cpu_vs_audiobridge_minbuf', /least prebuffering run invalid/);
+});
+
+test('interpretation channels: each of its four targets misses on its own, and a missing run misses them all', () => {
+  const spoil = (over) => goodRuns().map((r) => (r.scenario === 'listeners-channels' ? { ...r, ...over } : r));
+  assertMissed(spoil({ cpu_s_per_listener_min: 0.016 }), mixerOk, 'channels_cpu', /1\.60?×/);
+  assertMissed(spoil({ channel_encodes_per_tick: 2 }), mixerOk, 'channels_encodes', /2/);
+  assertMissed(spoil({ channel_encodes_per_tick: 0.97 }), mixerOk, 'channels_encodes', /0\.97/);
+  assertMissed(spoil({ channel_encodes_per_tick: null }), mixerOk, 'channels_encodes', /not measured/);
+  assertMissed(spoil({ loss_pct: 0.5 }), mixerOk, 'channels_loss', /loss 0\.50*0 %/);
+  assertMissed(spoil({ failures: 2, channel_listeners_wrong: 2 }), mixerOk, 'channels_failures', /2 failures.*2 heard another/);
+  // A repeat that encoded twice is not averaged away by the others.
+  const reps = goodRuns().map((r) => (r.scenario === 'listeners-channels'
+    ? combineRepeats([r, { ...r, channel_encodes_per_tick: 2 }, r]) : r));
+  assertMissed(reps, mixerOk, 'channels_encodes');
+  const none = goodRuns().filter((r) => r.scenario !== 'listeners-channels');
+  for (const id of ['channels_cpu', 'channels_encodes', 'channels_loss', 'channels_failures'])
+    assertMissed(none, mixerOk, id, /not measured/);
+  // Without the one-channel row there is nothing to compare the CPU with.
+  assertMissed(goodRuns().filter((r) => !(r.scenario === 'listeners' && r.listeners === 2000)), mixerOk, 'channels_cpu', /not measured/);
 });
