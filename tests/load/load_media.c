@@ -45,10 +45,10 @@ struct load_peer {
 	int fd; /* client_fd(c), kept here: the receive loop asks for it per wake-up */
 	struct load_peer *next_all, *next_in;
 	bool speaker, sampled, primary;
-	const struct interp_voice *voice; /* an interpreter: its booth's tone */
-	int expect_ch;			  /* a sampled channel listener: its channel */
-	unsigned n_ch;			  /* channels to tell apart, 0: a floor listener */
-	uint64_t ch_ok, ch_wrong;	  /* frames in the window of its channel, or not */
+	const struct interp_voice *voice;   /* an interpreter: its booth's tone */
+	int expect_ch;			    /* a sampled channel listener: its channel */
+	unsigned n_ch;			    /* channels to tell apart, 0: a floor listener */
+	uint64_t ch_ok, ch_wrong, ch_quiet; /* frames in the window: its booth, another, none */
 	_Atomic int state;
 	_Atomic uint64_t connected_ms, first_audio_ms;
 	_Atomic bool started;
@@ -194,10 +194,12 @@ static void on_audio(void *ctx, const struct rtp_header *h)
 	}
 	p->t->decoded++;
 	if (p->n_ch && p->expect_ch >= 0) {
-		if (in_window(p->m, load_mono_us()))
-			*(interp_dominant(pcm, CODEC_FRAME, p->n_ch) == p->expect_ch
-			      ? &p->ch_ok
-			      : &p->ch_wrong) += 1;
+		if (in_window(p->m, load_mono_us())) {
+			int heard = interp_dominant(pcm, CODEC_FRAME, p->n_ch);
+			*(heard == p->expect_ch ? &p->ch_ok
+			  : heard < 0		? &p->ch_quiet
+						: &p->ch_wrong) += 1;
+		}
 		return;
 	}
 	if (p->m->tone->cfg.highpass)
@@ -657,8 +659,12 @@ static void add_listener(struct media_report *r, const struct load_peer *p)
 		r->ch_checked++;
 		r->ch_frames_ok += p->ch_ok;
 		r->ch_frames_wrong += p->ch_wrong;
-		/* Its own channel in at least 9 frames of 10: a glitch is not a wrong channel. */
-		r->ch_wrong_listeners += p->ch_ok == 0 || p->ch_wrong * 10 > p->ch_ok + p->ch_wrong;
+		r->ch_frames_quiet += p->ch_quiet;
+		/* Its own booth in most frames, another booth in under 1 in 10 of those it heard
+		 * one in: a quiet frame (concealment, a gap) is not a wrong channel. */
+		uint64_t all = p->ch_ok + p->ch_wrong + p->ch_quiet;
+		r->ch_wrong_listeners +=
+		    p->ch_ok * 2 <= all || p->ch_wrong * 10 > p->ch_ok + p->ch_wrong;
 	}
 	if (!p->win.started) {
 		if (atomic_load(&p->connected_ms) != 0)

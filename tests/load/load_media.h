@@ -101,9 +101,9 @@ struct media_report {
 	uint64_t srtp_errors;
 	size_t sampled;
 	/* sampled channel listeners: how many, how many did not hear their channel, and
-	 * their window's frames of it and of anything else */
+	 * their window's frames of it, of another booth, and with no booth's tone */
 	size_t ch_checked, ch_wrong_listeners;
-	uint64_t ch_frames_ok, ch_frames_wrong;
+	uint64_t ch_frames_ok, ch_frames_wrong, ch_frames_quiet;
 };
 /* Adds up every listener (after load_media_stop). window_s charges silent listeners with
  * the packets the others received, per second. out must be freed with

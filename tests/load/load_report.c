@@ -191,12 +191,13 @@ static json_t *channels_json(struct load_run *r, const struct media_report *m)
 						       interp_freq_hz(ch)));
 	double enc = r->encodes1 - r->encodes0, ticks = r->ticks1 - r->ticks0;
 	bool ok = r->metrics_ok && ticks > 0 && enc >= 0;
-	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I}", "langs", langs, "encodes",
+	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:I}", "langs", langs, "encodes",
 			 num(ok, enc), "ticks", num(ok, ticks), "encodes_per_tick_per_channel",
 			 num(ok, enc / ticks / l->n), "listeners_checked", (int)m->ch_checked,
 			 "listeners_wrong_channel", (int)m->ch_wrong_listeners,
-			 "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other",
-			 (json_int_t)m->ch_frames_wrong);
+			 "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other_booth",
+			 (json_int_t)m->ch_frames_wrong, "frames_quiet",
+			 (json_int_t)m->ch_frames_quiet);
 }
 
 static json_t *warnings_json(const struct load_run *r)
