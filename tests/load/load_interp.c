@@ -35,7 +35,7 @@ bool interp_parse_langs(const char *arg, struct interp_langs *out)
 				return true;
 			continue;
 		}
-		if (!lang_char(*p) || k + 1 >= INTERP_LANG_MAX)
+		if (!lang_char(*p) || k + 1 >= INTERP_LANG_MAX || out->n == INTERP_MAX_CHANNELS)
 			return false;
 		out->lang[out->n][k++] = *p;
 	}
