@@ -30,7 +30,6 @@ struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *
 		return NULL;
 	}
 	base_list_init(&c->room_link);
-	base_list_init(&c->ready_link);
 	/* Before the first: newest first, as the list has always been. */
 	base_list_insert_tail(gw->conns.next, &c->link);
 	gw->metrics.connections[ROOM_ROLE_COUNT]++;
@@ -40,7 +39,6 @@ struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *
 void gw_conn_destroy(struct conn *c)
 {
 	base_list_remove(&c->link);
-	base_list_remove(&c->ready_link);
 	for (size_t i = 0; i < c->q_len; i++)
 		gw_msg_unref(c->q[(c->q_head + i) % c->q_cap]);
 	free(c->q);

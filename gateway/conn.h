@@ -48,11 +48,10 @@ struct conn {
 	const struct conn_io *io;
 	void *io_ctx; /* the transport's own handle (the lws wsi) */
 	uint64_t id;
-	struct base_list link;	     /* on gw->conns: every connection of the server */
-	struct base_list room_link;  /* on its room's fan-out list while joined (fanout.c) */
-	struct base_list ready_link; /* the transport's: to be written this turn (ws.c) */
-	struct room *room;	     /* the room joined, NULL until then (set by the fan-out) */
-	uint64_t attached_item;	     /* fan-out items after this one are ours */
+	struct base_list link;	    /* on gw->conns: every connection of the server */
+	struct base_list room_link; /* on its room's fan-out list while joined (fanout.c) */
+	struct room *room;	    /* the room joined, NULL until then (set by the fan-out) */
+	uint64_t attached_item;	    /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
 	struct conn *pid_next; /* its room's connections by pid (pidindex.h) */

@@ -104,23 +104,6 @@ void gw_schedule_flush(struct gateway *gw)
 	ev_timer_start(l->ev, &l->flush_timer);
 }
 
-/* One-shot: stopped before the handler runs, started again only by gw_loop_before_wait,
- * so a loop with nothing to write has no watcher of ours between it and sleep. */
-static void on_before_wait(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	(void)revents;
-	struct gateway *gw = w->data;
-	ev_prepare_stop(loop, w);
-	gw->loop.on.before_wait(gw);
-}
-
-void gw_loop_before_wait(struct gateway *gw)
-{
-	struct gw_loop *l = &gw->loop;
-	if (l->ev && l->on.before_wait && !ev_is_active(&l->before_wait))
-		ev_prepare_start(l->ev, &l->before_wait);
-}
-
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop, (void)revents;
@@ -171,9 +154,7 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 	ev_init(&l->tick_timer, on_tick);
 	ev_io_init(&l->signal_io, on_signal, l->signal_fd, EV_READ);
 	ev_init(&l->media_io, on_media);
-	ev_prepare_init(&l->before_wait, on_before_wait);
 	l->flush_timer.data = l->tick_timer.data = l->signal_io.data = l->media_io.data = gw;
-	l->before_wait.data = gw;
 	ev_io_start(l->ev, &l->signal_io);
 	return true;
 }
@@ -202,7 +183,6 @@ void gw_loop_stop(struct gateway *gw)
 		ev_timer_stop(l->ev, &l->tick_timer);
 		ev_io_stop(l->ev, &l->signal_io);
 		ev_io_stop(l->ev, &l->media_io);
-		ev_prepare_stop(l->ev, &l->before_wait);
 		ev_loop_destroy(l->ev);
 	}
 	l->ev = NULL;

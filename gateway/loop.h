@@ -29,10 +29,6 @@ struct gw_loop_handlers {
 	/* SIGHUP arrived (systemctl reload): re-read what can be re-read (the TLS
 	 * certificate). May be NULL: SIGHUP is then logged and changes nothing. */
 	void (*reload)(struct gateway *gw);
-	/* After everything this turn ran and before the loop waits (an ev_prepare), once
-	 * per gw_loop_before_wait: the WebSocket writes this turn queued (ws.c). May be
-	 * NULL. */
-	void (*before_wait)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -45,7 +41,6 @@ struct gw_loop {
 	int64_t tick_at;
 	ev_io signal_io;
 	ev_io media_io;
-	ev_prepare before_wait;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
 	struct gw_loop_handlers on;
 };
@@ -62,8 +57,6 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on);
 /* Runs the media handler whenever fd (the media workers' eventfd) is readable. The fd
  * stays the media side's: gw_loop_stop stops watching it before media_destroy closes it. */
 void gw_loop_watch_media(struct gateway *gw, int fd);
-/* Runs the before_wait handler once, at the end of this loop turn. */
-void gw_loop_before_wait(struct gateway *gw);
 /* Runs the clock once, then the loop until a signal sets gw->stopping. */
 void gw_loop_run(struct gateway *gw);
 /* Stops every watcher, closes the signalfd, destroys the loop. Safe if never started. */

@@ -20,8 +20,7 @@ struct gw_metrics {
 	uint64_t events_total;
 	uint64_t ws_messages_in;
 	uint64_t ws_messages_out;
-	uint64_t ws_writes;	   /* writes of frames to sockets: a batch of messages is one */
-	uint64_t ws_direct_writes; /* of those, made before the loop waits, not on POLLOUT */
+	uint64_t ws_writes; /* writes of frames to sockets: a batch of messages is one */
 	uint64_t ws_slow_dropped;
 	uint64_t http_requests;
 	uint64_t http_refused;	    /* connections over the per-address cap */

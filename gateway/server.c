@@ -302,8 +302,7 @@ static bool start(struct gateway *gw)
 	 * calls between the gateway's files only go down. */
 	struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
 					   .media = gw_media_wake,
-					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL,
-					   .before_wait = gw_ws_write_ready};
+					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL};
 	gw->listener = gw_media_listener(gw);
 	if (!open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
 	    !gw_media_start(gw))
@@ -321,7 +320,6 @@ int gateway_run(const struct gw_config *cfg)
 	int rc = 1;
 	gw->cfg = *cfg;
 	base_list_init(&gw->conns);
-	base_list_init(&gw->ws_ready);
 	gw->loop.signal_fd = -1;
 	gw->ws_batch.pre = LWS_PRE;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);

@@ -46,7 +46,6 @@ struct gateway {
 	struct fanout_listener listener; /* told of events and durability (media_glue.c) */
 	struct gw_loop loop;
 	struct gw_wsbatch ws_batch; /* where ws.c frames a connection's batch (wsbatch.h) */
-	struct base_list ws_ready;  /* conn.ready_link: given messages this turn (ws.c) */
 	bool stopping;
 };
 

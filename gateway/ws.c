@@ -6,11 +6,9 @@
  * over 64 KiB closes the connection with 1009, a binary frame with 1003. Fragments are
  * gathered into one buffer, bounded by the same limit.
  *
- * Send: once per loop turn, before the loop waits, every connection given messages in
- * that turn writes them: each its own text frame, all in one write (wsbatch.h), up to
- * GW_WS_BATCH_MAX bytes. What is left, or waits behind bytes lws buffered, goes on
- * SERVER_WRITEABLE callbacks, asked for while the ring is not empty. A moderation close
- * waits for what came before.
+ * Send: on each SERVER_WRITEABLE callback, every queued message (up to GW_WS_BATCH_MAX
+ * bytes) goes out as its own text frame, all in one write (wsbatch.h); we ask for another
+ * callback while the ring is not empty. A moderation close waits for what came before.
  */
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -18,20 +16,14 @@
 
 #include "gateway/client_addr.h"
 #include "gateway/conn.h"
-#include "gateway/loop.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
 #include "gateway/ws.h"
 #include "gateway/wsbatch.h"
 
-/* Not a POLLOUT round trip (epoll_ctl on, epoll_wait, epoll_ctl off: three syscalls per
- * connection per flush, more than the write itself): the connection is written before
- * the loop waits again, when the whole turn's messages are in its ring. */
 static void want_write(struct conn *c)
 {
-	if (!base_list_linked(&c->ready_link))
-		base_list_insert_tail(&c->gw->ws_ready, &c->ready_link);
-	gw_loop_before_wait(c->gw);
+	lws_callback_on_writable(c->io_ctx);
 }
 
 static void drop(struct conn *c)
@@ -110,37 +102,6 @@ int gw_ws_writable(struct conn *c)
 	if (c->q_len || gw_wsbatch_has_rest(c))
 		lws_callback_on_writable(wsi);
 	return 0;
-}
-
-/* Outside lws's callbacks, so an error cannot be returned to lws: it closes from the loop. */
-static void write_now(struct conn *c)
-{
-	struct lws *wsi = c->io_ctx;
-	struct gw_msg *m = gw_conn_peek(c);
-	if (c->closing || !m)
-		return;
-	/* A close, lws still holding bytes it could not send, a WebSocket inside another
-	 * connection: the writable callback, as before. The socket almost always has room. */
-	bool direct = !m->close_code && !gw_wsbatch_has_rest(c) && !lws_partial_buffered(wsi) &&
-		      lws_get_network_wsi(wsi) == wsi;
-	int r = direct ? gw_wsbatch_write(&c->gw->ws_batch, c, GW_WS_BATCH_MAX, write_raw, wsi) : 0;
-	if (r < 0) {
-		c->closing = true;
-		drop(c);
-		return;
-	}
-	c->gw->metrics.ws_direct_writes += (unsigned)r;
-	if (c->q_len || gw_wsbatch_has_rest(c))
-		lws_callback_on_writable(wsi);
-}
-
-void gw_ws_write_ready(struct gateway *gw)
-{
-	struct base_list *node;
-	while ((node = base_list_first(&gw->ws_ready))) {
-		base_list_remove(node);
-		write_now(BASE_CONTAINER_OF(node, struct conn, ready_link));
-	}
 }
 
 static int close_with(struct conn *c, enum lws_close_status status, const char *why)
