@@ -55,6 +55,8 @@ struct conn {
 	uint64_t attached_item;	    /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
+	struct conn *pid_next; /* its room's connections by pid (pidindex.h) */
+	bool pid_indexed;
 	char name[GW_NAME_MAX];
 	char group[GW_GROUP_MAX];
 	char lang[BASE_LANG_MAX + 1]; /* an interpreter's booth (the token's lang); else "" */

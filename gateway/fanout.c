@@ -63,6 +63,7 @@ void gw_host_attach(struct room_host *h, struct conn *c)
 	c->attached_item = h->next_item;
 	base_list_insert_tail(h->conns.next, &c->room_link); /* before the first: newest first */
 	h->n_conns++;
+	gw_pid_index_add(&h->by_pid, c);
 }
 
 void gw_host_detach(struct room_host *h, struct conn *c)
@@ -73,6 +74,7 @@ void gw_host_detach(struct room_host *h, struct conn *c)
 			h->pending[i].msg = NULL;
 		}
 	base_list_remove(&c->room_link);
+	gw_pid_index_remove(&h->by_pid, c);
 	c->room = NULL;
 	h->n_conns--;
 }
@@ -327,6 +329,7 @@ void gw_host_free_all(struct gateway *gw)
 		extra_free(&h->listen);
 		extra_free(&h->session);
 		free(h->pending);
+		gw_pid_index_free(&h->by_pid);
 		free(h);
 		room_set_host_data(room, NULL);
 	}

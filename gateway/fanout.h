@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/list.h"
+#include "gateway/pidindex.h"
 #include "rooms/rooms.h"
 
 struct conn;
@@ -38,6 +39,7 @@ struct room_host {
 	struct room *room;
 	struct base_list conns; /* conn.room_link, newest first: the fan-out's order */
 	size_t n_conns;
+	struct gw_pid_index by_pid; /* the same connections by pid: the join's role check */
 	uint64_t next_item;
 	struct pending_item *pending;
 	size_t n_pending, cap_pending;

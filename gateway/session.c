@@ -318,6 +318,8 @@ static bool other_role_connected(const struct conn *c, struct room *room)
 	struct room_host *h = room_host_data(room);
 	if (!h)
 		return false;
+	if (gw_pid_index_ready(&h->by_pid))
+		return gw_pid_index_other_role(&h->by_pid, c);
 	struct base_list *node, *tmp;
 	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
 	{
