@@ -245,17 +245,21 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	return 0;
 }
 
-/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. A language the
- * room has no channel for is 404; the channels' own streams are not built yet, and the
- * floor must never be served as if it were a channel, so a real channel is 501. False
- * to go on with the floor (no lang); true when *res is the answer. */
+/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. Not a BCP 47
+ * tag is 400; a language the room has no channel for is 404; the channels' own streams
+ * are not built yet, and the floor must never be served as if it were a channel, so a
+ * real channel is 501. False to go on with the floor (no lang); true when *res is the
+ * answer. */
 static bool channel_query(struct lws *wsi, struct http_req *req, struct room *r, int *res)
 {
 	char buf[64], tag[BASE_LANG_MAX + 1];
 	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
 	if (!lang)
 		return false;
-	if (!base_lang_canon(lang, tag, sizeof tag) || !room_channel_exists(r, tag))
+	if (!base_lang_canon(lang, tag, sizeof tag))
+		*res = gw_http_respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+					     "lang must be a BCP 47 language tag");
+	else if (!room_channel_exists(r, tag))
 		*res = gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
 					     "this room has no channel in that language");
 	else

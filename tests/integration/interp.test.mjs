@@ -144,11 +144,11 @@ test('booth handover, floor language, media.channel', async () => {
   assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
   await fr1.ok({ type: 'media.channel', lang: 'es' });
 
-  // A channel's own stream and recording: 404 without a channel; not built yet (501) with
-  // one -- never the floor served as the channel.
+  // A channel's own stream and recording: 400 for a malformed tag, 404 without a channel;
+  // not built yet (501) with one -- never the floor served as the channel.
   for (const what of ['listen.ogg', 'recording.ogg']) {
     assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=de`)).status, 404);
-    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`)).status, 400);
     assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=fr`)).status, 501);
   }
 
