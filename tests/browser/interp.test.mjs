@@ -17,6 +17,7 @@
 //     after a reload; the floor's language is shown; axe finds no violation on the
 //     listener's page nor on the console.
 import { test, before, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,52 @@ function spectrum({ freqs, ms, fftSize = 8192, everyMs = 100, windows = false })
   });
 }
 
+// Reads the live stream at path for ms, then lets it go: the Ogg pages received.
+async function listenFor(path, ms) {
+  const ac = new AbortController();
+  const r = await fetch(`${server.url}${path}`, { signal: ac.signal });
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  assert.equal(r.headers.get('content-type'), 'audio/ogg');
+  const reader = r.body.getReader();
+  const parts = [];
+  const stop = Date.now() + ms;
+  while (Date.now() < stop) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parts.push(Buffer.from(value));
+  }
+  ac.abort();
+  return Buffer.concat(parts);
+}
+
+// The Ogg Opus bytes decoded by Debian's ffmpeg to 48 kHz mono samples.
+function decodeOgg(ogg) {
+  const file = pathJoin(work, `listen-${Math.random().toString(36).slice(2)}.ogg`);
+  writeFileSync(file, ogg);
+  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', file, '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], {
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(r.status, 0, `ffmpeg: ${r.error ?? r.stderr}`);
+  const out = new Int16Array(Math.floor(r.stdout.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = r.stdout.readInt16LE(2 * i);
+  return out;
+}
+
+// Goertzel: the magnitude of one frequency in the samples, per sample.
+function goertzel(samples, hz) {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 48000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of samples) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return Math.sqrt(Math.max(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / samples.length;
+}
+
+const tones = (pcm, freqs) => Object.fromEntries(freqs.map((hz) => [hz, goertzel(pcm, hz)]));
+
 const playing = (page) =>
   page.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject && !a.paused), null, { timeout: 20000 });
 
@@ -207,6 +254,22 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   assert.ok(f.power[1000] > 30 * f.power[700], `Fatou hears Odile: ${JSON.stringify(f.power)}`);
   assert.ok(o.power[440] > 30 * o.power[1000], `Olu hears the floor, not the booth: ${JSON.stringify(o.power)}`);
   assert.ok(o.power[440] > 30 * o.power[700], `Olu hears the floor: ${JSON.stringify(o.power)}`);
+
+  // listen.ogg?lang=fr is the French channel's stream (Odile), listen.ogg the floor's (Ana):
+  // read live for 3 s each, decoded by ffmpeg, each tone's magnitude by Goertzel.
+  const [frOgg, floorOgg] = await Promise.all([listenFor(`/api/rooms/${ROOM}/listen.ogg?lang=fr`, 3000), listenFor(`/api/rooms/${ROOM}/listen.ogg`, 3000)]);
+  const frPcm = decodeOgg(frOgg);
+  const floorPcm = decodeOgg(floorOgg);
+  const frT = tones(frPcm, freqs);
+  const floorT = tones(floorPcm, freqs);
+  console.log(`listen.ogg?lang=fr: ${frPcm.length} samples ${JSON.stringify(frT)}; listen.ogg: ${floorPcm.length} samples ${JSON.stringify(floorT)}`);
+  assert.ok(frPcm.length > 48000 && floorPcm.length > 48000, 'a second of audio at least in each');
+  assert.ok(frT[1000] > 10 * frT[440], `listen.ogg?lang=fr carries Odile, not the floor: ${JSON.stringify(frT)}`);
+  // 700 Hz is nobody's: the codec's noise over the whole stream, a lower bar than the floor's
+  // tone (measured in two runs: 1000 Hz 6x and 76x above it, 440 Hz 100x or more below).
+  assert.ok(frT[1000] > 3 * frT[700], `listen.ogg?lang=fr carries Odile: ${JSON.stringify(frT)}`);
+  assert.ok(floorT[440] > 10 * floorT[1000], `listen.ogg carries the floor, not the booth: ${JSON.stringify(floorT)}`);
+  assert.ok(floorT[440] > 10 * floorT[700], `listen.ogg carries the floor: ${JSON.stringify(floorT)}`);
 
   // The handover, sampled densely across it in Fatou's page.
   const sampling = fatou.evaluate(spectrum, { freqs: [1000, 2000], ms: 4000, fftSize: 1024, everyMs: 21, windows: true });
