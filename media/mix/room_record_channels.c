@@ -83,8 +83,8 @@ void record_channels_end(struct room_mixer *rm)
 			continue;
 		(void)!oggopus_finish(cl->ogg); /* the EOS page goes out through on_page */
 		if (r->pages)
-			(void)!page_ring_push(r->pages, PAGE_END, rm->id, cl->channel, NULL, 0, NULL,
-					      0);
+			(void)!page_ring_push(r->pages, PAGE_END, rm->id, cl->channel, NULL, 0,
+					      NULL, 0);
 		oggopus_destroy(cl->ogg);
 		*cl = (struct chan_live){0};
 	}
