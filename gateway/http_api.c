@@ -245,24 +245,31 @@ static int get_log(struct gateway *gw, struct lws *wsi, struct http_req *req, st
 	return 0;
 }
 
-/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. A language the
- * room has no channel for is 404; the channels' own streams are not built yet, and the
- * floor must never be served as if it were a channel, so a real channel is 501. False
- * to go on with the floor (no lang); true when *res is the answer. */
-static bool channel_query(struct lws *wsi, struct http_req *req, struct room *r, int *res)
+/* ?lang= on listen.ogg and recording.ogg: a channel's stream and recording. Not a BCP 47
+ * tag is 400; a language the room has no channel for is 404. *ch is the media's number
+ * of the channel (booth index + 1, as media_channel.c numbers it; 0 without lang: the
+ * floor). True when *res is the answer already. */
+static bool channel_query(struct lws *wsi, struct http_req *req, struct room *r, unsigned *ch,
+			  int *res)
 {
 	char buf[64], tag[BASE_LANG_MAX + 1];
 	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", buf, sizeof buf);
+	*ch = 0;
 	if (!lang)
 		return false;
-	if (!base_lang_canon(lang, tag, sizeof tag) || !room_channel_exists(r, tag))
+	if (!base_lang_canon(lang, tag, sizeof tag)) {
+		*res = gw_http_respond_error(wsi, req, 400, ROOM_EBAD_REQUEST,
+					     "lang must be a BCP 47 language tag");
+		return true;
+	}
+	int i = room_channel_index(r, tag);
+	if (!room_channel_exists(r, tag) || i < 0 || i >= MEDIA_CHANNELS) {
 		*res = gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
 					     "this room has no channel in that language");
-	else
-		*res =
-		    gw_http_respond_error(wsi, req, 501, ROOM_EUNAVAILABLE,
-					  "a channel's own stream and recording are not built yet");
-	return true;
+		return true;
+	}
+	*ch = (unsigned)i + 1;
+	return false;
 }
 
 static int get_listen(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
@@ -270,13 +277,16 @@ static int get_listen(struct gateway *gw, struct lws *wsi, struct http_req *req,
 {
 	(void)arg;
 	int res;
-	if (channel_query(wsi, req, r, &res))
+	unsigned ch;
+	if (channel_query(wsi, req, r, &ch, &res))
 		return res;
-	if (!gw_stream_live(gw, r))
+	if (!gw_stream_live(gw, r, ch))
 		return gw_http_respond_error(
 		    wsi, req, 404, ROOM_ENOT_FOUND,
-		    "the room's session is not live: there is nothing to listen to");
-	return gw_stream_listen(gw, wsi, r, &req->stream);
+		    ch ? "this channel has no stream: the session is not live, or no interpreter "
+			 "has yet been ready in its booth this session"
+		       : "the room's session is not live: there is nothing to listen to");
+	return gw_stream_listen(gw, wsi, r, ch, &req->stream);
 }
 
 static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *req, struct room *r,
@@ -284,8 +294,12 @@ static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *r
 {
 	(void)arg;
 	int res;
-	if (channel_query(wsi, req, r, &res))
+	unsigned ch;
+	if (channel_query(wsi, req, r, &ch, &res))
 		return res;
+	if (ch) /* the floor is never served in a channel's name */
+		return gw_http_respond_error(wsi, req, 501, ROOM_EUNAVAILABLE,
+					     "a channel's own recording is not built yet");
 	char path[4096];
 	if (!media_recording_latest(gw->media, room_id(r), path, sizeof path))
 		return gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,

@@ -188,10 +188,10 @@ static void on_media_attempt(void *ctx, void *user, uint8_t level)
 	send_attempt(h, c);
 }
 
-static void on_media_stream(void *ctx, const char *room, enum media_stream_kind kind,
-			    const uint8_t *data, size_t len)
+static void on_media_stream(void *ctx, const char *room, unsigned channel,
+			    enum media_stream_kind kind, const uint8_t *data, size_t len)
 {
-	gw_stream_media(ctx, room, kind, data, len);
+	gw_stream_media(ctx, room, channel, kind, data, len);
 }
 
 void gw_media_wake(struct gateway *gw)

@@ -79,9 +79,20 @@ struct gw_listen {
 	bool scratch_valid;			/* for the page being delivered, and ... */
 	uint32_t scratch_seq_base;		/* ... the base it was rewritten for */
 	int64_t scratch_granule_base;
+	/* The floor's holds the interpretation channels' (listen.ogg?lang=), made at their
+	 * first BEGIN: index b for the media's channel b + 1. */
+	struct gw_listen *chan[MEDIA_CHANNELS];
 };
 
 static void listen_free(void *data);
+
+static struct gw_listen *listen_new(void)
+{
+	struct gw_listen *l = calloc(1, sizeof *l);
+	if (l)
+		base_list_init(&l->clients);
+	return l;
+}
 
 /* The room's listen.ogg state, which rides on its host (fanout.h) and is freed with it. */
 static struct gw_listen *listen_of(struct gateway *gw, struct room *room, bool make)
@@ -90,18 +101,31 @@ static struct gw_listen *listen_of(struct gateway *gw, struct room *room, bool m
 	if (!h)
 		return NULL;
 	if (!h->listen.data && make) {
-		struct gw_listen *l = calloc(1, sizeof *l);
+		struct gw_listen *l = listen_new();
 		if (!l)
 			return NULL;
-		base_list_init(&l->clients);
 		h->listen = (struct room_host_extra){.data = l, .free = listen_free};
 	}
 	return h->listen.data;
 }
 
-bool gw_stream_live(struct gateway *gw, struct room *room)
+/* Channel 0's (the floor's) listen.ogg state or an interpretation channel's. */
+static struct gw_listen *listen_ch(struct gateway *gw, struct room *room, unsigned channel,
+				   bool make)
 {
-	struct gw_listen *l = listen_of(gw, room, false);
+	struct gw_listen *l = listen_of(gw, room, make);
+	if (!l || channel == 0)
+		return l;
+	if (channel > MEDIA_CHANNELS)
+		return NULL;
+	if (!l->chan[channel - 1] && make)
+		l->chan[channel - 1] = listen_new();
+	return l->chan[channel - 1];
+}
+
+bool gw_stream_live(struct gateway *gw, struct room *room, unsigned channel)
+{
+	struct gw_listen *l = listen_ch(gw, room, channel, false);
 	return l && l->live && l->head;
 }
 
@@ -235,10 +259,10 @@ static int send_headers(struct lws *wsi)
 	return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
-int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room,
+int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room, unsigned channel,
 		     struct gw_stream_client **slot)
 {
-	struct gw_listen *l = listen_of(gw, room, false);
+	struct gw_listen *l = listen_ch(gw, room, channel, false);
 	struct gw_stream_client *c = calloc(1, sizeof *c);
 	if (!l || !c || !(c->buf = malloc(STREAM_CLIENT_BUFFER)) ||
 	    !append(c, l->head, l->head_len)) {
@@ -265,7 +289,8 @@ int gw_stream_listen(struct gateway *gw, struct lws *wsi, struct room *room,
 	/* A live stream has no end in sight: no idle timeout while it runs. */
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	lws_callback_on_writable(wsi);
-	gw_info("listen.ogg client", "room=%s clients=%zu", room_id(room), l->n_clients);
+	gw_info("listen.ogg client", "room=%s channel=%u clients=%zu", room_id(room), channel,
+		l->n_clients);
 	return 0;
 }
 
@@ -363,11 +388,11 @@ static void stream_end(struct gw_listen *l)
 	}
 }
 
-void gw_stream_media(struct gateway *gw, const char *room, enum media_stream_kind kind,
-		     const uint8_t *data, size_t len)
+void gw_stream_media(struct gateway *gw, const char *room, unsigned channel,
+		     enum media_stream_kind kind, const uint8_t *data, size_t len)
 {
 	struct room *r = rooms_find(gw->rooms, room);
-	struct gw_listen *l = r ? listen_of(gw, r, kind == MEDIA_STREAM_BEGIN) : NULL;
+	struct gw_listen *l = r ? listen_ch(gw, r, channel, kind == MEDIA_STREAM_BEGIN) : NULL;
 	if (!l)
 		return;
 	switch (kind) {
@@ -391,6 +416,9 @@ static void listen_free(void *data)
 	struct base_list *node;
 	while ((node = base_list_first(&l->clients)) != NULL)
 		unlink_client(BASE_CONTAINER_OF(node, struct gw_stream_client, link));
+	for (size_t i = 0; i < MEDIA_CHANNELS; i++)
+		if (l->chan[i])
+			listen_free(l->chan[i]);
 	free(l->head);
 	free(l);
 }

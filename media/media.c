@@ -660,7 +660,8 @@ static size_t drain_pages(struct worker *w, const struct media_callbacks *cb, vo
 	struct page_view v;
 	while (page_ring_peek(w->pages, &v)) {
 		if (cb->stream) {
-			cb->stream(ctx, v.room, (enum media_stream_kind)v.kind, v.data, v.len);
+			cb->stream(ctx, v.room, v.channel, (enum media_stream_kind)v.kind, v.data,
+				   v.len);
 			n++;
 		}
 		page_ring_release(w->pages);

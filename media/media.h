@@ -225,8 +225,9 @@ struct media_callbacks {
 	 * -40 dBov for 300 ms; at most once every 2 s per peer): PROTOCOL's mic.attempt.
 	 * level is the last one, -dBov. */
 	void (*attempt)(void *ctx, void *user, uint8_t level);
-	/* A piece of a room's live stream. data is valid during the call. */
-	void (*stream)(void *ctx, const char *room, enum media_stream_kind kind,
+	/* A piece of a room's live stream: channel 0 the floor, b + 1 interpretation channel
+	 * b (media_peer_channel's numbers). data is valid during the call. */
+	void (*stream)(void *ctx, const char *room, unsigned channel, enum media_stream_kind kind,
 		       const uint8_t *data, size_t len);
 };
 /* Delivers the events that wait to cb's members (NULL members are skipped). Reads the

@@ -28,6 +28,7 @@ void room_render_moderation_html(struct sbuf *b, json_t *rec, const struct rec_c
 void room_render_moderation_text(struct sbuf *b, json_t *rec, const struct rec_clock *clock);
 /* export_interp.c: the channels and who interpreted when (nothing without booths). */
 void room_render_interp_text(struct sbuf *b, json_t *rec, const struct rec_clock *clock);
+void room_render_interp_html(struct sbuf *b, json_t *rec, const struct rec_clock *clock);
 
 /* labels.c: the words for the wire's names; a name not known comes back as it is. */
 enum label_set {

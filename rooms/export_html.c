@@ -375,6 +375,7 @@ void room_render_html(struct sbuf *b, json_t *rec, const struct room_link_signer
 	downloads(&pg);
 	attendance(&pg);
 	floors(&pg);
+	room_render_interp_html(b, rec, &pg.clock);
 	room_render_moderation_html(b, rec, &pg.clock);
 	hums(&pg);
 	json_t *polls = json_object_get(rec, "polls");

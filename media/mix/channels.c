@@ -100,7 +100,7 @@ bool channels_voiced(const struct room_mixer *rm)
 void channels_clear(struct room_mixer *rm)
 {
 	for (int i = 0; rm->channels && i < MIXER_CHANNEL_LISTS; i++)
-		rm->channels->ch[i].has_pkt = false;
+		rm->channels->ch[i].has_pkt = rm->channels->ch[i].fresh = false;
 }
 
 /* One list's frame from pcm (limited, encoded once); false if the encoder failed. */
@@ -112,7 +112,7 @@ static bool encode_list(struct mixer_channel *c, struct mixer_channels *cs,
 	if (codec_encode(c->enc, cs->pcm, c->payload, sizeof c->payload, &c->len, &dtx) != MEDIA_OK)
 		return false; /* its listeners take the public packet this tick */
 	atomic_fetch_add_explicit(&env->counters->channel_encoded, 1, memory_order_relaxed);
-	c->has_pkt = true;
+	c->has_pkt = c->fresh = true;
 	c->speaks = !dtx;
 	return true;
 }

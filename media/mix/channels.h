@@ -54,6 +54,7 @@ struct mixer_channel {
 	struct mix_limiter lim;
 	bool has_pkt; /* this tick: payload holds the channel's frame */
 	bool speaks;  /* ... and it is not DTX */
+	bool fresh;   /* payload is this tick's, not yet in the channel's live stream */
 	size_t len;
 	uint8_t payload[CODEC_MAX_PACKET];
 };

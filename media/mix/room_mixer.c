@@ -377,6 +377,8 @@ enum media_err room_mixer_voice(struct mixer_member *m, unsigned ch)
 	enum media_err err = ch ? channels_voice_ready(rm, ch - 1) : MEDIA_OK;
 	if (err != MEDIA_OK)
 		return err;
+	if (ch)
+		record_channel_start(rm, ch - 1); /* the channel's listen.ogg, while live */
 	bool open = m->gate;
 	if (open) /* it moves between mixes closed, so it is never in two */
 		(void)!room_mixer_gate(m, false);

@@ -30,7 +30,7 @@ static int on_page(void *arg, const uint8_t *h, size_t hlen, const uint8_t *b, s
 	struct room_mixer *rm = arg;
 	/* A full ring drops the page and counts it; the stream goes on. */
 	if (rm->rec.pages)
-		(void)!page_ring_push(rm->rec.pages, PAGE_DATA, rm->id, h, hlen, b, blen);
+		(void)!page_ring_push(rm->rec.pages, PAGE_DATA, rm->id, 0, h, hlen, b, blen);
 	return 0;
 }
 
@@ -59,7 +59,7 @@ static enum media_err live_begin(struct room_mixer *rm, const struct mixer_env *
 	const uint8_t *head;
 	size_t len;
 	oggopus_headers(r->ogg, &head, &len);
-	(void)!page_ring_push(env->pages, PAGE_BEGIN, rm->id, head, len, NULL, 0);
+	(void)!page_ring_push(env->pages, PAGE_BEGIN, rm->id, 0, head, len, NULL, 0);
 	r->pages = env->pages;
 	return MEDIA_OK;
 }
@@ -103,6 +103,9 @@ void record_begin(struct room_mixer *rm, const struct mixer_env *env, const stru
 		(void)file_begin(rm, env);
 	if (env->pages)
 		*err = live_begin(rm, env);
+	for (unsigned b = 0; rm->channels && b < MIXER_CHANNELS; b++)
+		if (rm->channels->ch[b].enc)
+			record_channel_start(rm, b);
 }
 
 void record_end(struct room_mixer *rm, const struct mixer_env *env)
@@ -119,10 +122,11 @@ void record_end(struct room_mixer *rm, const struct mixer_env *env)
 	if (r->ogg) {
 		(void)!oggopus_finish(r->ogg); /* the EOS page goes out through on_page */
 		if (r->pages)
-			(void)!page_ring_push(r->pages, PAGE_END, rm->id, NULL, 0, NULL, 0);
+			(void)!page_ring_push(r->pages, PAGE_END, rm->id, 0, NULL, 0, NULL, 0);
 		oggopus_destroy(r->ogg);
 		r->ogg = NULL;
 	}
+	record_channels_end(rm);
 	r->pages = NULL;
 }
 
@@ -139,6 +143,7 @@ void record_packet(struct room_mixer *rm, const struct mixer_env *env, const uin
 		(void)!recorder_push(env->recorder, r->stream, pkt, len, RTP_REWRITE_FRAME);
 	if (r->ogg)
 		(void)!oggopus_write(r->ogg, pkt, len, RTP_REWRITE_FRAME);
+	record_channels(rm, pkt, len);
 }
 
 void record_filler(struct room_mixer *rm, const struct mixer_env *env)

@@ -218,10 +218,11 @@ static void mix_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t
 		record_filler(rm, env);
 		return;
 	}
-	record_packet(rm, env, rm->payload, plen);
 	bool own = k > 0 && encode_own(rm);
 	bool chan = channels_encode(rm, env); /* once per channel on air */
-	if (dtx && !own && !chan) {	      /* nothing worth a datagram */
+	/* After the channels' encodes: their live streams take this tick's frames with it. */
+	record_packet(rm, env, rm->payload, plen);
+	if (dtx && !own && !chan) { /* nothing worth a datagram */
 		channels_clear(rm);
 		rm->sent_last_tick = false;
 		return;

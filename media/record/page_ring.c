@@ -12,6 +12,7 @@
 
 struct slot {
 	uint8_t kind;
+	uint8_t channel;
 	uint32_t len;
 	char room[MEDIA_ROOM_MAX + 1];
 	uint8_t data[PAGE_RING_SLOT_BYTES];
@@ -55,16 +56,18 @@ static bool drop(struct page_ring *r)
 	return false;
 }
 
-bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room, const uint8_t *a,
-		    size_t alen, const uint8_t *b, size_t blen)
+bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room, unsigned channel,
+		    const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	if (!r || !room || alen + blen > PAGE_RING_SLOT_BYTES || strlen(room) > MEDIA_ROOM_MAX)
+	if (!r || !room || alen + blen > PAGE_RING_SLOT_BYTES || strlen(room) > MEDIA_ROOM_MAX ||
+	    channel > UINT8_MAX)
 		return r ? drop(r) : false;
 	size_t i;
 	if (!base_spsc_reserve(&r->q, &i))
 		return drop(r);
 	struct slot *s = &r->slots[i];
 	s->kind = (uint8_t)kind;
+	s->channel = (uint8_t)channel;
 	s->len = (uint32_t)(alen + blen);
 	memcpy(s->room, room, strlen(room) + 1);
 	if (alen)
@@ -81,8 +84,11 @@ bool page_ring_peek(struct page_ring *r, struct page_view *out)
 	if (!base_spsc_peek(&r->q, &i))
 		return false;
 	const struct slot *s = &r->slots[i];
-	*out = (struct page_view){
-	    .kind = (enum page_kind)s->kind, .room = s->room, .data = s->data, .len = s->len};
+	*out = (struct page_view){.kind = (enum page_kind)s->kind,
+				  .room = s->room,
+				  .channel = s->channel,
+				  .data = s->data,
+				  .len = s->len};
 	return true;
 }
 

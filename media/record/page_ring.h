@@ -39,6 +39,7 @@ struct page_ring;
 struct page_view {
 	enum page_kind kind;
 	const char *room;
+	unsigned channel; /* 0: the room's floor; b + 1: interpretation channel (booth) b */
 	const uint8_t *data;
 	size_t len;
 };
@@ -49,10 +50,12 @@ struct page_ring *page_ring_create(size_t slots);
 /* NULL is fine. */
 void page_ring_destroy(struct page_ring *r);
 
-/* Producer. Publishes one record: a[0..alen) then b[0..blen) (an Ogg page's header and
- * body). False when the ring is full or the record too large: dropped and counted. */
+/* Producer. Publishes one record of the room's stream channel (page_view.channel): a[0..alen)
+ * then b[0..blen) (an Ogg page's header and body). False when the ring is full or the
+ * record too large: dropped and counted. */
 BASE_WUR bool page_ring_push(struct page_ring *r, enum page_kind kind, const char *room,
-			     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+			     unsigned channel, const uint8_t *a, size_t alen, const uint8_t *b,
+			     size_t blen);
 
 /* Consumer. The oldest record, or false when there is none. */
 BASE_WUR bool page_ring_peek(struct page_ring *r, struct page_view *out);

@@ -11,12 +11,18 @@
 //   - the booth handed over to Paul: Fatou then hears 2000 Hz and not 1000 Hz; sampled in
 //     21 ms windows across the handover, no two consecutive windows carry both tones (one
 //     window may straddle the moment the voice changes);
+//   - listen.ogg?lang=fr, read live and decoded by ffmpeg, carries Paul (on air after the
+//     handover) and neither the floor nor Odile; listen.ogg carries the floor, not Paul;
+//   - a listener switching media.channel floor -> fr -> floor on one peer (its frames read
+//     before decoding with Chromium's encoded insertable streams) gets RTP seq +1 and
+//     timestamp +960 at every step, one SSRC;
 //   - captions in English and French: Fatou sees the French ones by default, Olu the first
 //     language's;
 //   - Odile's console says ON AIR in words, then who took over; the picker remembers French
 //     after a reload; the floor's language is shown; axe finds no violation on the
 //     listener's page nor on the console.
 import { test, before, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,6 +173,93 @@ function spectrum({ freqs, ms, fftSize = 8192, everyMs = 100, windows = false })
   });
 }
 
+// Reads the live stream at path for ms, then lets it go: the Ogg pages received.
+async function listenFor(path, ms) {
+  const ac = new AbortController();
+  const r = await fetch(`${server.url}${path}`, { signal: ac.signal });
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  assert.equal(r.headers.get('content-type'), 'audio/ogg');
+  const reader = r.body.getReader();
+  const parts = [];
+  const stop = Date.now() + ms;
+  while (Date.now() < stop) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parts.push(Buffer.from(value));
+  }
+  ac.abort();
+  return Buffer.concat(parts);
+}
+
+// The Ogg Opus bytes decoded by Debian's ffmpeg to 48 kHz mono samples.
+function decodeOgg(ogg) {
+  const file = pathJoin(work, `listen-${Math.random().toString(36).slice(2)}.ogg`);
+  writeFileSync(file, ogg);
+  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', file, '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], {
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(r.status, 0, `ffmpeg: ${r.error ?? r.stderr}`);
+  const out = new Int16Array(Math.floor(r.stdout.length / 2));
+  for (let i = 0; i < out.length; i++) out[i] = r.stdout.readInt16LE(2 * i);
+  return out;
+}
+
+// Goertzel: the magnitude of one frequency in the samples, per sample.
+function goertzel(samples, hz) {
+  const c = 2 * Math.cos((2 * Math.PI * hz) / 48000);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of samples) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return Math.sqrt(Math.max(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / samples.length;
+}
+
+const tones = (pcm, freqs) => Object.fromEntries(freqs.map((hz) => [hz, goertzel(pcm, hz)]));
+
+// Runs in a page: joins with tok and receives the room's audio on a recvonly peer whose
+// receiver's encoded frames are read before decoding (Chromium's encoded insertable
+// streams): each frame's RTP sequence number, timestamp and SSRC go to window.rtp.
+async function rtpListener({ wsUrl, room, tok }) {
+  const ws = new WebSocket(wsUrl, 'plenary.v1');
+  const inbox = [];
+  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  let id = 0;
+  const request = async (obj) => {
+    const mine = ++id;
+    ws.send(JSON.stringify({ ...obj, id: mine }));
+    for (let i = 0; i < 500; i++, await new Promise((r) => setTimeout(r, 20))) {
+      const m = inbox.find((x) => (x.type === 'ack' || x.type === 'error') && x.id === mine);
+      if (m) return m;
+    }
+    return null;
+  };
+  await request({ type: 'join', room, token: tok });
+  const pc = new RTCPeerConnection({ encodedInsertableStreams: true });
+  const frames = [];
+  pc.ontrack = (e) => {
+    const { readable, writable } = e.receiver.createEncodedStreams();
+    const t = new TransformStream({
+      transform(frame, out) {
+        const md = frame.getMetadata();
+        frames.push({ seq: md.sequenceNumber, ts: md.rtpTimestamp ?? frame.timestamp, ssrc: md.synchronizationSource });
+        out.enqueue(frame);
+      },
+    });
+    readable.pipeThrough(t).pipeTo(writable);
+  };
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  window.rtp = { frames, request, pc };
+  await pc.setLocalDescription(await pc.createOffer());
+  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
+  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
+  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
+  return pc.connectionState;
+}
+
 const playing = (page) =>
   page.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject && !a.paused), null, { timeout: 20000 });
 
@@ -227,6 +320,49 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   console.log(`after the handover: ${JSON.stringify(after)}`);
   assert.ok(after[2000] > 30 * after[1000], `after the handover Fatou hears Paul only: ${JSON.stringify(after)}`);
   assert.ok(after[2000] > 30 * after[440], `and not the floor: ${JSON.stringify(after)}`);
+
+  // listen.ogg?lang=fr is the French channel's stream (now Paul), listen.ogg the floor's
+  // (Ana): read live for 3 s each, decoded by ffmpeg, each tone's magnitude by Goertzel.
+  const [frOgg, floorOgg] = await Promise.all([listenFor(`/api/rooms/${ROOM}/listen.ogg?lang=fr`, 3000), listenFor(`/api/rooms/${ROOM}/listen.ogg`, 3000)]);
+  const frPcm = decodeOgg(frOgg);
+  const floorPcm = decodeOgg(floorOgg);
+  const frT = tones(frPcm, freqs);
+  const floorT = tones(floorPcm, freqs);
+  console.log(`listen.ogg?lang=fr: ${frPcm.length} samples ${JSON.stringify(frT)}; listen.ogg: ${floorPcm.length} samples ${JSON.stringify(floorT)}`);
+  assert.ok(frPcm.length > 48000 && floorPcm.length > 48000, 'a second of audio at least in each');
+  assert.ok(frT[2000] > 10 * frT[440], `listen.ogg?lang=fr carries Paul, not the floor: ${JSON.stringify(frT)}`);
+  assert.ok(frT[2000] > 10 * frT[1000], `listen.ogg?lang=fr carries Paul, not Odile: ${JSON.stringify(frT)}`);
+  assert.ok(frT[2000] > 10 * frT[700], `listen.ogg?lang=fr carries Paul: ${JSON.stringify(frT)}`);
+  assert.ok(floorT[440] > 10 * floorT[2000], `listen.ogg carries the floor, not the booth: ${JSON.stringify(floorT)}`);
+  assert.ok(floorT[440] > 10 * floorT[700], `listen.ogg carries the floor: ${JSON.stringify(floorT)}`);
+
+  // Switching media.channel keeps one RTP timeline on the same peer: a listener's frames,
+  // read in Chromium before decoding, across floor -> fr -> floor, step by seq +1 and
+  // timestamp +960 with one SSRC (the floor and Paul both send all the while).
+  const rtpCtx = await browser.newContext();
+  const rtpPage = await rtpCtx.newPage();
+  await rtpPage.goto(`${server.url}/healthz`);
+  const rtpTok = jwt({ room: ROOM, role: 'observer', name: 'Rita RTP', sub: 'rita', exp: nowS() + 3600 });
+  assert.equal(await rtpPage.evaluate(rtpListener, { wsUrl: server.wsUrl, room: ROOM, tok: rtpTok }), 'connected');
+  await rtpPage.waitForFunction(() => window.rtp.frames.length > 25, null, { timeout: 15000 });
+  const switches = [];
+  for (const lang of ['fr', null]) {
+    await sleep(1000);
+    const n = await rtpPage.evaluate(() => window.rtp.frames.length);
+    const ack = await rtpPage.evaluate((l) => window.rtp.request({ type: 'media.channel', lang: l }), lang);
+    assert.equal(ack.type, 'ack', JSON.stringify(ack));
+    switches.push(n);
+  }
+  await sleep(1000);
+  const frames = await rtpPage.evaluate(() => window.rtp.frames);
+  const steps = frames.slice(1).map((f, i) => ({ dseq: (f.seq - frames[i].seq + 65536) % 65536, dts: (f.ts - frames[i].ts + 2 ** 32) % 2 ** 32 }));
+  const odd = steps.map((d, i) => ({ ...d, i })).filter((d) => d.dseq !== 1 || d.dts !== 960);
+  console.log(`RTP across media.channel: ${frames.length} frames, switches after frames ${switches}, odd steps ${JSON.stringify(odd)}`);
+  assert.ok(frames.length > 100 && switches[1] > switches[0] + 25 && frames.length > switches[1] + 25, `frames: ${frames.length}, switches ${switches}`);
+  assert.ok(frames.every((f) => Number.isInteger(f.seq) && Number.isInteger(f.ts)), 'each frame has its RTP seq and timestamp');
+  assert.equal(new Set(frames.map((f) => f.ssrc)).size, 1);
+  assert.deepEqual(odd, []);
+  await rtpCtx.close();
 
   // Captions follow the language one listens in, unless one chose another.
   await chair.ok({ type: 'caption', lang: 'en', text: 'Good morning, delegates.', final: true });

@@ -144,13 +144,24 @@ test('booth handover, floor language, media.channel', async () => {
   assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
   await fr1.ok({ type: 'media.channel', lang: 'es' });
 
-  // A channel's own stream and recording: 404 without a channel; not built yet (501) with
-  // one -- never the floor served as the channel.
+  // A channel's own stream and recording: 400 for a malformed tag, 404 without a channel.
+  // The French channel's live stream runs (its interpreter's audio is connected: decoded in
+  // tests/browser/interp.test.mjs); its recording is not built yet (501) -- never the floor
+  // served as the channel.
   for (const what of ['listen.ogg', 'recording.ogg']) {
     assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=de`)).status, 404);
-    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`)).status, 404);
-    assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=fr`)).status, 501);
+    const bad = await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`);
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).code, 'bad_request');
   }
+  const ac = new AbortController();
+  const live = await fetch(`${server.url}/api/rooms/${ROOM}/listen.ogg?lang=fr`, { signal: ac.signal });
+  assert.equal(live.status, 200);
+  assert.equal(live.headers.get('content-type'), 'audio/ogg');
+  const first = await live.body.getReader().read();
+  assert.equal(Buffer.from(first.value).subarray(0, 4).toString('latin1'), 'OggS');
+  ac.abort();
+  assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/recording.ogg?lang=fr`)).status, 501);
 
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);

@@ -270,6 +270,16 @@ static void record_lists_turns(void **state)
 	assert_non_null(strstr(doc, "(0:00:30)"));
 	assert_non_null(strstr(doc, "The floor's language: "));
 	free(doc);
+	/* And the page, in a table a screen reader can walk. */
+	doc = NULL;
+	assert_int_equal(room_export(t->room, ROOM_EXPORT_HTML, NULL, &doc, &len), ROOM_OK);
+	assert_non_null(strstr(doc, "<h2 id=\"h-interp\">Interpretation</h2>"));
+	assert_non_null(strstr(doc, "<p>2 interpretation channels."));
+	assert_non_null(strstr(doc, "<td>Odile Booth</td>"));
+	assert_non_null(strstr(doc, "<td class=\"n\">0:00:30</td>"));
+	assert_non_null(strstr(doc, "(<span lang=\"fr\">fr</span>)</th>"));
+	assert_non_null(strstr(doc, "<h3>The floor's language</h3>"));
+	free(doc);
 }
 
 int main(void)

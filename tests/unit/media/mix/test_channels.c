@@ -29,6 +29,7 @@
 
 #include "media/mix/opus_codec.h"
 #include "media/mix/room_mixer.h"
+#include "media/record/page_ring.h"
 #include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
 #include "media/test_keys.h"
@@ -474,6 +475,60 @@ static void channel_without_voice_hears_the_floor(void **state)
 	world_free(w);
 }
 
+/* Records of one kind per channel in the ring since the last call (released); checks that
+ * every DATA page of channel c carries serial SERIAL + c. */
+#define SERIAL 7000u
+static void count_pages(struct page_ring *ring, size_t counts[3][MEDIA_CHANNELS + 1])
+{
+	struct page_view v;
+	while (page_ring_peek(ring, &v)) {
+		assert_true(v.channel <= MEDIA_CHANNELS);
+		counts[v.kind - PAGE_BEGIN][v.channel]++;
+		if (v.kind == PAGE_DATA) {
+			assert_true(v.len > 27 && memcmp(v.data, "OggS", 4) == 0);
+			uint32_t serial = (uint32_t)v.data[14] | (uint32_t)v.data[15] << 8 |
+					  (uint32_t)v.data[16] << 16 | (uint32_t)v.data[17] << 24;
+			assert_int_equal(serial, SERIAL + v.channel);
+		}
+		page_ring_release(ring);
+	}
+}
+
+/* listen.ogg?lang=: a channel whose voice was ready before the session starts with it,
+ * one made ready during it starts then; each has its own pages (its own serial) until
+ * the session ends; a channel never voiced has none. */
+static void channels_have_live_streams(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct page_ring *ring = page_ring_create(256);
+	w->env.pages = ring;
+	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR1_HZ), *es = add(w, FR2_HZ);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	struct mixer_session s = {.live = true, .title = "t", .date = "d", .serial = SERIAL};
+	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	size_t counts[3][MEDIA_CHANNELS + 1] = {{0}};
+	run(w, 30);
+	count_pages(ring, counts);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK); /* ready, not on air */
+	run(w, 30);
+	count_pages(ring, counts);
+	s.live = false;
+	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
+	count_pages(ring, counts);
+	for (unsigned c = 0; c <= 2; c++) {
+		assert_int_equal(counts[0][c], 1); /* BEGIN */
+		assert_true(counts[1][c] >= 2);	   /* DATA: a page per 10 packets, and EOS */
+		assert_int_equal(counts[2][c], 1); /* END */
+	}
+	assert_true(counts[1][1] > counts[1][2]); /* channel 2 began half-way */
+	assert_int_equal(counts[0][3] + counts[1][3] + counts[2][3], 0);
+	world_free(w);
+	page_ring_destroy(ring);
+}
+
 #ifndef NO_MALLOC_COUNT
 /* Two channels on air, listeners switching between them between ticks' sends (a switch is
  * the worker's message, so only the tick and the arrivals are counted). */
@@ -491,6 +546,11 @@ static void tick_allocates_nothing(void **state)
 	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
 	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
 	assert_int_equal(room_mixer_gate(&es->m, true), MEDIA_OK);
+	/* A live session: the floor's and both channels' Ogg streams are written each tick. */
+	struct page_ring *ring = page_ring_create(1024);
+	w->env.pages = ring;
+	struct mixer_session s = {.live = true, .title = "t", .date = "d", .serial = SERIAL};
+	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
 	run(w, 20); /* warm up: codecs' first frames, libsrtp's first packets */
 	void *(*volatile allocate)(size_t) = malloc;
 	counting = true;
@@ -511,7 +571,11 @@ static void tick_allocates_nothing(void **state)
 	}
 	assert_true(w->counters.channel_encoded >= 120);
 	assert_int_equal(allocations, 0);
+	size_t counts[3][MEDIA_CHANNELS + 1] = {{0}};
+	count_pages(ring, counts);
+	assert_true(counts[1][1] > 0 && counts[1][2] > 0); /* the channels' pages were written */
 	world_free(w);
+	page_ring_destroy(ring);
 }
 #endif
 
@@ -524,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(channel_without_voice_hears_the_floor),
 	    cmocka_unit_test(interpreter_relays_another_channel),
 	    cmocka_unit_test(floor_underneath_at_its_level),
+	    cmocka_unit_test(channels_have_live_streams),
 #ifndef NO_MALLOC_COUNT
 	    cmocka_unit_test(tick_allocates_nothing),
 #endif

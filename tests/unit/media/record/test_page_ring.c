@@ -22,11 +22,12 @@ static void records_in_order(void **state)
 	struct page_view v;
 	assert_false(page_ring_peek(r, &v));
 	const uint8_t head[] = {'O', 'g', 'g', 'S'}, body[] = {1, 2, 3};
-	assert_true(page_ring_push(r, PAGE_BEGIN, "plenary", head, 4, NULL, 0));
-	assert_true(page_ring_push(r, PAGE_DATA, "plenary", head, 4, body, 3));
-	assert_true(page_ring_push(r, PAGE_END, "other-room", NULL, 0, NULL, 0));
+	assert_true(page_ring_push(r, PAGE_BEGIN, "plenary", 0, head, 4, NULL, 0));
+	assert_true(page_ring_push(r, PAGE_DATA, "plenary", 3, head, 4, body, 3)); /* channel 3 */
+	assert_true(page_ring_push(r, PAGE_END, "other-room", 0, NULL, 0, NULL, 0));
 	assert_true(page_ring_peek(r, &v));
 	assert_int_equal(v.kind, PAGE_BEGIN);
+	assert_int_equal(v.channel, 0);
 	assert_string_equal(v.room, "plenary");
 	assert_int_equal(v.len, 4);
 	assert_memory_equal(v.data, head, 4);
@@ -36,6 +37,7 @@ static void records_in_order(void **state)
 	page_ring_release(r);
 	assert_true(page_ring_peek(r, &v));
 	assert_int_equal(v.kind, PAGE_DATA);
+	assert_int_equal(v.channel, 3);
 	assert_int_equal(v.len, 7);
 	assert_memory_equal(v.data, "OggS\1\2\3", 7);
 	page_ring_release(r);
@@ -55,19 +57,21 @@ static void full_and_too_large_drop(void **state)
 	(void)state;
 	struct page_ring *r = page_ring_create(2);
 	static uint8_t big[PAGE_RING_SLOT_BYTES + 1];
-	assert_false(page_ring_push(r, PAGE_DATA, "a", big, sizeof big, NULL, 0));
-	assert_false(page_ring_push(r, PAGE_DATA, "a", big, PAGE_RING_SLOT_BYTES, big, 1));
-	assert_true(page_ring_push(r, PAGE_DATA, "a", big, PAGE_RING_SLOT_BYTES, NULL, 0));
-	assert_true(page_ring_push(r, PAGE_DATA, "b", NULL, 0, NULL, 0));
-	assert_false(page_ring_push(r, PAGE_DATA, "c", NULL, 0, NULL, 0)); /* full */
+	assert_false(page_ring_push(r, PAGE_DATA, "a", 0, big, sizeof big, NULL, 0));
+	assert_false(page_ring_push(r, PAGE_DATA, "a", 0, big, PAGE_RING_SLOT_BYTES, big, 1));
+	assert_true(page_ring_push(r, PAGE_DATA, "a", 0, big, PAGE_RING_SLOT_BYTES, NULL, 0));
+	assert_true(page_ring_push(r, PAGE_DATA, "b", 0, NULL, 0, NULL, 0));
+	assert_false(page_ring_push(r, PAGE_DATA, "c", 0, NULL, 0, NULL, 0)); /* full */
 	char long_room[MEDIA_ROOM_MAX + 2];
 	memset(long_room, 'x', sizeof long_room - 1);
 	long_room[sizeof long_room - 1] = '\0';
 	struct page_view v;
 	assert_true(page_ring_peek(r, &v));
 	page_ring_release(r);
-	assert_false(page_ring_push(r, PAGE_DATA, long_room, NULL, 0, NULL, 0));
-	assert_int_equal(page_ring_dropped(r), 4);
+	assert_false(page_ring_push(r, PAGE_DATA, long_room, 0, NULL, 0, NULL, 0));
+	assert_false(
+	    page_ring_push(r, PAGE_DATA, "d", 256, NULL, 0, NULL, 0)); /* no such channel */
+	assert_int_equal(page_ring_dropped(r), 5);
 	assert_true(page_ring_peek(r, &v));
 	assert_string_equal(v.room, "b");
 	page_ring_release(r);
@@ -85,7 +89,7 @@ static void *produce(void *arg)
 		for (size_t k = 0; k < len; k++)
 			buf[k] = (uint8_t)(i + k);
 		memcpy(buf, &i, 4);
-		if (page_ring_push(r, PAGE_DATA, "stress", buf, len, NULL, 0))
+		if (page_ring_push(r, PAGE_DATA, "stress", 0, buf, len, NULL, 0))
 			i++;
 	}
 	return NULL;
