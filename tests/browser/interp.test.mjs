@@ -11,6 +11,8 @@
 //   - the booth handed over to Paul: Fatou then hears 2000 Hz and not 1000 Hz; sampled in
 //     21 ms windows across the handover, no two consecutive windows carry both tones (one
 //     window may straddle the moment the voice changes);
+//   - across the handover the French channel's own frames (listen.ogg?lang=fr) carry Odile
+//     and then Paul, never Odile after Paul's first frame;
 //   - listen.ogg?lang=fr, read live and decoded by ffmpeg, carries Paul (on air after the
 //     handover) and neither the floor nor Odile; listen.ogg carries the floor, not Paul;
 //   - a listener switching media.channel floor -> fr -> floor on one peer (its frames read
@@ -34,8 +36,11 @@ import { openPage, roomLink, axe, see } from './browser.mjs';
 const ROOM = 'hall';
 let server, browser, booth, chair, work;
 
-// A 48 kHz mono 16-bit WAV of hz, lightly amplitude-modulated (Opus DTX never takes a moving
-// tone for noise), that Chromium's fake microphone loops.
+// A 48 kHz mono 16-bit WAV of hz in 4 Hz pulses, like syllables, that Chromium's fake
+// microphone plays once. The console's microphone goes through Chromium's voice processing
+// (noise suppression, gain control): a steady tone was taken for noise and heard some 48 dB
+// down, and a 10 s file ran out before a late handover; either way Odile's "peak" in the
+// handover check was the noise floor, which everything after it is within 20 dB of.
 function toneWav(path, hz, seconds) {
   const n = 48000 * seconds;
   const b = Buffer.alloc(44 + 2 * n);
@@ -53,7 +58,7 @@ function toneWav(path, hz, seconds) {
   b.writeUInt32LE(2 * n, 40);
   for (let i = 0; i < n; i++) {
     const t = i / 48000;
-    const amp = 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
+    const amp = 0.35 * (0.5 - 0.5 * Math.cos(2 * Math.PI * 4 * t));
     b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
   }
   writeFileSync(path, b);
@@ -66,7 +71,7 @@ const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-comp
 before(async () => {
   work = mkdtempSync(pathJoin(tmpdir(), 'plenary-interp-'));
   const wav = pathJoin(work, 'odile-1000.wav');
-  toneWav(wav, 1000, 10);
+  toneWav(wav, 1000, 60);
   server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Multilingual plenary', public_observers: true }] } });
   browser = await chromium.launch({
     executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
@@ -302,17 +307,34 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   assert.ok(o.power[440] > 30 * o.power[700], `Olu hears the floor: ${JSON.stringify(o.power)}`);
 
   // The handover, sampled densely across it in Fatou's page.
+  // The French channel's own frames (listen.ogg?lang=fr, encode-once, tick by tick) are
+  // read across the handover too: what the server sent, before any playout in Chromium.
   const sampling = fatou.evaluate(spectrum, { freqs: [1000, 2000], ms: 4000, fftSize: 1024, everyMs: 21, windows: true });
+  const frLive = listenFor(`/api/rooms/${ROOM}/listen.ogg?lang=fr`, 4000);
   await sleep(1500);
   assert.equal((await paul.evaluate(() => window.pl.request({ type: 'interp.take', lang: 'fr' }))).type, 'ack');
   const wins = await sampling;
   const peak1 = Math.max(...wins.map((w) => w[0]));
   const peak2 = Math.max(...wins.map((w) => w[1]));
+  // Each tone within 20 dB of its peak means something only if the tone was there: a
+  // silent source's "peak" is the noise floor, and everything is within 20 dB of that.
+  assert.ok(peak1 > 1e-6 && peak2 > 1e-6, `both interpreters heard across the handover (peaks ${peak1}, ${peak2})`);
   const both = wins.map((w) => w[0] > peak1 / 100 && w[1] > peak2 / 100); // each within 20 dB of its peak
   const doubled = both.some((b, i) => b && both[i + 1]);
   console.log(`handover: ${wins.length} windows, ${both.filter(Boolean).length} with both tones`);
   assert.ok(wins.length > 100, `windows: ${wins.length}`);
   assert.ok(!doubled, `two consecutive windows carried both interpreters: ${both.map(Number).join('')}`);
+  const hoPcm = decodeOgg(await frLive);
+  const frames20 = [];
+  for (let i = 0; i + 960 <= hoPcm.length; i += 960) frames20.push([goertzel(hoPcm.subarray(i, i + 960), 1000), goertzel(hoPcm.subarray(i, i + 960), 2000)]);
+  const top1 = Math.max(...frames20.map((w) => w[0]));
+  const top2 = Math.max(...frames20.map((w) => w[1]));
+  const first = frames20.findIndex((w) => w[1] > top2 / 10);
+  const last = frames20.findLastIndex((w) => w[0] > top1 / 10);
+  console.log(`listen.ogg?lang=fr across the handover: ${frames20.length} frames, Odile's last ${last}, Paul's first ${first}`);
+  assert.ok(frames20.length > 150 && first > 0 && last >= 0, `the channel carried both in turn: ${frames20.length} frames, ${last}, ${first}`);
+  assert.ok(top1 > top2 / 10, `Odile was on the channel before, not silence: ${top1} against Paul's ${top2}`);
+  assert.ok(last <= first, `the channel carried Odile until frame ${last}, after Paul from frame ${first}`);
   await see(fatou, 'Paul Durand is interpreting into fr.');
   await see(odile, 'Off air: Paul Durand is on air in fr.');
   await sleep(1000);
