@@ -22,8 +22,10 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
+# The checks run the integration tests under ThreadSanitizer, so they need what the tests
+# need too (nats-server, ffmpeg, Janus and its OpenSSL libsrtp2.so.1, ...).
 check-deps:
-	@scripts/install-deps.sh check
+	@scripts/install-deps.sh check test
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
