@@ -110,6 +110,7 @@ struct rt {
 	bool replica;
 	bool replica_ok;
 	json_t *replicated; /* {"first":I,"lines":s,"wait":b} */
+	const struct log_io *log_io; /* the log files' system calls (NULL: the real ones) */
 };
 
 static inline json_t *rt_parse(const char *msg, size_t len)
@@ -222,7 +223,8 @@ static inline void rt_open(struct rt *t)
 				    .grace_ms = t->grace_ms,
 				    .now_ms = t->now,
 				    .warn = rt_warn,
-				    .warn_ctx = t};
+				    .warn_ctx = t,
+				    .log_io = t->log_io};
 	char err[256] = "";
 	assert_int_equal(rooms_open(&opt, &sink, &t->rs, err, sizeof err), ROOM_OK);
 	t->room = rooms_find(t->rs, RT_ROOM);
