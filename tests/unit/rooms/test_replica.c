@@ -206,10 +206,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rt_setup, rt_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(batch_held_until_replicated),
-	    T(refusal_rolls_back_file_and_pending),
-	    T(adopt_what_the_replica_holds),
-	    T(refusal_with_a_failed_truncation),
+	    T(batch_held_until_replicated),    T(refusal_rolls_back_file_and_pending),
+	    T(adopt_what_the_replica_holds),   T(refusal_with_a_failed_truncation),
 	    T(creation_waits_for_the_replica),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
