@@ -76,6 +76,7 @@ struct room_identity {
 
 struct room;
 struct rooms;
+struct log_io;
 
 /* How a room tells its host what to send. */
 struct rooms_sink {
@@ -111,6 +112,9 @@ struct rooms_options {
 	int64_t now_ms;	      /* the time of loading (grace periods restart from it) */
 	void (*warn)(void *ctx, const char *room, const char *what); /* load warnings */
 	void *warn_ctx;
+	/* The log files' system calls (rooms/log.h); NULL is the real ones. For tests that
+	 * make a sync or a truncation fail. */
+	const struct log_io *log_io;
 };
 
 /* --- the registry --- */

@@ -144,7 +144,8 @@ void rt_open(struct rt *t)
 				    .grace_ms = t->grace_ms,
 				    .now_ms = t->now,
 				    .warn = rt_warn,
-				    .warn_ctx = t};
+				    .warn_ctx = t,
+				    .log_io = t->log_io};
 	char err[256] = "";
 	assert_int_equal(rooms_open(&opt, &sink, &t->rs, err, sizeof err), ROOM_OK);
 	t->room = rooms_find(t->rs, RT_ROOM);

@@ -90,7 +90,8 @@ struct rt {
 	 * its lines in replicated and answers wait calls with replica_ok. */
 	bool replica;
 	bool replica_ok;
-	json_t *replicated; /* {"first":I,"lines":s,"wait":b} */
+	json_t *replicated;	     /* {"first":I,"lines":s,"wait":b} */
+	const struct log_io *log_io; /* the log files' system calls (NULL: the real ones) */
 };
 
 json_t *rt_parse(const char *msg, size_t len);
