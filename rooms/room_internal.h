@@ -254,6 +254,7 @@ bool room_apply_unrevoked(struct room *r, const json_t *d, int64_t ts);
 void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
 /* Snapshot parts: who was removed, and whose mics are open. */
 json_t *room_snapshot_removed(const struct room *r);
+json_t *room_snapshot_core(const struct room *r);
 json_t *room_snapshot_mics(const struct room *r);
 enum room_err cmd_mic_status(struct room_cmd_ctx *ctx);
 

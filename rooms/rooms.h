@@ -188,6 +188,10 @@ void *room_host_data(const struct room *r);
 
 /* The snapshot of PROTOCOL.md "Room snapshot" (a new reference). */
 json_t *room_snapshot(const struct room *r);
+/* The same snapshot serialised (the same members; "participants" comes last), written
+ * without building the roster in jansson: for a join's ack. A malloc'd string of *len
+ * bytes plus a NUL, or NULL on OOM. */
+char *room_snapshot_text(const struct room *r, size_t *len);
 /* {id,title,status,participants,observers} for GET /api/rooms (a new reference). */
 json_t *room_summary(const struct room *r);
 int64_t room_head_seq(const struct room *r);
