@@ -304,8 +304,11 @@ export class AudioPanel {
   async getMic(userAsked, deviceId) {
     show(this.micError, false);
     // A venue's desk sends the room's mixed microphones: a voice clean-up made for one person
-    // at a laptop would pump and cut it, so the desk's signal goes as it is.
-    const voice = this.store.you?.role !== 'venue';
+    // at a laptop would pump and cut it, so the desk's signal goes as it is. Interpreters
+    // too: they wear headsets (nothing to cancel), and noise suppression and gain control
+    // clip and pump a voice that listeners follow for hours.
+    const role = this.store.you?.role;
+    const voice = role !== 'venue' && role !== 'interpreter';
     const audio = { echoCancellation: voice, noiseSuppression: voice, autoGainControl: voice };
     if (deviceId) audio.deviceId = { exact: deviceId };
     try {
