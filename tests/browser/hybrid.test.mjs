@@ -201,6 +201,14 @@ async function pickByKeyboard(page, label, value) {
   assert.equal(await select.inputValue(), value);
 }
 
+// From the page's jump link to a section, one Tab lands on the control with id.
+async function jumpThenTab(page, link, id) {
+  await page.getByRole('link', { name: link, exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), id);
+}
+
 async function press(page, selector) {
   await page.locator(selector).focus();
   await page.keyboard.press('Enter');
@@ -254,7 +262,7 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   // Chiara, co-chair, declares the floor's language by keyboard and sees the booths.
   const chiara = await openPage(main, roomLink(server, ROOM, tok('chair', 'Chiara Co-chair', 'chiara')), { errors });
   await see(chiara, 'The floor’s language is not declared.');
-  await chiara.locator('#floor-lang-input').focus();
+  await jumpThenTab(chiara, 'Interpretation', 'floor-lang-input');
   await chiara.keyboard.type('en');
   await chiara.keyboard.press('Enter');
   await see(chiara, 'The floor’s language: en (English).');
@@ -320,7 +328,8 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   await screenshot(odile, 'hybrid-interpreter-on-air');
 
   // Paul takes over, by keyboard; Odile is told she is off air, and why.
-  await press(paul, '#interp-take');
+  await jumpThenTab(paul, 'Interpreter console', 'interp-take');
+  await paul.keyboard.press('Enter');
   await see(paul, 'ON AIR: listeners of fr hear you.');
   await see(odile, 'Off air: Paul Durand is on air in fr. Paul Durand took over from you.');
   await heard(odile, 'You are off air.', { assertive: true });

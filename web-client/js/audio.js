@@ -439,7 +439,11 @@ export class AudioPanel {
     if (now - this.speakingClosedSince < 1500 || !this.hint.hidden) return;
     setText(
       this.hint,
-      'You seem to be speaking, but your microphone is closed: nobody hears you. Press “Ask to speak” to ask for the floor.',
+      `You seem to be speaking, but your microphone is closed: nobody hears you. ${
+        this.store.you?.role === 'interpreter'
+          ? 'Take the booth in the interpreter console to go on air.'
+          : 'Press “Ask to speak” to ask for the floor.'
+      }`,
     );
     show(this.hint, true);
     if (now - this.lastHintAt > 30000)
@@ -498,6 +502,8 @@ export class AudioPanel {
       return `Closed: the room goes on air when the session starts${also}.`;
     if (!open && this.store.you?.role === 'chair')
       return `Closed: open it with “Open my microphone” under Moderation${also}.`;
+    if (!open && this.store.you?.role === 'interpreter')
+      return `Closed: it opens when you take the booth in the interpreter console${also}.`;
     if (!open) return `Closed: the chair opens it when you are given the floor${also}.`;
     if (this.userMuted) return 'Open, but you muted yourself: unmute to be heard.';
     if (!this.track) return `Open: the floor is yours, but ${mine}: nobody hears you.`;

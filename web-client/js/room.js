@@ -310,6 +310,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     left = left.filter(Boolean);
     const links = [
       venue && ['venue-h', 'Venue console'],
+      booth && ['interp-h', 'Interpreter console'],
       ['floor-h', 'Floor'],
       hand && ['hand-h', 'Ask to speak'],
       ['queue-h', 'Queue'],
