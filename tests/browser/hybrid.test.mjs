@@ -254,6 +254,13 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   assert.deepEqual(settings, { echoCancellation: false, noiseSuppression: false, autoGainControl: false });
   await press(odile, '#interp-take');
   await see(odile, 'ON AIR: listeners of fr hear you.');
+  // On air but muted here: the console says the booth is silent, not that she is heard.
+  const mute = odile.getByRole('button', { name: 'Mute me' });
+  await mute.focus();
+  await odile.keyboard.press('Enter');
+  await see(odile, 'ON AIR, but you muted your microphone: listeners of fr hear silence.');
+  await odile.keyboard.press('Enter');
+  await see(odile, 'ON AIR: listeners of fr hear you.');
   const paul = await openPage(frBooth, roomLink(server, ROOM, tok('interpreter', 'Paul Durand', 'paul', { lang: 'fr' })), { errors });
   await see(paul, 'Off air: Odile Martin is on air in fr.');
   await see(paul, 'Take over from Odile Martin');
@@ -263,6 +270,13 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   const chiara = await openPage(main, roomLink(server, ROOM, tok('chair', 'Chiara Co-chair', 'chiara')), { errors });
   await see(chiara, 'The floor’s language is not declared.');
   await jumpThenTab(chiara, 'Interpretation', 'floor-lang-input');
+  // A tag that is not BCP 47 is refused with the server's reason, and nothing changes.
+  await chiara.keyboard.type('english!');
+  await chiara.keyboard.press('Enter');
+  await see(chiara, 'Declare the floor’s language: lang must be a BCP 47 language tag');
+  await see(chiara, 'The floor’s language is not declared.');
+  assert.equal(await chiara.evaluate(() => document.activeElement?.id), 'floor-lang-input');
+  await chiara.keyboard.press('Control+a');
   await chiara.keyboard.type('en');
   await chiara.keyboard.press('Enter');
   await see(chiara, 'The floor’s language: en (English).');
@@ -337,9 +351,14 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   await see(chiara, 'fr (French): on air: Paul Durand; also in the booth: Odile Martin');
   await screenshot(odile, 'hybrid-interpreter-handed-over');
   assert.deepEqual(await axe(odile), []);
+  // A chair takes the booth off air: Paul is told who did.
+  await chair.ok({ type: 'interp.take', lang: 'fr', pid: null });
+  await see(paul, 'Off air: Carla Chair took the booth off air.');
+  await heard(paul, 'You are off air.', { assertive: true });
+  await see(chiara, 'fr (French): nobody on air; in the booth: Odile Martin, Paul Durand');
 
   await chair.ok({ type: 'session.end' });
-  await see(paul, 'Off air: the session has ended.');
+  await see(odile, 'Off air: the session has ended.');
   assert.deepEqual(errors, []);
   for (const page of [venue, ana, elena, odile, paul, chiara, fatou, esteban, olu, bruno]) await page.context().close();
 });
