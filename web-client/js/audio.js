@@ -240,6 +240,9 @@ export class AudioPanel {
         announce('Live audio failed. The listen-only stream is offered instead.');
       } else if (pc.connectionState === 'connected') this.mode = 'webrtc';
       this.render();
+      // The consoles (venue, interpreter) say whether one is heard from this state too: the
+      // server's media.state may come before the browser's own "connected".
+      this.onPeerChange?.();
     };
     let ack;
     try {

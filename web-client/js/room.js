@@ -239,6 +239,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     // The floor's language: the chair's (with the booths), or the floor holder's while they speak.
     const langs = store.canSpeak ? floorLangPanel(ctx) : null;
     audio.onMuteChange = () => schedule();
+    audio.onPeerChange = () => schedule();
     // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
     audio.audio.addEventListener('playing', schedule);
     panels = [
