@@ -209,6 +209,16 @@ async function jumpThenTab(page, link, id) {
   assert.equal(await page.evaluate(() => document.activeElement?.id), id);
 }
 
+// Waits until the interpreter console's status line says text; on timeout, says what it said.
+async function air(page, text) {
+  try {
+    await page.waitForFunction((t) => document.getElementById('interp-air')?.textContent.includes(t), text, { timeout: 15000 });
+  } catch (err) {
+    const now = await page.evaluate(() => document.getElementById('interp-air')?.textContent);
+    throw new Error(`the console says "${now}", not "${text}" (${err.message.split('\n')[0]})`);
+  }
+}
+
 async function press(page, selector) {
   await page.locator(selector).focus();
   await page.keyboard.press('Enter');
@@ -226,7 +236,10 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   await venue.waitForFunction(
     () => document.getElementById('venue-air')?.textContent.startsWith('ON AIR') ||
       [...document.querySelectorAll('button')].some((b) => b.textContent === 'Enable the room’s microphones' && !b.hidden),
-    null, { timeout: 30000 });
+    null, { timeout: 30000 }).catch(async (err) => {
+    const said = await venue.evaluate(() => [document.getElementById('venue-air')?.textContent, document.getElementById('audio-h')?.closest('section')?.innerText]);
+    throw new Error(`the venue console says ${JSON.stringify(said)} (${err.message.split('\n')[0]})`);
+  });
   if (await enable.isVisible()) {
     await enable.focus();
     await venue.keyboard.press('Enter');
@@ -243,7 +256,7 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   // Odile takes the French booth in her console, by keyboard; Paul, her colleague, waits.
   const odile = await openPage(frBooth, roomLink(server, ROOM, tok('interpreter', 'Odile Martin', 'odile', { lang: 'fr' })), { errors });
   await see(odile, 'Interpreter console: fr booth');
-  await see(odile, 'Off air: nobody is on air in fr.');
+  await air(odile, 'Off air: nobody is on air in fr.');
   await odile.waitForFunction(() => [...document.querySelectorAll('audio')].some((a) => a.srcObject), null, { timeout: 20000 });
   await odile.waitForFunction(() => window.__pcs.at(-1)?.getSenders().some((s) => s.track), null, { timeout: 15000 });
   // Her microphone goes out as it is: no echo cancellation, noise suppression or gain control.
@@ -253,16 +266,16 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   });
   assert.deepEqual(settings, { echoCancellation: false, noiseSuppression: false, autoGainControl: false });
   await press(odile, '#interp-take');
-  await see(odile, 'ON AIR: listeners of fr hear you.');
+  await air(odile, 'ON AIR: listeners of fr hear you.');
   // On air but muted here: the console says the booth is silent, not that she is heard.
   const mute = odile.getByRole('button', { name: 'Mute me' });
   await mute.focus();
   await odile.keyboard.press('Enter');
-  await see(odile, 'ON AIR, but you muted your microphone: listeners of fr hear silence.');
+  await air(odile, 'ON AIR, but you muted your microphone: listeners of fr hear silence.');
   await odile.keyboard.press('Enter');
-  await see(odile, 'ON AIR: listeners of fr hear you.');
+  await air(odile, 'ON AIR: listeners of fr hear you.');
   const paul = await openPage(frBooth, roomLink(server, ROOM, tok('interpreter', 'Paul Durand', 'paul', { lang: 'fr' })), { errors });
-  await see(paul, 'Off air: Odile Martin is on air in fr.');
+  await air(paul, 'Off air: Odile Martin is on air in fr.');
   await see(paul, 'Take over from Odile Martin');
   await see(odile, 'To hand over, Paul Durand presses “Take over” in their console');
 
@@ -306,7 +319,7 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   // Relay: Odile hears the Spanish booth instead of the floor, and stays on air in French.
   await pickByKeyboard(odile, 'Listen in', 'es');
   await see(odile, 'You hear the es booth (relay).');
-  await see(odile, 'ON AIR: listeners of fr hear you.');
+  await air(odile, 'ON AIR: listeners of fr hear you.');
   await sleep(1000);
   p = await listen({ odile, fatou });
   hears('Odile (relaying es)', p.odile, [ES], [VENUE, ANA, FR, NOBODY]);
@@ -323,7 +336,7 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   // Bruno, remote, gets the floor and declares his language himself, by keyboard.
   const bruno = await openPage(main, roomLink(server, ROOM, tok('participant', 'Bruno Costa', 'bruno')), { errors });
   await press(bruno, '#raise');
-  await see(chiara, 'Bruno Costa');
+  await see(bruno, 'you are number 1 of 1');
   await chair.ok({ type: 'queue.next' });
   await see(bruno, 'The language I speak');
   await bruno.getByLabel('The language I speak').focus();
@@ -344,8 +357,8 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   // Paul takes over, by keyboard; Odile is told she is off air, and why.
   await jumpThenTab(paul, 'Interpreter console', 'interp-take');
   await paul.keyboard.press('Enter');
-  await see(paul, 'ON AIR: listeners of fr hear you.');
-  await see(odile, 'Off air: Paul Durand is on air in fr. Paul Durand took over from you.');
+  await air(paul, 'ON AIR: listeners of fr hear you.');
+  await air(odile, 'Off air: Paul Durand is on air in fr. Paul Durand took over from you.');
   await heard(odile, 'You are off air.', { assertive: true });
   await see(odile, 'Take over from Paul Durand');
   await see(chiara, 'fr (French): on air: Paul Durand; also in the booth: Odile Martin');
@@ -353,12 +366,12 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   assert.deepEqual(await axe(odile), []);
   // A chair takes the booth off air: Paul is told who did.
   await chair.ok({ type: 'interp.take', lang: 'fr', pid: null });
-  await see(paul, 'Off air: Carla Chair took the booth off air.');
+  await air(paul, 'Off air: Carla Chair took the booth off air.');
   await heard(paul, 'You are off air.', { assertive: true });
   await see(chiara, 'fr (French): nobody on air; in the booth: Odile Martin, Paul Durand');
 
   await chair.ok({ type: 'session.end' });
-  await see(odile, 'Off air: the session has ended.');
+  await air(odile, 'Off air: the session has ended.');
   assert.deepEqual(errors, []);
   for (const page of [venue, ana, elena, odile, paul, chiara, fatou, esteban, olu, bruno]) await page.context().close();
 });
