@@ -326,12 +326,16 @@ json_t *room_snapshot(const struct room *r)
 		if (!p->present)
 			continue;
 		const char *mic = room_mic_state_name(p->mic);
-		json_array_append_new(people, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "pid",
-							p->pid, "name", p->name, "role",
-							room_role_name(p->role), "group", p->group,
-							"location", p->in_room ? "room" : "remote",
-							"connected", p->connections > 0, "mic",
-							mic ? json_string(mic) : json_null()));
+		json_t *who =
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "pid", p->pid, "name", p->name,
+			      "role", room_role_name(p->role), "group", p->group, "location",
+			      p->in_room ? "room" : "remote", "connected", p->connections > 0,
+			      "mic", mic ? json_string(mic) : json_null());
+		/* An interpreter's booth, as participant.joined says: a client that joins
+		 * late still knows each booth's team (who can take over). */
+		if (who && p->lang[0])
+			json_object_set_new(who, "lang", json_string(p->lang));
+		json_array_append_new(people, who);
 	}
 	if (snap)
 		json_object_set_new(snap, "participants", people);

@@ -102,8 +102,9 @@ async function firstVisit(url) {
 }
 
 test('a first visit transfers under 150 KB, for every role', async () => {
-  for (const [role, name] of [['participant', 'Wei Zhang'], ['observer', 'Oda'], ['captioner', 'Cy'], ['chair', 'Cho']]) {
-    const { bytes, requests } = await firstVisit(roomLink(server, ROOM, tok(role, name, `w-${role}`, 'academia')));
+  for (const [role, name] of [['participant', 'Wei Zhang'], ['observer', 'Oda'], ['captioner', 'Cy'], ['chair', 'Cho'], ['venue', 'Vi'], ['interpreter', 'Ivo']]) {
+    const t = role === 'interpreter' ? jwt({ room: ROOM, role, name, sub: 'w-interpreter', lang: 'fr', exp: nowS() + 3600 }) : tok(role, name, `w-${role}`, 'academia');
+    const { bytes, requests } = await firstVisit(roomLink(server, ROOM, t));
     console.log(`page weight, ${role}: ${bytes} bytes in ${requests} requests`);
     assert.ok(bytes > 10000 && bytes < 150 * 1024, `${role}: ${bytes} bytes`);
   }
@@ -251,6 +252,21 @@ test('every role’s view, before, during and after the session', async () => {
   await cap.fill('#cap-input', 'Typing');
   await checkView(cap, 'captioner-live');
 
+  // The interpreter console, on air, and the venue console (issue 14); then the chair's
+  // Interpretation panel with that booth in it.
+  const interp = await openPage(browser, roomLink(server, ROOM, jwt({ room: ROOM, role: 'interpreter', name: 'Ines Interpreter', sub: 'ines', lang: 'fr', exp: nowS() + 3600 })), { errors });
+  await connected(interp);
+  await see(interp, 'Interpreter console: fr booth');
+  await interp.click('#interp-take');
+  await see(interp, 'ON AIR');
+  await checkView(interp, 'interpreter-live');
+  const venue = await openPage(browser, roomLink(server, ROOM, tok('venue', 'Hall desk', 'desk', undefined, { location: 'room' })), { errors });
+  await connected(venue);
+  await see(venue, 'Venue console');
+  await checkView(venue, 'venue-live');
+  await see(chair, 'fr (French): on air: Ines Interpreter');
+  await audit(chair, 'chair with a booth on air');
+
   // More states: a several-choice named poll with live counts, a floor over its time with
   // its warning, the chair's confirmation before ending the session, results.
   await chairWs.ok({ type: 'poll.end', poll: hands.poll });
@@ -279,6 +295,6 @@ test('every role’s view, before, during and after the session', async () => {
   await checkView(rec, 'record-page');
   await rec.context().close();
   await other.close();
-  for (const p of [part, chair, obs, anon, cap]) await p.context().close();
+  for (const p of [part, chair, obs, anon, cap, interp, venue]) await p.context().close();
   assert.deepEqual(errors, []);
 });

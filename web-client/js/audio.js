@@ -240,6 +240,9 @@ export class AudioPanel {
         announce('Live audio failed. The listen-only stream is offered instead.');
       } else if (pc.connectionState === 'connected') this.mode = 'webrtc';
       this.render();
+      // The consoles (venue, interpreter) say whether one is heard from this state too: the
+      // server's media.state may come before the browser's own "connected".
+      this.onPeerChange?.();
     };
     let ack;
     try {
@@ -304,8 +307,11 @@ export class AudioPanel {
   async getMic(userAsked, deviceId) {
     show(this.micError, false);
     // A venue's desk sends the room's mixed microphones: a voice clean-up made for one person
-    // at a laptop would pump and cut it, so the desk's signal goes as it is.
-    const voice = this.store.you?.role !== 'venue';
+    // at a laptop would pump and cut it, so the desk's signal goes as it is. Interpreters
+    // too: they wear headsets (nothing to cancel), and noise suppression and gain control
+    // clip and pump a voice that listeners follow for hours.
+    const role = this.store.you?.role;
+    const voice = role !== 'venue' && role !== 'interpreter';
     const audio = { echoCancellation: voice, noiseSuppression: voice, autoGainControl: voice };
     if (deviceId) audio.deviceId = { exact: deviceId };
     try {
@@ -436,7 +442,11 @@ export class AudioPanel {
     if (now - this.speakingClosedSince < 1500 || !this.hint.hidden) return;
     setText(
       this.hint,
-      'You seem to be speaking, but your microphone is closed: nobody hears you. Press “Ask to speak” to ask for the floor.',
+      `You seem to be speaking, but your microphone is closed: nobody hears you. ${
+        this.store.you?.role === 'interpreter'
+          ? 'Take the booth in the interpreter console to go on air.'
+          : 'Press “Ask to speak” to ask for the floor.'
+      }`,
     );
     show(this.hint, true);
     if (now - this.lastHintAt > 30000)
@@ -495,6 +505,8 @@ export class AudioPanel {
       return `Closed: the room goes on air when the session starts${also}.`;
     if (!open && this.store.you?.role === 'chair')
       return `Closed: open it with “Open my microphone” under Moderation${also}.`;
+    if (!open && this.store.you?.role === 'interpreter')
+      return `Closed: it opens when you take the booth in the interpreter console${also}.`;
     if (!open) return `Closed: the chair opens it when you are given the floor${also}.`;
     if (this.userMuted) return 'Open, but you muted yourself: unmute to be heard.';
     if (!this.track) return `Open: the floor is yours, but ${mine}: nobody hears you.`;

@@ -15,6 +15,7 @@ import { captionsPanel } from './captions.js';
 import { floorPanel } from './views/floor.js';
 import { channelPicker } from './views/channel.js';
 import { interpConsole } from './views/interp.js';
+import { floorLangPanel } from './views/floorlang.js';
 import { queuePanel } from './views/queue.js';
 import { peoplePanel } from './views/people.js';
 import { alerts, shortcut, installShortcuts } from './alerts.js';
@@ -233,9 +234,12 @@ export function enterRoom({ room, token, name, onFail, view }) {
     const mod = modMod ? modMod.moderationPanel(ctx) : null;
     const venue = venueMod ? venueMod.venueConsole({ store, audio }) : null;
     const moments = alerts({ store, act, audio, title: () => store.room.title });
-    const channel = channelPicker({ store, request, audio });
-    const booth = you.role === 'interpreter' ? interpConsole({ store, act, audio }) : null;
+    const channel = channelPicker({ store, request, audio, onChange: schedule });
+    const booth = you.role === 'interpreter' ? interpConsole({ store, act, audio, channel }) : null;
+    // The floor's language: the chair's (with the booths), or the floor holder's while they speak.
+    const langs = store.canSpeak ? floorLangPanel(ctx) : null;
     audio.onMuteChange = () => schedule();
+    audio.onPeerChange = () => schedule();
     // Once the floor plays, audio no longer needs a press of Start audio (fold.js).
     audio.audio.addEventListener('playing', schedule);
     panels = [
@@ -253,6 +257,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
       venue,
       channel,
       booth,
+      langs,
     ].filter(Boolean);
     panels.push({ render: () => audio.render() });
     // On phones what comes after the first screen folds (fold.js), unless it needs the person
@@ -287,7 +292,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
     let left, right;
     if (you.role === 'chair') {
       left = [floor, hand, queue, mod, desk];
-      right = [caps, writer, hum, polls, audio, channel, settings, people];
+      right = [caps, writer, langs, hum, polls, audio, channel, settings, people];
     } else if (you.role === 'venue') {
       // The desk's console first, the floor and the queue beside it at a glance.
       left = [venue, floor, queue];
@@ -300,12 +305,13 @@ export function enterRoom({ room, token, name, onFail, view }) {
       left = [floor, writer, caps];
       right = [queue, hum, polls, audio, channel, settings, people];
     } else {
-      left = [floor, hand, caps];
+      left = [floor, langs, hand, caps];
       right = [queue, hum, polls, audio, channel, settings, people];
     }
     left = left.filter(Boolean);
     const links = [
       venue && ['venue-h', 'Venue console'],
+      booth && ['interp-h', 'Interpreter console'],
       ['floor-h', 'Floor'],
       hand && ['hand-h', 'Ask to speak'],
       ['queue-h', 'Queue'],
@@ -313,6 +319,7 @@ export function enterRoom({ room, token, name, onFail, view }) {
       writer && ['writer-h', 'Write captions'],
       mod && ['mod-h', 'Moderation'],
       desk && ['desk-h', 'Chair’s desk'],
+      you.role === 'chair' && ['interp-chair-h', 'Interpretation'],
       ['hum-h', 'Hum'],
       ['polls-h', 'Polls'],
       ['audio-h', 'Audio'],

@@ -223,7 +223,13 @@ export class Store {
   apply(kind, d, ts, seq) {
     if (kind === 'floor.lang') return void (this.floorLang = d.lang);
     if (kind === 'interp.taken')
-      return void this.booths.set(d.lang, { lang: d.lang, pid: d.pid, name: d.name });
+      return void this.booths.set(d.lang, {
+        lang: d.lang,
+        pid: d.pid,
+        name: d.name,
+        by: d.by, // who asked, and who was on air before: the console says why
+        from: d.from,
+      });
     if (kind.startsWith('queue.') || kind.startsWith('floor.')) {
       if (kind === 'floor.granted' || kind === 'floor.ended') this.floorWarning = null;
       if (kind === 'floor.granted') this.floorMuted = false;
@@ -256,6 +262,7 @@ export class Store {
           location: d.location || 'remote',
           connected: true,
           mic: this.participants.get(d.pid)?.mic ?? null,
+          ...(d.lang ? { lang: d.lang } : {}), // an interpreter's booth
         });
         break;
       case 'participant.left':

@@ -59,6 +59,22 @@ static void identity_needs_a_booth(void **state)
 	json_t *joined = rt_last_event(t, "participant.joined");
 	assert_string_equal(rt_str(joined, "role"), "interpreter");
 	assert_string_equal(rt_str(joined, "lang"), "fr");
+	/* The snapshot's participants say the booth too; nobody else has a lang. */
+	rt_attach(t, P1);
+	json_t *snap = room_snapshot(t->room), *pe;
+	size_t i;
+	int langs = 0;
+	json_array_foreach(json_object_get(snap, "participants"), i, pe)
+	{
+		json_t *lang = json_object_get(pe, "lang");
+		if (strcmp(rt_str(pe, "pid"), rt_pid(INT_FR)) == 0) {
+			assert_string_equal(json_string_value(lang), "fr");
+			langs++;
+		} else
+			assert_null(lang);
+	}
+	assert_int_equal(langs, 1);
+	json_decref(snap);
 }
 
 static void handover_closes_before_it_opens(void **state)

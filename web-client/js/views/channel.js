@@ -8,7 +8,7 @@ import { h, setText, show } from '../dom.js';
 import { pref, setPref } from '../captions.js';
 import { announce } from '../announce.js';
 
-export function channelPicker({ store, request, audio }) {
+export function channelPicker({ store, request, audio, onChange }) {
   const select = h('select', { id: 'channel-pick' });
   const status = h('p', { class: 'hint', id: 'channel-status' });
   let wanted = pref('channel', '');
@@ -34,6 +34,7 @@ export function channelPicker({ store, request, audio }) {
       const ack = await request({ type: 'media.channel', lang });
       if (say) announce(lang ? `Listening in ${lang}.` : 'Listening to the floor.');
       render(ack);
+      onChange?.(); // the interpreter console says what is heard
     } catch {
       render(null); // no audio yet: sent again when it connects
     }
@@ -64,5 +65,8 @@ export function channelPicker({ store, request, audio }) {
     );
     if (ack && ack.on_air === false && booth) announce(status.textContent);
   }
-  return { el, render: () => render(null) };
+  // What this page hears: a booth's language, or null for the floor (the interpreter console
+  // says it beside the booth).
+  const heard = () => select.value || null;
+  return { el, render: () => render(null), heard };
 }
