@@ -43,7 +43,7 @@ static char *put(char *out, const char *s)
  * fixed text. */
 static size_t person_bound(const struct person *p)
 {
-	return 6 * (strlen(p->pid) + strlen(p->name) + strlen(p->group)) + 160;
+	return 6 * (strlen(p->pid) + strlen(p->name) + strlen(p->group) + strlen(p->lang)) + 170;
 }
 
 static char *put_person(char *out, const struct person *p)
@@ -62,10 +62,16 @@ static char *put_person(char *out, const struct person *p)
 	if (mic) {
 		out = put(out, ",\"mic\":\"");
 		out = put(out, mic);
-		out = put(out, "\"}");
+		out = put(out, "\"");
 	} else {
-		out = put(out, ",\"mic\":null}");
+		out = put(out, ",\"mic\":null");
 	}
+	if (p->lang[0]) { /* an interpreter's booth, as room_snapshot says */
+		out = put(out, ",\"lang\":\"");
+		out = put_escaped(out, p->lang);
+		out = put(out, "\"");
+	}
+	*out++ = '}';
 	return out;
 }
 

@@ -42,6 +42,16 @@ static void roster_with_every_state(void **state)
 	assert_int_equal(rt_run(t, CH, "{\"type\":\"session.start\",\"title\":\"Day 1\"}"),
 			 ROOM_OK);
 	assert_int_equal(rt_run(t, P6, "{\"type\":\"queue.raise\"}"), ROOM_OK);
+	static const struct room_identity booth = {
+	    "interp-odile", "Odile", ROOM_ROLE_INTERPRETER, "", false, "fr"};
+	assert_int_equal(room_attach(t->room, &booth, t->now), ROOM_OK);
+	rt_flush(t);
+	json_t *snap = room_snapshot(t->room);
+	json_t *people = json_object_get(snap, "participants");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(people, json_array_size(people) - 1), "lang")),
+			    "fr");
+	json_decref(snap);
 	assert_same_as_json(t->room);
 }
 
