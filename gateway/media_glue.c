@@ -166,13 +166,15 @@ static void send_attempt(struct room_host *h, struct conn *who)
 }
 
 /* Someone talks into a closed microphone: the chairs hear of it, once per person every
- * ATTEMPT_EVERY_MS whichever of their connections it came from. */
+ * ATTEMPT_EVERY_MS whichever of their connections it came from. Not interpreters nor the
+ * desk: their mics follow the booth and the session, never the floor, and an interpreter
+ * off air talks to the booth colleague -- nobody is trying to get the floor. */
 static void on_media_attempt(void *ctx, void *user, uint8_t level)
 {
 	struct conn *c = user;
 	struct room_host *h = gw_host_of(c);
 	(void)ctx;
-	if (!h)
+	if (!h || c->who.role == ROOM_ROLE_INTERPRETER || c->who.role == ROOM_ROLE_VENUE)
 		return;
 	int64_t now = gw_now_ms();
 	struct base_list *node, *tmp;

@@ -372,6 +372,11 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
 
   await chair.ok({ type: 'session.end' });
   await air(odile, 'Off air: the session has ended.');
+  // Interpreters talk off air (to their booth colleague, or while waiting for the
+  // handover) and the desk is never on the floor: neither is someone trying to speak
+  // with a closed microphone, so the chairs are never told they are.
+  const attempts = chair.messages.filter((m) => m.type === 'private' && m.kind === 'mic.attempt');
+  assert.deepEqual(attempts.filter((m) => ['odile', 'paul', 'elena', 'desk'].includes(m.data.pid)), []);
   assert.deepEqual(errors, []);
   for (const page of [venue, ana, elena, odile, paul, chiara, fatou, esteban, olu, bruno]) await page.context().close();
 });
