@@ -332,6 +332,13 @@ bool rooms_verify_file(const char *path, FILE *out);
  * false with the line and reason in err. */
 bool rooms_log_extend(const char *data_dir, const char *room_id, const char *lines, size_t len,
 		      char *err, size_t err_cap);
+/* Before rooms_open: moves the lines past seq keep of data_dir/rooms/<room_id>.jsonl to
+ * <room_id>.jsonl.unreplicated-<keep + 1> beside it (synced), then truncates the file to
+ * keep lines (synced). For a node whose last lines never reached the replicated log and
+ * were overtaken there by another writer's: never acknowledged, kept for a person to
+ * look at, no longer the room. false with the reason in err, the file untouched. */
+bool rooms_log_set_aside(const char *data_dir, const char *room_id, int64_t keep, char *err,
+			 size_t err_cap);
 /* Whether lines (each ending in a newline) are valid log lines that continue the chain
  * after prev (one line without its newline; NULL: from the first line). For a copy about
  * to receive them: nothing is ever sent on that a loader would refuse. *bad_seq gets the

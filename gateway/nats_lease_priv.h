@@ -1,0 +1,70 @@
+/*
+ * nats_lease_priv -- what the owner lease's files share: nats_lease.c (the worker and
+ * the bucket) and nats_lease_room.c (the gateway thread's side). Only they include it.
+ */
+#ifndef PLENARY_GATEWAY_NATS_LEASE_PRIV_H
+#define PLENARY_GATEWAY_NATS_LEASE_PRIV_H
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gateway/lease_state.h"
+
+/* One room's lease. Never freed before the lease itself, so pointers stay valid; the
+ * list only grows, at its head. */
+struct lease_room {
+	struct lease_room *next;
+	char room_id[65];
+	/* Under gw_lease.mu: */
+	struct gw_lease_state st;
+	int64_t local_seq; /* the room's head here when it was last standby */
+	char owner[640];   /* the lease's value as last read; "" unknown */
+	int64_t lag;	   /* standby: subject's last seq - local_seq; -1 unknown */
+	bool catch_up;	   /* owner, not yet caught up and handed to the gateway thread */
+	bool broken;	   /* could not take the room over: never claims again */
+	/* The worker's alone: */
+	int64_t lag_next_ms;
+	/* The gateway thread's alone: */
+	bool serving;
+};
+
+enum lease_news { LEASE_ACQUIRED, LEASE_LOST };
+
+struct lease_event {
+	struct lease_event *next;
+	struct lease_room *room;
+	enum lease_news kind;
+	char *lines; /* ACQUIRED: what the subject holds past local_seq, '\n' after each */
+	size_t len;
+};
+
+struct gw_lease {
+	struct gw_nats *nats;
+	jsCtx *js; /* its own: each call waits at most a fraction of the TTL */
+	kvStore *kv;
+	char node[128];
+	char value[512]; /* what this node writes: {"node","url"} */
+	struct gw_lease_timing t;
+	int efd;
+	pthread_t worker;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+	bool stop;
+	struct lease_room *rooms;
+	struct lease_event *events, **events_tail;
+};
+
+/* Monotonic milliseconds: the lease's clock (wall clock jumps must not move it). */
+int64_t gw_lease_mono_ms(void);
+/* Under mu: the room's entry, NULL if none. */
+struct lease_room *gw_lease_find(const struct gw_lease *l, const char *room_id);
+/* Under mu: a new entry (standby, claim due now). NULL on OOM. */
+struct lease_room *gw_lease_insert(struct gw_lease *l, const char *room_id, int64_t head_seq);
+/* A create-if-absent write of this node's value, sent now; on the caller's thread. */
+enum gw_lease_result gw_lease_try_create(struct gw_lease *l, const char *room_id, uint64_t *rev);
+void gw_lease_free_events(struct lease_event *e);
+
+#endif
