@@ -67,7 +67,8 @@ void gw_lease_free_events(struct lease_event *e)
 /* --- the bucket --- */
 
 static enum gw_lease_result read_owner(struct gw_lease *l, const char *room_id, char *owner,
-				       size_t cap);
+				       size_t cap, uint64_t *rev);
+static bool names_me(const struct gw_lease *l, const char *value);
 
 /* A refused compare-and-set is the server's "wrong last sequence"; anything else (a
  * timeout, no connection, no quorum) says nothing about who holds the key. */
@@ -137,13 +138,9 @@ static bool owned_elsewhere(void *ctx, const char *room_id)
 {
 	struct gw_lease *l = ctx;
 	char owner[640];
-	if (read_owner(l, room_id, owner, sizeof owner) != GW_LEASE_TAKEN)
-		return false;
-	json_t *v = json_loads(owner, 0, NULL);
-	const char *node = json_string_value(json_object_get(v, "node"));
-	bool other = node && strcmp(node, l->node) != 0;
-	json_decref(v);
-	return other;
+	uint64_t rev;
+	return read_owner(l, room_id, owner, sizeof owner, &rev) == GW_LEASE_TAKEN &&
+	       !names_me(l, owner);
 }
 
 struct gw_lease *gw_lease_open(struct gw_nats *n, const char *node, const char *url, int64_t ttl_ms,
@@ -270,20 +267,55 @@ static bool catch_up(struct gw_lease *l, const char *room_id, int64_t local_seq,
 	return true;
 }
 
-/* Standby: who holds the key (or nobody: then claim it). Called without mu. */
+/* Who holds the key (or nobody): its value in owner, its revision in *rev. Without mu. */
 static enum gw_lease_result read_owner(struct gw_lease *l, const char *room_id, char *owner,
-				       size_t cap)
+				       size_t cap, uint64_t *rev)
 {
 	kvEntry *e = NULL;
 	natsStatus s = kvStore_Get(&e, l->kv, room_id);
 	owner[0] = '\0';
+	*rev = 0;
 	if (s == NATS_NOT_FOUND)
 		return GW_LEASE_OK;
 	if (s != NATS_OK)
 		return GW_LEASE_NO_ANSWER;
 	snprintf(owner, cap, "%s", kvEntry_ValueString(e));
+	*rev = kvEntry_Revision(e);
 	kvEntry_Destroy(e);
 	return GW_LEASE_TAKEN;
+}
+
+/* Whether a lease's value names this node. */
+static bool names_me(const struct gw_lease *l, const char *value)
+{
+	json_t *v = json_loads(value, 0, NULL);
+	const char *node = json_string_value(json_object_get(v, "node"));
+	bool me = node && strcmp(node, l->node) == 0;
+	json_decref(v);
+	return me;
+}
+
+enum gw_lease_result gw_lease_try_claim(struct gw_lease *l, const char *room_id, uint64_t *rev,
+					int64_t *sent, char *owner, size_t cap)
+{
+	uint64_t seen = 0;
+	*sent = gw_lease_mono_ms();
+	enum gw_lease_result res = read_owner(l, room_id, owner, cap, &seen);
+	*rev = 0;
+	if (res == GW_LEASE_OK) {
+		*sent = gw_lease_mono_ms();
+		res = gw_lease_try_create(l, room_id, rev);
+	} else if (res == GW_LEASE_TAKEN && names_me(l, owner)) {
+		/* This node's own lease from before a restart: taken back at once (CAS on the
+		 * revision read), so a restarted owner does not wait out its TTL. Node names
+		 * are unique: two processes with one name would take it from each other. */
+		*sent = gw_lease_mono_ms();
+		res = classify(
+		    kvStore_Update(rev, l->kv, room_id, l->value, (int)strlen(l->value), seen));
+	}
+	if (res == GW_LEASE_OK)
+		snprintf(owner, cap, "%s", l->value);
+	return res;
 }
 
 /* true if this node took the lease. */
@@ -291,15 +323,12 @@ static bool claim(struct gw_lease *l, struct lease_room *r)
 {
 	char owner[640];
 	uint64_t rev = 0;
-	int64_t sent = gw_lease_mono_ms();
-	enum gw_lease_result res = read_owner(l, r->room_id, owner, sizeof owner);
-	if (res == GW_LEASE_OK) {
-		sent = gw_lease_mono_ms();
-		res = gw_lease_try_create(l, r->room_id, &rev);
-	}
+	int64_t sent;
+	enum gw_lease_result res =
+	    gw_lease_try_claim(l, r->room_id, &rev, &sent, owner, sizeof owner);
 	pthread_mutex_lock(&l->mu);
-	if (owner[0] || res == GW_LEASE_OK)
-		snprintf(r->owner, sizeof r->owner, "%s", res == GW_LEASE_OK ? l->value : owner);
+	if (owner[0])
+		snprintf(r->owner, sizeof r->owner, "%s", owner);
 	bool took = gw_lease_claimed(&r->st, &l->t, res, rev, sent, gw_lease_mono_ms());
 	if (took) {
 		r->catch_up = true;

@@ -45,8 +45,10 @@ int gw_lease_event_fd(const struct gw_lease *l);
 
 /* A room this node has (loaded or created): the worker claims or watches it. */
 void gw_lease_add_room(struct gateway *gw, const char *room_id, int64_t head_seq);
-/* A room being created here: takes its lease now (blocking, bounded by the NATS
- * timeout). false: another node holds it, or NATS did not answer. */
+/* Takes room_id's lease now, if nobody holds it or it names this node (a restart):
+ * blocking, bounded by a fraction of the TTL, for a room being created here and for each
+ * room at start (just caught up from JetStream), so they are served at once. false:
+ * another node holds it, or NATS did not answer (the worker keeps trying). */
 bool gw_lease_claim_now(struct gateway *gw, const char *room_id);
 /* The worker's news (rooms taken over, leases lost), on the gateway thread. */
 void gw_lease_drain(struct gateway *gw);

@@ -36,23 +36,29 @@ bool gw_lease_claim_now(struct gateway *gw, const char *room_id)
 	struct gw_lease *l = gw->lease;
 	if (!l)
 		return true;
+	char owner[640];
 	uint64_t rev = 0;
-	int64_t sent = gw_lease_mono_ms();
-	enum gw_lease_result res = gw_lease_try_create(l, room_id, &rev);
+	int64_t sent;
+	enum gw_lease_result res = gw_lease_try_claim(l, room_id, &rev, &sent, owner, sizeof owner);
 	pthread_mutex_lock(&l->mu);
 	struct lease_room *r = gw_lease_find(l, room_id);
 	if (!r)
 		r = gw_lease_insert(l, room_id, 0);
+	if (r && owner[0])
+		snprintf(r->owner, sizeof r->owner, "%s", owner);
 	bool took = r && r->st.role == GW_LEASE_STANDBY &&
 		    gw_lease_claimed(&r->st, &l->t, res, rev, sent, gw_lease_mono_ms());
 	if (took) {
-		snprintf(r->owner, sizeof r->owner, "%s", l->value);
-		r->serving = true; /* new: nothing to catch up */
+		r->serving = true; /* new, or just caught up from JetStream at start */
 		r->lag = 0;
 	}
 	pthread_mutex_unlock(&l->mu);
-	if (!took)
-		gw_warn("cannot take a new room's owner lease", "room=%s", room_id);
+	if (took)
+		gw_info("serving the room as its owner", "room=%s node=%s", room_id, l->node);
+	else
+		gw_info("the room's owner lease is held elsewhere (or NATS did not answer): "
+			"standby for it",
+			"room=%s node=%s", room_id, l->node);
 	return took;
 }
 

@@ -309,6 +309,8 @@ static bool start_leases(struct gateway *gw)
 	for (size_t i = 0; i < rooms_count(gw->rooms); i++) {
 		struct room *r = rooms_at(gw->rooms, i);
 		gw_lease_add_room(gw, room_id(r), room_head_seq(r));
+		if (!gw_lease_owns(gw, room_id(r)))
+			gw_lease_claim_now(gw, room_id(r));
 	}
 	gw_loop_watch_lease(gw, gw_lease_event_fd(gw->lease));
 	if (gw_lease_start(gw->lease))
