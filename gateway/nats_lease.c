@@ -80,7 +80,8 @@ static enum gw_lease_result classify(natsStatus s)
 	return text && strstr(text, "wrong last sequence") ? GW_LEASE_TAKEN : GW_LEASE_NO_ANSWER;
 }
 
-enum gw_lease_result gw_lease_try_create(struct gw_lease *l, const char *room_id, uint64_t *rev)
+/* A create-if-absent write of this node's value. */
+static enum gw_lease_result try_create(struct gw_lease *l, const char *room_id, uint64_t *rev)
 {
 	*rev = 0;
 	return classify(kvStore_Create(rev, l->kv, room_id, l->value, (int)strlen(l->value)));
@@ -304,7 +305,7 @@ enum gw_lease_result gw_lease_try_claim(struct gw_lease *l, const char *room_id,
 	*rev = 0;
 	if (res == GW_LEASE_OK) {
 		*sent = gw_lease_mono_ms();
-		res = gw_lease_try_create(l, room_id, rev);
+		res = try_create(l, room_id, rev);
 	} else if (res == GW_LEASE_TAKEN && names_me(l, owner)) {
 		/* This node's own lease from before a restart: taken back at once (CAS on the
 		 * revision read), so a restarted owner does not wait out its TTL. Node names

@@ -63,8 +63,6 @@ int64_t gw_lease_mono_ms(void);
 struct lease_room *gw_lease_find(const struct gw_lease *l, const char *room_id);
 /* Under mu: a new entry (standby, claim due now). NULL on OOM. */
 struct lease_room *gw_lease_insert(struct gw_lease *l, const char *room_id, int64_t head_seq);
-/* A create-if-absent write of this node's value, sent now; on the caller's thread. */
-enum gw_lease_result gw_lease_try_create(struct gw_lease *l, const char *room_id, uint64_t *rev);
 /* Takes the room's key if nobody holds it, or if it names this node (a restart): *sent
  * when the deciding write was sent; owner gets the value seen (this node's if taken). */
 enum gw_lease_result gw_lease_try_claim(struct gw_lease *l, const char *room_id, uint64_t *rev,
