@@ -53,6 +53,9 @@ bool gw_lease_claim_now(struct gateway *gw, const char *room_id)
 		r->lag = 0;
 	}
 	pthread_mutex_unlock(&l->mu);
+	struct room *room = gw->rooms ? rooms_find(gw->rooms, room_id) : NULL;
+	if (room)
+		room_set_passive(room, !took, gw_now_ms());
 	if (took)
 		gw_info("serving the room as its owner", "room=%s node=%s", room_id, l->node);
 	else
@@ -96,6 +99,7 @@ static void acquired(struct gateway *gw, struct lease_room *r, const char *lines
 		return;
 	}
 	r->serving = true;
+	room_set_passive(room, false, gw_now_ms());
 	gw_info("serving the room as its owner", "room=%s caught_up_from=%" PRId64 " seq=%" PRId64,
 		r->room_id, from, room_head_seq(room));
 }
@@ -106,6 +110,7 @@ static void lost(struct gateway *gw, struct lease_room *r)
 	struct room *room = rooms_find(gw->rooms, r->room_id);
 	if (!room)
 		return;
+	room_set_passive(room, true, gw_now_ms());
 	pthread_mutex_lock(&gw->lease->mu);
 	r->local_seq = room_head_seq(room);
 	pthread_mutex_unlock(&gw->lease->mu);
@@ -133,9 +138,10 @@ void gw_lease_drain(struct gateway *gw)
 		else
 			lost(gw, i->room);
 	}
-	gw_lease_free_events(e);
-	if (rooms_dirty(gw->rooms))
+	/* The flush runs the rooms' clock too: a room taken over has timers again. */
+	if (e)
 		gw_schedule_flush(gw);
+	gw_lease_free_events(e);
 }
 
 bool gw_lease_owns(const struct gateway *gw, const char *room_id)

@@ -169,8 +169,16 @@ void rooms_replicated(struct rooms *rs, struct room *room, bool ok);
  * false, the room unchanged, otherwise. */
 bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len);
 
+/* A copy this node does not own (a standby's: gateway/nats_lease.h): the room's clock
+ * stops -- its timers would write events (a grace period's end, the floor's) that only
+ * the owner may write -- until passive is cleared. Clearing it restarts, at now_ms, the
+ * grace period of everyone on the record not connected here, as a restart does; the
+ * floor's clock goes on from its event. */
+void room_set_passive(struct room *r, bool passive, int64_t now_ms);
+
 /* Timers of every room (floor clock, grace periods, throttled live messages): runs what
- * is due at now_ms and returns the next due time (INT64_MAX if none). */
+ * is due at now_ms and returns the next due time (INT64_MAX if none). Passive rooms
+ * (room_set_passive) are left alone. */
 int64_t rooms_tick(struct rooms *rs, int64_t now_ms);
 
 /* --- a room --- */
