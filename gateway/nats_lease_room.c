@@ -117,8 +117,8 @@ static void lost(struct gateway *gw, struct lease_room *r)
 	struct room_host *h = gw_host_for(gw, room);
 	size_t n =
 	    h ? gw_host_close_all(h, GW_CLOSE_MOVED, "this node no longer serves the room") : 0;
-	gw_warn("closed the room's connections: another node serves it now", "room=%s conns=%zu",
-		r->room_id, n);
+	gw_warn("closed the room's connections: this node no longer serves the room",
+		"room=%s conns=%zu", r->room_id, n);
 }
 
 void gw_lease_drain(struct gateway *gw)

@@ -250,6 +250,7 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
 
 test('owner lease: a partitioned owner is fenced; the standby takes over; no fork', { timeout: 300000 }, async () => {
   const ROOM = 'cutoff';
+  cluster ??= await startNatsCluster(3); // runs alone too (--test-name-pattern)
   const only = (i) => `nats://127.0.0.1:${cluster.nodes[i].port}`;
   const owner = await startNode('node-p', tmp('plenary-lease-p-'), only(0));
   await createRoom(owner, ROOM);
