@@ -7,8 +7,9 @@
  * jsCtx of its own: a renewal must give up well before the lease would lapse, whatever
  * the log's publish timeout is.
  *
- * The worker owns every NATS call of the lease; it shares with the gateway thread only
- * the rooms' entries (under mu) and a list of news plus an eventfd.
+ * The worker and the renewer own every NATS call of the lease (the renewer renews, and
+ * nothing else, so no slow read delays a renewal); they share with the gateway thread
+ * only the rooms' entries (under mu) and a list of news plus an eventfd.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,7 +51,7 @@ struct lease_room *gw_lease_insert(struct gw_lease *l, const char *room_id, int6
 	r->lag = -1;
 	r->next = l->rooms;
 	l->rooms = r;
-	pthread_cond_signal(&l->cond);
+	pthread_cond_broadcast(&l->cond);
 	return r;
 }
 
@@ -196,8 +197,8 @@ static void post(struct gw_lease *l, struct lease_event *e)
 		gw_error("cannot wake the gateway thread", "error=\"%s\"", strerror(errno));
 }
 
-static void post_news(struct gw_lease *l, struct lease_room *r, enum lease_news kind, char *lines,
-		      size_t len)
+void gw_lease_post_news(struct gw_lease *l, struct lease_room *r, enum lease_news kind, char *lines,
+			size_t len)
 {
 	struct lease_event *e = calloc(1, sizeof *e);
 	if (!e) {
@@ -206,66 +207,6 @@ static void post_news(struct gw_lease *l, struct lease_room *r, enum lease_news 
 	}
 	*e = (struct lease_event){.room = r, .kind = kind, .lines = lines, .len = len};
 	post(l, e);
-}
-
-/* The subject's lines past from, gathered for the gateway thread. */
-struct gathered {
-	int64_t from;
-	char *buf;
-	size_t len, cap;
-};
-
-static bool gather(void *ctx, const char *line, size_t len)
-{
-	struct gathered *g = ctx;
-	int64_t seq;
-	if (!gw_nats_line_seq(line, len, &seq))
-		return false;
-	if (seq <= g->from)
-		return true;
-	if (g->len + len + 1 > g->cap) {
-		size_t cap = (g->len + len + 1) * 2;
-		char *grown = realloc(g->buf, cap);
-		if (!grown)
-			return false;
-		g->buf = grown;
-		g->cap = cap;
-	}
-	memcpy(g->buf + g->len, line, len);
-	g->buf[g->len + len] = '\n';
-	g->len += len + 1;
-	return true;
-}
-
-/* Reads the subject past local_seq and sets the log's position to its end (no one else
- * writes while this node holds the lease: the old owner stopped before it lapsed). */
-static bool catch_up(struct gw_lease *l, const char *room_id, int64_t local_seq, char **lines,
-		     size_t *len)
-{
-	struct gw_nats *n = l->nats;
-	struct gathered g = {.from = local_seq};
-	char err[256] = "";
-	uint64_t sseq = 0;
-	int64_t seq = 0;
-	pthread_mutex_lock(&n->pub_mu);
-	struct nats_subject_pos *p = gw_nats_pos(n, room_id);
-	bool ok = p && gw_nats_last(n, room_id, &sseq, &seq, NULL, NULL);
-	if (ok && seq > local_seq)
-		ok = gw_nats_read_subject(n->js, room_id, sseq, gather, &g, err, sizeof err);
-	if (ok) {
-		p->sseq = sseq;
-		p->known = true;
-	}
-	pthread_mutex_unlock(&n->pub_mu);
-	if (!ok) {
-		gw_warn("cannot catch the room up from JetStream yet", "room=%s error=\"%s\"",
-			room_id, err);
-		free(g.buf);
-		return false;
-	}
-	*lines = g.buf;
-	*len = g.len;
-	return true;
 }
 
 /* Who holds the key (or nobody): its value in owner, its revision in *rev. Without mu. */
@@ -339,12 +280,34 @@ static bool claim(struct gw_lease *l, struct lease_room *r)
 	return took;
 }
 
+/* A refused renewal whose key still names this node: an earlier renewal that timed out
+ * was stored after all. The key's revision is taken and the renewal sent again at once;
+ * held_until stays what the last answered renewal gave. true if so. */
+static bool resync(struct gw_lease *l, struct lease_room *r)
+{
+	char owner[640];
+	uint64_t seen = 0;
+	if (read_owner(l, r->room_id, owner, sizeof owner, &seen) != GW_LEASE_TAKEN ||
+	    !names_me(l, owner))
+		return false;
+	pthread_mutex_lock(&l->mu);
+	bool owner_still = r->st.role == GW_LEASE_OWNER;
+	if (owner_still) {
+		r->st.rev = seen;
+		r->st.next_ms = gw_lease_mono_ms();
+	}
+	pthread_mutex_unlock(&l->mu);
+	return owner_still;
+}
+
 static void renew(struct gw_lease *l, struct lease_room *r, uint64_t last)
 {
 	uint64_t rev = 0;
 	int64_t sent = gw_lease_mono_ms();
 	enum gw_lease_result res = classify(
 	    kvStore_Update(&rev, l->kv, r->room_id, l->value, (int)strlen(l->value), last));
+	if (res == GW_LEASE_TAKEN && resync(l, r))
+		return;
 	pthread_mutex_lock(&l->mu);
 	bool was_serving_side = !r->catch_up;
 	if (gw_lease_renewed(&r->st, &l->t, res, rev, sent, gw_lease_mono_ms())) {
@@ -352,88 +315,92 @@ static void renew(struct gw_lease *l, struct lease_room *r, uint64_t last)
 			r->room_id, res == GW_LEASE_TAKEN ? "taken" : "no answer in time");
 		r->owner[0] = '\0';
 		if (was_serving_side)
-			post_news(l, r, LEASE_LOST, NULL, 0);
+			gw_lease_post_news(l, r, LEASE_LOST, NULL, 0);
 		r->catch_up = false;
 	}
 	pthread_mutex_unlock(&l->mu);
 }
 
-static void hand_over(struct gw_lease *l, struct lease_room *r, int64_t local_seq)
+/* The renewer's part of one room (mu held on entry and on return): its renewal, if due. */
+static void visit_owner(struct gw_lease *l, struct lease_room *r, int64_t now)
 {
-	char *lines = NULL;
-	size_t len = 0;
-	if (!catch_up(l, r->room_id, local_seq, &lines, &len))
+	if (r->broken || r->st.role != GW_LEASE_OWNER ||
+	    gw_lease_due(&r->st, now) != GW_LEASE_RENEW)
 		return;
-	pthread_mutex_lock(&l->mu);
-	if (r->catch_up && gw_lease_holds(&r->st, gw_lease_mono_ms())) {
-		r->catch_up = false;
-		r->lag = 0;
-		post_news(l, r, LEASE_ACQUIRED, lines, len);
-		lines = NULL;
-	}
-	pthread_mutex_unlock(&l->mu);
-	free(lines);
-}
-
-/* Standby: how far behind the owner this node's copy is, about once a second. */
-static void measure_lag(struct gw_lease *l, struct lease_room *r, int64_t local_seq)
-{
-	uint64_t sseq;
-	int64_t seq;
-	pthread_mutex_lock(&l->nats->pub_mu);
-	bool ok = gw_nats_last(l->nats, r->room_id, &sseq, &seq, NULL, NULL);
-	pthread_mutex_unlock(&l->nats->pub_mu);
-	pthread_mutex_lock(&l->mu);
-	r->lag = ok ? seq - local_seq : -1;
-	pthread_mutex_unlock(&l->mu);
-}
-
-/* One room's due work, mu held on entry and on return. */
-static void visit(struct gw_lease *l, struct lease_room *r, int64_t now)
-{
-	enum gw_lease_action a = r->broken ? GW_LEASE_WAIT : gw_lease_due(&r->st, now);
 	uint64_t rev = r->st.rev;
+	pthread_mutex_unlock(&l->mu);
+	renew(l, r, rev);
+	pthread_mutex_lock(&l->mu);
+}
+
+/* The worker's part (mu held on entry and on return): a standby's claim and lag, and the
+ * catch-up of a room just taken. */
+static void visit_standby(struct gw_lease *l, struct lease_room *r, int64_t now)
+{
+	bool claim_due = !r->broken && r->st.role == GW_LEASE_STANDBY &&
+			 gw_lease_due(&r->st, now) == GW_LEASE_CLAIM;
 	int64_t local_seq = r->local_seq;
 	bool catching = r->catch_up && r->st.role == GW_LEASE_OWNER;
 	bool lag = r->st.role == GW_LEASE_STANDBY && now >= r->lag_next_ms;
+	if (!claim_due && !catching && !lag)
+		return;
 	pthread_mutex_unlock(&l->mu);
-	if (a == GW_LEASE_CLAIM)
+	if (claim_due)
 		catching = claim(l, r);
-	else if (a == GW_LEASE_RENEW)
-		renew(l, r, rev);
 	if (catching)
-		hand_over(l, r, local_seq);
+		gw_lease_hand_over(l, r, local_seq);
 	if (lag) {
 		r->lag_next_ms = now + 1000;
-		measure_lag(l, r, local_seq);
+		gw_lease_measure_lag(l, r, local_seq);
 	}
 	pthread_mutex_lock(&l->mu);
 }
 
-static void *worker_main(void *arg)
+/* When the thread has something due next (mu held): its rooms' next action, at the
+ * latest a poll from now (the worker retries catch-ups and measures lag on that beat). */
+static int64_t next_wake(const struct gw_lease *l, bool renewer)
 {
-	struct gw_lease *l = arg;
+	int64_t wake = gw_lease_mono_ms() + l->t.poll_ms;
+	for (const struct lease_room *r = l->rooms; r; r = r->next)
+		if (!r->broken && (r->st.role == GW_LEASE_OWNER) == renewer && r->st.next_ms < wake)
+			wake = r->st.next_ms;
+	return wake;
+}
+
+/* Two threads: the renewer only renews, so a slow read (a claim, a catch-up, the lag)
+ * never makes an owner's lease lapse. */
+static void run(struct gw_lease *l, bool renewer)
+{
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop) {
 		int64_t now = gw_lease_mono_ms();
 		for (struct lease_room *r = l->rooms; r && !l->stop; r = r->next)
-			visit(l, r, now);
-		int64_t wake = gw_lease_mono_ms() + l->t.poll_ms;
-		for (struct lease_room *r = l->rooms; r; r = r->next)
-			if (!r->broken && r->st.next_ms < wake)
-				wake = r->st.next_ms;
+			(renewer ? visit_owner : visit_standby)(l, r, now);
+		int64_t wake = next_wake(l, renewer);
 		struct timespec ts = {.tv_sec = wake / 1000, .tv_nsec = (wake % 1000) * 1000000};
 		if (!l->stop && wake > gw_lease_mono_ms())
 			pthread_cond_timedwait(&l->cond, &l->mu, &ts);
 	}
 	pthread_mutex_unlock(&l->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	run(arg, false);
+	return NULL;
+}
+
+static void *renewer_main(void *arg)
+{
+	run(arg, true);
 	return NULL;
 }
 
 bool gw_lease_start(struct gw_lease *l)
 {
 	l->started = pthread_create(&l->worker, NULL, worker_main, l) == 0;
-	return l->started;
+	l->renewer_started = l->started && pthread_create(&l->renewer, NULL, renewer_main, l) == 0;
+	return l->renewer_started;
 }
 
 void gw_lease_close(struct gw_lease *l)
@@ -443,9 +410,11 @@ void gw_lease_close(struct gw_lease *l)
 	if (l->started) {
 		pthread_mutex_lock(&l->mu);
 		l->stop = true;
-		pthread_cond_signal(&l->cond);
+		pthread_cond_broadcast(&l->cond);
 		pthread_mutex_unlock(&l->mu);
 		pthread_join(l->worker, NULL);
+		if (l->renewer_started)
+			pthread_join(l->renewer, NULL);
 	}
 	gw_lease_free_events(l->events);
 	while (l->rooms) {

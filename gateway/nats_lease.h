@@ -11,8 +11,10 @@
  * room's connections and refuses its commands; the expected-sequence check of nats_log
  * refuses whatever it still had on its way.
  *
- * A worker thread talks to NATS; the gateway thread never waits on it, except for a
- * room's creation (answered at once, so its lease is taken at once). Results come back
+ * Two threads talk to NATS -- one renews, the other claims, catches up and measures, so
+ * a slow read never lets a lease lapse; the gateway thread never waits on them, except
+ * for a room's creation (answered at once, so its lease is taken at once) and each room's
+ * first claim at start. Results come back
  * through an eventfd the loop watches (gw_lease_drain). Everything here is for the
  * gateway thread unless said otherwise; without --nats gw->lease is NULL and every
  * room is this node's.

@@ -1,6 +1,7 @@
 /*
- * nats_lease_priv -- what the owner lease's files share: nats_lease.c (the worker and
- * the bucket) and nats_lease_room.c (the gateway thread's side). Only they include it.
+ * nats_lease_priv -- what the owner lease's files share: nats_lease.c (the bucket, the
+ * worker and the renewer), nats_lease_sync.c (the worker's reads of the room log) and
+ * nats_lease_room.c (the gateway thread's side). Only they include it.
  */
 #ifndef PLENARY_GATEWAY_NATS_LEASE_PRIV_H
 #define PLENARY_GATEWAY_NATS_LEASE_PRIV_H
@@ -48,8 +49,8 @@ struct gw_lease {
 	char value[512]; /* what this node writes: {"node","url"} */
 	struct gw_lease_timing t;
 	int efd;
-	pthread_t worker;
-	bool started;
+	pthread_t worker, renewer; /* claims, catch-ups, lag; renewals alone (nats_lease.c) */
+	bool started, renewer_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* on CLOCK_MONOTONIC */
 	bool stop;
@@ -68,5 +69,12 @@ struct lease_room *gw_lease_insert(struct gw_lease *l, const char *room_id, int6
 enum gw_lease_result gw_lease_try_claim(struct gw_lease *l, const char *room_id, uint64_t *rev,
 					int64_t *sent, char *owner, size_t cap);
 void gw_lease_free_events(struct lease_event *e);
+/* Under mu: news for the gateway thread (lines, malloc'd, become the event's). */
+void gw_lease_post_news(struct gw_lease *l, struct lease_room *r, enum lease_news kind, char *lines,
+			size_t len);
+/* nats_lease_sync.c, on the worker without mu: a room just taken is read from its
+ * subject past local_seq and handed over (LEASE_ACQUIRED) if still held; a standby's lag. */
+void gw_lease_hand_over(struct gw_lease *l, struct lease_room *r, int64_t local_seq);
+void gw_lease_measure_lag(struct gw_lease *l, struct lease_room *r, int64_t local_seq);
 
 #endif

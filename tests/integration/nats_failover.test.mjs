@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, sleep, Client, token, PLENARYD } from './harness.mjs';
+import { startServer, createRoom, join, sleep, Client, token, http, PLENARYD } from './harness.mjs';
 import { startNatsCluster } from './natscluster.mjs';
 
 const TTL_MS = 3000;
@@ -155,6 +155,14 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
   assert.equal(r.code, 'unavailable');
   assert.match(r.message, /standby.*node-a at http:\/\/node-a\.invalid/);
   await refused.close();
+  // And a CART caption posted to the standby: 503 unavailable, nothing written.
+  const capTok = token({ room: ROOM, role: 'captioner', name: 'Cart', sub: 'cart' });
+  const cart = await http(standby, 'POST', `/api/rooms/${ROOM}/caption?token=${encodeURIComponent(capTok)}&seq=1&lang=en`, {
+    body: 'to the standby',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
+  assert.equal(cart.status, 503, cart.text);
+  assert.equal(cart.json.code, 'unavailable');
 
   let clients = await joinAll(owner, ROOM);
   await clients.chair.ok({ type: 'session.start' });
