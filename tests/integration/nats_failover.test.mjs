@@ -89,6 +89,11 @@ function assertPrefix(server, room, js) {
   assert.ok(js.text.startsWith(mine), `${server.name}'s file is a prefix of JetStream (no fork)`);
 }
 
+// How many events a node's own copy of the room holds (a standby's stays as at its start).
+function fileSeq(server, room) {
+  return readFileSync(pathJoin(server.dataDir, 'rooms', `${room}.jsonl`), 'utf8').split('\n').filter(Boolean).length;
+}
+
 async function snapshot(server, room) {
   const obs = await join(server, room, { anonymous: true });
   await obs.close();
@@ -144,9 +149,14 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
   await waitRole(owner, ROOM, 'owner');
   let standby = await startNode('node-b', dataB, cluster.urls);
   await waitRole(standby, ROOM, 'standby');
+  standby.startSeq = fileSeq(standby, ROOM);
   const sh = await health(standby);
   assert.equal(sh.node, 'node-b');
   assert.equal(sh.rooms[ROOM].owner, 'node-a');
+  assert.equal((await health(owner)).rooms[ROOM].role, 'owner');
+  const metrics = async (s) => (await fetch(`${s.url}/metrics`)).text();
+  assert.match(await metrics(standby), new RegExp(`plenary_room_owner\\{room="${ROOM}",node="node-b"\\} 0`));
+  assert.match(await metrics(owner), new RegExp(`plenary_room_owner\\{room="${ROOM}",node="node-a"\\} 1`));
 
   // The standby refuses joins, naming the owner.
   const refused = await Client.open(standby);
@@ -188,6 +198,10 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
     await sleep(100);
     noteTold(clients);
     const before = await snapshot(owner, ROOM);
+    // The standby knows how far behind it is (measured about once a second).
+    for (let i = 0; i < 40 && (await health(standby)).rooms[ROOM].lag !== before.seq - standby.startSeq; i++) await sleep(100);
+    assert.equal((await health(standby)).rooms[ROOM].lag, before.seq - standby.startSeq, 'the standby\'s lag');
+    assert.match(await metrics(standby), new RegExp(`plenary_room_lag_events\\{room="${ROOM}"\\} ${before.seq - standby.startSeq}`));
     assert.ok(before.state.queue.floor, 'someone holds the floor');
     // Mid-meeting: one more caption on its way as the owner dies (acked or not).
     clients.cap.send({ type: 'caption', lang: 'en', final: true, text: `r${round} in flight`, cid: `r${round}x`, id: 9000 + round });
@@ -231,6 +245,7 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
     const name = owner.name === 'node-a' ? 'node-b' : 'node-a';
     standby = await startNode(name, dirsOf[name], cluster.urls);
     await waitRole(standby, ROOM, 'standby');
+    standby.startSeq = fileSeq(standby, ROOM);
     // Lines its file had synced but JetStream never stored (the kill came between): set
     // aside, never acknowledged -- no told event among them.
     if (standby.logs.some((l) => /set aside this node's last lines/.test(l))) {
