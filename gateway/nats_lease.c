@@ -101,18 +101,31 @@ static natsStatus make_bucket(struct gw_lease *l, int replicas, kvStore **kv)
 	return js_CreateKeyValue(kv, l->nats->js, &cfg);
 }
 
+static natsStatus create_bucket(struct gw_lease *l, kvStore **made)
+{
+	natsStatus s = make_bucket(l, 3, made);
+	if (s != NATS_OK) {
+		gw_warn("cannot make a 3-replica lease bucket (a cluster of fewer than 3 nodes?); "
+			"making it with 1 replica",
+			"bucket=%s error=\"%s\"", GW_LEASE_BUCKET, nats_GetLastError(NULL));
+		s = make_bucket(l, 1, made);
+	}
+	return s;
+}
+
+/* Binds the bucket, making it only when JetStream says it does not exist: a cluster just
+ * back (leaders being elected) answers nothing for a while, which is no reason to make
+ * a bucket that is there. Bounded: about 10 s. */
 static bool bind_bucket(struct gw_lease *l, char *err, size_t err_cap)
 {
 	kvStore *made = NULL;
-	natsStatus s = js_KeyValue(&made, l->nats->js, GW_LEASE_BUCKET);
-	if (s != NATS_OK) {
-		s = make_bucket(l, 3, &made);
-		if (s != NATS_OK) {
-			gw_warn("cannot make a 3-replica lease bucket (a cluster of fewer than 3 "
-				"nodes?); making it with 1 replica",
-				"bucket=%s error=\"%s\"", GW_LEASE_BUCKET, nats_GetLastError(NULL));
-			s = make_bucket(l, 1, &made);
-		}
+	natsStatus s = NATS_ERR;
+	for (int i = 0; i < 20 && s != NATS_OK; i++) {
+		if (i)
+			nats_Sleep(500);
+		s = js_KeyValue(&made, l->nats->js, GW_LEASE_BUCKET);
+		if (s == NATS_NOT_FOUND)
+			s = create_bucket(l, &made);
 	}
 	kvStore_Destroy(made);
 	if (s == NATS_OK)
