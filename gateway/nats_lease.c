@@ -334,6 +334,9 @@ static void renew(struct gw_lease *l, struct lease_room *r, uint64_t last)
 	pthread_mutex_unlock(&l->mu);
 }
 
+/* How often the worker looks for rooms other nodes made (the stream's subjects). */
+#define DISCOVER_MS 2000
+
 /* The renewer's part of one room (mu held on entry and on return): its renewal, if due. */
 static void visit_owner(struct gw_lease *l, struct lease_room *r, int64_t now)
 {
@@ -350,11 +353,11 @@ static void visit_owner(struct gw_lease *l, struct lease_room *r, int64_t now)
  * catch-up of a room just taken. */
 static void visit_standby(struct gw_lease *l, struct lease_room *r, int64_t now)
 {
-	bool claim_due = !r->broken && r->st.role == GW_LEASE_STANDBY &&
+	bool claim_due = !r->broken && !r->unloaded && r->st.role == GW_LEASE_STANDBY &&
 			 gw_lease_due(&r->st, now) == GW_LEASE_CLAIM;
 	int64_t local_seq = r->local_seq;
 	bool catching = r->catch_up && r->st.role == GW_LEASE_OWNER;
-	bool lag = r->st.role == GW_LEASE_STANDBY && now >= r->lag_next_ms;
+	bool lag = !r->unloaded && r->st.role == GW_LEASE_STANDBY && now >= r->lag_next_ms;
 	if (!claim_due && !catching && !lag)
 		return;
 	pthread_mutex_unlock(&l->mu);
@@ -389,6 +392,12 @@ static void run(struct gw_lease *l, bool renewer)
 		int64_t now = gw_lease_mono_ms();
 		for (struct lease_room *r = l->rooms; r && !l->stop; r = r->next)
 			(renewer ? visit_owner : visit_standby)(l, r, now);
+		if (!renewer && !l->stop && now >= l->discover_next_ms) {
+			l->discover_next_ms = now + DISCOVER_MS;
+			pthread_mutex_unlock(&l->mu);
+			gw_lease_discover(l);
+			pthread_mutex_lock(&l->mu);
+		}
 		int64_t wake = next_wake(l, renewer);
 		struct timespec ts = {.tv_sec = wake / 1000, .tv_nsec = (wake % 1000) * 1000000};
 		if (!l->stop && wake > gw_lease_mono_ms())

@@ -25,19 +25,21 @@ struct lease_room {
 	int64_t lag;	   /* standby: subject's last seq - local_seq; -1 unknown */
 	bool catch_up;	   /* owner, not yet caught up and handed to the gateway thread */
 	bool broken;	   /* could not take the room over: never claims again */
+	bool unloaded;	   /* found in the stream, not yet loaded here: not claimed */
+	bool found_posted; /* unloaded, and its log is on its way to the gateway thread */
 	/* The worker's alone: */
 	int64_t lag_next_ms;
 	/* The gateway thread's alone: */
 	bool serving;
 };
 
-enum lease_news { LEASE_ACQUIRED, LEASE_LOST };
+enum lease_news { LEASE_ACQUIRED, LEASE_LOST, LEASE_FOUND };
 
 struct lease_event {
 	struct lease_event *next;
 	struct lease_room *room;
 	enum lease_news kind;
-	char *lines; /* ACQUIRED: what the subject holds past local_seq, '\n' after each */
+	char *lines; /* ACQUIRED: the subject past local_seq; FOUND: all of it; '\n' after each */
 	size_t len;
 };
 
@@ -56,6 +58,7 @@ struct gw_lease {
 	bool stop;
 	struct lease_room *rooms;
 	struct lease_event *events, **events_tail;
+	int64_t discover_next_ms; /* the worker's alone */
 };
 
 /* Monotonic milliseconds: the lease's clock (wall clock jumps must not move it). */
@@ -76,5 +79,9 @@ void gw_lease_post_news(struct gw_lease *l, struct lease_room *r, enum lease_new
  * subject past local_seq and handed over (LEASE_ACQUIRED) if still held; a standby's lag. */
 void gw_lease_hand_over(struct gw_lease *l, struct lease_room *r, int64_t local_seq);
 void gw_lease_measure_lag(struct gw_lease *l, struct lease_room *r, int64_t local_seq);
+/* nats_lease_sync.c, on the worker without mu: rooms of the stream this node has not
+ * loaded (made by another node since this one started) are read whole and handed to the
+ * gateway thread (LEASE_FOUND), which loads them as their standby. */
+void gw_lease_discover(struct gw_lease *l);
 
 #endif

@@ -104,6 +104,28 @@ static void acquired(struct gateway *gw, struct lease_room *r, const char *lines
 		r->room_id, from, room_head_seq(room));
 }
 
+/* A room another node made since this one started: its log copied here and loaded, as
+ * its standby. */
+static void found(struct gateway *gw, struct lease_room *r, const char *lines, size_t len)
+{
+	char err[300] = "";
+	struct room *room = rooms_find(gw->rooms, r->room_id);
+	if (!room && rooms_log_extend(gw->cfg.data_dir, r->room_id, lines, len, err, sizeof err))
+		room = rooms_load(gw->rooms, r->room_id, gw_now_ms());
+	if (!room) {
+		gw_error("cannot stand by for a room another node made", "room=%s error=\"%s\"",
+			 r->room_id, err);
+		return; /* stays unloaded: never claimed here */
+	}
+	room_set_passive(room, true, gw_now_ms());
+	pthread_mutex_lock(&gw->lease->mu);
+	r->local_seq = room_head_seq(room);
+	r->unloaded = false;
+	pthread_mutex_unlock(&gw->lease->mu);
+	gw_info("standby for a room another node made", "room=%s seq=%" PRId64, r->room_id,
+		room_head_seq(room));
+}
+
 static void lost(struct gateway *gw, struct lease_room *r)
 {
 	r->serving = false;
@@ -135,6 +157,8 @@ void gw_lease_drain(struct gateway *gw)
 	for (struct lease_event *i = e; i; i = i->next) {
 		if (i->kind == LEASE_ACQUIRED)
 			acquired(gw, i->room, i->lines ? i->lines : "", i->len);
+		else if (i->kind == LEASE_FOUND)
+			found(gw, i->room, i->lines ? i->lines : "", i->len);
 		else
 			lost(gw, i->room);
 	}

@@ -99,6 +99,14 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 		room_free(r);
 }
 
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms)
+{
+	if (!rooms_valid_id(id) || rooms_find(rs, id))
+		return NULL;
+	load_room(rs, id, now_ms);
+	return rooms_find(rs, id);
+}
+
 static bool is_log_name(const char *name, char *id, size_t cap)
 {
 	size_t n = strlen(name);

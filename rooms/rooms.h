@@ -148,6 +148,10 @@ bool rooms_time_zone_valid(const char *name);
 BASE_WUR enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings,
 				    int64_t now_ms, struct room **out);
 struct room *rooms_find(struct rooms *rs, const char *id);
+/* Loads data_dir/rooms/<id>.jsonl after rooms_open, as rooms_open loads each room: for a
+ * room another node made, whose log this node has just copied (gateway/nats_lease.h).
+ * NULL if id is loaded already, not a room id, or its log does not load (told to warn). */
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms);
 /* The loaded rooms, by index (a room whose log refused to load is not among them). */
 size_t rooms_count(const struct rooms *rs);
 struct room *rooms_at(struct rooms *rs, size_t i);

@@ -174,6 +174,16 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
   assert.equal(cart.status, 503, cart.text);
   assert.equal(cart.json.code, 'unavailable');
 
+  // A room made on the owner after the standby started: the standby finds it in the
+  // stream and stands by for it too.
+  const LATE = 'late';
+  await createRoom(owner, LATE);
+  const lateChair = await join(owner, LATE, { role: 'chair', name: 'Chair', sub: 'chair' });
+  await lateChair.ok({ type: 'session.start' });
+  await lateChair.ok({ type: 'caption', lang: 'en', final: true, text: 'late room', cid: 'l1' });
+  await waitRole(standby, LATE, 'standby');
+  const lateSeq = (await snapshot(owner, LATE)).seq;
+
   let clients = await joinAll(owner, ROOM);
   await clients.chair.ok({ type: 'session.start' });
   await clients.ana.ok({ type: 'queue.raise' });
@@ -214,6 +224,12 @@ test('owner lease: kill -9 of the owner, three rounds; a standby takes over with
     await waitRole(standby, ROOM, 'owner', 20000);
     const took = Date.now() - t0;
     takeovers.push(took);
+    if (round === 0) {
+      await waitRole(standby, LATE, 'owner', 10000);
+      const late = await snapshot(standby, LATE);
+      assert.equal(late.seq, lateSeq, 'the late room, caught up, on the new owner');
+      assert.equal(late.state.room.status, 'live');
+    }
     assert.ok(took <= TAKEOVER_BOUND_MS, `round ${round}: the standby owns the room ${took} ms after the kill (bound ${TAKEOVER_BOUND_MS})`);
 
     // Nothing acknowledged lost: every event told is in JetStream and in the new owner.
