@@ -36,7 +36,7 @@ void gw_config_defaults(struct gw_config *cfg)
 	memcpy(cfg->ws_limits, ws_limits, sizeof ws_limits);
 	cfg->join_per_address = (struct gw_rate){20, 100};
 	cfg->http = (struct gw_http_limits){64, 50, 200, 500, 10, 100, false, {0}};
-	cfg->nats_timeout_ms = 2000;
+	gw_config_nats_defaults(cfg);
 }
 
 int gw_config_media_tcp_port(const struct gw_config *cfg)
@@ -466,26 +466,13 @@ static bool load_http_limits(struct gw_http_limits *h, json_t *root, char *err, 
 			    err_cap);
 }
 
-/* "nats" and "nats_timeout_ms" (gateway/nats_log.h). */
-static bool load_nats(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
-{
-	json_t *urls = json_object_get(root, "nats");
-	if (urls && !json_is_string(urls)) {
-		snprintf(err, err_cap, "nats: expected \"URL[,URL...]\"");
-		return false;
-	}
-	return (!urls || set_string(cfg->nats_urls, sizeof cfg->nats_urls, json_string_value(urls),
-				    "nats", err, err_cap)) &&
-	       int_in(root, "nats_timeout_ms", 100, 60000, &cfg->nats_timeout_ms, err, err_cap);
-}
-
 /* The keys that hold tables: turn and ws_limits; and the HTTP limits. */
 static bool load_tables(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
 	return load_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
 	       load_ws_limits(cfg, json_object_get(root, "ws_limits"), err, err_cap) &&
 	       load_http_limits(&cfg->http, root, err, err_cap) &&
-	       load_nats(cfg, root, err, err_cap);
+	       gw_config_nats(cfg, root, err, err_cap);
 }
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
@@ -508,8 +495,6 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 					    "redirect_http",
 					    "media_bind",
 					    "ws_limits",
-					    "nats",
-					    "nats_timeout_ms",
 					    NULL};
 	/* The token rules of gateway/token.h. */
 	static const char *const known_tokens[] = {"token_max_lifetime_s", NULL};
@@ -530,6 +515,7 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 			ok = ok || strcmp(key, known_tokens[i]) == 0;
 		for (int i = 0; known_http[i]; i++)
 			ok = ok || strcmp(key, known_http[i]) == 0;
+		ok = ok || gw_config_nats_key(key);
 		if (!ok) {
 			snprintf(err, err_cap, "unknown key '%.60s'", key);
 			return false;
@@ -598,7 +584,8 @@ static bool parse_int_flag(const char *value, int lo, int hi, int *out)
 	return true;
 }
 
-/* --tls-cert, --tls-key, --redirect-http, --nats: 1 taken, 0 a bad value, -1 not one of them. */
+/* --tls-cert, --tls-key, --redirect-http, and config_nats.c's: 1 taken, 0 a bad value, -1 not one
+ * of them. */
 static int apply_tls_flag(struct gw_config *cfg, const char *flag, const char *value, char *err,
 			  size_t err_cap)
 {
@@ -608,9 +595,7 @@ static int apply_tls_flag(struct gw_config *cfg, const char *flag, const char *v
 		return set_string(cfg->tls_key, sizeof cfg->tls_key, value, flag, err, err_cap);
 	if (strcmp(flag, "--redirect-http") == 0)
 		return set_redirect(cfg, value, flag, err, err_cap);
-	if (strcmp(flag, "--nats") == 0)
-		return set_string(cfg->nats_urls, sizeof cfg->nats_urls, value, flag, err, err_cap);
-	return -1;
+	return gw_config_nats_flag(cfg, flag, value, err, err_cap);
 }
 
 /* What only the whole configuration can say, flags and file together. */

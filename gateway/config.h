@@ -116,6 +116,13 @@ struct gw_config {
 	 * nats_timeout_ms: how long a publish may wait for JetStream, 100..60000. */
 	char nats_urls[1024];
 	int nats_timeout_ms;
+	/* --node NAME ("node"): this node in the rooms' owner leases (nats_lease.h); the host
+	 * name by default. --node-url ("node_url"): where its clients reach it, told to
+	 * clients a standby refuses; "" none. --lease-ttl-ms ("lease_ttl_ms", 1000..60000,
+	 * default 3000): how long a lease outlives its owner's last renewal. */
+	char node[64];
+	char node_url[512];
+	int lease_ttl_ms;
 };
 
 #define GW_MEDIA_TCP_AUTO (-2)
@@ -129,6 +136,15 @@ int gw_config_media_tcp_port(const struct gw_config *cfg);
 
 /* Splits "ADDR:PORT", "[v6]:PORT" or ":PORT"/"PORT". */
 bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port);
+
+/* config_nats.c: the keys and flags of --nats (nats, nats_timeout_ms, node, node_url,
+ * lease_ttl_ms). The defaults; the file's keys; whether key is one of them; a flag (1
+ * taken, 0 a bad value with err set, -1 not one of them). */
+void gw_config_nats_defaults(struct gw_config *cfg);
+bool gw_config_nats(struct gw_config *cfg, struct json_t *root, char *err, size_t err_cap);
+bool gw_config_nats_key(const char *key);
+int gw_config_nats_flag(struct gw_config *cfg, const char *flag, const char *value, char *err,
+			size_t err_cap);
 
 /* Reads a JSON configuration file into cfg. Unknown keys are errors (a typo in a
  * config file should not be silently ignored). */

@@ -202,6 +202,22 @@ size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const
 	return n;
 }
 
+size_t gw_host_close_all(struct room_host *h, int code, const char *reason)
+{
+	size_t n = 0;
+	struct base_list *node, *tmp;
+	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+	{
+		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
+		if (c->kicked)
+			continue;
+		c->kicked = true;
+		host_emit(h, c, gw_msg_close(code, reason), 0, false, NULL);
+		n++;
+	}
+	return n;
+}
+
 void gw_host_seal(struct room_host *h)
 {
 	h->sealed_item = h->next_item;

@@ -93,6 +93,10 @@ void gw_host_pending_events_to(struct room_host *h, struct conn *c, int64_t afte
  * Call once what caused it is durable. Returns how many connections. */
 size_t gw_host_kick(struct room_host *h, const char *pid, const char *jti, const json_t *notice,
 		    int code, const char *reason);
+/* Every connection of h not yet kicked is closed with code and reason, after what it was
+ * already sent, and marked kicked (the room moved to another node: nats_lease.h).
+ * Returns how many connections. */
+size_t gw_host_close_all(struct room_host *h, int code, const char *reason);
 /* The room's batch was handed to the replica: what is queued so far belongs to it, what
  * comes later waits for a later batch. */
 void gw_host_seal(struct room_host *h);

@@ -19,6 +19,7 @@
 #include "gateway/http_static.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/nats_lease.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
 
@@ -64,19 +65,31 @@ static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *r
 	size_t len = 0;
 	/* A private room's name is not for strangers: its rows only with the admin token. */
 	struct gw_metrics_rooms only_public = {.show = metrics_shows, .ctx = gw->rooms};
+	bool admin = gw_http_admin_ok(gw, wsi);
 	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms),
-				       gw_http_admin_ok(gw, wsi) ? NULL : &only_public, &len);
+				       admin ? NULL : &only_public, &len);
+	gw_lease_metrics(gw, &text, &len, admin ? NULL : metrics_shows, gw->rooms);
 	if (!text)
 		return gw_http_respond_text(wsi, req, 500, "internal error\n");
 	return gw_http_respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
 			       len);
 }
 
+/* {"status":"ok"}, and with --nats this node's name and role for each room (owner or
+ * standby, with the standby's lag): private rooms only with the admin token. */
+static int serve_health(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	json_t *v = json_pack("{s:s}", "status", "ok");
+	if (v && gw->lease)
+		gw_lease_health(gw, v, gw_http_admin_ok(gw, wsi) ? NULL : metrics_shows, gw->rooms);
+	return gw_http_respond_json(wsi, req, 200, v);
+}
+
 static int dispatch(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	gw->metrics.http_requests++;
 	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/healthz") == 0)
-		return gw_http_respond_json(wsi, req, 200, json_pack("{s:s}", "status", "ok"));
+		return serve_health(gw, wsi, req);
 	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/metrics") == 0)
 		return serve_metrics(gw, wsi, req);
 	if (strncmp(req->uri, "/api/", 5) == 0)

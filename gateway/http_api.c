@@ -16,6 +16,7 @@
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
+#include "gateway/nats_lease.h"
 #include "gateway/nats_log.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
@@ -323,6 +324,10 @@ static int caption_answer(struct gateway *gw, struct lws *wsi, struct http_req *
 {
 	bool duplicate = false;
 	const char *why = NULL;
+	if (!gw_lease_owns(gw, room_id(r)))
+		return gw_http_respond_error(wsi, req, 503, ROOM_EUNAVAILABLE,
+					     "this node does not serve the room now (--nats: a "
+					     "standby); post to its owner");
 	gw_media_tell_talkers(gw, r);
 	enum room_err err = room_caption_post(r, who, lang, n, req->body ? req->body : "",
 					      req->body_len, gw_now_ms(), &duplicate, &why);

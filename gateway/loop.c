@@ -136,6 +136,13 @@ static void on_nats(struct ev_loop *loop, ev_io *w, int revents)
 	gw->loop.on.nats(gw);
 }
 
+static void on_lease(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop, (void)revents;
+	struct gateway *gw = w->data;
+	gw->loop.on.lease(gw);
+}
+
 bool gw_loop_signals(struct gateway *gw)
 {
 	sigset_t set;
@@ -163,7 +170,8 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 	ev_init(&l->media_io, on_media);
 	ev_init(&l->nats_io, on_nats);
 	l->flush_timer.data = l->tick_timer.data = l->signal_io.data = l->media_io.data = gw;
-	l->nats_io.data = gw;
+	ev_init(&l->lease_io, on_lease);
+	l->nats_io.data = l->lease_io.data = gw;
 	ev_io_start(l->ev, &l->signal_io);
 	return true;
 }
@@ -186,6 +194,15 @@ void gw_loop_watch_nats(struct gateway *gw, int fd)
 	ev_io_start(l->ev, &l->nats_io);
 }
 
+void gw_loop_watch_lease(struct gateway *gw, int fd)
+{
+	struct gw_loop *l = &gw->loop;
+	if (!l->on.lease)
+		return;
+	ev_io_set(&l->lease_io, fd, EV_READ);
+	ev_io_start(l->ev, &l->lease_io);
+}
+
 void gw_loop_run(struct gateway *gw)
 {
 	run_clock(gw);
@@ -202,6 +219,7 @@ void gw_loop_stop(struct gateway *gw)
 		ev_io_stop(l->ev, &l->signal_io);
 		ev_io_stop(l->ev, &l->media_io);
 		ev_io_stop(l->ev, &l->nats_io);
+		ev_io_stop(l->ev, &l->lease_io);
 		ev_loop_destroy(l->ev);
 	}
 	l->ev = NULL;

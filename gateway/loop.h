@@ -32,6 +32,9 @@ struct gw_loop_handlers {
 	/* The fd given to gw_loop_watch_nats is readable (JetStream answered batches). May
 	 * be NULL: the fd is then not watched. */
 	void (*nats)(struct gateway *gw);
+	/* The fd given to gw_loop_watch_lease is readable (nats_lease.h's news). May be
+	 * NULL: the fd is then not watched. */
+	void (*lease)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -45,6 +48,7 @@ struct gw_loop {
 	ev_io signal_io;
 	ev_io media_io;
 	ev_io nats_io;
+	ev_io lease_io;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
 	struct gw_loop_handlers on;
 };
@@ -64,6 +68,8 @@ void gw_loop_watch_media(struct gateway *gw, int fd);
 /* Runs the nats handler whenever fd (nats_log.h's eventfd, which stays its own) is
  * readable. */
 void gw_loop_watch_nats(struct gateway *gw, int fd);
+/* Runs the lease handler whenever fd (nats_lease.h's eventfd) is readable. */
+void gw_loop_watch_lease(struct gateway *gw, int fd);
 /* Runs the clock once, then the loop until a signal sets gw->stopping. */
 void gw_loop_run(struct gateway *gw);
 /* Stops every watcher, closes the signalfd, destroys the loop. Safe if never started. */

@@ -49,6 +49,11 @@ static natsStatus make_options(natsOptions **o, const char **urls, int n, int64_
 		s = natsOptions_SetMaxReconnect(*o, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(*o, 200);
+	/* Only the servers it is given: a node meant to reach NATS through some nodes only
+	 * (a site's own) must not wander to the ones the cluster tells of, and the lease's
+	 * fencing is tested by cutting a node off exactly so. */
+	if (s == NATS_OK)
+		s = natsOptions_SetIgnoreDiscoveredServers(*o, true);
 	return s;
 }
 

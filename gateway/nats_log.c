@@ -31,6 +31,7 @@
 #include "gateway/fanout.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/nats_lease.h"
 #include "gateway/nats_log.h"
 #include "gateway/nats_priv.h"
 #include "gateway/server.h"
@@ -286,6 +287,15 @@ bool gw_nats_replicate(void *ctx, struct room *room, int64_t first_seq, const ch
 {
 	struct gateway *gw = ctx;
 	struct gw_nats *n = gw->nats;
+	/* The owner lease fences writes here, where every batch passes: a room's creation
+	 * takes its lease first; any other batch of a room this node does not serve (a
+	 * standby's timers, a node that just lost the lease) is refused and rolled back. */
+	if (wait && first_seq == 1 ? !gw_lease_claim_now(gw, room_id(room))
+				   : !gw_lease_owns(gw, room_id(room))) {
+		gw_warn("not the room's owner: its events are not written", "room=%s seq=%" PRId64,
+			room_id(room), first_seq);
+		return false;
+	}
 	struct room_host *h = gw_host_for(gw, room);
 	if (h)
 		gw_host_seal(h);

@@ -1,7 +1,8 @@
 /*
  * nats_priv -- what the files of the JetStream log share (nats_log.c publishes,
- * nats_conn.c connects and makes the stream, nats_sync.c reads subjects back). Only
- * those files include it: the rest of the gateway knows nats_log.h alone.
+ * nats_conn.c connects and makes the stream, nats_sync.c reads subjects back, and the
+ * owner lease's nats_lease*.c catch a room up). Only those files include it: the rest
+ * of the gateway knows nats_log.h alone.
  */
 #ifndef PLENARY_GATEWAY_NATS_PRIV_H
 #define PLENARY_GATEWAY_NATS_PRIV_H
@@ -36,6 +37,11 @@ struct gw_nats {
 	pthread_mutex_t pub_mu; /* publishing and positions */
 	struct nats_subject_pos *positions;
 	size_t in_flight; /* gateway thread only: batches handed over, not yet drained */
+	/* nats_lease.c: whether another node holds room's owner lease now. Start-up sync then
+	 * takes the subject as the room over lines of this node's file that never reached it
+	 * (nats_sync.c). NULL: never. */
+	bool (*owned_elsewhere)(void *ctx, const char *room_id);
+	void *owned_ctx;
 };
 
 /* Connects with the comma-separated urls (reconnecting forever once connected). */

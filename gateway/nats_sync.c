@@ -120,7 +120,48 @@ struct sync_ctx {
 	size_t js_len;
 	char *err;
 	size_t err_cap;
+	bool again; /* the file was cut back to what the subject holds: compare anew */
 };
+
+static bool owned_elsewhere(const struct sync_ctx *s)
+{
+	return s->n->owned_elsewhere && s->n->owned_elsewhere(s->n->owned_ctx, s->room_id);
+}
+
+/* The file holds lines the subject does not, and another node owns the room now: they
+ * never reached JetStream, so none was acknowledged, and the room went on without them.
+ * They are set aside (a file beside the room's, for a person), the file cut back to the
+ * last line both hold. A first line that differs is another room: never that. */
+static bool set_aside_tail(struct sync_ctx *s)
+{
+	struct gather g = {.after = 0, .file = &s->file};
+	bool ok = gw_nats_read_subject(s->n->js, s->room_id, s->sseq, gather_line, &g, s->err,
+				       s->err_cap);
+	int64_t k = 1; /* the first seq where the file and the subject part */
+	for (size_t at = 0; ok && k <= s->file.n && at < g.len; k++) {
+		const char *nl = memchr(g.buf + at, '\n', g.len - at);
+		size_t len = (size_t)(nl - (g.buf + at)), mine;
+		const char *own = file_line(&s->file, k, &mine);
+		if (mine != len || memcmp(own, g.buf + at, len) != 0)
+			break;
+		at += len + 1;
+	}
+	free(g.buf);
+	if (ok && k == 1) {
+		snprintf(s->err, s->err_cap,
+			 "room %s: JetStream and the file differ at seq 1: refusing to start",
+			 s->room_id);
+		return false;
+	}
+	ok = ok && rooms_log_set_aside(s->data_dir, s->room_id, k - 1, s->err, s->err_cap);
+	if (ok)
+		gw_warn("set aside this node's last lines of the room: they never reached "
+			"JetStream, and another node owns the room now",
+			"room=%s from=%lld to=%lld", s->room_id, (long long)k,
+			(long long)s->file.n);
+	s->again = ok;
+	return ok;
+}
 
 static bool catch_up_file(struct sync_ctx *s)
 {
@@ -175,11 +216,13 @@ static bool sync_room(struct sync_ctx *s)
 	if (!p)
 		return false;
 	if (s->js_seq > s->file.n)
-		return catch_up_file(s);
+		return catch_up_file(s) || (owned_elsewhere(s) && set_aside_tail(s));
 	if (s->js_seq > 0) {
 		size_t len;
 		const char *own = file_line(&s->file, s->js_seq, &len);
 		if (len != s->js_len || memcmp(own, s->js_line, len) != 0) {
+			if (owned_elsewhere(s))
+				return set_aside_tail(s);
 			snprintf(s->err, s->err_cap,
 				 "room %s: JetStream and the file differ at seq %lld: refusing to "
 				 "start",
@@ -189,11 +232,13 @@ static bool sync_room(struct sync_ctx *s)
 	}
 	p->sseq = s->sseq;
 	p->known = true;
+	if (s->js_seq < s->file.n && owned_elsewhere(s))
+		return set_aside_tail(s);
 	return s->js_seq == s->file.n || publish_missing(s, p);
 }
 
-static bool reconcile_room(struct gw_nats *n, const char *data_dir, const char *room_id, char *err,
-			   size_t err_cap)
+static bool reconcile_once(struct gw_nats *n, const char *data_dir, const char *room_id, char *err,
+			   size_t err_cap, bool *again)
 {
 	char path[1100];
 	struct sync_ctx s = {
@@ -207,8 +252,19 @@ static bool reconcile_room(struct gw_nats *n, const char *data_dir, const char *
 	if (!ok)
 		snprintf(err, err_cap, "room %s: cannot read its subject from JetStream", room_id);
 	ok = ok && sync_room(&s);
+	*again = s.again;
 	free(s.js_line);
 	file_lines_free(&s.file);
+	return ok;
+}
+
+static bool reconcile_room(struct gw_nats *n, const char *data_dir, const char *room_id, char *err,
+			   size_t err_cap)
+{
+	bool again = false;
+	bool ok = reconcile_once(n, data_dir, room_id, err, err_cap, &again);
+	if (ok && again) /* once more, on the file as cut back: it then agrees or falls behind */
+		ok = reconcile_once(n, data_dir, room_id, err, err_cap, &again) && !again;
 	return ok;
 }
 

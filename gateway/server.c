@@ -29,6 +29,7 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/nats_lease.h"
 #include "gateway/nats_log.h"
 #include "gateway/redirect.h"
 #include "gateway/server.h"
@@ -158,9 +159,14 @@ static bool start_nats(struct gateway *gw)
 		return true;
 	char err[512];
 	gw->nats = gw_nats_open(gw->cfg.nats_urls, gw->cfg.nats_timeout_ms, err, sizeof err);
-	if (gw->nats && gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
+	if (gw->nats)
+		gw->lease = gw_lease_open(gw->nats, gw->cfg.node, gw->cfg.node_url,
+					  gw->cfg.lease_ttl_ms, err, sizeof err);
+	if (gw->lease && gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
 		gw_info("room logs replicated to NATS JetStream", "urls=\"%s\" stream=%s",
 			gw->cfg.nats_urls, GW_NATS_STREAM);
+		gw_info("owner leases", "node=%s bucket=%s ttl_ms=%d", gw->cfg.node,
+			GW_LEASE_BUCKET, gw->cfg.lease_ttl_ms);
 		return true;
 	}
 	gw_error("NATS JetStream", "error=\"%s\"", err);
@@ -297,6 +303,22 @@ static void reload_tls(struct gateway *gw)
 }
 
 /* Before anything listens: a bad pair stops plenaryd here, with the reason. */
+/* Every room this node has is claimed, or watched as its standby. */
+static bool start_leases(struct gateway *gw)
+{
+	for (size_t i = 0; i < rooms_count(gw->rooms); i++) {
+		struct room *r = rooms_at(gw->rooms, i);
+		gw_lease_add_room(gw, room_id(r), room_head_seq(r));
+		if (!gw_lease_owns(gw, room_id(r)))
+			gw_lease_claim_now(gw, room_id(r));
+	}
+	gw_loop_watch_lease(gw, gw_lease_event_fd(gw->lease));
+	if (gw_lease_start(gw->lease))
+		return true;
+	gw_error("cannot start the lease worker", "node=%s", gw->cfg.node);
+	return false;
+}
+
 static bool check_tls(struct gateway *gw)
 {
 	char err[2400];
@@ -322,7 +344,8 @@ static bool start(struct gateway *gw)
 	struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
 					   .media = gw_media_wake,
 					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL,
-					   .nats = gw_nats_drain};
+					   .nats = gw_nats_drain,
+					   .lease = gw_lease_drain};
 	gw->listener = gw_media_listener(gw);
 	if (!start_nats(gw) || !open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
 	    !gw_media_start(gw))
@@ -330,6 +353,8 @@ static bool start(struct gateway *gw)
 	gw_loop_watch_media(gw, media_event_fd(gw->media));
 	if (gw->nats)
 		gw_loop_watch_nats(gw, gw_nats_event_fd(gw->nats));
+	if (gw->lease && !start_leases(gw))
+		return false;
 	gw_media_resume_sessions(gw);
 	return true;
 }
@@ -383,6 +408,7 @@ out:
 		gw_host_free_all(gw);
 		rooms_close(gw->rooms);
 	}
+	gw_lease_close(gw->lease);
 	gw_nats_close(gw->nats);
 	gw_sessions_free(gw);
 	gw_addr_buckets_free(&gw->join_limits);

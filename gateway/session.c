@@ -25,6 +25,7 @@
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
 #include "gateway/msg.h"
+#include "gateway/nats_lease.h"
 #include "gateway/nats_log.h"
 #include "gateway/refresh.h"
 #include "gateway/server.h"
@@ -366,6 +367,26 @@ static enum room_err join_refusal(struct conn *c, struct room *room, char *remov
 	return ROOM_OK;
 }
 
+/* --nats: a room whose lease another node holds (or none yet) is not joined here. */
+static bool served_by_this_node(struct conn *c, json_t *id, struct room *room)
+{
+	if (gw_lease_owns(c->gw, room_id(room)))
+		return true;
+	char why[400];
+	gw_lease_refusal(c->gw, room_id(room), why, sizeof why);
+	gw_host_error(c, id, ROOM_EUNAVAILABLE, why);
+	return false;
+}
+
+/* The room a join names, if it exists and this node serves it; else NULL, answered. */
+static struct room *join_target(struct conn *c, json_t *id, const char *name)
+{
+	struct room *room = rooms_find(c->gw->rooms, name);
+	if (!room)
+		gw_host_error(c, id, ROOM_ENOT_FOUND, "no such room");
+	return room && served_by_this_node(c, id, room) ? room : NULL;
+}
+
 static void handle_join(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
@@ -379,11 +400,9 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 		gw_host_error(c, id, ROOM_EBAD_REQUEST, "join needs a room (string)");
 		return;
 	}
-	struct room *room = rooms_find(c->gw->rooms, json_string_value(room_name));
-	if (!room) {
-		gw_host_error(c, id, ROOM_ENOT_FOUND, "no such room");
+	struct room *room = join_target(c, id, json_string_value(room_name));
+	if (!room)
 		return;
-	}
 	const char *why = NULL;
 	char removed[400];
 	enum room_err err = join_identity(c, room, msg, &why);
@@ -549,6 +568,13 @@ static const struct envelope_type *envelope_find(const char *type)
 	return room_command_known(type) ? &room_type : NULL;
 }
 
+/* --nats: a room this node stopped serving (its lease lost) takes nothing more from the
+ * connections it is closing. */
+static bool served_here(struct conn *c, json_t *id)
+{
+	return !c->room || served_by_this_node(c, id, c->room);
+}
+
 static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	const struct envelope_type *e = envelope_find(type);
@@ -558,6 +584,8 @@ static void dispatch(struct conn *c, json_t *id, const char *type, json_t *msg)
 		return;
 	else if (e->needs_join && !c->room)
 		gw_host_error(c, id, ROOM_EUNAUTHORIZED, "join a room first");
+	else if (e->needs_join && !served_here(c, id))
+		return;
 	else if (!gw_moderation_admits(c, id, type))
 		return;
 	else

@@ -6,9 +6,12 @@
  * loads.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rooms/log.h"
 #include "rooms/rooms.h"
@@ -88,5 +91,48 @@ bool rooms_log_extend(const char *data_dir, const char *room_id, const char *lin
 	log_file_close(lf);
 	if (e)
 		snprintf(err, err_cap, "%s: line %lld: %s", path, (long long)bad, log_strerror(e));
+	return e == LOG_OK;
+}
+
+/* Copies path's lines past the first keep to aside (made, synced). */
+static bool copy_tail(const char *path, int64_t keep, const char *aside)
+{
+	FILE *in = fopen(path, "rb");
+	int fd = open(aside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	bool ok = in && out;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	for (int64_t seq = 1; ok && (n = getline(&line, &cap, in)) > 0; seq++)
+		ok = seq <= keep || fwrite(line, 1, (size_t)n, out) == (size_t)n;
+	ok = ok && in && !ferror(in) && fflush(out) == 0 && fsync(fileno(out)) == 0;
+	free(line);
+	if (in)
+		fclose(in);
+	if (out)
+		ok = fclose(out) == 0 && ok;
+	else if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+bool rooms_log_set_aside(const char *data_dir, const char *room_id, int64_t keep, char *err,
+			 size_t err_cap)
+{
+	char path[1100], aside[1200];
+	snprintf(path, sizeof path, "%s/rooms/%s.jsonl", data_dir, room_id);
+	snprintf(aside, sizeof aside, "%s.unreplicated-%lld", path, (long long)keep + 1);
+	struct log_file *lf = NULL;
+	struct log_open_report report;
+	enum log_err e = rooms_valid_id(room_id) && keep >= 0
+			     ? log_file_open(path, NULL, NULL, NULL, &lf, &report)
+			     : LOG_EPARSE;
+	if (!e && keep < log_file_durable_seq(lf))
+		e = copy_tail(path, keep, aside) ? log_file_truncate_to(lf, keep) : LOG_EIO;
+	log_file_close(lf);
+	if (e)
+		snprintf(err, err_cap, "%s: cannot set its lines past %lld aside: %s", path,
+			 (long long)keep, log_strerror(e));
 	return e == LOG_OK;
 }

@@ -99,6 +99,14 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 		room_free(r);
 }
 
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms)
+{
+	if (!rooms_valid_id(id) || rooms_find(rs, id))
+		return NULL;
+	load_room(rs, id, now_ms);
+	return rooms_find(rs, id);
+}
+
 static bool is_log_name(const char *name, char *id, size_t cap)
 {
 	size_t n = strlen(name);
@@ -229,6 +237,15 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 	return ROOM_OK;
 }
 
+void room_set_passive(struct room *r, bool passive, int64_t now_ms)
+{
+	if (r->passive && !passive)
+		for (size_t i = 0; i < r->n_people; i++)
+			if (r->people[i].present && r->people[i].connections == 0)
+				r->people[i].dropped_ms = now_ms;
+	r->passive = passive;
+}
+
 bool rooms_dirty(const struct rooms *rs)
 {
 	for (size_t i = 0; i < rs->n_rooms; i++)
@@ -307,6 +324,7 @@ static void room_rebuild(struct room *r)
 			keep_runtime(r, fresh, p, old);
 	}
 	fresh->observers = r->observers;
+	fresh->passive = r->passive;
 	fresh->log = r->log;
 	fresh->host_data = r->host_data;
 	fresh->committed_seq = r->committed_seq;

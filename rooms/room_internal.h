@@ -141,6 +141,7 @@ struct room {
 	bool public_observers, reveal_hum_counts;
 	enum room_visibility visibility;
 	bool created;
+	bool passive; /* runtime: a standby's copy, its clock stopped (room_set_passive) */
 	enum room_status status;
 	int64_t started_ms, ended_ms;
 	struct person *people;

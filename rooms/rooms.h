@@ -152,6 +152,10 @@ bool rooms_time_zone_valid(const char *name);
 BASE_WUR enum room_err rooms_create(struct rooms *rs, const struct room_settings *settings,
 				    int64_t now_ms, struct room **out);
 struct room *rooms_find(struct rooms *rs, const char *id);
+/* Loads data_dir/rooms/<id>.jsonl after rooms_open, as rooms_open loads each room: for a
+ * room another node made, whose log this node has just copied (gateway/nats_lease.h).
+ * NULL if id is loaded already, not a room id, or its log does not load (told to warn). */
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms);
 /* The loaded rooms, by index (a room whose log refused to load is not among them). */
 size_t rooms_count(const struct rooms *rs);
 struct room *rooms_at(struct rooms *rs, size_t i);
@@ -173,8 +177,16 @@ void rooms_replicated(struct rooms *rs, struct room *room, bool ok);
  * false, the room unchanged, otherwise. */
 bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len);
 
+/* A copy this node does not own (a standby's: gateway/nats_lease.h): the room's clock
+ * stops -- its timers would write events (a grace period's end, the floor's) that only
+ * the owner may write -- until passive is cleared. Clearing it restarts, at now_ms, the
+ * grace period of everyone on the record not connected here, as a restart does; the
+ * floor's clock goes on from its event. */
+void room_set_passive(struct room *r, bool passive, int64_t now_ms);
+
 /* Timers of every room (floor clock, grace periods, throttled live messages): runs what
- * is due at now_ms and returns the next due time (INT64_MAX if none). */
+ * is due at now_ms and returns the next due time (INT64_MAX if none). Passive rooms
+ * (room_set_passive) are left alone. */
 int64_t rooms_tick(struct rooms *rs, int64_t now_ms);
 
 /* --- a room --- */
@@ -340,6 +352,13 @@ bool rooms_verify_file(const char *path, FILE *out);
  * false with the line and reason in err. */
 bool rooms_log_extend(const char *data_dir, const char *room_id, const char *lines, size_t len,
 		      char *err, size_t err_cap);
+/* Before rooms_open: moves the lines past seq keep of data_dir/rooms/<room_id>.jsonl to
+ * <room_id>.jsonl.unreplicated-<keep + 1> beside it (synced), then truncates the file to
+ * keep lines (synced). For a node whose last lines never reached the replicated log and
+ * were overtaken there by another writer's: never acknowledged, kept for a person to
+ * look at, no longer the room. false with the reason in err, the file untouched. */
+bool rooms_log_set_aside(const char *data_dir, const char *room_id, int64_t keep, char *err,
+			 size_t err_cap);
 /* Whether lines (each ending in a newline) are valid log lines that continue the chain
  * after prev (one line without its newline; NULL: from the first line). For a copy about
  * to receive them: nothing is ever sent on that a loader would refuse. *bad_seq gets the

@@ -81,6 +81,15 @@ static void check_loaded(const struct gw_config *cfg)
 	CHECK(cfg->media_workers >= 0 && cfg->media_workers <= 64);
 	CHECK(cfg->grace_s >= 0 && cfg->grace_s <= 3600);
 	CHECK(cfg->send_queue_bytes >= (64u << 10) && cfg->send_queue_bytes <= (1u << 30));
+	/* --nats and the owner lease (config_nats.c). */
+	TERMINATED(cfg->nats_urls);
+	TERMINATED(cfg->node);
+	TERMINATED(cfg->node_url);
+	CHECK(strspn(cfg->node,
+		     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+	      strlen(cfg->node));
+	CHECK(cfg->nats_timeout_ms >= 100 && cfg->nats_timeout_ms <= 60000);
+	CHECK(cfg->lease_ttl_ms >= 1000 && cfg->lease_ttl_ms <= 60000);
 	CHECK(cfg->n_public_ips <= GW_MAX_PUBLIC_IPS);
 	for (size_t i = 0; i < cfg->n_public_ips; i++) {
 		TERMINATED(cfg->public_ips[i]);

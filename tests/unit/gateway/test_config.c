@@ -103,6 +103,11 @@ static void file_errors(void **state)
 	    {"{\"data\":1,\"data\":2}", NULL},
 	    {"{\"nats\":[\"nats://a:4222\"]}", "nats: expected \"URL[,URL...]\""},
 	    {"{\"nats_timeout_ms\":99}", "nats_timeout_ms: expected an integer in [100, 60000]"},
+	    {"{\"node\":\"a b\"}", "node: expected 1 to 63 of A-Z a-z 0-9 . _ -"},
+	    {"{\"node\":\"\"}", "node: expected 1 to 63 of A-Z a-z 0-9 . _ -"},
+	    {"{\"node\":7}", "node: expected a string"},
+	    {"{\"node_url\":false}", "node_url: expected a string"},
+	    {"{\"lease_ttl_ms\":999}", "lease_ttl_ms: expected an integer in [1000, 60000]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *path = config_file(cases[i].text);
@@ -367,22 +372,50 @@ static void nats_settings(void **state)
 	char *flags[] = {"plenaryd", "--config", (char *)path, "--nats", "nats://a:1,nats://b:2",
 			 NULL};
 	assert_true(gw_config_parse_args(&cfg, 5, flags, err, sizeof err));
-	unlink(path);
 	assert_string_equal(cfg.nats_urls, "nats://a:1,nats://b:2");
+	unlink(path);
+}
+
+/* The owner lease's node name (the host's by default), its URL and TTL: file, then flags. */
+static void lease_settings(void **state)
+{
+	(void)state;
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_true(cfg.node[0] != '\0');
+	assert_string_equal(cfg.node_url, "");
+	assert_int_equal(cfg.lease_ttl_ms, 3000);
+	const char *path = config_file(
+	    "{\"node\":\"fra-1\",\"node_url\":\"https://fra-1.example\",\"lease_ttl_ms\":5000}");
+	char *argv[] = {"plenaryd", "--config", (char *)path, NULL};
+	char err[256] = "";
+	assert_true(gw_config_parse_args(&cfg, 3, argv, err, sizeof err));
+	assert_string_equal(cfg.node, "fra-1");
+	assert_string_equal(cfg.node_url, "https://fra-1.example");
+	assert_int_equal(cfg.lease_ttl_ms, 5000);
+	char *flags[] = {"plenaryd",   "--config",     (char *)path,	 "--node", "ams_2",
+			 "--node-url", "http://ams-2", "--lease-ttl-ms", "2000",   NULL};
+	assert_true(gw_config_parse_args(&cfg, 9, flags, err, sizeof err));
+	unlink(path);
+	assert_string_equal(cfg.node, "ams_2");
+	assert_string_equal(cfg.node_url, "http://ams-2");
+	assert_int_equal(cfg.lease_ttl_ms, 2000);
+	char *bad[] = {"plenaryd", "--lease-ttl-ms", "60001", NULL};
+	assert_false(gw_config_parse_args(&cfg, 3, bad, err, sizeof err));
+	assert_string_equal(err, "--lease-ttl-ms: expected an integer in [1000, 60000]");
+	char *bad_node[] = {"plenaryd", "--node", "a\"b", NULL};
+	assert_false(gw_config_parse_args(&cfg, 3, bad_node, err, sizeof err));
+	assert_string_equal(err, "--node: expected 1 to 63 of A-Z a-z 0-9 . _ -");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(listen_forms),
-	    cmocka_unit_test(file_then_flags),
-	    cmocka_unit_test(file_errors),
-	    cmocka_unit_test(flag_errors),
-	    cmocka_unit_test(turn_servers),
-	    cmocka_unit_test(turn_errors),
-	    cmocka_unit_test(venue_rtp),
-	    cmocka_unit_test(media_addresses),
-	    cmocka_unit_test(media_address_errors),
+	    cmocka_unit_test(listen_forms),    cmocka_unit_test(lease_settings),
+	    cmocka_unit_test(file_then_flags), cmocka_unit_test(file_errors),
+	    cmocka_unit_test(flag_errors),     cmocka_unit_test(turn_servers),
+	    cmocka_unit_test(turn_errors),     cmocka_unit_test(venue_rtp),
+	    cmocka_unit_test(media_addresses), cmocka_unit_test(media_address_errors),
 	    cmocka_unit_test(nats_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

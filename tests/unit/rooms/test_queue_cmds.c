@@ -585,6 +585,34 @@ static void dropped_keeps_place_for_grace(void **state)
 	assert_string_equal(rt_str(rt_last_event(t, "participant.left"), "reason"), "left");
 }
 
+/* A standby's copy (room_set_passive): its clock writes nothing -- no grace period ends,
+ * no floor runs out -- until it is the owner's again; then everyone not connected gets a
+ * fresh grace period from that moment, and the floor's clock goes on from its event. */
+static void passive_room_clock_stops(void **state)
+{
+	struct rt *t = *state;
+	live(state);
+	rt_ok(t, CH, "{\"type\":\"queue.policy\",\"time_limit_s\":60,\"auto_end\":true}");
+	rt_raise(t, P1, NULL);
+	rt_ok(t, CH, "{\"type\":\"queue.next\"}");
+	rt_detach(t, P2, false);
+	room_set_passive(t->room, true, t->now);
+	size_t from = json_array_size(t->events);
+	rt_advance(t, RT_GRACE + 120000);
+	assert_int_equal(json_array_size(t->events), from); /* nothing written */
+	json_t *f = rt_floor(t);
+	assert_string_equal(rt_str(f, "pid"), rt_pid(P1));
+	json_decref(f);
+	room_set_passive(t->room, false, t->now);
+	/* The floor was due long ago: it ends at the next tick; P2's grace starts now. */
+	rt_advance(t, 1);
+	assert_string_equal(rt_str(rt_last_event(t, "floor.ended"), "reason"), "time");
+	char kinds[512];
+	assert_null(strstr(rt_kinds_from(t, from, kinds, sizeof kinds), "participant.left"));
+	rt_advance(t, RT_GRACE);
+	assert_string_equal(rt_str(rt_last_event(t, "participant.left"), "reason"), "timeout");
+}
+
 static void dropped_floor_holder_keeps_floor_for_grace(void **state)
 {
 	struct rt *t = *state;
@@ -652,6 +680,7 @@ int main(void)
 	    T(mic_follows_the_floor),
 	    T(dropped_keeps_place_for_grace),
 	    T(dropped_floor_holder_keeps_floor_for_grace),
+	    T(passive_room_clock_stops),
 	    T(full_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,13 +202,55 @@ static void creation_waits_for_the_replica(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* A killed owner's last lines that never reached the replica, which another owner wrote
+ * past: moved aside byte for byte (synced), the file cut back, the room loads at keep. */
+static void set_aside_moves_the_tail(void **state)
+{
+	struct rt *t = *state;
+	append_one(t, P1);
+	append_one(t, P2);
+	append_one(t, P3);
+	rt_flush(t);
+	assert_int_equal(room_head_seq(t->room), 4);
+	size_t len;
+	char *whole = file_bytes(t, &len);
+	char path[700];
+	snprintf(path, sizeof path, "%s", room_log_path(t->room));
+	rt_close(t);
+	char err[300] = "";
+	assert_true(rooms_log_set_aside(t->dir, RT_ROOM, 2, err, sizeof err));
+	size_t kept_len, aside_len;
+	char *kept = rt_read_file(path, &kept_len);
+	char aside_path[720];
+	snprintf(aside_path, sizeof aside_path, "%s.unreplicated-3", path);
+	char *aside = rt_read_file(aside_path, &aside_len);
+	assert_int_equal(kept_len + aside_len, len);
+	assert_memory_equal(kept, whole, kept_len);
+	assert_memory_equal(aside, whole + kept_len, aside_len);
+	assert_int_equal(strchr(aside, '\n') != NULL, 1);
+	rt_open(t);
+	assert_int_equal(room_head_seq(t->room), 2);
+	/* Nothing past the end: nothing moved; a bad id: refused, the file untouched. */
+	rt_close(t);
+	assert_true(rooms_log_set_aside(t->dir, RT_ROOM, 2, err, sizeof err));
+	assert_false(rooms_log_set_aside(t->dir, "Bad Id", 1, err, sizeof err));
+	assert_true(err[0] != '\0');
+	free(kept);
+	kept = rt_read_file(path, &kept_len);
+	assert_int_equal(kept_len + aside_len, len);
+	rt_open(t);
+	free(whole);
+	free(kept);
+	free(aside);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rt_setup, rt_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(batch_held_until_replicated),    T(refusal_rolls_back_file_and_pending),
 	    T(adopt_what_the_replica_holds),   T(refusal_with_a_failed_truncation),
-	    T(creation_waits_for_the_replica),
+	    T(creation_waits_for_the_replica), T(set_aside_moves_the_tail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
