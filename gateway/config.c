@@ -80,17 +80,6 @@ bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port)
 	return true;
 }
 
-static bool set_string(char *dst, size_t cap, const char *src, const char *what, char *err,
-		       size_t err_cap)
-{
-	if (strlen(src) >= cap) {
-		snprintf(err, err_cap, "%s is too long", what);
-		return false;
-	}
-	snprintf(dst, cap, "%s", src);
-	return true;
-}
-
 static bool room_id_ok(const char *id)
 {
 	size_t n = strlen(id);
@@ -134,7 +123,8 @@ static bool load_room(struct gw_config *cfg, json_t *room, char *err, size_t err
 	}
 	struct gw_room_decl *d = &cfg->rooms[cfg->n_rooms];
 	snprintf(d->id, sizeof d->id, "%s", id);
-	if (!set_string(d->title, sizeof d->title, title ? title : id, "room title", err, err_cap))
+	if (!gw_config_set_string(d->title, sizeof d->title, title ? title : id, "room title", err,
+				  err_cap))
 		return false;
 	d->public_observers = public_observers;
 	d->reveal_hum_counts = reveal;
@@ -160,12 +150,12 @@ static bool load_strings(struct gw_config *cfg, json_t *root, char *err, size_t 
 		snprintf(err, err_cap, "listen: expected ADDR:PORT");
 		return false;
 	}
-	return (!data ||
-		set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data", err, err_cap)) &&
-	       (!web_root || set_string(cfg->web_root, sizeof cfg->web_root, web_root, "web_root",
-					err, err_cap)) &&
-	       (!log_level || set_string(cfg->log_level, sizeof cfg->log_level, log_level,
-					 "log_level", err, err_cap));
+	return (!data || gw_config_set_string(cfg->data_dir, sizeof cfg->data_dir, data, "data",
+					      err, err_cap)) &&
+	       (!web_root || gw_config_set_string(cfg->web_root, sizeof cfg->web_root, web_root,
+						  "web_root", err, err_cap)) &&
+	       (!log_level || gw_config_set_string(cfg->log_level, sizeof cfg->log_level, log_level,
+						   "log_level", err, err_cap));
 }
 
 /* A numeric IPv4 or IPv6 address; with host, not a wildcard either. */
@@ -187,7 +177,8 @@ static bool set_media_bind(struct gw_config *cfg, const char *ip, const char *wh
 			 ip);
 		return false;
 	}
-	return set_string(cfg->media_bind, sizeof cfg->media_bind, ip, what, err, err_cap);
+	return gw_config_set_string(cfg->media_bind, sizeof cfg->media_bind, ip, what, err,
+				    err_cap);
 }
 
 /* One more announced address (--public-ip, public_ip). Whether the media sockets can
@@ -242,82 +233,6 @@ bad:
 	return false;
 }
 
-static bool turn_url_ok(const char *url)
-{
-	return strncmp(url, "turn:", 5) == 0 || strncmp(url, "turns:", 6) == 0 ||
-	       strncmp(url, "stun:", 5) == 0;
-}
-
-/* One {"urls": [...], "secret": "...", "ttl_s": N}. No message names the secret's value. */
-static bool load_turn_server(struct gw_turn_server *t, size_t k, json_t *server, char *err,
-			     size_t err_cap)
-{
-	json_t *urls = NULL;
-	const char *secret = NULL;
-	json_int_t ttl = 600;
-	json_error_t jerr;
-	if (json_unpack_ex(server, &jerr, JSON_STRICT, "{s:o,s:s,s?I}", "urls", &urls, "secret",
-			   &secret, "ttl_s", &ttl) != 0) {
-		snprintf(err, err_cap, "turn[%zu]: %s", k, jerr.text);
-		return false;
-	}
-	if (!json_is_array(urls) || json_array_size(urls) == 0 ||
-	    json_array_size(urls) > GW_TURN_MAX_URLS) {
-		snprintf(err, err_cap, "turn[%zu].urls: expected an array of 1 to %d strings", k,
-			 GW_TURN_MAX_URLS);
-		return false;
-	}
-	size_t i;
-	json_t *url;
-	json_array_foreach(urls, i, url)
-	{
-		const char *u = json_is_string(url) ? json_string_value(url) : "";
-		if (!turn_url_ok(u) || strlen(u) >= sizeof t->urls[i]) {
-			snprintf(err, err_cap,
-				 "turn[%zu].urls[%zu]: expected a turn:, turns: or stun: URI of at "
-				 "most 255 bytes",
-				 k, i);
-			return false;
-		}
-		snprintf(t->urls[i], sizeof t->urls[i], "%s", u);
-	}
-	t->n_urls = json_array_size(urls);
-	if (secret[0] == '\0' || strlen(secret) >= sizeof t->secret) {
-		snprintf(err, err_cap,
-			 "turn[%zu].secret: expected a non-empty string of at most 255 bytes", k);
-		return false;
-	}
-	snprintf(t->secret, sizeof t->secret, "%s", secret);
-	if (ttl < 60 || ttl > 86400) {
-		snprintf(err, err_cap, "turn[%zu].ttl_s: expected an integer in [60, 86400]", k);
-		return false;
-	}
-	t->ttl_s = (int)ttl;
-	return true;
-}
-
-/* "turn": TURN servers for the join ack's ice_servers (turn.h). */
-static bool load_turn(struct gw_config *cfg, json_t *turn, char *err, size_t err_cap)
-{
-	if (!turn)
-		return true;
-	if (!json_is_array(turn) || json_array_size(turn) > GW_MAX_TURN) {
-		snprintf(err, err_cap, "turn: expected an array of at most %d servers",
-			 GW_MAX_TURN);
-		return false;
-	}
-	size_t i;
-	json_t *server;
-	cfg->n_turn = 0;
-	json_array_foreach(turn, i, server)
-	{
-		if (!load_turn_server(&cfg->turn[i], i, server, err, err_cap))
-			return false;
-		cfg->n_turn = i + 1;
-	}
-	return true;
-}
-
 static bool set_redirect(struct gw_config *cfg, const char *value, const char *what, char *err,
 			 size_t err_cap)
 {
@@ -339,140 +254,18 @@ static bool load_tls(struct gw_config *cfg, json_t *root, char *err, size_t err_
 		snprintf(err, err_cap, "%s", jerr.text);
 		return false;
 	}
-	return (!cert ||
-		set_string(cfg->tls_cert, sizeof cfg->tls_cert, cert, "tls_cert", err, err_cap)) &&
-	       (!key ||
-		set_string(cfg->tls_key, sizeof cfg->tls_key, key, "tls_key", err, err_cap)) &&
+	return (!cert || gw_config_set_string(cfg->tls_cert, sizeof cfg->tls_cert, cert, "tls_cert",
+					      err, err_cap)) &&
+	       (!key || gw_config_set_string(cfg->tls_key, sizeof cfg->tls_key, key, "tls_key", err,
+					     err_cap)) &&
 	       (!redirect || set_redirect(cfg, redirect, "redirect_http", err, err_cap));
-}
-
-static bool int_in(json_t *root, const char *key, int lo, int hi, int *out, char *err,
-		   size_t err_cap)
-{
-	json_t *v = json_object_get(root, key);
-	if (!v)
-		return true;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		snprintf(err, err_cap, "%s: expected an integer in [%d, %d]", key, lo, hi);
-		return false;
-	}
-	*out = (int)json_integer_value(v);
-	return true;
-}
-
-static bool load_rate(json_t *v, const char *name, struct gw_rate *rate, char *err, size_t err_cap)
-{
-	json_t *per_s = json_object_get(v, "per_s");
-	json_t *burst = json_object_get(v, "burst");
-	if (!json_is_object(v) || json_object_size(v) != (size_t)(!!per_s + !!burst) ||
-	    (per_s && (!json_is_integer(per_s) || json_integer_value(per_s) < 1 ||
-		       json_integer_value(per_s) > 100000)) ||
-	    (burst && (!json_is_integer(burst) || json_integer_value(burst) < 1 ||
-		       json_integer_value(burst) > 100000))) {
-		snprintf(err, err_cap,
-			 "ws_limits.%s: expected {\"per_s\", \"burst\"}, integers in "
-			 "[1, 100000]",
-			 name);
-		return false;
-	}
-	if (per_s)
-		rate->per_s = (int)json_integer_value(per_s);
-	if (burst)
-		rate->burst = (int)json_integer_value(burst);
-	return true;
-}
-
-/* "ws_limits": {"queue": {"per_s": 5, "burst": 20}, ..., "join_per_address": {...}} */
-static bool load_ws_limits(struct gw_config *cfg, json_t *limits, char *err, size_t err_cap)
-{
-	static const char *const names[GW_WS_LIMIT_CLASSES] = {"session", "queue", "sense", "chair",
-							       "caption"};
-	if (!limits)
-		return true;
-	if (!json_is_object(limits)) {
-		snprintf(err, err_cap, "ws_limits: expected an object");
-		return false;
-	}
-	const char *key;
-	json_t *v;
-	json_object_foreach(limits, key, v)
-	{
-		struct gw_rate *rate = NULL;
-		for (int i = 0; i < GW_WS_LIMIT_CLASSES; i++)
-			if (strcmp(key, names[i]) == 0)
-				rate = &cfg->ws_limits[i];
-		if (strcmp(key, "join_per_address") == 0)
-			rate = &cfg->join_per_address;
-		if (!rate) {
-			snprintf(err, err_cap, "ws_limits: unknown class '%.60s'", key);
-			return false;
-		}
-		if (!load_rate(v, key, rate, err, err_cap))
-			return false;
-	}
-	return true;
-}
-
-static bool bool_in(json_t *root, const char *key, bool *out, char *err, size_t err_cap)
-{
-	json_t *v = json_object_get(root, key);
-	if (v && !json_is_boolean(v)) {
-		snprintf(err, err_cap, "%s: expected true or false", key);
-		return false;
-	}
-	*out = v ? json_is_true(v) : *out;
-	return true;
-}
-
-/* trusted_proxies: an array of addresses or CIDR prefixes (forwarded.h). */
-static bool load_proxies(struct gw_proxies *p, json_t *list, char *err, size_t err_cap)
-{
-	if (!list)
-		return true;
-	if (!json_is_array(list) || json_array_size(list) > GW_PROXIES_MAX) {
-		snprintf(err, err_cap, "trusted_proxies: expected an array of at most %d addresses",
-			 GW_PROXIES_MAX);
-		return false;
-	}
-	size_t i;
-	json_t *v;
-	p->n = 0;
-	json_array_foreach(list, i, v)
-	{
-		if (!json_is_string(v) ||
-		    !gw_cidr_parse(json_string_value(v), json_string_length(v), &p->nets[p->n])) {
-			snprintf(err, err_cap,
-				 "trusted_proxies[%zu]: expected an IPv4 or IPv6 address or prefix "
-				 "(\"10.0.0.0/8\"), with no bits set past the prefix",
-				 i);
-			return false;
-		}
-		p->n++;
-	}
-	return true;
-}
-
-/* The per-address HTTP limits (gateway/http_limits.h). */
-static bool load_http_limits(struct gw_http_limits *h, json_t *root, char *err, size_t err_cap)
-{
-	return int_in(root, "http_body_max_kb", 1, 1 << 20, &h->body_max_kb, err, err_cap) &&
-	       int_in(root, "http_rate_per_s", 0, 1000000, &h->rate_per_s, err, err_cap) &&
-	       int_in(root, "http_rate_burst", 1, 1000000, &h->rate_burst, err, err_cap) &&
-	       int_in(root, "max_conns_per_addr", 0, 1000000, &h->conns_per_addr, err, err_cap) &&
-	       int_in(root, "http_header_timeout_s", 1, 3600, &h->header_timeout_s, err, err_cap) &&
-	       int_in(root, "http_body_min_rate", 0, 1 << 30, &h->body_min_rate, err, err_cap) &&
-	       bool_in(root, "limit_loopback", &h->limit_loopback, err, err_cap) &&
-	       load_proxies(&h->trusted_proxies, json_object_get(root, "trusted_proxies"), err,
-			    err_cap);
 }
 
 /* The keys that hold tables: turn and ws_limits; and the HTTP limits. */
 static bool load_tables(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
-	return load_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
-	       load_ws_limits(cfg, json_object_get(root, "ws_limits"), err, err_cap) &&
-	       load_http_limits(&cfg->http, root, err, err_cap) &&
-	       gw_config_nats(cfg, root, err, err_cap);
+	return gw_config_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
+	       gw_config_limits(cfg, root, err, err_cap) && gw_config_nats(cfg, root, err, err_cap);
 }
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
@@ -542,13 +335,14 @@ bool gw_config_load_file(struct gw_config *cfg, const char *path, char *err, siz
 	}
 	if (!check_keys(root, err, err_cap) || !load_strings(cfg, root, err, err_cap) ||
 	    !load_tls(cfg, root, err, err_cap) || !load_media_addresses(cfg, root, err, err_cap) ||
-	    !int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
-	    !int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err, err_cap) ||
-	    !int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
-	    !int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
-	    !int_in(root, "token_max_lifetime_s", TOKEN_LIFETIME_MIN_S, TOKEN_LIFETIME_MAX_S,
-		    &cfg->token_max_lifetime_s, err, err_cap) ||
-	    !int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap) ||
+	    !gw_config_int_in(root, "media_port", 0, 65535, &cfg->media_port, err, err_cap) ||
+	    !gw_config_int_in(root, "media_tcp_port", -1, 65535, &cfg->media_tcp_port, err,
+			      err_cap) ||
+	    !gw_config_int_in(root, "media_workers", 0, 64, &cfg->media_workers, err, err_cap) ||
+	    !gw_config_int_in(root, "grace_s", 0, 3600, &cfg->grace_s, err, err_cap) ||
+	    !gw_config_int_in(root, "token_max_lifetime_s", TOKEN_LIFETIME_MIN_S,
+			      TOKEN_LIFETIME_MAX_S, &cfg->token_max_lifetime_s, err, err_cap) ||
+	    !gw_config_int_in(root, "send_queue_kb", 64, 1 << 20, &queue_kb, err, err_cap) ||
 	    !load_tables(cfg, root, err, err_cap))
 		goto done;
 	cfg->send_queue_bytes = (size_t)queue_kb << 10;
@@ -590,9 +384,11 @@ static int apply_tls_flag(struct gw_config *cfg, const char *flag, const char *v
 			  size_t err_cap)
 {
 	if (strcmp(flag, "--tls-cert") == 0)
-		return set_string(cfg->tls_cert, sizeof cfg->tls_cert, value, flag, err, err_cap);
+		return gw_config_set_string(cfg->tls_cert, sizeof cfg->tls_cert, value, flag, err,
+					    err_cap);
 	if (strcmp(flag, "--tls-key") == 0)
-		return set_string(cfg->tls_key, sizeof cfg->tls_key, value, flag, err, err_cap);
+		return gw_config_set_string(cfg->tls_key, sizeof cfg->tls_key, value, flag, err,
+					    err_cap);
 	if (strcmp(flag, "--redirect-http") == 0)
 		return set_redirect(cfg, value, flag, err, err_cap);
 	return gw_config_nats_flag(cfg, flag, value, err, err_cap);
@@ -631,15 +427,18 @@ static bool apply_flag(struct gw_config *cfg, const char *flag, const char *valu
 		return false;
 	}
 	if (strcmp(flag, "--data") == 0)
-		return set_string(cfg->data_dir, sizeof cfg->data_dir, value, flag, err, err_cap);
+		return gw_config_set_string(cfg->data_dir, sizeof cfg->data_dir, value, flag, err,
+					    err_cap);
 	if (strcmp(flag, "--web-root") == 0)
-		return set_string(cfg->web_root, sizeof cfg->web_root, value, flag, err, err_cap);
+		return gw_config_set_string(cfg->web_root, sizeof cfg->web_root, value, flag, err,
+					    err_cap);
 	if (strcmp(flag, "--public-ip") == 0)
 		return add_public_ip(cfg, value, flag, err, err_cap);
 	if (strcmp(flag, "--media-bind") == 0)
 		return set_media_bind(cfg, value, flag, err, err_cap);
 	if (strcmp(flag, "--log-level") == 0)
-		return set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err, err_cap);
+		return gw_config_set_string(cfg->log_level, sizeof cfg->log_level, value, flag, err,
+					    err_cap);
 	int *target = NULL, lo = 0, hi = 0;
 	if (strcmp(flag, "--media-port") == 0)
 		target = &cfg->media_port, hi = 65535;
@@ -663,8 +462,8 @@ bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *er
 {
 	for (int i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0) {
-			if (!set_string(cfg->config_path, sizeof cfg->config_path, argv[i + 1],
-					"--config", err, err_cap) ||
+			if (!gw_config_set_string(cfg->config_path, sizeof cfg->config_path,
+						  argv[i + 1], "--config", err, err_cap) ||
 			    !gw_config_load_file(cfg, argv[i + 1], err, err_cap))
 				return false;
 		}

@@ -140,6 +140,17 @@ bool gw_parse_listen(const char *text, char *addr, size_t addr_cap, int *port);
 /* config_nats.c: the keys and flags of --nats (nats, nats_timeout_ms, node, node_url,
  * lease_ttl_ms). The defaults; the file's keys; whether key is one of them; a flag (1
  * taken, 0 a bad value with err set, -1 not one of them). */
+/* For the files of the configuration (config_util.c): a string of at most cap - 1 bytes,
+ * an integer key in [lo, hi], a boolean key; an absent key leaves *out as it was. Each
+ * error names the key. */
+bool gw_config_set_string(char *dst, size_t cap, const char *src, const char *what, char *err,
+			  size_t err_cap);
+bool gw_config_int_in(struct json_t *root, const char *key, int lo, int hi, int *out, char *err,
+		      size_t err_cap);
+bool gw_config_bool_in(struct json_t *root, const char *key, bool *out, char *err, size_t err_cap);
+/* config_turn.c: "turn" (NULL: none). config_limits.c: "ws_limits" and the HTTP limits. */
+bool gw_config_turn(struct gw_config *cfg, struct json_t *turn, char *err, size_t err_cap);
+bool gw_config_limits(struct gw_config *cfg, struct json_t *root, char *err, size_t err_cap);
 void gw_config_nats_defaults(struct gw_config *cfg);
 bool gw_config_nats(struct gw_config *cfg, struct json_t *root, char *err, size_t err_cap);
 bool gw_config_nats_key(const char *key);

@@ -56,31 +56,6 @@ static bool set_node(struct gw_config *cfg, const char *value, const char *what,
 	return true;
 }
 
-static bool set_text(char *dst, size_t cap, const char *value, const char *what, char *err,
-		     size_t err_cap)
-{
-	if (!value || strlen(value) >= cap) {
-		snprintf(err, err_cap, "%s is too long", what);
-		return false;
-	}
-	snprintf(dst, cap, "%s", value);
-	return true;
-}
-
-static bool int_key(json_t *root, const char *key, int lo, int hi, int *out, char *err,
-		    size_t err_cap)
-{
-	json_t *v = json_object_get(root, key);
-	if (!v)
-		return true;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		snprintf(err, err_cap, "%s: expected an integer in [%d, %d]", key, lo, hi);
-		return false;
-	}
-	*out = (int)json_integer_value(v);
-	return true;
-}
-
 /* A string key, if present: set with fn, or an error if it is not a string. */
 static bool string_key(struct gw_config *cfg, json_t *root, const char *key, const char *form,
 		       bool (*fn)(struct gw_config *, const char *, const char *, char *, size_t),
@@ -97,23 +72,24 @@ static bool string_key(struct gw_config *cfg, json_t *root, const char *key, con
 static bool set_urls(struct gw_config *cfg, const char *v, const char *what, char *err,
 		     size_t err_cap)
 {
-	return set_text(cfg->nats_urls, sizeof cfg->nats_urls, v, what, err, err_cap);
+	return gw_config_set_string(cfg->nats_urls, sizeof cfg->nats_urls, v, what, err, err_cap);
 }
 
 static bool set_node_url(struct gw_config *cfg, const char *v, const char *what, char *err,
 			 size_t err_cap)
 {
-	return set_text(cfg->node_url, sizeof cfg->node_url, v, what, err, err_cap);
+	return gw_config_set_string(cfg->node_url, sizeof cfg->node_url, v, what, err, err_cap);
 }
 
 bool gw_config_nats(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
 	return string_key(cfg, root, "nats", "\"URL[,URL...]\"", set_urls, err, err_cap) &&
-	       int_key(root, "nats_timeout_ms", 100, 60000, &cfg->nats_timeout_ms, err, err_cap) &&
+	       gw_config_int_in(root, "nats_timeout_ms", 100, 60000, &cfg->nats_timeout_ms, err,
+				err_cap) &&
 	       string_key(cfg, root, "node", "a string", set_node, err, err_cap) &&
 	       string_key(cfg, root, "node_url", "a string", set_node_url, err, err_cap) &&
-	       int_key(root, "lease_ttl_ms", LEASE_TTL_MIN_MS, LEASE_TTL_MAX_MS, &cfg->lease_ttl_ms,
-		       err, err_cap);
+	       gw_config_int_in(root, "lease_ttl_ms", LEASE_TTL_MIN_MS, LEASE_TTL_MAX_MS,
+				&cfg->lease_ttl_ms, err, err_cap);
 }
 
 bool gw_config_nats_key(const char *key)
