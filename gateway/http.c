@@ -19,6 +19,7 @@
 #include "gateway/http_static.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/nats_edge.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
 
@@ -57,6 +58,22 @@ static bool metrics_shows(void *ctx, const char *room)
 	return r && room_visibility(r) == ROOM_VISIBILITY_PUBLIC;
 }
 
+/* --nats: each room's role and lag after the rest (NULL, text freed, on OOM). */
+static char *append_roles(struct gateway *gw, struct lws *wsi, char *text, size_t *len)
+{
+	size_t more = 0;
+	char *roles = gw_nats_roles_metrics(gw, gw_http_admin_ok(gw, wsi), &more);
+	char *all = roles ? realloc(text, *len + more + 1) : NULL;
+	if (all) {
+		memcpy(all + *len, roles, more + 1);
+		*len += more;
+	} else {
+		free(text);
+	}
+	free(roles);
+	return all;
+}
+
 static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	struct media_stats ms;
@@ -66,17 +83,31 @@ static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *r
 	struct gw_metrics_rooms only_public = {.show = metrics_shows, .ctx = gw->rooms};
 	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms),
 				       gw_http_admin_ok(gw, wsi) ? NULL : &only_public, &len);
+	if (text && gw->nats)
+		text = append_roles(gw, wsi, text, &len);
 	if (!text)
 		return gw_http_respond_text(wsi, req, 500, "internal error\n");
 	return gw_http_respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
 			       len);
 }
 
+/* With --nats, the role this node plays for each room and its lag (nats_edge.h). */
+static int serve_healthz(struct gateway *gw, struct lws *wsi, struct http_req *req)
+{
+	json_t *v = json_pack("{s:s}", "status", "ok");
+	json_t *rooms = gw_nats_roles(gw, gw_http_admin_ok(gw, wsi));
+	if (v && rooms)
+		json_object_set_new(v, "rooms", rooms);
+	else
+		json_decref(rooms);
+	return gw_http_respond_json(wsi, req, 200, v);
+}
+
 static int dispatch(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	gw->metrics.http_requests++;
 	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/healthz") == 0)
-		return gw_http_respond_json(wsi, req, 200, json_pack("{s:s}", "status", "ok"));
+		return serve_healthz(gw, wsi, req);
 	if (req->method == LWSHUMETH_GET && strcmp(req->uri, "/metrics") == 0)
 		return serve_metrics(gw, wsi, req);
 	if (strncmp(req->uri, "/api/", 5) == 0)

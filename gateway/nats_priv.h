@@ -36,6 +36,7 @@ struct gw_nats {
 	pthread_mutex_t pub_mu; /* publishing and positions */
 	struct nats_subject_pos *positions;
 	size_t in_flight; /* gateway thread only: batches handed over, not yet drained */
+	bool read_only;	  /* an edge: never publishes */
 };
 
 /* Connects with the comma-separated urls (reconnecting forever once connected). */

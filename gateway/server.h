@@ -48,6 +48,8 @@ struct gateway {
 	struct gw_wsbatch ws_batch; /* where ws.c frames a connection's batch (wsbatch.h) */
 	bool stopping;
 	struct gw_nats *nats; /* --nats: the logs' JetStream replica (nats_log.h); else NULL */
+	struct gw_edge *edge; /* --edge: following rooms, forwarding commands (nats_edge.h) */
+	struct gw_cmd *cmd;   /* --nats, not --edge: edges' commands for our rooms (nats_cmd.h) */
 };
 
 /* The one token check every entry point uses (join, resume, the CART POST, any HTTP

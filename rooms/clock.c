@@ -98,8 +98,10 @@ int64_t rooms_tick(struct rooms *rs, int64_t now_ms)
 	int64_t next = INT64_MAX;
 	for (size_t i = 0; i < rs->n_rooms; i++) {
 		struct room *r = rs->rooms[i];
-		next = earliest(next, tick_grace(r, now_ms));
-		next = earliest(next, tick_floor(r, now_ms));
+		if (!rs->follow) { /* what writes is the writer's clock's */
+			next = earliest(next, tick_grace(r, now_ms));
+			next = earliest(next, tick_floor(r, now_ms));
+		}
 		next = earliest(next, tick_live(r, now_ms));
 	}
 	return next;

@@ -125,6 +125,7 @@ struct rooms {
 	size_t n_rooms, cap_rooms;
 	void (*warn)(void *ctx, const char *room, const char *what);
 	void *warn_ctx;
+	bool follow; /* rooms_options.follow */
 };
 
 struct room {

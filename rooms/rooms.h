@@ -111,6 +111,10 @@ struct rooms_options {
 	int64_t now_ms;	      /* the time of loading (grace periods restart from it) */
 	void (*warn)(void *ctx, const char *room, const char *what); /* load warnings */
 	void *warn_ctx;
+	/* The rooms follow a log another node writes (an edge, docs/scale.md): their clock
+	 * never writes (no grace-period departures, no floor end at the limit; the writer's
+	 * clock does that and its events arrive), and only rooms_adopt adds events. */
+	bool follow;
 };
 
 /* --- the registry --- */

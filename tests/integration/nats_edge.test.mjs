@@ -1,0 +1,191 @@
+// Issue 17, edges (docs/scale.md "Edges"): a node that serves a room it does not own. The
+// test runs its own three-node nats-server cluster on loopback ports (natscluster.mjs; it
+// fails, never skips, without nats-server), one owner plenaryd (--nats) and one edge
+// plenaryd (--nats --edge), with participants on both:
+//
+// - an edge participant joins, raises a hand, is given the floor by the chair on the
+//   owner, an edge captioner posts captions, edge and owner participants hum, and an
+//   observer on the edge watches;
+// - every client on either node sees the same events, in seq order, once, with the same
+//   hashes, and each ack to an edge client comes after the events of its command;
+// - acks and errors to an edge client equal what a client of the owner gets for the
+//   same command (a forbidden one, one before join, a conflict);
+// - the edge's file equals the owner's, byte for byte, and `plenaryd verify` passes on it;
+// - the edge refuses the HTTP API's writes, and says in /healthz and /metrics that it is
+//   the room's edge and how far behind it is;
+// - the edge killed (-9): its people leave the owner's record (reason "timeout") once its
+//   heartbeat has been missing and the grace period has run.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join as pathJoin } from 'node:path';
+import { startServer, createRoom, join, http, sleep, PLENARYD } from './harness.mjs';
+import { startNatsCluster } from './natscluster.mjs';
+
+const ROOM = 'edgeroom';
+const TIMEOUT_MS = 2000;
+
+let cluster;
+const servers = [];
+after(async () => {
+  for (const s of servers) await s.stop('SIGKILL');
+  if (cluster) await cluster.shutdown();
+});
+
+async function healthz(server) {
+  const r = await http(server, 'GET', '/healthz');
+  assert.equal(r.status, 200);
+  return r.json;
+}
+
+// Waits until the edge has folded everything the owner committed.
+async function caughtUp(owner, edge, ms = 10000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const o = (await healthz(owner)).rooms[ROOM];
+    const e = (await healthz(edge)).rooms[ROOM];
+    if (e.seq === o.seq && e.lag === 0) return o.seq;
+    if (Date.now() > until) throw new Error(`edge not caught up: owner ${JSON.stringify(o)} edge ${JSON.stringify(e)}`);
+    await sleep(100);
+  }
+}
+
+// Each client saw events in strictly increasing seq, without a gap after its join's seq,
+// up to head; every seq has one hash across all clients and the owner's file.
+function assertSameEvents(clients, lines, head) {
+  for (const c of clients) {
+    const seqs = c.events().map((m) => m.seq);
+    const start = c.ack.seq;
+    const want = [];
+    for (let s = start + 1; s <= head; s++) want.push(s);
+    assert.deepEqual(seqs, want, `${c.label}: every event after its join, once, in order`);
+    for (const m of c.events()) {
+      assert.equal(m.hash, lines[m.seq - 1].hash, `${c.label}: seq ${m.seq} has the log's hash`);
+      assert.equal(m.kind, lines[m.seq - 1].kind, `${c.label}: seq ${m.seq} has the log's kind`);
+    }
+  }
+}
+
+function lastAckIndex(client, id) {
+  return client.messages.findIndex((m) => m.type === 'ack' && m.id === id);
+}
+
+test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
+  cluster = await startNatsCluster(3);
+  const args = ['--nats', cluster.urls];
+  const config = { nats_timeout_ms: TIMEOUT_MS };
+  const owner = await startServer({ args, config, grace: 1 });
+  servers.push(owner);
+  await createRoom(owner, ROOM);
+  const edge = await startServer({ args: [...args, '--edge'], config });
+  servers.push(edge);
+
+  // Roles in /healthz and /metrics.
+  assert.equal((await healthz(owner)).rooms[ROOM].role, 'owner');
+  assert.equal((await healthz(edge)).rooms[ROOM].role, 'edge');
+  const metrics = await http(edge, 'GET', '/metrics');
+  assert.match(metrics.text, new RegExp(`plenary_room_edge\\{room="${ROOM}"\\} 1`));
+  assert.match(metrics.text, new RegExp(`plenary_room_lag_events\\{room="${ROOM}",role="edge"\\} \\d+`));
+  // The edge writes no log: the API's writes are the owner's.
+  const made = await http(edge, 'POST', '/api/rooms', { admin: true, body: { id: 'other', title: 'Other' } });
+  assert.equal(made.status, 503, made.text);
+  assert.equal(made.json.code, 'unavailable');
+
+  const chair = await join(owner, ROOM, { role: 'chair', name: 'Chair', sub: 'chair' });
+  const ana = await join(owner, ROOM, { role: 'participant', name: 'Ana', sub: 'ana' });
+  const eve = await join(edge, ROOM, { role: 'participant', name: 'Eve', sub: 'eve' });
+  const ecap = await join(edge, ROOM, { role: 'captioner', name: 'Cap', sub: 'ecap' });
+  const eobs = await join(edge, ROOM, { anonymous: true, name: 'Watcher' });
+  chair.label = 'chair@owner';
+  ana.label = 'ana@owner';
+  eve.label = 'eve@edge';
+  ecap.label = 'cap@edge';
+  eobs.label = 'observer@edge';
+  const clients = [chair, ana, eve, ecap, eobs];
+  assert.equal(eve.ack.you.pid, 'eve');
+  assert.equal(eve.ack.you.role, 'participant');
+  assert.equal(eve.ack.you.mic, false);
+  assert.ok(
+    eve.ack.state.participants.some((p) => p.pid === 'eve'),
+    'the edge join ack: a snapshot with the joiner in it, as on the owner',
+  );
+  await chair.event('participant.joined', { timeout: 5000 });
+  await chair.next((m) => m.type === 'event' && m.kind === 'participant.joined' && m.data.pid === 'eve');
+
+  // The same forbidden command from a client of each node: the same error.
+  const fo = await ana.request({ type: 'session.start' });
+  const fe = await eve.request({ type: 'session.start' });
+  assert.equal(fo.type, 'error');
+  assert.deepEqual({ ...fe, id: 0 }, { ...fo, id: 0 }, 'the same error code and message');
+  // A conflict the room decides: lowering a hand not raised.
+  const co = await ana.request({ type: 'queue.lower' });
+  const ce = await eve.request({ type: 'queue.lower' });
+  assert.deepEqual({ ...ce, id: 0 }, { ...co, id: 0 });
+  // A second join on a joined edge connection: conflict, as locally.
+  const j2e = await eve.request({ type: 'join', room: ROOM, role: 'observer' });
+  const j2o = await ana.request({ type: 'join', room: ROOM, role: 'observer' });
+  assert.deepEqual({ ...j2e, id: 0 }, { ...j2o, id: 0 });
+
+  await chair.ok({ type: 'session.start' });
+  const raise = await eve.ok({ type: 'queue.raise' });
+  // The ack's promise on an edge: the event is in the log, and told before the ack.
+  const raised = eve.messages.findIndex((m) => m.type === 'event' && m.kind === 'queue.raised' && m.data.pid === 'eve');
+  assert.ok(raised >= 0 && raised < lastAckIndex(eve, raise.id), 'queue.raised told to eve before her ack');
+  await chair.next((m) => m.type === 'event' && m.kind === 'queue.raised' && m.data.pid === 'eve');
+  await chair.ok({ type: 'queue.next' });
+  const granted = await eve.next((m) => m.type === 'event' && m.kind === 'floor.granted');
+  assert.equal(granted.data.pid, 'eve', 'the floor goes to the edge participant');
+  for (let i = 0; i < 3; i++) {
+    const r = await ecap.ok({ type: 'caption', lang: 'en', final: true, text: `edge line ${i}`, cid: `e${i}` });
+    const told = ecap.messages.findIndex((m) => m.type === 'event' && m.kind === 'caption' && m.data.text === `edge line ${i}`);
+    assert.ok(told >= 0 && told < lastAckIndex(ecap, r.id), 'the caption event before its ack');
+  }
+  await chair.next((m) => m.type === 'event' && m.kind === 'caption' && m.data.text === 'edge line 2');
+  await eve.ok({ type: 'floor.end' });
+  const { hum } = await chair.ok({ type: 'hum.start', question: 'Adopt?', options: ['yes', 'no'] });
+  await eve.next((m) => m.type === 'event' && m.kind === 'hum.started');
+  await eve.ok({ type: 'hum.cast', hum, option: 0 });
+  await ana.ok({ type: 'hum.cast', hum, option: 0 });
+  const badCast = await eobs.request({ type: 'hum.cast', hum, option: 0 });
+  assert.equal(badCast.type, 'error', 'an observer on the edge may not hum');
+  await chair.ok({ type: 'hum.end', hum });
+  const ended = await eve.next((m) => m.type === 'event' && m.kind === 'hum.ended');
+  const endedOwner = await chair.next((m) => m.type === 'event' && m.kind === 'hum.ended');
+  assert.deepEqual(ended, endedOwner, 'the hum result is the same event on both nodes');
+
+  // Eve leaves from the edge: on the record, and her ack after the event.
+  const leave = await eve.ok({ type: 'leave' });
+  const left = eve.messages.findIndex((m) => m.type === 'event' && m.kind === 'participant.left' && m.data.pid === 'eve');
+  assert.ok(left >= 0 && left < lastAckIndex(eve, leave.id), 'her participant.left before the leave ack');
+  await chair.next((m) => m.type === 'event' && m.kind === 'participant.left' && m.data.pid === 'eve');
+
+  const head = await caughtUp(owner, edge);
+  await sleep(300); // the last events reach every socket
+  const ownerFile = pathJoin(owner.dataDir, 'rooms', `${ROOM}.jsonl`);
+  const edgeFile = pathJoin(edge.dataDir, 'rooms', `${ROOM}.jsonl`);
+  const ownerBytes = readFileSync(ownerFile);
+  assert.ok(readFileSync(edgeFile).equals(ownerBytes), "the edge's file is the owner's, byte for byte");
+  const lines = ownerBytes.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(lines.length, head);
+  // Eve stopped hearing at her leave; the others up to the head.
+  const eveHead = lines.findIndex((l) => l.kind === 'participant.left' && l.data.pid === 'eve') + 1;
+  assertSameEvents([chair, ana, ecap, eobs], lines, head);
+  assertSameEvents([eve], lines, eveHead);
+  const v = spawnSync(PLENARYD, ['verify', edgeFile], { encoding: 'utf8' });
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, new RegExp(`ok seq=${head} hash=${lines.at(-1).hash}`));
+
+  // The edge dies with a person connected through it: the owner lets them go.
+  const dan = await join(edge, ROOM, { role: 'participant', name: 'Dan', sub: 'dan' });
+  await chair.next((m) => m.type === 'event' && m.kind === 'participant.joined' && m.data.pid === 'dan');
+  await edge.stop('SIGKILL');
+  await dan.closedPromise;
+  const gone = await chair.next((m) => m.type === 'event' && m.kind === 'participant.left' && m.data.pid === 'dan', {
+    timeout: 20000,
+  });
+  assert.equal(gone.data.reason, 'timeout');
+  for (const c of [chair, ana, ecap, eobs]) if (!c.closed) await c.close();
+  await owner.cleanup();
+  servers.length = 0;
+});
