@@ -8,6 +8,8 @@
 //   observer on the edge watches;
 // - every client on either node sees the same events, in seq order, once, with the same
 //   hashes, and each ack to an edge client comes after the events of its command;
+// - the owner not answering in time gives `internal`, and the command's event arrives
+//   once it goes on; no owner at all gives `unavailable`;
 // - acks and errors to an edge client equal what a client of the owner gets for the
 //   same command (a forbidden one, one before join, a conflict);
 // - the edge's file equals the owner's, byte for byte, and `plenaryd verify` passes on it;
@@ -21,7 +23,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, http, sleep, PLENARYD } from './harness.mjs';
+import { startServer, createRoom, join, http, sleep, token, Client, PLENARYD } from './harness.mjs';
 import { startNatsCluster } from './natscluster.mjs';
 
 const ROOM = 'edgeroom';
@@ -215,6 +217,24 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, new RegExp(`ok seq=${head} hash=${lines.at(-1).hash}`));
 
+  // The owner does not answer in time (stopped for a moment): `internal`, and the
+  // command, which the owner runs once it goes on, arrives as an event all the same.
+  owner.proc.kill('SIGSTOP');
+  const late = await ecap.request(
+    { type: 'caption', lang: 'en', final: true, text: 'late line', cid: 'late' },
+    { timeout: 4 * TIMEOUT_MS + 5000 },
+  );
+  owner.proc.kill('SIGCONT');
+  assert.equal(late.type, 'error', JSON.stringify(late));
+  assert.equal(late.code, 'internal');
+  await ecap.next(
+    (m) => m.type === 'event' && m.kind === 'caption' && m.data.text === 'late line',
+    {
+      timeout: 10000,
+    },
+  );
+  await caughtUp(owner, edge);
+
   // The edge stops (cleanly: a sanitizer's report would fail it) while the meeting goes
   // on, and starts again on its data directory: it catches up from JetStream.
   await ecap.close();
@@ -247,5 +267,19 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   assert.equal(gone.data.reason, 'timeout');
   for (const c of [chair, ana]) if (!c.closed) await c.close();
   await owner.cleanup();
+
+  // No owner at all: an edge's join is `unavailable`, and nothing happened.
+  const orphan = await startServer({ args: [...args, '--edge'], config, dataDir: edge.dataDir });
+  servers.push(orphan);
+  const c = await Client.open(orphan);
+  const refused = await c.request({
+    type: 'join',
+    room: ROOM,
+    token: token({ room: ROOM, role: 'participant', name: 'Zoe', sub: 'zoe' }),
+  });
+  assert.equal(refused.type, 'error', JSON.stringify(refused));
+  assert.equal(refused.code, 'unavailable');
+  await c.close();
+  await orphan.cleanup();
   servers.length = 0;
 });
