@@ -124,6 +124,43 @@ static void fold_line(struct gw_edge *e, struct edge_line *l)
 	resync(e, er, parsed && seq > head + 1 ? "a gap" : "a line that does not chain");
 }
 
+/* The run of lines from l on that continue the room's head one after the other, adopted
+ * as one batch -- one sync, as the owner's group commit -- when it is two or more. Returns
+ * the line after the run, or l when there is no such run or the batch was refused (the
+ * room is then as before, and fold_line takes the lines one by one and names the bad one). */
+static struct edge_line *fold_run(struct gw_edge *e, struct edge_line *l)
+{
+	struct edge_room *er = l->room;
+	struct room *room = rooms_find(e->gw->rooms, er->id);
+	int64_t want = room ? room_head_seq(room) + 1 : 0, seq = 0, last_seq = 0;
+	size_t total = 0, n = 0;
+	struct edge_line *k = l, *last = NULL;
+	for (; room && k && k->room == er && k->sseq > er->applied_sseq &&
+	       gw_nats_line_seq(k->data, k->len - 1, &seq) && seq == want;
+	     k = k->next, want++, n++) {
+		total += k->len;
+		last = k;
+		last_seq = seq;
+	}
+	char *buf = n >= 2 ? malloc(total) : NULL;
+	if (!buf)
+		return l;
+	size_t at = 0;
+	for (struct edge_line *i = l; i != k; i = i->next) {
+		memcpy(buf + at, i->data, i->len);
+		at += i->len;
+	}
+	bool ok = rooms_adopt(e->gw->rooms, room, buf, total);
+	free(buf);
+	if (!ok)
+		return l;
+	gw_debug("edge: folded a run of lines in one sync", "room=%s lines=%zu", er->id, n);
+	er->applied_sseq = last->sseq;
+	if (last_seq + (int64_t)last->pending > er->seen)
+		er->seen = last_seq + (int64_t)last->pending;
+	return k;
+}
+
 static void fold_lines(struct gw_edge *e)
 {
 	pthread_mutex_lock(&e->mu);
@@ -132,10 +169,16 @@ static void fold_lines(struct gw_edge *e)
 	e->lines_tail = &e->lines;
 	pthread_mutex_unlock(&e->mu);
 	while (l) {
-		struct edge_line *next = l->next;
-		fold_line(e, l);
-		free(l);
-		l = next;
+		struct edge_line *after = fold_run(e, l);
+		if (after == l) {
+			after = l->next;
+			fold_line(e, l);
+		}
+		while (l != after) {
+			struct edge_line *next = l->next;
+			free(l);
+			l = next;
+		}
 	}
 }
 

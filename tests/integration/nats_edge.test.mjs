@@ -169,6 +169,13 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   await chair.next(
     (m) => m.type === 'event' && m.kind === 'caption' && m.data.text === 'edge line 2',
   );
+  // A burst from the owner (group-committed there, several lines at once for the edge).
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      chair.ok({ type: 'caption', lang: 'en', final: true, text: `burst ${i}`, cid: `b${i}` }),
+    ),
+  );
+  await eobs.next((m) => m.type === 'event' && m.kind === 'caption' && m.data.text === 'burst 19');
   await eve.ok({ type: 'floor.end' });
   const { hum } = await chair.ok({ type: 'hum.start', question: 'Adopt?', options: ['yes', 'no'] });
   await eve.next((m) => m.type === 'event' && m.kind === 'hum.started');
