@@ -224,17 +224,36 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, new RegExp(`ok seq=${head} hash=${lines.at(-1).hash}`));
 
+  // A client of the edge loses its connection and resumes on the edge: the events it
+  // missed, then the ack, with no seq gap.
+  const since = ecap.events().at(-1).seq;
+  await ecap.terminate();
+  await ana.ok({ type: 'queue.raise' });
+  await ana.ok({ type: 'queue.lower' });
+  const capBack = await join(edge, ROOM, {
+    token: ecap.token,
+    resume: { session: ecap.ack.session, since },
+  });
+  assert.equal(capBack.ack.resumed, true);
+  const missed = capBack.events().map((m) => m.seq);
+  assert.ok(missed.length >= 2, 'the events missed are told');
+  missed.forEach((seq, i) => assert.equal(seq, since + 1 + i, 'no seq gap after a resume'));
+  for (const m of capBack.events()) {
+    const line = JSON.parse(readFileSync(ownerFile, 'utf8').split('\n')[m.seq - 1]);
+    assert.equal(m.hash, line.hash);
+  }
+
   // The owner does not answer in time (stopped for a moment): `internal`, and the
   // command, which the owner runs once it goes on, arrives as an event all the same.
   owner.proc.kill('SIGSTOP');
-  const late = await ecap.request(
+  const late = await capBack.request(
     { type: 'caption', lang: 'en', final: true, text: 'late line', cid: 'late' },
     { timeout: 4 * TIMEOUT_MS + 5000 },
   );
   owner.proc.kill('SIGCONT');
   assert.equal(late.type, 'error', JSON.stringify(late));
   assert.equal(late.code, 'internal');
-  await ecap.next(
+  await capBack.next(
     (m) => m.type === 'event' && m.kind === 'caption' && m.data.text === 'late line',
     {
       timeout: 10000,
@@ -244,7 +263,7 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
 
   // The edge stops (cleanly: a sanitizer's report would fail it) while the meeting goes
   // on, and starts again on its data directory: it catches up from JetStream.
-  await ecap.close();
+  await capBack.close();
   await eobs.close();
   await edge.cleanup();
   await ana.ok({ type: 'queue.raise' });
