@@ -22,6 +22,7 @@
 #include "gateway/loop.h"
 #include "gateway/nats_edge.h"
 #include "gateway/nats_edge_priv.h"
+#include "gateway/nats_live.h"
 #include "gateway/nats_log.h"
 #include "gateway/nats_priv.h"
 #include "gateway/server.h"
@@ -187,6 +188,7 @@ void gw_edge_drain(struct gateway *gw)
 	if (!gw->edge)
 		return;
 	fold_lines(gw->edge);
+	gw_live_drain(gw->edge);
 	gw_edge_fwd_drain(gw->edge);
 }
 
@@ -219,7 +221,7 @@ static bool follow_rooms(struct gw_edge *e, char *err, size_t err_cap)
 		if (p && p->known)
 			er->applied_sseq = p->sseq;
 		pthread_mutex_unlock(&e->n->pub_mu);
-		if (!subscribe_room(e, er)) {
+		if (!subscribe_room(e, er) || !gw_live_follow(e, er->id)) {
 			snprintf(err, err_cap, "room %s: cannot follow its subject", er->id);
 			return false;
 		}
@@ -237,6 +239,7 @@ struct gw_edge *gw_edge_start(struct gateway *gw, char *err, size_t err_cap)
 	e->gw = gw;
 	e->n = gw->nats;
 	e->lines_tail = &e->lines;
+	e->lives_tail = &e->lives;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->cond, NULL);
 	if (!make_node_id(e->node, sizeof e->node) || !follow_rooms(e, err, err_cap) ||
@@ -261,6 +264,7 @@ void gw_edge_stop(struct gw_edge *e)
 		natsSubscription_Destroy(er->sub);
 		er->sub = NULL;
 	}
+	gw_live_unfollow(e);
 	gw_edge_fwd_stop(e);
 }
 
@@ -269,6 +273,7 @@ void gw_edge_free(struct gw_edge *e)
 	if (!e)
 		return;
 	gw_edge_fwd_free(e);
+	gw_live_free(e);
 	while (e->lines) {
 		struct edge_line *next = e->lines->next;
 		free(e->lines);

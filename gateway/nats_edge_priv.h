@@ -25,6 +25,26 @@ struct edge_line {
 	char data[];
 };
 
+/* A live or private message from the owner, from a libnats thread to the gateway thread
+ * (nats_live.c). */
+struct edge_live {
+	struct edge_live *next;
+	char room[65];
+	bool private_msg;
+	char pid[GW_PID_MAX]; /* "" for a message to a role */
+	enum room_role role;
+	size_t len;
+	char data[];
+};
+
+/* The live and private subscriptions of one room (nats_live.c). */
+struct edge_live_sub {
+	struct edge_live_sub *next;
+	struct gw_edge *e;
+	char room[65];
+	natsSubscription *live, *private_msg;
+};
+
 /* A room the edge follows. applied_sseq, seen, refused_sseq: gateway thread only. */
 struct edge_room {
 	struct edge_room *next;
@@ -60,6 +80,8 @@ struct gw_edge {
 	bool worker_started, stop;
 	struct edge_req *todo, *done;
 	struct edge_line *lines, **lines_tail;
+	struct edge_live *lives, **lives_tail; /* under mu */
+	struct edge_live_sub *live_subs;
 	struct edge_room *rooms;
 	struct edge_req *waiting, *all; /* gateway thread only */
 	uint64_t refused, resyncs;
@@ -72,5 +94,9 @@ void gw_edge_fwd_free(struct gw_edge *e);
 /* Takes what came back, then answers what has been folded far enough. */
 void gw_edge_fwd_drain(struct gw_edge *e);
 void gw_edge_wake(struct gw_edge *e);
+
+/* nats_live.c: unsubscribes (gw_edge_stop) and frees (gw_edge_free) what it made. */
+void gw_live_unfollow(struct gw_edge *e);
+void gw_live_free(struct gw_edge *e);
 
 #endif

@@ -31,6 +31,7 @@
 #include "gateway/media_glue.h"
 #include "gateway/nats_cmd.h"
 #include "gateway/nats_edge.h"
+#include "gateway/nats_live.h"
 #include "gateway/nats_log.h"
 #include "gateway/redirect.h"
 #include "gateway/server.h"
@@ -176,6 +177,7 @@ static bool open_rooms(struct gateway *gw)
 	struct rooms_sink sink = gw_fanout_sink(gw);
 	if (gw->nats && !gw->cfg.edge)
 		sink.replicate = gw_nats_replicate;
+	gw_live_sink(gw, &sink);
 	struct rooms_options opt = {.data_dir = gw->cfg.data_dir,
 				    .grace_ms = (int64_t)gw->cfg.grace_s * 1000,
 				    .now_ms = gw_now_ms(),

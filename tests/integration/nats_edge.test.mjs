@@ -4,8 +4,9 @@
 // plenaryd (--nats --edge), with participants on both:
 //
 // - an edge participant joins, raises a hand, is given the floor by the chair on the
-//   owner, an edge captioner posts captions, edge and owner participants hum, and an
-//   observer on the edge watches;
+//   owner, an edge captioner posts captions (partial ones reach both nodes' clients as
+//   live messages, as the floor holder's mic gate and the presence do), edge and owner
+//   participants hum, and an observer on the edge watches;
 // - every client on either node sees the same events, in seq order, once, with the same
 //   hashes, and each ack to an edge client comes after the events of its command;
 // - the owner not answering in time gives `internal`, and the command's event arrives
@@ -153,6 +154,15 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   await chair.ok({ type: 'queue.next' });
   const granted = await eve.next((m) => m.type === 'event' && m.kind === 'floor.granted');
   assert.equal(granted.data.pid, 'eve', 'the floor goes to the edge participant');
+  // What is never logged comes from the owner too: her mic gate (private), presence (live).
+  const mic = await eve.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open);
+  assert.equal(mic.data.open, true);
+  await eobs.next((m) => m.type === 'live' && m.kind === 'presence');
+  await ecap.ok({ type: 'caption', lang: 'en', final: false, text: 'partial words' });
+  for (const c of [eobs, chair])
+    await c.next(
+      (m) => m.type === 'live' && m.kind === 'caption' && m.data.text === 'partial words',
+    );
   for (let i = 0; i < 3; i++) {
     const r = await ecap.ok({
       type: 'caption',
