@@ -113,6 +113,7 @@ static void fold_line(struct gw_edge *e, struct edge_line *l)
 	}
 	if (parsed && seq == head + 1 && rooms_adopt(e->gw->rooms, room, l->data, l->len)) {
 		er->applied_sseq = l->sseq;
+		gw_edge_moderate(e->gw, room, l->data, l->len);
 		return;
 	}
 	e->refused++;
@@ -152,6 +153,8 @@ static struct edge_line *fold_run(struct gw_edge *e, struct edge_line *l)
 		at += i->len;
 	}
 	bool ok = rooms_adopt(e->gw->rooms, room, buf, total);
+	if (ok)
+		gw_edge_moderate(e->gw, room, buf, total);
 	free(buf);
 	if (!ok)
 		return l;

@@ -18,7 +18,6 @@
 #include "gateway/fanout.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
-#include "gateway/moderation.h"
 #include "gateway/nats_edge.h"
 #include "gateway/nats_edge_priv.h"
 #include "gateway/nats_log.h"
@@ -227,8 +226,6 @@ void gw_edge_forward(struct conn *c, json_t *id, enum gw_fwd_op op, json_t *cmd)
 			gw_host_error(c, id, ROOM_EINTERNAL, "out of memory");
 		return;
 	}
-	const char *type = json_string_value(json_object_get(cmd, "type"));
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
 	r->fr.cmd = json_incref(cmd);
 	send_req(c->gw->edge, r);
 }
@@ -265,10 +262,8 @@ static void tell(struct gw_edge *e, struct edge_req *r)
 	} else if (c->room && r->fr.op == GW_FWD_LEAVE) {
 		gw_session_leave_finish(c, r->id);
 	} else if (c->room) {
+		/* (A removal's connections were closed as it was folded: nats_edge_mod.c.) */
 		gw_session_ack(c, r->id, a->result ? json_deep_copy(a->result) : NULL);
-		if (strcmp(r->type, "participant.remove") == 0)
-			gw_moderation_removed(c,
-					      json_string_value(json_object_get(r->fr.cmd, "pid")));
 	}
 }
 

@@ -14,7 +14,9 @@
 #define GW_EDGE_HEARTBEAT_SUBJECT "plenary.edge.hb"
 #define GW_EDGE_HEARTBEAT_MS	  1000
 
+struct gateway;
 struct gw_edge;
+struct room;
 
 /* One line of a room's subject, from a libnats thread to the gateway thread. */
 struct edge_line {
@@ -62,7 +64,6 @@ struct edge_req {
 	struct edge_req *next;	   /* todo, done, waiting */
 	struct edge_req *all_next; /* every request not yet answered (gateway thread) */
 	struct gw_fwd_req fr;	   /* what was sent (identity kept for a late drop) */
-	char type[48];		   /* a command's type */
 	json_t *id, *resume;
 	char *text;
 	size_t len;
@@ -94,6 +95,10 @@ void gw_edge_fwd_free(struct gw_edge *e);
 /* Takes what came back, then answers what has been folded far enough. */
 void gw_edge_fwd_drain(struct gw_edge *e);
 void gw_edge_wake(struct gw_edge *e);
+
+/* nats_edge_mod.c: after lines (each ending in '\n') were folded into room, the
+ * removals and revocations among them close this edge's connections concerned. */
+void gw_edge_moderate(struct gateway *gw, struct room *room, const char *lines, size_t len);
 
 /* nats_live.c: unsubscribes (gw_edge_stop) and frees (gw_edge_free) what it made. */
 void gw_live_unfollow(struct gw_edge *e);

@@ -198,6 +198,32 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   const endedOwner = await chair.next((m) => m.type === 'event' && m.kind === 'hum.ended');
   assert.deepEqual(ended, endedOwner, 'the hum result is the same event on both nodes');
 
+  // Moderation reaches the edge's connections once the event is folded: a chair on the
+  // owner removes an edge participant (notice, close 4403), the admin revokes an edge
+  // client's token on the owner (notice, close 4401).
+  const fay = await join(edge, ROOM, { role: 'participant', name: 'Fay', sub: 'fay' });
+  const gil = await join(edge, ROOM, { role: 'participant', name: 'Gil', sub: 'gil' });
+  await chair.ok({ type: 'participant.remove', pid: 'fay', reason: 'off topic' });
+  const notice = await fay.next((m) => m.type === 'private' && m.kind === 'removed');
+  assert.deepEqual(notice.data, { pid: 'fay', by: 'chair', by_name: 'Chair', reason: 'off topic' });
+  assert.equal((await fay.closedPromise).code, 4403);
+  const rev = await http(owner, 'POST', `/api/rooms/${ROOM}/revocations`, {
+    admin: true,
+    body: { sub: 'gil', reason: 'leaked' },
+  });
+  assert.equal(rev.status, 201, rev.text);
+  const revNotice = await gil.next((m) => m.type === 'private' && m.kind === 'revoked');
+  assert.equal(revNotice.data.reason, 'leaked');
+  assert.equal((await gil.closedPromise).code, 4401);
+  const again2 = await Client.open(edge);
+  const refusedRemoved = await again2.request({
+    type: 'join',
+    room: ROOM,
+    token: token({ room: ROOM, role: 'participant', name: 'Fay', sub: 'fay' }),
+  });
+  assert.equal(refusedRemoved.code, 'forbidden', 'a removed person may not join the edge');
+  await again2.close();
+
   // Eve leaves from the edge: on the record, and her ack after the event.
   const leave = await eve.ok({ type: 'leave' });
   const left = eve.messages.findIndex(
