@@ -186,10 +186,13 @@ static void fold_lines(struct gw_edge *e)
 	}
 }
 
+static void take_new_rooms(struct gw_edge *e);
+
 void gw_edge_drain(struct gateway *gw)
 {
 	if (!gw->edge)
 		return;
+	take_new_rooms(gw->edge);
 	fold_lines(gw->edge);
 	gw_live_drain(gw->edge);
 	gw_edge_fwd_drain(gw->edge);
@@ -206,30 +209,73 @@ static bool make_node_id(char *out, size_t cap)
 	return true;
 }
 
+/* Follows room from after stream sequence applied_sseq (0: from the subject's start). */
+static bool follow_room(struct gw_edge *e, struct room *room, uint64_t applied_sseq)
+{
+	struct edge_room *er = calloc(1, sizeof *er);
+	if (!er)
+		return false;
+	er->e = e;
+	snprintf(er->id, sizeof er->id, "%s", room_id(room));
+	er->seen = room_head_seq(room);
+	er->applied_sseq = applied_sseq;
+	er->next = e->rooms;
+	e->rooms = er;
+	return subscribe_room(e, er) && gw_live_follow(e, er->id);
+}
+
 static bool follow_rooms(struct gw_edge *e, char *err, size_t err_cap)
 {
 	for (size_t i = 0; i < rooms_count(e->gw->rooms); i++) {
-		struct edge_room *er = calloc(1, sizeof *er);
-		if (!er)
-			return false;
 		struct room *room = rooms_at(e->gw->rooms, i);
-		er->e = e;
-		snprintf(er->id, sizeof er->id, "%s", room_id(room));
-		er->seen = room_head_seq(room);
-		er->next = e->rooms;
-		e->rooms = er;
 		/* Where reconcile left the subject, if it knows: else from the start. */
+		uint64_t applied = 0;
 		pthread_mutex_lock(&e->n->pub_mu);
-		struct nats_subject_pos *p = gw_nats_pos(e->n, er->id);
+		struct nats_subject_pos *p = gw_nats_pos(e->n, room_id(room));
 		if (p && p->known)
-			er->applied_sseq = p->sseq;
+			applied = p->sseq;
 		pthread_mutex_unlock(&e->n->pub_mu);
-		if (!subscribe_room(e, er) || !gw_live_follow(e, er->id)) {
-			snprintf(err, err_cap, "room %s: cannot follow its subject", er->id);
+		if (!gw_edge_know(e, room_id(room)) || !follow_room(e, room, applied)) {
+			snprintf(err, err_cap, "room %s: cannot follow its subject", room_id(room));
 			return false;
 		}
 	}
 	return true;
+}
+
+/* A room made on another node since the edge started (nats_edge_new.c found it and read
+ * it): its file, the room, and following it from after what was read. */
+static void take_new_room(struct gw_edge *e, struct edge_new_room *nr)
+{
+	char err[256];
+	struct room *room = NULL;
+	if (rooms_find(e->gw->rooms, nr->id))
+		return;
+	if (rooms_log_extend(e->gw->cfg.data_dir, nr->id, nr->lines, nr->len, err, sizeof err))
+		room = rooms_load(e->gw->rooms, nr->id, gw_now_ms());
+	else
+		gw_error("edge: cannot write a new room's log", "room=%s error=\"%s\"", nr->id,
+			 err);
+	if (room && follow_room(e, room, nr->sseq))
+		gw_info("edge: following a room made since start", "room=%s seq=%lld", nr->id,
+			(long long)room_head_seq(room));
+	else if (room)
+		gw_error("edge: cannot follow a new room's subject", "room=%s", nr->id);
+}
+
+static void take_new_rooms(struct gw_edge *e)
+{
+	pthread_mutex_lock(&e->mu);
+	struct edge_new_room *nr = e->new_rooms;
+	e->new_rooms = NULL;
+	pthread_mutex_unlock(&e->mu);
+	while (nr) {
+		struct edge_new_room *next = nr->next;
+		take_new_room(e, nr);
+		free(nr->lines);
+		free(nr);
+		nr = next;
+	}
 }
 
 struct gw_edge *gw_edge_start(struct gateway *gw, char *err, size_t err_cap)
@@ -277,6 +323,7 @@ void gw_edge_free(struct gw_edge *e)
 		return;
 	gw_edge_fwd_free(e);
 	gw_live_free(e);
+	gw_edge_new_free(e);
 	while (e->lines) {
 		struct edge_line *next = e->lines->next;
 		free(e->lines);

@@ -77,6 +77,7 @@ static void *forwarder_main(void *arg)
 			if (pthread_cond_timedwait(&e->cond, &e->mu, &at) == ETIMEDOUT) {
 				pthread_mutex_unlock(&e->mu);
 				heartbeat(e);
+				gw_edge_discover(e); /* rooms made since */
 				pthread_mutex_lock(&e->mu);
 			}
 			continue;

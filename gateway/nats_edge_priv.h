@@ -47,6 +47,22 @@ struct edge_live_sub {
 	natsSubscription *live, *private_msg;
 };
 
+/* A room made on another node since the edge started, read whole from its subject up to
+ * stream sequence sseq, from the forwarder thread to the gateway thread. */
+struct edge_new_room {
+	struct edge_new_room *next;
+	char id[65];
+	uint64_t sseq;
+	char *lines; /* each ending in '\n' */
+	size_t len;
+};
+
+/* A room id the forwarder knows of (its thread only, after start). */
+struct edge_known {
+	struct edge_known *next;
+	char id[65];
+};
+
 /* A room the edge follows. applied_sseq, seen, refused_sseq: gateway thread only. */
 struct edge_room {
 	struct edge_room *next;
@@ -83,6 +99,8 @@ struct gw_edge {
 	struct edge_line *lines, **lines_tail;
 	struct edge_live *lives, **lives_tail; /* under mu */
 	struct edge_live_sub *live_subs;
+	struct edge_new_room *new_rooms; /* under mu */
+	struct edge_known *known;	 /* the gateway thread before start, then the forwarder */
 	struct edge_room *rooms;
 	struct edge_req *waiting, *all; /* gateway thread only */
 	uint64_t refused, resyncs;
@@ -99,6 +117,12 @@ void gw_edge_wake(struct gw_edge *e);
 /* nats_edge_mod.c: after lines (each ending in '\n') were folded into room, the
  * removals and revocations among them close this edge's connections concerned. */
 void gw_edge_moderate(struct gateway *gw, struct room *room, const char *lines, size_t len);
+
+/* nats_edge_new.c: rooms the stream holds that the edge does not follow yet, looked for
+ * by the forwarder thread (gw_edge_discover, every few seconds) and handed over. */
+bool gw_edge_know(struct gw_edge *e, const char *id);
+void gw_edge_discover(struct gw_edge *e);
+void gw_edge_new_free(struct gw_edge *e);
 
 /* nats_live.c: unsubscribes (gw_edge_stop) and frees (gw_edge_free) what it made. */
 void gw_live_unfollow(struct gw_edge *e);

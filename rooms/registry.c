@@ -144,6 +144,14 @@ enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sin
 	return ROOM_OK;
 }
 
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms)
+{
+	if (!rooms_valid_id(id) || rooms_find(rs, id))
+		return NULL;
+	load_room(rs, id, now_ms);
+	return rooms_find(rs, id);
+}
+
 void rooms_close(struct rooms *rs)
 {
 	if (!rs)

@@ -125,6 +125,10 @@ struct rooms_options {
 BASE_WUR enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sink *sink,
 				  struct rooms **out, char *err, size_t err_cap);
 void rooms_close(struct rooms *rs);
+/* Loads one more room from data_dir/rooms/<id>.jsonl, written since rooms_open (an edge
+ * learning of a room made on another node: rooms_log_extend, then this). NULL if id is
+ * not a room id, is loaded already, or its log does not load (reported through warn). */
+struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms);
 
 /* Who may read a room's HTTP resources (record, log, streams, recording, polls): anyone,
  * or only holders of a token for the room (PROTOCOL.md, second version). Zero is public,

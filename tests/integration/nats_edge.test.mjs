@@ -16,6 +16,7 @@
 // - the edge's file equals the owner's, byte for byte, and `plenaryd verify` passes on it;
 // - the edge refuses the HTTP API's writes, and says in /healthz and /metrics that it is
 //   the room's edge and how far behind it is;
+// - a room made on the owner after the edge started is served by the edge too;
 // - the edge stopped and started again on its data directory catches up from JetStream;
 // - the edge killed (-9): its people leave the owner's record (reason "timeout") once its
 //   heartbeat has been missing and the grace period has run.
@@ -44,12 +45,12 @@ async function healthz(server) {
 }
 
 // Waits until the edge has folded everything the owner committed.
-async function caughtUp(owner, edge, ms = 10000) {
+async function caughtUp(owner, edge, ms = 10000, room = ROOM) {
   const until = Date.now() + ms;
   for (;;) {
-    const o = (await healthz(owner)).rooms[ROOM];
-    const e = (await healthz(edge)).rooms[ROOM];
-    if (e.seq === o.seq && e.lag === 0) return o.seq;
+    const o = (await healthz(owner)).rooms[room];
+    const e = (await healthz(edge)).rooms[room];
+    if (e && e.seq === o.seq && e.lag === 0) return o.seq;
     if (Date.now() > until)
       throw new Error(`edge not caught up: owner ${JSON.stringify(o)} edge ${JSON.stringify(e)}`);
     await sleep(100);
@@ -278,6 +279,30 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
     const line = JSON.parse(readFileSync(ownerFile, 'utf8').split('\n')[m.seq - 1]);
     assert.equal(m.hash, line.hash);
   }
+
+  // A room made on the owner after the edge started: the edge finds it within seconds.
+  await createRoom(owner, 'later');
+  let hal;
+  for (let i = 0; i < 50 && !hal; i++) {
+    const c = await Client.open(edge);
+    const r = await c.request({
+      type: 'join',
+      room: 'later',
+      token: token({ room: 'later', role: 'participant', name: 'Hal', sub: 'hal' }),
+    });
+    if (r.type === 'ack') hal = c;
+    else {
+      assert.equal(r.code, 'not_found', JSON.stringify(r));
+      await c.close();
+      await sleep(200);
+    }
+  }
+  assert.ok(hal, 'the edge serves a room made after it started');
+  await hal.ok({ type: 'leave' });
+  await hal.close();
+  await caughtUp(owner, edge, 10000, 'later');
+  const laterFile = (dir) => readFileSync(pathJoin(dir, 'rooms', 'later.jsonl'));
+  assert.ok(laterFile(edge.dataDir).equals(laterFile(owner.dataDir)));
 
   // The owner does not answer in time (stopped for a moment): `internal`, and the
   // command, which the owner runs once it goes on, arrives as an event all the same.
