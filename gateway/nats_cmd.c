@@ -210,38 +210,42 @@ static void fail(struct gw_fwd_reply *a, enum room_err err, const char *why)
 	a->message[n] = '\0';
 }
 
-static void run_join(struct gw_cmd *k, struct room *room, const struct gw_fwd_req *r,
-		     struct gw_fwd_reply *a)
+/* Attaches the person of r as a remote participant: NULL (a failed) if they may not. */
+static struct remote *attach(struct gw_cmd *k, struct room *room, const struct gw_fwd_req *r,
+			     struct gw_fwd_reply *a)
 {
 	const char *by = NULL, *reason = NULL;
 	char why[400];
-	if (*remote_find(k, r->node, r->conn)) {
-		fail(a, ROOM_ECONFLICT, "this connection has already joined a room");
-		return;
-	}
 	if (room_removed(room, r->pid, &by, &reason)) {
 		snprintf(why, sizeof why, "you were removed from this room by a chair (%s)%s%s", by,
 			 reason[0] ? ": " : "", reason);
-		{
-			fail(a, ROOM_EFORBIDDEN, why);
-			return;
-		}
+		fail(a, ROOM_EFORBIDDEN, why);
+		return NULL;
 	}
 	struct remote *p = remote_add(k, r);
 	if (!p) {
 		fail(a, ROOM_EINTERNAL, "out of memory");
-		return;
+		return NULL;
 	}
 	enum room_err err = room_attach(room, &p->who, gw_now_ms());
 	if (err != ROOM_OK) {
-		struct remote **pp = remote_find(k, r->node, r->conn);
-		*pp = p->next;
+		k->remotes = p->next; /* remote_add put it first */
 		free(p);
-		{
-			fail(a, err, "cannot join");
-			return;
-		}
+		fail(a, err, "cannot join");
+		return NULL;
 	}
+	return p;
+}
+
+static void run_join(struct gw_cmd *k, struct room *room, const struct gw_fwd_req *r,
+		     struct gw_fwd_reply *a)
+{
+	if (*remote_find(k, r->node, r->conn)) {
+		fail(a, ROOM_ECONFLICT, "this connection has already joined a room");
+		return;
+	}
+	if (!attach(k, room, r, a))
+		return;
 	commit(k, room, a);
 	a->mic = room_mic_open(room, r->pid);
 	a->mine = room_private_state(room, r->pid);
@@ -298,10 +302,20 @@ static void run(struct gw_cmd *k, const struct gw_fwd_req *r, struct gw_fwd_repl
 		return;
 	}
 	struct remote **pp = remote_find(k, r->node, r->conn);
-	if (!*pp || strcmp((*pp)->fr.room, r->room) != 0) {
+	if (*pp && strcmp((*pp)->fr.room, r->room) != 0) {
 		fail(a, ROOM_EUNAUTHORIZED, "join a room first");
 		return;
 	}
+	if (!*pp && r->op == GW_FWD_DROP) {
+		a->head = room_head_seq(room); /* gone already (an edge silent too long) */
+		return;
+	}
+	/* A connection the owner does not know (it restarted, or dropped a silent edge's
+	 * people) is still joined on its edge, which has checked it: attached again, with the
+	 * identity every request carries, as a client of its own would join again. */
+	if (!*pp && !attach(k, room, r, a))
+		return;
+	pp = remote_find(k, r->node, r->conn);
 	if (r->op == GW_FWD_CMD) {
 		run_cmd(k, room, *pp, r, a);
 		return;

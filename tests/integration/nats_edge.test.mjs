@@ -18,6 +18,8 @@
 //   the room's edge and how far behind it is;
 // - a room made on the owner after the edge started is served by the edge too;
 // - the edge stopped and started again on its data directory catches up from JetStream;
+// - the owner restarted under a connected edge client: its next command attaches it again
+//   and acks;
 // - the edge killed (-9): its people leave the owner's record (reason "timeout") once its
 //   heartbeat has been missing and the grace period has run.
 import { test, after } from 'node:test';
@@ -367,6 +369,36 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   assert.equal(refused.type, 'error', JSON.stringify(refused));
   assert.equal(refused.code, 'unavailable');
   await c.close();
+
+  // The owner back: the edge's join works; the owner restarts under a connected edge
+  // client, whose next command attaches them again and acks.
+  let owner2 = await startServer({ args, config, dataDir: owner.dataDir, grace: 30 });
+  servers.push(owner2);
+  let zoe;
+  for (let i = 0; i < 50 && !zoe; i++)
+    zoe = await join(orphan, ROOM, { role: 'participant', name: 'Zoe', sub: 'zoe' }).catch(() =>
+      sleep(100),
+    );
+  assert.ok(zoe, 'the edge joins once an owner answers again');
+  await owner2.cleanup();
+  owner2 = await startServer({ args, config, dataDir: owner.dataDir, grace: 30 });
+  servers.push(owner2);
+  // (Until the new owner's subscription has reached every NATS node: `unavailable`.)
+  let raised2;
+  for (let i = 0; i < 50; i++) {
+    raised2 = await zoe.request({ type: 'queue.raise' });
+    if (raised2.code !== 'unavailable') break;
+    await sleep(100);
+  }
+  assert.equal(raised2.type, 'ack', JSON.stringify(raised2));
+  const ev = await zoe.next(
+    (m) => m.type === 'event' && m.kind === 'queue.raised' && m.data.pid === 'zoe',
+  );
+  assert.ok(zoe.messages.indexOf(ev) < lastAckIndex(zoe, raised2.id));
+  await caughtUp(owner2, orphan);
+  assert.ok(readFileSync(edgeFile).equals(readFileSync(ownerFile)));
+  await zoe.close();
   await orphan.cleanup();
+  await owner2.cleanup();
   servers.length = 0;
 });
