@@ -9,7 +9,6 @@
  * request nobody answered in time is `internal` (it may have happened, as a timed-out
  * publish may: docs/protocol.md), one no node listens for is `unavailable`.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,36 +64,64 @@ static void heartbeat(struct gw_edge *e)
 	gw_edge_wake(e); /* held answers past their deadline are looked at */
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The next request, or NULL after waiting at most until the next heartbeat is due. */
+static struct edge_req *next_request(struct gw_edge *e, int64_t beat_due)
+{
+	pthread_mutex_lock(&e->mu);
+	if (!e->todo && !e->stop && beat_due > mono_ms()) {
+		struct timespec at;
+		clock_gettime(CLOCK_REALTIME, &at);
+		int64_t wait = beat_due - mono_ms();
+		at.tv_sec += wait / 1000;
+		at.tv_nsec += (wait % 1000) * 1000000;
+		if (at.tv_nsec >= 1000000000) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&e->cond, &e->mu, &at);
+	}
+	struct edge_req *r = e->stop ? NULL : e->todo;
+	if (r)
+		e->todo = r->next;
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+/* The heartbeat goes out every second whether or not requests keep the thread busy: the
+ * owner must not take a busy edge for a dead one. */
 static void *forwarder_main(void *arg)
 {
 	struct gw_edge *e = arg;
-	pthread_mutex_lock(&e->mu);
-	while (!e->stop) {
-		if (!e->todo) {
-			struct timespec at;
-			clock_gettime(CLOCK_REALTIME, &at);
-			at.tv_sec += 1;
-			if (pthread_cond_timedwait(&e->cond, &e->mu, &at) == ETIMEDOUT) {
-				pthread_mutex_unlock(&e->mu);
-				heartbeat(e);
-				gw_edge_discover(e); /* rooms made since */
-				pthread_mutex_lock(&e->mu);
-			}
+	int64_t beat_due = mono_ms() + GW_EDGE_HEARTBEAT_MS;
+	for (;;) {
+		struct edge_req *r = next_request(e, beat_due);
+		if (mono_ms() >= beat_due) {
+			heartbeat(e);
+			gw_edge_discover(e); /* rooms made since */
+			beat_due = mono_ms() + GW_EDGE_HEARTBEAT_MS;
+		}
+		if (!r) {
+			pthread_mutex_lock(&e->mu);
+			bool stop = e->stop;
+			pthread_mutex_unlock(&e->mu);
+			if (stop)
+				return NULL;
 			continue;
 		}
-		struct edge_req *r = e->todo;
-		e->todo = r->next;
-		pthread_mutex_unlock(&e->mu);
 		ask_owner(e, r);
 		pthread_mutex_lock(&e->mu);
 		r->next = e->done;
 		e->done = r; /* reversed: the drain puts them back in order */
 		pthread_mutex_unlock(&e->mu);
 		gw_edge_wake(e);
-		pthread_mutex_lock(&e->mu);
 	}
-	pthread_mutex_unlock(&e->mu);
-	return NULL;
 }
 
 bool gw_edge_fwd_start(struct gw_edge *e)
