@@ -20,12 +20,15 @@
 // - the edge stopped and started again on its data directory catches up from JetStream;
 // - the owner restarted under a connected edge client: its next command attaches it again
 //   and acks;
+// - a line on the subject that does not chain is refused, logged and re-synced, and the
+//   edge's file and head stay where they were (the lag shows);
 // - the edge killed (-9): its people leave the owner's record (reason "timeout") once its
 //   heartbeat has been missing and the grace period has run.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join as pathJoin } from 'node:path';
 import { startServer, createRoom, join, http, sleep, token, Client, PLENARYD } from './harness.mjs';
 import { startNatsCluster } from './natscluster.mjs';
@@ -398,7 +401,52 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   await caughtUp(owner2, orphan);
   assert.ok(readFileSync(edgeFile).equals(readFileSync(ownerFile)));
   await zoe.close();
+
+  // A line on the subject that does not continue the chain (written straight into
+  // JetStream, as a second writer would): the edge refuses it, logs it, follows the
+  // subject again from its last line, refuses it again, and its file stays the owner's.
+  const before = readFileSync(edgeFile);
+  const last = JSON.parse(before.toString('utf8').trim().split('\n').at(-1));
+  const forged = JSON.stringify({ ...last, seq: last.seq + 1 });
+  await natsPublish(cluster.nodes[0].port, `plenary.room.${ROOM}.log`, forged);
+  const until = Date.now() + 10000;
+  while (!orphan.logs.some((l) => /re-following the room's subject/.test(l))) {
+    if (Date.now() > until) throw new Error(`no re-sync:\n${orphan.logs.slice(-10).join('\n')}`);
+    await sleep(100);
+  }
+  await sleep(500);
+  assert.ok(orphan.logs.filter((l) => /refused a line of the room's subject/.test(l)).length >= 2);
+  assert.ok(readFileSync(edgeFile).equals(before), 'nothing refused is written');
+  const lagging = (await healthz(orphan)).rooms[ROOM];
+  assert.equal(lagging.seq, last.seq);
+  assert.ok(lagging.lag >= 1, JSON.stringify(lagging));
   await orphan.cleanup();
   await owner2.cleanup();
   servers.length = 0;
 });
+
+// Publishes one message with NATS's text protocol on a raw socket (the test has no NATS
+// client library): a core publish on a stream's subject is stored by JetStream.
+function natsPublish(port, subject, payload) {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let got = '';
+    sock.on('error', reject);
+    sock.on('data', (d) => {
+      got += d.toString();
+      if (got.startsWith('INFO') && !sock.sent) {
+        sock.sent = true;
+        const body = Buffer.from(payload);
+        sock.write(
+          `CONNECT {"verbose":false,"pedantic":false}\r\nPUB ${subject} ${body.length}\r\n`,
+        );
+        sock.write(Buffer.concat([body, Buffer.from('\r\nPING\r\n')]));
+      }
+      if (/PONG\r\n/.test(got)) {
+        sock.end();
+        resolve();
+      }
+      if (/-ERR/.test(got)) reject(new Error(got));
+    });
+  });
+}
