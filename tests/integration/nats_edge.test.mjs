@@ -34,7 +34,8 @@ import { startServer, createRoom, join, http, sleep, token, Client, PLENARYD } f
 import { startNatsCluster } from './natscluster.mjs';
 
 const ROOM = 'edgeroom';
-const TIMEOUT_MS = 2000;
+// Each NATS request's and publish's bound: generous, for a loaded machine under the sanitizers.
+const TIMEOUT_MS = 5000;
 
 let cluster;
 const servers = [];
