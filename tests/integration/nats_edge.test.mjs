@@ -115,12 +115,14 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   const eve = await join(edge, ROOM, { role: 'participant', name: 'Eve', sub: 'eve' });
   const ecap = await join(edge, ROOM, { role: 'captioner', name: 'Cap', sub: 'ecap' });
   const eobs = await join(edge, ROOM, { anonymous: true, name: 'Watcher' });
+  const echair = await join(edge, ROOM, { role: 'chair', name: 'Vice', sub: 'vice' });
+  echair.label = 'chair@edge';
   chair.label = 'chair@owner';
   ana.label = 'ana@owner';
   eve.label = 'eve@edge';
   ecap.label = 'cap@edge';
   eobs.label = 'observer@edge';
-  const clients = [chair, ana, eve, ecap, eobs];
+  const clients = [chair, ana, eve, ecap, eobs, echair];
   assert.equal(eve.ack.you.pid, 'eve');
   assert.equal(eve.ack.you.role, 'participant');
   assert.equal(eve.ack.you.mic, false);
@@ -198,12 +200,27 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   await eve.next((m) => m.type === 'event' && m.kind === 'hum.started');
   await eve.ok({ type: 'hum.cast', hum, option: 0 });
   await ana.ok({ type: 'hum.cast', hum, option: 0 });
+  // The chairs' private hum levels reach a chair on the edge too (a message to a role).
+  await echair.next((m) => m.type === 'private' && m.kind === 'hum.levels' && m.data.hum === hum);
   const badCast = await eobs.request({ type: 'hum.cast', hum, option: 0 });
   assert.equal(badCast.type, 'error', 'an observer on the edge may not hum');
   await chair.ok({ type: 'hum.end', hum });
   const ended = await eve.next((m) => m.type === 'event' && m.kind === 'hum.ended');
   const endedOwner = await chair.next((m) => m.type === 'event' && m.kind === 'hum.ended');
   assert.deepEqual(ended, endedOwner, 'the hum result is the same event on both nodes');
+  // A poll: an edge participant votes, the result is the same event everywhere, and a
+  // vote with a choice out of range gets the same error on both nodes.
+  const { poll } = await chair.ok({ type: 'poll.start', question: 'Venue?', options: ['A', 'B'] });
+  await eve.next((m) => m.type === 'event' && m.kind === 'poll.started');
+  const badE = await eve.request({ type: 'poll.vote', poll, choices: [7] });
+  const badO = await ana.request({ type: 'poll.vote', poll, choices: [7] });
+  assert.equal(badE.code, 'bad_request');
+  assert.deepEqual({ ...badE, id: 0 }, { ...badO, id: 0 });
+  await eve.ok({ type: 'poll.vote', poll, choices: [1] });
+  await ana.ok({ type: 'poll.vote', poll, choices: [1] });
+  await chair.ok({ type: 'poll.end', poll });
+  const pollEnd = await eve.next((m) => m.type === 'event' && m.kind === 'poll.ended');
+  assert.deepEqual(pollEnd, await chair.next((m) => m.type === 'event' && m.kind === 'poll.ended'));
 
   // Moderation reaches the edge's connections once the event is folded: a chair on the
   // owner removes an edge participant (notice, close 4403), the admin revokes an edge
@@ -261,7 +278,7 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   assert.equal(lines.length, head);
   // Eve stopped hearing at her leave; the others up to the head.
   const eveHead = lines.findIndex((l) => l.kind === 'participant.left' && l.data.pid === 'eve') + 1;
-  assertSameEvents([chair, ana, ecap, eobs], lines, head);
+  assertSameEvents([chair, ana, ecap, eobs, echair], lines, head);
   assertSameEvents([eve], lines, eveHead);
   const v = spawnSync(PLENARYD, ['verify', edgeFile], { encoding: 'utf8' });
   assert.equal(v.status, 0, v.stdout + v.stderr);
@@ -332,6 +349,7 @@ test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   // on, and starts again on its data directory: it catches up from JetStream.
   await capBack.close();
   await eobs.close();
+  await echair.close();
   await edge.cleanup();
   await ana.ok({ type: 'queue.raise' });
   await ana.ok({ type: 'queue.lower' });
