@@ -265,7 +265,9 @@ static bool load_tls(struct gw_config *cfg, json_t *root, char *err, size_t err_
 static bool load_tables(struct gw_config *cfg, json_t *root, char *err, size_t err_cap)
 {
 	return gw_config_turn(cfg, json_object_get(root, "turn"), err, err_cap) &&
-	       gw_config_limits(cfg, root, err, err_cap) && gw_config_nats(cfg, root, err, err_cap);
+	       gw_config_limits(cfg, root, err, err_cap) &&
+	       gw_config_nats(cfg, root, err, err_cap) &&
+	       gw_config_edge_load(cfg, root, err, err_cap);
 }
 
 static bool check_keys(json_t *root, char *err, size_t err_cap)
@@ -306,6 +308,7 @@ static bool check_keys(json_t *root, char *err, size_t err_cap)
 			ok = ok || strcmp(key, known[i]) == 0;
 		for (int i = 0; known_tokens[i]; i++)
 			ok = ok || strcmp(key, known_tokens[i]) == 0;
+		ok = ok || gw_config_edge_key(key);
 		for (int i = 0; known_http[i]; i++)
 			ok = ok || strcmp(key, known_http[i]) == 0;
 		ok = ok || gw_config_nats_key(key);
@@ -478,6 +481,8 @@ bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *er
 			cfg->media_echo = true;
 			continue;
 		}
+		if (gw_config_edge_flag(cfg, flag))
+			continue;
 		if (strncmp(flag, "--", 2) != 0) {
 			snprintf(err, err_cap, "unexpected argument '%.60s'", flag);
 			return false;
@@ -492,5 +497,5 @@ bool gw_config_parse_args(struct gw_config *cfg, int argc, char **argv, char *er
 		if (!apply_flag(cfg, flag, value, err, err_cap))
 			return false;
 	}
-	return check_tls(cfg, err, err_cap);
+	return check_tls(cfg, err, err_cap) && gw_config_edge_check(cfg, err, err_cap);
 }

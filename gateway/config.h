@@ -123,7 +123,17 @@ struct gw_config {
 	char node[64];
 	char node_url[512];
 	int lease_ttl_ms;
+	/* --edge ("edge": true), with --nats: this node owns no room; it folds each from
+	 * JetStream and forwards its clients' commands to the owner (gateway/nats_edge.h). */
+	bool edge;
 };
+
+/* config_edge.c: the "edge" key (a known key's name); --edge (true if flag is it); it
+ * needs --nats. */
+bool gw_config_edge_key(const char *key);
+bool gw_config_edge_load(struct gw_config *cfg, struct json_t *root, char *err, size_t err_cap);
+bool gw_config_edge_flag(struct gw_config *cfg, const char *flag);
+bool gw_config_edge_check(const struct gw_config *cfg, char *err, size_t err_cap);
 
 #define GW_MEDIA_TCP_AUTO (-2)
 

@@ -19,6 +19,7 @@
 #include "gateway/http_static.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/nats_edge.h"
 #include "gateway/nats_lease.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
@@ -58,6 +59,22 @@ static bool metrics_shows(void *ctx, const char *room)
 	return r && room_visibility(r) == ROOM_VISIBILITY_PUBLIC;
 }
 
+/* --nats: each room's role and lag after the rest (NULL, text freed, on OOM). */
+static char *append_roles(struct gateway *gw, struct lws *wsi, char *text, size_t *len)
+{
+	size_t more = 0;
+	char *roles = gw_nats_roles_metrics(gw, gw_http_admin_ok(gw, wsi), &more);
+	char *all = roles ? realloc(text, *len + more + 1) : NULL;
+	if (all) {
+		memcpy(all + *len, roles, more + 1);
+		*len += more;
+	} else {
+		free(text);
+	}
+	free(roles);
+	return all;
+}
+
 static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	struct media_stats ms;
@@ -68,20 +85,32 @@ static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *r
 	bool admin = gw_http_admin_ok(gw, wsi);
 	char *text = gw_metrics_render(&gw->metrics, gw->media, &ms, rooms_count(gw->rooms),
 				       admin ? NULL : &only_public, &len);
-	gw_lease_metrics(gw, &text, &len, admin ? NULL : metrics_shows, gw->rooms);
+	/* --nats: an owner or standby says its leases; an edge the rooms it follows. */
+	if (gw->lease)
+		gw_lease_metrics(gw, &text, &len, admin ? NULL : metrics_shows, gw->rooms);
+	else if (text && gw->edge)
+		text = append_roles(gw, wsi, text, &len);
 	if (!text)
 		return gw_http_respond_text(wsi, req, 500, "internal error\n");
 	return gw_http_respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
 			       len);
 }
 
-/* {"status":"ok"}, and with --nats this node's name and role for each room (owner or
- * standby, with the standby's lag): private rooms only with the admin token. */
+/* {"status":"ok"}, and with --nats this node's name and role for each room: owner or
+ * standby (with the standby's lag) from the leases, or edge (with its folding lag).
+ * Private rooms only with the admin token. */
 static int serve_health(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	json_t *v = json_pack("{s:s}", "status", "ok");
-	if (v && gw->lease)
-		gw_lease_health(gw, v, gw_http_admin_ok(gw, wsi) ? NULL : metrics_shows, gw->rooms);
+	bool admin = gw_http_admin_ok(gw, wsi);
+	if (v && gw->lease) {
+		gw_lease_health(gw, v, admin ? NULL : metrics_shows, gw->rooms);
+	} else if (v && gw->edge) {
+		json_t *rooms = gw_nats_roles(gw, admin);
+		json_object_set_new(v, "node", json_string(gw->cfg.node));
+		if (rooms)
+			json_object_set_new(v, "rooms", rooms);
+	}
 	return gw_http_respond_json(wsi, req, 200, v);
 }
 

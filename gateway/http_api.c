@@ -461,11 +461,27 @@ static const struct {
     {LWSHUMETH_GET, "*", true, GATE_READ, get_export},
 };
 
+/* An edge writes no room's log (nats_edge.h): the API's writes are the owner's. */
+static bool edge_refuses(const struct gateway *gw, const struct http_req *req)
+{
+	size_t n = strlen(req->uri);
+	bool ends_caption = n > 8 && strcmp(req->uri + n - 8, "/caption") == 0;
+	bool ends_revocations = n > 12 && strcmp(req->uri + n - 12, "/revocations") == 0;
+	return gw->cfg.edge &&
+	       ((req->method == LWSHUMETH_POST &&
+		 (strcmp(req->uri, "/api/rooms") == 0 || ends_caption || ends_revocations)) ||
+		(req->method == LWSHUMETH_DELETE && ends_revocations));
+}
+
 int gw_http_api(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	const char *uri = req->uri;
 	if (strncmp(uri, "/api/", 5) != 0)
 		return gw_http_respond_text(wsi, req, 404, "not found\n");
+	if (edge_refuses(gw, req))
+		return gw_http_respond_error(
+		    wsi, req, 503, ROOM_EUNAVAILABLE,
+		    "this node is an edge: send writes to the room's owner");
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!routes[i].room_route && req->method == routes[i].method &&
 		    strcmp(uri, routes[i].path) == 0)

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 	    "                [--media-workers N] [--grace SECONDS]\n"
 	    "                [--web-root DIR] [--log-level debug|info|warn|error]\n"
 	    "                [--tls-cert FILE --tls-key FILE [--redirect-http ADDR:PORT]]\n"
-	    "                [--nats URL[,URL...]] [--node NAME] [--node-url URL]\n"
+	    "                [--nats URL[,URL...] [--edge]] [--node NAME] [--node-url URL]\n"
 	    "                [--lease-ttl-ms MS]\n"
 	    "       plenaryd token --room R --role ROLE --name NAME [--sub ID] [--group G] [--ttl "
 	    "S]\n"

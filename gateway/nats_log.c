@@ -190,7 +190,7 @@ bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
 		     size_t len)
 {
 	char subject[GW_NATS_SUBJECT_MAX], msg_id[96];
-	if (!gw_nats_subject(p->room_id, subject, sizeof subject) ||
+	if (n->read_only || !gw_nats_subject(p->room_id, subject, sizeof subject) ||
 	    !make_msg_id(p->room_id, seq, msg_id, sizeof msg_id))
 		return false;
 	jsPubOptions o;
@@ -363,6 +363,11 @@ void gw_flush_sync(struct gateway *gw)
 		gw_flush(gw);
 		gw_nats_wait_idle(gw);
 	} while (gw->nats && rooms_dirty(gw->rooms));
+}
+
+void gw_nats_set_read_only(struct gw_nats *n, bool read_only)
+{
+	n->read_only = read_only;
 }
 
 int gw_nats_event_fd(const struct gw_nats *n)

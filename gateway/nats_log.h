@@ -39,6 +39,9 @@ bool gw_nats_subject(const char *room_id, char *out, size_t cap);
  * bounds each publish: past it the batch is refused. NULL with the reason in err. */
 struct gw_nats *gw_nats_open(const char *urls, int64_t timeout_ms, char *err, size_t err_cap);
 void gw_nats_close(struct gw_nats *n);
+/* An edge (nats_edge.h) never publishes: reconcile then refuses a file ahead of its
+ * subject instead of publishing its lines, and every publish fails. */
+void gw_nats_set_read_only(struct gw_nats *n, bool read_only);
 /* Readable when batches have come back: the loop calls gw_nats_drain then. */
 int gw_nats_event_fd(const struct gw_nats *n);
 

@@ -42,6 +42,7 @@ struct gw_nats {
 	 * (nats_sync.c). NULL: never. */
 	bool (*owned_elsewhere)(void *ctx, const char *room_id);
 	void *owned_ctx;
+	bool read_only; /* an edge: never publishes */
 };
 
 /* Connects with the comma-separated urls (reconnecting forever once connected). */

@@ -183,6 +183,13 @@ static bool catch_up_file(struct sync_ctx *s)
 
 static bool publish_missing(struct sync_ctx *s, struct nats_subject_pos *p)
 {
+	if (s->n->read_only) {
+		snprintf(s->err, s->err_cap,
+			 "room %s: this edge's file is ahead of JetStream (seq %lld > %lld); an "
+			 "edge never publishes: move the file away",
+			 s->room_id, (long long)s->file.n, (long long)s->js_seq);
+		return false;
+	}
 	size_t prev_len = 0;
 	const char *prev = s->js_seq > 0 ? file_line(&s->file, s->js_seq, &prev_len) : NULL;
 	const char *from = s->file.buf + s->file.at[s->js_seq];

@@ -29,7 +29,10 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/nats_cmd.h"
+#include "gateway/nats_edge.h"
 #include "gateway/nats_lease.h"
+#include "gateway/nats_live.h"
 #include "gateway/nats_log.h"
 #include "gateway/redirect.h"
 #include "gateway/server.h"
@@ -159,14 +162,21 @@ static bool start_nats(struct gateway *gw)
 		return true;
 	char err[512];
 	gw->nats = gw_nats_open(gw->cfg.nats_urls, gw->cfg.nats_timeout_ms, err, sizeof err);
-	if (gw->nats)
-		gw->lease = gw_lease_open(gw->nats, gw->cfg.node, gw->cfg.node_url,
-					  gw->cfg.lease_ttl_ms, err, sizeof err);
-	if (gw->lease && gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
+	if (gw->nats) {
+		gw_nats_set_read_only(gw->nats, gw->cfg.edge);
+		if (!gw->cfg.edge) /* an edge owns no room, so it holds no lease */
+			gw->lease = gw_lease_open(gw->nats, gw->cfg.node, gw->cfg.node_url,
+						  gw->cfg.lease_ttl_ms, err, sizeof err);
+	}
+	if (gw->nats && (gw->cfg.edge || gw->lease) &&
+	    gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
 		gw_info("room logs replicated to NATS JetStream", "urls=\"%s\" stream=%s",
 			gw->cfg.nats_urls, GW_NATS_STREAM);
-		gw_info("owner leases", "node=%s bucket=%s ttl_ms=%d", gw->cfg.node,
-			GW_LEASE_BUCKET, gw->cfg.lease_ttl_ms);
+		if (gw->lease)
+			gw_info("owner leases", "node=%s bucket=%s ttl_ms=%d", gw->cfg.node,
+				GW_LEASE_BUCKET, gw->cfg.lease_ttl_ms);
+		else
+			gw_info("edge: following every room, owning none", "node=%s", gw->cfg.node);
 		return true;
 	}
 	gw_error("NATS JetStream", "error=\"%s\"", err);
@@ -176,19 +186,21 @@ static bool start_nats(struct gateway *gw)
 static bool open_rooms(struct gateway *gw)
 {
 	struct rooms_sink sink = gw_fanout_sink(gw);
-	if (gw->nats)
+	if (gw->nats && !gw->cfg.edge)
 		sink.replicate = gw_nats_replicate;
+	gw_live_sink(gw, &sink);
 	struct rooms_options opt = {.data_dir = gw->cfg.data_dir,
 				    .grace_ms = (int64_t)gw->cfg.grace_s * 1000,
 				    .now_ms = gw_now_ms(),
 				    .warn = room_load_warning,
-				    .warn_ctx = gw};
+				    .warn_ctx = gw,
+				    .follow = gw->cfg.edge};
 	char err[256];
 	if (rooms_open(&opt, &sink, &gw->rooms, err, sizeof err) != ROOM_OK) {
 		gw_error("cannot open rooms", "error=\"%s\"", err);
 		return false;
 	}
-	for (size_t i = 0; i < gw->cfg.n_rooms; i++) {
+	for (size_t i = 0; i < gw->cfg.n_rooms && !gw->cfg.edge; i++) { /* edges make none */
 		const struct gw_room_decl *d = &gw->cfg.rooms[i];
 		if (rooms_find(gw->rooms, d->id))
 			continue;
@@ -291,6 +303,30 @@ static bool start_lws(struct gateway *gw)
 	return start_redirect(gw);
 }
 
+/* The NATS eventfd: published batches, and on an edge folded lines and answers, on an
+ * owner edges' requests. */
+static void nats_wake(struct gateway *gw)
+{
+	gw_nats_drain(gw);
+	gw_edge_drain(gw);
+	gw_cmd_drain(gw);
+}
+
+/* After the rooms load: an edge follows them, an owner answers edges. */
+static bool start_edges(struct gateway *gw)
+{
+	char err[256] = "";
+	if (!gw->nats)
+		return true;
+	if (gw->cfg.edge)
+		gw->edge = gw_edge_start(gw, err, sizeof err);
+	else
+		gw->cmd = gw_cmd_start(gw, err, sizeof err);
+	if (!gw->edge && !gw->cmd)
+		gw_error("NATS edges", "error=\"%s\"", err);
+	return gw->edge || gw->cmd;
+}
+
 /* SIGHUP: the certificate renewed in place. A pair that does not load keeps the old. */
 static void reload_tls(struct gateway *gw)
 {
@@ -344,7 +380,7 @@ static bool start(struct gateway *gw)
 	struct gw_loop_handlers on_loop = {.clock = gw_sessions_expire,
 					   .media = gw_media_wake,
 					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL,
-					   .nats = gw_nats_drain,
+					   .nats = nats_wake,
 					   .lease = gw_lease_drain};
 	gw->listener = gw_media_listener(gw);
 	if (!start_nats(gw) || !open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
@@ -353,7 +389,7 @@ static bool start(struct gateway *gw)
 	gw_loop_watch_media(gw, media_event_fd(gw->media));
 	if (gw->nats)
 		gw_loop_watch_nats(gw, gw_nats_event_fd(gw->nats));
-	if (gw->lease && !start_leases(gw))
+	if ((gw->lease && !start_leases(gw)) || !start_edges(gw))
 		return false;
 	gw_media_resume_sessions(gw);
 	return true;
@@ -409,7 +445,11 @@ out:
 		rooms_close(gw->rooms);
 	}
 	gw_lease_close(gw->lease);
+	gw_edge_stop(gw->edge);
+	gw_cmd_stop(gw->cmd);
 	gw_nats_close(gw->nats);
+	gw_edge_free(gw->edge);
+	gw_cmd_free(gw->cmd);
 	gw_sessions_free(gw);
 	gw_addr_buckets_free(&gw->join_limits);
 	free(gw->http_limits);

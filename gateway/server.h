@@ -50,6 +50,8 @@ struct gateway {
 	struct gw_nats *nats; /* --nats: the logs' JetStream replica (nats_log.h); else NULL */
 	/* --nats: the rooms' owner leases (nats_lease.h); else NULL */
 	struct gw_lease *lease;
+	struct gw_edge *edge; /* --edge: following rooms, forwarding commands (nats_edge.h) */
+	struct gw_cmd *cmd;   /* --nats, not --edge: edges' commands for our rooms (nats_cmd.h) */
 };
 
 /* The one token check every entry point uses (join, resume, the CART POST, any HTTP

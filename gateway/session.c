@@ -25,6 +25,7 @@
 #include "gateway/media_glue.h"
 #include "gateway/moderation.h"
 #include "gateway/msg.h"
+#include "gateway/nats_edge.h"
 #include "gateway/nats_lease.h"
 #include "gateway/nats_log.h"
 #include "gateway/refresh.h"
@@ -145,7 +146,7 @@ void gw_sessions_free(struct gateway *gw)
 	gw->resume.cap = gw->resume.len = 0;
 }
 
-static void send_ack(struct conn *c, json_t *id, json_t *fields)
+void gw_session_ack(struct conn *c, json_t *id, json_t *fields)
 {
 	json_t *ack = fields ? fields : json_object();
 	json_object_set_new(ack, "type", json_string("ack"));
@@ -408,12 +409,24 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	enum room_err err = join_identity(c, room, msg, &why);
 	if (err == ROOM_OK)
 		err = join_refusal(c, room, removed, sizeof removed, &why);
+	if (err == ROOM_OK && c->gw->edge) {
+		gw_edge_join(c, room, id, resume); /* the owner attaches them */
+		return;
+	}
 	if (err == ROOM_OK)
 		err = room_attach(room, &c->who, gw_now_ms());
 	if (err != ROOM_OK) {
 		gw_host_error(c, id, err, why ? why : "cannot join");
 		return;
 	}
+	json_t *mine = room_private_state(room, c->pid);
+	gw_session_join_finish(c, room, id, resume, room_mic_open(room, c->pid), mine);
+	json_decref(mine);
+}
+
+void gw_session_join_finish(struct conn *c, struct room *room, json_t *id, json_t *resume, bool mic,
+			    json_t *mine)
+{
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]--;
 	c->gw->metrics.connections[c->who.role]++;
 	struct room_host *h = gw_host_for(c->gw, room);
@@ -421,11 +434,10 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 	bool resumed = resume && try_resume(c, room, resume);
 	if (!c->session[0] && !session_issue(c->gw, c, room_id(room)))
 		gw_warn("cannot issue a resume key", "conn=%llu", (unsigned long long)c->id);
-	json_t *ack =
-	    json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:b},s:I}", "session", c->session, "you", "pid",
-		      c->pid, "name", c->name, "role", room_role_name(c->who.role), "group",
-		      c->group, "location", c->who.in_room ? "room" : "remote", "mic",
-		      room_mic_open(room, c->pid), "seq", (json_int_t)room_head_seq(room));
+	json_t *ack = json_pack(
+	    "{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:b},s:I}", "session", c->session, "you", "pid", c->pid,
+	    "name", c->name, "role", room_role_name(c->who.role), "group", c->group, "location",
+	    c->who.in_room ? "room" : "remote", "mic", mic, "seq", (json_int_t)room_head_seq(room));
 	if (resume)
 		json_object_set_new(ack, "resumed", json_boolean(resumed));
 	/* Fresh TURN credentials on every join, a resume's too: the client makes a new peer
@@ -435,13 +447,11 @@ static void handle_join(struct conn *c, json_t *id, const char *type, json_t *ms
 		json_object_set_new(ack, "ice_servers", ice);
 	/* One's own hum cast and ballot (never anyone else's): a second device or a client
 	 * back from a restart can tell whether to send them again. */
-	json_t *mine = room_private_state(room, c->pid);
 	json_t *you = json_object_get(ack, "you");
 	if (you && c->lang[0]) /* an interpreter's booth */
 		json_object_set_new(you, "lang", json_string(c->lang));
 	if (mine && you)
 		json_object_update(you, mine);
-	json_decref(mine);
 	gw_info("joined", "conn=%llu room=%s role=%s resumed=%d", (unsigned long long)c->id,
 		room_id(room), room_role_name(c->who.role), resumed);
 	send_join_ack(c, id, ack, room);
@@ -452,11 +462,21 @@ static void handle_leave(struct conn *c, json_t *id, const char *type, json_t *m
 	(void)type, (void)msg;
 	struct room_host *h = gw_host_of(c);
 	gw_media_conn_closed(c);
+	if (c->gw->edge) { /* the owner lets them go; the ack when the edge folded it */
+		gw_edge_forward(c, id, GW_FWD_LEAVE, NULL);
+		return;
+	}
 	room_detach(h->room, &c->who, true, gw_now_ms());
 	/* The departure must be durable before the ack, and the ack must reach this
 	 * connection, which is about to leave the room's fan-out: sync now. */
 	gw_flush_sync(c->gw);
-	send_ack(c, id, NULL);
+	gw_session_leave_finish(c, id);
+}
+
+void gw_session_leave_finish(struct conn *c, json_t *id)
+{
+	struct room_host *h = gw_host_of(c);
+	gw_session_ack(c, id, NULL);
 	gw_host_detach(h, c);
 	c->gw->metrics.connections[c->who.role]--;
 	c->gw->metrics.connections[ROOM_ROLE_COUNT]++;
@@ -467,6 +487,10 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 	int64_t now = gw_now_ms();
 	json_t *result = NULL;
 	const char *why = NULL;
+	if (c->gw->edge) { /* the owner runs it; the answer comes back as if local */
+		gw_edge_forward(c, id, GW_FWD_CMD, msg);
+		return;
+	}
 	if (strcmp(type, "caption") == 0)
 		gw_media_tell_talkers(c->gw, c->room);
 	enum room_err err = room_command(c->room, &c->who, type, msg, now, &result, &why);
@@ -474,7 +498,7 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 		gw_host_error(c, id, err, why);
 		return;
 	}
-	send_ack(c, id, result);
+	gw_session_ack(c, id, result);
 	if (strcmp(type, "participant.remove") == 0)
 		gw_moderation_removed(c, json_string_value(json_object_get(msg, "pid")));
 }
@@ -482,19 +506,25 @@ static void handle_room_command(struct conn *c, json_t *id, const char *type, js
 static void handle_ping(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type, (void)msg;
-	send_ack(c, id, NULL);
+	gw_session_ack(c, id, NULL);
 }
 
 static void handle_media_offer(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
-	gw_media_offer(c, id, msg);
+	if (c->gw->edge)
+		gw_host_error(c, id, ROOM_EUNAVAILABLE, "an edge does not relay media yet");
+	else
+		gw_media_offer(c, id, msg);
 }
 
 static void handle_media_channel(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
-	gw_media_channel(c, id, msg);
+	if (c->gw->edge)
+		gw_host_error(c, id, ROOM_EUNAVAILABLE, "an edge does not relay media yet");
+	else
+		gw_media_channel(c, id, msg);
 }
 
 typedef void (*envelope_fn)(struct conn *c, json_t *id, const char *type, json_t *msg);
@@ -627,7 +657,10 @@ void gw_session_closed(struct conn *c)
 	}
 	if (c->room) {
 		struct room_host *h = gw_host_of(c);
-		room_detach(h->room, &c->who, false, gw_now_ms());
+		if (c->gw->edge)
+			gw_edge_forward(c, NULL, GW_FWD_DROP, NULL);
+		else
+			room_detach(h->room, &c->who, false, gw_now_ms());
 		gw_host_detach(h, c);
 		c->gw->metrics.connections[c->who.role]--;
 		gw_schedule_flush(c->gw); /* a grace period starts: the clock must know */

@@ -98,10 +98,12 @@ int64_t rooms_tick(struct rooms *rs, int64_t now_ms)
 	int64_t next = INT64_MAX;
 	for (size_t i = 0; i < rs->n_rooms; i++) {
 		struct room *r = rs->rooms[i];
-		if (r->passive)
-			continue;
-		next = earliest(next, tick_grace(r, now_ms));
-		next = earliest(next, tick_floor(r, now_ms));
+		/* A passive copy (a standby's) or a followed log (an edge's): what writes is
+		 * the writer's clock's. */
+		if (!r->passive && !rs->follow) {
+			next = earliest(next, tick_grace(r, now_ms));
+			next = earliest(next, tick_floor(r, now_ms));
+		}
 		next = earliest(next, tick_live(r, now_ms));
 	}
 	return next;

@@ -92,7 +92,7 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 	}
 	r->committed_seq = log_file_durable_seq(r->log);
 	/* Nobody is connected after a restart: everyone's grace period starts now. */
-	for (size_t i = 0; i < r->n_people; i++)
+	for (size_t i = 0; i < r->n_people && !rs->follow; i++)
 		if (r->people[i].present)
 			r->people[i].dropped_ms = now_ms;
 	if (!add_room(rs, r))
@@ -129,6 +129,7 @@ enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sin
 	rs->warn = opt->warn;
 	rs->warn_ctx = opt->warn_ctx;
 	rs->log_io = opt->log_io;
+	rs->follow = opt->follow;
 	char path[1100];
 	snprintf(path, sizeof path, "%s/rooms", rs->dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {

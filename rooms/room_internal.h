@@ -126,6 +126,7 @@ struct rooms {
 	void (*warn)(void *ctx, const char *room, const char *what);
 	void *warn_ctx;
 	const struct log_io *log_io;
+	bool follow; /* rooms_options.follow */
 };
 
 struct room {

@@ -115,6 +115,10 @@ struct rooms_options {
 	/* The log files' system calls (rooms/log.h); NULL is the real ones. For tests that
 	 * make a sync or a truncation fail. */
 	const struct log_io *log_io;
+	/* The rooms follow a log another node writes (an edge, docs/scale.md): their clock
+	 * never writes (no grace-period departures, no floor end at the limit; the writer's
+	 * clock does that and its events arrive), and only rooms_adopt adds events. */
+	bool follow;
 };
 
 /* --- the registry --- */
@@ -153,7 +157,8 @@ BASE_WUR enum room_err rooms_create(struct rooms *rs, const struct room_settings
 				    int64_t now_ms, struct room **out);
 struct room *rooms_find(struct rooms *rs, const char *id);
 /* Loads data_dir/rooms/<id>.jsonl after rooms_open, as rooms_open loads each room: for a
- * room another node made, whose log this node has just copied (gateway/nats_lease.h).
+ * room another node made, whose log this node has just copied (rooms_log_extend; an
+ * edge's or a standby's, gateway/nats_edge.h and nats_lease.h).
  * NULL if id is loaded already, not a room id, or its log does not load (told to warn). */
 struct room *rooms_load(struct rooms *rs, const char *id, int64_t now_ms);
 /* The loaded rooms, by index (a room whose log refused to load is not among them). */

@@ -408,6 +408,35 @@ static void lease_settings(void **state)
 	assert_string_equal(err, "--node: expected 1 to 63 of A-Z a-z 0-9 . _ -");
 }
 
+/* --edge / "edge" (docs/scale.md "Edges"): off unless given, and only with --nats. */
+static void edge_settings(void **state)
+{
+	(void)state;
+	struct gw_config cfg;
+	gw_config_defaults(&cfg);
+	assert_false(cfg.edge);
+	char err[256] = "";
+	char *lone[] = {"plenaryd", "--edge", NULL};
+	assert_false(gw_config_parse_args(&cfg, 2, lone, err, sizeof err));
+	assert_string_equal(err,
+			    "--edge (edge) follows rooms from NATS JetStream: it needs --nats");
+	gw_config_defaults(&cfg);
+	char *both[] = {"plenaryd", "--edge", "--nats", "nats://a:1", NULL};
+	assert_true(gw_config_parse_args(&cfg, 4, both, err, sizeof err));
+	assert_true(cfg.edge);
+	gw_config_defaults(&cfg);
+	const char *path = config_file("{\"nats\":\"nats://a:1\",\"edge\":true}");
+	char *argv[] = {"plenaryd", "--config", (char *)path, NULL};
+	assert_true(gw_config_parse_args(&cfg, 3, argv, err, sizeof err));
+	assert_true(cfg.edge);
+	unlink(path);
+	gw_config_defaults(&cfg);
+	path = config_file("{\"nats\":\"nats://a:1\",\"edge\":\"yes\"}");
+	assert_false(gw_config_load_file(&cfg, path, err, sizeof err));
+	assert_string_equal(err, "edge: expected true or false");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(turn_errors),     cmocka_unit_test(venue_rtp),
 	    cmocka_unit_test(media_addresses), cmocka_unit_test(media_address_errors),
 	    cmocka_unit_test(nats_settings),
+	    cmocka_unit_test(edge_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
