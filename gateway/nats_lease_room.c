@@ -254,6 +254,9 @@ void gw_lease_health(const struct gateway *gw, json_t *obj, bool (*show)(void *,
 			json_object_set_new(one, "owner", json_string(v.owner_node));
 		if (one && v.lag >= 0)
 			json_object_set_new(one, "lag", json_integer(v.lag));
+		struct room *room = rooms_find(gw->rooms, v.room_id);
+		if (one && room) /* the last event this node holds, as an edge says it */
+			json_object_set_new(one, "seq", json_integer(room_head_seq(room)));
 		json_object_set_new(rooms, v.room_id, one);
 	}
 	pthread_mutex_unlock(&l->mu);

@@ -86,7 +86,10 @@ function lastAckIndex(client, id) {
 test('an edge serves a room it does not own', { timeout: 300000 }, async () => {
   cluster = await startNatsCluster(3);
   const args = ['--nats', cluster.urls];
-  const config = { nats_timeout_ms: TIMEOUT_MS };
+  // The owner's lease outlives the moment the test stops it (SIGSTOP, below): this test is
+  // about edges, not failover (nats_failover.test.mjs), and with no standby the stopped
+  // owner would only fence itself and close its own clients.
+  const config = { nats_timeout_ms: TIMEOUT_MS, lease_ttl_ms: 60000 };
   const owner = await startServer({ args, config, grace: 1 });
   servers.push(owner);
   await createRoom(owner, ROOM);
