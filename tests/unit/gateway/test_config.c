@@ -445,8 +445,7 @@ int main(void)
 	    cmocka_unit_test(flag_errors),     cmocka_unit_test(turn_servers),
 	    cmocka_unit_test(turn_errors),     cmocka_unit_test(venue_rtp),
 	    cmocka_unit_test(media_addresses), cmocka_unit_test(media_address_errors),
-	    cmocka_unit_test(nats_settings),
-	    cmocka_unit_test(edge_settings),
+	    cmocka_unit_test(nats_settings),   cmocka_unit_test(edge_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
