@@ -20,6 +20,18 @@
 #include "gateway/nats_log.h"
 #include "gateway/server.h"
 
+size_t gw_moderation_kick_removed(struct room_host *h, const char *pid, const char *by,
+				  json_t *by_name, const char *reason)
+{
+	json_t *notice = json_pack("{s:s,s:s,s:{s:s,s:s,s:o}}", "type", "private", "kind",
+				   "removed", "data", "pid", pid, "by", by, "by_name", by_name);
+	if (notice && reason && reason[0])
+		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
+	size_t n = gw_host_kick(h, pid, NULL, notice, GW_CLOSE_REMOVED, "removed by a chair");
+	json_decref(notice);
+	return n;
+}
+
 void gw_moderation_removed(struct conn *c, const char *pid)
 {
 	char who[GW_PID_MAX];
@@ -29,12 +41,7 @@ void gw_moderation_removed(struct conn *c, const char *pid)
 	struct room_host *h = gw_host_of(c);
 	if (!h || !room_removed(h->room, who, &by, &reason))
 		return; /* the flush failed and rolled the removal back */
-	json_t *notice = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", "private", "kind",
-				   "removed", "data", "pid", who, "by", by, "by_name", c->name);
-	if (notice && reason[0])
-		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
-	size_t n = gw_host_kick(h, who, NULL, notice, GW_CLOSE_REMOVED, "removed by a chair");
-	json_decref(notice);
+	size_t n = gw_moderation_kick_removed(h, who, by, json_string(c->name), reason);
 	gw_info("participant removed", "room=%s pid=%s by=%s connections=%zu", room_id(h->room),
 		who, by, n);
 }
@@ -51,17 +58,24 @@ bool gw_moderation_admits(struct conn *c, json_t *id, const char *type)
 
 /* --- the admin API: /api/rooms/{id}/revocations --- */
 
+size_t gw_moderation_kick_revoked(struct room_host *h, const char *sub, const char *jti,
+				  const char *reason)
+{
+	json_t *notice = json_pack("{s:s,s:s,s:{}}", "type", "private", "kind", "revoked", "data");
+	if (notice && reason && reason[0])
+		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
+	size_t n = gw_host_kick(h, sub, jti, notice, GW_CLOSE_REVOKED, "token revoked");
+	json_decref(notice);
+	return n;
+}
+
 static void kick_revoked(struct gateway *gw, struct room *r, const char *sub, const char *jti,
 			 const char *reason)
 {
 	struct room_host *h = room_host_data(r);
 	if (!h)
 		return;
-	json_t *notice = json_pack("{s:s,s:s,s:{}}", "type", "private", "kind", "revoked", "data");
-	if (notice && reason && reason[0])
-		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
-	size_t n = gw_host_kick(h, sub, jti, notice, GW_CLOSE_REVOKED, "token revoked");
-	json_decref(notice);
+	size_t n = gw_moderation_kick_revoked(h, sub, jti, reason);
 	gw_info("token revoked", "room=%s by=%s connections=%zu", room_id(r), jti ? "jti" : "sub",
 		n);
 	(void)gw;

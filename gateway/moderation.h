@@ -11,6 +11,7 @@
 #define PLENARY_GATEWAY_MODERATION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "rooms/rooms.h"
 
@@ -18,6 +19,7 @@ struct conn;
 struct gateway;
 struct http_req;
 struct lws;
+struct room_host;
 
 /* The WebSocket close codes (private range, RFC 6455 sect. 7.4.2), mnemonic of HTTP's. */
 #define GW_CLOSE_REVOKED 4401 /* the connection's token was revoked */
@@ -29,6 +31,17 @@ void gw_moderation_removed(struct conn *c, const char *pid);
 /* Whether c may still send type: a kicked connection gets an error (sent here) for
  * everything but ping. */
 bool gw_moderation_admits(struct conn *c, json_t *id, const char *type);
+
+/* Every connection of pid in h gets the private `removed` message (by, by_name -- a
+ * reference taken --, reason if any) and is closed; how many. Once participant.removed is
+ * durable: on this node, or an edge that folded it. */
+size_t gw_moderation_kick_removed(struct room_host *h, const char *pid, const char *by,
+				  json_t *by_name, const char *reason);
+/* Every connection of h with that sub (or jti) gets the private `revoked` message (with
+ * reason, if any) and is closed; how many. Once the token.revoked event is durable: on
+ * this node, or an edge that folded it. */
+size_t gw_moderation_kick_revoked(struct room_host *h, const char *sub, const char *jti,
+				  const char *reason);
 
 /* POST, DELETE (?sub= or ?jti=) and GET /api/rooms/{id}/revocations (admin). */
 int gw_http_post_revocation(struct gateway *gw, struct lws *wsi, struct http_req *req,

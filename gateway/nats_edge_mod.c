@@ -36,13 +36,7 @@ static void removed(struct room_host *h, struct room *room, json_t *data)
 	const char *by = NULL, *reason = NULL;
 	if (!pid || !room_removed(room, pid, &by, &reason))
 		return; /* readmitted since, in the same batch */
-	json_t *notice =
-	    json_pack("{s:s,s:s,s:{s:s,s:s,s:o}}", "type", "private", "kind", "removed", "data",
-		      "pid", pid, "by", by, "by_name", name_of(room, by));
-	if (notice && reason[0])
-		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
-	size_t n = gw_host_kick(h, pid, NULL, notice, GW_CLOSE_REMOVED, "removed by a chair");
-	json_decref(notice);
+	size_t n = gw_moderation_kick_removed(h, pid, by, name_of(room, by), reason);
 	gw_info("edge: participant removed", "room=%s pid=%s connections=%zu", room_id(room), pid,
 		n);
 }
@@ -54,11 +48,7 @@ static void revoked(struct room_host *h, struct room *room, json_t *data)
 	const char *reason = json_string_value(json_object_get(data, "reason"));
 	if (!sub == !jti)
 		return;
-	json_t *notice = json_pack("{s:s,s:s,s:{}}", "type", "private", "kind", "revoked", "data");
-	if (notice && reason && reason[0])
-		json_object_set_new(json_object_get(notice, "data"), "reason", json_string(reason));
-	size_t n = gw_host_kick(h, sub, jti, notice, GW_CLOSE_REVOKED, "token revoked");
-	json_decref(notice);
+	size_t n = gw_moderation_kick_revoked(h, sub, jti, reason);
 	gw_info("edge: token revoked", "room=%s by=%s connections=%zu", room_id(room),
 		jti ? "jti" : "sub", n);
 }

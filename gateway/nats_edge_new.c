@@ -40,18 +40,7 @@ struct gather {
 static bool gather_line(void *ctx, const char *line, size_t len)
 {
 	struct gather *g = ctx;
-	if (g->len + len + 1 > g->cap) {
-		size_t cap = (g->len + len + 1) * 2;
-		char *grown = realloc(g->buf, cap);
-		if (!grown)
-			return false;
-		g->buf = grown;
-		g->cap = cap;
-	}
-	memcpy(g->buf + g->len, line, len);
-	g->buf[g->len + len] = '\n';
-	g->len += len + 1;
-	return true;
+	return gw_nats_append_line(&g->buf, &g->len, &g->cap, line, len);
 }
 
 /* Reads the room and hands it over; false to try again later. */

@@ -27,18 +27,7 @@ static bool gather(void *ctx, const char *line, size_t len)
 		return false;
 	if (seq <= g->from)
 		return true;
-	if (g->len + len + 1 > g->cap) {
-		size_t cap = (g->len + len + 1) * 2;
-		char *grown = realloc(g->buf, cap);
-		if (!grown)
-			return false;
-		g->buf = grown;
-		g->cap = cap;
-	}
-	memcpy(g->buf + g->len, line, len);
-	g->buf[g->len + len] = '\n';
-	g->len += len + 1;
-	return true;
+	return gw_nats_append_line(&g->buf, &g->len, &g->cap, line, len);
 }
 
 /* Reads the subject past local_seq and sets the log's position to its end (no one else

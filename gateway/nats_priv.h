@@ -53,6 +53,9 @@ bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_
 		  size_t *len);
 bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq, const char *line,
 		     size_t len);
+/* Appends line (n bytes) and a newline to the growing *buf of *len bytes in *cap; false
+ * on OOM (nothing appended). */
+bool gw_nats_append_line(char **buf, size_t *len, size_t *cap, const char *line, size_t n);
 /* The "seq" of a log line (not checked beyond being a JSON object with an integer seq). */
 bool gw_nats_line_seq(const char *line, size_t len, int64_t *seq);
 

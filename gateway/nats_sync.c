@@ -95,17 +95,22 @@ static bool gather_line(void *ctx, const char *line, size_t len)
 	}
 	if (seq <= g->after)
 		return true;
-	if (g->len + len + 1 > g->cap) {
-		size_t cap = (g->len + len + 1) * 2;
-		char *grown = realloc(g->buf, cap);
+	return gw_nats_append_line(&g->buf, &g->len, &g->cap, line, len);
+}
+
+bool gw_nats_append_line(char **buf, size_t *len, size_t *cap, const char *line, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t grown_cap = (*len + n + 1) * 2;
+		char *grown = realloc(*buf, grown_cap);
 		if (!grown)
 			return false;
-		g->buf = grown;
-		g->cap = cap;
+		*buf = grown;
+		*cap = grown_cap;
 	}
-	memcpy(g->buf + g->len, line, len);
-	g->buf[g->len + len] = '\n';
-	g->len += len + 1;
+	memcpy(*buf + *len, line, n);
+	(*buf)[*len + n] = '\n';
+	*len += n + 1;
 	return true;
 }
 
