@@ -20,42 +20,18 @@
 // that she is off air and why. axe finds no violation in the consoles and the chair's page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, join, jwt, nowS, sleep } from '../integration/harness.mjs';
 import { openPage, roomLink, axe, see, heard, screenshot } from './browser.mjs';
+import { startPeer, spectrum, toneWav } from './pageaudio.mjs';
 
 const ROOM = 'hall';
 const VENUE = 440, ANA = 1000, FR = 1700, ES = 2500, NOBODY = 700;
 const FREQS = [VENUE, ANA, FR, ES, NOBODY];
 let server, main, hall, frBooth, chair, work;
-
-// A 48 kHz mono 16-bit WAV of a tone, lightly amplitude-modulated when wobble is set (the
-// venue's, as venue.test's) or steady, for Chromium's fake microphone.
-function toneWav(path, hz, seconds, wobble) {
-  const n = 48000 * seconds;
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + 2 * n, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(48000, 24);
-  b.writeUInt32LE(96000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) {
-    const t = i / 48000;
-    const amp = 0.3 + (wobble ? 0.08 * Math.sin(2 * Math.PI * 3 * t) : 0);
-    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
-  }
-  writeFileSync(path, b);
-}
 
 const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
@@ -67,8 +43,9 @@ before(async () => {
   work = mkdtempSync(pathJoin(tmpdir(), 'plenary-hybrid-'));
   const hallWav = pathJoin(work, 'hall.wav');
   const frWav = pathJoin(work, 'fr.wav');
-  toneWav(hallWav, VENUE, 10, true);
-  toneWav(frWav, FR, 10, false);
+  // The venue's lightly amplitude-modulated (as venue.test's), the booth's steady.
+  toneWav(hallWav, VENUE, 10, (t) => 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t));
+  toneWav(frWav, FR, 10, () => 0.3);
   server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Hybrid multilingual plenary', public_observers: true }] } });
   [main, hall, frBooth] = await Promise.all([
     launch(),
@@ -88,83 +65,12 @@ after(async () => {
 
 const tok = (role, name, sub, extra = {}) => jwt({ room: ROOM, role, name, sub, exp: nowS() + 3600, ...extra });
 
-// Runs in a page: joins with tok, sends a tone of hz into its peer. Leaves window.pl.
-async function voice({ wsUrl, room, tok, hz }) {
-  const ws = new WebSocket(wsUrl, 'plenary.v1');
-  const inbox = [];
-  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const wait = async (pred, ms = 10000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const m = inbox.find(pred);
-      if (m) return m;
-    }
-    return null;
-  };
-  let id = 0;
-  const request = (obj) => {
-    const mine = ++id;
-    ws.send(JSON.stringify({ ...obj, id: mine }));
-    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
-  };
-  await request({ type: 'join', room, token: tok });
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  await ctx.resume();
-  const pc = new RTCPeerConnection();
-  const osc = new OscillatorNode(ctx, { frequency: hz });
-  const gain = new GainNode(ctx, { gain: 0.25 });
-  const lfo = new OscillatorNode(ctx, { frequency: 3 });
-  const depth = new GainNode(ctx, { gain: 0.08 });
-  lfo.connect(depth).connect(gain.gain); // a tone that keeps moving: DTX never takes it for noise
-  const dest = new MediaStreamAudioDestinationNode(ctx);
-  osc.connect(gain).connect(dest);
-  osc.start();
-  lfo.start();
-  pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
-  window.pl = { wait, request, pc, inbox };
-  await pc.setLocalDescription(await pc.createOffer());
-  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
-  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
-  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
-  return pc.connectionState;
-}
-
 async function voicePage(token, hz) {
   const ctx = await main.newContext();
   const page = await ctx.newPage();
   await page.goto(`${server.url}/healthz`);
-  assert.equal(await page.evaluate(voice, { wsUrl: server.wsUrl, room: ROOM, tok: token, hz }), 'connected');
+  assert.equal((await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok: token, hz })).state, 'connected');
   return page;
-}
-
-// In a web client page: what its audio element receives, averaged over ms, as linear
-// power at each frequency (the peak of its FFT bin and the two beside it).
-function spectrum({ freqs, ms }) {
-  const el = [...document.querySelectorAll('audio')].find((a) => a.srcObject);
-  if (!el) return null;
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  const an = ctx.createAnalyser();
-  an.fftSize = 8192;
-  an.smoothingTimeConstant = 0;
-  ctx.createMediaStreamSource(el.srcObject).connect(an);
-  const db = new Float32Array(an.frequencyBinCount);
-  const sum = freqs.map(() => 0);
-  let frames = 0;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      an.getFloatFrequencyData(db);
-      freqs.forEach((hz, i) => {
-        const bin = Math.round((hz * an.fftSize) / ctx.sampleRate);
-        sum[i] += 10 ** (Math.max(db[bin - 1], db[bin], db[bin + 1]) / 10);
-      });
-      frames++;
-    }, 100);
-    setTimeout(() => {
-      clearInterval(timer);
-      ctx.close();
-      resolve({ frames, power: Object.fromEntries(freqs.map((hz, i) => [hz, sum[i] / frames])) });
-    }, ms);
-  });
 }
 
 // Several pages measured over the same 3 s, by name.
