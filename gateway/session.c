@@ -162,14 +162,20 @@ void gw_session_ack(struct conn *c, json_t *id, json_t *fields)
  * plenary's size. */
 static void send_join_ack(struct conn *c, json_t *id, json_t *fields, const struct room *room)
 {
-	json_object_set_new(fields, "type", json_string("ack"));
-	if (id)
-		json_object_set(fields, "id", id);
-	size_t len = 0;
-	char *state = room_snapshot_text(room, &len);
-	struct gw_msg *m = state ? gw_msg_from_json_with(fields, "state", state, len) : NULL;
-	free(state);
+	/* "type" and "id" first: a reader that looks for the reply's type near either end of
+	 * a message (plenary-load's listeners skip events that way) finds it before a roster
+	 * of a few hundred kilobytes. */
+	json_t *ack = json_pack("{s:s}", "type", "ack");
+	if (ack && id)
+		json_object_set(ack, "id", id);
+	if (ack)
+		json_object_update(ack, fields);
 	json_decref(fields);
+	size_t len = 0;
+	char *state = ack ? room_snapshot_text(room, &len) : NULL;
+	struct gw_msg *m = state ? gw_msg_from_json_with(ack, "state", state, len) : NULL;
+	free(state);
+	json_decref(ack);
 	if (!m) {
 		gw_host_error(c, id, ROOM_EINTERNAL, "out of memory");
 		return;

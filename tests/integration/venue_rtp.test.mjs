@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { startServer, SECRET, SOURCE_DIR, sleep } from './harness.mjs';
 import { runLoad } from '../load/servers.mjs';
+import { goertzel } from '../browser/pageaudio.mjs';
 
 const LOAD = pathJoin(process.env.PLENARY_BUILD_DIR || 'build', 'tests', 'load', 'plenary-load');
 const PT = 97;
@@ -74,19 +75,7 @@ function deskTone(port, codec, seconds) {
     ...enc, '-payload_type', String(PT), '-f', 'rtp', `rtp://127.0.0.1:${port}`]);
 }
 
-// Goertzel: the magnitude of one frequency in the samples, per sample.
-function tone(samples, hz) {
-  const w = (2 * Math.PI * hz) / 48000;
-  const c = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (const v of samples) {
-    const s0 = v + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return Math.sqrt(Math.max(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / samples.length;
-}
+const tone = (samples, hz) => goertzel(samples, hz);
 
 function s16le(buf) {
   const out = new Int16Array(Math.floor(buf.length / 2));
