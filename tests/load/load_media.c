@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,8 +32,7 @@
 #define MAX_BURSTS   8192 /* 2 h 16 min of 1 s bursts */
 #define MATCH_BACK   10	  /* bursts looked at for a match: burst_ids (at most 8) + 2 */
 #define LATENCY_MAX  500000
-#define STALL_US     200000 /* a speaker this late skips frames instead of bursting */
-#define PACE_US	     2000   /* a busy thread wakes at most this often */
+#define PACE_US	     2000 /* a busy thread wakes at most this often */
 #define MAX_EVENTS   256
 #define MAX_SPEAKERS 16
 
@@ -67,7 +67,8 @@ struct rx_thread {
 	struct load_media *m;
 	pthread_t th;
 	bool running;
-	int ep, evfd;
+	bool speakers_only; /* the speakers' thread (below), woken by timer_fd */
+	int ep, evfd, timer_fd;
 	pthread_mutex_t mu;
 	struct load_peer *inbox;
 	struct load_peer **peers;
@@ -322,13 +323,16 @@ static void send_frame(struct load_peer *p, uint64_t k)
 	p->t->sent_win += in_window(p->m, load_mono_us());
 }
 
-/* Sends every frame of the schedule that is due; a thread that stalled skips ahead. */
+/* Sends every frame of the schedule that is due. A thread that was held up catches up,
+ * each frame with its own timestamp, rather than skip ahead: a skip would be frames the
+ * server never had, and the room's stream would follow the tool's lateness (issue 14's
+ * note). The first frame is the schedule's slot of the moment it connected. */
 static void speak(struct load_peer *p, uint64_t now_us)
 {
 	if (atomic_load_explicit(&p->state, memory_order_relaxed) != CLIENT_CONNECTED)
 		return;
 	uint64_t t0 = p->m->t0_us;
-	if (p->next_send_us == 0 || now_us > p->next_send_us + STALL_US)
+	if (p->next_send_us == 0)
 		p->next_send_us = t0 + (now_us - t0) / FRAME_US * FRAME_US;
 	bool measured = in_window(p->m, now_us);
 	while (p->next_send_us <= now_us) {
@@ -401,6 +405,14 @@ static uint64_t next_due(const struct rx_thread *t, uint64_t next_tick_us)
 	return until;
 }
 
+static void drain_timer(struct rx_thread *t)
+{
+	uint64_t expirations;
+	if (read(t->timer_fd, &expirations, sizeof expirations) < 0) {
+		/* not expired after all: speak() goes by the clock anyway */
+	}
+}
+
 /* Everything ready, MAX_EVENTS at a time; the first wait may block for timeout_ms. */
 static void receive_ready(struct rx_thread *t, int timeout_ms)
 {
@@ -411,6 +423,8 @@ static void receive_ready(struct rx_thread *t, int timeout_ms)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL)
 				drain_inbox(t);
+			else if (evs[i].data.ptr == t)
+				drain_timer(t);
 			else
 				receive(t, evs[i].data.ptr);
 		}
@@ -452,9 +466,42 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static bool thread_init(struct rx_thread *t, struct load_media *m)
+/* The speakers' thread: their frames go out on a timer of absolute deadlines, the
+ * schedule's own grid (t0 + 20k ms; a periodic timerfd does not drift), on a thread that
+ * has nothing else to do. On a listener thread a frame waited for a whole turn of
+ * receiving, which with thousands of listeners on a loaded machine made the speakers
+ * late, then skip frames: the room then sent fewer than 50 packets a second. */
+static void *speaker_main(void *arg)
+{
+	struct rx_thread *t = arg;
+	while (!atomic_load(&t->m->stop)) {
+		receive_ready(t, -1); /* the timer, a speaker's datagram, the inbox, or stop */
+		uint64_t now = load_mono_us();
+		for (size_t i = 0; i < t->n_speakers; i++)
+			speak(t->speakers[i], now);
+		tick(t, now);
+	}
+	return NULL;
+}
+
+static bool arm_timer(struct rx_thread *t)
+{
+	uint64_t first = t->m->t0_us + FRAME_US;
+	struct itimerspec its = {.it_interval = {.tv_sec = 0, .tv_nsec = FRAME_US * 1000L},
+				 .it_value = {.tv_sec = (time_t)(first / 1000000u),
+					      .tv_nsec = (long)(first % 1000000u) * 1000L}};
+	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
+	return t->timer_fd >= 0 &&
+	       timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0 &&
+	       epoll_ctl(t->ep, EPOLL_CTL_ADD, t->timer_fd, &ev) == 0;
+}
+
+static bool thread_init(struct rx_thread *t, struct load_media *m, bool speakers_only)
 {
 	t->m = m;
+	t->speakers_only = speakers_only;
+	t->timer_fd = -1;
 	pthread_mutex_init(&t->mu, NULL);
 	sample_set_init(&t->lat, LATENCY_MAX);
 	sample_set_init(&t->echo_lat, LATENCY_MAX);
@@ -462,9 +509,11 @@ static bool thread_init(struct rx_thread *t, struct load_media *m)
 	t->ep = epoll_create1(EPOLL_CLOEXEC);
 	t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-	if (t->ep < 0 || t->evfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->evfd, &ev) != 0)
+	if (t->ep < 0 || t->evfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->evfd, &ev) != 0 ||
+	    (speakers_only && !arm_timer(t)))
 		return false;
-	t->running = pthread_create(&t->th, NULL, thread_main, t) == 0;
+	t->running =
+	    pthread_create(&t->th, NULL, speakers_only ? speaker_main : thread_main, t) == 0;
 	return t->running;
 }
 
@@ -476,7 +525,8 @@ struct load_media *load_media_create(const struct load_media_config *cfg, char *
 		return NULL;
 	}
 	struct load_media *m = calloc(1, sizeof *m);
-	struct rx_thread *threads = calloc(cfg->threads, sizeof *threads);
+	/* threads[0] is the speakers', the others the listeners' */
+	struct rx_thread *threads = calloc(cfg->threads + 1, sizeof *threads);
 	if (m == NULL || threads == NULL) {
 		free(m);
 		free(threads);
@@ -490,9 +540,9 @@ struct load_media *load_media_create(const struct load_media_config *cfg, char *
 	pthread_mutex_init(&m->list_mu, NULL);
 	atomic_store(&m->win_start_us, UINT64_MAX);
 	atomic_store(&m->win_end_us, UINT64_MAX);
-	for (unsigned i = 0; i < cfg->threads; i++) {
+	for (unsigned i = 0; i <= cfg->threads; i++) {
 		m->n_threads = i + 1;
-		if (!thread_init(&threads[i], m)) {
+		if (!thread_init(&threads[i], m, i == 0)) {
 			snprintf(why, cap, "media: thread %u could not start", i);
 			load_media_destroy(m);
 			return NULL;
@@ -534,6 +584,8 @@ void load_media_destroy(struct load_media *m)
 			close(t->ep);
 		if (t->evfd >= 0)
 			close(t->evfd);
+		if (t->timer_fd >= 0)
+			close(t->timer_fd);
 		free(t->peers);
 		sample_set_fini(&t->lat);
 		sample_set_fini(&t->echo_lat);
@@ -614,7 +666,8 @@ void load_peer_expect(struct load_peer *p, int ch, unsigned n)
 
 void load_media_start(struct load_media *m, struct load_peer *p)
 {
-	struct rx_thread *t = &m->threads[m->next_thread++ % m->n_threads];
+	struct rx_thread *t =
+	    p->speaker ? &m->threads[0] : &m->threads[1 + m->next_thread++ % (m->n_threads - 1)];
 	p->t = t;
 	atomic_store(&p->started, true);
 	pthread_mutex_lock(&t->mu);
@@ -680,9 +733,9 @@ static void add_listener(struct media_report *r, const struct load_peer *p)
 void load_media_report(struct load_media *m, double window_s, struct media_report *out)
 {
 	memset(out, 0, sizeof *out);
-	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
-	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
-	sample_set_init(&out->speaker_late_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
+	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
+	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
+	sample_set_init(&out->speaker_late_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
 	for (struct load_peer *p = m->all; p; p = p->next_all)
 		if (!p->speaker)
 			add_listener(out, p);

@@ -12,7 +12,9 @@
  *   load_peer_view: atomics <---------------       onset -> latency sample
  *   (connected, first audio, state)              STUN, DTLS, RTCP: client_receive
  *                                              every 10 ms: client_tick where due
- *                                              speakers: one frame per 20 ms of the schedule
+ *                                            the speakers' thread (its own): a timerfd on
+ *                                              the schedule's grid; every due frame sent,
+ *                                              a late one caught up, never skipped
  *
  * Counting listeners' packets needs no decryption: the RTP header travels in the clear
  * (RFC 3711), so only the sampled listeners pay for SRTP and Opus, as the issue asks.
