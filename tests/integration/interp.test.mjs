@@ -105,6 +105,9 @@ test('booth handover, floor language, media.channel', async () => {
   const handover = await chair.event('interp.taken', { from: at });
   assert.deepEqual(handover.data, { lang: 'fr', pid: 'paul', name: 'Paul', by: 'paul', from: 'odile' });
   await fr1.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === false, { from: m1b });
+  // The outgoing interpreter is told who took the booth from them, and at whose request.
+  const told = await fr1.event('interp.taken', { from: m1b });
+  assert.deepEqual(told.data, handover.data);
   await fr2.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === true, { from: m2 });
   assert.equal((await fr2.request({ type: 'interp.take', lang: 'fr' })).code, 'conflict');
 
