@@ -300,6 +300,10 @@ struct media_stats {
 	uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1]; /* last: +Inf */
 	uint64_t tick_count;
 	double tick_sum_s;
+	/* The 20 ms grid: frames every worker passed (50 a second each, however late it ran),
+	 * and those it was too late to mix (more than 100 ms behind: a starved process). */
+	uint64_t frames;
+	uint64_t frames_skipped;
 	/* Latency, by how the packet left: mixed (jitter buffer + decode + mix + encode) or
 	 * forwarded as it came. */
 	uint64_t latency_mix_buckets[MEDIA_LATENCY_BUCKETS + 1];

@@ -182,6 +182,8 @@ test('booth handover, floor language, media.channel', async () => {
 
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);
+  assert.ok(Number(/^plenary_mixer_frames_total (\d+)$/m.exec(metrics)?.[1]) > 0, 'the workers\' clock runs');
+  assert.match(metrics, /^plenary_mixer_frames_skipped_total \d+$/m);
   assert.match(metrics, /^plenary_connections\{role="interpreter"\} 3$/m);
 
   // The log holds the handovers in order.

@@ -181,7 +181,10 @@ static json_t *ogg_json(struct load_run *r, struct media_report *m)
 }
 
 /* --channels: the booths, the sampled channel listeners' check, and the server's
- * channel encodes per mixer tick and channel over the window (1.0 is one encode each). */
+ * channel encodes per mixer tick and channel over the window (1.0 is one encode each);
+ * and the workers' 20 ms frames over the window, those skipped apart: a room that sends
+ * fewer than 50 packets a second with no frame skipped was given less to send (its voices'
+ * packets came late or not at all), with frames skipped the server was starved of CPU. */
 static json_t *channels_json(struct load_run *r, const struct media_report *m)
 {
 	const struct interp_langs *l = &r->cfg->langs;
@@ -189,15 +192,18 @@ static json_t *channels_json(struct load_run *r, const struct media_report *m)
 	for (unsigned ch = 0; ch < l->n; ch++)
 		json_array_append_new(langs, json_pack("{s:s,s:i}", "lang", l->lang[ch], "tone_hz",
 						       interp_freq_hz(ch)));
-	double enc = r->encodes1 - r->encodes0, ticks = r->ticks1 - r->ticks0;
+	const struct interp_metrics *a = &r->metrics0, *b = &r->metrics1;
+	double enc = b->encodes - a->encodes, ticks = b->ticks - a->ticks;
 	bool ok = r->metrics_ok && ticks > 0 && enc >= 0;
-	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:I}", "langs", langs, "encodes",
-			 num(ok, enc), "ticks", num(ok, ticks), "encodes_per_tick_per_channel",
-			 num(ok, enc / ticks / l->n), "listeners_checked", (int)m->ch_checked,
-			 "listeners_wrong_channel", (int)m->ch_wrong_listeners,
-			 "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other_booth",
-			 (json_int_t)m->ch_frames_wrong, "frames_quiet",
-			 (json_int_t)m->ch_frames_quiet);
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:I}", "langs", langs, "encodes",
+	    num(ok, enc), "ticks", num(ok, ticks), "server_frames",
+	    num(r->metrics_ok, b->frames - a->frames), "server_frames_skipped",
+	    num(r->metrics_ok, b->frames_skipped - a->frames_skipped),
+	    "encodes_per_tick_per_channel", num(ok, enc / ticks / l->n), "listeners_checked",
+	    (int)m->ch_checked, "listeners_wrong_channel", (int)m->ch_wrong_listeners,
+	    "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other_booth",
+	    (json_int_t)m->ch_frames_wrong, "frames_quiet", (json_int_t)m->ch_frames_quiet);
 }
 
 static json_t *warnings_json(const struct load_run *r)
