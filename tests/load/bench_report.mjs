@@ -462,7 +462,9 @@ function methodSection(plan) {
 `read with \`recvmmsg\` and their loss counted from RTP sequence numbers; ${plan.sample} listeners per run also ` +
 `decrypt and decode, and the time from the speaker handing a burst's first packet to the kernel to a listener's ` +
 `kernel receiving the packet where the decoded burst begins (plus its offset in the frame), less the tone's own ` +
-`codec delay, is the **latency** — what the server adds on loopback. Each run starts the server fresh; listeners ` +
+`codec delay, is the **latency** — what the server adds on loopback. The speakers (and the interpreters of the ` +
+`listeners-channels rows) send from a thread of their own, woken by a timer on the schedule's absolute 20 ms grid; ` +
+`a frame that leaves late is caught up with its own timestamp, never skipped. Each run starts the server fresh; listeners ` +
 `join at ${plan.joinRate}/s (the storm: ${plan.storm} within ${plan.stormWindowS} s); once all are connected and hearing, ` +
 `${plan.warmup} s of warm-up, then a ${plan.duration} s window. **Server CPU** is utime + stime of the server ` +
 `process over the window (/proc/PID/stat), divided by listener-minutes; **server cores** is the same per second. ` +
