@@ -91,6 +91,8 @@ void record_channel_start(struct room_mixer *rm, unsigned b)
 	struct chan_live *cl = &r->chan[b];
 	cl->rm = rm;
 	cl->channel = b + 1;
+	if (rm->channels) /* a frame left from a tick before it started is not this tick's */
+		rm->channels->ch[b].fresh = false;
 	if (r->pages && !cl->ogg)
 		live_start(rm, cl);
 	if (r->recorder && !cl->file && !cl->file_due) {
