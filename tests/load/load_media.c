@@ -11,6 +11,7 @@
 #include "load_media.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,7 @@ struct load_media {
 	struct load_peer *all;
 	bool have_primary;
 	_Atomic uint64_t burst_ns[MAX_BURSTS]; /* wall-clock send time of each burst, 0 unknown */
+	_Atomic bool speakers_realtime;	       /* the speakers' thread got SCHED_FIFO */
 };
 
 uint64_t load_mono_us(void)
@@ -470,10 +472,17 @@ static void *thread_main(void *arg)
  * schedule's own grid (t0 + 20k ms; a periodic timerfd does not drift), on a thread that
  * has nothing else to do. On a listener thread a frame waited for a whole turn of
  * receiving, which with thousands of listeners on a loaded machine made the speakers
- * late, then skip frames: the room then sent fewer than 50 packets a second. */
+ * late, then skip frames: the room then sent fewer than 50 packets a second. On a
+ * machine busy with other work a timer is not enough (the thread waited 200-400 ms for a
+ * CPU at nice -10), so it asks for SCHED_FIFO at the lowest real-time priority: a few
+ * sends per 20 ms, which no other thread can then delay. Without the privilege it stays
+ * as it is, and the report says so. */
 static void *speaker_main(void *arg)
 {
 	struct rx_thread *t = arg;
+	struct sched_param sp = {.sched_priority = 1};
+	atomic_store(&t->m->speakers_realtime,
+		     pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
 	while (!atomic_load(&t->m->stop)) {
 		receive_ready(t, -1); /* the timer, a speaker's datagram, the inbox, or stop */
 		uint64_t now = load_mono_us();
@@ -761,6 +770,7 @@ void load_media_report(struct load_media *m, double window_s, struct media_repor
 		out->speaker_send_errors += t->send_errors;
 		out->speaker_received += t->speaker_rx;
 	}
+	out->speakers_realtime = atomic_load(&m->speakers_realtime);
 }
 
 void media_report_fini(struct media_report *r)

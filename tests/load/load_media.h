@@ -100,6 +100,7 @@ struct media_report {
 	struct sample_set speaker_late_ms; /* how late the speakers' frames left, in the window */
 	uint64_t onsets_unmatched, onsets_after_gap, decode_errors, decoded, onsets;
 	uint64_t speaker_sent, speaker_sent_window, speaker_send_errors, speaker_received;
+	bool speakers_realtime; /* their thread ran SCHED_FIFO (load_media.c) */
 	uint64_t srtp_errors;
 	size_t sampled;
 	/* sampled channel listeners: how many, how many did not hear their channel, and
