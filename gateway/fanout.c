@@ -150,6 +150,17 @@ void gw_host_reply(struct conn *c, json_t *v, bool is_ack, json_t *ack_id)
 	json_decref(v);
 }
 
+void gw_host_reply_msg(struct conn *c, struct gw_msg *m, bool is_ack, json_t *ack_id)
+{
+	struct room_host *h = gw_host_of(c);
+	if (!h) {
+		gw_conn_send(c, m);
+		gw_msg_unref(m);
+		return;
+	}
+	host_emit(h, c, m, 0, is_ack, ack_id);
+}
+
 void gw_host_error(struct conn *c, json_t *id, enum room_err err, const char *message)
 {
 	json_t *reply = json_pack("{s:s,s:s,s:s}", "type", "error", "code", room_err_code(err),

@@ -81,6 +81,8 @@ void gw_host_send(struct room_host *h, struct conn *c, struct gw_msg *m, bool is
 /* A reply to c (consumes v): after whatever its room holds back, or at once if c has
  * joined no room. is_ack and ack_id as for gw_host_send. */
 void gw_host_reply(struct conn *c, json_t *v, bool is_ack, json_t *ack_id);
+/* The same with the message made already (one reference, taken). */
+void gw_host_reply_msg(struct conn *c, struct gw_msg *m, bool is_ack, json_t *ack_id);
 /* An `error` reply to c (PROTOCOL.md codes), with the request's id if there was one. */
 void gw_host_error(struct conn *c, json_t *id, enum room_err err, const char *message);
 /* Queues to c the pending event messages with seq > after, in order, for a resume. */

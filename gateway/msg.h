@@ -28,6 +28,10 @@ struct gw_msg *gw_msg_new(const char *text, size_t len);
 struct gw_msg *gw_msg_close(int code, const char *reason);
 /* A message holding v serialised compactly; one reference. NULL on OOM. */
 struct gw_msg *gw_msg_from_json(const json_t *v);
+/* v serialised with one more member last, "key": raw, where raw is JSON text already (a
+ * snapshot written without jansson: rooms.h room_snapshot_text). NULL on OOM. */
+struct gw_msg *gw_msg_from_json_with(const json_t *v, const char *key, const char *raw,
+				     size_t raw_len);
 struct gw_msg *gw_msg_ref(struct gw_msg *m);
 void gw_msg_unref(struct gw_msg *m);
 

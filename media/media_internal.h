@@ -1,7 +1,8 @@
 /*
- * The media object's own structs, shared by media.c (workers, offers, peers, events,
- * statistics) and media_rooms.c (rooms pinned to workers, sessions, recordings). Gateway
- * thread only, like the rest of media.h's calls.
+ * The media object's own structs, shared by media.c (workers, addresses, certificate),
+ * media_offer.c (offers, peers), media_events.c (events), media_stats.c (statistics) and
+ * media_rooms.c (rooms pinned to workers, sessions, recordings). Gateway thread only,
+ * like the rest of media.h's calls.
  */
 #ifndef PLENARY_MEDIA_INTERNAL_H
 #define PLENARY_MEDIA_INTERNAL_H
@@ -42,6 +43,25 @@ struct media {
 	char *recordings_dir;	/* NULL: no recordings */
 	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
 };
+
+struct media_peer {
+	struct media *m;
+	struct peer *wpeer; /* the worker's: a name for commands, never dereferenced here */
+	unsigned worker;
+	void *user;
+	bool closed;
+	struct peer_shared shared; /* written by the worker */
+	char room[MEDIA_ROOM_MAX + 1];
+	struct base_list link; /* on media.handles */
+};
+
+/* Writes fmt (with arg) into why, when there is one, and returns err. */
+enum media_err media_fail(char *why, size_t cap, enum media_err err, const char *fmt,
+			  const char *arg);
+/* On the gateway thread, before an offer is answered: a certificate MEDIA_CERT_ROTATE_S
+ * old is replaced, long before its DTLS_CERT_LIFETIME_S run out. Should making the new one
+ * fail, the old one serves on and the next offer tries again. */
+void media_rotate_certificate(struct media *m);
 
 /* The room's pin, made (with its SSRC) if the room never had audio; NULL when out of
  * memory or random numbers. */

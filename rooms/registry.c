@@ -65,7 +65,7 @@ static void load_room(struct rooms *rs, const char *id, int64_t now_ms)
 	struct log_open_report report;
 	memset(&report, 0, sizeof report);
 	r->replaying = true;
-	enum log_err err = log_file_open(r->path, NULL, replay_into, r, &r->log, &report);
+	enum log_err err = log_file_open(r->path, rs->log_io, replay_into, r, &r->log, &report);
 	r->replaying = false;
 	char what[256];
 	if (err != LOG_OK) {
@@ -120,6 +120,7 @@ enum room_err rooms_open(const struct rooms_options *opt, const struct rooms_sin
 	rs->sink = *sink;
 	rs->warn = opt->warn;
 	rs->warn_ctx = opt->warn_ctx;
+	rs->log_io = opt->log_io;
 	char path[1100];
 	snprintf(path, sizeof path, "%s/rooms", rs->dir);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
@@ -201,7 +202,7 @@ enum room_err rooms_create(struct rooms *rs, const struct room_settings *s, int6
 		return ROOM_ECONFLICT;
 	}
 	struct log_open_report report;
-	if (log_file_open(r->path, NULL, replay_into, r, &r->log, &report) != LOG_OK ||
+	if (log_file_open(r->path, rs->log_io, replay_into, r, &r->log, &report) != LOG_OK ||
 	    !add_room(rs, r)) {
 		room_free(r);
 		return ROOM_EINTERNAL;
@@ -262,17 +263,37 @@ static void keep_runtime(const struct room *old_room, struct room *fresh, struct
 	}
 }
 
-/* After a failed flush: rebuild the durable state from what is on disk, keeping the
- * runtime state (keep_runtime). */
+struct rebuild {
+	struct room *room;
+	int64_t upto;
+	bool failed;
+};
+
+static int rebuild_one(void *ctx, const struct log_record *rec)
+{
+	struct rebuild *b = ctx;
+	if (rec->seq > b->upto)
+		return 1;
+	if (replay_into(b->room, rec) == 0)
+		return 0;
+	b->failed = true;
+	return 1;
+}
+
+/* After a failed flush: rebuild the durable state from what is on disk up to the last
+ * committed record, keeping the runtime state (keep_runtime). Only up to it: when the
+ * file could not be cut back, it still holds lines nobody was told of, and the room must
+ * not show them (the file is then marked broken, so nothing more is appended). */
 static void room_rebuild(struct room *r)
 {
 	struct room *fresh = room_new(r->rs, r->id);
 	if (!fresh)
 		return;
+	struct rebuild b = {fresh, r->committed_seq, false};
 	fresh->replaying = true;
-	enum log_err err = log_file_read_since(r->log, 0, replay_into, fresh);
+	enum log_err err = log_file_read_since(r->log, 0, rebuild_one, &b);
 	fresh->replaying = false;
-	if (err != LOG_OK) {
+	if (err != LOG_OK || b.failed || fresh->head_seq != r->committed_seq) {
 		warn(r->rs, r->id, "cannot re-read the log after a failed flush");
 		room_free(fresh);
 		return;
@@ -288,7 +309,7 @@ static void room_rebuild(struct room *r)
 	fresh->observers = r->observers;
 	fresh->log = r->log;
 	fresh->host_data = r->host_data;
-	fresh->committed_seq = log_file_durable_seq(r->log);
+	fresh->committed_seq = r->committed_seq;
 	r->log = NULL;
 	struct room tmp = *r;
 	*r = *fresh;
@@ -304,7 +325,9 @@ static void roll_back_room(struct room *r)
 	bool file_ahead =
 	    log_file_durable_seq(r->log) > r->committed_seq || log_file_has_pending(r->log);
 	if (file_ahead && log_file_truncate_to(r->log, r->committed_seq) != LOG_OK)
-		warn(r->rs, r->id, "cannot truncate the log back to its last committed record");
+		warn(r->rs, r->id,
+		     "cannot truncate the log back to its last committed record: the room "
+		     "refuses further events until restarted");
 	record_cache_flushed(r, false, r->committed_seq);
 	room_rebuild(r);
 }

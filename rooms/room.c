@@ -292,8 +292,34 @@ static json_t *snapshot_polls(const struct room *r)
 	return polls;
 }
 
+/* Everything of the snapshot but "participants" (snapshot_text.c writes that part as
+ * text for a join's ack). */
+json_t *room_snapshot_core(const struct room *r)
+{
+	json_t *langs = json_array();
+	for (int i = 0; i < r->n_langs; i++)
+		json_array_append_new(langs, json_string(r->langs[i]));
+	json_t *snap = json_pack(
+	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o,s:s},s:{s:I,s:s},s:I,s:o,s:o,s:o,s:{s:o}}", "room", "id",
+	    r->id, "title", r->title, "session_title",
+	    r->session_title[0] ? r->session_title : r->title, "status", status_name(r->status),
+	    "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms), "visibility",
+	    room_visibility_name(r->visibility), "head", "seq", (json_int_t)r->head_seq, "hash",
+	    r->head_hash, "observers", (json_int_t)r->observers, "queue", snapshot_queue(r), "hum",
+	    snapshot_hum(r), "polls", snapshot_polls(r), "captions", "languages", langs);
+	/* Moderation (docs/protocol.md "Moderation"): whom a chair removed, whose mics are
+	 * open. */
+	if (snap) {
+		json_object_set_new(snap, "removed", room_snapshot_removed(r));
+		json_object_set_new(snap, "mics", room_snapshot_mics(r));
+		room_snapshot_interp(r, snap);
+	}
+	return snap;
+}
+
 json_t *room_snapshot(const struct room *r)
 {
+	json_t *snap = room_snapshot_core(r);
 	json_t *people = json_array();
 	for (size_t i = 0; i < r->n_people; i++) {
 		const struct person *p = &r->people[i];
@@ -307,25 +333,10 @@ json_t *room_snapshot(const struct room *r)
 							"connected", p->connections > 0, "mic",
 							mic ? json_string(mic) : json_null()));
 	}
-	json_t *langs = json_array();
-	for (int i = 0; i < r->n_langs; i++)
-		json_array_append_new(langs, json_string(r->langs[i]));
-	json_t *snap = json_pack(
-	    "{s:{s:s,s:s,s:s,s:s,s:o,s:o,s:s},s:{s:I,s:s},s:o,s:I,s:o,s:o,s:o,s:{s:o}}", "room",
-	    "id", r->id, "title", r->title, "session_title",
-	    r->session_title[0] ? r->session_title : r->title, "status", status_name(r->status),
-	    "started", ts_or_null(r->started_ms), "ended", ts_or_null(r->ended_ms), "visibility",
-	    room_visibility_name(r->visibility), "head", "seq", (json_int_t)r->head_seq, "hash",
-	    r->head_hash, "participants", people, "observers", (json_int_t)r->observers, "queue",
-	    snapshot_queue(r), "hum", snapshot_hum(r), "polls", snapshot_polls(r), "captions",
-	    "languages", langs);
-	/* Moderation (docs/protocol.md "Moderation"): whom a chair removed, whose mics are
-	 * open. */
-	if (snap) {
-		json_object_set_new(snap, "removed", room_snapshot_removed(r));
-		json_object_set_new(snap, "mics", room_snapshot_mics(r));
-		room_snapshot_interp(r, snap);
-	}
+	if (snap)
+		json_object_set_new(snap, "participants", people);
+	else
+		json_decref(people);
 	return snap;
 }
 

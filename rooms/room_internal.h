@@ -125,6 +125,7 @@ struct rooms {
 	size_t n_rooms, cap_rooms;
 	void (*warn)(void *ctx, const char *room, const char *what);
 	void *warn_ctx;
+	const struct log_io *log_io;
 };
 
 struct room {
@@ -253,6 +254,7 @@ bool room_apply_unrevoked(struct room *r, const json_t *d, int64_t ts);
 void room_chair_mic_dropped(struct room *r, struct person *p, int64_t now);
 /* Snapshot parts: who was removed, and whose mics are open. */
 json_t *room_snapshot_removed(const struct room *r);
+json_t *room_snapshot_core(const struct room *r);
 json_t *room_snapshot_mics(const struct room *r);
 enum room_err cmd_mic_status(struct room_cmd_ctx *ctx);
 

@@ -76,6 +76,7 @@ struct room_identity {
 
 struct room;
 struct rooms;
+struct log_io;
 
 /* How a room tells its host what to send. */
 struct rooms_sink {
@@ -111,6 +112,9 @@ struct rooms_options {
 	int64_t now_ms;	      /* the time of loading (grace periods restart from it) */
 	void (*warn)(void *ctx, const char *room, const char *what); /* load warnings */
 	void *warn_ctx;
+	/* The log files' system calls (rooms/log.h); NULL is the real ones. For tests that
+	 * make a sync or a truncation fail. */
+	const struct log_io *log_io;
 };
 
 /* --- the registry --- */
@@ -184,6 +188,10 @@ void *room_host_data(const struct room *r);
 
 /* The snapshot of PROTOCOL.md "Room snapshot" (a new reference). */
 json_t *room_snapshot(const struct room *r);
+/* The same snapshot serialised (the same members; "participants" comes last), written
+ * without building the roster in jansson: for a join's ack. A malloc'd string of *len
+ * bytes plus a NUL, or NULL on OOM. */
+char *room_snapshot_text(const struct room *r, size_t *len);
 /* {id,title,status,participants,observers} for GET /api/rooms (a new reference). */
 json_t *room_summary(const struct room *r);
 int64_t room_head_seq(const struct room *r);

@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { chromium } from 'playwright-core';
 import { startServer, token, join, http, sleep } from '../integration/harness.mjs';
+import { startPeer, inboundStats } from './pageaudio.mjs';
 
 const ROOM = 'icetcp';
 const PREFIX = 'plenary_test_';
@@ -100,59 +101,6 @@ after(async () => {
   }
 });
 
-// Runs in the page: joins, makes a tone (hz, or none to only listen), connects the peer and
-// says which candidate pair it uses.
-async function startPeer({ wsUrl, room, tok, hz }) {
-  const ws = new WebSocket(wsUrl, 'plenary.v1');
-  const inbox = [];
-  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const wait = async (pred, ms = 10000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const m = inbox.find(pred);
-      if (m) return m;
-    }
-    return null;
-  };
-  let id = 0;
-  const request = (obj) => {
-    const mine = ++id;
-    ws.send(JSON.stringify({ ...obj, id: mine }));
-    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
-  };
-  const join = await request({ type: 'join', room, token: tok });
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  await ctx.resume();
-  const pc = new RTCPeerConnection();
-  if (hz) {
-    const osc = new OscillatorNode(ctx, { frequency: hz });
-    const gain = new GainNode(ctx, { gain: 0.25 });
-    const lfo = new OscillatorNode(ctx, { frequency: 3 });
-    const depth = new GainNode(ctx, { gain: 0.08 });
-    lfo.connect(depth).connect(gain.gain); // a tone that keeps moving, so DTX never stops it
-    const dest = new MediaStreamAudioDestinationNode(ctx);
-    osc.connect(gain).connect(dest);
-    osc.start();
-    lfo.start();
-    pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
-  } else {
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-  }
-  pc.ontrack = (e) => {
-    const audio = new Audio(); // Chromium decodes a remote track only when something plays it
-    audio.srcObject = new MediaStream([e.track]);
-    audio.play().catch(() => {});
-    window.pl.audio = audio;
-  };
-  window.pl = { inbox, wait, request, pc };
-  await pc.setLocalDescription(await pc.createOffer());
-  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
-  if (!ack || ack.type !== 'ack') return { join: join?.type, ack };
-  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
-  for (let i = 0; i < 400 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
-  return { join: join.type, ack: ack.type, state: pc.connectionState };
-}
-
 // The selected candidate pair's two ends, as getStats describes them.
 async function selectedPair() {
   const stats = await window.pl.pc.getStats();
@@ -168,21 +116,13 @@ async function selectedPair() {
   };
 }
 
-async function inboundStats() {
-  let r = null;
-  (await window.pl.pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') r = { packets: s.packetsReceived, energy: s.totalAudioEnergy || 0 };
-  });
-  return r;
-}
-
 async function person(name, sub, role, hz) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('console', (m) => { if (process.env.PLENARY_TEST_VERBOSE) console.log(`[${sub}] ${m.text()}`); });
   await page.goto(`${server.url}/healthz`);
   const tok = token({ room: ROOM, role, name, sub });
-  const r = await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok, hz });
+  const r = await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok, hz, play: true, tries: 400 });
   assert.deepEqual(r, { join: 'ack', ack: 'ack', state: 'connected' }, `${name}: ${JSON.stringify(r)}`);
   const pair = await page.evaluate(selectedPair);
   assert.equal(pair?.local.protocol, 'tcp', `${name}'s selected pair: ${JSON.stringify(pair)}`);

@@ -32,37 +32,17 @@ import { join as pathJoin } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, join, jwt, nowS, sleep } from '../integration/harness.mjs';
 import { openPage, roomLink, axe, see } from './browser.mjs';
+import { startPeer, spectrum, goertzel, toneWav } from './pageaudio.mjs';
 
 const ROOM = 'hall';
 let server, browser, booth, chair, work;
 
-// A 48 kHz mono 16-bit WAV of hz in 4 Hz pulses, like syllables, that Chromium's fake
-// microphone plays once. The console's microphone goes through Chromium's voice processing
-// (noise suppression, gain control): a steady tone was taken for noise and heard some 48 dB
-// down, and a 10 s file ran out before a late handover; either way Odile's "peak" in the
-// handover check was the noise floor, which everything after it is within 20 dB of.
-function toneWav(path, hz, seconds) {
-  const n = 48000 * seconds;
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + 2 * n, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(48000, 24);
-  b.writeUInt32LE(96000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) {
-    const t = i / 48000;
-    const amp = 0.35 * (0.5 - 0.5 * Math.cos(2 * Math.PI * 4 * t));
-    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
-  }
-  writeFileSync(path, b);
-}
+// Chromium's fake microphone plays hz in 4 Hz pulses, like syllables, once. The console's
+// microphone goes through Chromium's voice processing (noise suppression, gain control): a
+// steady tone was taken for noise and heard some 48 dB down, and a 10 s file ran out before
+// a late handover; either way Odile's "peak" in the handover check was the noise floor,
+// which everything after it is within 20 dB of.
+const pulses = (t) => 0.35 * (0.5 - 0.5 * Math.cos(2 * Math.PI * 4 * t));
 
 const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
@@ -71,7 +51,7 @@ const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-comp
 before(async () => {
   work = mkdtempSync(pathJoin(tmpdir(), 'plenary-interp-'));
   const wav = pathJoin(work, 'odile-1000.wav');
-  toneWav(wav, 1000, 60);
+  toneWav(wav, 1000, 60, pulses);
   server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Multilingual plenary', public_observers: true }] } });
   browser = await chromium.launch({
     executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
@@ -95,88 +75,16 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-// Runs in a page: joins with tok, sends a tone of hz into its peer. Leaves window.pl.
-async function voice({ wsUrl, room, tok, hz }) {
-  const ws = new WebSocket(wsUrl, 'plenary.v1');
-  const inbox = [];
-  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const wait = async (pred, ms = 10000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const m = inbox.find(pred);
-      if (m) return m;
-    }
-    return null;
-  };
-  let id = 0;
-  const request = (obj) => {
-    const mine = ++id;
-    ws.send(JSON.stringify({ ...obj, id: mine }));
-    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
-  };
-  await request({ type: 'join', room, token: tok });
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  await ctx.resume();
-  const pc = new RTCPeerConnection();
-  const osc = new OscillatorNode(ctx, { frequency: hz });
-  const gain = new GainNode(ctx, { gain: 0.25 });
-  const lfo = new OscillatorNode(ctx, { frequency: 3 });
-  const depth = new GainNode(ctx, { gain: 0.08 });
-  lfo.connect(depth).connect(gain.gain); // a tone that keeps moving: DTX never takes it for noise
-  const dest = new MediaStreamAudioDestinationNode(ctx);
-  osc.connect(gain).connect(dest);
-  osc.start();
-  lfo.start();
-  pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
-  window.pl = { wait, request, pc, inbox };
-  await pc.setLocalDescription(await pc.createOffer());
-  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
-  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
-  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
-  return pc.connectionState;
-}
-
 async function voicePage(tok, hz) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(`${server.url}/healthz`);
-  assert.equal(await page.evaluate(voice, { wsUrl: server.wsUrl, room: ROOM, tok, hz }), 'connected');
+  assert.equal((await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok, hz })).state, 'connected');
   return page;
 }
 
 const interpreterToken = (name, sub) =>
   jwt({ room: ROOM, role: 'interpreter', name, sub, lang: 'fr', exp: nowS() + 3600 });
-
-// In a web client page: what its audio element receives, per window of fftSize samples
-// taken every everyMs for ms, as linear power at each frequency (the peak of its bin and
-// the neighbours); with windows, every window's powers, else their average.
-function spectrum({ freqs, ms, fftSize = 8192, everyMs = 100, windows = false }) {
-  const el = [...document.querySelectorAll('audio')].find((a) => a.srcObject);
-  if (!el) return null;
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  const an = ctx.createAnalyser();
-  an.fftSize = fftSize;
-  an.smoothingTimeConstant = 0;
-  ctx.createMediaStreamSource(el.srcObject).connect(an);
-  const db = new Float32Array(an.frequencyBinCount);
-  const all = [];
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      an.getFloatFrequencyData(db);
-      all.push(freqs.map((hz) => {
-        const bin = Math.round((hz * an.fftSize) / ctx.sampleRate);
-        return 10 ** (Math.max(db[bin - 1], db[bin], db[bin + 1]) / 10);
-      }));
-    }, everyMs);
-    setTimeout(() => {
-      clearInterval(timer);
-      ctx.close();
-      if (windows) return resolve(all);
-      const avg = freqs.map((_, i) => all.reduce((s, w) => s + w[i], 0) / all.length);
-      resolve({ frames: all.length, power: Object.fromEntries(freqs.map((hz, i) => [hz, avg[i]])) });
-    }, ms);
-  });
-}
 
 // Reads the live stream at path for ms, then lets it go: the Ogg pages received.
 async function listenFor(path, ms) {
@@ -207,19 +115,6 @@ function decodeOgg(ogg) {
   const out = new Int16Array(Math.floor(r.stdout.length / 2));
   for (let i = 0; i < out.length; i++) out[i] = r.stdout.readInt16LE(2 * i);
   return out;
-}
-
-// Goertzel: the magnitude of one frequency in the samples, per sample.
-function goertzel(samples, hz) {
-  const c = 2 * Math.cos((2 * Math.PI * hz) / 48000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const v of samples) {
-    const s0 = v + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return Math.sqrt(Math.max(s1 * s1 + s2 * s2 - c * s1 * s2, 0)) / samples.length;
 }
 
 const tones = (pcm, freqs) => Object.fromEntries(freqs.map((hz) => [hz, goertzel(pcm, hz)]));

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, token, join, http, sleep } from '../integration/harness.mjs';
+import { startPeer, inboundStats, goertzel } from './pageaudio.mjs';
 
 const ROOM = 'mixer';
 const FLOOR_MS = 5000;
@@ -44,75 +45,13 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-// Runs in the page: joins, makes the tone (hz, or none to only listen), connects the peer.
-// Leaves window.pl with the inbox, the peer and helpers for the steps that follow.
-async function startPeer({ wsUrl, room, tok, hz }) {
-  const ws = new WebSocket(wsUrl, 'plenary.v1');
-  const inbox = [];
-  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const wait = async (pred, ms = 10000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const m = inbox.find(pred);
-      if (m) return m;
-    }
-    return null;
-  };
-  let id = 0;
-  const request = (obj) => {
-    const mine = ++id;
-    ws.send(JSON.stringify({ ...obj, id: mine }));
-    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
-  };
-  const join = await request({ type: 'join', room, token: tok });
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  await ctx.resume();
-  const pc = new RTCPeerConnection();
-  if (hz) {
-    const osc = new OscillatorNode(ctx, { frequency: hz });
-    const gain = new GainNode(ctx, { gain: 0.25 });
-    const lfo = new OscillatorNode(ctx, { frequency: 3 });
-    const depth = new GainNode(ctx, { gain: 0.08 });
-    lfo.connect(depth).connect(gain.gain); // 0.25 +- 0.08: a tone that keeps moving
-    const dest = new MediaStreamAudioDestinationNode(ctx);
-    osc.connect(gain).connect(dest);
-    osc.start();
-    lfo.start();
-    pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
-  } else {
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-  }
-  pc.ontrack = (e) => {
-    // Chromium decodes a remote track only when something plays it.
-    const audio = new Audio();
-    audio.srcObject = new MediaStream([e.track]);
-    audio.play().catch(() => {});
-    window.pl.audio = audio;
-  };
-  window.pl = { inbox, wait, request, pc, ctx };
-  await pc.setLocalDescription(await pc.createOffer());
-  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
-  if (!ack || ack.type !== 'ack') return { join, ack };
-  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
-  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
-  return { join: join.type, ack: ack.type, state: pc.connectionState };
-}
-
-async function inboundStats() {
-  let r = null;
-  (await window.pl.pc.getStats()).forEach((s) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'audio') r = { packets: s.packetsReceived, energy: s.totalAudioEnergy || 0, lost: s.packetsLost };
-  });
-  return r;
-}
-
 async function person(name, sub, role, hz) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('console', (m) => { if (process.env.PLENARY_TEST_VERBOSE) console.log(`[${sub}] ${m.text()}`); });
   await page.goto(`${server.url}/healthz`);
   const tok = token({ room: ROOM, role, name, sub });
-  const r = await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok, hz });
+  const r = await page.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, tok, hz, play: true });
   assert.deepEqual(r, { join: 'ack', ack: 'ack', state: 'connected' }, `${name}: ${JSON.stringify(r)}`);
   return page;
 }
@@ -138,16 +77,7 @@ function readWav(path) {
 }
 
 // The amplitude of frequency hz in x[from, from + n) (Goertzel).
-function amplitude(x, from, n, hz, rate) {
-  const coeff = 2 * Math.cos((2 * Math.PI * hz) / rate);
-  let s1 = 0, s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = x[from + i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - coeff * s1 * s2))) / n;
-}
+const amplitude = (x, from, n, hz, rate) => 2 * goertzel(x.subarray(from, from + n), hz, rate);
 
 test('only the floor is heard: the observer receives it, the recording holds 440 Hz and no 1760 Hz', async () => {
   await chair.ok({ type: 'session.start' });

@@ -11,45 +11,25 @@
 // The console says "ON AIR" in words, and axe finds no violation in it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, token, join, sleep } from '../integration/harness.mjs';
 import { openPage, roomLink, axe, screenshot, see } from './browser.mjs';
+import { startPeer, spectrum, toneWav } from './pageaudio.mjs';
 
 const ROOM = 'hall';
 let server, browser, chair, work;
 
-// A 48 kHz mono 16-bit WAV of hz, lightly amplitude-modulated (Opus DTX never takes a moving
-// tone for noise), that Chromium's fake microphone loops.
-function toneWav(path, hz, seconds) {
-  const n = 48000 * seconds;
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + 2 * n, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(48000, 24);
-  b.writeUInt32LE(96000, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) {
-    const t = i / 48000;
-    const amp = 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
-    b.writeInt16LE(Math.round(32767 * amp * Math.sin(2 * Math.PI * hz * t)), 44 + 2 * i);
-  }
-  writeFileSync(path, b);
-}
+// Chromium's fake microphone loops hz, lightly amplitude-modulated (Opus DTX never takes a
+// moving tone for noise).
+const wobble = (t) => 0.3 + 0.08 * Math.sin(2 * Math.PI * 3 * t);
 
 before(async () => {
   work = mkdtempSync(pathJoin(tmpdir(), 'plenary-venue-'));
   const wav = pathJoin(work, 'room-440.wav');
-  toneWav(wav, 440, 10);
+  toneWav(wav, 440, 10, wobble);
   server = await startServer({ config: { rooms: [{ id: ROOM, title: 'Hybrid hall', public_observers: true }] } });
   browser = await chromium.launch({
     executablePath: process.env.PLENARY_CHROMIUM || '/usr/bin/chromium',
@@ -69,79 +49,6 @@ after(async () => {
   await server?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-// Ana: joins, sends a 1000 Hz tone into her peer (runs in her page).
-async function speaker({ wsUrl, room, tok }) {
-  const ws = new WebSocket(wsUrl, 'plenary.v1');
-  const inbox = [];
-  ws.onmessage = (e) => inbox.push(JSON.parse(e.data));
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const wait = async (pred, ms = 10000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const m = inbox.find(pred);
-      if (m) return m;
-    }
-    return null;
-  };
-  let id = 0;
-  const request = (obj) => {
-    const mine = ++id;
-    ws.send(JSON.stringify({ ...obj, id: mine }));
-    return wait((m) => (m.type === 'ack' || m.type === 'error') && m.id === mine);
-  };
-  await request({ type: 'join', room, token: tok });
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  await ctx.resume();
-  const pc = new RTCPeerConnection();
-  const osc = new OscillatorNode(ctx, { frequency: 1000 });
-  const gain = new GainNode(ctx, { gain: 0.25 });
-  const lfo = new OscillatorNode(ctx, { frequency: 3 });
-  const depth = new GainNode(ctx, { gain: 0.08 });
-  lfo.connect(depth).connect(gain.gain);
-  const dest = new MediaStreamAudioDestinationNode(ctx);
-  osc.connect(gain).connect(dest);
-  osc.start();
-  lfo.start();
-  pc.addTrack(dest.stream.getAudioTracks()[0], dest.stream);
-  window.pl = { wait, request, pc };
-  await pc.setLocalDescription(await pc.createOffer());
-  const ack = await request({ type: 'media.offer', sdp: pc.localDescription.sdp });
-  await pc.setRemoteDescription({ type: 'answer', sdp: ack.sdp });
-  for (let i = 0; i < 300 && pc.connectionState !== 'connected'; i++) await new Promise((r) => setTimeout(r, 50));
-  return pc.connectionState;
-}
-
-// In a web client page: the spectrum of what its audio element receives, averaged over
-// ms, as linear power at each frequency asked for.
-function spectrum({ freqs, ms }) {
-  const el = [...document.querySelectorAll('audio')].find((a) => a.srcObject);
-  if (!el) return null;
-  const ctx = new AudioContext({ sampleRate: 48000 });
-  const an = ctx.createAnalyser();
-  an.fftSize = 8192;
-  an.smoothingTimeConstant = 0;
-  ctx.createMediaStreamSource(el.srcObject).connect(an);
-  const db = new Float32Array(an.frequencyBinCount);
-  const sum = freqs.map(() => 0);
-  let frames = 0;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      an.getFloatFrequencyData(db);
-      freqs.forEach((hz, i) => {
-        const bin = Math.round((hz * an.fftSize) / ctx.sampleRate);
-        // The peak of the bin and its neighbours: a tone leaks into them.
-        const peak = Math.max(db[bin - 1], db[bin], db[bin + 1]);
-        sum[i] += 10 ** (peak / 10);
-      });
-      frames++;
-    }, 100);
-    setTimeout(() => {
-      clearInterval(timer);
-      ctx.close();
-      resolve({ frames, power: Object.fromEntries(freqs.map((hz, i) => [hz, sum[i] / frames])) });
-    }, ms);
-  });
-}
 
 test('the venue hears the remote speaker and not itself; remote listeners hear the venue', async () => {
   const errors = [];
@@ -166,7 +73,8 @@ test('the venue hears the remote speaker and not itself; remote listeners hear t
   const anaCtx = await browser.newContext();
   const ana = await anaCtx.newPage();
   await ana.goto(`${server.url}/healthz`);
-  const state = await ana.evaluate(speaker, { wsUrl: server.wsUrl, room: ROOM, tok: token({ room: ROOM, role: 'participant', name: 'Ana Silva', sub: 'ana' }) });
+  // Ana sends a 1000 Hz tone into her peer (startPeer runs in her page).
+  const { state } = await ana.evaluate(startPeer, { wsUrl: server.wsUrl, room: ROOM, hz: 1000, tok: token({ room: ROOM, role: 'participant', name: 'Ana Silva', sub: 'ana' }) });
   assert.equal(state, 'connected');
   assert.equal((await ana.evaluate(() => window.pl.request({ type: 'queue.raise' }))).type, 'ack');
   await chair.ok({ type: 'queue.next' });

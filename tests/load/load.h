@@ -11,7 +11,8 @@
  *   load_interp.c    Plenary-only: interpretation channels (--channels), their tones
  *   load_events.c    Plenary-only: caption fan-out to observers, queue operations
  *   load_ogg.c       Plenary-only: listen.ogg listeners (HTTP), read by a thread of their own
- *   load_media.c     the WebRTC peers' threads (load_media.h)
+ *   load_media*.c    the WebRTC peers' threads (load_media.h): the threads, their
+ *                    receiving and sending (_io), onsets (_onset), the sums (_report)
  *   load_ws.c        the WebSocket connections (load_ws.h)
  *   load_speech.c    the other speakers' continuous speech, the listeners' high-pass
  *   load_tone.c, load_onset.c, load_stats.c, load_proc.c, load_jwt.c, load_ogg_parse.c

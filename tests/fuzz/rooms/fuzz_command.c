@@ -21,7 +21,6 @@
  * its log must give the same snapshot (runtime fields aside: who is connected, observers,
  * and the open mics, since a chair's open mic needs a connection).
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +28,9 @@
 #include <unistd.h>
 
 #include "rooms/rooms.h"
+#include "tests/fuzz/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define T0	    INT64_C(1795341600000)
 #define RESET_EVERY 64
@@ -106,20 +98,12 @@ static void on_warn(void *ctx, const char *room, const char *what)
 	abort(); /* every log we write must load again */
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void cleanup(void)
 {
 	rooms_close(S.rs);
 	S.rs = NULL;
 	if (S.dir[0])
-		nftw(S.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fuzz_rm_tree(S.dir);
 }
 
 static void open_rooms(void)
@@ -209,9 +193,7 @@ static void setup_once(void)
 {
 	if (S.rs)
 		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(S.dir, sizeof S.dir, "%s/plenary-fuzz-command-XXXXXX", base);
-	CHECK(mkdtemp(S.dir) != NULL);
+	fuzz_scratch_dir(S.dir, sizeof S.dir, "command");
 	atexit(cleanup);
 	S.now = T0;
 	open_rooms();

@@ -9,7 +9,6 @@
  * starts with an optional first line that plays the part of the last line both copies
  * hold when it is a valid line.
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,48 +17,13 @@
 #include <unistd.h>
 
 #include "rooms/rooms.h"
+#include "tests/fuzz/rooms/fuzz_rooms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-static char dir[256];
-static char path[512];
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void cleanup(void)
-{
-	if (dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void setup_once(void)
-{
-	if (dir[0])
-		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(dir, sizeof dir, "%s/plenary-fuzz-extend-XXXXXX", base);
-	CHECK(mkdtemp(dir) != NULL);
-	atexit(cleanup);
-	snprintf(path, sizeof path, "%s/rooms/r.jsonl", dir);
-}
-
 static char *read_all(size_t *len)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(fuzz_log_path, "rb");
 	if (!f) {
 		*len = 0;
 		return NULL;
@@ -73,7 +37,7 @@ static char *read_all(size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	setup_once();
+	fuzz_rooms_setup("extend", false);
 	const char *in = (const char *)data;
 	int64_t bad = 0;
 	/* With a first line that follows nothing but itself: the chain after it. */
@@ -84,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* From the start: against a new room file. */
 	bool follows = rooms_lines_follow(NULL, 0, in, size, &bad);
 	char err[512];
-	unlink(path);
-	bool extended = rooms_log_extend(dir, "r", in, size, err, sizeof err);
+	unlink(fuzz_log_path);
+	bool extended = rooms_log_extend(fuzz_dir, "r", in, size, err, sizeof err);
 	size_t len;
 	char *file = read_all(&len);
 	CHECK(extended == (follows && size > 0) || (size == 0 && extended));
@@ -93,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(len == size && (size == 0 || memcmp(file, in, size) == 0));
 		FILE *devnull = fopen("/dev/null", "w");
 		CHECK(devnull != NULL);
-		CHECK(size == 0 || rooms_verify_file(path, devnull));
+		CHECK(size == 0 || rooms_verify_file(fuzz_log_path, devnull));
 		fclose(devnull);
 	} else {
 		CHECK(len == 0);

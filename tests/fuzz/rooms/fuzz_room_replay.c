@@ -15,7 +15,6 @@
  * reopened from disk rebuilds the same snapshot -- whatever the fold accepted, the handlers
  * never write an event the fold then refuses.
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +23,12 @@
 
 #include "rooms/log.h"
 #include "rooms/rooms.h"
+#include "tests/fuzz/rooms/fuzz_rooms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
 #define T0 INT64_C(1795341600000)
 
-static char dir[256];
-static char path[512];
 static int warnings;
 
 static void on_warn(void *ctx, const char *room, const char *what)
@@ -49,39 +39,11 @@ static void on_warn(void *ctx, const char *room, const char *what)
 	warnings++;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void cleanup(void)
-{
-	if (dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void setup_once(void)
-{
-	if (dir[0])
-		return;
-	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(dir, sizeof dir, "%s/plenary-fuzz-replay-XXXXXX", base);
-	CHECK(mkdtemp(dir) != NULL);
-	atexit(cleanup);
-	char rooms[300];
-	snprintf(rooms, sizeof rooms, "%s/rooms", dir);
-	CHECK(mkdir(rooms, 0755) == 0);
-	snprintf(path, sizeof path, "%s/rooms/r.jsonl", dir);
-}
-
 static struct rooms *open_rooms(int64_t now)
 {
 	struct rooms_sink sink = {0};
 	struct rooms_options opt = {
-	    .data_dir = dir, .grace_ms = 20000, .now_ms = now, .warn = on_warn};
+	    .data_dir = fuzz_dir, .grace_ms = 20000, .now_ms = now, .warn = on_warn};
 	struct rooms *rs = NULL;
 	char err[256];
 	CHECK(rooms_open(&opt, &sink, &rs, err, sizeof err) == ROOM_OK);
@@ -92,7 +54,7 @@ static struct rooms *open_rooms(int64_t now)
 static int64_t write_log(const uint8_t *data, size_t size)
 {
 	struct log_file *lf = NULL;
-	CHECK(log_file_open(path, NULL, NULL, NULL, &lf, NULL) == LOG_OK);
+	CHECK(log_file_open(fuzz_log_path, NULL, NULL, NULL, &lf, NULL) == LOG_OK);
 	int64_t ts = T0;
 	bool first = true;
 	for (size_t at = 0; at < size;) {
@@ -198,7 +160,7 @@ static void chair_acts(struct rooms *rs, struct room *r, int64_t now)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	setup_once();
+	fuzz_rooms_setup("replay", true);
 	int64_t now = write_log(data, size) + 1000;
 	warnings = 0;
 	struct rooms *rs = open_rooms(now);
@@ -220,6 +182,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(after);
 	}
 	rooms_close(rs);
-	unlink(path);
+	unlink(fuzz_log_path);
 	return 0;
 }

@@ -5,6 +5,10 @@
  * the room, its file and whatever was pending behind the batch back to the last committed
  * record; events the replica turns out to hold are taken back in by rooms_adopt.
  */
+#include <errno.h>
+#include <unistd.h>
+
+#include "rooms/log.h"
 #include "rooms/test_helpers.h"
 
 static struct rt *with_replica(void **state)
@@ -119,6 +123,68 @@ static void adopt_what_the_replica_holds(void **state)
 	free(lines);
 }
 
+static bool truncation_fails;
+
+static int maybe_failing_ftruncate(int fd, off_t len)
+{
+	if (truncation_fails) {
+		errno = EIO;
+		return -1;
+	}
+	return ftruncate(fd, len);
+}
+
+static const struct log_io truncation_io = {NULL, NULL, maybe_failing_ftruncate};
+
+static bool warned(struct rt *t, const char *what)
+{
+	size_t i;
+	json_t *w;
+	json_array_foreach(t->warnings, i, w)
+	{
+		if (strstr(json_string_value(json_object_get(w, "what")), what))
+			return true;
+	}
+	return false;
+}
+
+/* A refusal whose truncation fails leaves a line in the file that nobody was told of:
+ * the room must not show it, and must take no further event on that file. */
+static void refusal_with_a_failed_truncation(void **state)
+{
+	struct rt *t = *state;
+	t->log_io = &truncation_io;
+	with_replica(state);
+	json_t *snap = rt_stable_snapshot(t->room);
+	append_one(t, P1);
+	assert_int_equal(rooms_flush(t->rs, NULL, NULL), 1);
+	truncation_fails = true;
+	rooms_replicated(t->rs, t->room, false);
+	truncation_fails = false;
+	assert_true(warned(t, "cannot truncate"));
+	assert_int_equal(room_head_seq(t->room), 1);
+	json_t *now = rt_stable_snapshot(t->room);
+	rt_assert_json_equal(snap, now, "state after a refusal whose truncation failed");
+	json_decref(now);
+	/* The file is not trusted any more: the next event is refused too. */
+	append_one(t, P2);
+	assert_int_equal(rooms_flush(t->rs, NULL, NULL), 1);
+	assert_false(json_is_true(json_object_get(json_array_get(t->durables, 1), "ok")));
+	assert_int_equal(room_head_seq(t->room), 1);
+	now = rt_stable_snapshot(t->room);
+	rt_assert_json_equal(snap, now, "state after the next refused event");
+	json_decref(now);
+	json_decref(snap);
+	/* A restart finds the file cut back (the second rollback's truncation worked) and
+	 * takes events again. */
+	rt_reopen(t);
+	assert_int_equal(room_head_seq(t->room), 1);
+	append_one(t, P2);
+	assert_int_equal(rooms_flush(t->rs, NULL, NULL), 1);
+	rooms_replicated(t->rs, t->room, true);
+	assert_int_equal(room_head_seq(t->room), 2);
+}
+
 static void creation_waits_for_the_replica(void **state)
 {
 	struct rt *t = with_replica(state);
@@ -140,9 +206,8 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rt_setup, rt_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(batch_held_until_replicated),
-	    T(refusal_rolls_back_file_and_pending),
-	    T(adopt_what_the_replica_holds),
+	    T(batch_held_until_replicated),    T(refusal_rolls_back_file_and_pending),
+	    T(adopt_what_the_replica_holds),   T(refusal_with_a_failed_truncation),
 	    T(creation_waits_for_the_replica),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

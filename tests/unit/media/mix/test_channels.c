@@ -12,8 +12,6 @@
  *   - a channel with nobody on air carries the floor, forwarded or mixed;
  *   - the tick and the arrivals allocate nothing with channels on air (counted where no
  *     sanitizer interposes malloc). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,219 +19,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "media/alloc_count.h"
 #include "media/mix/opus_codec.h"
 #include "media/mix/room_mixer.h"
+#include "media/mix_world.h"
 #include "media/record/page_ring.h"
 #include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
-#include "media/test_keys.h"
 
-/* The sanitizers interpose malloc themselves: no counting in those builds. */
-#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_MALLOC_COUNT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
-    __has_feature(memory_sanitizer)
-#define NO_MALLOC_COUNT 1
-#endif
-#endif
+#define FLOOR_HZ 440
+#define FR1_HZ	 1000
+#define FR2_HZ	 2000
 
-#ifndef NO_MALLOC_COUNT
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-static _Thread_local bool counting;
-static size_t allocations;
-
-void *malloc(size_t n);
-void *malloc(size_t n)
-{
-	allocations += counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size);
-void *calloc(size_t n, size_t size)
-{
-	allocations += counting;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n);
-void *realloc(void *p, size_t n)
-{
-	allocations += counting;
-	return __libc_realloc(p, n);
-}
-#endif
-
-#define ROOM_SSRC 0x51a7e5u
-#define MAX_RX	  1200
-#define TICK_US	  20000
-#define FLOOR_HZ  440
-#define FR1_HZ	  1000
-#define FR2_HZ	  2000
-
-struct rx {
-	uint16_t seq;
-	uint32_t ts, ssrc;
-	uint8_t payload[CODEC_MAX_PACKET];
-	size_t len;
-};
-
-struct fake {
-	struct mixer_member m;
-	struct media_srtp *send, *recv;
-	int fd;
-	struct rx *rx;
-	size_t n_rx;
-	double hz;
-	struct codec_encoder *enc;
-	uint16_t seq;
-	uint32_t ts;
-	size_t sample;
-	uint8_t last[CODEC_MAX_PACKET];
-	size_t last_len;
-};
-
-#define MAX_FAKES 8
-struct world {
-	int server_fd;
-	struct fanout *fanout;
-	struct mixer_counters counters;
-	struct mixer_env env;
-	struct room_mixer *rm;
-	int64_t now_us;
-	struct fake f[MAX_FAKES];
-	size_t n;
-};
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int udp_socket(struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t len = sizeof *addr;
-	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
-	int big = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	return fd;
-}
-
-static struct world *world_new(void)
-{
-	struct world *w = calloc(1, sizeof *w);
-	struct sockaddr_in a;
-	w->server_fd = udp_socket(&a);
-	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
-	w->env = (struct mixer_env){
-	    .fd = w->server_fd, .fanout = w->fanout, .counters = &w->counters, .clock_us = mono_us};
-	struct room_mixer_config cfg = {
-	    .room = "plenary", .ssrc = ROOM_SSRC, .first_seq = 65500, .first_ts = 4294960000u};
-	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
-	w->now_us = 1000000;
-	return w;
-}
-
-/* A member, joined and keyed; hz 0 for a listener. */
+/* A member on Opus payload type 111; its mic's SSRC names its tone. */
 static struct fake *add(struct world *w, double hz)
 {
-	assert_true(w->n < MAX_FAKES);
-	struct fake *f = &w->f[w->n];
-	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, (uint8_t)(w->n + 1), &f->send, &f->recv);
-	struct sockaddr_in a;
-	f->fd = udp_socket(&a);
-	f->m.srtp = f->send;
-	memcpy(&f->m.addr, &a, sizeof a);
-	f->m.addr_len = sizeof a;
-	f->m.payload_type = 111;
-	f->rx = calloc(MAX_RX, sizeof *f->rx);
-	f->hz = hz;
-	f->seq = (uint16_t)(1000 * (w->n + 1));
-	f->ts = 1234567u * (uint32_t)(w->n + 1);
-	if (hz > 0) {
-		struct codec_encoder_config ec = {
-		    .complexity = -1, .loss_percent = -1, .disable_dtx = true};
-		assert_int_equal(codec_encoder_create(&ec, &f->enc), MEDIA_OK);
-	}
-	assert_int_equal(room_mixer_join(w->rm, &f->m), MEDIA_OK);
-	room_mixer_keyed(&f->m);
-	w->n++;
+	struct fake *f = world_add(w, hz, 111);
+	f->mic_ssrc = 0xabc00000u + (uint32_t)hz;
 	return f;
-}
-
-static void world_free(struct world *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		struct fake *f = &w->f[i];
-		room_mixer_leave(&f->m);
-		media_srtp_destroy(f->send);
-		media_srtp_destroy(f->recv);
-		close(f->fd);
-		free(f->rx);
-		codec_encoder_destroy(f->enc);
-	}
-	room_mixer_destroy(w->rm, &w->env);
-	fanout_destroy(w->fanout);
-	close(w->server_fd);
-	free(w);
-}
-
-static void speak(struct world *w, struct fake *f)
-{
-	int16_t pcm[CODEC_FRAME];
-	for (size_t i = 0; i < CODEC_FRAME; i++)
-		pcm[i] = test_sine_sample(f->hz, 9000, f->sample + i);
-	f->sample += CODEC_FRAME;
-	bool dtx;
-	assert_int_equal(codec_encode(f->enc, pcm, f->last, sizeof f->last, &f->last_len, &dtx),
-			 MEDIA_OK);
-	struct rtp_header h = {.payload_type = f->m.payload_type,
-			       .seq = f->seq++,
-			       .timestamp = f->ts,
-			       .ssrc = 0xabc00000u + (uint32_t)f->hz,
-			       .payload = f->last,
-			       .payload_len = f->last_len};
-	f->ts += CODEC_FRAME;
-	struct talk_packet tp = {
-	    .now_us = w->now_us - 3000, .payload_len = f->last_len, .has_level = true, .level = 20};
-	(void)room_mixer_audio(&f->m, &h, &tp, &w->env);
-}
-
-static void drain(struct fake *f)
-{
-	uint8_t buf[2048] __attribute__((aligned(16)));
-	for (;;) {
-		ssize_t n = recv(f->fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		size_t plain;
-		assert_int_equal(media_srtp_unprotect_rtp(f->recv, buf, (size_t)n, &plain),
-				 MEDIA_SRTP_OK);
-		struct rtp_header h;
-		assert_int_equal(rtp_parse(buf, plain, &h), RTP_OK);
-		assert_true(f->n_rx < MAX_RX);
-		struct rx *r = &f->rx[f->n_rx++];
-		r->seq = h.seq;
-		r->ts = h.timestamp;
-		r->ssrc = h.ssrc;
-		r->len = h.payload_len;
-		memcpy(r->payload, h.payload, h.payload_len);
-	}
 }
 
 /* ticks ticks; every member with a tone and an open gate speaks before each. */
@@ -242,11 +48,11 @@ static void run(struct world *w, size_t ticks)
 	for (size_t t = 0; t < ticks; t++) {
 		for (size_t i = 0; i < w->n; i++)
 			if (w->f[i].hz > 0)
-				speak(w, &w->f[i]);
+				world_speak(w, &w->f[i], 20);
 		room_mixer_tick(w->rm, &w->env, w->now_us);
 		w->now_us += TICK_US;
 		for (size_t i = 0; i < w->n; i++)
-			drain(&w->f[i]);
+			world_drain(&w->f[i]);
 	}
 }
 
@@ -562,12 +368,12 @@ static void tick_allocates_nothing(void **state)
 	for (size_t t = 0; t < 60; t++) {
 		counting = true;
 		for (size_t i = 0; i < 3; i++)
-			speak(w, &w->f[i]);
+			world_speak(w, &w->f[i], 20);
 		room_mixer_tick(w->rm, &w->env, w->now_us);
 		counting = false;
 		w->now_us += TICK_US;
 		for (size_t i = 0; i < w->n; i++)
-			drain(&w->f[i]);
+			world_drain(&w->f[i]);
 	}
 	assert_true(w->counters.channel_encoded >= 120);
 	assert_int_equal(allocations, 0);

@@ -12,8 +12,6 @@
  *   - a live session: one recorded packet per tick (a complete Ogg file), and the live
  *     pages (BEGIN, pages, END) in the page ring;
  *   - a room with no open mic sends nothing, and a member that leaves is forgotten. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,236 +19,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "media/alloc_count.h"
 #include "media/mix/opus_codec.h"
 #include "media/mix/pcm.h"
 #include "media/mix/room_mixer.h"
+#include "media/mix_world.h"
 #include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
-#include "media/test_keys.h"
 
-#define ROOM_SSRC 0x51a7e5u
-#define MAX_RX	  1200
-#define TICK_US	  20000
-
-struct rx {
-	uint16_t seq;
-	uint32_t ts, ssrc;
-	uint8_t payload[CODEC_MAX_PACKET];
-	size_t len;
-};
-
-/* A fake peer: the mixer's member, its socket, and what it received. */
-struct fake {
-	struct mixer_member m;
-	struct media_srtp *send, *recv; /* the server's session; the browser's mirror */
-	int fd;
-	struct rx *rx;
-	size_t n_rx;
-	/* Its own microphone. */
-	double hz;
-	struct codec_encoder *enc;
-	uint16_t seq;
-	uint32_t ts;
-	size_t sample;
-	uint8_t last[CODEC_MAX_PACKET];
-	size_t last_len;
-};
-
-struct world {
-	int server_fd;
-	struct fanout *fanout;
-	struct mixer_counters counters;
-	struct mixer_room_stats stats;
-	struct mixer_env env;
-	struct room_mixer *rm;
-	int64_t now_us;
-	struct fake f[4];
-	size_t n;
-};
-
-/* The sanitizers interpose malloc themselves: no counting in those builds. */
-#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_MALLOC_COUNT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
-    __has_feature(memory_sanitizer)
-#define NO_MALLOC_COUNT 1
-#endif
-#endif
-
-#ifndef NO_MALLOC_COUNT
-/* "Nothing on the tick allocates": malloc and friends are interposed here and counted
- * while `counting`. */
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-/* The tick's thread only: the recorder's writer allocates on its own. */
-static _Thread_local bool counting;
-static _Atomic size_t allocations;
-
-void *malloc(size_t n);
-void *malloc(size_t n)
-{
-	if (counting)
-		allocations++;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size);
-void *calloc(size_t n, size_t size)
-{
-	if (counting)
-		allocations++;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n);
-void *realloc(void *p, size_t n)
-{
-	if (counting)
-		allocations++;
-	return __libc_realloc(p, n);
-}
-#endif
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void make_keys(struct fake *f, uint8_t seed)
-{
-	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, seed, &f->send, &f->recv);
-}
-
-static int udp_socket(struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t len = sizeof *addr;
-	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
-	int big = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	return fd;
-}
-
-static struct world *world_new(void)
-{
-	struct world *w = calloc(1, sizeof *w);
-	struct sockaddr_in a;
-	w->server_fd = udp_socket(&a);
-	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
-	w->env = (struct mixer_env){
-	    .fd = w->server_fd, .fanout = w->fanout, .counters = &w->counters, .clock_us = mono_us};
-	struct room_mixer_config cfg = {.room = "plenary",
-					.ssrc = ROOM_SSRC,
-					.first_seq = 65500, /* wraps during the tests */
-					.first_ts = 4294960000u,
-					.stats = &w->stats};
-	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
-	w->now_us = 1000000;
-	return w;
-}
-
-/* A member: joined and keyed; hz 0 for a listener. */
+/* A member: Chrome's and Firefox's Opus payload types in turn. */
 static struct fake *add(struct world *w, double hz)
 {
-	struct fake *f = &w->f[w->n];
-	make_keys(f, (uint8_t)(w->n + 1));
-	struct sockaddr_in a;
-	f->fd = udp_socket(&a);
-	f->m.srtp = f->send;
-	memcpy(&f->m.addr, &a, sizeof a);
-	f->m.addr_len = sizeof a;
-	f->m.payload_type = (uint8_t)(w->n % 2 ? 109 : 111); /* Chrome and Firefox */
-	f->rx = calloc(MAX_RX, sizeof *f->rx);
-	f->hz = hz;
-	f->seq = (uint16_t)(1000 * (w->n + 1));
-	f->ts = 1234567u * (uint32_t)(w->n + 1);
-	if (hz > 0) {
-		struct codec_encoder_config ec = {
-		    .complexity = -1, .loss_percent = -1, .disable_dtx = true};
-		assert_int_equal(codec_encoder_create(&ec, &f->enc), MEDIA_OK);
-	}
-	assert_int_equal(room_mixer_join(w->rm, &f->m), MEDIA_OK);
-	room_mixer_keyed(&f->m);
-	w->n++;
-	return f;
-}
-
-static void world_free(struct world *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		struct fake *f = &w->f[i];
-		room_mixer_leave(&f->m);
-		media_srtp_destroy(f->send);
-		media_srtp_destroy(f->recv);
-		close(f->fd);
-		free(f->rx);
-		codec_encoder_destroy(f->enc);
-	}
-	room_mixer_destroy(w->rm, &w->env);
-	fanout_destroy(w->fanout);
-	close(w->server_fd);
-	free(w);
-}
-
-/* The member's mic sends its next 20 ms (level: its RFC 6464 level, -dBov). */
-static void speak(struct world *w, struct fake *f, uint8_t level)
-{
-	int16_t pcm[CODEC_FRAME];
-	for (size_t i = 0; i < CODEC_FRAME; i++)
-		pcm[i] = test_sine_sample(f->hz, 9000, f->sample + i);
-	f->sample += CODEC_FRAME;
-	bool dtx;
-	assert_int_equal(codec_encode(f->enc, pcm, f->last, sizeof f->last, &f->last_len, &dtx),
-			 MEDIA_OK);
-	struct rtp_header h = {.payload_type = f->m.payload_type,
-			       .seq = f->seq++,
-			       .timestamp = f->ts,
-			       .ssrc = 0xabc00000u + f->m.payload_type,
-			       .payload = f->last,
-			       .payload_len = f->last_len};
-	f->ts += CODEC_FRAME;
-	struct talk_packet tp = {.now_us = w->now_us - 3000,
-				 .payload_len = f->last_len,
-				 .has_level = true,
-				 .level = level};
-	(void)room_mixer_audio(&f->m, &h, &tp, &w->env);
-}
-
-static void drain(struct fake *f)
-{
-	uint8_t buf[2048] __attribute__((aligned(16)));
-	for (;;) {
-		ssize_t n = recv(f->fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		size_t plain;
-		assert_int_equal(media_srtp_unprotect_rtp(f->recv, buf, (size_t)n, &plain),
-				 MEDIA_SRTP_OK);
-		struct rtp_header h;
-		assert_int_equal(rtp_parse(buf, plain, &h), RTP_OK);
-		assert_int_equal(h.payload_type, f->m.payload_type);
-		assert_true(f->n_rx < MAX_RX);
-		struct rx *r = &f->rx[f->n_rx++];
-		r->seq = h.seq;
-		r->ts = h.timestamp;
-		r->ssrc = h.ssrc;
-		r->len = h.payload_len;
-		memcpy(r->payload, h.payload, h.payload_len);
-	}
+	return world_add(w, hz, (uint8_t)(w->n % 2 ? 109 : 111));
 }
 
 static void tick(struct world *w)
@@ -258,7 +42,7 @@ static void tick(struct world *w)
 	room_mixer_tick(w->rm, &w->env, w->now_us);
 	w->now_us += TICK_US;
 	for (size_t i = 0; i < w->n; i++)
-		drain(&w->f[i]);
+		world_drain(&w->f[i]);
 }
 
 /* Runs ticks; each speaker in `talking` sends a packet before each tick. */
@@ -266,7 +50,7 @@ static void run(struct world *w, struct fake **talking, size_t n, size_t ticks)
 {
 	for (size_t t = 0; t < ticks; t++) {
 		for (size_t i = 0; i < n; i++)
-			speak(w, talking[i], 20);
+			world_speak(w, talking[i], 20);
 		tick(w);
 	}
 }
@@ -311,7 +95,7 @@ static void closed_mic_is_never_heard(void **state)
 	/* Ben talks into his closed mic: an attempt after the hold, never in the mix. */
 	int attempts = 0;
 	for (size_t t = 0; t < 100; t++) {
-		speak(w, ana, 20);
+		world_speak(w, ana, 20);
 		int16_t pcm[CODEC_FRAME];
 		for (size_t i = 0; i < CODEC_FRAME; i++)
 			pcm[i] = test_sine_sample(ben->hz, 9000, ben->sample + i);
@@ -353,7 +137,7 @@ static void one_voice_is_forwarded(void **state)
 	/* Ana alone talks, the chair's open mic is silent: Ana's own packets go out. */
 	size_t same = 0;
 	for (size_t t = 0; t < 100; t++) {
-		speak(w, ana, 20);
+		world_speak(w, ana, 20);
 		size_t before = olu->n_rx;
 		tick(w);
 		for (size_t i = before; i < olu->n_rx; i++)
@@ -430,7 +214,7 @@ static void silence_costs_nothing(void **state)
 	struct world *w = world_new();
 	struct fake *olu = add(w, 0), *ana = add(w, 440);
 	for (size_t t = 0; t < 20; t++) {
-		speak(w, ana, 20); /* closed: dropped */
+		world_speak(w, ana, 20); /* closed: dropped */
 		tick(w);
 	}
 	assert_int_equal(olu->n_rx, 0);
@@ -555,12 +339,12 @@ static void the_tick_never_allocates(void **state)
 			struct fake **who = round ? a : both;
 			counting = true;
 			for (size_t i = 0; i < (round ? 1u : 2u); i++)
-				speak(w, who[i], 20);
+				world_speak(w, who[i], 20);
 			room_mixer_tick(w->rm, &w->env, w->now_us);
 			counting = false;
 			w->now_us += TICK_US;
 			for (size_t i = 0; i < w->n; i++)
-				drain(&w->f[i]);
+				world_drain(&w->f[i]);
 		}
 	}
 	assert_true(atomic_load(&w->counters.forwarded) > 0);

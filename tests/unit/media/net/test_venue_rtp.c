@@ -18,44 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "media/alloc_count.h"
 #include "media/net/venue_rtp.h"
-
-/* The sanitizers interpose malloc themselves: no counting in those builds. */
-#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_MALLOC_COUNT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
-    __has_feature(memory_sanitizer)
-#define NO_MALLOC_COUNT 1
-#endif
-#endif
-
-static bool counting; /* set around the paths that must not allocate */
-#ifndef NO_MALLOC_COUNT
-static size_t allocations;
-/* "The hot path allocates nothing": malloc and friends counted while `counting`. */
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-void *malloc(size_t n);
-void *malloc(size_t n)
-{
-	allocations += counting;
-	return __libc_malloc(n);
-}
-void *calloc(size_t n, size_t size);
-void *calloc(size_t n, size_t size)
-{
-	allocations += counting;
-	return __libc_calloc(n, size);
-}
-void *realloc(void *p, size_t n);
-void *realloc(void *p, size_t n)
-{
-	allocations += counting;
-	return __libc_realloc(p, n);
-}
-#endif
 
 /* An RTP packet of payload type pt with the payload p[0..n) into buf; returns its length. */
 static size_t packet(uint8_t *buf, uint8_t pt, const uint8_t *p, size_t n)
