@@ -298,13 +298,14 @@ static int get_recording(struct gateway *gw, struct lws *wsi, struct http_req *r
 	unsigned ch;
 	if (channel_query(wsi, req, r, &ch, &res))
 		return res;
-	if (ch) /* the floor is never served in a channel's name */
-		return gw_http_respond_error(wsi, req, 501, ROOM_EUNAVAILABLE,
-					     "a channel's own recording is not built yet");
 	char path[4096];
-	if (!media_recording_latest(gw->media, room_id(r), path, sizeof path))
-		return gw_http_respond_error(wsi, req, 404, ROOM_ENOT_FOUND,
-					     "the room has no recording yet");
+	/* A channel's own file only: the floor is never served in a channel's name. */
+	if (!media_recording_latest(gw->media, room_id(r), ch, path, sizeof path))
+		return gw_http_respond_error(
+		    wsi, req, 404, ROOM_ENOT_FOUND,
+		    ch ? "this channel has no recording yet: no interpreter has been ready in its "
+			 "booth during a session"
+		       : "the room has no recording yet");
 	/* While the session is live this is what the recorder has written so far. */
 	static const char headers[] = "x-content-type-options: nosniff\r\n"
 				      "cache-control: no-store\r\n";

@@ -144,6 +144,12 @@ static void mixer(struct text *t, const struct media_stats *media)
 		"Interpretation channels' frames encoded (once per channel on air and tick, "
 		"whatever its listeners)",
 		media->channel_encodes);
+	counter(t, "plenary_mixer_frames_total",
+		"20 ms frames of the media workers' clock passed (50 a second per worker)",
+		media->frames);
+	counter(t, "plenary_mixer_frames_skipped_total",
+		"Frames a worker reached over 100 ms late: recorded as filler, nothing sent",
+		media->frames_skipped);
 	counter(t, "plenary_mixer_forwarded_total",
 		"Speakers' packets forwarded to listeners without transcoding",
 		media->packets_forwarded);

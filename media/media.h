@@ -245,8 +245,12 @@ BASE_WUR enum media_err media_room_session(struct media *m, const char *room, bo
 					   const char *title, int64_t start_ms);
 
 /* The path of the room's latest recording (the greatest file name in its directory), or
- * false if there is none. */
-bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap);
+ * false if there is none. ch 0 is the floor's; ch k (1..MEDIA_CHANNELS) booth k-1's,
+ * <start_ms>-<NN>.ch<k>.ogg beside the floor's file, recorded from the session's start
+ * or the booth's first interpreter with audio in it, with filler before, so it has the
+ * floor's timeline. */
+bool media_recording_latest(const struct media *m, const char *room, unsigned ch, char *path,
+			    size_t cap);
 
 /* A room's sound desk over plain RTP (net/venue_rtp.h): the room's microphones arrive on
  * listen (ADDR:PORT, numeric), the room's mix-minus goes to send_to, in one codec both
@@ -296,6 +300,10 @@ struct media_stats {
 	uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1]; /* last: +Inf */
 	uint64_t tick_count;
 	double tick_sum_s;
+	/* The 20 ms grid: frames every worker passed (50 a second each, however late it ran),
+	 * and those it was too late to mix (more than 100 ms behind: a starved process). */
+	uint64_t frames;
+	uint64_t frames_skipped;
 	/* Latency, by how the packet left: mixed (jitter buffer + decode + mix + encode) or
 	 * forwarded as it came. */
 	uint64_t latency_mix_buckets[MEDIA_LATENCY_BUCKETS + 1];

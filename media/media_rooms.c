@@ -153,7 +153,23 @@ enum media_err media_room_session(struct media *m, const char *room, bool live, 
 	return MEDIA_OK;
 }
 
-bool media_recording_latest(const struct media *m, const char *room, char *path, size_t cap)
+/* Whether name is a recording of channel ch: <base>.ogg for the floor (no ".ch" in it),
+ * <base>.ch<ch>.ogg for a booth. */
+static bool recording_of(const char *name, unsigned ch)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.' || n < 5 || strcmp(name + n - 4, ".ogg") != 0)
+		return false;
+	const char *mark = strstr(name, ".ch");
+	if (ch == 0)
+		return mark == NULL;
+	char tail[24];
+	snprintf(tail, sizeof tail, ".ch%u.ogg", ch);
+	return mark != NULL && strcmp(mark, tail) == 0;
+}
+
+bool media_recording_latest(const struct media *m, const char *room, unsigned ch, char *path,
+			    size_t cap)
 {
 	if (m == NULL || m->recordings_dir == NULL || room == NULL || strchr(room, '/') ||
 	    room[0] == '.' || strlen(room) > MEDIA_ROOM_MAX)
@@ -165,9 +181,7 @@ bool media_recording_latest(const struct media *m, const char *room, char *path,
 		return false;
 	char best[256] = "";
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		size_t n = strlen(e->d_name);
-		if (e->d_name[0] == '.' || n < 5 || n >= sizeof best ||
-		    strcmp(e->d_name + n - 4, ".ogg") != 0)
+		if (strlen(e->d_name) >= sizeof best || !recording_of(e->d_name, ch))
 			continue;
 		if (strcmp(e->d_name, best) > 0)
 			snprintf(best, sizeof best, "%s", e->d_name);

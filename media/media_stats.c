@@ -88,6 +88,8 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 			out->tick_buckets[b] += READ(tick_buckets[b]);
 		out->tick_count += READ(tick_count);
 		tick_ns += READ(tick_sum_ns);
+		out->frames += READ(frames);
+		out->frames_skipped += READ(frames_skipped);
 #undef READ
 		read_mixer(m->workers[i], out, &mix_ns, &fwd_ns);
 	}

@@ -136,6 +136,27 @@ static void caption_links(struct page *pg)
 	json_decref(seen);
 }
 
+/* Each interpretation channel someone was on air in has a recording of its own beside
+ * the floor's (recording.ogg?lang=, made by the media while an interpreter's audio was
+ * connected). */
+static void channel_recording_links(struct page *pg)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(json_object_get(pg->rec, "interpretation"), "channels"),
+			   i, c)
+	{
+		if (json_array_size(json_object_get(c, "turns")) == 0)
+			continue;
+		const char *lang = rec_str(c, "lang");
+		char text[160];
+		snprintf(text, sizeof text, "Recording of the %s channel (%s)",
+			 label(LABEL_LANGUAGE, lang), lang);
+		link(pg, "recording.ogg", lang, text);
+		sb_printf(pg->b, " (Ogg Opus audio)</li>\n");
+	}
+}
+
 static void downloads(struct page *pg)
 {
 	struct sbuf *b = pg->b;
@@ -145,6 +166,7 @@ static void downloads(struct page *pg)
 	if (strcmp(status, "scheduled") != 0) {
 		link(pg, "recording.ogg", NULL, "Recording of the session");
 		sb_printf(b, " (Ogg Opus audio)</li>\n");
+		channel_recording_links(pg);
 	}
 	caption_links(pg);
 	link(pg, "record.txt", NULL, "Minutes as plain text");

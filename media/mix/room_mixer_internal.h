@@ -50,12 +50,17 @@ struct mixer_mic {
 	uint16_t arrival_seq[MIXER_ARRIVALS];
 };
 
-/* An interpretation channel's live stream (listen.ogg?lang=): page_ring channel b + 1. */
+/* An interpretation channel's live stream (listen.ogg?lang=): page_ring channel b + 1;
+ * and its recording (recording.ogg?lang=): a recorder stream of its own. */
 struct chan_live {
 	struct room_mixer *rm;
 	unsigned channel;    /* b + 1 */
 	struct oggopus *ogg; /* NULL while the channel has no stream */
 	bool started;	     /* its header pages went out as the BEGIN record */
+	bool file;	     /* stream is its open recorder stream */
+	bool file_due;	     /* recorder_begin was refused (ring full): retry each tick */
+	int stream;
+	uint64_t lead; /* filler frames its file starts with: the session until it began */
 };
 
 /* The session's recording and live stream. */
@@ -66,6 +71,10 @@ struct room_record {
 	uint64_t lead;	     /* filler frames the file starts with */
 	struct oggopus *ogg; /* the live stream's writer (listen.ogg) */
 	struct page_ring *pages;
+	/* The channels' files: env's recorder (NULL: none), and the session's frames so far
+	 * (lead_packets + ticks recorded), the lead of a channel's file begun now. */
+	struct recorder *recorder;
+	uint64_t at;
 	struct chan_live chan[MIXER_CHANNELS];
 	uint8_t last_toc; /* of the last packet recorded, for filler frames */
 	uint32_t serial;
@@ -146,13 +155,13 @@ void record_packet(struct room_mixer *rm, const struct mixer_env *env, const uin
 /* A tick with nothing to record: a filler frame (decoders conceal it). */
 void record_filler(struct room_mixer *rm, const struct mixer_env *env);
 
-/* room_record_channels.c: each channel's live stream, from the session's start or when
- * its first voice was made ready (room_mixer_voice), whichever is later, to the
- * session's end. Each tick a channel's stream gets the channel's own frame when it was
- * encoded this tick (an interpreter on air), else pub: the floor, as its WebRTC
- * listeners hear it. */
+/* room_record_channels.c: each channel's live stream and recording, from the session's
+ * start or when its first voice was made ready (room_mixer_voice), whichever is later, to
+ * the session's end. Each tick a channel's stream and file get the channel's own frame
+ * when it was encoded this tick (an interpreter on air), else pub: the floor, as its
+ * WebRTC listeners hear it. */
 void record_channel_start(struct room_mixer *rm, unsigned b);
 void record_channels(struct room_mixer *rm, const uint8_t *pub, size_t len);
-void record_channels_end(struct room_mixer *rm);
+void record_channels_end(struct room_mixer *rm, const struct mixer_env *env);
 
 #endif

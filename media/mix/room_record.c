@@ -93,6 +93,8 @@ void record_begin(struct room_mixer *rm, const struct mixer_env *env, const stru
 	snprintf(r->title, sizeof r->title, "%s", s->title ? s->title : "");
 	snprintf(r->date, sizeof r->date, "%s", s->date ? s->date : "");
 	r->lead = s->lead_packets;
+	r->at = s->lead_packets;
+	r->recorder = r->name[0] != '\0' ? env->recorder : NULL;
 	r->serial = s->serial;
 	r->pre_skip = codec_encoder_lookahead(rm->enc);
 	r->last_toc = FILLER_TOC;
@@ -126,8 +128,9 @@ void record_end(struct room_mixer *rm, const struct mixer_env *env)
 		oggopus_destroy(r->ogg);
 		r->ogg = NULL;
 	}
-	record_channels_end(rm);
+	record_channels_end(rm, env);
 	r->pages = NULL;
+	r->recorder = NULL;
 }
 
 void record_packet(struct room_mixer *rm, const struct mixer_env *env, const uint8_t *pkt,
@@ -144,6 +147,7 @@ void record_packet(struct room_mixer *rm, const struct mixer_env *env, const uin
 	if (r->ogg)
 		(void)!oggopus_write(r->ogg, pkt, len, RTP_REWRITE_FRAME);
 	record_channels(rm, pkt, len);
+	r->at++;
 }
 
 void record_filler(struct room_mixer *rm, const struct mixer_env *env)

@@ -79,6 +79,10 @@ struct media_counters {
 	_Atomic uint64_t tick_buckets[MEDIA_TICK_BUCKETS + 1];
 	_Atomic uint64_t tick_count;
 	_Atomic uint64_t tick_sum_ns;
+	/* Points of the 20 ms grid the worker passed, and those it came to too late to mix
+	 * (worker.c: more than WORKER_CATCH_UP behind, only the recordings kept time). */
+	_Atomic uint64_t frames;
+	_Atomic uint64_t frames_skipped;
 	struct mixer_counters mixer; /* the rooms' streams (room_mixer.h) */
 };
 

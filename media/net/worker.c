@@ -411,10 +411,13 @@ static void on_tick(struct worker *w)
 		w->tick_us = (int64_t)env.now_us - WORKER_TICK_MS * 1000;
 		expirations = 1;
 	}
+	uint64_t skipped = expirations > WORKER_CATCH_UP ? expirations - WORKER_CATCH_UP : 0;
 	for (uint64_t i = 0; i < expirations; i++) {
 		w->tick_us += WORKER_TICK_MS * 1000;
-		worker_rooms_tick(w, w->tick_us, i + WORKER_CATCH_UP < expirations);
+		worker_rooms_tick(w, w->tick_us, i < skipped);
 	}
+	atomic_fetch_add_explicit(&w->counters.frames, expirations, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->counters.frames_skipped, skipped, memory_order_relaxed);
 	struct base_list *node, *tmp;
 	BASE_LIST_FOREACH_SAFE(node, tmp, &w->handshaking)
 	{

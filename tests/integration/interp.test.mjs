@@ -3,13 +3,15 @@
 // handover with its events and private mic messages in order, floor.lang, the snapshot's
 // booths and floor_lang, media.channel's answers, and the channel encode counter in
 // /metrics. (What listeners hear, decoded, is proved at the mixer by
-// tests/unit/media/mix/test_channels.c; this test has no WebRTC peer sending audio.)
+// tests/unit/media/mix/test_channels.c.) Then a channel's recording, made while
+// plenary-load's interpreters (real WebRTC peers of tests/support, real Opus) talk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, http, jwt, nowS, PLENARYD, SECRET, SOURCE_DIR } from './harness.mjs';
+import { startServer, createRoom, join, http, jwt, nowS, sleep, PLENARYD, SECRET, SOURCE_DIR } from './harness.mjs';
+import { runLoad } from '../load/servers.mjs';
 
 const ROOM = 'interp';
 const sdp = (name) => readFileSync(pathJoin(SOURCE_DIR, 'tests', 'fixtures', 'sdp', name), 'utf8');
@@ -34,6 +36,16 @@ async function interpreter(name, sub, lang) {
   const r = cliToken(['--role', 'interpreter', '--sub', sub, '--lang', lang], name);
   assert.equal(r.status, 0, r.stderr);
   return join(server, ROOM, { token: r.stdout.trim(), name });
+}
+
+// The recorder's writer thread opens a file a moment after the stream starts.
+async function fetchUntilFound(url) {
+  for (let i = 0; ; i++) {
+    const r = await fetch(url);
+    if (r.status !== 404 || i === 40) return r;
+    await r.arrayBuffer();
+    await sleep(50);
+  }
 }
 
 test('an interpreter token needs a BCP 47 lang, and only an interpreter has one', async () => {
@@ -93,6 +105,9 @@ test('booth handover, floor language, media.channel', async () => {
   const handover = await chair.event('interp.taken', { from: at });
   assert.deepEqual(handover.data, { lang: 'fr', pid: 'paul', name: 'Paul', by: 'paul', from: 'odile' });
   await fr1.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === false, { from: m1b });
+  // The outgoing interpreter is told who took the booth from them, and at whose request.
+  const told = await fr1.event('interp.taken', { from: m1b });
+  assert.deepEqual(told.data, handover.data);
   await fr2.next((m) => m.type === 'private' && m.kind === 'mic' && m.data.open === true, { from: m2 });
   assert.equal((await fr2.request({ type: 'interp.take', lang: 'fr' })).code, 'conflict');
 
@@ -146,8 +161,8 @@ test('booth handover, floor language, media.channel', async () => {
 
   // A channel's own stream and recording: 400 for a malformed tag, 404 without a channel.
   // The French channel's live stream runs (its interpreter's audio is connected: decoded in
-  // tests/browser/interp.test.mjs); its recording is not built yet (501) -- never the floor
-  // served as the channel.
+  // tests/browser/interp.test.mjs), and so does its recording (its content is checked in
+  // the next test).
   for (const what of ['listen.ogg', 'recording.ogg']) {
     assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=de`)).status, 404);
     const bad = await fetch(`${server.url}/api/rooms/${ROOM}/${what}?lang=x_y`);
@@ -161,10 +176,14 @@ test('booth handover, floor language, media.channel', async () => {
   const first = await live.body.getReader().read();
   assert.equal(Buffer.from(first.value).subarray(0, 4).toString('latin1'), 'OggS');
   ac.abort();
-  assert.equal((await fetch(`${server.url}/api/rooms/${ROOM}/recording.ogg?lang=fr`)).status, 501);
+  const rec = await fetchUntilFound(`${server.url}/api/rooms/${ROOM}/recording.ogg?lang=fr`);
+  assert.equal(rec.status, 200);
+  assert.equal(Buffer.from(await rec.arrayBuffer()).subarray(0, 4).toString('latin1'), 'OggS');
 
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^plenary_mixer_channel_encodes_total \d+$/m);
+  assert.ok(Number(/^plenary_mixer_frames_total (\d+)$/m.exec(metrics)?.[1]) > 0, 'the workers\' clock runs');
+  assert.match(metrics, /^plenary_mixer_frames_skipped_total \d+$/m);
   assert.match(metrics, /^plenary_connections\{role="interpreter"\} 3$/m);
 
   // The log holds the handovers in order.
@@ -172,4 +191,105 @@ test('booth handover, floor language, media.channel', async () => {
   const takes = log.filter((e) => e.kind === 'interp.taken').map((e) => `${e.data.lang}:${e.data.from}->${e.data.pid}`);
   assert.deepEqual(takes, ['fr:null->odile', 'fr:odile->paul', 'es:null->sol', 'fr:paul->odile', 'es:sol->null']);
   for (const c of [chair, p, fr1, fr2, es, late]) await c.close();
+});
+
+// Ogg's CRC-32 (RFC 3533: polynomial 0x04c11db7, not reflected, initial value 0), computed
+// with the page's own CRC field zeroed.
+const CRC_TABLE = Array.from({ length: 256 }, (_, i) => {
+  let r = i << 24;
+  for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
+  return r >>> 0;
+});
+function oggCrc(page) {
+  let crc = 0;
+  for (let i = 0; i < page.length; i++) {
+    const b = i >= 22 && i < 26 ? 0 : page[i];
+    crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]) >>> 0;
+  }
+  return crc;
+}
+
+// A whole Ogg file, every page's CRC checked: {serial, eos, packets: [Buffer]}.
+function readOgg(buf) {
+  const packets = [];
+  let off = 0, serial = null, eos = false, partial = [];
+  while (off < buf.length) {
+    assert.equal(buf.toString('latin1', off, off + 4), 'OggS', `a page at ${off}`);
+    const nseg = buf[off + 26];
+    const lacing = buf.subarray(off + 27, off + 27 + nseg);
+    const len = 27 + nseg + lacing.reduce((a, b) => a + b, 0);
+    const page = buf.subarray(off, off + len);
+    assert.equal(page.length, len, 'a whole page');
+    assert.equal(page.readUInt32LE(22), oggCrc(page), `the CRC of the page at ${off}`);
+    serial ??= page.readUInt32LE(14);
+    assert.equal(page.readUInt32LE(14), serial, 'one stream');
+    eos = (page[5] & 4) !== 0;
+    let p = 27 + nseg;
+    for (const l of lacing) {
+      partial.push(page.subarray(p, p + l));
+      p += l;
+      if (l < 255) {
+        packets.push(Buffer.concat(partial));
+        partial = [];
+      }
+    }
+    off += len;
+  }
+  return { serial, eos, packets };
+}
+
+test("a channel's recording: what its interpreter said, on the session's timeline", async () => {
+  const room = 'interp-rec';
+  await createRoom(server, room);
+  const LOAD = pathJoin(process.env.PLENARY_BUILD_DIR || 'build', 'tests', 'load', 'plenary-load');
+  // plenary-load starts the session; its interpreters (fr, es) take their booths and send a
+  // steady tone each over WebRTC; two listeners. Then the session ends.
+  const { report } = await runLoad(LOAD, ['--url', server.wsUrl, '--room', room, '--secret', SECRET,
+    '--server-pid', String(server.proc.pid), '--channels', 'fr,es', '--listeners', '3', '--sample', '3',
+    '--warmup', '0.5', '--duration', '3', '--hear-timeout', '5']);
+  assert.equal(report.error, null, report.error);
+  assert.equal(report.failures, 0, JSON.stringify(report.join.failure_reasons));
+  const chair = await join(server, room, { role: 'chair', name: 'Chair', sub: 'rec-chair' });
+  await chair.ok({ type: 'session.end' });
+  const ended = await chair.event('session.ended');
+  const ticks = ended.data.duration_ms / 20;
+
+  // The session's end reaches the recorder's writer a moment after the event: a file is
+  // complete once its last page ends the stream (EOS).
+  const get = async (q) => {
+    for (let i = 0; ; i++) {
+      const r = await fetchUntilFound(`${server.url}/api/rooms/${room}/recording.ogg${q}`);
+      const body = Buffer.from(await r.arrayBuffer());
+      const last = body.lastIndexOf('OggS');
+      if (r.status !== 200 || (last >= 0 && body[last + 5] & 4) || i === 60) return { status: r.status, body };
+      await sleep(50);
+    }
+  };
+  const floor = await get('');
+  const fr = await get('?lang=fr');
+  assert.equal(floor.status, 200);
+  assert.equal(fr.status, 200);
+  const f = readOgg(floor.body), c = readOgg(fr.body);
+  assert.equal(c.packets[0].toString('latin1', 0, 8), 'OpusHead');
+  assert.equal(c.packets[1].toString('latin1', 0, 8), 'OpusTags');
+  assert.match(c.packets[1].toString('utf8'), /ROOM=interp-rec/);
+  assert.ok(c.eos, 'finished with the session');
+  assert.notEqual(c.serial, f.serial);
+  // One packet per 20 ms of the session, as many as the floor's file.
+  const audio = c.packets.slice(2), floorAudio = f.packets.slice(2);
+  assert.equal(audio.length, floorAudio.length);
+  assert.ok(Math.abs(audio.length - ticks) <= 10 + ticks / 20, `${audio.length} packets for ${ticks} ticks`);
+  // The interpreter was on air for the run's window and warm-up (3.5 s): those packets
+  // are the channel's own encode, not the floor's.
+  const own = audio.filter((p, i) => p.length > 2 && !p.equals(floorAudio[i])).length;
+  assert.ok(own >= 2 * 50, `${own} packets of the channel's own`);
+
+  // No booth: 404; not a language tag: 400.
+  const none = await fetch(`${server.url}/api/rooms/${room}/recording.ogg?lang=de`);
+  assert.equal(none.status, 404);
+  assert.equal((await none.json()).code, 'not_found');
+  const bad = await fetch(`${server.url}/api/rooms/${room}/recording.ogg?lang=x_`);
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).code, 'bad_request');
+  await chair.close();
 });

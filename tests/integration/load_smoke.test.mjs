@@ -78,6 +78,9 @@ test('three interpretation channels: every listener hears its own, one encode pe
   // The metrics: three channels on air, each encoded once per mixer tick.
   assert.ok(r.channels.ticks > 100, JSON.stringify(r.channels));
   assert.ok(Math.abs(r.channels.encodes_per_tick_per_channel - 1) <= 0.02, JSON.stringify(r.channels));
+  // The workers' clock over the window, and the frames a starved server skipped (a count).
+  assert.ok(r.channels.server_frames >= r.channels.ticks, JSON.stringify(r.channels));
+  assert.ok(Number.isInteger(r.channels.server_frames_skipped), JSON.stringify(r.channels));
   assert.ok(r.loss_pct < 5, `loss ${r.loss_pct}`);
   // The floor's sampled listeners still time the bursts, untouched by the booths' tones.
   assert.equal(r.sampled_decoding.onsets_unmatched, 0, JSON.stringify(r.sampled_decoding));

@@ -241,6 +241,11 @@ function row(scenario, system, n, r) {
       Object.assign(base, {
         channels: r.channels.langs.length,
         channel_encodes_per_tick: r.channels.encodes_per_tick_per_channel ?? null,
+        // The booths' tones never pause, so the room owes a packet every 20 ms: frames it never
+        // sent (a starved server skips them) are lost audio that sequence numbers do not show.
+        channel_frames_missing_pct: r.channels.ticks != null && r.window_s
+          ? Math.max(0, 100 * (1 - r.channels.ticks / (r.window_s * 50))) : null,
+        server_frames_skipped: r.channels.server_frames_skipped ?? null,
         channel_listeners_checked: r.channels.listeners_checked,
         channel_listeners_wrong: r.channels.listeners_wrong_channel,
       });

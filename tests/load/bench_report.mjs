@@ -37,7 +37,8 @@ const MEDIAN_FIELDS = ['cpu_s_per_listener_min', 'rss_kb_per_listener', 'loss_pc
   'latency_ms_p99', 'join_s', 'server_cpu_cores', 'idle_during_pct', 'idle_before_pct', 'ops_per_s'];
 // Counts of what went wrong and the tool's load: the worst repeat, so no repeat's failure
 // or invalidity is averaged away.
-const WORST_MAX = ['failures', 'onsets_unmatched', 'tool_cpu_cores', 'send_late_ms_p99', 'errors'];
+const WORST_MAX = ['failures', 'onsets_unmatched', 'tool_cpu_cores', 'send_late_ms_p99', 'errors',
+  'channel_frames_missing_pct'];
 // Interpretation channels (listeners-channels): the same, for listeners who heard another channel.
 WORST_MAX.push('channel_listeners_wrong');
 const WORST_MIN = ['heard', 'connected', 'deliveries', 'captions'];
@@ -305,8 +306,13 @@ function targetsChannels(plan, runs) {
     ? notMeasured('channels_encodes', texts.channels_encodes, 'the metrics were not read')
     : target('channels_encodes', texts.channels_encodes, encOk && !invalid, `${each.map((x) => fmt(x, 4)).join(', ')} encodes per channel per tick`,
       invalid || `${each.map((x) => fmt(x, 4)).join(', ')}`));
+  // Loss by sequence number, or the room's 20 ms frames it never sent, whichever is more:
+  // frames a starved server skipped take no sequence numbers, yet they are lost audio.
+  const missing = c.channel_frames_missing_pct;
+  const lossAll = Number.isFinite(missing) ? Math.max(c.loss_pct, missing) : c.loss_pct;
+  const lossText = `${fmt(c.loss_pct)} %${Number.isFinite(missing) ? ` by sequence; ${fmt(missing)} % of the room's frames never sent` : ''}`;
   out.push(heard(c)
-    ? target('channels_loss', texts.channels_loss, c.loss_pct < 0.5 && !invalid, `${fmt(c.loss_pct)} %`, invalid || `loss ${fmt(c.loss_pct)} %`)
+    ? target('channels_loss', texts.channels_loss, lossAll < 0.5 && !invalid, lossText, invalid || `loss ${lossText}`)
     : notMeasured('channels_loss', texts.channels_loss, 'the listeners heard no audio'));
   const fails = c.failures;
   const checked = c.channel_listeners_checked ? `; ${c.channel_listeners_checked} sampled channel listeners checked, ${c.channel_listeners_wrong ?? '?'} heard another` : '';
@@ -462,7 +468,9 @@ function methodSection(plan) {
 `read with \`recvmmsg\` and their loss counted from RTP sequence numbers; ${plan.sample} listeners per run also ` +
 `decrypt and decode, and the time from the speaker handing a burst's first packet to the kernel to a listener's ` +
 `kernel receiving the packet where the decoded burst begins (plus its offset in the frame), less the tone's own ` +
-`codec delay, is the **latency** — what the server adds on loopback. Each run starts the server fresh; listeners ` +
+`codec delay, is the **latency** — what the server adds on loopback. The speakers (and the interpreters of the ` +
+`listeners-channels rows) send from a thread of their own, woken by a timer on the schedule's absolute 20 ms grid; ` +
+`a frame that leaves late is caught up with its own timestamp, never skipped. Each run starts the server fresh; listeners ` +
 `join at ${plan.joinRate}/s (the storm: ${plan.storm} within ${plan.stormWindowS} s); once all are connected and hearing, ` +
 `${plan.warmup} s of warm-up, then a ${plan.duration} s window. **Server CPU** is utime + stime of the server ` +
 `process over the window (/proc/PID/stat), divided by listener-minutes; **server cores** is the same per second. ` +

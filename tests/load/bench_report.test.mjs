@@ -209,6 +209,8 @@ test('interpretation channels: each of its four targets misses on its own, and a
   assertMissed(spoil({ channel_encodes_per_tick: 0.97 }), mixerOk, 'channels_encodes', /0\.97/);
   assertMissed(spoil({ channel_encodes_per_tick: null }), mixerOk, 'channels_encodes', /not measured/);
   assertMissed(spoil({ loss_pct: 0.5 }), mixerOk, 'channels_loss', /loss 0\.50*0 %/);
+  // Frames the room never sent (a starved server) are loss too, though no sequence number is.
+  assertMissed(spoil({ channel_frames_missing_pct: 18.8 }), mixerOk, 'channels_loss', /18\.8 % of the room's frames never sent/);
   assertMissed(spoil({ failures: 2, channel_listeners_wrong: 2 }), mixerOk, 'channels_failures', /2 failures.*2 heard another/);
   // A repeat that encoded twice is not averaged away by the others.
   const reps = goodRuns().map((r) => (r.scenario === 'listeners-channels'

@@ -130,7 +130,7 @@ struct load_run {
 	double tool_cpu0_s, tool_cpu1_s;
 	/* --channels: the interpreters' tones, and the server's metrics around the window */
 	struct interp_voice voices[INTERP_MAX_CHANNELS];
-	double encodes0, encodes1, ticks0, ticks1;
+	struct interp_metrics metrics0, metrics1; /* --channels: before and after the window */
 	bool metrics_ok;
 	/* warnings for the report, NUL-separated lines */
 	char warnings[2048];

@@ -142,14 +142,15 @@ static bool metric(const char *text, const char *name, double *out)
 	return false;
 }
 
-bool interp_read_metrics(const char *host, int port, const char *room, double *encodes,
-			 double *ticks)
+bool interp_read_metrics(const char *host, int port, const char *room, struct interp_metrics *out)
 {
 	char *buf = malloc(METRICS_MAX), name[160];
 	snprintf(name, sizeof name, "plenary_room_packets_sent_total{room=\"%s\"}", room);
 	bool ok = buf && http_get(host, port, "/metrics", buf, METRICS_MAX) > 0 &&
-		  metric(buf, "plenary_mixer_channel_encodes_total", encodes) &&
-		  metric(buf, name, ticks);
+		  metric(buf, "plenary_mixer_channel_encodes_total", &out->encodes) &&
+		  metric(buf, name, &out->ticks) &&
+		  metric(buf, "plenary_mixer_frames_total", &out->frames) &&
+		  metric(buf, "plenary_mixer_frames_skipped_total", &out->frames_skipped);
 	free(buf);
 	return ok;
 }

@@ -59,9 +59,15 @@ struct interp_voice {
 bool interp_voice_make(unsigned ch, const struct tone_config *cfg, struct interp_voice *out,
 		       char *why, size_t cap);
 
-/* Reads plenary_mixer_channel_encodes_total and the room's packets (its ticks) from
- * http://host:port/metrics (blocking, 2 s at most). */
-bool interp_read_metrics(const char *host, int port, const char *room, double *encodes,
-			 double *ticks);
+/* What the server's /metrics say of the mixer: plenary_mixer_channel_encodes_total, the
+ * room's packets (its ticks that sent), and the workers' 20 ms frames passed and skipped
+ * (plenary_mixer_frames_total, plenary_mixer_frames_skipped_total: a skipped frame is one
+ * the server was too starved of CPU to mix). */
+struct interp_metrics {
+	double encodes, ticks, frames, frames_skipped;
+};
+
+/* Reads them from http://host:port/metrics (blocking, 2 s at most). */
+bool interp_read_metrics(const char *host, int port, const char *room, struct interp_metrics *out);
 
 #endif

@@ -12,12 +12,14 @@
  * decoding and onsets in load_media_onset.c, the report in load_media_report.c.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +86,14 @@ static uint64_t next_due(const struct rx_thread *t, uint64_t next_tick_us)
 	return until;
 }
 
+static void drain_timer(struct rx_thread *t)
+{
+	uint64_t expirations;
+	if (read(t->timer_fd, &expirations, sizeof expirations) < 0) {
+		/* not expired after all: load_media_speak goes by the clock anyway */
+	}
+}
+
 /* Everything ready, MAX_EVENTS at a time; the first wait may block for timeout_ms. */
 static void receive_ready(struct rx_thread *t, int timeout_ms)
 {
@@ -94,6 +104,8 @@ static void receive_ready(struct rx_thread *t, int timeout_ms)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL)
 				drain_inbox(t);
+			else if (evs[i].data.ptr == t)
+				drain_timer(t);
 			else
 				load_media_receive(t, evs[i].data.ptr);
 		}
@@ -135,9 +147,49 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static bool thread_init(struct rx_thread *t, struct load_media *m)
+/* The speakers' thread: their frames go out on a timer of absolute deadlines, the
+ * schedule's own grid (t0 + 20k ms; a periodic timerfd does not drift), on a thread that
+ * has nothing else to do. On a listener thread a frame waited for a whole turn of
+ * receiving, which with thousands of listeners on a loaded machine made the speakers
+ * late, then skip frames: the room then sent fewer than 50 packets a second. On a
+ * machine busy with other work a timer is not enough (the thread waited 200-400 ms for a
+ * CPU at nice -10), so it asks for SCHED_FIFO at the lowest real-time priority: a few
+ * sends per 20 ms, which no other thread can then delay. Without the privilege it stays
+ * as it is, and the report says so. */
+static void *speaker_main(void *arg)
+{
+	struct rx_thread *t = arg;
+	struct sched_param sp = {.sched_priority = 1};
+	atomic_store(&t->m->speakers_realtime,
+		     pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
+	while (!atomic_load(&t->m->stop)) {
+		receive_ready(t, -1); /* the timer, a speaker's datagram, the inbox, or stop */
+		uint64_t now = load_mono_us();
+		for (size_t i = 0; i < t->n_speakers; i++)
+			load_media_speak(t->speakers[i], now);
+		load_media_tick(t, now);
+	}
+	return NULL;
+}
+
+static bool arm_timer(struct rx_thread *t)
+{
+	uint64_t first = t->m->t0_us + FRAME_US;
+	struct itimerspec its = {.it_interval = {.tv_sec = 0, .tv_nsec = FRAME_US * 1000L},
+				 .it_value = {.tv_sec = (time_t)(first / 1000000u),
+					      .tv_nsec = (long)(first % 1000000u) * 1000L}};
+	t->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = t};
+	return t->timer_fd >= 0 &&
+	       timerfd_settime(t->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0 &&
+	       epoll_ctl(t->ep, EPOLL_CTL_ADD, t->timer_fd, &ev) == 0;
+}
+
+static bool thread_init(struct rx_thread *t, struct load_media *m, bool speakers_only)
 {
 	t->m = m;
+	t->speakers_only = speakers_only;
+	t->timer_fd = -1;
 	pthread_mutex_init(&t->mu, NULL);
 	sample_set_init(&t->lat, LATENCY_MAX);
 	sample_set_init(&t->echo_lat, LATENCY_MAX);
@@ -145,9 +197,11 @@ static bool thread_init(struct rx_thread *t, struct load_media *m)
 	t->ep = epoll_create1(EPOLL_CLOEXEC);
 	t->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-	if (t->ep < 0 || t->evfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->evfd, &ev) != 0)
+	if (t->ep < 0 || t->evfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, t->evfd, &ev) != 0 ||
+	    (speakers_only && !arm_timer(t)))
 		return false;
-	t->running = pthread_create(&t->th, NULL, thread_main, t) == 0;
+	t->running =
+	    pthread_create(&t->th, NULL, speakers_only ? speaker_main : thread_main, t) == 0;
 	return t->running;
 }
 
@@ -159,7 +213,8 @@ struct load_media *load_media_create(const struct load_media_config *cfg, char *
 		return NULL;
 	}
 	struct load_media *m = calloc(1, sizeof *m);
-	struct rx_thread *threads = calloc(cfg->threads, sizeof *threads);
+	/* threads[0] is the speakers', the others the listeners' */
+	struct rx_thread *threads = calloc(cfg->threads + 1, sizeof *threads);
 	if (m == NULL || threads == NULL) {
 		free(m);
 		free(threads);
@@ -173,9 +228,9 @@ struct load_media *load_media_create(const struct load_media_config *cfg, char *
 	pthread_mutex_init(&m->list_mu, NULL);
 	atomic_store(&m->win_start_us, UINT64_MAX);
 	atomic_store(&m->win_end_us, UINT64_MAX);
-	for (unsigned i = 0; i < cfg->threads; i++) {
+	for (unsigned i = 0; i <= cfg->threads; i++) {
 		m->n_threads = i + 1;
-		if (!thread_init(&threads[i], m)) {
+		if (!thread_init(&threads[i], m, i == 0)) {
 			snprintf(why, cap, "media: thread %u could not start", i);
 			load_media_destroy(m);
 			return NULL;
@@ -217,6 +272,8 @@ void load_media_destroy(struct load_media *m)
 			close(t->ep);
 		if (t->evfd >= 0)
 			close(t->evfd);
+		if (t->timer_fd >= 0)
+			close(t->timer_fd);
 		free(t->peers);
 		sample_set_fini(&t->lat);
 		sample_set_fini(&t->echo_lat);
@@ -280,7 +337,8 @@ void load_peer_expect(struct load_peer *p, int ch, unsigned n)
 
 void load_media_start(struct load_media *m, struct load_peer *p)
 {
-	struct rx_thread *t = &m->threads[m->next_thread++ % m->n_threads];
+	struct rx_thread *t =
+	    p->speaker ? &m->threads[0] : &m->threads[1 + m->next_thread++ % (m->n_threads - 1)];
 	p->t = t;
 	atomic_store(&p->started, true);
 	pthread_mutex_lock(&t->mu);

@@ -12,7 +12,9 @@
  *   load_peer_view: atomics <---------------       onset -> latency sample
  *   (connected, first audio, state)              STUN, DTLS, RTCP: client_receive
  *                                              every 10 ms: client_tick where due
- *                                              speakers: one frame per 20 ms of the schedule
+ *                                            the speakers' thread (its own): a timerfd on
+ *                                              the schedule's grid; every due frame sent,
+ *                                              a late one caught up, never skipped
  *
  * Counting listeners' packets needs no decryption: the RTP header travels in the clear
  * (RFC 3711), so only the sampled listeners pay for SRTP and Opus, as the issue asks.
@@ -98,6 +100,7 @@ struct media_report {
 	struct sample_set speaker_late_ms; /* how late the speakers' frames left, in the window */
 	uint64_t onsets_unmatched, onsets_after_gap, decode_errors, decoded, onsets;
 	uint64_t speaker_sent, speaker_sent_window, speaker_send_errors, speaker_received;
+	bool speakers_realtime; /* their thread ran SCHED_FIFO (load_media.c) */
 	uint64_t srtp_errors;
 	size_t sampled;
 	/* sampled channel listeners: how many, how many did not hear their channel, and

@@ -21,8 +21,7 @@
 #define MAX_BURSTS   8192 /* 2 h 16 min of 1 s bursts */
 #define MATCH_BACK   10	  /* bursts looked at for a match: burst_ids (at most 8) + 2 */
 #define LATENCY_MAX  500000
-#define STALL_US     200000 /* a speaker this late skips frames instead of bursting */
-#define PACE_US	     2000   /* a busy thread wakes at most this often */
+#define PACE_US	     2000 /* a busy thread wakes at most this often */
 #define MAX_EVENTS   256
 #define MAX_SPEAKERS 16
 
@@ -57,7 +56,8 @@ struct rx_thread {
 	struct load_media *m;
 	pthread_t th;
 	bool running;
-	int ep, evfd;
+	bool speakers_only; /* the speakers' thread (load_media.c), woken by timer_fd */
+	int ep, evfd, timer_fd;
 	pthread_mutex_t mu;
 	struct load_peer *inbox;
 	struct load_peer **peers;
@@ -87,6 +87,7 @@ struct load_media {
 	struct load_peer *all;
 	bool have_primary;
 	_Atomic uint64_t burst_ns[MAX_BURSTS]; /* wall-clock send time of each burst, 0 unknown */
+	_Atomic bool speakers_realtime;	       /* the speakers' thread got SCHED_FIFO */
 };
 
 static inline bool in_window(const struct load_media *m, uint64_t now_us)
@@ -99,7 +100,7 @@ static inline bool in_window(const struct load_media *m, uint64_t now_us)
 void load_peer_mirror_state(struct load_peer *p);
 /* Reads every datagram waiting on the peer's socket, BATCH at a time. */
 void load_media_receive(struct rx_thread *t, struct load_peer *p);
-/* Sends every frame of the schedule that is due; a thread that stalled skips ahead. */
+/* Sends every frame of the schedule that is due; a thread that was held up catches up. */
 void load_media_speak(struct load_peer *p, uint64_t now_us);
 /* client_tick for every peer of the thread that is due. */
 void load_media_tick(struct rx_thread *t, uint64_t now_us);

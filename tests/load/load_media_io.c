@@ -116,13 +116,16 @@ static void send_frame(struct load_peer *p, uint64_t k)
 	p->t->sent_win += in_window(p->m, load_mono_us());
 }
 
-/* Sends every frame of the schedule that is due; a thread that stalled skips ahead. */
+/* Sends every frame of the schedule that is due. A thread that was held up catches up,
+ * each frame with its own timestamp, rather than skip ahead: a skip would be frames the
+ * server never had, and the room's stream would follow the tool's lateness (issue 14's
+ * note). The first frame is the schedule's slot of the moment it connected. */
 void load_media_speak(struct load_peer *p, uint64_t now_us)
 {
 	if (atomic_load_explicit(&p->state, memory_order_relaxed) != CLIENT_CONNECTED)
 		return;
 	uint64_t t0 = p->m->t0_us;
-	if (p->next_send_us == 0 || now_us > p->next_send_us + STALL_US)
+	if (p->next_send_us == 0)
 		p->next_send_us = t0 + (now_us - t0) / FRAME_US * FRAME_US;
 	bool measured = in_window(p->m, now_us);
 	while (p->next_send_us <= now_us) {

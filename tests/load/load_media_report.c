@@ -44,9 +44,9 @@ static void add_listener(struct media_report *r, const struct load_peer *p)
 void load_media_report(struct load_media *m, double window_s, struct media_report *out)
 {
 	memset(out, 0, sizeof *out);
-	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
-	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
-	sample_set_init(&out->speaker_late_ms, (size_t)LATENCY_MAX * LOAD_MEDIA_MAX_THREADS);
+	sample_set_init(&out->latency_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
+	sample_set_init(&out->echo_latency_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
+	sample_set_init(&out->speaker_late_ms, (size_t)LATENCY_MAX * (LOAD_MEDIA_MAX_THREADS + 1));
 	for (struct load_peer *p = m->all; p; p = p->next_all)
 		if (!p->speaker)
 			add_listener(out, p);
@@ -72,6 +72,7 @@ void load_media_report(struct load_media *m, double window_s, struct media_repor
 		out->speaker_send_errors += t->send_errors;
 		out->speaker_received += t->speaker_rx;
 	}
+	out->speakers_realtime = atomic_load(&m->speakers_realtime);
 }
 
 void media_report_fini(struct media_report *r)

@@ -15,11 +15,15 @@
  *   growth from before the listeners joined to the end of the window, per listener.
  * - tool.cpu_cores: this process's own CPU over the window; the benchmark marks a run
  *   invalid when it nears the one core the tool is confined to.
+ * - speaker.send_late_ms: how late the speakers' frames left their 20 ms schedule, in
+ *   the window (a run with p99 over a frame is invalid); speaker.realtime: their thread
+ *   got SCHED_FIFO (it needs the privilege; without it a busy machine delays them).
  * - sampled_decoding.onsets_unmatched: onsets whose frequency named no burst sent in the
  *   last burst_ids periods (load_tone.h); they fail the benchmark's latency targets.
  * - channels (--channels): the booths and their tones; the sampled channel listeners'
  *   check that they hear their own booth (one that does not is also a failure); the
- *   server's channel encodes per mixer tick and channel over the window, from /metrics.
+ *   server's channel encodes per mixer tick and channel over the window, from /metrics,
+ *   and its workers' 20 ms frames over the window, and those a starved worker skipped.
  * - ogg (--scenario ogg): the listen.ogg clients' pages, packets, bytes and page-sequence
  *   gaps over the window; loss_pct there is from the granule positions (the 20 ms
  *   packets a page's granule says were sent and no page brought), silent clients charged
@@ -141,11 +145,12 @@ static json_t *media_json(struct media_report *m, double window_s)
 				      "onsets_after_loss", (json_int_t)m->onsets_after_gap));
 	json_object_set_new(
 	    o, "speaker",
-	    json_pack("{s:I,s:I,s:I,s:I,s:f}", "sent", (json_int_t)m->speaker_sent,
+	    json_pack("{s:I,s:I,s:I,s:I,s:f,s:b}", "sent", (json_int_t)m->speaker_sent,
 		      "sent_in_window", (json_int_t)m->speaker_sent_window, "send_errors",
 		      (json_int_t)m->speaker_send_errors, "received",
 		      (json_int_t)m->speaker_received, "packets_per_s_in_window",
-		      window_s > 0 ? (double)m->speaker_sent_window / window_s : 0.0));
+		      window_s > 0 ? (double)m->speaker_sent_window / window_s : 0.0, "realtime",
+		      m->speakers_realtime));
 	if (m->speaker_late_ms.n > 0)
 		json_object_set_new(json_object_get(o, "speaker"), "send_late_ms",
 				    percentiles(&m->speaker_late_ms, 1));
@@ -181,7 +186,10 @@ static json_t *ogg_json(struct load_run *r, struct media_report *m)
 }
 
 /* --channels: the booths, the sampled channel listeners' check, and the server's
- * channel encodes per mixer tick and channel over the window (1.0 is one encode each). */
+ * channel encodes per mixer tick and channel over the window (1.0 is one encode each);
+ * and the workers' 20 ms frames over the window, those skipped apart: a room that sends
+ * fewer than 50 packets a second with no frame skipped was given less to send (its voices'
+ * packets came late or not at all), with frames skipped the server was starved of CPU. */
 static json_t *channels_json(struct load_run *r, const struct media_report *m)
 {
 	const struct interp_langs *l = &r->cfg->langs;
@@ -189,15 +197,18 @@ static json_t *channels_json(struct load_run *r, const struct media_report *m)
 	for (unsigned ch = 0; ch < l->n; ch++)
 		json_array_append_new(langs, json_pack("{s:s,s:i}", "lang", l->lang[ch], "tone_hz",
 						       interp_freq_hz(ch)));
-	double enc = r->encodes1 - r->encodes0, ticks = r->ticks1 - r->ticks0;
+	const struct interp_metrics *a = &r->metrics0, *b = &r->metrics1;
+	double enc = b->encodes - a->encodes, ticks = b->ticks - a->ticks;
 	bool ok = r->metrics_ok && ticks > 0 && enc >= 0;
-	return json_pack("{s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:I}", "langs", langs, "encodes",
-			 num(ok, enc), "ticks", num(ok, ticks), "encodes_per_tick_per_channel",
-			 num(ok, enc / ticks / l->n), "listeners_checked", (int)m->ch_checked,
-			 "listeners_wrong_channel", (int)m->ch_wrong_listeners,
-			 "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other_booth",
-			 (json_int_t)m->ch_frames_wrong, "frames_quiet",
-			 (json_int_t)m->ch_frames_quiet);
+	return json_pack(
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:I}", "langs", langs, "encodes",
+	    num(ok, enc), "ticks", num(ok, ticks), "server_frames",
+	    num(r->metrics_ok, b->frames - a->frames), "server_frames_skipped",
+	    num(r->metrics_ok, b->frames_skipped - a->frames_skipped),
+	    "encodes_per_tick_per_channel", num(ok, enc / ticks / l->n), "listeners_checked",
+	    (int)m->ch_checked, "listeners_wrong_channel", (int)m->ch_wrong_listeners,
+	    "frames_own_channel", (json_int_t)m->ch_frames_ok, "frames_other_booth",
+	    (json_int_t)m->ch_frames_wrong, "frames_quiet", (json_int_t)m->ch_frames_quiet);
 }
 
 static json_t *warnings_json(const struct load_run *r)

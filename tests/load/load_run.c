@@ -194,12 +194,12 @@ static void read_cpu(struct load_run *r, double *server, double *tool)
 
 /* --channels: the server's channel encodes and mixer ticks (load_interp.h). The scrape
  * sits outside the CPU readings, so its cost is not charged to the listeners. */
-static void read_metrics(struct load_run *r, double *encodes, double *ticks)
+static void read_metrics(struct load_run *r, struct interp_metrics *out)
 {
 	if (r->cfg->langs.n == 0)
 		return;
-	bool first = encodes == &r->encodes0;
-	bool ok = interp_read_metrics(r->cfg->host, r->cfg->port, r->cfg->room, encodes, ticks);
+	bool first = out == &r->metrics0;
+	bool ok = interp_read_metrics(r->cfg->host, r->cfg->port, r->cfg->room, out);
 	r->metrics_ok = ok && (first || r->metrics_ok);
 	if (!ok)
 		load_warn(r, "the server's /metrics could not be read");
@@ -211,7 +211,7 @@ static void step_timed(struct load_run *r, uint64_t now)
 		return;
 	if (r->phase == PH_WARMUP) {
 		r->cpu_ok = r->cfg->server_pid > 0;
-		read_metrics(r, &r->encodes0, &r->ticks0);
+		read_metrics(r, &r->metrics0);
 		read_cpu(r, &r->cpu0_s, &r->tool_cpu0_s);
 		r->t_window0 = now;
 		uint64_t end = now + (uint64_t)(r->cfg->duration_s * 1000);
@@ -222,7 +222,7 @@ static void step_timed(struct load_run *r, uint64_t now)
 		return;
 	}
 	read_cpu(r, &r->cpu1_s, &r->tool_cpu1_s);
-	read_metrics(r, &r->encodes1, &r->ticks1);
+	read_metrics(r, &r->metrics1);
 	if (r->cfg->server_pid > 0)
 		(void)proc_rss_kb(r->cfg->server_pid, &r->rss_after_kb);
 	r->t_window1 = now;

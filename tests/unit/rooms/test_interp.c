@@ -295,6 +295,9 @@ static void record_lists_turns(void **state)
 	assert_non_null(strstr(doc, "<td class=\"n\">0:00:30</td>"));
 	assert_non_null(strstr(doc, "(<span lang=\"fr\">fr</span>)</th>"));
 	assert_non_null(strstr(doc, "<h3>The floor's language</h3>"));
+	/* Each channel's own recording, beside the floor's. */
+	assert_non_null(strstr(doc, "<a href=\"recording.ogg?lang=fr\">Recording of the "));
+	assert_non_null(strstr(doc, "<a href=\"recording.ogg?lang=es\">Recording of the "));
 	free(doc);
 }
 
