@@ -262,6 +262,7 @@ static enum media_err make_workers(struct media *m, const struct media_options *
 					   .recordings_dir = m->recordings_dir,
 					   .mix_bitrate = opt->mix_bitrate,
 					   .tcp = opt->tcp_port >= 0};
+		wc.tap = (struct mixer_tap){opt->on_encoded, opt->on_mic_frame, opt->tap_ctx};
 		if (opt->port != 0)
 			wc.bind.port = (uint16_t)(opt->port + i);
 		if (opt->tcp_port > 0)
@@ -346,6 +347,7 @@ void media_destroy(struct media *m)
 	{
 		free(BASE_CONTAINER_OF(node, struct media_peer, link));
 	}
+	media_links_free(m);
 	for (size_t i = 0; i < m->n_pins; i++)
 		free(m->pins[i]);
 	free(m->pins);
@@ -531,6 +533,7 @@ static enum media_err make_peer(struct media *m, const struct media_offer *o,
 	h->worker = plan->worker;
 	h->user = o->user;
 	snprintf(h->room, sizeof h->room, "%s", o->room);
+	snprintf(h->wpeer->pid, sizeof h->wpeer->pid, "%s", o->pid ? o->pid : "");
 	*out = h;
 	return MEDIA_OK;
 }
@@ -721,6 +724,7 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 	memset(out, 0, sizeof *out);
 	if (m == NULL)
 		return;
+	out->relay_dropped = atomic_load_explicit(&m->relay_dropped, memory_order_relaxed);
 	uint64_t tick_ns = 0, mix_ns = 0, fwd_ns = 0;
 	for (unsigned i = 0; i < m->n_workers; i++) {
 		struct media_counters *c = &m->workers[i]->counters;
