@@ -349,6 +349,7 @@ static void test_relay_to_edge_listener(void **state)
 	atomic_store(&ctl.seq_add, 65536u - 500u);
 	atomic_store(&ctl.ts_add, 987654321u);
 	atomic_store(&ctl.paused, false);
+	codec_encoder_destroy(t.enc);
 	tone_init(&t, 880); /* a fresh encoder: a new owner's */
 	talk(c[0], &t, 100, c, 2);
 	pump(c, 2, 200, NULL, NULL);
