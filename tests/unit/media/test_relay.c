@@ -6,7 +6,8 @@
  * media_remote_mic_push -- what the NATS glue will do with a copy and a publish between.
  *
  *   relay:       a speaker on the owner, a listener on the edge: the listener decodes the
- *                speaker's tone, on the edge's own SSRC; a pause of the pushes and a
+ *                speaker's tone, on the edge's own SSRC, and the edge's live stream
+ *                (listen.ogg) carries it; a pause of the pushes and a
  *                restart with another source (new SSRC, seq and timestamp base: a new
  *                owner) keep its sequence numbers and timestamps one continuous line, and
  *                the second tone is heard after it
@@ -119,6 +120,23 @@ static void on_state(void *arg, void *user, enum media_state state)
 	((struct slot *)user)->state = state;
 }
 
+/* The edge's live stream (listen.ogg) of ROOM: bytes of its pages. */
+static size_t ogg_page_bytes;
+static bool ogg_begun;
+
+static void on_stream(void *arg, const char *room, unsigned channel, enum media_stream_kind kind,
+		      const uint8_t *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	if (strcmp(room, ROOM) != 0 || channel != 0)
+		return;
+	if (kind == MEDIA_STREAM_BEGIN)
+		ogg_begun = true;
+	else if (kind == MEDIA_STREAM_PAGE)
+		ogg_page_bytes += len;
+}
+
 static void on_audio(void *arg, const struct rtp_header *h)
 {
 	struct heard *k = arg;
@@ -157,7 +175,7 @@ static bool pump(struct client **clients, size_t n, unsigned ms, bool (*done)(vo
 			if (now >= client_next_timeout(clients[i]))
 				client_tick(clients[i], now);
 		}
-		struct media_callbacks cb = {.state = on_state};
+		struct media_callbacks cb = {.state = on_state, .stream = on_stream};
 		media_dispatch_all(owner, &cb, NULL);
 		media_dispatch_all(edge, &cb, NULL);
 	}
@@ -314,11 +332,21 @@ static void test_relay_to_edge_listener(void **state)
 	media_peer_mic(speaker, true);
 	pump(c, 2, 100, NULL, NULL);
 
+	/* The edge's session is live: its listen.ogg is made of the relayed frames. */
+	assert_int_equal(media_room_session(edge, ROOM, true, "relayed", 0), MEDIA_OK);
+	pump(c, 2, 100, NULL, NULL);
+	size_t silent_bytes = ogg_page_bytes;
+
 	struct tone t;
 	tone_init(&t, 440);
 	talk(c[0], &t, 100, c, 2);
 	pump(c, 2, 200, NULL, NULL);
 	size_t first = k->n;
+	/* 2 s of a 32 kbit/s tone is ~8 KB of Opus; 2 s of filler frames would be ~100 B. */
+	assert_true(ogg_begun);
+	if (ogg_page_bytes - silent_bytes < 4000)
+		fail_msg("the edge's listen.ogg got %zu bytes for 2 s of the relayed tone",
+			 ogg_page_bytes - silent_bytes);
 	assert_true(atomic_load(&ctl.pushed) > 0);
 	assert_int_equal(atomic_load(&ctl.refused), 0);
 	assert_true(first >= 50); /* of 100 frames: the owner mixed, then forwarded them */
@@ -363,6 +391,7 @@ static void test_relay_to_edge_listener(void **state)
 	if (f2 < 860 || f2 > 900)
 		fail_msg("after the new owner, the edge listener's peak is %.0f Hz, not 880", f2);
 
+	assert_int_equal(media_room_session(edge, ROOM, false, NULL, 0), MEDIA_OK);
 	media_peer_close(speaker);
 	media_peer_close(listener);
 	pump(c, 2, 100, NULL, NULL);
