@@ -371,8 +371,9 @@ void media_stats_read(const struct media *m, struct media_stats *out);
  * seq/timestamp line across gaps and changes of source (a new owner). The room stays on
  * its worker for good from the first call. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM. */
 BASE_WUR enum media_err media_room_relay(struct media *m, const char *room, bool on);
-/* Any thread (serialised inside): one frame of the owner's stream for f->room, as the
- * owner's on_encoded gave it (channel frames before the floor frame of their tick). It is
+/* Any thread (serialised inside), until media_destroy begins (the caller stops its
+ * transport first): one frame of the owner's stream for f->room, as the owner's
+ * on_encoded gave it (channel frames before the floor frame of their tick). It is
  * copied into the room's ring; the worker sends it on at once. Errors: MEDIA_ERR_PARAM
  * (bad frame), MEDIA_ERR_STATE (media_room_relay was never called for the room),
  * MEDIA_ERR_FULL (the ring is full: the frame is dropped and counted in
@@ -381,11 +382,12 @@ BASE_WUR enum media_err media_relay_push(struct media *m, const struct media_fra
 
 /* The owner's side of an edge's microphones. media_remote_mic (gateway thread) is the
  * room's mic gate for a participant connected to another node, like media_peer_mic: the
- * first call makes them a member of the room's mix that hears nothing here.
- * media_remote_mic_push (any thread) feeds their packets to the mixer, which treats them
- * as a local open mic's (jitter buffer, decode, forwarding, mix-minus for the others);
- * a closed gate drops them. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM; push also
- * MEDIA_ERR_STATE (no media_remote_mic for the room yet) and MEDIA_ERR_FULL. */
+ * first opening makes them a member of the room's mix that hears nothing here (kept until
+ * media_destroy; closing the gate is how they stop). media_remote_mic_push (any thread,
+ * as media_relay_push) feeds their packets to the mixer, which treats them as a local
+ * open mic's (jitter buffer, decode, forwarding, mix-minus for the others); a closed gate
+ * drops them. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM; push also MEDIA_ERR_STATE (no
+ * media_remote_mic for the room yet) and MEDIA_ERR_FULL. */
 BASE_WUR enum media_err media_remote_mic(struct media *m, const char *room, const char *pid,
 					 bool open);
 BASE_WUR enum media_err media_remote_mic_push(struct media *m, const struct media_mic_frame *f);
