@@ -225,5 +225,8 @@ void room_mixer_hold(struct room_mixer *rm);
  * Allocates nothing. Returns false when the frame was not used (not relaying, stale, bad). */
 bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 			    const struct media_frame *f, int64_t now_us);
+/* An open mic's packet in a relayed room, mixed elsewhere: only its voice is noted, so
+ * room_mixer_talking (captions) still knows who talks here. */
+void room_mixer_relay_voice(struct mixer_member *m, const struct talk_packet *tp);
 
 #endif

@@ -191,6 +191,12 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	return true;
 }
 
+void room_mixer_relay_voice(struct mixer_member *m, const struct talk_packet *tp)
+{
+	if (m && m->gate && m->mic && m->mic->listed)
+		talk_voice_packet(&m->mic->voice, tp);
+}
+
 void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us)
 {
 	for (size_t i = rm->n_mics; i-- > 0;) /* nothing of theirs is mixed here */

@@ -161,6 +161,7 @@ bool worker_relay_mic(struct worker *w, struct peer *p, const struct rtp_header 
 		return false;
 	if (!w->tap.mic || h->payload_type != p->opus_pt)
 		return true;
+	room_mixer_relay_voice(&p->member, tp);
 	struct media_mic_frame f = {.room = p->room,
 				    .pid = p->pid,
 				    .seq = h->seq,

@@ -498,6 +498,8 @@ static void test_edge_mic_reaches_owner(void **state)
 	pthread_mutex_lock(&pid_lock);
 	assert_string_equal(mic_ctl.pid, "p-edge");
 	pthread_mutex_unlock(&pid_lock);
+	/* The edge still knows who talks, for its captions. */
+	assert_true(media_peer_talked_ms_ago(speaker) >= 0);
 	assert_true(k->n >= 50);
 	double f = peak(k);
 	if (f < 500 || f > 540)
