@@ -234,6 +234,7 @@ static enum media_err make_workers(struct media *m, const struct media_options *
 					   .recordings_dir = m->recordings_dir,
 					   .mix_bitrate = opt->mix_bitrate,
 					   .tcp = opt->tcp_port >= 0};
+		wc.tap = (struct mixer_tap){opt->on_encoded, opt->on_mic_frame, opt->tap_ctx};
 		if (opt->port != 0)
 			wc.bind.port = (uint16_t)(opt->port + i);
 		if (opt->tcp_port > 0)
@@ -319,6 +320,7 @@ void media_destroy(struct media *m)
 	{
 		free(BASE_CONTAINER_OF(node, struct media_peer, link));
 	}
+	media_links_free(m);
 	for (size_t i = 0; i < m->n_pins; i++)
 		free(m->pins[i]);
 	free(m->pins);

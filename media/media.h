@@ -66,6 +66,33 @@ enum media_err {
 /* A constant English phrase; never NULL. */
 const char *media_strerror(enum media_err err);
 
+/* One encoded frame of a room's stream, as its listeners get it before SRTP: the tap's
+ * (media_options.on_encoded) and what an edge pushes (media_relay_push). */
+#define MEDIA_FRAME_MAX 1275 /* an Opus packet's largest size (RFC 6716) */
+#define MEDIA_PID_MAX	64   /* participant ids, as rooms/ allows them */
+struct media_frame {
+	const char *room;
+	unsigned channel;   /* 0 the floor; k as media_peer_channel's k (1..2 x MEDIA_CHANNELS) */
+	uint32_t ssrc;	    /* the stream's on the node that made it (its room's SSRC) */
+	uint16_t seq;	    /* its RTP sequence number and timestamp there: a channel's frame */
+	uint32_t timestamp; /* shares the floor frame's of the same tick */
+	bool marker;
+	const uint8_t *opus;
+	size_t len; /* 1..MEDIA_FRAME_MAX */
+};
+/* One RTP packet of an open microphone, as its peer sent it (after SRTP): what an edge
+ * hands on (media_options.on_mic_frame) and the owner takes (media_remote_mic_push). */
+struct media_mic_frame {
+	const char *room;
+	const char *pid; /* the participant (media_offer.pid on the edge) */
+	uint16_t seq;
+	uint32_t timestamp;
+	bool marker;
+	int level; /* RFC 6464, -dBov 0..127; -1 unknown */
+	const uint8_t *opus;
+	size_t len; /* 1..MEDIA_FRAME_MAX */
+};
+
 struct media_options {
 	unsigned workers;    /* 0: one per online CPU; at most MEDIA_MAX_WORKERS */
 	uint16_t port;	     /* first UDP port, worker i on port + i; 0: ephemeral each */
@@ -90,6 +117,14 @@ struct media_options {
 	 * (MEDIA_CERT_ROTATE_S); NULL: time(). Called on the gateway thread only. */
 	int64_t (*clock_s)(void *arg);
 	void *clock_arg;
+	/* Edges (issue 17; "Relay and taps" in media/README.md). Both run on a media worker
+	 * thread, in the middle of its tick or packet path: copy what you need (the frame is
+	 * valid during the call only), do not block, do not call back into media. NULL: none.
+	 * on_encoded: every Opus frame a room sends its listeners (owner side). on_mic_frame:
+	 * an open mic's packet of a peer in a relayed room (edge side). */
+	void (*on_encoded)(void *ctx, const struct media_frame *f);
+	void (*on_mic_frame)(void *ctx, const struct media_mic_frame *f);
+	void *tap_ctx;
 };
 
 /* The DTLS certificate (valid 30 days from its making) is replaced by a new one when an
@@ -145,6 +180,8 @@ struct media_offer {
 	bool may_send; /* the role may send audio (chair, participant: PROTOCOL.md) */
 	bool mic_open; /* the room's mic gate for this person at the start */
 	void *user;    /* passed back with the peer's events */
+	/* The participant, named in on_mic_frame (edges); NULL or "": none. */
+	const char *pid;
 };
 
 /* Answers an offer: parses it (media/wire/sdp.h), checks the direction against may_send, makes
@@ -326,8 +363,41 @@ struct media_stats {
 	uint64_t venue_received;       /* plain-RTP venues: datagrams taken into the mix */
 	uint64_t venue_dropped;	       /* ... refused (not RTP, wrong type, bad payload) */
 	uint64_t venue_sent;	       /* ... sent to the desks */
+	uint64_t relay_dropped; /* edges: pushed frames a full ring dropped (media_relay_push) */
 };
 /* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);
+
+/* Edges (issue 17): a node that serves a room it does not own relays the owner's encoded
+ * stream to its own listeners, and hands its participants' open mics to the owner. The
+ * transport between the nodes (NATS) is the caller's; media/README.md, "Relay and taps".
+ *
+ * media_room_relay (gateway thread): the room's stream comes from media_relay_push
+ * instead of its own mixer (on), or from its mixer again (off). While relayed, the open
+ * mics of the room's peers go to options.on_mic_frame instead of the mix; listeners and
+ * listen.ogg get the pushed frames, with the room's own SSRC and one continuous
+ * seq/timestamp line across gaps and changes of source (a new owner). The room stays on
+ * its worker for good from the first call. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM. */
+BASE_WUR enum media_err media_room_relay(struct media *m, const char *room, bool on);
+/* Any thread (serialised inside), until media_destroy begins (the caller stops its
+ * transport first): one frame of the owner's stream for f->room, as the owner's
+ * on_encoded gave it (channel frames before the floor frame of their tick). It is
+ * copied into the room's ring; the worker sends it on at once. Errors: MEDIA_ERR_PARAM
+ * (bad frame), MEDIA_ERR_STATE (media_room_relay was never called for the room),
+ * MEDIA_ERR_FULL (the ring is full: the frame is dropped and counted in
+ * media_stats.relay_dropped). */
+BASE_WUR enum media_err media_relay_push(struct media *m, const struct media_frame *f);
+
+/* The owner's side of an edge's microphones. media_remote_mic (gateway thread) is the
+ * room's mic gate for a participant connected to another node, like media_peer_mic: the
+ * first opening makes them a member of the room's mix that hears nothing here (kept until
+ * media_destroy; closing the gate is how they stop). media_remote_mic_push (any thread,
+ * as media_relay_push) feeds their packets to the mixer, which treats them as a local
+ * open mic's (jitter buffer, decode, forwarding, mix-minus for the others); a closed gate
+ * drops them. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM; push also MEDIA_ERR_STATE (no
+ * media_remote_mic for the room yet) and MEDIA_ERR_FULL. */
+BASE_WUR enum media_err media_remote_mic(struct media *m, const char *room, const char *pid,
+					 bool open);
+BASE_WUR enum media_err media_remote_mic_push(struct media *m, const struct media_mic_frame *f);
 
 #endif

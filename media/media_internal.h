@@ -42,6 +42,11 @@ struct media {
 	size_t n_pins, cap_pins;
 	char *recordings_dir;	/* NULL: no recordings */
 	struct sdp_offer offer; /* scratch for media_peer_offer: 26 KiB, not on the stack */
+	/* Rooms fed from other nodes (media_relay.c): read by pushes on any thread, under
+	 * media_relay.c's lock. */
+	struct relay_link **links;
+	size_t n_links, cap_links;
+	_Atomic uint64_t relay_dropped;
 };
 
 struct media_peer {
@@ -71,5 +76,7 @@ struct room_pin *media_pin_get(struct media *m, const char *room);
 unsigned media_pin_worker(struct media *m, struct room_pin *pin);
 /* A peer of the room on that worker is gone. */
 void media_pin_remove(struct media *m, const char *room, unsigned worker);
+/* media_relay.c: frees the links, after the workers were finished. */
+void media_links_free(struct media *m);
 
 #endif

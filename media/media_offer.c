@@ -170,6 +170,7 @@ static enum media_err make_peer(struct media *m, const struct media_offer *o,
 	h->worker = plan->worker;
 	h->user = o->user;
 	snprintf(h->room, sizeof h->room, "%s", o->room);
+	snprintf(h->wpeer->pid, sizeof h->wpeer->pid, "%s", o->pid ? o->pid : "");
 	*out = h;
 	return MEDIA_OK;
 }

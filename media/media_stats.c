@@ -71,6 +71,7 @@ void media_stats_read(const struct media *m, struct media_stats *out)
 	memset(out, 0, sizeof *out);
 	if (m == NULL)
 		return;
+	out->relay_dropped = atomic_load_explicit(&m->relay_dropped, memory_order_relaxed);
 	uint64_t tick_ns = 0, mix_ns = 0, fwd_ns = 0;
 	for (unsigned i = 0; i < m->n_workers; i++) {
 		struct media_counters *c = &m->workers[i]->counters;

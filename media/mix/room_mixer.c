@@ -60,6 +60,7 @@ void room_mixer_destroy(struct room_mixer *rm, const struct mixer_env *env)
 		return;
 	record_end(rm, env);
 	channels_free(rm);
+	relay_free(rm);
 	codec_encoder_destroy(rm->enc);
 	free(rm->dests);
 	free(rm->dest_member);
@@ -73,7 +74,7 @@ const char *room_mixer_id(const struct room_mixer *rm)
 
 bool room_mixer_idle(const struct room_mixer *rm)
 {
-	return rm->n_members == 0 && !rm->rec.live;
+	return rm->n_members == 0 && !rm->rec.live && !rm->held;
 }
 
 void mixer_publish(struct room_mixer *rm)
@@ -499,6 +500,7 @@ void mixer_forward(struct room_mixer *rm, const struct mixer_env *env, const str
 	/* The latency is the packet's arrival to its copies starting to leave; the fan-out's
 	 * own time per listener is plenary_mixer_fanout_seconds_total. */
 	int64_t leaving = env->clock_us();
+	mixer_tap(rm, env, 0, &b, in->payload, in->payload_len);
 	mixer_send_public(rm, env, len, rm->fwd, false);
 	keep_alive(rm, env, &b, in);
 	mixer_sent(rm, b.seq, b.timestamp, in->payload_len, leaving);

@@ -78,6 +78,13 @@ struct mixer_room_stats {
 	_Atomic uint32_t recording;  /* 1 while the session is live and recorded */
 };
 
+/* The node's taps for edges (media_options.on_encoded, on_mic_frame; room_relay.c). */
+struct mixer_tap {
+	void (*encoded)(void *ctx, const struct media_frame *f);
+	void (*mic)(void *ctx, const struct media_mic_frame *f);
+	void *ctx;
+};
+
 /* What the worker lends the room for one call. */
 struct mixer_env {
 	int fd;			   /* the worker's UDP socket */
@@ -85,8 +92,9 @@ struct mixer_env {
 	struct recorder *recorder; /* NULL: no recordings */
 	struct page_ring *pages;   /* NULL: no live stream */
 	struct mixer_counters *counters;
-	int64_t (*clock_us)(void); /* monotonic microseconds: when a packet left */
-	int64_t wall_ms;	   /* realtime milliseconds now (a session's late start) */
+	int64_t (*clock_us)(void);   /* monotonic microseconds: when a packet left */
+	int64_t wall_ms;	     /* realtime milliseconds now (a session's late start) */
+	const struct mixer_tap *tap; /* NULL: no taps */
 };
 
 struct room_mixer;
@@ -199,5 +207,26 @@ BASE_WUR enum media_err room_mixer_session(struct room_mixer *rm, const struct m
  * and the RTP timestamp that corresponds to now_ms. False when nothing was sent yet. */
 bool room_mixer_sender_info(const struct mixer_member *m, uint64_t now_ms, uint32_t *packets,
 			    uint32_t *octets, uint32_t *rtp_ts);
+
+/* room_relay.c: edges (issue 17; media/README.md, "Relay and taps").
+ * room_mixer_relay: the room's stream comes from room_mixer_relay_frame instead of its
+ * mix (on; allocates the recording's jitter buffer), or from the mix again (off). While
+ * relayed the tick mixes nothing: it only records the relayed floor on the tick's grid.
+ * Errors: MEDIA_ERR_NOMEM. room_mixer_hold: something outside the members (an edge's
+ * link) keeps the room: it is never idle again. */
+BASE_WUR enum media_err room_mixer_relay(struct room_mixer *rm, bool on);
+bool room_mixer_relaying(const struct room_mixer *rm);
+void room_mixer_hold(struct room_mixer *rm);
+/* One pushed frame (media.h's struct media_frame; f->room is not looked at), arrived at
+ * now_us: a channel's frame waits for its tick's floor frame; the floor frame goes out at
+ * once to every listener under the room's SSRC, its seq/ts mapped onto the room's one
+ * line by rtp_rewrite (a new source, or a jump in sequence numbers, starts a new
+ * stretch that continues the line), the waiting channel frames of the same tick with it.
+ * Allocates nothing. Returns false when the frame was not used (not relaying, stale, bad). */
+bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
+			    const struct media_frame *f, int64_t now_us);
+/* An open mic's packet in a relayed room, mixed elsewhere: only its voice is noted, so
+ * room_mixer_talking (captions) still knows who talks here. */
+void room_mixer_relay_voice(struct mixer_member *m, const struct talk_packet *tp);
 
 #endif

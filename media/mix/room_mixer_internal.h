@@ -115,6 +115,8 @@ struct room_mixer {
 
 	struct room_record rec;
 	struct mixer_channels *channels; /* NULL until a member first uses one */
+	struct mixer_relay *relay;	 /* NULL: the room mixes its own (room_relay.c) */
+	bool held;			 /* kept by an edge's link: never idle */
 
 	int32_t acc[MIX_FRAME], minus[MIX_FRAME];
 	int16_t out[MIX_FRAME];
@@ -144,6 +146,18 @@ void mixer_forward(struct room_mixer *rm, const struct mixer_env *env, const str
 /* Takes the mic out of mics[] (its fade has ended) and forgets its buffered audio. */
 void mixer_unlist(struct room_mixer *rm, struct mixer_mic *mic);
 void mixer_publish(struct room_mixer *rm);
+
+/* room_relay.c */
+/* The tap: a frame the room sends its listeners (channel as media_frame's), built with b. */
+void mixer_tap(const struct room_mixer *rm, const struct mixer_env *env, unsigned channel,
+	       const struct rtp_build *b, const uint8_t *payload, size_t len);
+/* ... and each interpretation channel's frame of this tick, before the floor's. */
+void mixer_tap_channels(const struct room_mixer *rm, const struct mixer_env *env,
+			const struct rtp_build *b);
+/* The tick of a relayed room: closed mics leave mics[], the recording takes the relayed
+ * floor on the tick's grid. */
+void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us);
+void relay_free(struct room_mixer *rm);
 
 /* room_record.c */
 void record_begin(struct room_mixer *rm, const struct mixer_env *env, const struct mixer_session *s,

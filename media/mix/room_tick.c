@@ -191,6 +191,8 @@ static void send_mix(struct room_mixer *rm, const struct mixer_env *env, int64_t
 	b.marker |= !rm->sent_last_tick; /* RFC 3551 sect. 4.1: the start of a talk spurt */
 	size_t len = mixer_build(rm, &b, rm->payload, plen);
 	int64_t leaving = env->clock_us(); /* as for forwarding: copies start to leave */
+	mixer_tap_channels(rm, env, &b);   /* an edge's channel frames wait for the floor's */
+	mixer_tap(rm, env, 0, &b, rm->payload, plen);
 	if (len)
 		mixer_send_public(rm, env, len, NULL, true);
 	for (size_t i = 0; i < rm->n_mics; i++) {
@@ -243,6 +245,10 @@ static void settle(struct room_mixer *rm)
 
 void room_mixer_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us)
 {
+	if (rm->relay) { /* an edge: the stream is the owner's (room_relay.c) */
+		relay_tick(rm, env, tick_us);
+		return;
+	}
 	if (rm->n_mics == 0 && !rm->rec.live)
 		return;
 	decide(rm, env, tick_us);

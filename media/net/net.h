@@ -8,6 +8,7 @@
 #define PLENARY_MEDIA_NET_H
 
 #include "media/net/peer.h"
+#include "media/net/relay_link.h"
 #include "media/net/ring.h"
 #include "media/net/tcp.h"
 #include "media/net/udp.h"

@@ -180,6 +180,7 @@ struct peer {
 	uint32_t reported;	  /* enum media_state last posted */
 	unsigned worker;
 	char room[MEDIA_ROOM_MAX + 1];
+	char pid[MEDIA_PID_MAX + 1];	     /* media_offer.pid: named in an edge's mic tap */
 	struct mixer_room_stats *room_stats; /* the room pin's, for a room made for this peer */
 	struct mixer_member member;	     /* the peer in its room's mixer */
 };

@@ -358,8 +358,15 @@ static void on_commands(struct worker *w)
 		case WORKER_VENUE:
 			worker_venue_add(w, m.ptr, KEY_VENUE);
 			break;
+		case WORKER_RELAY:
+			worker_relay_cmd(w, m.ptr, m.arg != 0);
+			break;
+		case WORKER_REMOTE:
+			worker_relay_gate(w, m.ptr);
+			break;
 		}
 	}
+	worker_relay_drain(w); /* pushes wake the same eventfd */
 }
 
 /* --- the tick ----------------------------------------------------------------------- */
@@ -539,6 +546,7 @@ enum media_err worker_init(struct worker *w, const struct worker_config *cfg, ch
 	w->gateway_fd = cfg->gateway_fd;
 	w->echo = cfg->echo;
 	w->mix_bitrate = cfg->mix_bitrate;
+	w->tap = cfg->tap;
 	peer_table_init(&w->table, cfg->seed);
 	w->rx = aligned_alloc(64, WORKER_RX_BATCH * WORKER_RX_BUF);
 	w->tx = aligned_alloc(64, (TX_BUF + 63) / 64 * 64);
@@ -625,6 +633,8 @@ void worker_fini(struct worker *w)
 			free(m.ptr);
 		else if (m.type == WORKER_VENUE)
 			venue_rtp_destroy(m.ptr);
+		else if (m.type == WORKER_REMOTE)
+			free(m.ptr);
 	}
 	worker_tcp_fini(w);
 	struct base_list *node, *tmp;
@@ -641,6 +651,7 @@ void worker_fini(struct worker *w)
 		peer_destroy(peer_at(node));
 	}
 	worker_venue_fini(w);
+	worker_relay_fini(w);
 	worker_rooms_fini(w);
 	recorder_destroy(w->recorder); /* drains its ring: every file is completed */
 	w->recorder = NULL;

@@ -33,6 +33,7 @@
 #include "media/media.h"
 #include "media/mix/mix.h"
 #include "media/net/peer.h"
+#include "media/net/relay_link.h"
 #include "media/net/ring.h"
 #include "media/net/tcp.h"
 #include "media/record/record.h"
@@ -54,7 +55,9 @@ enum worker_cmd {
 	WORKER_STOP,
 	WORKER_VENUE,	/* a plain-RTP venue (venue_rtp.h) moves in for good; ownership moves */
 	WORKER_CHANNEL, /* arg: the channel the peer hears (channels.h: 0 the floor) */
-	WORKER_VOICE	/* arg: the channel the peer's mic feeds */
+	WORKER_VOICE,	/* arg: the channel the peer's mic feeds */
+	WORKER_RELAY,	/* ptr: a relay_link (taken in for good); arg: relay mode on or off */
+	WORKER_REMOTE	/* ptr: a struct link_gate (relay_link.h), freed by the worker */
 };
 enum worker_event { WORKER_EV_STATE = 1, WORKER_EV_GONE, WORKER_EV_ATTEMPT };
 
@@ -68,6 +71,7 @@ struct worker_config {
 	uint64_t seed;		    /* for the peer table's hashes */
 	const char *recordings_dir; /* NULL: no recordings */
 	int mix_bitrate;	    /* 0: the mixer's default */
+	struct mixer_tap tap;	    /* edges' taps (room_mixer.h); members may be NULL */
 };
 
 /* A SESSION command: made by the gateway thread, freed by the worker. */
@@ -121,6 +125,9 @@ struct worker {
 	struct recorder *recorder; /* NULL: no recordings */
 	int mix_bitrate;
 	int64_t tick_us; /* the current tick on the 20 ms grid; 0 before the first */
+	struct mixer_tap tap;
+	struct relay_link **links; /* rooms fed from other nodes (worker_relay.c) */
+	size_t n_links, cap_links;
 
 	/* --- shared with the gateway --- */
 	struct page_ring *pages; /* the rooms' live Ogg pages */
@@ -177,6 +184,19 @@ void worker_venue_readable(struct worker *w);
 void worker_venue_session(struct worker *w, const char *room, bool live);
 /* After the thread stopped (before worker_rooms_fini): every venue leaves and is freed. */
 void worker_venue_fini(struct worker *w);
+/* worker_relay.c: edges on the worker thread (relay_link.h). */
+/* WORKER_RELAY: the link's room is relayed (on) or mixes its own again. */
+void worker_relay_cmd(struct worker *w, struct relay_link *l, bool on);
+/* WORKER_REMOTE: a remote participant's gate; frees g. */
+void worker_relay_gate(struct worker *w, struct link_gate *g);
+/* Every link's waiting frames into its room (after each wake-up). */
+void worker_relay_drain(struct worker *w);
+/* An authenticated packet of p: true when it was an open mic of a relayed room, handed
+ * to the mic tap (or dropped) instead of the mix. */
+bool worker_relay_mic(struct worker *w, struct peer *p, const struct rtp_header *h,
+		      const struct talk_packet *tp);
+/* After the thread stopped (before worker_rooms_fini): remote mics leave their rooms. */
+void worker_relay_fini(struct worker *w);
 /* worker_tcp.c: ICE-TCP connections on the worker thread (tcp.h). */
 /* The listening socket is readable: accept what waits. */
 void worker_tcp_accept(struct worker *w);

@@ -44,7 +44,8 @@ void worker_rooms_env(struct worker *w, struct mixer_env *e)
 				.recorder = w->recorder,
 				.pages = w->pages,
 				.counters = &w->counters.mixer,
-				.clock_us = mono_us};
+				.clock_us = mono_us,
+				.tap = &w->tap};
 }
 
 static struct room_mixer *find(const struct worker *w, const char *id)
@@ -216,7 +217,9 @@ void worker_rooms_audio(void *ctx, struct peer *p, const struct peer_env *env,
 				 .payload_len = h->payload_len,
 				 .has_level = p->level_fresh,
 				 .level = p->level};
-	if (room_mixer_audio(&p->member, h, &tp, &menv) && p->handle && !p->closing)
+	/* On an edge, an open mic goes to the owner's mixer (worker_relay.c), not this one. */
+	if (!worker_relay_mic(w, p, h, &tp) && room_mixer_audio(&p->member, h, &tp, &menv) &&
+	    p->handle && !p->closing)
 		(void)worker_push_event(w, WORKER_EV_ATTEMPT, p->level, p->handle);
 	/* Who talks, for the gateway's captions: one relaxed store, on the packet's arrival
 	 * (the talk hangover counts from it), no lock and nothing allocated. */
