@@ -80,17 +80,10 @@ void gw_edge_discover(struct gw_edge *e)
 	if (js_GetStreamInfo(&si, e->n->js, GW_NATS_STREAM, &o, &jerr) != NATS_OK)
 		return; /* NATS away: the next look */
 	const jsStreamStateSubjects *subjects = si->State.Subjects;
-	const size_t prefix = strlen(GW_NATS_SUBJECT_PREFIX);
 	for (int i = 0; subjects && i < subjects->Count; i++) {
-		const char *subject = subjects->List[i].Subject;
-		size_t len = strlen(subject);
 		char id[65];
-		if (len <= prefix + 4 || len - prefix - 4 >= sizeof id)
-			continue;
-		memcpy(id, subject + prefix, len - prefix - 4);
-		id[len - prefix - 4] = '\0';
-		if (rooms_valid_id(id) && !known(e, id) && read_new_room(e, id) &&
-		    !gw_edge_know(e, id))
+		if (gw_nats_subject_room(subjects->List[i].Subject, id, sizeof id) &&
+		    !known(e, id) && read_new_room(e, id) && !gw_edge_know(e, id))
 			gw_error("edge: out of memory", "room=%s", id);
 	}
 	jsStreamInfo_Destroy(si);

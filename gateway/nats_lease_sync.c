@@ -12,31 +12,13 @@
 #include "gateway/nats_log.h"
 #include "gateway/nats_priv.h"
 
-/* The subject's lines past from, gathered for the gateway thread. */
-struct gathered {
-	int64_t from;
-	char *buf;
-	size_t len, cap;
-};
-
-static bool gather(void *ctx, const char *line, size_t len)
-{
-	struct gathered *g = ctx;
-	int64_t seq;
-	if (!gw_nats_line_seq(line, len, &seq))
-		return false;
-	if (seq <= g->from)
-		return true;
-	return gw_nats_append_line(&g->buf, &g->len, &g->cap, line, len);
-}
-
 /* Reads the subject past local_seq and sets the log's position to its end (no one else
  * writes while this node holds the lease: the old owner stopped before it lapsed). */
 static bool catch_up(struct gw_lease *l, const char *room_id, int64_t local_seq, char **lines,
 		     size_t *len)
 {
 	struct gw_nats *n = l->nats;
-	struct gathered g = {.from = local_seq};
+	struct gw_nats_lines g = {.after = local_seq};
 	char err[256] = "";
 	uint64_t sseq = 0;
 	int64_t seq = 0;
@@ -44,7 +26,8 @@ static bool catch_up(struct gw_lease *l, const char *room_id, int64_t local_seq,
 	struct nats_subject_pos *p = gw_nats_pos(n, room_id);
 	bool ok = p && gw_nats_last(n, room_id, &sseq, &seq, NULL, NULL);
 	if (ok && seq > local_seq)
-		ok = gw_nats_read_subject(n->js, room_id, sseq, gather, &g, err, sizeof err);
+		ok = gw_nats_read_subject(n->js, room_id, sseq, gw_nats_lines_after, &g, err,
+					  sizeof err);
 	if (ok) {
 		p->sseq = sseq;
 		p->known = true;
@@ -98,13 +81,14 @@ void gw_lease_measure_lag(struct gw_lease *l, struct lease_room *r, int64_t loca
 static void found(struct gw_lease *l, struct lease_room *r)
 {
 	struct gw_nats *n = l->nats;
-	struct gathered g = {.from = 0};
+	struct gw_nats_lines g = {.after = 0};
 	char err[256] = "";
 	uint64_t sseq = 0;
 	int64_t seq = 0;
 	pthread_mutex_lock(&n->pub_mu);
-	bool ok = gw_nats_last(n, r->room_id, &sseq, &seq, NULL, NULL) && seq > 0 &&
-		  gw_nats_read_subject(n->js, r->room_id, sseq, gather, &g, err, sizeof err);
+	bool ok =
+	    gw_nats_last(n, r->room_id, &sseq, &seq, NULL, NULL) && seq > 0 &&
+	    gw_nats_read_subject(n->js, r->room_id, sseq, gw_nats_lines_after, &g, err, sizeof err);
 	pthread_mutex_unlock(&n->pub_mu);
 	pthread_mutex_lock(&l->mu);
 	if (ok) {
@@ -126,16 +110,9 @@ static bool each_subject(struct gw_nats *n, void (*fn)(void *ctx, const char *id
 	if (js_GetStreamInfo(&si, n->js, GW_NATS_STREAM, &o, NULL) != NATS_OK)
 		return false;
 	const jsStreamStateSubjects *subjects = si->State.Subjects;
-	const size_t prefix = strlen(GW_NATS_SUBJECT_PREFIX);
 	for (int i = 0; subjects && i < subjects->Count; i++) {
-		const char *subject = subjects->List[i].Subject;
-		size_t len = strlen(subject);
 		char id[80];
-		if (len <= prefix + 4 || len - prefix - 4 >= sizeof id)
-			continue;
-		memcpy(id, subject + prefix, len - prefix - 4);
-		id[len - prefix - 4] = '\0';
-		if (rooms_valid_id(id))
+		if (gw_nats_subject_room(subjects->List[i].Subject, id, sizeof id))
 			fn(ctx, id);
 	}
 	jsStreamInfo_Destroy(si);

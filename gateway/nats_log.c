@@ -113,41 +113,12 @@ bool gw_nats_last(struct gw_nats *n, const char *room_id, uint64_t *sseq, int64_
 	return ok;
 }
 
-/* The lines of log seq from onwards. */
-struct collect {
-	int64_t from;
-	char *buf;
-	size_t len, cap;
-};
-
-static bool collect_line(void *ctx, const char *line, size_t len)
-{
-	struct collect *c = ctx;
-	int64_t seq;
-	if (!gw_nats_line_seq(line, len, &seq))
-		return false;
-	if (seq < c->from)
-		return true;
-	if (c->len + len + 1 > c->cap) {
-		size_t cap = (c->len + len + 1) * 2;
-		char *grown = realloc(c->buf, cap);
-		if (!grown)
-			return false;
-		c->buf = grown;
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, line, len);
-	c->buf[c->len + len] = '\n';
-	c->len += len + 1;
-	return true;
-}
-
 static bool fetch_stored(struct gw_nats *n, const char *room_id, int64_t from, uint64_t last,
 			 struct nats_job *job)
 {
-	struct collect c = {.from = from};
+	struct gw_nats_lines c = {.after = from - 1};
 	char err[256];
-	if (!gw_nats_read_subject(n->js, room_id, last, collect_line, &c, err, sizeof err)) {
+	if (!gw_nats_read_subject(n->js, room_id, last, gw_nats_lines_after, &c, err, sizeof err)) {
 		gw_error("cannot read the room's events back from JetStream",
 			 "room=%s error=\"%s\"", room_id, err);
 		free(c.buf);

@@ -56,6 +56,16 @@ bool gw_nats_publish(struct gw_nats *n, struct nats_subject_pos *p, int64_t seq,
 /* Appends line (n bytes) and a newline to the growing *buf of *len bytes in *cap; false
  * on OOM (nothing appended). */
 bool gw_nats_append_line(char **buf, size_t *len, size_t *cap, const char *line, size_t n);
+/* The room of a stream subject "plenary.room.<id>.log" into id; false for any other. */
+bool gw_nats_subject_room(const char *subject, char *id, size_t cap);
+/* A subject's lines past seq after, each with its newline: gw_nats_lines_after is the fn
+ * of gw_nats_read_subject that gathers them (false on a line with no seq, or OOM). */
+struct gw_nats_lines {
+	int64_t after;
+	char *buf;
+	size_t len, cap;
+};
+bool gw_nats_lines_after(void *ctx, const char *line, size_t len);
 /* The "seq" of a log line (not checked beyond being a JSON object with an integer seq). */
 bool gw_nats_line_seq(const char *line, size_t len, int64_t *seq);
 

@@ -114,6 +114,28 @@ bool gw_nats_append_line(char **buf, size_t *len, size_t *cap, const char *line,
 	return true;
 }
 
+bool gw_nats_subject_room(const char *subject, char *id, size_t cap)
+{
+	const size_t prefix = strlen(GW_NATS_SUBJECT_PREFIX);
+	size_t len = strlen(subject);
+	if (len <= prefix + 4 || len - prefix - 4 >= cap ||
+	    strncmp(subject, GW_NATS_SUBJECT_PREFIX, prefix) != 0 ||
+	    strcmp(subject + len - 4, ".log") != 0)
+		return false;
+	memcpy(id, subject + prefix, len - prefix - 4);
+	id[len - prefix - 4] = '\0';
+	return rooms_valid_id(id);
+}
+
+bool gw_nats_lines_after(void *ctx, const char *line, size_t len)
+{
+	struct gw_nats_lines *g = ctx;
+	int64_t seq;
+	if (!gw_nats_line_seq(line, len, &seq))
+		return false;
+	return seq <= g->after || gw_nats_append_line(&g->buf, &g->len, &g->cap, line, len);
+}
+
 struct sync_ctx {
 	struct gw_nats *n;
 	const char *data_dir;
@@ -318,16 +340,9 @@ static bool reconcile_subjects(struct gw_nats *n, const char *data_dir, char *er
 	}
 	bool ok = true;
 	const jsStreamStateSubjects *subjects = si->State.Subjects;
-	const size_t prefix = strlen(GW_NATS_SUBJECT_PREFIX);
 	for (int i = 0; ok && subjects && i < subjects->Count; i++) {
-		const char *subject = subjects->List[i].Subject;
-		size_t len = strlen(subject);
 		char id[80];
-		if (len <= prefix + 4 || len - prefix - 4 >= sizeof id)
-			continue;
-		memcpy(id, subject + prefix, len - prefix - 4);
-		id[len - prefix - 4] = '\0';
-		if (rooms_valid_id(id))
+		if (gw_nats_subject_room(subjects->List[i].Subject, id, sizeof id))
 			ok = reconcile_room(n, data_dir, id, err, err_cap);
 	}
 	jsStreamInfo_Destroy(si);

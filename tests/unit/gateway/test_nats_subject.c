@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gateway/nats_log.h"
+#include "gateway/nats_priv.h"
 
 static void subject_of_a_room(void **state)
 {
@@ -37,11 +38,39 @@ static void no_subject_for_what_is_not_a_room_id(void **state)
 	assert_false(gw_nats_subject("plenary-1", small, sizeof small));
 }
 
+/* Back from a stream's subject to its room, as the readers of the stream list rooms. */
+static void room_of_a_subject(void **state)
+{
+	(void)state;
+	char id[65], out[GW_NATS_SUBJECT_MAX];
+	assert_true(gw_nats_subject_room("plenary.room.plenary-1.log", id, sizeof id));
+	assert_string_equal(id, "plenary-1");
+	memset(id, 'a', 64);
+	id[64] = '\0';
+	assert_true(gw_nats_subject(id, out, sizeof out));
+	assert_true(gw_nats_subject_room(out, id, sizeof id)); /* the longest id comes back */
+	assert_int_equal(strlen(id), 64);
+	const char *bad[] = {"plenary.room..log",
+			     "plenary.room.a.cmd",
+			     "plenary.room.A.log",
+			     "other.room.a.log",
+			     "plenary.room.a.b.log",
+			     "plenary.room.a",
+			     "plenary.room.a.log.x",
+			     "",
+			     NULL};
+	for (int i = 0; bad[i]; i++)
+		assert_false(gw_nats_subject_room(bad[i], id, sizeof id));
+	char small[4];
+	assert_false(gw_nats_subject_room("plenary.room.plenary-1.log", small, sizeof small));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(subject_of_a_room),
 	    cmocka_unit_test(no_subject_for_what_is_not_a_room_id),
+	    cmocka_unit_test(room_of_a_subject),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
