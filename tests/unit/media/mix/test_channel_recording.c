@@ -26,6 +26,7 @@
 #include "media/mix/opus_codec.h"
 #include "media/mix/room_mixer.h"
 #include "media/mix_world.h"
+#include "media/ogg_read.h"
 #include "media/record/recorder.h"
 #include "media/test_audio.h"
 
@@ -68,10 +69,11 @@ struct file {
 	bool tags_ok, eos;
 };
 
-static void take_packet(struct file *f, const ogg_packet *op, size_t index)
+static void take_packet(void *ctx, const ogg_packet *op, size_t index)
 {
+	struct file *f = ctx;
 	if (index == 1)
-		f->tags_ok = memmem(op->packet, (size_t)op->bytes, "ROOM=" ROOM, 12) != NULL;
+		f->tags_ok = ogg_has_tag(op, "ROOM=" ROOM);
 	if (index < 2)
 		return;
 	assert_true(f->n < MAX_PKTS);
@@ -80,39 +82,19 @@ static void take_packet(struct file *f, const ogg_packet *op, size_t index)
 	f->len[f->n++] = (size_t)op->bytes;
 }
 
+static void take_page(void *ctx, const ogg_page *og)
+{
+	struct file *f = ctx;
+	f->serial = (uint32_t)ogg_page_serialno(og);
+	f->eos = ogg_page_eos(og) != 0;
+}
+
 static void read_file(const struct world *w, const char *name, struct file *f)
 {
 	char path[160];
 	snprintf(path, sizeof path, "%s/%s/%s.ogg", w->dir, ROOM, name);
-	FILE *fp = fopen(path, "rb");
-	assert_non_null(fp);
 	memset(f, 0, sizeof *f);
-	ogg_sync_state oy;
-	ogg_stream_state os;
-	ogg_sync_init(&oy);
-	size_t index = 0;
-	for (bool started = false;;) {
-		char *buf = ogg_sync_buffer(&oy, 4096);
-		size_t n = fread(buf, 1, 4096, fp);
-		assert_int_equal(ogg_sync_wrote(&oy, (long)n), 0);
-		ogg_page og;
-		while (ogg_sync_pageout(&oy, &og) == 1) {
-			if (!started)
-				assert_int_equal(ogg_stream_init(&os, ogg_page_serialno(&og)), 0);
-			started = true;
-			f->serial = (uint32_t)ogg_page_serialno(&og);
-			f->eos = ogg_page_eos(&og) != 0;
-			assert_int_equal(ogg_stream_pagein(&os, &og), 0);
-			ogg_packet op;
-			while (ogg_stream_packetout(&os, &op) == 1)
-				take_packet(f, &op, index++);
-		}
-		if (n == 0)
-			break;
-	}
-	fclose(fp);
-	ogg_stream_clear(&os);
-	ogg_sync_clear(&oy);
+	ogg_read(path, &(struct ogg_visit){.page = take_page, .packet = take_packet, .ctx = f});
 }
 
 static void file_free(struct file *f)
