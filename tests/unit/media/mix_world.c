@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "media/record/recorder.h"
 #include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
 #include "media/test_keys.h"
@@ -39,22 +41,67 @@ static int udp_socket(struct sockaddr_in *addr)
 	return fd;
 }
 
-struct world *world_new(void)
+static void on_encoded(void *ctx, const struct media_frame *f)
+{
+	struct world *w = ctx;
+	assert_true(w->n_taps < MAX_TAP);
+	assert_true(f->len <= CODEC_MAX_PACKET);
+	struct tapped *t = &w->taps[w->n_taps++];
+	*t = (struct tapped){.channel = f->channel,
+			     .ssrc = f->ssrc,
+			     .seq = f->seq,
+			     .ts = f->timestamp,
+			     .len = f->len};
+	memcpy(t->opus, f->opus, f->len);
+}
+
+static struct recorder *world_recorder(struct world *w)
+{
+	strcpy(w->dir, "/tmp/plenary-world-XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	struct recorder_config rc = {.dir = w->dir, .capacity = 4096};
+	struct recorder *rec;
+	assert_int_equal(recorder_create(&rc, &rec), MEDIA_OK);
+	return rec;
+}
+
+struct world *world_new_with(const struct world_config *c)
 {
 	struct world *w = calloc(1, sizeof *w);
+	assert_non_null(w);
+	if (c->record)
+		w->rec = world_recorder(w);
+	if (c->tap) {
+		w->taps = calloc(MAX_TAP, sizeof *w->taps);
+		assert_non_null(w->taps);
+		w->tap = (struct mixer_tap){.encoded = on_encoded, .ctx = w};
+	}
 	struct sockaddr_in a;
 	w->server_fd = udp_socket(&a);
 	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
-	w->env = (struct mixer_env){
-	    .fd = w->server_fd, .fanout = w->fanout, .counters = &w->counters, .clock_us = mono_us};
-	struct room_mixer_config cfg = {.room = "plenary",
-					.ssrc = ROOM_SSRC,
-					.first_seq = 65500, /* wraps during the tests */
-					.first_ts = 4294960000u,
+	w->env = (struct mixer_env){.fd = w->server_fd,
+				    .fanout = w->fanout,
+				    .recorder = w->rec,
+				    .counters = &w->counters,
+				    .clock_us = mono_us,
+				    .tap = c->tap ? &w->tap : NULL};
+	struct room_mixer_config cfg = {.room = c->room,
+					.ssrc = c->ssrc,
+					.first_seq = c->first_seq,
+					.first_ts = c->first_ts,
 					.stats = &w->stats};
 	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
 	w->now_us = 1000000;
 	return w;
+}
+
+struct world *world_new(void)
+{
+	struct world_config c = {.room = "plenary",
+				 .ssrc = ROOM_SSRC,
+				 .first_seq = 65500, /* wraps during the tests */
+				 .first_ts = 4294960000u};
+	return world_new_with(&c);
 }
 
 struct fake *world_add(struct world *w, double hz, uint8_t pt)
@@ -84,8 +131,11 @@ struct fake *world_add(struct world *w, double hz, uint8_t pt)
 	return f;
 }
 
-void world_free(struct world *w)
+void world_stop(struct world *w)
 {
+	if (w->stopped)
+		return;
+	w->stopped = true;
 	for (size_t i = 0; i < w->n; i++) {
 		struct fake *f = &w->f[i];
 		room_mixer_leave(&f->m);
@@ -96,8 +146,20 @@ void world_free(struct world *w)
 		codec_encoder_destroy(f->enc);
 	}
 	room_mixer_destroy(w->rm, &w->env);
+	recorder_destroy(w->rec);
 	fanout_destroy(w->fanout);
 	close(w->server_fd);
+}
+
+void world_free(struct world *w)
+{
+	world_stop(w);
+	if (w->rec) {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	free(w->taps);
 	free(w);
 }
 

@@ -18,7 +18,6 @@
  *                closed mic sends nothing
  *
  * Every wait is for a condition with a generous deadline; nothing is timed. */
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,12 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
 #include "media/media.h"
 #include "media/mix/opus_codec.h"
+#include "media/peer_loop.h"
 #include "support/client.h"
 #include "test_audio.h"
 
@@ -41,10 +40,6 @@
 #define MIC_ROOM "remote-mic-room"
 #define PCM_KEEP (48000 / 2) /* the listener's last 0.5 s, for the tone's frequency */
 #define MAX_RX	 4096
-
-struct slot {
-	enum media_state state;
-};
 
 /* What the owner's tap does with each frame (on the owner's worker thread). */
 struct relay_ctl {
@@ -72,18 +67,10 @@ struct mic_ctl {
 };
 
 static struct media *owner, *edge;
-static struct dtls_context *client_ctx;
+static struct peer_loop loop;
 static struct relay_ctl ctl;
 static struct mic_ctl mic_ctl;
 static pthread_mutex_t pid_lock = PTHREAD_MUTEX_INITIALIZER;
-static char answer[MEDIA_ANSWER_MAX];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void on_encoded(void *arg, const struct media_frame *f)
 {
@@ -112,12 +99,6 @@ static void on_mic_frame(void *arg, const struct media_mic_frame *f)
 	g.room = MIC_ROOM; /* the owner's room in this test */
 	if (media_remote_mic_push(c->owner, &g) == MEDIA_OK)
 		atomic_fetch_add(&c->pushed, 1);
-}
-
-static void on_state(void *arg, void *user, enum media_state state)
-{
-	(void)arg;
-	((struct slot *)user)->state = state;
 }
 
 /* The edge's live stream (listen.ogg) of ROOM: bytes of its pages. */
@@ -156,94 +137,48 @@ static void on_audio(void *arg, const struct rtp_header *h)
 /* Runs the clients and both media event loops until done(arg) or ms passed. */
 static bool pump(struct client **clients, size_t n, unsigned ms, bool (*done)(void *), void *arg)
 {
-	uint64_t end = now_ms() + ms;
-	for (;;) {
-		if (done && done(arg))
-			return true;
-		uint64_t now = now_ms();
-		if (now >= end)
-			return done == NULL;
-		struct pollfd fds[8];
-		for (size_t i = 0; i < n; i++)
-			fds[i] = (struct pollfd){.fd = client_fd(clients[i]), .events = POLLIN};
-		fds[n] = (struct pollfd){.fd = media_event_fd(owner), .events = POLLIN};
-		fds[n + 1] = (struct pollfd){.fd = media_event_fd(edge), .events = POLLIN};
-		(void)poll(fds, n + 2, 5);
-		now = now_ms();
-		for (size_t i = 0; i < n; i++) {
-			client_input(clients[i], now);
-			if (now >= client_next_timeout(clients[i]))
-				client_tick(clients[i], now);
-		}
-		struct media_callbacks cb = {.state = on_state, .stream = on_stream};
-		media_dispatch_all(owner, &cb, NULL);
-		media_dispatch_all(edge, &cb, NULL);
-	}
-}
-
-struct connecting {
-	struct client *c;
-	struct slot *slot;
-};
-
-static bool both_connected(void *arg)
-{
-	struct connecting *k = arg;
-	return client_state(k->c) == CLIENT_CONNECTED && k->slot->state == MEDIA_STATE_CONNECTED;
+	return peer_pump(&loop, clients, n, ms, done, arg);
 }
 
 /* A client offered to m's room, answered and connected. */
 static struct media_peer *connect_client(struct media *m, const char *room, const char *pid,
-					 bool send, struct client **out, struct slot *slot)
+					 bool send, struct client **out, struct peer_slot *slot)
 {
-	struct client_options co = {.dtls = client_ctx, .send = send};
-	assert_int_equal(client_create(&co, out), CLIENT_OK);
-	char sdp[CLIENT_OFFER_MAX];
-	size_t sdp_len, answer_len;
-	assert_int_equal(client_offer(*out, sdp, sizeof sdp, &sdp_len), CLIENT_OK);
-	struct media_offer mo = {.room = room,
-				 .sdp = sdp,
-				 .sdp_len = sdp_len,
-				 .may_send = send,
-				 .user = slot,
-				 .pid = pid};
-	struct media_peer *peer;
-	char why[256] = "";
-	*slot = (struct slot){.state = MEDIA_STATE_CONNECTING};
-	assert_int_equal(
-	    media_peer_offer(m, &mo, answer, sizeof answer, &answer_len, &peer, why, sizeof why),
-	    MEDIA_OK);
-	assert_int_equal(client_answer(*out, answer, answer_len, now_ms()), CLIENT_OK);
-	struct connecting k = {*out, slot};
-	assert_true(pump(out, 1, 10000, both_connected, &k));
-	return peer;
+	struct peer_offer o = {.m = m, .room = room, .pid = pid, .send = send, .may_send = send};
+	return peer_connect(&loop, &o, out, slot);
+}
+
+/* One node on loopback with a worker; tap as o says. */
+static struct media *node(struct media_options o, const char *name)
+{
+	o.workers = 1;
+	o.bind_ip = "127.0.0.1";
+	o.tcp_port = -1;
+	struct media *m;
+	char why[256];
+	if (media_create(&o, &m, why, sizeof why) != MEDIA_OK) {
+		print_message("media_create (%s): %s\n", name, why);
+		return NULL;
+	}
+	return m;
 }
 
 static int group_setup(void **state)
 {
 	(void)state;
-	char why[256];
-	struct media_options eo = {.workers = 1,
-				   .bind_ip = "127.0.0.1",
-				   .tcp_port = -1,
-				   .on_mic_frame = on_mic_frame,
-				   .tap_ctx = &mic_ctl};
-	if (media_create(&eo, &edge, why, sizeof why) != MEDIA_OK) {
-		print_message("media_create (edge): %s\n", why);
+	edge =
+	    node((struct media_options){.on_mic_frame = on_mic_frame, .tap_ctx = &mic_ctl}, "edge");
+	if (!edge)
 		return -1;
-	}
 	ctl.edge = edge;
-	struct media_options oo = {.workers = 1,
-				   .bind_ip = "127.0.0.1",
-				   .tcp_port = -1,
-				   .on_encoded = on_encoded,
-				   .tap_ctx = &ctl};
-	if (media_create(&oo, &owner, why, sizeof why) != MEDIA_OK) {
-		print_message("media_create (owner): %s\n", why);
+	owner = node((struct media_options){.on_encoded = on_encoded, .tap_ctx = &ctl}, "owner");
+	if (!owner)
 		return -1;
-	}
 	mic_ctl.owner = owner;
-	return dtls_context_create(&client_ctx) == DTLS_OK ? 0 : -1;
+	loop = (struct peer_loop){.media = {owner, edge},
+				  .n_media = 2,
+				  .cb = {.state = peer_loop_on_state, .stream = on_stream}};
+	return dtls_context_create(&loop.client_ctx) == DTLS_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -251,7 +186,7 @@ static int group_teardown(void **state)
 	(void)state;
 	media_destroy(owner); /* first: its tap pushes into the edge */
 	media_destroy(edge);
-	dtls_context_destroy(client_ctx);
+	dtls_context_destroy(loop.client_ctx);
 	return 0;
 }
 
@@ -293,6 +228,35 @@ static void talk(struct client *speaker, struct tone *t, int n, struct client **
 				 CLIENT_OK);
 		pump(all, n_all, 20, NULL, NULL);
 	}
+}
+
+/* A listener's ears: every packet c hears, decoded. */
+static struct heard *heard_new(struct client *c)
+{
+	struct heard *k = calloc(1, sizeof *k);
+	assert_non_null(k);
+	assert_int_equal(codec_decoder_create(&k->dec), MEDIA_OK);
+	client_on_audio(c, on_audio, k);
+	return k;
+}
+
+static void heard_free(struct heard *k)
+{
+	codec_decoder_destroy(k->dec);
+	free(k);
+}
+
+/* A test's end: its speaker and listener (c[0], c[1]) closed and gone. */
+static void close_pair(struct media_peer *speaker, struct media_peer *listener, struct client **c,
+		       struct tone *t, struct heard *k)
+{
+	media_peer_close(speaker);
+	media_peer_close(listener);
+	pump(c, 2, 100, NULL, NULL);
+	codec_encoder_destroy(t->enc);
+	heard_free(k);
+	client_destroy(c[0]);
+	client_destroy(c[1]);
 }
 
 static double peak(const struct heard *k)
@@ -354,15 +318,12 @@ static void test_relay_to_edge_listener(void **state)
 	(void)state;
 	assert_int_equal(media_room_relay(edge, ROOM, true), MEDIA_OK);
 	struct client *c[2];
-	struct slot slots[2];
+	struct peer_slot slots[2];
 	struct media_peer *speaker =
 	    connect_client(owner, ROOM, "p-speaker", true, &c[0], &slots[0]);
 	struct media_peer *listener =
 	    connect_client(edge, ROOM, "p-listener", false, &c[1], &slots[1]);
-	struct heard *k = calloc(1, sizeof *k);
-	assert_non_null(k);
-	assert_int_equal(codec_decoder_create(&k->dec), MEDIA_OK);
-	client_on_audio(c[1], on_audio, k);
+	struct heard *k = heard_new(c[1]);
 	media_peer_mic(speaker, true);
 	pump(c, 2, 100, NULL, NULL);
 
@@ -399,14 +360,7 @@ static void test_relay_to_edge_listener(void **state)
 	owner_dies_and_another_takes_over(c, &t, k, first);
 
 	assert_int_equal(media_room_session(edge, ROOM, false, NULL, 0), MEDIA_OK);
-	media_peer_close(speaker);
-	media_peer_close(listener);
-	pump(c, 2, 100, NULL, NULL);
-	codec_encoder_destroy(t.enc);
-	codec_decoder_destroy(k->dec);
-	free(k);
-	client_destroy(c[0]);
-	client_destroy(c[1]);
+	close_pair(speaker, listener, c, &t, k);
 }
 
 /* Pushes n frames of t for pid into the owner's MIC_ROOM, one every 20 ms. */
@@ -430,12 +384,9 @@ static void test_remote_mic_heard_and_gated(void **state)
 {
 	(void)state;
 	struct client *c;
-	struct slot slot;
+	struct peer_slot slot;
 	struct media_peer *listener = connect_client(owner, MIC_ROOM, "p-ear", false, &c, &slot);
-	struct heard *k = calloc(1, sizeof *k);
-	assert_non_null(k);
-	assert_int_equal(codec_decoder_create(&k->dec), MEDIA_OK);
-	client_on_audio(c, on_audio, k);
+	struct heard *k = heard_new(c);
 
 	struct tone t;
 	tone_init(&t, 660);
@@ -470,8 +421,7 @@ static void test_remote_mic_heard_and_gated(void **state)
 	media_peer_close(listener);
 	pump(&c, 1, 100, NULL, NULL);
 	codec_encoder_destroy(t.enc);
-	codec_decoder_destroy(k->dec);
-	free(k);
+	heard_free(k);
 	client_destroy(c);
 }
 
@@ -480,15 +430,12 @@ static void test_edge_mic_reaches_owner(void **state)
 {
 	(void)state;
 	struct client *c[2];
-	struct slot slots[2];
+	struct peer_slot slots[2];
 	/* ROOM is relayed on the edge (the first test); the owner's room is MIC_ROOM here. */
 	struct media_peer *speaker = connect_client(edge, ROOM, "p-edge", true, &c[0], &slots[0]);
 	struct media_peer *listener =
 	    connect_client(owner, MIC_ROOM, "p-ear2", false, &c[1], &slots[1]);
-	struct heard *k = calloc(1, sizeof *k);
-	assert_non_null(k);
-	assert_int_equal(codec_decoder_create(&k->dec), MEDIA_OK);
-	client_on_audio(c[1], on_audio, k);
+	struct heard *k = heard_new(c[1]);
 	assert_int_equal(media_remote_mic(owner, MIC_ROOM, "p-edge", true), MEDIA_OK);
 
 	struct tone t;
@@ -519,14 +466,7 @@ static void test_edge_mic_reaches_owner(void **state)
 	talk(c[0], &t, 25, c, 2);
 	assert_int_equal(atomic_load(&mic_ctl.frames), before);
 
-	media_peer_close(speaker);
-	media_peer_close(listener);
-	pump(c, 2, 100, NULL, NULL);
-	codec_encoder_destroy(t.enc);
-	codec_decoder_destroy(k->dec);
-	free(k);
-	client_destroy(c[0]);
-	client_destroy(c[1]);
+	close_pair(speaker, listener, c, &t, k);
 }
 
 static void test_bad_calls(void **state)

@@ -5,7 +5,6 @@
  * close_notify reaches the client), statistics, refused offers, and the memory a
  * connected peer costs the server. */
 #include <malloc.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -29,104 +27,43 @@
 #endif
 
 #include "media/media.h"
+#include "media/peer_loop.h"
 #include "support/client.h"
 
-#define WORKERS	    2
-#define MAX_CLIENTS 64
-#define ROOM	    "transport-room"
-
-struct slot {
-	enum media_state state;
-	int events;
-};
+#define WORKERS 2
+#define ROOM	"transport-room"
 
 static struct media *media;
-static struct dtls_context *client_ctx;
-static char answer[MEDIA_ANSWER_MAX];
+static struct peer_loop loop;
 
-static uint64_t now_ms(void)
+/* The loop runs the current media (test_certificate_rotation swaps in its own). */
+static struct peer_loop *cur(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void on_event(void *ctx, void *user, enum media_state state)
-{
-	(void)ctx;
-	struct slot *s = user;
-	s->state = state;
-	s->events++;
+	loop.media[0] = media;
+	loop.n_media = 1;
+	return &loop;
 }
 
 /* Runs the clients and the media event loop for up to ms, or until done(arg) is true. */
 static bool pump(struct client **clients, size_t n, unsigned ms, bool (*done)(void *), void *arg)
 {
-	uint64_t end = now_ms() + ms;
-	for (;;) {
-		if (done && done(arg))
-			return true;
-		uint64_t now = now_ms();
-		if (now >= end)
-			return done == NULL;
-		struct pollfd fds[MAX_CLIENTS + 1];
-		for (size_t i = 0; i < n; i++)
-			fds[i] = (struct pollfd){.fd = client_fd(clients[i]), .events = POLLIN};
-		fds[n] = (struct pollfd){.fd = media_event_fd(media), .events = POLLIN};
-		(void)poll(fds, n + 1, 5);
-		now = now_ms();
-		for (size_t i = 0; i < n; i++) {
-			client_input(clients[i], now);
-			if (now >= client_next_timeout(clients[i]))
-				client_tick(clients[i], now);
-		}
-		media_dispatch_all(media, &(struct media_callbacks){.state = on_event}, NULL);
-	}
-}
-
-struct connecting {
-	struct client *c;
-	struct slot *slot;
-};
-
-static bool both_connected(void *arg)
-{
-	struct connecting *k = arg;
-	return client_state(k->c) == CLIENT_CONNECTED && k->slot->state == MEDIA_STATE_CONNECTED;
+	return peer_pump(cur(), clients, n, ms, done, arg);
 }
 
 /* Makes a client, offers and gives it the answer; nothing is sent yet. */
-static struct media_peer *offer_client(struct client **out, struct slot *slot, bool send,
+static struct media_peer *offer_client(struct client **out, struct peer_slot *slot, bool send,
 				       const char *room)
 {
-	struct client_options co = {.dtls = client_ctx, .send = send};
-	assert_int_equal(client_create(&co, out), CLIENT_OK);
-	char offer[CLIENT_OFFER_MAX];
-	size_t offer_len, answer_len;
-	assert_int_equal(client_offer(*out, offer, sizeof offer, &offer_len), CLIENT_OK);
-	struct media_offer mo = {
-	    .room = room, .sdp = offer, .sdp_len = offer_len, .may_send = true, .user = slot};
-	struct media_peer *peer;
-	char why[256] = "";
-	enum media_err err = media_peer_offer(media, &mo, answer, sizeof answer, &answer_len, &peer,
-					      why, sizeof why);
-	if (err != MEDIA_OK)
-		print_message("offer refused: %s\n", why);
-	assert_int_equal(err, MEDIA_OK);
-	assert_int_equal(strlen(answer), answer_len);
-	assert_int_equal(client_answer(*out, answer, answer_len, now_ms()), CLIENT_OK);
-	*slot = (struct slot){.state = MEDIA_STATE_CONNECTING};
-	return peer;
+	struct peer_offer o = {.room = room, .send = send, .may_send = true};
+	return peer_offer_client(cur(), &o, out, slot);
 }
 
 /* Makes a client, offers, answers, and runs until both ends say connected. */
-static struct media_peer *connect_client(struct client **out, struct slot *slot, bool send,
+static struct media_peer *connect_client(struct client **out, struct peer_slot *slot, bool send,
 					 const char *room)
 {
-	struct media_peer *peer = offer_client(out, slot, send, room);
-	struct connecting k = {*out, slot};
-	assert_true(pump(out, 1, 10000, both_connected, &k));
-	return peer;
+	struct peer_offer o = {.room = room, .send = send, .may_send = true};
+	return peer_connect(cur(), &o, out, slot);
 }
 
 static int group_setup(void **state)
@@ -140,14 +77,14 @@ static int group_setup(void **state)
 		print_message("media_create: %s\n", why);
 		return -1;
 	}
-	return dtls_context_create(&client_ctx) == DTLS_OK ? 0 : -1;
+	return dtls_context_create(&loop.client_ctx) == DTLS_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
 	media_destroy(media);
-	dtls_context_destroy(client_ctx);
+	dtls_context_destroy(loop.client_ctx);
 	return 0;
 }
 
@@ -202,7 +139,7 @@ static void test_connect_send_echo(void **state)
 	struct media_stats before, after;
 	media_stats_read(media, &before);
 	struct client *c;
-	struct slot slot;
+	struct peer_slot slot;
 	struct media_peer *peer = connect_client(&c, &slot, true, ROOM);
 	media_stats_read(media, &after);
 	assert_int_equal(after.peers_connected, before.peers_connected + 1);
@@ -224,7 +161,7 @@ static void test_connect_send_echo(void **state)
 	assert_int_equal(cs.srtp_errors, 0);
 	char want[32];
 	snprintf(want, sizeof want, "a=ssrc:%u ", cs.remote_ssrc);
-	assert_non_null(strstr(answer, want));
+	assert_non_null(strstr(loop.answer, want));
 	/* The worker counts a packet just after sending it: wait for the count too. */
 	k.want = before.rtp_packets_sent + 50;
 	assert_true(pump(&c, 1, 3000, server_sent, &k));
@@ -262,23 +199,23 @@ static void test_certificate_rotation(void **state)
 	snprintf(old_fp, sizeof old_fp, "%s", media_fingerprint(media));
 	snprintf(old_line, sizeof old_line, "a=fingerprint:%s\r\n", old_fp);
 	struct client *c[3];
-	struct slot slot[3];
+	struct peer_slot slot[3];
 	struct media_peer *peer[3];
 	peer[0] = offer_client(&c[0], &slot[0], true, "rotate");
-	assert_non_null(strstr(answer, old_line));
+	assert_non_null(strstr(loop.answer, old_line));
 	fake_now_s += MEDIA_CERT_ROTATE_S - 1; /* not yet */
 	peer[1] = offer_client(&c[1], &slot[1], true, "rotate");
-	assert_non_null(strstr(answer, old_line));
+	assert_non_null(strstr(loop.answer, old_line));
 	fake_now_s += 1;
 	peer[2] = offer_client(&c[2], &slot[2], true, "rotate");
 	assert_string_not_equal(media_fingerprint(media), old_fp);
-	assert_null(strstr(answer, old_line));
+	assert_null(strstr(loop.answer, old_line));
 	char new_line[160];
 	snprintf(new_line, sizeof new_line, "a=fingerprint:%s\r\n", media_fingerprint(media));
-	assert_non_null(strstr(answer, new_line));
+	assert_non_null(strstr(loop.answer, new_line));
 	for (int i = 0; i < 3; i++) {
-		struct connecting k = {c[i], &slot[i]};
-		assert_true(pump(&c[i], 1, 10000, both_connected, &k));
+		struct peer_connecting k = {c[i], &slot[i]};
+		assert_true(pump(&c[i], 1, 10000, peer_connected, &k));
 	}
 	uint32_t ts = 1000;
 	for (int i = 0; i < 3; i++)
@@ -300,7 +237,7 @@ static void test_replay_and_forgery_refused(void **state)
 {
 	(void)state;
 	struct client *c;
-	struct slot slot;
+	struct peer_slot slot;
 	struct media_peer *peer = connect_client(&c, &slot, true, ROOM);
 	struct media_stats before;
 	media_stats_read(media, &before);
@@ -335,9 +272,9 @@ static void test_recvonly_and_close_notify(void **state)
 {
 	(void)state;
 	struct client *c;
-	struct slot slot;
+	struct peer_slot slot;
 	struct media_peer *peer = connect_client(&c, &slot, false, ROOM);
-	assert_non_null(strstr(answer, "a=sendonly\r\n"));
+	assert_non_null(strstr(loop.answer, "a=sendonly\r\n"));
 	int events = slot.events;
 	/* The peer never sent SRTP, so the server still has its SSL object and says
 	 * goodbye with a close_notify; the handle gets no more events. */
@@ -364,7 +301,7 @@ static void test_peer_stats(void **state)
 {
 	(void)state;
 	struct client *c;
-	struct slot slot;
+	struct peer_slot slot;
 	struct media_peer *peer = connect_client(&c, &slot, true, "stats-room");
 	media_peer_mic(peer, true);
 	uint32_t ts = 0;
@@ -391,26 +328,27 @@ static void test_refused_offers(void **state)
 	struct media_peer *peer = NULL;
 	size_t len;
 	char why[256];
-	assert_int_equal(
-	    media_peer_offer(media, &mo, answer, sizeof answer, &len, &peer, why, sizeof why),
-	    MEDIA_ERR_SDP);
+	assert_int_equal(media_peer_offer(media, &mo, loop.answer, sizeof loop.answer, &len, &peer,
+					  why, sizeof why),
+			 MEDIA_ERR_SDP);
 	assert_null(peer);
 	assert_non_null(strstr(why, "SDP line 2"));
 
 	struct client *c;
-	struct client_options co = {.dtls = client_ctx, .send = true};
+	struct client_options co = {.dtls = loop.client_ctx, .send = true};
 	assert_int_equal(client_create(&co, &c), CLIENT_OK);
 	char offer[CLIENT_OFFER_MAX];
 	assert_int_equal(client_offer(c, offer, sizeof offer, &mo.sdp_len), CLIENT_OK);
 	mo.sdp = offer;
 	mo.may_send = false;
-	assert_int_equal(
-	    media_peer_offer(media, &mo, answer, sizeof answer, &len, &peer, why, sizeof why),
-	    MEDIA_ERR_FORBIDDEN);
+	assert_int_equal(media_peer_offer(media, &mo, loop.answer, sizeof loop.answer, &len, &peer,
+					  why, sizeof why),
+			 MEDIA_ERR_FORBIDDEN);
 	assert_null(peer);
 	mo.may_send = true;
-	assert_int_equal(media_peer_offer(media, &mo, answer, 100, &len, &peer, why, sizeof why),
-			 MEDIA_ERR_PARAM); /* answer buffer too small */
+	assert_int_equal(
+	    media_peer_offer(media, &mo, loop.answer, 100, &len, &peer, why, sizeof why),
+	    MEDIA_ERR_PARAM); /* answer buffer too small */
 	client_destroy(c);
 }
 
@@ -444,7 +382,7 @@ static void test_memory_per_peer(void **state)
 	(void)state;
 	enum { N = 40 };
 	struct client *clients[N];
-	struct slot slots[N];
+	struct peer_slot slots[N];
 	struct media_peer *peers[N];
 	for (size_t i = 0; i < N; i++)
 		peers[i] = connect_client(&clients[i], &slots[i], true, "memory-room");

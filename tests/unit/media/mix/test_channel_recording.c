@@ -10,8 +10,6 @@
  *     has none;
  *   - the tick allocates nothing while channels are recorded (counted where no sanitizer
  *     interposes malloc). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,207 +17,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <ogg/ogg.h>
 
+#include "media/alloc_count.h"
 #include "media/mix/opus_codec.h"
 #include "media/mix/room_mixer.h"
+#include "media/mix_world.h"
+#include "media/ogg_read.h"
 #include "media/record/recorder.h"
-#include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
-#include "media/test_keys.h"
 
-#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_MALLOC_COUNT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
-    __has_feature(memory_sanitizer)
-#define NO_MALLOC_COUNT 1
-#endif
-#endif
+#define ROOM	 "plenary"
+#define NAME	 "0001700000000-01"
+#define SERIAL	 9000u
+#define LEAD	 7
+#define FLOOR_HZ 440
+#define FR_HZ	 1000
+#define MAX_PKTS 400
 
-#ifndef NO_MALLOC_COUNT
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-static _Thread_local bool counting;
-static size_t allocations;
-
-void *malloc(size_t n);
-void *malloc(size_t n)
+static struct world *recording_world(void)
 {
-	allocations += counting;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size);
-void *calloc(size_t n, size_t size)
-{
-	allocations += counting;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n);
-void *realloc(void *p, size_t n)
-{
-	allocations += counting;
-	return __libc_realloc(p, n);
-}
-#endif
-
-#define ROOM	  "plenary"
-#define NAME	  "0001700000000-01"
-#define SERIAL	  9000u
-#define LEAD	  7
-#define TICK_US	  20000
-#define FLOOR_HZ  440
-#define FR_HZ	  1000
-#define MAX_PKTS  400
-#define MAX_FAKES 4
-
-struct fake {
-	struct mixer_member m;
-	struct media_srtp *send, *recv;
-	int fd;
-	double hz;
-	struct codec_encoder *enc;
-	uint16_t seq;
-	uint32_t ts;
-	size_t sample;
-};
-
-struct world {
-	char dir[64];
-	int server_fd;
-	struct fanout *fanout;
-	struct recorder *rec;
-	struct mixer_counters counters;
-	struct mixer_env env;
-	struct room_mixer *rm;
-	int64_t now_us;
-	struct fake f[MAX_FAKES];
-	size_t n;
-};
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int udp_socket(struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t len = sizeof *addr;
-	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
-	return fd;
-}
-
-static struct world *world_new(void)
-{
-	struct world *w = calloc(1, sizeof *w);
-	strcpy(w->dir, "/tmp/plenary-chrec-XXXXXX");
-	assert_non_null(mkdtemp(w->dir));
-	struct recorder_config rc = {.dir = w->dir, .capacity = 4096};
-	assert_int_equal(recorder_create(&rc, &w->rec), MEDIA_OK);
-	struct sockaddr_in a;
-	w->server_fd = udp_socket(&a);
-	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
-	w->env = (struct mixer_env){.fd = w->server_fd,
-				    .fanout = w->fanout,
-				    .recorder = w->rec,
-				    .counters = &w->counters,
-				    .clock_us = mono_us};
-	struct room_mixer_config cfg = {.room = ROOM, .ssrc = 0x5151u, .first_seq = 1};
-	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
-	w->now_us = 1000000;
-	return w;
+	struct world_config c = {.room = ROOM, .ssrc = 0x5151u, .first_seq = 1, .record = true};
+	return world_new_with(&c);
 }
 
 /* A member, joined and keyed, saying a tone of hz. */
 static struct fake *add(struct world *w, double hz)
 {
-	assert_true(w->n < MAX_FAKES);
-	struct fake *f = &w->f[w->n];
-	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, (uint8_t)(w->n + 1), &f->send, &f->recv);
-	struct sockaddr_in a;
-	f->fd = udp_socket(&a);
-	f->m.srtp = f->send;
-	memcpy(&f->m.addr, &a, sizeof a);
-	f->m.addr_len = sizeof a;
-	f->m.payload_type = 111;
-	f->hz = hz;
-	f->seq = (uint16_t)(1000 * (w->n + 1));
-	struct codec_encoder_config ec = {
-	    .complexity = -1, .loss_percent = -1, .disable_dtx = true};
-	assert_int_equal(codec_encoder_create(&ec, &f->enc), MEDIA_OK);
-	assert_int_equal(room_mixer_join(w->rm, &f->m), MEDIA_OK);
-	room_mixer_keyed(&f->m);
-	w->n++;
+	struct fake *f = world_add(w, hz, 111);
+	f->mic_ssrc = 0xabc00000u + (uint32_t)hz;
 	return f;
-}
-
-/* Frees everything but the directory, which the test reads afterwards. */
-static void world_free(struct world *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		struct fake *f = &w->f[i];
-		room_mixer_leave(&f->m);
-		media_srtp_destroy(f->send);
-		media_srtp_destroy(f->recv);
-		close(f->fd);
-		codec_encoder_destroy(f->enc);
-	}
-	room_mixer_destroy(w->rm, &w->env);
-	recorder_destroy(w->rec);
-	fanout_destroy(w->fanout);
-	close(w->server_fd);
-}
-
-static void world_remove(struct world *w)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
-	assert_int_equal(system(cmd), 0);
-	free(w);
-}
-
-static void speak(struct world *w, struct fake *f)
-{
-	int16_t pcm[CODEC_FRAME];
-	uint8_t pkt[CODEC_MAX_PACKET];
-	size_t len;
-	for (size_t i = 0; i < CODEC_FRAME; i++)
-		pcm[i] = test_sine_sample(f->hz, 9000, f->sample + i);
-	f->sample += CODEC_FRAME;
-	bool dtx;
-	assert_int_equal(codec_encode(f->enc, pcm, pkt, sizeof pkt, &len, &dtx), MEDIA_OK);
-	struct rtp_header h = {.payload_type = f->m.payload_type,
-			       .seq = f->seq++,
-			       .timestamp = f->ts,
-			       .ssrc = 0xabc00000u + (uint32_t)f->hz,
-			       .payload = pkt,
-			       .payload_len = len};
-	f->ts += CODEC_FRAME;
-	struct talk_packet tp = {
-	    .now_us = w->now_us - 3000, .payload_len = len, .has_level = true, .level = 20};
-	(void)room_mixer_audio(&f->m, &h, &tp, &w->env);
 }
 
 static void tick(struct world *w)
 {
 	for (size_t i = 0; i < w->n; i++)
 		if (w->f[i].m.gate)
-			speak(w, &w->f[i]);
+			world_speak(w, &w->f[i], 20);
 	room_mixer_tick(w->rm, &w->env, w->now_us);
 	w->now_us += TICK_US;
 }
@@ -232,10 +69,11 @@ struct file {
 	bool tags_ok, eos;
 };
 
-static void take_packet(struct file *f, const ogg_packet *op, size_t index)
+static void take_packet(void *ctx, const ogg_packet *op, size_t index)
 {
+	struct file *f = ctx;
 	if (index == 1)
-		f->tags_ok = memmem(op->packet, (size_t)op->bytes, "ROOM=" ROOM, 12) != NULL;
+		f->tags_ok = ogg_has_tag(op, "ROOM=" ROOM);
 	if (index < 2)
 		return;
 	assert_true(f->n < MAX_PKTS);
@@ -244,39 +82,19 @@ static void take_packet(struct file *f, const ogg_packet *op, size_t index)
 	f->len[f->n++] = (size_t)op->bytes;
 }
 
+static void take_page(void *ctx, const ogg_page *og)
+{
+	struct file *f = ctx;
+	f->serial = (uint32_t)ogg_page_serialno(og);
+	f->eos = ogg_page_eos(og) != 0;
+}
+
 static void read_file(const struct world *w, const char *name, struct file *f)
 {
 	char path[160];
 	snprintf(path, sizeof path, "%s/%s/%s.ogg", w->dir, ROOM, name);
-	FILE *fp = fopen(path, "rb");
-	assert_non_null(fp);
 	memset(f, 0, sizeof *f);
-	ogg_sync_state oy;
-	ogg_stream_state os;
-	ogg_sync_init(&oy);
-	size_t index = 0;
-	for (bool started = false;;) {
-		char *buf = ogg_sync_buffer(&oy, 4096);
-		size_t n = fread(buf, 1, 4096, fp);
-		assert_int_equal(ogg_sync_wrote(&oy, (long)n), 0);
-		ogg_page og;
-		while (ogg_sync_pageout(&oy, &og) == 1) {
-			if (!started)
-				assert_int_equal(ogg_stream_init(&os, ogg_page_serialno(&og)), 0);
-			started = true;
-			f->serial = (uint32_t)ogg_page_serialno(&og);
-			f->eos = ogg_page_eos(&og) != 0;
-			assert_int_equal(ogg_stream_pagein(&os, &og), 0);
-			ogg_packet op;
-			while (ogg_stream_packetout(&os, &op) == 1)
-				take_packet(f, &op, index++);
-		}
-		if (n == 0)
-			break;
-	}
-	fclose(fp);
-	ogg_stream_clear(&os);
-	ogg_sync_clear(&oy);
+	ogg_read(path, &(struct ogg_visit){.page = take_page, .packet = take_packet, .ctx = f});
 }
 
 static void file_free(struct file *f)
@@ -313,7 +131,7 @@ static bool exists(const struct world *w, const char *name)
  * ready before the start and on air, the Spanish one made ready (not on air) half-way. */
 static struct world *record_session(size_t half)
 {
-	struct world *w = world_new();
+	struct world *w = recording_world();
 	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR_HZ), *es = add(w, FR_HZ * 2);
 	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
 	struct mixer_session s = {.live = true,
@@ -332,7 +150,7 @@ static struct world *record_session(size_t half)
 		tick(w);
 	s.live = false;
 	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
-	world_free(w); /* stops the recorder: every file is complete */
+	world_stop(w); /* stops the recorder: every file is complete */
 	return w;
 }
 
@@ -374,14 +192,14 @@ static void channels_are_recorded_on_the_floors_timeline(void **state)
 	file_free(&fl);
 	file_free(&fr);
 	file_free(&es);
-	world_remove(w);
+	world_free(w);
 }
 
 /* No recorder (recordings off) or no name: no channel files, and nothing breaks. */
 static void no_recorder_no_channel_files(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct world *w = recording_world();
 	struct fake *fr = add(w, FR_HZ);
 	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
 	struct mixer_session s = {.live = true, .title = "t", .date = "d", .serial = SERIAL};
@@ -391,19 +209,19 @@ static void no_recorder_no_channel_files(void **state)
 		tick(w);
 	s.live = false;
 	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
-	world_free(w);
+	world_stop(w);
 	char path[160];
 	struct stat sb;
 	snprintf(path, sizeof path, "%s/%s", w->dir, ROOM);
 	assert_int_not_equal(stat(path, &sb), 0); /* not even the room's directory */
-	world_remove(w);
+	world_free(w);
 }
 
 #ifndef NO_MALLOC_COUNT
 static void recording_ticks_allocate_nothing(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct world *w = recording_world();
 	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR_HZ), *es = add(w, FR_HZ * 2);
 	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
 	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK);
@@ -425,7 +243,6 @@ static void recording_ticks_allocate_nothing(void **state)
 	recorder_get_stats(w->rec, &st);
 	assert_true(st.pushed >= 3 * 80); /* the floor's and both channels' packets */
 	world_free(w);
-	world_remove(w);
 }
 #endif
 

@@ -10,8 +10,6 @@
  *   - channels: a channel's frame goes with its tick's floor frame (same seq/ts) to the
  *     channel's listeners, and a channel frame of another tick is dropped;
  *   - the link's ring: pushes copy and allocate nothing, a full ring refuses. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,257 +17,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "media/alloc_count.h"
 #include "media/mix/opus_codec.h"
 #include "media/mix/room_mixer.h"
+#include "media/mix_world.h"
 #include "media/net/relay_link.h"
 #include "media/net/ring.h"
-#include "media/secure/srtp_session.h"
 #include "media/test_audio.h"
-#include "media/test_keys.h"
 
 #define OWNER_SSRC 0x0e1e1e1u
 #define EDGE_SSRC  0xed9e5u
-#define MAX_RX	   600
-#define MAX_TAP	   600
-#define TICK_US	   20000
 
-#if defined(PLENARY_SANITIZED) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define NO_MALLOC_COUNT 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
-    __has_feature(memory_sanitizer)
-#define NO_MALLOC_COUNT 1
-#endif
-#endif
-
-static _Thread_local bool counting;
-static _Atomic size_t allocations;
-#ifndef NO_MALLOC_COUNT
-/* "Nothing on the tick or the push allocates": malloc and friends counted while counting. */
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-
-void *malloc(size_t n);
-void *malloc(size_t n)
+static struct world *relay_world(const char *room, uint32_t ssrc, bool tap)
 {
-	if (counting)
-		allocations++;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size);
-void *calloc(size_t n, size_t size)
-{
-	if (counting)
-		allocations++;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n);
-void *realloc(void *p, size_t n)
-{
-	if (counting)
-		allocations++;
-	return __libc_realloc(p, n);
-}
-#endif
-
-struct rx {
-	uint16_t seq;
-	uint32_t ts, ssrc;
-	uint8_t payload[CODEC_MAX_PACKET];
-	size_t len;
-};
-
-struct fake {
-	struct mixer_member m;
-	struct media_srtp *send, *recv;
-	int fd;
-	struct rx *rx;
-	size_t n_rx;
-	double hz;
-	struct codec_encoder *enc;
-	uint16_t seq;
-	uint32_t ts;
-	size_t sample;
-	uint8_t last[CODEC_MAX_PACKET];
-	size_t last_len;
-};
-
-struct tapped {
-	unsigned channel;
-	uint32_t ssrc;
-	uint16_t seq;
-	uint32_t ts;
-	uint8_t opus[CODEC_MAX_PACKET];
-	size_t len;
-};
-
-struct world {
-	int server_fd;
-	struct fanout *fanout;
-	struct mixer_counters counters;
-	struct mixer_tap tap;
-	struct mixer_env env;
-	struct room_mixer *rm;
-	int64_t now_us;
-	struct fake f[4];
-	size_t n;
-	struct tapped *taps;
-	size_t n_taps;
-};
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void on_encoded(void *ctx, const struct media_frame *f)
-{
-	struct world *w = ctx;
-	assert_true(w->n_taps < MAX_TAP);
-	assert_true(f->len <= CODEC_MAX_PACKET);
-	struct tapped *t = &w->taps[w->n_taps++];
-	*t = (struct tapped){.channel = f->channel,
-			     .ssrc = f->ssrc,
-			     .seq = f->seq,
-			     .ts = f->timestamp,
-			     .len = f->len};
-	memcpy(t->opus, f->opus, f->len);
-}
-
-static int udp_socket(struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t len = sizeof *addr;
-	assert_int_equal(getsockname(fd, (struct sockaddr *)addr, &len), 0);
-	int big = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	return fd;
-}
-
-static struct world *world_new(const char *room, uint32_t ssrc, bool tap)
-{
-	struct world *w = calloc(1, sizeof *w);
-	assert_non_null(w);
-	struct sockaddr_in a;
-	w->server_fd = udp_socket(&a);
-	assert_int_equal(fanout_create(8, &w->fanout), MEDIA_OK);
-	w->taps = calloc(MAX_TAP, sizeof *w->taps);
-	assert_non_null(w->taps);
-	w->tap = (struct mixer_tap){.encoded = on_encoded, .ctx = w};
-	w->env = (struct mixer_env){.fd = w->server_fd,
-				    .fanout = w->fanout,
-				    .counters = &w->counters,
-				    .clock_us = mono_us,
-				    .tap = tap ? &w->tap : NULL};
-	struct room_mixer_config cfg = {
-	    .room = room, .ssrc = ssrc, .first_seq = 65400, .first_ts = 4294900000u};
-	assert_int_equal(room_mixer_create(&cfg, &w->rm), MEDIA_OK);
-	w->now_us = 1000000;
-	return w;
+	struct world_config c = {
+	    .room = room, .ssrc = ssrc, .first_seq = 65400, .first_ts = 4294900000u, .tap = tap};
+	return world_new_with(&c);
 }
 
 /* A member, joined and keyed; hz 0 for a listener. */
-static struct fake *add(struct world *w, double hz, uint8_t seed)
+static struct fake *add(struct world *w, double hz)
 {
-	struct fake *f = &w->f[w->n++];
-	test_srtp_pair(DTLS_SRTP_AEAD_AES_128_GCM, seed, &f->send, &f->recv);
-	struct sockaddr_in a;
-	f->fd = udp_socket(&a);
-	f->m.srtp = f->send;
-	memcpy(&f->m.addr, &a, sizeof a);
-	f->m.addr_len = sizeof a;
-	f->m.payload_type = 111;
-	f->rx = calloc(MAX_RX, sizeof *f->rx);
-	f->hz = hz;
-	f->seq = 4000;
-	f->ts = 777777u;
-	if (hz > 0) {
-		struct codec_encoder_config ec = {
-		    .complexity = -1, .loss_percent = -1, .disable_dtx = true};
-		assert_int_equal(codec_encoder_create(&ec, &f->enc), MEDIA_OK);
-	}
-	assert_int_equal(room_mixer_join(w->rm, &f->m), MEDIA_OK);
-	room_mixer_keyed(&f->m);
+	struct fake *f = world_add(w, hz, 111);
+	f->mic_ssrc = 0xabc00111u;
 	return f;
-}
-
-static void world_free(struct world *w)
-{
-	for (size_t i = 0; i < w->n; i++) {
-		struct fake *f = &w->f[i];
-		room_mixer_leave(&f->m);
-		media_srtp_destroy(f->send);
-		media_srtp_destroy(f->recv);
-		close(f->fd);
-		free(f->rx);
-		codec_encoder_destroy(f->enc);
-	}
-	room_mixer_destroy(w->rm, &w->env);
-	fanout_destroy(w->fanout);
-	close(w->server_fd);
-	free(w->taps);
-	free(w);
-}
-
-static void speak(struct world *w, struct fake *f)
-{
-	int16_t pcm[CODEC_FRAME];
-	for (size_t i = 0; i < CODEC_FRAME; i++)
-		pcm[i] = test_sine_sample(f->hz, 9000, f->sample + i);
-	f->sample += CODEC_FRAME;
-	bool dtx;
-	assert_int_equal(codec_encode(f->enc, pcm, f->last, sizeof f->last, &f->last_len, &dtx),
-			 MEDIA_OK);
-	struct rtp_header h = {.payload_type = 111,
-			       .seq = f->seq++,
-			       .timestamp = f->ts,
-			       .ssrc = 0xabc00111u,
-			       .payload = f->last,
-			       .payload_len = f->last_len};
-	f->ts += CODEC_FRAME;
-	struct talk_packet tp = {
-	    .now_us = w->now_us - 3000, .payload_len = f->last_len, .has_level = true, .level = 20};
-	(void)room_mixer_audio(&f->m, &h, &tp, &w->env);
-}
-
-static void drain(struct fake *f)
-{
-	uint8_t buf[2048] __attribute__((aligned(16)));
-	for (;;) {
-		ssize_t n = recv(f->fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n <= 0)
-			return;
-		size_t plain;
-		assert_int_equal(media_srtp_unprotect_rtp(f->recv, buf, (size_t)n, &plain),
-				 MEDIA_SRTP_OK);
-		struct rtp_header h;
-		assert_int_equal(rtp_parse(buf, plain, &h), RTP_OK);
-		assert_true(f->n_rx < MAX_RX);
-		struct rx *r = &f->rx[f->n_rx++];
-		*r = (struct rx){
-		    .seq = h.seq, .ts = h.timestamp, .ssrc = h.ssrc, .len = h.payload_len};
-		memcpy(r->payload, h.payload, h.payload_len);
-	}
 }
 
 static void drain_all(struct world *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		drain(&w->f[i]);
+		world_drain(&w->f[i]);
 }
 
 static void tick(struct world *w)
@@ -301,14 +82,14 @@ static double tone_power(const struct fake *f, size_t from, double hz)
 /* The owner: ana speaks 440 Hz for n ticks, olu listens; the tap fills w->taps. */
 static struct world *owner_run(size_t n)
 {
-	struct world *w = world_new("owner", OWNER_SSRC, true);
-	struct fake *ana = add(w, 440, 1);
-	add(w, 0, 2);
+	struct world *w = relay_world("owner", OWNER_SSRC, true);
+	struct fake *ana = add(w, 440);
+	add(w, 0);
 	assert_int_equal(room_mixer_gate(&ana->m, true), MEDIA_OK);
 	allocations = 0;
 	for (size_t t = 0; t < n; t++) {
 		counting = true;
-		speak(w, ana);
+		world_speak(w, ana, 20);
 		counting = false;
 		tick(w);
 	}
@@ -358,8 +139,8 @@ static void relay_keeps_one_line(void **state)
 {
 	(void)state;
 	struct world *o = owner_run(200);
-	struct world *e = world_new("edge", EDGE_SSRC, true);
-	struct fake *lis = add(e, 0, 3);
+	struct world *e = relay_world("edge", EDGE_SSRC, true);
+	struct fake *lis = add(e, 0);
 	assert_int_equal(room_mixer_relay(e->rm, true), MEDIA_OK);
 	assert_true(room_mixer_relaying(e->rm));
 	allocations = 0;
@@ -403,8 +184,8 @@ static void relay_keeps_one_line(void **state)
 static void channel_frames_go_with_their_floor(void **state)
 {
 	(void)state;
-	struct world *e = world_new("edge-ch", EDGE_SSRC, false);
-	struct fake *floor = add(e, 0, 4), *booth = add(e, 0, 5);
+	struct world *e = relay_world("edge-ch", EDGE_SSRC, false);
+	struct fake *floor = add(e, 0), *booth = add(e, 0);
 	assert_int_equal(room_mixer_channel(&booth->m, 1), MEDIA_OK);
 	assert_int_equal(room_mixer_relay(e->rm, true), MEDIA_OK);
 	uint8_t fl[3] = {0xf8, 1, 2}, ch[3] = {0xf8, 9, 9};

@@ -17,102 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "media/media.h"
 #include "media/net/tcp.h"
+#include "media/peer_loop.h"
 #include "support/client.h"
 
 #define WORKERS 2
 #define ROOM	"tcp-room"
 
-struct slot {
-	enum media_state state;
-};
-
 static struct media *media;
-static struct dtls_context *client_ctx;
-static char answer[MEDIA_ANSWER_MAX];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void on_event(void *ctx, void *user, enum media_state state)
-{
-	(void)ctx;
-	((struct slot *)user)->state = state;
-}
+static struct peer_loop loop;
 
 /* Runs the clients and the media event loop until done(arg) or ms passed. */
 static bool pump(struct client **clients, size_t n, unsigned ms, bool (*done)(void *), void *arg)
 {
-	uint64_t end = now_ms() + ms;
-	for (;;) {
-		if (done && done(arg))
-			return true;
-		uint64_t now = now_ms();
-		if (now >= end)
-			return done == NULL;
-		struct pollfd fds[4];
-		for (size_t i = 0; i < n; i++)
-			fds[i] = (struct pollfd){.fd = client_fd(clients[i]), .events = POLLIN};
-		fds[n] = (struct pollfd){.fd = media_event_fd(media), .events = POLLIN};
-		(void)poll(fds, n + 1, 5);
-		now = now_ms();
-		for (size_t i = 0; i < n; i++) {
-			client_input(clients[i], now);
-			if (now >= client_next_timeout(clients[i]))
-				client_tick(clients[i], now);
-		}
-		media_dispatch_all(media, &(struct media_callbacks){.state = on_event}, NULL);
-	}
+	return peer_pump(&loop, clients, n, ms, done, arg);
 }
 
-struct connecting {
-	struct client *c;
-	struct slot *slot;
-};
-
-static bool both_connected(void *arg)
-{
-	struct connecting *k = arg;
-	return client_state(k->c) == CLIENT_CONNECTED && k->slot->state == MEDIA_STATE_CONNECTED;
-}
-
-static struct media_peer *offer(struct client *c, struct slot *slot, size_t *answer_len)
-{
-	char sdp[CLIENT_OFFER_MAX];
-	size_t sdp_len;
-	assert_int_equal(client_offer(c, sdp, sizeof sdp, &sdp_len), CLIENT_OK);
-	struct media_offer mo = {
-	    .room = ROOM, .sdp = sdp, .sdp_len = sdp_len, .may_send = true, .user = slot};
-	struct media_peer *peer;
-	char why[256] = "";
-	assert_int_equal(
-	    media_peer_offer(media, &mo, answer, sizeof answer, answer_len, &peer, why, sizeof why),
-	    MEDIA_OK);
-	*slot = (struct slot){.state = MEDIA_STATE_CONNECTING};
-	return peer;
-}
+static const struct peer_offer tcp_offer = {.room = ROOM, .may_send = true, .tcp = true};
 
 /* A client over ICE-TCP, offered, answered and connected. */
-static struct media_peer *connect_tcp(struct client **out, struct slot *slot, bool send)
+static struct media_peer *connect_tcp(struct client **out, struct peer_slot *slot, bool send)
 {
-	struct client_options co = {.dtls = client_ctx, .send = send, .tcp = true};
-	assert_int_equal(client_create(&co, out), CLIENT_OK);
-	size_t answer_len;
-	struct media_peer *peer = offer(*out, slot, &answer_len);
-	assert_int_equal(client_answer(*out, answer, answer_len, now_ms()), CLIENT_OK);
-	struct connecting k = {*out, slot};
-	assert_true(pump(out, 1, 10000, both_connected, &k));
-	return peer;
+	struct peer_offer o = tcp_offer;
+	o.send = send;
+	return peer_connect(&loop, &o, out, slot);
 }
 
 static int group_setup(void **state)
@@ -124,14 +57,16 @@ static int group_setup(void **state)
 		print_message("media_create: %s\n", why);
 		return -1;
 	}
-	return dtls_context_create(&client_ctx) == DTLS_OK ? 0 : -1;
+	loop.media[0] = media;
+	loop.n_media = 1;
+	return dtls_context_create(&loop.client_ctx) == DTLS_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
 	media_destroy(media);
-	dtls_context_destroy(client_ctx);
+	dtls_context_destroy(loop.client_ctx);
 	return 0;
 }
 
@@ -152,7 +87,7 @@ static void test_speaker_heard_over_tcp(void **state)
 {
 	(void)state;
 	struct client *c[2];
-	struct slot slots[2];
+	struct peer_slot slots[2];
 	struct media_peer *speaker = connect_tcp(&c[0], &slots[0], true);
 	struct media_peer *listener = connect_tcp(&c[1], &slots[1], false);
 	media_peer_mic(speaker, true);
@@ -188,7 +123,7 @@ static void test_speaker_heard_over_tcp(void **state)
 /* The first ICE-TCP candidate's port in the last answer. */
 static uint16_t tcp_port_of_answer(void)
 {
-	const char *p = strstr(answer, " tcp ");
+	const char *p = strstr(loop.answer, " tcp ");
 	assert_non_null(p);
 	unsigned prio, port;
 	char ip[64];
@@ -210,8 +145,8 @@ static int raw_connect(uint16_t port)
 /* Waits up to ms for the server to close fd (a read of 0 or a reset). */
 static bool closed_by_server(int fd, unsigned ms)
 {
-	uint64_t end = now_ms() + ms;
-	while (now_ms() < end) {
+	uint64_t end = peer_now_ms() + ms;
+	while (peer_now_ms() < end) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -227,11 +162,10 @@ static void test_bounds(void **state)
 {
 	(void)state;
 	struct client *c;
-	struct client_options co = {.dtls = client_ctx, .tcp = true};
+	struct client_options co = {.dtls = loop.client_ctx, .tcp = true};
 	assert_int_equal(client_create(&co, &c), CLIENT_OK);
-	struct slot slot;
-	size_t answer_len;
-	struct media_peer *peer = offer(c, &slot, &answer_len);
+	struct peer_slot slot;
+	struct media_peer *peer = peer_offer(&loop, &tcp_offer, c, &slot);
 	uint16_t port = tcp_port_of_answer();
 
 	/* A frame longer than any packet: closed as soon as its header is in. */
@@ -243,12 +177,12 @@ static void test_bounds(void **state)
 
 	/* Never authenticated: a junk STUN-looking frame is dropped unanswered, and the
 	 * connection goes once TCP_AUTH_TIMEOUT_MS (+ one sweep) passed. */
-	uint64_t t0 = now_ms();
+	uint64_t t0 = peer_now_ms();
 	int idle = raw_connect(port);
 	uint8_t junk[2 + 20] = {0, 20, 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
 	assert_int_equal(send(idle, junk, sizeof junk, MSG_NOSIGNAL), (ssize_t)sizeof junk);
 	assert_true(closed_by_server(idle, TCP_AUTH_TIMEOUT_MS + 4000));
-	assert_true(now_ms() - t0 >= TCP_AUTH_TIMEOUT_MS - 100);
+	assert_true(peer_now_ms() - t0 >= TCP_AUTH_TIMEOUT_MS - 100);
 	close(idle);
 
 	media_peer_close(peer);

@@ -17,6 +17,7 @@
 #include <ogg/ogg.h>
 
 #include "media/mix/opus_codec.h"
+#include "media/ogg_read.h"
 #include "media/record/recorder.h"
 #include "media/test_audio.h"
 
@@ -52,48 +53,31 @@ struct file_info {
 	bool tags_ok;
 };
 
+static void on_page(void *ctx, const ogg_page *og)
+{
+	struct file_info *fi = ctx;
+	fi->last_granule = ogg_page_granulepos(og);
+	fi->eos = ogg_page_eos(og) != 0;
+}
+
+static void on_packet(void *ctx, const ogg_packet *op, size_t index)
+{
+	struct file_info *fi = ctx;
+	if (index == 1)
+		fi->tags_ok = ogg_has_tag(op, "ROOM=ietf-120");
+	if (index < 2)
+		return;
+	fi->audio_packets++;
+	fi->one_byte_packets += op->bytes == 1;
+}
+
 static void read_file(const char *dir, const char *name, struct file_info *fi)
 {
 	char path[128];
-	snprintf(path, sizeof path, "%s/%s.ogg", dir, name);
-	FILE *fp = fopen(path, "rb");
-	assert_non_null(fp);
+	int n = snprintf(path, sizeof path, "%s/%s.ogg", dir, name);
+	assert_true(n > 0 && (size_t)n < sizeof path);
 	memset(fi, 0, sizeof *fi);
-	ogg_sync_state oy;
-	ogg_stream_state os;
-	ogg_sync_init(&oy);
-	bool started = false;
-	size_t packets = 0;
-	for (;;) {
-		char *buf = ogg_sync_buffer(&oy, 4096);
-		size_t n = fread(buf, 1, 4096, fp);
-		assert_int_equal(ogg_sync_wrote(&oy, (long)n), 0);
-		ogg_page og;
-		while (ogg_sync_pageout(&oy, &og) == 1) {
-			if (!started)
-				assert_int_equal(ogg_stream_init(&os, ogg_page_serialno(&og)), 0);
-			started = true;
-			assert_int_equal(ogg_stream_pagein(&os, &og), 0);
-			fi->last_granule = ogg_page_granulepos(&og);
-			fi->eos = ogg_page_eos(&og) != 0;
-			ogg_packet op;
-			while (ogg_stream_packetout(&os, &op) == 1) {
-				if (packets == 1)
-					fi->tags_ok = memmem(op.packet, (size_t)op.bytes,
-							     "ROOM=ietf-120", 13) != NULL;
-				if (packets++ < 2)
-					continue;
-				fi->audio_packets++;
-				fi->one_byte_packets += op.bytes == 1;
-			}
-		}
-		if (n == 0)
-			break;
-	}
-	fclose(fp);
-	assert_true(started);
-	ogg_stream_clear(&os);
-	ogg_sync_clear(&oy);
+	ogg_read(path, &(struct ogg_visit){.page = on_page, .packet = on_packet, .ctx = fi});
 }
 
 static struct recorder *make(const char *dir, size_t capacity, bool paused)
