@@ -33,7 +33,7 @@
 // BENCH_JOIN_RATE (100/s), BENCH_SAMPLE (10), BENCH_STORM (500), BENCH_OBSERVERS (10000),
 // BENCH_CHANNEL_SIZES (2000), BENCH_CHANNELS (fr,es,zh), BENCH_CAPTIONS (10), BENCH_QUEUE_CLIENTS (20), BENCH_QUEUE_DURATION (10), BENCH_OGG_SIZES (1000),
 // BENCH_SCENARIOS, BENCH_SYSTEMS (comma lists), BENCH_PIN, BENCH_TOOL_THREADS (1),
-// BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000),
+// BENCH_SPEAKER (floor|chair), BENCH_PARTICIPANT_SIZES (200,1000,2000),
 // BENCH_DOCS=0 (do not touch docs/benchmarks.md), BENCH_REPEAT (runs per cell, 3; 1 with
 // BENCH_QUICK=1: the table shows each cell's median and range).
 // A full run took about 25 minutes on the 2-core machine with one run per cell; with the
@@ -93,7 +93,7 @@ function makePlan(env) {
     serverCores: pin === 'split' ? 1 : cpus,
     toolThreads: num(env.BENCH_TOOL_THREADS, 1),
     speaker: env.BENCH_SPEAKER === 'chair' ? 'chair' : 'floor',
-    participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000]),
+    participantSizes: ints(env.BENCH_PARTICIPANT_SIZES, quick ? [5] : [200, 1000, 2000]),
     // Two chairs talking at once: the mixer decodes, mixes and encodes instead of forwarding.
     mixingSizes: ints(env.BENCH_MIXING_SIZES, quick ? [5] : [200, 1000]),
     // Interpretation (issue 14): booths on air, the listeners spread over them and the floor.

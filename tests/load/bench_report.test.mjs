@@ -33,6 +33,7 @@ function goodRuns() {
       rss_kb_per_listener: 20, tool_cpu_cores: 0.3, idle_during_pct: 30, warnings: [] },
     audio('listeners-channels', 'plenary', 2000, { cpu_s_per_listener_min: 0.012, channel_encodes_per_tick: 1.004,
       channel_listeners_checked: 7, channel_listeners_wrong: 0 }),
+    audio('listeners-participants', 'plenary', 2000),
   ];
 }
 
@@ -71,7 +72,7 @@ test('a clean run meets every target, and only then says so', () => {
   const runs = goodRuns();
   const targets = evaluateTargets(plan, runs, mixerOk);
   assert.deepEqual(targets.filter((t) => !t.met).map((t) => t.id), []);
-  assert.match(targetsVerdict(targets), /^Every target was met \(13 of 13\)/);
+  assert.match(targetsVerdict(targets), /^Every target was met \(15 of 15\)/);
 });
 
 test('listeners that never connected or never heard fail the 2,000-listener target', () => {
@@ -90,7 +91,7 @@ test('listeners who heard nothing: missed, not "not measured"', () => {
   const { targets, text } = assertMissed(runs, mixerOk, 'two_thousand');
   for (const id of ['cpu_vs_audiobridge', 'latency']) assert.equal(byId(targets, id).met, false, id);
   assert.doesNotMatch(text, /the mixer of issue 7 was not in it/); // the stale excuse
-  assert.match(text, /received no audio in 5 of its audio runs/);
+  assert.match(text, /received no audio in 6 of its audio runs/);
 });
 
 test('missing caption deliveries fail the caption target', () => {
@@ -104,9 +105,26 @@ test('missing caption deliveries fail the caption target', () => {
   Object.assign(fewer[9], { captions: 7, deliveries: 70000, expected_deliveries: 70000 });
   assertMissed(fewer, mixerOk, 'caption_fanout', /7 of 10 captions sent/);
   // A fan-out whose tool was saturated measured the tool.
+  const slow = goodRuns();
+  slow[9].latency_ms_p99 = 150;
+  assertMissed(slow, mixerOk, 'caption_fanout', /p99 150 ms/);
   const busy = goodRuns();
   busy[9].tool_cpu_cores = 0.99;
   assertMissed(busy, mixerOk, 'caption_fanout', /run invalid: the load tool used/);
+});
+
+test('2,000 participants: a slow tail, a failure or a missing run misses their target', () => {
+  const swap = (over) => goodRuns().map((r) => (r.scenario === 'listeners-participants' ? { ...r, ...over } : r));
+  assertMissed(swap({ latency_ms_p99: 786 }), mixerOk, 'participants_2000', /p99 786 ms/);
+  assertMissed(swap({ failures: 177, connected: 1823 }), mixerOk, 'participants_2000', /177 failures.*1823 of 2000 connected/);
+  assertMissed(goodRuns().filter((r) => r.scenario !== 'listeners-participants'), mixerOk, 'participants_2000', /not measured/);
+});
+
+test('the whole server per listener-packet: over 3.5 µs misses', () => {
+  // 0.0147 CPU-s per listener-minute is 4.9 µs per packet at 50 packets a second.
+  const runs = goodRuns().map((r) => (r.scenario === 'listeners' && r.system === 'plenary' && r.listeners === 2000
+    ? { ...r, cpu_s_per_listener_min: 0.0147 } : r));
+  assertMissed(runs, mixerOk, 'server_per_packet', /4\.90? µs/);
 });
 
 test('a cell that was not measured shows as missed', () => {
