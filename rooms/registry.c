@@ -400,10 +400,35 @@ static bool adopt_line(struct room *r, const char *line, size_t len)
 	return ok;
 }
 
+/* Which of the room's people (by index: people are only ever appended) have an open
+ * mic now; NULL on OOM or nobody yet. */
+static bool *open_mics(const struct room *r, size_t *n)
+{
+	*n = r->n_people;
+	bool *open = *n ? calloc(*n, sizeof *open) : NULL;
+	for (size_t i = 0; open && i < *n; i++)
+		open[i] = room_person_mic_open(r, &r->people[i]);
+	return open;
+}
+
+/* Lines folded here (an edge, a standby taking over) change microphones without a command
+ * on this node: the sink hears of each that opened or closed, as the command would have
+ * told it on the owner. */
+static void tell_mic_changes(struct room *r, const bool *was, size_t n_was)
+{
+	for (size_t i = 0; i < r->n_people; i++) {
+		bool now = room_person_mic_open(r, &r->people[i]);
+		if (now != (was && i < n_was && was[i]))
+			room_mic_changed(r, r->people[i].pid, now);
+	}
+}
+
 bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t len)
 {
 	if (room->replicating || log_file_has_pending(room->log))
 		return false;
+	size_t n_was;
+	bool *was = open_mics(room, &n_was);
 	bool ok = true;
 	for (size_t at = 0; ok && at < len;) {
 		const char *nl = memchr(lines + at, '\n', len - at);
@@ -413,6 +438,9 @@ bool rooms_adopt(struct rooms *rs, struct room *room, const char *lines, size_t 
 	}
 	ok = ok && log_file_flush(room->log, NULL) == LOG_OK;
 	committed(rs, room, ok);
+	if (ok)
+		tell_mic_changes(room, was, n_was);
+	free(was);
 	return ok;
 }
 

@@ -197,6 +197,25 @@ bool room_mic_open(const struct room *r, const char *pid)
 	return false;
 }
 
+bool room_person_role(const struct room *r, const char *pid, enum room_role *role)
+{
+	for (size_t i = 0; pid && i < r->n_people; i++)
+		if (strcmp(r->people[i].pid, pid) == 0) {
+			*role = r->people[i].role;
+			return true;
+		}
+	return false;
+}
+
+size_t room_open_mics(const struct room *r, const char **pids, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_people && n < cap; i++)
+		if (room_person_mic_open(r, &r->people[i]))
+			pids[n++] = r->people[i].pid;
+	return n;
+}
+
 bool room_person_mic_open(const struct room *r, const struct person *p)
 {
 	if (r->status != ROOM_LIVE || !p->pid[0])

@@ -223,6 +223,12 @@ BASE_WUR enum room_err room_attach(struct room *r, const struct room_identity *w
  * their booth's channel, not the floor), or the venue. (The join ack tells a new connection; later
  * changes come as private mic messages and sink.mic.) */
 bool room_mic_open(const struct room *r, const char *pid);
+/* The role pid holds in the room; false if nobody by that pid is in it. */
+bool room_person_role(const struct room *r, const char *pid, enum room_role *role);
+/* The pids (at most cap, pointers into the room, valid until its next change) of the
+ * people whose microphone is open now, as room_mic_open says: how a node that takes a
+ * room over opens the gates of those it does not connect itself. Their number. */
+size_t room_open_mics(const struct room *r, const char **pids, size_t cap);
 
 /* --- interpretation (docs/protocol.md "Interpretation") --- */
 
