@@ -415,7 +415,9 @@ void mixer_send_public(struct room_mixer *rm, const struct mixer_env *env, size_
 		       const struct mixer_mic *skip, bool skip_own)
 {
 	size_t n = rm->n_dests;
-	for (size_t i = 0; i < rm->n_mics; i++) {
+	/* A relayed room's stream was mixed on the owner with its open mics in it, and no
+	 * mix-minus comes back for them: they would hear themselves a round trip late. */
+	for (size_t i = 0; !rm->relay && i < rm->n_mics; i++) {
 		const struct mixer_mic *mic = rm->mics[i];
 		const struct mixer_member *m = mic->member;
 		if (mic == skip || !m->gate || !m->listening || (skip_own && mic->own) ||
