@@ -38,6 +38,7 @@ static const struct opt opts[] = {
     {"system", O_ENUM, F(system), systems, "plenary | janus-audiobridge | janus-streaming"},
     {"scenario", O_ENUM, F(scenario), scenarios, "listeners | storm | fanout | queue-ops | ogg"},
     {"url", O_STRING, 0, NULL, "ws://HOST:PORT/PATH of the server's WebSocket"},
+    {"listen-url", O_STRING, 0, NULL, "Plenary: the listeners' WebSocket (an edge), if not --url"},
     {"room", O_STRING, F(room), NULL, "Plenary room id (it must exist)"},
     {"secret", O_STRING, F(secret), NULL, "token secret (default: $PLENARY_TOKEN_SECRET)"},
     {"janus-room", O_LONG, F(janus_room), NULL, "AudioBridge room id (default 1234)"},
@@ -109,26 +110,33 @@ static void defaults(struct load_cfg *c)
 	c->clients = 20;
 }
 
-/* ws://HOST:PORT/PATH with a numeric host. */
-static bool parse_url(struct load_cfg *c, const char *url)
+/* ws://HOST:PORT/PATH with a numeric host, into the buffers host (64) and path (256). */
+static bool parse_url(const char *url, char *host, int *port, char *path)
 {
-	int port;
-	c->url_path[0] = '\0';
-	if (sscanf(url, "ws://%63[^:/]:%d%255s", c->url_host, &port, c->url_path) < 2 ||
-	    port <= 0 || port > 65535)
+	path[0] = '\0';
+	if (sscanf(url, "ws://%63[^:/]:%d%255s", host, port, path) < 2 || *port <= 0 ||
+	    *port > 65535)
 		return false;
-	if (c->url_path[0] != '/')
-		snprintf(c->url_path, sizeof c->url_path, "/");
-	c->host = c->url_host;
-	c->port = port;
-	c->path = c->url_path;
+	if (path[0] != '/')
+		snprintf(path, 256, "/");
 	return true;
 }
 
 static bool set_special(struct load_cfg *c, const char *name, const char *v)
 {
-	if (strcmp(name, "url") == 0)
-		return parse_url(c, v);
+	if (strcmp(name, "url") == 0 && parse_url(v, c->url_host, &c->port, c->url_path)) {
+		c->host = c->url_host;
+		c->path = c->url_path;
+		return true;
+	}
+	if (strcmp(name, "listen-url") == 0 &&
+	    parse_url(v, c->listen_url_host, &c->listen_port, c->listen_url_path)) {
+		c->listen_host = c->listen_url_host;
+		c->listen_path = c->listen_url_path;
+		return true;
+	}
+	if (strcmp(name, "url") == 0 || strcmp(name, "listen-url") == 0)
+		return false;
 	if (strcmp(name, "speaker") == 0) {
 		c->speaker_is_chair = strcmp(v, "chair") == 0;
 		return c->speaker_is_chair || strcmp(v, "floor") == 0;

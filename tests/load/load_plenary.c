@@ -328,7 +328,10 @@ static void connect_conn(struct plenary *pl, struct pconn *c, enum pc_role role,
 	c->pl = pl;
 	c->role = role;
 	c->index = index;
-	c->ws = ws_connect(pl->r->ws, cfg->host, cfg->port, cfg->path, SUBPROTOCOL, &handlers, c);
+	bool edge = role == PC_LISTENER && cfg->listen_host;
+	c->ws = ws_connect(pl->r->ws, edge ? cfg->listen_host : cfg->host,
+			   edge ? cfg->listen_port : cfg->port, edge ? cfg->listen_path : cfg->path,
+			   SUBPROTOCOL, &handlers, c);
 	if (c->ws == NULL)
 		fail(c, "out of memory");
 }
