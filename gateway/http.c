@@ -6,6 +6,7 @@
  * files (the log, a recording), which lws serves itself, and listen.ogg, a live stream
  * that stream.c writes as its pages come.
  */
+#include <inttypes.h>
 #include <libwebsockets.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "gateway/loop.h"
 #include "gateway/nats_edge.h"
 #include "gateway/nats_lease.h"
+#include "gateway/nats_media.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
 
@@ -75,6 +77,32 @@ static char *append_roles(struct gateway *gw, struct lws *wsi, char *text, size_
 	return all;
 }
 
+/* --nats: the sound between nodes (nats_media.h), node-wide (NULL, text freed, on OOM). */
+static char *append_relay(const struct gateway *gw, char *text, size_t *len)
+{
+	struct gw_nats_media_stats st;
+	gw_nats_media_read_stats(gw->nats_media, &st);
+	char add[640];
+	int n = snprintf(add, sizeof add,
+			 "# TYPE plenary_relay_published_total counter\n"
+			 "plenary_relay_published_total %" PRIu64 "\n"
+			 "# TYPE plenary_relay_dropped_total counter\n"
+			 "plenary_relay_dropped_total %" PRIu64 "\n"
+			 "# TYPE plenary_relay_received_total counter\n"
+			 "plenary_relay_received_total %" PRIu64 "\n"
+			 "# TYPE plenary_relay_refused_total counter\n"
+			 "plenary_relay_refused_total %" PRIu64 "\n",
+			 st.published, st.dropped, st.received, st.refused);
+	char *all = n > 0 && (size_t)n < sizeof add ? realloc(text, *len + (size_t)n + 1) : NULL;
+	if (!all) {
+		free(text);
+		return NULL;
+	}
+	memcpy(all + *len, add, (size_t)n + 1);
+	*len += (size_t)n;
+	return all;
+}
+
 static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *req)
 {
 	struct media_stats ms;
@@ -90,6 +118,8 @@ static int serve_metrics(struct gateway *gw, struct lws *wsi, struct http_req *r
 		gw_lease_metrics(gw, &text, &len, admin ? NULL : metrics_shows, gw->rooms);
 	else if (text && gw->edge)
 		text = append_roles(gw, wsi, text, &len);
+	if (text && gw->nats_media)
+		text = append_relay(gw, text, &len);
 	if (!text)
 		return gw_http_respond_text(wsi, req, 500, "internal error\n");
 	return gw_http_respond(wsi, req, 200, "text/plain; version=0.0.4; charset=utf-8", text,

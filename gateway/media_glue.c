@@ -37,6 +37,7 @@
 #include "gateway/logging.h"
 #include "gateway/loop.h"
 #include "gateway/media_glue.h"
+#include "gateway/nats_media.h"
 #include "gateway/server.h"
 #include "gateway/stream.h"
 
@@ -119,6 +120,7 @@ bool gw_media_start(struct gateway *gw)
 				    .n_public_ips = cfg->n_public_ips,
 				    .echo = cfg->media_echo,
 				    .recordings_dir = recordings};
+	gw_nats_media_taps(gw->nats_media, &opt);
 	char why[256];
 	if (media_create(&opt, &gw->media, why, sizeof why) != MEDIA_OK) {
 		gw_error("cannot start media", "error=\"%s\"", why);
@@ -336,7 +338,8 @@ void gw_media_offer(struct conn *c, json_t *id, json_t *msg)
 				    .sdp_len = json_string_length(sdp),
 				    .may_send = may_send,
 				    .mic_open = !interp && room_mic_open(room, c->pid),
-				    .user = c};
+				    .user = c,
+				    .pid = c->pid};
 	char *answer = malloc(MEDIA_ANSWER_MAX);
 	char why[256];
 	size_t len;
@@ -371,23 +374,50 @@ void gw_media_conn_closed(struct conn *c)
 	c->peer = NULL;
 }
 
+/* An owner's gate for someone with no WebRTC peer here, who may be speaking through an
+ * edge: their mic comes over NATS (nats_media.h) into a remote member of the mix, behind
+ * the same gate. Interpreters are left out: their voice feeds a booth's channel, which a
+ * remote member cannot (yet); they connect to the owner. */
+static void remote_gate(struct gateway *gw, struct room *room, const char *pid, bool open)
+{
+	enum room_role role;
+	if (!gw->media || !gw->nats_media || gw->cfg.edge || !room_person_role(room, pid, &role) ||
+	    role == ROOM_ROLE_INTERPRETER)
+		return;
+	enum media_err err = media_remote_mic(gw->media, room_id(room), pid, open);
+	if (err != MEDIA_OK)
+		gw_warn("an edge participant's mic gate not set", "room=%s pid=%s error=\"%s\"",
+			room_id(room), pid, media_strerror(err));
+}
+
 static void on_room_mic(void *ctx, struct room *room, const char *pid, bool open)
 {
 	struct room_host *h = room_host_data(room);
-	(void)ctx;
+	bool local = false;
 	gw_debug("mic gate", "room=%s pid=%s open=%d", room_id(room), pid, open);
-	if (!h)
-		return;
-	struct base_list *node, *tmp;
-	BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
-	{
-		struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
-		if (c->peer && strcmp(c->pid, pid) == 0) {
-			if (open)
-				gw_media_voice(c);
-			media_peer_mic(c->peer, open);
+	if (h) {
+		struct base_list *node, *tmp;
+		BASE_LIST_FOREACH_SAFE(node, tmp, &h->conns)
+		{
+			struct conn *c = BASE_CONTAINER_OF(node, struct conn, room_link);
+			if (c->peer && strcmp(c->pid, pid) == 0) {
+				if (open)
+					gw_media_voice(c);
+				media_peer_mic(c->peer, open);
+				local = true;
+			}
 		}
 	}
+	if (!local)
+		remote_gate(ctx, room, pid, open);
+}
+
+void gw_media_remote_gates(struct gateway *gw, struct room *room)
+{
+	const char *pids[64];
+	size_t n = room_open_mics(room, pids, sizeof pids / sizeof pids[0]);
+	for (size_t i = 0; i < n; i++)
+		on_room_mic(gw, room, pids[i], true);
 }
 
 struct fanout_listener gw_media_listener(struct gateway *gw)

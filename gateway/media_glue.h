@@ -41,5 +41,8 @@ void gw_media_conn_closed(struct conn *c);
 void gw_media_tell_talkers(struct gateway *gw, struct room *room);
 /* At start: the rooms whose session is live (after a restart) are recorded again. */
 void gw_media_resume_sessions(struct gateway *gw);
+/* A room this node just took over (nats_lease.h): the open mics of its people, local or
+ * on edges, reach the mix as if their gates had just opened here. */
+void gw_media_remote_gates(struct gateway *gw, struct room *room);
 
 #endif

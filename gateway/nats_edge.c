@@ -24,6 +24,7 @@
 #include "gateway/nats_edge_priv.h"
 #include "gateway/nats_live.h"
 #include "gateway/nats_log.h"
+#include "gateway/nats_media.h"
 #include "gateway/nats_priv.h"
 #include "gateway/server.h"
 
@@ -221,6 +222,9 @@ static bool follow_room(struct gw_edge *e, struct room *room, uint64_t applied_s
 	er->applied_sseq = applied_sseq;
 	er->next = e->rooms;
 	e->rooms = er;
+	/* Without the sound the room still works (its listeners hear nothing): said, not fatal. */
+	if (!gw_nats_media_follow(e->gw->nats_media, er->id))
+		gw_error("the room's sound is not relayed here", "room=%s", er->id);
 	return subscribe_room(e, er) && gw_live_follow(e, er->id);
 }
 

@@ -14,6 +14,7 @@
 #include "gateway/fanout.h"
 #include "gateway/logging.h"
 #include "gateway/loop.h"
+#include "gateway/media_glue.h"
 #include "gateway/nats_lease.h"
 #include "gateway/nats_lease_priv.h"
 #include "gateway/nats_log.h"
@@ -100,6 +101,7 @@ static void acquired(struct gateway *gw, struct lease_room *r, const char *lines
 	}
 	r->serving = true;
 	room_set_passive(room, false, gw_now_ms());
+	gw_media_remote_gates(gw, room);
 	gw_info("serving the room as its owner", "room=%s caught_up_from=%" PRId64 " seq=%" PRId64,
 		r->room_id, from, room_head_seq(room));
 }

@@ -34,6 +34,7 @@
 #include "gateway/nats_lease.h"
 #include "gateway/nats_live.h"
 #include "gateway/nats_log.h"
+#include "gateway/nats_media.h"
 #include "gateway/redirect.h"
 #include "gateway/server.h"
 #include "gateway/session.h"
@@ -365,6 +366,24 @@ static bool check_tls(struct gateway *gw)
 	return false;
 }
 
+/* With --nats, the rooms' sound between nodes rides on the media taps, set before media
+ * starts and fed once it runs. */
+static bool start_media(struct gateway *gw)
+{
+	if (gw->nats && !(gw->nats_media = gw_nats_media_open(gw, gw->cfg.edge))) {
+		gw_error("cannot start relaying sound over NATS", "error=\"out of memory\"");
+		return false;
+	}
+	if (!gw_media_start(gw))
+		return false;
+	if (gw->nats_media && !gw_nats_media_start(gw->nats_media, gw->media)) {
+		gw_error("cannot subscribe to the edges' microphones",
+			 "subject=plenary.room.*.mic");
+		return false;
+	}
+	return true;
+}
+
 static bool start(struct gateway *gw)
 {
 	char err[256];
@@ -384,7 +403,7 @@ static bool start(struct gateway *gw)
 					   .lease = gw_lease_drain};
 	gw->listener = gw_media_listener(gw);
 	if (!start_nats(gw) || !open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
-	    !gw_media_start(gw))
+	    !start_media(gw))
 		return false;
 	gw_loop_watch_media(gw, media_event_fd(gw->media));
 	if (gw->nats)
@@ -437,6 +456,7 @@ out:
 	gw->ctx = NULL;
 	/* Before media_destroy closes the eventfd the loop watches. */
 	gw_loop_stop(gw);
+	gw_nats_media_stop(gw->nats_media); /* nothing pushed into media after this */
 	gw_media_stop(gw);
 	if (gw->rooms) {
 		rooms_flush(gw->rooms, NULL, NULL);
@@ -448,6 +468,7 @@ out:
 	gw_edge_stop(gw->edge);
 	gw_cmd_stop(gw->cmd);
 	gw_nats_close(gw->nats);
+	gw_nats_media_free(gw->nats_media);
 	gw_edge_free(gw->edge);
 	gw_cmd_free(gw->cmd);
 	gw_sessions_free(gw);

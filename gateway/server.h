@@ -52,6 +52,8 @@ struct gateway {
 	struct gw_lease *lease;
 	struct gw_edge *edge; /* --edge: following rooms, forwarding commands (nats_edge.h) */
 	struct gw_cmd *cmd;   /* --nats, not --edge: edges' commands for our rooms (nats_cmd.h) */
+	struct gw_nats_media
+	    *nats_media; /* --nats: the rooms' sound between nodes (nats_media.h) */
 };
 
 /* The one token check every entry point uses (join, resume, the CART POST, any HTTP

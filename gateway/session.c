@@ -99,19 +99,13 @@ static void handle_ping(struct conn *c, json_t *id, const char *type, json_t *ms
 static void handle_media_offer(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
-	if (c->gw->edge)
-		gw_host_error(c, id, ROOM_EUNAVAILABLE, "an edge does not relay media yet");
-	else
-		gw_media_offer(c, id, msg);
+	gw_media_offer(c, id, msg);
 }
 
 static void handle_media_channel(struct conn *c, json_t *id, const char *type, json_t *msg)
 {
 	(void)type;
-	if (c->gw->edge)
-		gw_host_error(c, id, ROOM_EUNAVAILABLE, "an edge does not relay media yet");
-	else
-		gw_media_channel(c, id, msg);
+	gw_media_channel(c, id, msg);
 }
 
 typedef void (*envelope_fn)(struct conn *c, json_t *id, const char *type, json_t *msg);
