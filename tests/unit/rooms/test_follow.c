@@ -94,12 +94,82 @@ static void a_room_made_elsewhere_is_loaded_and_followed(void **state)
 	rt_fini(&w);
 }
 
+/* The opened and closed mics in t->mics from index from, as "pid:0|1 ..." */
+static void assert_mics(struct rt *t, size_t from, const char *want)
+{
+	char got[512] = "";
+	for (size_t i = from; i < json_array_size(t->mics); i++) {
+		json_t *m = json_array_get(t->mics, i);
+		char one[160];
+		snprintf(one, sizeof one, "%s%s:%d", got[0] ? " " : "",
+			 json_string_value(json_object_get(m, "pid")),
+			 json_is_true(json_object_get(m, "open")));
+		strncat(got, one, sizeof got - strlen(got) - 1);
+	}
+	assert_string_equal(got, want);
+}
+
+/* A floor given and ended on the writer reaches the follower's sink as its mic opening and
+ * closing: an edge opens its own peer's gate from the log, not from a command. */
+static void folded_lines_open_and_close_mics(void **state)
+{
+	struct rt *t = *state;
+	struct rt w;
+	rt_init(&w);
+	rt_attach(&w, CH);
+	rt_attach(&w, P1);
+	rt_ok(&w, CH, "{\"type\":\"session.start\"}");
+	rt_flush(&w);
+	rt_close(t); /* the follower takes the writer's log as its own */
+	size_t len;
+	char *all = lines_after(w.dir, RT_ROOM, 0, &len);
+	char path[600];
+	snprintf(path, sizeof path, "%s/rooms/%s.jsonl", t->dir, RT_ROOM);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(all, 1, len, f), len);
+	fclose(f);
+	free(all);
+	open_following(t, true);
+	assert_int_equal(room_head_seq(t->room), room_head_seq(w.room));
+
+	rt_ok(&w, P1, "{\"type\":\"queue.raise\"}");
+	int64_t entry = rt_result_int(&w, "entry");
+	rt_ok(&w, CH, "{\"type\":\"queue.grant\",\"entry\":%lld}", (long long)entry);
+	rt_flush(&w);
+	size_t from = json_array_size(t->mics);
+	char *more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
+	assert_true(rooms_adopt(t->rs, t->room, more, len));
+	free(more);
+	assert_mics(t, from, "p-alice:1");
+	assert_true(room_mic_open(t->room, rt_who(P1)->pid));
+
+	rt_ok(&w, CH, "{\"type\":\"floor.end\"}");
+	rt_flush(&w);
+	from = json_array_size(t->mics);
+	more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
+	assert_true(rooms_adopt(t->rs, t->room, more, len));
+	free(more);
+	assert_mics(t, from, "p-alice:0");
+	/* Lines that change no mic tell none. */
+	rt_attach(&w, P2);
+	rt_ok(&w, P2, "{\"type\":\"queue.raise\"}");
+	rt_flush(&w);
+	from = json_array_size(t->mics);
+	more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
+	assert_true(rooms_adopt(t->rs, t->room, more, len));
+	free(more);
+	assert_mics(t, from, "");
+	rt_fini(&w);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rt_setup, rt_teardown)
 	const struct CMUnitTest tests[] = {
 	    T(the_clock_of_a_follower_writes_nothing),
 	    T(a_room_made_elsewhere_is_loaded_and_followed),
+	    T(folded_lines_open_and_close_mics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  *     per packet, and the tick allocates nothing with it;
  *   - relay: an owner's frames pushed into an edge room reach its listener under the
  *     edge's SSRC, one line of seq/ts through a pause and a new source whose sequence
- *     numbers are behind the old one's; the tone is heard; nothing is allocated;
+ *     numbers are behind the old one's; the tone is heard; nothing is allocated; an
+ *     open mic there gets none of it (its own voice is in it);
  *   - channels: a channel's frame goes with its tick's floor frame (same seq/ts) to the
  *     channel's listeners, and a channel frame of another tick is dropped;
  *   - the link's ring: pushes copy and allocate nothing, a full ring refuses. */
@@ -141,8 +142,11 @@ static void relay_keeps_one_line(void **state)
 	struct world *o = owner_run(200);
 	struct world *e = relay_world("edge", EDGE_SSRC, true);
 	struct fake *lis = add(e, 0);
+	/* An edge participant with an open mic: the owner's stream has their own voice in it. */
+	struct fake *spk = add(e, 0);
 	assert_int_equal(room_mixer_relay(e->rm, true), MEDIA_OK);
 	assert_true(room_mixer_relaying(e->rm));
+	assert_int_equal(room_mixer_gate(&spk->m, true), MEDIA_OK);
 	allocations = 0;
 	/* The first 100 frames, one per tick; then 1 s of nothing (the owner died); then the
 	 * rest from a "new owner" whose numbers are 500 behind and whose clock is elsewhere. */
@@ -172,6 +176,7 @@ static void relay_keeps_one_line(void **state)
 		assert_memory_equal(lis->rx[i].payload, o->taps[i].opus, o->taps[i].len);
 	}
 	assert_true(tone_power(lis, 0, 440) > 100 * tone_power(lis, 0, 1000));
+	assert_int_equal(spk->n_rx, 0); /* no echo of themselves a round trip late */
 	/* Back to its own mix: the relay's state goes, the room's line goes on. */
 	assert_int_equal(room_mixer_relay(e->rm, false), MEDIA_OK);
 	assert_false(room_mixer_relaying(e->rm));
