@@ -43,3 +43,10 @@ if [ -f "$top/tests/load/bench.mjs" ]; then
   PLENARYD="$build/plenaryd" PLENARY_BUILD_DIR="$build" NODE_PATH="$top/tests/node_modules" \
     node "$top/tests/load/bench.mjs" "$out"
 fi
+# Issue 17's edges: one owner and two edges over a NATS cluster of its own (docs/scale.md).
+echo "== edges (tests/load/edges_bench.mjs)"
+PLENARYD="$build/plenaryd" PLENARY_BUILD_DIR="$build" NODE_PATH="$top/tests/node_modules" \
+  EDGES_LISTENERS="${EDGES_LISTENERS:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 10 || echo 1000)}" \
+  EDGES_REPEAT="${EDGES_REPEAT:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 1 || echo 3)}" \
+  EDGES_DURATION="${EDGES_DURATION:-$([ "${BENCH_QUICK:-0}" = 1 ] && echo 3 || echo 20)}" \
+  node "$top/tests/load/edges_bench.mjs" "$out"

@@ -48,10 +48,12 @@ struct load_cfg {
 	const char *path;		  /* WebSocket path: "/ws" for Plenary, "/" for Janus */
 	const char *bind_ip;		  /* our media address; NULL: 127.0.0.1 */
 	char url_host[64], url_path[256]; /* where host and path point after --url */
-	/* Plenary's listeners (--listen-url, an edge): NULL host: the same as the others'. */
-	const char *listen_host, *listen_path;
-	int listen_port;
-	char listen_url_host[64], listen_url_path[256];
+	/* Plenary's listeners (--listen-url: edges), listener i on the (i mod n)th; none: the
+	 * same server as the others. */
+#define LOAD_LISTEN_URLS_MAX 4
+	size_t n_listen;
+	int listen_port[LOAD_LISTEN_URLS_MAX];
+	char listen_host[LOAD_LISTEN_URLS_MAX][64], listen_path[LOAD_LISTEN_URLS_MAX][256];
 	/* Plenary */
 	const char *room, *secret;
 	bool speaker_is_chair;	/* the chair speaks (mic open while live), else a participant

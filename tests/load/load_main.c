@@ -38,7 +38,8 @@ static const struct opt opts[] = {
     {"system", O_ENUM, F(system), systems, "plenary | janus-audiobridge | janus-streaming"},
     {"scenario", O_ENUM, F(scenario), scenarios, "listeners | storm | fanout | queue-ops | ogg"},
     {"url", O_STRING, 0, NULL, "ws://HOST:PORT/PATH of the server's WebSocket"},
-    {"listen-url", O_STRING, 0, NULL, "Plenary: the listeners' WebSocket (an edge), if not --url"},
+    {"listen-url", O_STRING, 0, NULL,
+     "Plenary: the listeners' WebSockets (edges), comma-separated, in turn"},
     {"room", O_STRING, F(room), NULL, "Plenary room id (it must exist)"},
     {"secret", O_STRING, F(secret), NULL, "token secret (default: $PLENARY_TOKEN_SECRET)"},
     {"janus-room", O_LONG, F(janus_room), NULL, "AudioBridge room id (default 1234)"},
@@ -122,6 +123,25 @@ static bool parse_url(const char *url, char *host, int *port, char *path)
 	return true;
 }
 
+/* --listen-url a,b,...: at most LOAD_LISTEN_URLS_MAX. */
+static bool parse_listen_urls(struct load_cfg *c, const char *v)
+{
+	char copy[1024];
+	if (strlen(v) >= sizeof copy)
+		return false;
+	snprintf(copy, sizeof copy, "%s", v);
+	c->n_listen = 0;
+	char *save = NULL;
+	for (char *u = strtok_r(copy, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+		size_t i = c->n_listen;
+		if (i == LOAD_LISTEN_URLS_MAX ||
+		    !parse_url(u, c->listen_host[i], &c->listen_port[i], c->listen_path[i]))
+			return false;
+		c->n_listen++;
+	}
+	return c->n_listen > 0;
+}
+
 static bool set_special(struct load_cfg *c, const char *name, const char *v)
 {
 	if (strcmp(name, "url") == 0 && parse_url(v, c->url_host, &c->port, c->url_path)) {
@@ -129,13 +149,9 @@ static bool set_special(struct load_cfg *c, const char *name, const char *v)
 		c->path = c->url_path;
 		return true;
 	}
-	if (strcmp(name, "listen-url") == 0 &&
-	    parse_url(v, c->listen_url_host, &c->listen_port, c->listen_url_path)) {
-		c->listen_host = c->listen_url_host;
-		c->listen_path = c->listen_url_path;
-		return true;
-	}
-	if (strcmp(name, "url") == 0 || strcmp(name, "listen-url") == 0)
+	if (strcmp(name, "listen-url") == 0)
+		return parse_listen_urls(c, v);
+	if (strcmp(name, "url") == 0)
 		return false;
 	if (strcmp(name, "speaker") == 0) {
 		c->speaker_is_chair = strcmp(v, "chair") == 0;

@@ -328,10 +328,14 @@ static void connect_conn(struct plenary *pl, struct pconn *c, enum pc_role role,
 	c->pl = pl;
 	c->role = role;
 	c->index = index;
-	bool edge = role == PC_LISTENER && cfg->listen_host;
-	c->ws = ws_connect(pl->r->ws, edge ? cfg->listen_host : cfg->host,
-			   edge ? cfg->listen_port : cfg->port, edge ? cfg->listen_path : cfg->path,
-			   SUBPROTOCOL, &handlers, c);
+	if (role == PC_LISTENER && cfg->n_listen) {
+		size_t k = index % cfg->n_listen;
+		c->ws = ws_connect(pl->r->ws, cfg->listen_host[k], cfg->listen_port[k],
+				   cfg->listen_path[k], SUBPROTOCOL, &handlers, c);
+	} else {
+		c->ws = ws_connect(pl->r->ws, cfg->host, cfg->port, cfg->path, SUBPROTOCOL,
+				   &handlers, c);
+	}
 	if (c->ws == NULL)
 		fail(c, "out of memory");
 }
