@@ -425,6 +425,27 @@ bool gw_lease_start(struct gw_lease *l)
 	return l->renewer_started;
 }
 
+/* A clean stop hands its rooms over at once: the key of each lease still held is deleted,
+ * so a standby's next claim finds it free instead of waiting out the TTL. The rooms were
+ * flushed to JetStream before this. Only while held: after held_until another node may
+ * have the key, and a delete carries no revision check. */
+static void release_held(struct gw_lease *l)
+{
+	int64_t now = gw_lease_mono_ms();
+	for (struct lease_room *r = l->rooms; l->kv && r; r = r->next) {
+		if (r->st.role != GW_LEASE_OWNER || !gw_lease_holds(&r->st, now))
+			continue;
+		natsStatus s = kvStore_Delete(l->kv, r->room_id);
+		if (s == NATS_OK)
+			gw_info("released the room's owner lease", "room=%s node=%s", r->room_id,
+				l->node);
+		else
+			gw_warn("could not release the room's owner lease: the standby waits out "
+				"its TTL",
+				"room=%s status=\"%s\"", r->room_id, natsStatus_GetText(s));
+	}
+}
+
 void gw_lease_close(struct gw_lease *l)
 {
 	if (!l)
@@ -438,6 +459,7 @@ void gw_lease_close(struct gw_lease *l)
 		if (l->renewer_started)
 			pthread_join(l->renewer, NULL);
 	}
+	release_held(l);
 	gw_lease_free_events(l->events);
 	while (l->rooms) {
 		struct lease_room *next = l->rooms->next;

@@ -338,3 +338,31 @@ test('owner lease: a partitioned owner is fenced; the standby takes over; no for
     servers.delete(s);
   }
 });
+
+test('owner lease: a clean stop hands the room over without waiting out the TTL', { timeout: 120000 }, async () => {
+  const ROOM = 'handover';
+  cluster ??= await startNatsCluster(3);
+  const owner = await startNode('node-h1', tmp('plenary-lease-h1-'), cluster.urls);
+  await createRoom(owner, ROOM);
+  await waitRole(owner, ROOM, 'owner');
+  const standby = await startNode('node-h2', tmp('plenary-lease-h2-'), cluster.urls);
+  await waitRole(standby, ROOM, 'standby');
+  const chair = await join(owner, ROOM, { role: 'chair', name: 'Chair', sub: 'chair' });
+  await chair.ok({ type: 'session.start' });
+  await chair.ok({ type: 'queue.raise' });
+  const acked = (await snapshot(owner, ROOM)).seq;
+  await chair.close();
+  const t0 = Date.now();
+  await owner.stop('SIGTERM');
+  servers.delete(owner);
+  assert.ok(owner.logs.some((l) => /released the room's owner lease/.test(l)), owner.logs.slice(-10).join('\n'));
+  await waitRole(standby, ROOM, 'owner', 10000);
+  const ms = Date.now() - t0;
+  console.log(`clean stop: the standby owns the room ${ms} ms after SIGTERM (TTL ${TTL_MS} ms)`);
+  assert.ok(ms < TTL_MS / 2, `the standby took ${ms} ms: the lease was not handed over`);
+  const ack = await snapshot(standby, ROOM);
+  assert.ok(ack.seq >= acked, 'nothing acknowledged is lost');
+  assert.equal(ack.state.queue.entries.length, 1, 'the queue is as it was');
+  await standby.cleanup();
+  servers.delete(standby);
+});
