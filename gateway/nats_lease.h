@@ -58,8 +58,10 @@ void gw_lease_drain(struct gateway *gw);
 /* Whether this node serves room_id now: holds its lease and has caught it up. Always
  * true without --nats. Cheap: no allocation, no NATS. */
 bool gw_lease_owns(const struct gateway *gw, const char *room_id);
-/* The `unavailable` message for a room this node does not serve. */
-void gw_lease_refusal(const struct gateway *gw, const char *room_id, char *out, size_t cap);
+/* The `unavailable` message for a room this node does not serve, and in url_out the
+ * owner's --node-url when another node holds the lease and named one (else ""). */
+void gw_lease_refusal(const struct gateway *gw, const char *room_id, char *out, size_t cap,
+		      char *url_out, size_t url_cap);
 
 /* /healthz's "node" and "rooms" ({id: {role, owner?, lag?}}) added to obj; show filters
  * the rooms (NULL: all). Nothing without --nats. */

@@ -196,14 +196,16 @@ static void lease_owner(const struct gateway *gw, const char *room_id, char *out
 	pthread_mutex_unlock(&l->mu);
 }
 
-void gw_lease_refusal(const struct gateway *gw, const char *room_id, char *out, size_t cap)
+void gw_lease_refusal(const struct gateway *gw, const char *room_id, char *out, size_t cap,
+		      char *url_out, size_t url_cap)
 {
 	char owner[640];
 	lease_owner(gw, room_id, owner, sizeof owner);
 	json_t *v = owner[0] ? json_loads(owner, 0, NULL) : NULL;
 	const char *node = json_string_value(json_object_get(v, "node"));
 	const char *url = json_string_value(json_object_get(v, "url"));
-	if (node && strcmp(node, gw->lease->node) != 0)
+	bool elsewhere = node && strcmp(node, gw->lease->node) != 0;
+	if (elsewhere)
 		snprintf(out, cap, "this node (%s) is a standby for the room; its owner is %s%s%s",
 			 gw->lease->node, node, url && url[0] ? " at " : "", url ? url : "");
 	else
@@ -211,6 +213,7 @@ void gw_lease_refusal(const struct gateway *gw, const char *room_id, char *out, 
 			 "this node (%s) does not serve the room right now (no owner, or taking it "
 			 "over); try again shortly",
 			 gw->lease->node);
+	snprintf(url_out, url_cap, "%s", elsewhere && url ? url : "");
 	json_decref(v);
 }
 

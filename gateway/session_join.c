@@ -249,9 +249,17 @@ bool gw_session_served_here(struct conn *c, json_t *id, struct room *room)
 {
 	if (gw_lease_owns(c->gw, room_id(room)))
 		return true;
-	char why[400];
-	gw_lease_refusal(c->gw, room_id(room), why, sizeof why);
-	gw_host_error(c, id, ROOM_EUNAVAILABLE, why);
+	char why[1200], url[512];
+	gw_lease_refusal(c->gw, room_id(room), why, sizeof why, url, sizeof url);
+	/* owner_url: where a client goes next by itself (docs/protocol.md, Error codes). */
+	json_t *reply = json_pack("{s:s,s:s,s:s}", "type", "error", "code",
+				  room_err_code(ROOM_EUNAVAILABLE), "message", why);
+	if (reply && url[0])
+		json_object_set_new(reply, "owner_url", json_string(url));
+	if (reply && id)
+		json_object_set(reply, "id", id);
+	if (reply)
+		gw_host_reply(c, reply, false, NULL);
 	return false;
 }
 

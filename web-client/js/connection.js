@@ -8,7 +8,12 @@
 //   connecting | online | reconnecting {attempt, at} | failed {code, message} | left
 // (failed with code `removed` or `revoked` when the server closed us for good.)
 // Joining errors that retrying cannot fix (bad or expired token, no such room, wrong role)
-// end in `failed`; everything else retries.
+// end in `failed`; everything else retries. A node that is not the room's owner (with
+// --nats: a standby, or an owner that lost the room) answers `unavailable` with the
+// owner's address (`owner_url`): the next attempt goes there, and resumes. Every node
+// the client has known (the one it started with, the owners it was sent to) is kept: an
+// attempt that did not get the client in moves the next one to the next of them, so a
+// node cut off from the others (which cannot know the new owner) is not retried forever.
 
 const FATAL = new Set(['unauthorized', 'forbidden', 'not_found', 'bad_request', 'conflict']);
 // The server's own close codes (docs/protocol.md "Moderation"): a chair removed this
@@ -19,9 +24,26 @@ const PING_TIMEOUT_MS = 10000;
 const REQUEST_TIMEOUT_MS = 15000;
 
 export class RequestError extends Error {
-  constructor(code, message) {
+  constructor(code, message, ownerUrl) {
     super(message || code);
     this.code = code;
+    this.ownerUrl = ownerUrl;
+  }
+}
+
+// The WebSocket URL on the owner's address (http(s) from --node-url) with this one's path,
+// or null for anything else.
+export function ownerSocketUrl(ownerUrl, current) {
+  try {
+    const to = new URL(ownerUrl);
+    if (to.protocol !== 'https:' && to.protocol !== 'http:') return null;
+    to.protocol = to.protocol === 'https:' ? 'wss:' : 'ws:';
+    to.pathname = new URL(current).pathname;
+    to.search = '';
+    to.hash = '';
+    return to.href;
+  } catch {
+    return null;
   }
 }
 
@@ -30,6 +52,7 @@ export class Connection {
   // onJoined(ack), onMessage(msg), onStatus(status).
   constructor({ url, joinMessage, onJoined, onMessage, onStatus }) {
     Object.assign(this, { url, joinMessage, onJoined, onMessage, onStatus });
+    this.urls = [url];
     this.nextId = 1;
     this.pending = new Map();
     this.attempt = 0;
@@ -85,9 +108,16 @@ export class Connection {
         ws.close();
       } else {
         // Transient (the room is full or the server busy): closed() schedules the retry,
-        // and the status says why.
+        // and the status says why. The room's owner elsewhere: the retry goes there.
         this.refusal =
           err.code === 'rate_limited' || err.code === 'unavailable' ? err.message || err.code : '';
+        const owner = err.code === 'unavailable' && ownerSocketUrl(err.ownerUrl, this.url);
+        if (owner && owner !== this.url) {
+          if (!this.urls.includes(owner)) this.urls.push(owner);
+          this.url = owner;
+          this.redirected = true;
+          this.attempt = 0;
+        }
         ws.close();
       }
       return;
@@ -114,7 +144,7 @@ export class Connection {
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
       if (msg.type === 'ack') p.resolve(msg);
-      else p.reject(new RequestError(msg.code, msg.message));
+      else p.reject(new RequestError(msg.code, msg.message, msg.owner_url));
       return;
     }
     this.onMessage?.(msg);
@@ -168,12 +198,17 @@ export class Connection {
     }
     this.pending.clear();
     this.ws = null;
+    const wasOnline = this.joined;
     this.joined = false;
     if (why) this.setStatus({ state: 'failed', code: why, message: e.reason });
-    else if (!this.stopped) this.scheduleRetry();
+    else if (!this.stopped) this.scheduleRetry(!wasOnline);
   }
 
-  scheduleRetry() {
+  // failed: the attempt that ended never got in; the next goes to the next node known.
+  scheduleRetry(failed = true) {
+    if (failed && !this.redirected && this.urls.length > 1)
+      this.url = this.urls[(this.urls.indexOf(this.url) + 1) % this.urls.length];
+    this.redirected = false;
     this.attempt++;
     const base = Math.min(15000, 500 * 2 ** (this.attempt - 1));
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
