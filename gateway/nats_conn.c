@@ -38,6 +38,29 @@ static int split_urls(char *list, const char **urls)
 	return n;
 }
 
+void gw_nats_redact(const char *urls, char *out, size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (const char *u = urls; *u && o + 1 < cap;) {
+		const char *end = u + strcspn(u, ",");
+		const char *scheme = strstr(u, "://");
+		const char *at = memchr(u, '@', (size_t)(end - u));
+		const char *from = u;
+		int n = 0;
+		if (scheme && scheme < end && at && at > scheme) {
+			n = snprintf(out + o, cap - o, "%.*s***@", (int)(scheme + 3 - u), u);
+			o += n > 0 ? (size_t)n : 0;
+			from = at + 1;
+		}
+		if (o + 1 >= cap)
+			break;
+		n = snprintf(out + o, cap - o, "%.*s%s", (int)(end - from), from, *end ? "," : "");
+		o += n > 0 ? (size_t)n : 0;
+		u = *end ? end + 1 : end;
+	}
+}
+
 static natsStatus make_options(natsOptions **o, const char **urls, int n, int64_t timeout_ms)
 {
 	natsStatus s = natsOptions_Create(o);
@@ -57,6 +80,27 @@ static natsStatus make_options(natsOptions **o, const char **urls, int n, int64_
 	return s;
 }
 
+/* TLS from the environment, for plenaryd and `plenaryd verify --nats` alike
+ * (docs/scale.md, "Securing NATS"): PLENARY_NATS_CA, the CA that signed the servers'
+ * certificates (TLS then required, the host names checked against the URLs);
+ * PLENARY_NATS_CERT and PLENARY_NATS_KEY, this node's client certificate when the servers
+ * ask for one. A user and password go in the URLs (nats://user:password@host:4222). */
+static natsStatus secure_options(natsOptions *o)
+{
+	const char *ca = getenv("PLENARY_NATS_CA");
+	const char *cert = getenv("PLENARY_NATS_CERT");
+	const char *key = getenv("PLENARY_NATS_KEY");
+	natsStatus s = NATS_OK;
+	if (ca && *ca) {
+		s = natsOptions_SetSecure(o, true);
+		if (s == NATS_OK)
+			s = natsOptions_LoadCATrustedCertificates(o, ca);
+	}
+	if (s == NATS_OK && cert && *cert)
+		s = natsOptions_LoadCertificatesChain(o, cert, key && *key ? key : cert);
+	return s;
+}
+
 bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, jsCtx **js,
 		     char *err, size_t err_cap)
 {
@@ -65,6 +109,8 @@ bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, 
 	int n = list ? split_urls(list, each) : 0;
 	natsOptions *o = NULL;
 	natsStatus s = n > 0 ? make_options(&o, each, n, timeout_ms) : NATS_INVALID_ARG;
+	if (s == NATS_OK)
+		s = secure_options(o);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(nc, o);
 	natsOptions_Destroy(o);
@@ -77,8 +123,12 @@ bool gw_nats_connect(const char *urls, int64_t timeout_ms, natsConnection **nc, 
 	if (s == NATS_OK)
 		s = natsConnection_JetStream(js, *nc, &jo);
 	if (s != NATS_OK) {
-		snprintf(err, err_cap, "cannot connect to NATS at %s: %s", urls,
-			 natsStatus_GetText(s));
+		/* libnats's own account says which: a certificate, a refused user, no server. */
+		const char *why = nats_GetLastError(NULL);
+		char shown[1024];
+		gw_nats_redact(urls, shown, sizeof shown);
+		snprintf(err, err_cap, "cannot connect to NATS at %s: %s%s%s", shown,
+			 natsStatus_GetText(s), why && *why ? ": " : "", why ? why : "");
 		natsConnection_Destroy(*nc);
 		*nc = NULL;
 		return false;

@@ -38,6 +38,8 @@ bool gw_nats_subject(const char *room_id, char *out, size_t cap);
  * missing (3 replicas, or 1 if the cluster is smaller) and starts the worker. timeout_ms
  * bounds each publish: past it the batch is refused. NULL with the reason in err. */
 struct gw_nats *gw_nats_open(const char *urls, int64_t timeout_ms, char *err, size_t err_cap);
+/* urls fit to be logged: each user:password@ becomes ***@. */
+void gw_nats_redact(const char *urls, char *out, size_t cap);
 void gw_nats_close(struct gw_nats *n);
 /* An edge (nats_edge.h) never publishes: reconcile then refuses a file ahead of its
  * subject instead of publishing its lines, and every publish fails. */

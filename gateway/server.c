@@ -171,8 +171,10 @@ static bool start_nats(struct gateway *gw)
 	}
 	if (gw->nats && (gw->cfg.edge || gw->lease) &&
 	    gw_nats_reconcile(gw->nats, gw->cfg.data_dir, err, sizeof err)) {
-		gw_info("room logs replicated to NATS JetStream", "urls=\"%s\" stream=%s",
-			gw->cfg.nats_urls, GW_NATS_STREAM);
+		char shown[1024];
+		gw_nats_redact(gw->cfg.nats_urls, shown, sizeof shown);
+		gw_info("room logs replicated to NATS JetStream", "urls=\"%s\" stream=%s", shown,
+			GW_NATS_STREAM);
 		if (gw->lease)
 			gw_info("owner leases", "node=%s bucket=%s ttl_ms=%d", gw->cfg.node,
 				GW_LEASE_BUCKET, gw->cfg.lease_ttl_ms);

@@ -29,7 +29,10 @@ async function freePort() {
   });
 }
 
-export async function startNatsCluster(n = 3) {
+// opts.tls: {cert, key, ca, verify} -- clients must use TLS (and with verify, a client
+// certificate the CA signed); opts.user/opts.password: clients must log in. The routes
+// between nodes stay plain (loopback).
+export async function startNatsCluster(n = 3, opts = {}) {
   const bin = natsServerPath();
   const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-nats-'));
   const nodes = [];
@@ -46,6 +49,8 @@ export async function startNatsCluster(n = 3) {
         `server_name: ${node.name}`,
         `listen: 127.0.0.1:${node.port}`,
         `jetstream { store_dir: "${store}" }`,
+        ...(opts.tls ? [`tls { cert_file: "${opts.tls.cert}", key_file: "${opts.tls.key}", ca_file: "${opts.tls.ca}", verify: ${opts.tls.verify ? 'true' : 'false'} }`] : []),
+        ...(opts.user ? [`authorization { user: "${opts.user}", password: "${opts.password}" }`] : []),
         'cluster {',
         '  name: plenary',
         `  listen: 127.0.0.1:${node.routePort}`,

@@ -28,13 +28,13 @@ export function makeCa(dir) {
 // with common name cn: { cert, key (paths), serial (upper-case hex, as node's
 // getPeerCertificate() gives it), spki (base64 SHA-256 of its public key, as Chromium's
 // --ignore-certificate-errors-spki-list takes it) }.
-export function makeLeaf(ca, label, cn, san) {
+export function makeLeaf(ca, label, cn, san, usage = 'serverAuth') {
   const cert = pathJoin(ca.dir, `${label}-cert.pem`);
   const key = pathJoin(ca.dir, `${label}-key.pem`);
   const csr = pathJoin(ca.dir, `${label}.csr`);
   openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`,
-    '-addext', `subjectAltName=${san}`, '-addext', 'extendedKeyUsage=serverAuth']);
+    '-addext', `subjectAltName=${san}`, '-addext', `extendedKeyUsage=${usage}`]);
   openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
     '-copy_extensions', 'copy', '-days', '2', '-out', cert]);
   const x = new X509Certificate(readFileSync(cert));

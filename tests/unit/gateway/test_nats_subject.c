@@ -65,9 +65,25 @@ static void room_of_a_subject(void **state)
 	assert_false(gw_nats_subject_room("plenary.room.plenary-1.log", small, sizeof small));
 }
 
+static void urls_are_logged_without_passwords(void **state)
+{
+	(void)state;
+	char out[256];
+	gw_nats_redact("nats://a:4222,tls://user:s3cret@b.example:4222,nats://tok@c:1", out,
+		       sizeof out);
+	assert_string_equal(out, "nats://a:4222,tls://***@b.example:4222,nats://***@c:1");
+	gw_nats_redact("", out, sizeof out);
+	assert_string_equal(out, "");
+	char small[12];
+	gw_nats_redact("nats://user:pw@host:4222", small, sizeof small);
+	assert_null(strstr(small, "pw")); /* cut short, never the password */
+	assert_true(strlen(small) < sizeof small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(urls_are_logged_without_passwords),
 	    cmocka_unit_test(subject_of_a_room),
 	    cmocka_unit_test(no_subject_for_what_is_not_a_room_id),
 	    cmocka_unit_test(room_of_a_subject),
