@@ -10,16 +10,19 @@
 // - everyone on the edge: the speaker's open mic goes to the owner's mix over NATS and
 //   comes back to the edge's listeners; the edge's chair starts the session and the
 //   speaker's hand and floor are forwarded commands;
-// - kill -9 of the owner in the middle of that run: the standby owns the room within 5 s
-//   of the kill, and the edge receives the floor again within 3 s of the takeover (the
-//   new owner opened the edge speaker's gate from the log and mixes its mic); the run's
-//   listeners stay connected and end with no failures.
+// - kill -9 of the owner in the middle of that run, twice (a fresh standby after the
+//   first): each time the standby owns the room within 5 s of the kill, and the edge
+//   receives the floor again within 3 s of the takeover (the new owner opened the edge
+//   speaker's gate from the log and mixes its mic); the run's listeners stay connected
+//   and end with no failures; an edge client's caption is then acknowledged, and the
+//   room's chain as the edge folded it verifies against JetStream byte for byte.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, sleep, SECRET } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, createRoom, join, sleep, SECRET, PLENARYD } from './harness.mjs';
 import { startNatsCluster } from './natscluster.mjs';
 import { runLoad } from '../load/servers.mjs';
 
@@ -91,7 +94,7 @@ function assertHeard(report, what) {
   assert.equal(report.failures, 0, `${what}: ${JSON.stringify(report.join.failure_reasons)}`);
 }
 
-test('the floor reaches edge listeners, and edge mics the owner, through a takeover', { timeout: 300000 }, async (t) => {
+test('the floor reaches edge listeners, and edge mics the owner, through two takeovers', { timeout: 300000 }, async (t) => {
   cluster = await startNatsCluster(3);
   // A room for each part: plenary-load's people have the same pids each run.
   const room = 'soundroom';
@@ -118,47 +121,66 @@ test('the floor reaches edge listeners, and edge mics the owner, through a takeo
   assert.ok(e1.received - before.edge.received >= 100, `edge received ${JSON.stringify(e1)}`);
   assert.equal(e1.refused, 0, 'the edge refused no frame');
 
-  // 2. Everyone on the edge; the owner is killed in the middle of the run.
-  const run = load(edge.wsUrl, null, room2, 16);
-  // Wait for the edge's speaker to be heard through the owner's mix: a second of frames
-  // arrives (the first room has nobody speaking any more).
-  const base = (await relay(edge)).received;
-  const t0 = Date.now();
-  while ((await relay(edge)).received - base < 50) {
-    await sleep(200);
-    if (Date.now() - t0 > 30000) {
-      const diag = JSON.stringify({ owner: await relay(owner), edge: await relay(edge) });
-      assert.fail(`the edge speaker is never heard through the owner: ${diag}\n${owner.logs.filter((l) => /mic|floor|remote/.test(l)).slice(-30).join('\n')}\n--- edge\n${edge.logs.filter((l) => /mic|floor|relay/.test(l)).slice(-30).join('\n')}`);
+  // 2. Everyone on the edge; the owner is killed (-9) in the middle of the run, twice: each
+  // time the standby takes over and a fresh node becomes the next standby.
+  const run = load(edge.wsUrl, null, room2, 28);
+  let standbyNow = standby;
+  for (let round = 1; round <= 2; round++) {
+    // The edge's speaker is heard through the owner's mix: a second of frames arrives
+    // (the first room has nobody speaking any more).
+    const base = (await relay(edge)).received;
+    const t0 = Date.now();
+    while ((await relay(edge)).received - base < 50) {
+      await sleep(200);
+      if (Date.now() - t0 > 30000) {
+        const diag = JSON.stringify({ owner: await relay(owner), edge: await relay(edge) });
+        assert.fail(`round ${round}: the edge speaker is never heard through the owner: ${diag}\n${owner.logs.filter((l) => /mic|floor|remote/.test(l)).slice(-30).join('\n')}\n--- edge\n${edge.logs.filter((l) => /mic|floor|relay/.test(l)).slice(-30).join('\n')}`);
+      }
+    }
+    const mics = await relay(owner);
+    assert.ok(mics.received > 0, `the owner took the edge's mic over NATS: ${JSON.stringify(mics)}`);
+    await sleep(1000);
+    const killedAt = Date.now();
+    await owner.stop('SIGKILL');
+    servers.delete(owner);
+    // Poll the edge's frames every 100 ms from the kill: when they come back.
+    let seen = (await relay(edge)).received;
+    let resumedAt = 0;
+    let ownerAt = 0;
+    const waitOwner = waitRole(standbyNow, room2, 'owner', 15000).then((at) => (ownerAt = at));
+    while (!resumedAt && Date.now() - killedAt < 20000) {
+      await sleep(100);
+      const now = (await relay(edge)).received;
+      // Frames the dead owner published just before the kill may still be arriving: only
+      // a rise after the takeover counts.
+      if (ownerAt && now > seen) resumedAt = Date.now();
+      seen = now;
+    }
+    await waitOwner;
+    assert.ok(ownerAt - killedAt <= TAKEOVER_BOUND_MS, `round ${round}: the standby owns the room ${ownerAt - killedAt} ms after the kill`);
+    assert.ok(resumedAt, `round ${round}: the edge never received the floor again after the takeover\n${standbyNow.logs.slice(-20).join('\n')}`);
+    assert.ok(resumedAt - ownerAt <= HEAR_AGAIN_BOUND_MS,
+      `round ${round}: the edge received the floor ${resumedAt - ownerAt} ms after the takeover`);
+    t.diagnostic(`round ${round}: takeover ${ownerAt - killedAt} ms after the kill; the edge received the floor again ${resumedAt - ownerAt} ms after the takeover`);
+    owner = standbyNow;
+    const taken = await relay(owner);
+    assert.ok(taken.received > 0, `the new owner mixes the edge's mic: ${JSON.stringify(taken)}`);
+    if (round < 2) {
+      standbyNow = await startNode(`n${round}`, cluster.urls);
+      await waitRole(standbyNow, room2, 'standby');
     }
   }
-  const mics = await relay(owner);
-  assert.ok(mics.received > 0, `the owner took the edge's mic over NATS: ${JSON.stringify(mics)}`);
-  await sleep(1500);
-  const killedAt = Date.now();
-  await owner.stop('SIGKILL');
-  servers.delete(owner);
-  // Poll the edge's frames every 100 ms from the kill: when they stop and come back.
-  let seen = (await relay(edge)).received;
-  let resumedAt = 0;
-  let ownerAt = 0;
-  const waitOwner = waitRole(standby, room2, 'owner', 15000).then((t) => (ownerAt = t));
-  while (!resumedAt && Date.now() - killedAt < 20000) {
-    await sleep(100);
-    const now = (await relay(edge)).received;
-    // Frames the dead owner published just before the kill may still be arriving: only
-    // a rise after the takeover counts.
-    if (ownerAt && now > seen) resumedAt = Date.now();
-    seen = now;
-  }
-  await waitOwner;
-  assert.ok(ownerAt - killedAt <= TAKEOVER_BOUND_MS, `the standby owns the room ${ownerAt - killedAt} ms after the kill`);
-  assert.ok(resumedAt, `the edge never received the floor again after the takeover\n${standby.logs.slice(-20).join('\n')}`);
-  assert.ok(resumedAt - ownerAt <= HEAR_AGAIN_BOUND_MS,
-    `the edge received the floor ${resumedAt - ownerAt} ms after the takeover`);
-  t.diagnostic(`takeover ${ownerAt - killedAt} ms after the kill; the edge received the floor again ${resumedAt - ownerAt} ms after the takeover`);
   const second = (await run).report;
-  assertHeard(second, 'everyone on the edge, through the takeover');
-  owner = standby;
-  const taken = await relay(owner);
-  assert.ok(taken.received > 0 && taken.published > 0, `the new owner mixes the edge's mic: ${JSON.stringify(taken)}`);
+  assertHeard(second, 'everyone on the edge, through two takeovers');
+
+  // A command from an edge client after it all: acknowledged by the second new owner, and
+  // the room's chain, as the edge folded it, verifies against JetStream byte for byte.
+  const cap = await join(edge, room2, { role: 'captioner', name: 'Cap', sub: 'cap' });
+  await cap.ok({ type: 'caption', lang: 'en', final: true, text: 'after two takeovers', cid: 'z1' });
+  await cap.close();
+  await sleep(500);
+  const file = pathJoin(edge.dataDir, 'rooms', `${room2}.jsonl`);
+  const v = spawnSync(PLENARYD, ['verify', '--nats', cluster.urls, '--room', room2, file], { encoding: 'utf8' });
+  assert.equal(v.status, 0, `verify --nats: ${v.stdout}${v.stderr}`);
+  assert.match(v.stdout, /identical to/);
 });
