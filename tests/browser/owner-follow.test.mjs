@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { startServer, createRoom, token, join, sleep } from '../integration/harness.mjs';
-import { startNatsCluster } from '../integration/natscluster.mjs';
+import { startNatsCluster, waitRole } from '../integration/natscluster.mjs';
 import { connected, launch, openPage, roomLink, see, screenshot } from './browser.mjs';
 
 const ROOM = 'follow';
@@ -53,24 +53,14 @@ async function node(name, natsUrls) {
   return s;
 }
 
-async function role(s) {
-  const h = await (await fetch(`${s.url}/healthz`)).json();
-  return h.rooms?.[ROOM]?.role;
-}
-
-async function waitRole(s, want, ms = 20000) {
-  for (const t0 = Date.now(); (await role(s)) !== want; await sleep(50))
-    if (Date.now() - t0 > ms) throw new Error(`${s.name} is not the ${want} of ${ROOM}`);
-}
-
 test('the client goes where the room is owned, and follows it to a new owner', { timeout: 180000 }, async () => {
   cluster = await startNatsCluster(3);
   const only = (i) => `nats://127.0.0.1:${cluster.nodes[i].port}`;
   const a = await node('node-a', only(0));
   await createRoom(a, ROOM);
-  await waitRole(a, 'owner');
+  await waitRole(a, ROOM, 'owner');
   const b = await node('node-b', `${only(1)},${only(2)}`);
-  await waitRole(b, 'standby');
+  await waitRole(b, ROOM, 'standby');
   const chair = await join(a, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });
   await chair.ok({ type: 'session.start' });
 
@@ -87,7 +77,7 @@ test('the client goes where the room is owned, and follows it to a new owner', {
   // The owner loses the room: 1012, back to A, told B owns it, and on to B.
   await chair.close();
   await cluster.stop(0);
-  await waitRole(b, 'owner', 30000);
+  await waitRole(b, ROOM, 'owner', 30000);
   await connected(page, 'online');
   for (const t0 = Date.now(); !b.logs.some((l) => /msg="joined".*role=participant/.test(l)); await sleep(100))
     assert.ok(Date.now() - t0 < 30000, `the client did not come to the new owner\n${b.logs.slice(-10).join('\n')}`);

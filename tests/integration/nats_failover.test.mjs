@@ -23,7 +23,7 @@ import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { startServer, createRoom, join, sleep, Client, token, http, PLENARYD } from './harness.mjs';
-import { startNatsCluster } from './natscluster.mjs';
+import { startNatsCluster, nodeHealth, waitRole } from './natscluster.mjs';
 
 const TTL_MS = 3000;
 const TAKEOVER_BOUND_MS = 5000; // the issue's bound, from the kill to serving
@@ -54,22 +54,7 @@ async function startNode(name, dataDir, urls) {
   return server;
 }
 
-async function health(server) {
-  const r = await fetch(`${server.url}/healthz`);
-  assert.equal(r.status, 200);
-  return r.json();
-}
-
-// Polls /healthz until the node plays role for room; resolves with the ms it took.
-async function waitRole(server, room, role, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const h = await health(server);
-    if (h.rooms?.[room]?.role === role) return Date.now() - t0;
-    if (Date.now() - t0 > ms) throw new Error(`${server.name} not ${role} of ${room}: ${JSON.stringify(h)}\n${server.logs.slice(-15).join('\n')}`);
-    await sleep(50);
-  }
-}
+const health = nodeHealth;
 
 // The room read back from JetStream verifies and is byte for byte the owner's file.
 function readBack(room, owner) {

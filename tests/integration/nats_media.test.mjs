@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer, createRoom, join, sleep, SECRET, PLENARYD } from './harness.mjs';
-import { startNatsCluster } from './natscluster.mjs';
+import { startNatsCluster, waitRole } from './natscluster.mjs';
 import { runLoad } from '../load/servers.mjs';
 
 const TTL_MS = 3000;
@@ -46,27 +46,11 @@ async function startNode(name, urls, extra = []) {
   const server = await startServer({
     dataDir,
     args: ['--nats', urls, '--node', name, '--lease-ttl-ms', String(TTL_MS), ...extra],
-    config: { nats_timeout_ms: 1000, log_level: process.env.NM_DEBUG ? 'debug' : 'info' },
+    config: { nats_timeout_ms: 1000 },
   });
   server.name = name;
   servers.add(server);
   return server;
-}
-
-async function health(server) {
-  const r = await fetch(`${server.url}/healthz`);
-  assert.equal(r.status, 200);
-  return r.json();
-}
-
-async function waitRole(server, room, role, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const h = await health(server).catch(() => ({}));
-    if (h.rooms?.[room]?.role === role) return Date.now();
-    if (Date.now() - t0 > ms) throw new Error(`${server.name} not ${role} of ${room}: ${JSON.stringify(h)}\n${server.logs.slice(-15).join('\n')}`);
-    await sleep(50);
-  }
 }
 
 async function relay(server) {

@@ -99,3 +99,24 @@ export async function startNatsCluster(n = 3, opts = {}) {
   await cluster.ready();
   return cluster;
 }
+
+// A node's /healthz, as JSON.
+export async function nodeHealth(server) {
+  const r = await fetch(`${server.url}/healthz`);
+  if (r.status !== 200) throw new Error(`${server.name}: /healthz ${r.status}`);
+  return r.json();
+}
+
+// Polls /healthz every 50 ms until server plays role (owner, standby, edge) for room;
+// resolves with the moment it first did (Date.now()). A node that does not answer yet
+// counts as not playing it.
+export async function waitRole(server, room, role, ms = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const h = await nodeHealth(server).catch(() => ({}));
+    if (h.rooms?.[room]?.role === role) return Date.now();
+    if (Date.now() - t0 > ms)
+      throw new Error(`${server.name} not ${role} of ${room}: ${JSON.stringify(h)}\n${(server.logs || []).slice(-15).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -109,6 +109,20 @@ static void assert_mics(struct rt *t, size_t from, const char *want)
 	assert_string_equal(got, want);
 }
 
+/* The follower adopts what the writer w wrote since, and its sink was told of exactly the
+ * mics in want. */
+static void adopt_and_expect_mics(struct rt *t, struct rt *w, const char *want)
+{
+	size_t len;
+	rt_flush(w);
+	size_t from = json_array_size(t->mics);
+	char *more = lines_after(w->dir, RT_ROOM, room_head_seq(t->room), &len);
+	assert_true(rooms_adopt(t->rs, t->room, more, len));
+	free(more);
+	assert_mics(t, from, want);
+	assert_int_equal(room_head_seq(t->room), room_head_seq(w->room));
+}
+
 /* A floor given and ended on the writer reaches the follower's sink as its mic opening and
  * closing: an edge opens its own peer's gate from the log, not from a command. */
 static void folded_lines_open_and_close_mics(void **state)
@@ -136,30 +150,14 @@ static void folded_lines_open_and_close_mics(void **state)
 	rt_ok(&w, P1, "{\"type\":\"queue.raise\"}");
 	int64_t entry = rt_result_int(&w, "entry");
 	rt_ok(&w, CH, "{\"type\":\"queue.grant\",\"entry\":%lld}", (long long)entry);
-	rt_flush(&w);
-	size_t from = json_array_size(t->mics);
-	char *more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
-	assert_true(rooms_adopt(t->rs, t->room, more, len));
-	free(more);
-	assert_mics(t, from, "p-alice:1");
+	adopt_and_expect_mics(t, &w, "p-alice:1");
 	assert_true(room_mic_open(t->room, rt_who(P1)->pid));
-
 	rt_ok(&w, CH, "{\"type\":\"floor.end\"}");
-	rt_flush(&w);
-	from = json_array_size(t->mics);
-	more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
-	assert_true(rooms_adopt(t->rs, t->room, more, len));
-	free(more);
-	assert_mics(t, from, "p-alice:0");
+	adopt_and_expect_mics(t, &w, "p-alice:0");
 	/* Lines that change no mic tell none. */
 	rt_attach(&w, P2);
 	rt_ok(&w, P2, "{\"type\":\"queue.raise\"}");
-	rt_flush(&w);
-	from = json_array_size(t->mics);
-	more = lines_after(w.dir, RT_ROOM, room_head_seq(t->room), &len);
-	assert_true(rooms_adopt(t->rs, t->room, more, len));
-	free(more);
-	assert_mics(t, from, "");
+	adopt_and_expect_mics(t, &w, "");
 	rt_fini(&w);
 }
 
