@@ -270,11 +270,20 @@ test('a hybrid meeting with two booths: every listener hears the right source', 
   await see(chiara, 'fr (French): on air: Paul Durand; also in the booth: Odile Martin');
   await screenshot(odile, 'hybrid-interpreter-handed-over');
   assert.deepEqual(await axe(odile), []);
-  // A chair takes the booth off air: Paul is told who did.
-  await chair.ok({ type: 'interp.take', lang: 'fr', pid: null });
-  await air(paul, 'Off air: Carla Chair took the booth off air.');
+  // A chair takes the booth off air from her panel, by keyboard: Paul is told who did.
+  const takeOff = chiara.getByRole('button', { name: 'Take Paul Durand off air (French booth)' });
+  await takeOff.focus();
+  await chiara.keyboard.press('Enter');
+  await air(paul, 'Off air: Chiara Co-chair took the booth off air.');
   await heard(paul, 'You are off air.', { assertive: true });
   await see(chiara, 'fr (French): nobody on air; in the booth: Odile Martin, Paul Durand');
+  assert.deepEqual(await axe(chiara), []);
+  // ... and puts Odile back on air.
+  const putOn = chiara.getByRole('button', { name: 'Put Odile Martin on air (French booth)' });
+  await putOn.focus();
+  await chiara.keyboard.press('Enter');
+  await air(odile, 'ON AIR: listeners of fr hear you.');
+  await see(chiara, 'fr (French): on air: Odile Martin; also in the booth: Paul Durand');
 
   await chair.ok({ type: 'session.end' });
   await air(odile, 'Off air: the session has ended.');

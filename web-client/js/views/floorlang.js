@@ -1,7 +1,8 @@
 // Interpretation for the people who steer it: the floor's language, which the chair or the
 // floor holder declares (floor.lang) so that interpreters know what they hear and
 // listeners which booth to pick; and, for chairs, the booths: who is on air in which
-// language, and who else of each booth's team is connected. Everyone else sees the
+// language, who else of each booth's team is connected, and buttons to hand a booth over
+// or take it off air. Everyone else sees the
 // declared language in the floor panel (floor.js) and the booths in the language picker.
 
 import { h, setText, show, syncList } from '../dom.js';
@@ -9,18 +10,55 @@ import { language } from '../format.js';
 
 // The booth's team besides the one on air: connected interpreters of that language.
 function teamOf(store, lang, onAir) {
-  const names = [];
+  const team = [];
   for (const p of store.participants.values())
-    if (p.role === 'interpreter' && p.lang === lang && p.connected && p.pid !== onAir)
-      names.push(p.name);
-  return names;
+    if (p.role === 'interpreter' && p.lang === lang && p.connected && p.pid !== onAir) team.push(p);
+  return team;
 }
 
-function boothLine(store, b) {
-  const team = teamOf(store, b.lang, b.pid);
+function boothLine(b, team) {
   const air = b.pid ? `on air: ${b.name}` : 'nobody on air';
-  const also = team.length ? `; ${b.pid ? 'also ' : ''}in the booth: ${team.join(', ')}` : '';
+  const names = team.map((p) => p.name).join(', ');
+  const also = team.length ? `; ${b.pid ? 'also ' : ''}in the booth: ${names}` : '';
   return `${b.lang} (${language(b.lang)}): ${air}${also}`;
+}
+
+// A chair steers a booth (interp.take {lang, pid}): puts a connected interpreter of its
+// team on air, or takes whoever is on air off (pid null) -- when a booth is stuck, a
+// colleague is unwell, or the booth must go quiet. The line and its buttons are made again
+// only when who is on air or in the booth changed, so a keyboard user's focus stays put.
+function boothItem(li, store, b, act) {
+  const team = teamOf(store, b.lang, b.pid);
+  const sig = JSON.stringify([b.pid, b.name, team.map((p) => [p.pid, p.name])]);
+  if (li.dataset.sig === sig) return;
+  li.dataset.sig = sig;
+  const where = `${language(b.lang)} booth`;
+  const buttons = team.map((p) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'small',
+        onclick: () =>
+          act({ type: 'interp.take', lang: b.lang, pid: p.pid }, `Put ${p.name} on air`),
+      },
+      `Put ${p.name} on air (${where})`,
+    ),
+  );
+  if (b.pid)
+    buttons.unshift(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'small',
+          onclick: () =>
+            act({ type: 'interp.take', lang: b.lang, pid: null }, `Take ${b.name} off air`),
+        },
+        `Take ${b.name} off air (${where})`,
+      ),
+    );
+  li.replaceChildren(h('span', null, boothLine(b, team)), ...buttons);
 }
 
 export function floorLangPanel({ store, act }) {
@@ -94,7 +132,7 @@ export function floorLangPanel({ store, act }) {
       all,
       (b) => b.lang,
       () => h('li'),
-      (li, b) => setText(li, boothLine(store, b)),
+      (li, b) => boothItem(li, store, b, act),
     );
   }
   return { el, render };
