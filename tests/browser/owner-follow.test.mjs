@@ -78,7 +78,10 @@ test('the client goes where the room is owned, and follows it to a new owner', {
   await chair.close();
   await cluster.stop(0);
   await waitRole(b, ROOM, 'owner', 30000);
-  await connected(page, 'online');
+  await connected(page, 'online').catch(async (e) => {
+    const status = await page.textContent('#conn').catch(() => '?');
+    assert.fail(`${e.message}\nstatus: ${status}\n--- a\n${a.logs.slice(-12).join('\n')}\n--- b\n${b.logs.slice(-12).join('\n')}`);
+  });
   for (const t0 = Date.now(); !b.logs.some((l) => /msg="joined".*role=participant/.test(l)); await sleep(100))
     assert.ok(Date.now() - t0 < 30000, `the client did not come to the new owner\n${b.logs.slice(-10).join('\n')}`);
   const chair2 = await join(b, ROOM, { role: 'chair', name: 'Carla Chair', sub: 'carla' });

@@ -205,12 +205,18 @@ export class Connection {
   }
 
   // failed: the attempt that ended never got in; the next goes to the next node known.
+  // The pause grows once per round of the known nodes, not per node: while a standby
+  // takes the room over, the client goes back and forth between the two quickly.
   scheduleRetry(failed = true) {
-    if (failed && !this.redirected && this.urls.length > 1)
-      this.url = this.urls[(this.urls.indexOf(this.url) + 1) % this.urls.length];
+    let round = true;
+    if (failed && !this.redirected && this.urls.length > 1) {
+      const next = (this.urls.indexOf(this.url) + 1) % this.urls.length;
+      round = next === 0;
+      this.url = this.urls[next];
+    }
     this.redirected = false;
-    this.attempt++;
-    const base = Math.min(15000, 500 * 2 ** (this.attempt - 1));
+    if (round) this.attempt++;
+    const base = Math.min(15000, 500 * 2 ** (Math.max(1, this.attempt) - 1));
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
     this.setStatus({
       state: 'reconnecting',
