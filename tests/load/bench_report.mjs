@@ -577,6 +577,8 @@ ${targetsTable(results.targets)}
 
 ${targetsVerdict(results.targets)}
 
+Why a missed target is missed, from a profile of the server while it misses it, is in [docs/profiles.md](profiles.md).
+
 ### The per-listener path
 
 ${mixerSection(mixer)}
