@@ -9,6 +9,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void as_frame(const uint8_t *in, size_t size)
+{
+	uint8_t out[GW_MEDIA_WIRE_MAX];
+	struct media_frame f = {.room = "r"};
+	if (gw_media_wire_read_frame(in, size, &f) != GW_MEDIA_WIRE_OK)
+		return;
+	if (f.channel > 2 * MEDIA_CHANNELS || f.len == 0 || f.len > MEDIA_FRAME_MAX ||
+	    f.opus < in || f.opus + f.len != in + size)
+		abort();
+	size_t n = gw_media_wire_frame(&f, out, sizeof out);
+	if (n != size || memcmp(out, in, size) != 0)
+		abort();
+}
+
+static void as_mic(const uint8_t *in, size_t size)
+{
+	uint8_t out[GW_MEDIA_WIRE_MAX];
+	struct media_mic_frame m = {.room = "r"};
+	char pid[MEDIA_PID_MAX + 1];
+	if (gw_media_wire_read_mic(in, size, &m, pid) != GW_MEDIA_WIRE_OK)
+		return;
+	size_t pid_len = strlen(m.pid);
+	if (pid_len == 0 || pid_len > MEDIA_PID_MAX || m.level < -1 || m.level > 127 ||
+	    m.len == 0 || m.len > MEDIA_FRAME_MAX || m.opus + m.len != in + size)
+		abort();
+	/* Level 255 and "unknown" are one; everything else is written back as read. */
+	size_t n = gw_media_wire_mic(&m, out, sizeof out);
+	if (n != size || memcmp(out, in, size) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A copy of exactly size bytes, so the sanitizer sees any read past the end. */
@@ -16,28 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!in)
 		return 0;
 	memcpy(in, data, size);
-	uint8_t out[GW_MEDIA_WIRE_MAX];
-	struct media_frame f = {.room = "r"};
-	if (gw_media_wire_read_frame(in, size, &f) == GW_MEDIA_WIRE_OK) {
-		if (f.channel > 2 * MEDIA_CHANNELS || f.len == 0 || f.len > MEDIA_FRAME_MAX ||
-		    f.opus < in || f.opus + f.len != in + size)
-			abort();
-		size_t n = gw_media_wire_frame(&f, out, sizeof out);
-		if (n != size || memcmp(out, in, size) != 0)
-			abort();
-	}
-	struct media_mic_frame m = {.room = "r"};
-	char pid[MEDIA_PID_MAX + 1];
-	if (gw_media_wire_read_mic(in, size, &m, pid) == GW_MEDIA_WIRE_OK) {
-		size_t pid_len = strlen(m.pid);
-		if (pid_len == 0 || pid_len > MEDIA_PID_MAX || m.level < -1 || m.level > 127 ||
-		    m.len == 0 || m.len > MEDIA_FRAME_MAX || m.opus + m.len != in + size)
-			abort();
-		size_t n = gw_media_wire_mic(&m, out, sizeof out);
-		/* Level 255 and "unknown" are one; everything else is written back as read. */
-		if (n != size || memcmp(out, in, size) != 0)
-			abort();
-	}
+	as_frame(in, size);
+	as_mic(in, size);
 	free(in);
 	return 0;
 }
