@@ -6,7 +6,7 @@
 // - the speaker on the owner, the listeners on the edge (--listen-url): every listener
 //   hears the owner's stream, encoded once there, carried over core NATS and encrypted
 //   per listener on the edge; the owner published it and the edge received it
-//   (plenary_relay_* in /metrics);
+//   (plenary_relay_* in /metrics); the edge's listen.ogg carries it as Ogg pages;
 // - everyone on the edge: the speaker's open mic goes to the owner's mix over NATS and
 //   comes back to the edge's listeners; the edge's chair starts the session and the
 //   speaker's hand and floor are forwarded commands;
@@ -18,7 +18,7 @@
 //   room's chain as the edge folded it verifies against JetStream byte for byte.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -71,6 +71,43 @@ function load(url, listenUrl, room, seconds, pid) {
   return runLoad(LOAD, args, { timeoutMs: 180000 });
 }
 
+// Reads ms of an edge's listen.ogg (the relayed stream, on the tick's grid): its Ogg pages'
+// granule positions, after the OpusHead.
+async function oggGranules(server, room, ms) {
+  const ac = new AbortController();
+  const r = await fetch(`${server.url}/api/rooms/${room}/listen.ogg`, { signal: ac.signal });
+  assert.equal(r.status, 200, `${server.name}'s listen.ogg`);
+  const chunks = [];
+  const reader = r.body.getReader();
+  const stop = setTimeout(() => ac.abort(), ms);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') throw e;
+  }
+  clearTimeout(stop);
+  const buf = Buffer.concat(chunks);
+  assert.ok(buf.includes('OpusHead'), 'the stream starts with its OpusHead');
+  // What it says, decoded (opus-tools): the speaker's bursts, not the fillers' silence.
+  const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-edge-ogg-'));
+  dirs.push(dir);
+  writeFileSync(pathJoin(dir, 'edge.ogg'), buf);
+  const dec = spawnSync('opusdec', ['--quiet', '--rate', '48000', pathJoin(dir, 'edge.ogg'), pathJoin(dir, 'edge.wav')]);
+  assert.equal(dec.status, 0, `opusdec: ${dec.stderr}`);
+  const pcm = readFileSync(pathJoin(dir, 'edge.wav')).subarray(44);
+  let peak = 0;
+  for (let i = 0; i + 1 < pcm.length; i += 2) peak = Math.max(peak, Math.abs(pcm.readInt16LE(i)));
+  assert.ok(peak > 3000, `the edge's listen.ogg is silent (peak ${peak})`);
+  const granules = [];
+  for (let at = buf.indexOf('OggS'); at >= 0 && at + 14 <= buf.length; at = buf.indexOf('OggS', at + 4))
+    granules.push(buf.readBigUInt64LE(at + 6));
+  return granules.filter((g) => g > 0n && g !== 0xffffffffffffffffn);
+}
+
 function assertHeard(report, what) {
   assert.equal(report.error, null, `${what}: ${report.error}`);
   assert.equal(report.connected, 4, `${what}: ${JSON.stringify(report.join.failure_reasons)}`);
@@ -94,7 +131,19 @@ test('the floor reaches edge listeners, and edge mics the owner, through two tak
 
   // 1. The speaker on the owner, the listeners on the edge.
   const before = { owner: await relay(owner), edge: await relay(edge) };
-  const first = await load(owner.wsUrl, edge.wsUrl, room, 3, owner.proc.pid);
+  const firstRun = load(owner.wsUrl, edge.wsUrl, room, 4, owner.proc.pid);
+  // Meanwhile the edge's listen.ogg carries the relayed floor on the tick's grid: in 1.5 s,
+  // pages whose granule positions (48 kHz samples) cover at least a second, in 20 ms steps
+  // (the session is live once plenary-load's chair started it).
+  await sleep(2000);
+  const granules = await oggGranules(edge, room, 1500);
+  assert.ok(granules.length >= 3, `${granules.length} audio pages in 1.5 s of the edge's listen.ogg`);
+  for (let i = 1; i < granules.length; i++) {
+    assert.ok(granules[i] > granules[i - 1], 'granules go up');
+    assert.equal((granules[i] - granules[i - 1]) % 960n, 0n, 'whole 20 ms frames');
+  }
+  assert.ok(granules.at(-1) - granules[0] >= 48000n, `the pages cover ${granules.at(-1) - granules[0]} samples`);
+  const first = await firstRun;
   assertHeard(first.report, 'owner speaker, edge listeners');
   assert.ok(first.report.loss_pct < 2, `loss ${first.report.loss_pct} %`);
   assert.equal(first.report.sampled_decoding.onsets_unmatched, 0, JSON.stringify(first.report.sampled_decoding));
