@@ -10,7 +10,18 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* A malloc'd copy of exactly size bytes (at least one allocated), so that ASan sees a read
+ * one past the input's end; NULL on OOM. */
+static inline void *fuzz_exact_copy(const void *data, size_t size)
+{
+	void *copy = malloc(size ? size : 1);
+	if (copy && size)
+		memcpy(copy, data, size);
+	return copy;
+}
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

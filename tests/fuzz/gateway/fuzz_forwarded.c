@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gateway/forwarded.h"
+#include "tests/fuzz/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,11 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++)
 		if (data[0] & (1u << i) && gw_cidr_parse(nets[i], strlen(nets[i]), &p.nets[p.n]))
 			p.n++;
-	/* An exact-size copy, so that ASan sees a read past the end. */
-	char *hdr = malloc(size - 1 ? size - 1 : 1);
+	char *hdr = fuzz_exact_copy(data + 1, size - 1);
 	if (!hdr)
 		return 0;
-	memcpy(hdr, data + 1, size - 1);
 	struct gw_ip client;
 	if (gw_xff_client(&p, hdr, size - 1, &client) == GW_XFF_CLIENT) {
 		char text[64];

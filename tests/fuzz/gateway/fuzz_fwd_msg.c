@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gateway/nats_cmd_msg.h"
+#include "tests/fuzz/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,11 +59,9 @@ static void reply(const char *text, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* An exact-size copy, so that ASan sees a read past the end. */
-	char *text = malloc(size ? size : 1);
+	char *text = fuzz_exact_copy(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
 	request(text, size);
 	reply(text, size);
 	free(text);

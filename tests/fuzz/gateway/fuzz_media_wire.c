@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gateway/nats_media_wire.h"
+#include "tests/fuzz/fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,11 +43,9 @@ static void as_mic(const uint8_t *in, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy of exactly size bytes, so the sanitizer sees any read past the end. */
-	uint8_t *in = malloc(size ? size : 1);
+	uint8_t *in = fuzz_exact_copy(data, size);
 	if (!in)
 		return 0;
-	memcpy(in, data, size);
 	as_frame(in, size);
 	as_mic(in, size);
 	free(in);
