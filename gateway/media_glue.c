@@ -408,7 +408,9 @@ static void on_room_mic(void *ctx, struct room *room, const char *pid, bool open
 			}
 		}
 	}
-	if (!local)
+	/* Closing reaches a remote member too: it may have been opened while the person had
+	 * no peer here and they offered media since. */
+	if (!local || !open)
 		remote_gate(ctx, room, pid, open);
 }
 
