@@ -37,7 +37,9 @@ export async function startNatsCluster(n = 3, opts = {}) {
   const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-nats-'));
   const nodes = [];
   for (let i = 0; i < n; i++)
-    nodes.push({ name: `n${i + 1}`, port: await freePort(), routePort: await freePort(), proc: null, logs: [] });
+    nodes.push({
+      name: `n${i + 1}`, port: await freePort(), routePort: await freePort(), monitorPort: await freePort(), proc: null, logs: [],
+    });
   for (const node of nodes) {
     const routes = nodes.filter((o) => o !== node).map((o) => `nats-route://127.0.0.1:${o.routePort}`);
     const store = pathJoin(dir, node.name);
@@ -48,6 +50,8 @@ export async function startNatsCluster(n = 3, opts = {}) {
       [
         `server_name: ${node.name}`,
         `listen: 127.0.0.1:${node.port}`,
+        // Plain HTTP monitoring, for ready(): it reads /jsz.
+        `http: 127.0.0.1:${node.monitorPort}`,
         `jetstream { store_dir: "${store}" }`,
         ...(opts.tls ? [`tls { cert_file: "${opts.tls.cert}", key_file: "${opts.tls.key}", ca_file: "${opts.tls.ca}", verify: ${opts.tls.verify ? 'true' : 'false'} }`] : []),
         ...(opts.user ? [`authorization { user: "${opts.user}", password: "${opts.password}" }`] : []),
@@ -81,14 +85,24 @@ export async function startNatsCluster(n = 3, opts = {}) {
       await node.exit;
       node.proc = null;
     },
-    // Waits until some node says a JetStream metadata leader was elected.
+    // Waits until JetStream's metadata leader counts every running node as a current peer.
+    // A leader alone is not enough: a stream made before the others joined gets one
+    // replica (plenaryd falls back to R1 when R3 is refused), and the test then loses its
+    // replicas when a node stops.
     async ready(timeoutMs = 30000) {
       const until = Date.now() + timeoutMs;
+      const running = nodes.filter((o) => o.proc);
+      let last = 'no answer';
       while (Date.now() < until) {
-        if (nodes.some((o) => o.logs.some((l) => /metadata leader/.test(l)))) return;
+        for (const node of running) {
+          const meta = await jsz(node).catch((e) => ({ error: String(e) }));
+          last = JSON.stringify(meta);
+          const current = (meta?.replicas ?? []).filter((r) => r.current && !r.offline).length;
+          if (meta?.leader && meta.leader === node.name && current + 1 >= running.length) return;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`no JetStream leader:\n${nodes.map((o) => o.logs.slice(-5).join('\n')).join('\n')}`);
+      throw new Error(`JetStream not ready (${last}):\n${nodes.map((o) => o.logs.slice(-5).join('\n')).join('\n')}`);
     },
     async shutdown() {
       for (let i = 0; i < nodes.length; i++) await cluster.stop(i, 'SIGTERM');
@@ -98,6 +112,13 @@ export async function startNatsCluster(n = 3, opts = {}) {
   for (let i = 0; i < n; i++) await cluster.start(i);
   await cluster.ready();
   return cluster;
+}
+
+// A NATS node's JetStream meta-cluster view (its /jsz): the leader, and on the leader the
+// replicas with whether each is current.
+async function jsz(node) {
+  const r = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`, { signal: AbortSignal.timeout(2000) });
+  return (await r.json()).meta_cluster;
 }
 
 // A node's /healthz, as JSON.
