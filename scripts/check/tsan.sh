@@ -29,7 +29,12 @@ cmake --build "$dir" -j "$jobs" >/dev/null
 export PLENARY_SANITIZER=thread
 export TSAN_OPTIONS="suppressions=$top/scripts/check/tsan.supp halt_on_error=1 second_deadlock_stack=1 history_size=4 ${TSAN_OPTIONS:-}"
 labels=(-L unit -R 'media|gateway')
-[ "$integration" = 1 ] && labels=(-L 'unit|integration' -R 'media|gateway|integration')
+# integration.nats_tls stays in the normal and ASan runs, not here: Debian 12's libnats
+# 3.4.1 calls SSL_read on its reader thread and SSL_write on its flusher thread on the
+# same SSL object with no lock between them (fixed upstream by nats.c pull request 913),
+# and TSan reports that race inside libssl in some runs. A suppression would
+# have to name libssl or libcrypto and would hide our own DTLS and lws races with it.
+[ "$integration" = 1 ] && labels=(-L 'unit|integration' -R 'media|gateway|integration' -E '^integration\.nats_tls$')
 # ctest's progress goes to a log; on a failure, the failing tests' output (the TSan
 # report with both stacks) is printed.
 start=$SECONDS
