@@ -30,6 +30,7 @@ struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *
 		return NULL;
 	}
 	base_list_init(&c->room_link);
+	base_list_init(&c->write_link);
 	/* Before the first: newest first, as the list has always been. */
 	base_list_insert_tail(gw->conns.next, &c->link);
 	gw->metrics.connections[ROOM_ROLE_COUNT]++;
@@ -39,6 +40,7 @@ struct conn *gw_conn_create(struct gateway *gw, const struct conn_io *io, void *
 void gw_conn_destroy(struct conn *c)
 {
 	base_list_remove(&c->link);
+	base_list_remove(&c->write_link);
 	for (size_t i = 0; i < c->q_len; i++)
 		gw_msg_unref(c->q[(c->q_head + i) % c->q_cap]);
 	free(c->q);

@@ -51,8 +51,10 @@ struct conn {
 	uint64_t id;
 	struct base_list link;	    /* on gw->conns: every connection of the server */
 	struct base_list room_link; /* on its room's fan-out list while joined (fanout.c) */
-	struct room *room;	    /* the room joined, NULL until then (set by the fan-out) */
-	uint64_t attached_item;	    /* fan-out items after this one are ours */
+	/* On the transport's list of connections to write before the loop waits (ws.c). */
+	struct base_list write_link;
+	struct room *room;	/* the room joined, NULL until then (set by the fan-out) */
+	uint64_t attached_item; /* fan-out items after this one are ours */
 	struct room_identity who;
 	char pid[GW_PID_MAX];
 	struct conn *pid_next; /* its room's connections by pid (pidindex.h) */

@@ -104,6 +104,13 @@ void gw_schedule_flush(struct gateway *gw)
 	ev_timer_start(l->ev, &l->flush_timer);
 }
 
+static void on_before_wait(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop, (void)revents;
+	struct gateway *gw = w->data;
+	gw->loop.on.before_wait(gw);
+}
+
 static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 {
 	(void)loop, (void)revents;
@@ -173,6 +180,11 @@ bool gw_loop_start(struct gateway *gw, const struct gw_loop_handlers *on)
 	ev_init(&l->lease_io, on_lease);
 	l->nats_io.data = l->lease_io.data = gw;
 	ev_io_start(l->ev, &l->signal_io);
+	if (on->before_wait) {
+		ev_prepare_init(&l->before_wait, on_before_wait);
+		l->before_wait.data = gw;
+		ev_prepare_start(l->ev, &l->before_wait);
+	}
 	return true;
 }
 
@@ -220,6 +232,7 @@ void gw_loop_stop(struct gateway *gw)
 		ev_io_stop(l->ev, &l->media_io);
 		ev_io_stop(l->ev, &l->nats_io);
 		ev_io_stop(l->ev, &l->lease_io);
+		ev_prepare_stop(l->ev, &l->before_wait);
 		ev_loop_destroy(l->ev);
 	}
 	l->ev = NULL;

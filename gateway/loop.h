@@ -35,6 +35,10 @@ struct gw_loop_handlers {
 	/* The fd given to gw_loop_watch_lease is readable (nats_lease.h's news). May be
 	 * NULL: the fd is then not watched. */
 	void (*lease)(struct gateway *gw);
+	/* Every loop turn, after its callbacks and before it waits for the next events (a
+	 * libev prepare watcher): what they queued for the sockets goes out in one pass. May
+	 * be NULL. */
+	void (*before_wait)(struct gateway *gw);
 };
 
 struct gw_loop {
@@ -49,6 +53,7 @@ struct gw_loop {
 	ev_io media_io;
 	ev_io nats_io;
 	ev_io lease_io;
+	ev_prepare before_wait;
 	int signal_fd; /* ours, closed by gw_loop_stop; the media fd is the media side's */
 	struct gw_loop_handlers on;
 };

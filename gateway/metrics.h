@@ -21,6 +21,8 @@ struct gw_metrics {
 	uint64_t ws_messages_in;
 	uint64_t ws_messages_out;
 	uint64_t ws_writes; /* writes of frames to sockets: a batch of messages is one */
+	/* of those, the batches written before the loop waited, with no writable callback */
+	uint64_t ws_direct_writes;
 	uint64_t ws_slow_dropped;
 	uint64_t http_requests;
 	uint64_t http_refused;	    /* connections over the per-address cap */

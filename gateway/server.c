@@ -402,7 +402,8 @@ static bool start(struct gateway *gw)
 					   .media = gw_media_wake,
 					   .reload = gw->cfg.tls_cert[0] ? reload_tls : NULL,
 					   .nats = nats_wake,
-					   .lease = gw_lease_drain};
+					   .lease = gw_lease_drain,
+					   .before_wait = gw_ws_write_ready};
 	gw->listener = gw_media_listener(gw);
 	if (!start_nats(gw) || !open_rooms(gw) || !gw_loop_start(gw, &on_loop) || !start_lws(gw) ||
 	    !start_media(gw))
@@ -424,6 +425,7 @@ int gateway_run(const struct gw_config *cfg)
 	int rc = 1;
 	gw->cfg = *cfg;
 	base_list_init(&gw->conns);
+	base_list_init(&gw->ws_ready);
 	gw->loop.signal_fd = -1;
 	gw->ws_batch.pre = LWS_PRE;
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_from_lws);

@@ -36,6 +36,8 @@ struct gateway {
 	struct media *media; /* NULL: media.offer is unavailable */
 	struct gw_metrics metrics;
 	struct base_list conns; /* every WebSocket connection (conn.link), newest first */
+	/* Connections that have messages to write before the loop next waits (ws.c). */
+	struct base_list ws_ready;
 	uint64_t next_conn_id;
 	struct gw_resume_keys resume;
 	struct gw_addr_buckets join_limits; /* joins per client address (session.c) */

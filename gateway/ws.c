@@ -6,9 +6,14 @@
  * over 64 KiB closes the connection with 1009, a binary frame with 1003. Fragments are
  * gathered into one buffer, bounded by the same limit.
  *
- * Send: on each SERVER_WRITEABLE callback, every queued message (up to GW_WS_BATCH_MAX
- * bytes) goes out as its own text frame, all in one write (wsbatch.h); we ask for another
- * callback while the ring is not empty. A moderation close waits for what came before.
+ * Send: a connection whose ring stops being empty goes on gw->ws_ready, and before the
+ * loop waits again (gw_ws_write_ready) every queued message (up to GW_WS_BATCH_MAX bytes)
+ * goes out as its own text frame, all in one write (wsbatch.h). Asking lws for a
+ * SERVER_WRITEABLE callback instead costs each connection an EPOLLOUT round trip (two
+ * epoll_ctl and an event), which was most of a caption's cost to 10,000 observers
+ * (docs/profiles.md); the callback is kept for what the socket did not take at once (lws
+ * holds it and asks for it itself), for a ring longer than a batch, and for the
+ * moderation close, which waits for what came before it.
  */
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -23,7 +28,10 @@
 
 static void want_write(struct conn *c)
 {
-	lws_callback_on_writable(c->io_ctx);
+	/* Not now: other events of this loop turn may follow for the same connection, and
+	 * they go in the same write. */
+	if (!base_list_linked(&c->write_link))
+		base_list_insert_tail(&c->gw->ws_ready, &c->write_link);
 }
 
 static void drop(struct conn *c)
@@ -80,6 +88,37 @@ static int write_one(struct conn *c)
 	int n = lws_write(c->io_ctx, m->payload, m->len, LWS_WRITE_TEXT);
 	gw_msg_unref(m);
 	return n < 0 ? -1 : 1;
+}
+
+/* From the loop, outside any callback of c's: writes its batch straight to the socket when
+ * nothing is pending before it. */
+static void write_now(struct conn *c)
+{
+	struct lws *wsi = c->io_ctx;
+	if (c->closing)
+		return;
+	if (lws_get_network_wsi(wsi) != wsi || lws_partial_buffered(wsi) ||
+	    gw_wsbatch_has_rest(c)) {
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	if (gw_wsbatch_write(&c->gw->ws_batch, c, GW_WS_BATCH_MAX, write_raw, wsi) < 0) {
+		c->closing = true;
+		drop(c);
+		return;
+	}
+	c->gw->metrics.ws_direct_writes++;
+	if (c->q_len || gw_wsbatch_has_rest(c))
+		lws_callback_on_writable(wsi);
+}
+
+void gw_ws_write_ready(struct gateway *gw)
+{
+	while (!base_list_empty(&gw->ws_ready)) {
+		struct conn *c = BASE_CONTAINER_OF(gw->ws_ready.next, struct conn, write_link);
+		base_list_remove(&c->write_link);
+		write_now(c);
+	}
 }
 
 int gw_ws_writable(struct conn *c)

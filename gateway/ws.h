@@ -23,5 +23,8 @@ int gw_ws_receive(struct conn *c, const void *in, size_t len);
 int gw_ws_writable(struct conn *c);
 /* CLOSED: ends the session and frees c. */
 void gw_ws_closed(struct conn *c);
+/* Before the loop waits: writes what each connection queued in this turn (the loop's
+ * before_wait handler). */
+void gw_ws_write_ready(struct gateway *gw);
 
 #endif

@@ -137,6 +137,9 @@ async function crowd(tls) {
       const sent = count('plenary_ws_messages_sent_total');
       const writes = count('plenary_ws_writes_total');
       assert.ok(writes > 0 && writes < sent, `${writes} writes for ${sent} messages`);
+      // Most written before the loop waited, not from a writable callback (ws.c).
+      const direct = count('plenary_ws_direct_writes_total');
+      assert.ok(direct > 0 && direct <= writes, `${direct} of ${writes} writes direct`);
     }
   } finally {
     for (const c of all) c.terminate();
