@@ -39,9 +39,11 @@ async function interpreter(name, sub, lang) {
 }
 
 // The recorder's writer thread opens a file a moment after the stream starts.
-async function fetchUntilFound(url) {
+// The channel's stream begins, and its recording opens, when the media worker first mixes
+// the booth: a moment after the interpreter's offer was answered (longer under TSan).
+async function fetchUntilFound(url, opts = {}) {
   for (let i = 0; ; i++) {
-    const r = await fetch(url);
+    const r = await fetch(url, opts);
     if (r.status !== 404 || i === 40) return r;
     await r.arrayBuffer();
     await sleep(50);
@@ -170,7 +172,7 @@ test('booth handover, floor language, media.channel', async () => {
     assert.equal((await bad.json()).code, 'bad_request');
   }
   const ac = new AbortController();
-  const live = await fetch(`${server.url}/api/rooms/${ROOM}/listen.ogg?lang=fr`, { signal: ac.signal });
+  const live = await fetchUntilFound(`${server.url}/api/rooms/${ROOM}/listen.ogg?lang=fr`, { signal: ac.signal });
   assert.equal(live.status, 200);
   assert.equal(live.headers.get('content-type'), 'audio/ogg');
   const first = await live.body.getReader().read();
