@@ -82,7 +82,9 @@ static char *append_relay(const struct gateway *gw, char *text, size_t *len)
 {
 	struct gw_nats_media_stats st;
 	gw_nats_media_read_stats(gw->nats_media, &st);
-	char add[640];
+	struct media_stats ms;
+	media_stats_read(gw->media, &ms);
+	char add[800];
 	int n = snprintf(add, sizeof add,
 			 "# TYPE plenary_relay_published_total counter\n"
 			 "plenary_relay_published_total %" PRIu64 "\n"
@@ -91,8 +93,10 @@ static char *append_relay(const struct gateway *gw, char *text, size_t *len)
 			 "# TYPE plenary_relay_received_total counter\n"
 			 "plenary_relay_received_total %" PRIu64 "\n"
 			 "# TYPE plenary_relay_refused_total counter\n"
-			 "plenary_relay_refused_total %" PRIu64 "\n",
-			 st.published, st.dropped, st.received, st.refused);
+			 "plenary_relay_refused_total %" PRIu64 "\n"
+			 "# TYPE plenary_relay_own_sent_total counter\n"
+			 "plenary_relay_own_sent_total %" PRIu64 "\n",
+			 st.published, st.dropped, st.received, st.refused, ms.relay_own_sent);
 	char *all = n > 0 && (size_t)n < sizeof add ? realloc(text, *len + (size_t)n + 1) : NULL;
 	if (!all) {
 		free(text);

@@ -152,8 +152,9 @@ static void *publisher_main(void *arg)
 
 static void push_frame(struct gw_nats_media *nm, struct media_frame *f, natsMsg *msg)
 {
+	char pid[MEDIA_PID_MAX + 1];
 	enum gw_media_wire_err err = gw_media_wire_read_frame(
-	    (const uint8_t *)natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), f);
+	    (const uint8_t *)natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), f, pid);
 	enum media_err merr = MEDIA_ERR_STATE;
 	if (err == GW_MEDIA_WIRE_OK) {
 		pthread_mutex_lock(&nm->push_mu);

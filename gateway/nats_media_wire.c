@@ -6,6 +6,7 @@
 #include "gateway/nats_media_wire.h"
 
 #define KIND_FRAME  'F'
+#define KIND_OWN    'O'
 #define KIND_MIC    'M'
 #define FLAG_MARKER 0x01
 #define LEVEL_NONE  255
@@ -73,10 +74,12 @@ static size_t write_msg(uint8_t kind, uint8_t b1, bool marker, const char *pid, 
 
 size_t gw_media_wire_frame(const struct media_frame *f, uint8_t *out, size_t cap)
 {
-	if (!f || f->channel > 2 * MEDIA_CHANNELS)
+	size_t pid_len = f && f->pid ? strlen(f->pid) : 0;
+	if (!f || f->channel > 2 * MEDIA_CHANNELS ||
+	    (f->pid && (pid_len == 0 || pid_len > MEDIA_PID_MAX || f->channel != 0)))
 		return 0;
-	return write_msg(KIND_FRAME, (uint8_t)f->channel, f->marker, NULL, 0, f->seq, f->timestamp,
-			 f->ssrc, f->opus, f->len, out, cap);
+	return write_msg(f->pid ? KIND_OWN : KIND_FRAME, (uint8_t)f->channel, f->marker, f->pid,
+			 pid_len, f->seq, f->timestamp, f->ssrc, f->opus, f->len, out, cap);
 }
 
 size_t gw_media_wire_mic(const struct media_mic_frame *f, uint8_t *out, size_t cap)
@@ -90,12 +93,12 @@ size_t gw_media_wire_mic(const struct media_mic_frame *f, uint8_t *out, size_t c
 }
 
 /* The header every message has: its kind, flags and the payload's bounds. */
-static enum gw_media_wire_err read_head(const uint8_t *d, size_t len, uint8_t kind,
+static enum gw_media_wire_err read_head(const uint8_t *d, size_t len, uint8_t kind, uint8_t or_kind,
 					size_t *payload_at)
 {
 	if (!d || len < GW_MEDIA_WIRE_HEAD + 1)
 		return GW_MEDIA_WIRE_SHORT;
-	if (d[0] != kind)
+	if (d[0] != kind && d[0] != or_kind)
 		return GW_MEDIA_WIRE_KIND;
 	if (d[2] & ~FLAG_MARKER)
 		return GW_MEDIA_WIRE_FIELD;
@@ -108,15 +111,32 @@ static enum gw_media_wire_err read_head(const uint8_t *d, size_t len, uint8_t ki
 	return GW_MEDIA_WIRE_OK;
 }
 
+/* The pid of a mic packet or an own mix into pid: its length and bytes checked. */
+static enum gw_media_wire_err read_pid(const uint8_t *data, char pid[MEDIA_PID_MAX + 1])
+{
+	size_t pid_len = data[3];
+	if (pid_len == 0 || pid_len > MEDIA_PID_MAX)
+		return GW_MEDIA_WIRE_FIELD;
+	if (memchr(data + GW_MEDIA_WIRE_HEAD, '\0', pid_len))
+		return GW_MEDIA_WIRE_PID;
+	memcpy(pid, data + GW_MEDIA_WIRE_HEAD, pid_len);
+	pid[pid_len] = '\0';
+	return GW_MEDIA_WIRE_OK;
+}
+
 enum gw_media_wire_err gw_media_wire_read_frame(const uint8_t *data, size_t len,
-						struct media_frame *f)
+						struct media_frame *f, char pid[MEDIA_PID_MAX + 1])
 {
 	size_t at;
-	enum gw_media_wire_err err = read_head(data, len, KIND_FRAME, &at);
+	enum gw_media_wire_err err = read_head(data, len, KIND_FRAME, KIND_OWN, &at);
 	if (err != GW_MEDIA_WIRE_OK)
 		return err;
-	if (data[1] > 2 * MEDIA_CHANNELS || data[3] != 0)
+	bool own = data[0] == KIND_OWN;
+	if (data[1] > 2 * MEDIA_CHANNELS || (!own && data[3] != 0) || (own && data[1] != 0))
 		return GW_MEDIA_WIRE_FIELD;
+	if (own && (err = read_pid(data, pid)) != GW_MEDIA_WIRE_OK)
+		return err;
+	f->pid = own ? pid : NULL;
 	f->channel = data[1];
 	f->marker = data[2] & FLAG_MARKER;
 	f->seq = get16(data + 4);
@@ -132,17 +152,13 @@ enum gw_media_wire_err gw_media_wire_read_mic(const uint8_t *data, size_t len,
 					      char pid[MEDIA_PID_MAX + 1])
 {
 	size_t at;
-	enum gw_media_wire_err err = read_head(data, len, KIND_MIC, &at);
+	enum gw_media_wire_err err = read_head(data, len, KIND_MIC, KIND_MIC, &at);
 	if (err != GW_MEDIA_WIRE_OK)
 		return err;
-	size_t pid_len = data[3];
-	if ((data[1] > 127 && data[1] != LEVEL_NONE) || pid_len == 0 || pid_len > MEDIA_PID_MAX ||
-	    get32(data + 10) != 0)
+	if ((data[1] > 127 && data[1] != LEVEL_NONE) || get32(data + 10) != 0)
 		return GW_MEDIA_WIRE_FIELD;
-	if (memchr(data + GW_MEDIA_WIRE_HEAD, '\0', pid_len))
-		return GW_MEDIA_WIRE_PID;
-	memcpy(pid, data + GW_MEDIA_WIRE_HEAD, pid_len);
-	pid[pid_len] = '\0';
+	if ((err = read_pid(data, pid)) != GW_MEDIA_WIRE_OK)
+		return err;
 	f->pid = pid;
 	f->level = data[1] == LEVEL_NONE ? -1 : data[1];
 	f->marker = data[2] & FLAG_MARKER;

@@ -224,13 +224,22 @@ static bool open_rooms(struct gateway *gw)
 	return true;
 }
 
+/* Up to the hard limit, but not past GW_FD_LIMIT: lws sizes its descriptor table to the soft
+ * limit when the context is made, and on every close Debian's lws 4.1 scans the whole of
+ * it (a sanity check kept in its build; docs/profiles.md). At systemd's usual hard limit
+ * of 524288 that is a 4 MB scan per closed connection, and a meeting's end or a network
+ * blip closing 10,000 of them would hold the gateway thread for seconds. An operator who
+ * set a higher soft limit keeps it. */
+#define GW_FD_LIMIT 65536
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= GW_FD_LIMIT ||
+	    rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < GW_FD_LIMIT ? rl.rlim_max : GW_FD_LIMIT;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* "" and "0.0.0.0" are every IPv4 address: lws's NULL interface, without IPv6. */

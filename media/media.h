@@ -67,7 +67,10 @@ enum media_err {
 const char *media_strerror(enum media_err err);
 
 /* One encoded frame of a room's stream, as its listeners get it before SRTP: the tap's
- * (media_options.on_encoded) and what an edge pushes (media_relay_push). */
+ * (media_options.on_encoded) and what an edge pushes (media_relay_push). With a pid, it is
+ * the owner's own mix for one participant whose open mic is on an edge (their mix-minus:
+ * the room without their own voice), sent in place of the room's frame of the same tick,
+ * with the same seq and timestamp. */
 #define MEDIA_FRAME_MAX 1275 /* an Opus packet's largest size (RFC 6716) */
 #define MEDIA_PID_MAX	64   /* participant ids, as rooms/ allows them */
 struct media_frame {
@@ -78,7 +81,8 @@ struct media_frame {
 	uint32_t timestamp; /* shares the floor frame's of the same tick */
 	bool marker;
 	const uint8_t *opus;
-	size_t len; /* 1..MEDIA_FRAME_MAX */
+	size_t len;	 /* 1..MEDIA_FRAME_MAX */
+	const char *pid; /* NULL: the room's stream; else that participant's own mix (floor) */
 };
 /* One RTP packet of an open microphone, as its peer sent it (after SRTP): what an edge
  * hands on (media_options.on_mic_frame) and the owner takes (media_remote_mic_push). */
@@ -363,7 +367,8 @@ struct media_stats {
 	uint64_t venue_received;       /* plain-RTP venues: datagrams taken into the mix */
 	uint64_t venue_dropped;	       /* ... refused (not RTP, wrong type, bad payload) */
 	uint64_t venue_sent;	       /* ... sent to the desks */
-	uint64_t relay_dropped; /* edges: pushed frames a full ring dropped (media_relay_push) */
+	uint64_t relay_dropped;	 /* edges: pushed frames a full ring dropped (media_relay_push) */
+	uint64_t relay_own_sent; /* edges: the owner's own mixes sent to open mics here */
 };
 /* m may be NULL (no media side yet): all zeros. Safe from any thread. */
 void media_stats_read(const struct media *m, struct media_stats *out);
@@ -382,7 +387,9 @@ BASE_WUR enum media_err media_room_relay(struct media *m, const char *room, bool
 /* Any thread (serialised inside), until media_destroy begins (the caller stops its
  * transport first): one frame of the owner's stream for f->room, as the owner's
  * on_encoded gave it (channel frames before the floor frame of their tick). It is
- * copied into the room's ring; the worker sends it on at once. Errors: MEDIA_ERR_PARAM
+ * copied into the room's ring; the worker sends it on at once. A frame with a pid goes to
+ * that participant's peer here alone, if its mic is open, in place of the room's frame
+ * of its tick (which an open mic in a relayed room is not sent). Errors: MEDIA_ERR_PARAM
  * (bad frame), MEDIA_ERR_STATE (media_room_relay was never called for the room),
  * MEDIA_ERR_FULL (the ring is full: the frame is dropped and counted in
  * media_stats.relay_dropped). */
@@ -394,8 +401,10 @@ BASE_WUR enum media_err media_relay_push(struct media *m, const struct media_fra
  * media_destroy; closing the gate is how they stop). media_remote_mic_push (any thread,
  * as media_relay_push) feeds their packets to the mixer, which treats them as a local
  * open mic's (jitter buffer, decode, forwarding, mix-minus for the others); a closed gate
- * drops them. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM; push also MEDIA_ERR_STATE (no
- * media_remote_mic for the room yet) and MEDIA_ERR_FULL. */
+ * drops them. While the gate is open the member also hears the room as a local open mic
+ * would (its own mix, without its voice, when it speaks): those frames go to on_encoded
+ * with its pid, for the edge to pass on. Errors: MEDIA_ERR_PARAM, MEDIA_ERR_NOMEM; push also
+ * MEDIA_ERR_STATE (no media_remote_mic for the room yet) and MEDIA_ERR_FULL. */
 BASE_WUR enum media_err media_remote_mic(struct media *m, const char *room, const char *pid,
 					 bool open);
 BASE_WUR enum media_err media_remote_mic_push(struct media *m, const struct media_mic_frame *f);

@@ -127,15 +127,18 @@ static enum media_err push(struct media *m, const char *room, const struct link_
 enum media_err media_relay_push(struct media *m, const struct media_frame *f)
 {
 	if (!m || !f || !room_ok(f->room) || !f->opus || f->len == 0 || f->len > MEDIA_FRAME_MAX ||
-	    f->channel > 2 * MEDIA_CHANNELS)
+	    f->channel > 2 * MEDIA_CHANNELS ||
+	    (f->pid && (!f->pid[0] || strlen(f->pid) > MEDIA_PID_MAX || f->channel != 0)))
 		return MEDIA_ERR_PARAM;
-	struct link_slot s = {.kind = LINK_RELAY,
+	struct link_slot s = {.kind = f->pid ? LINK_OWN : LINK_RELAY,
 			      .channel = (uint8_t)f->channel,
 			      .marker = f->marker,
 			      .seq = f->seq,
 			      .timestamp = f->timestamp,
 			      .ssrc = f->ssrc,
 			      .len = (uint16_t)f->len};
+	if (f->pid)
+		memcpy(s.pid, f->pid, strlen(f->pid) + 1);
 	return push(m, f->room, &s, f->opus);
 }
 

@@ -53,6 +53,7 @@ static void read_mixer(struct worker *w, struct media_stats *out, uint64_t *mix_
 	out->mixes_encoded += READ(encoded);
 	out->channel_encodes += READ(channel_encoded);
 	out->packets_forwarded += READ(forwarded);
+	out->relay_own_sent += READ(relay_own);
 	out->send_errors += READ(send_errors) + READ(protect_errors);
 	out->gate_errors += READ(gate_errors);
 	out->fanout_s += (double)READ(fanout_us) / 1e6;

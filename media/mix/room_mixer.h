@@ -61,6 +61,7 @@ struct mixer_counters {
 	_Atomic uint64_t encoded;	  /* public mixes encoded */
 	_Atomic uint64_t channel_encoded; /* interpretation channels' frames encoded (channels.h) */
 	_Atomic uint64_t gate_errors;	  /* gates that could not open (no memory, too many) */
+	_Atomic uint64_t relay_own;	  /* edges: owners' own mixes sent to open mics here */
 	_Atomic uint64_t fanout_us;	  /* time in the public packets' fan-out (protect + send) */
 	_Atomic uint64_t fanout_dests;	  /* ... and the listeners it served */
 	_Atomic uint64_t latency_mix[MEDIA_LATENCY_BUCKETS + 1];
@@ -109,6 +110,9 @@ struct mixer_member {
 	socklen_t addr_len;
 	uint8_t payload_type;	  /* its Opus payload type */
 	struct fanout_sink *sink; /* NULL: addr over UDP; else its ICE-TCP connection */
+	/* The participant, on an edge: whom the owner's own mix for them names
+	 * (room_mixer_relay_own). NULL: none. */
+	const char *pid;
 
 	/* Interpretation (channels.h): 0 the floor, k channel k-1; 0 after a join. */
 	uint8_t listen_ch; /* what it hears (room_mixer_channel) */
@@ -225,6 +229,12 @@ void room_mixer_hold(struct room_mixer *rm);
  * Allocates nothing. Returns false when the frame was not used (not relaying, stale, bad). */
 bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 			    const struct media_frame *f, int64_t now_us);
+/* The owner's own mix for one participant (f->pid: its member's pid) whose mic is open
+ * here: sent to that member alone, with the seq and timestamp the room's frame of the
+ * same tick got (that frame was not sent to it). Allocates nothing. Returns false when
+ * not used: no such open mic, or its tick's room frame was not relayed. */
+bool room_mixer_relay_own(struct room_mixer *rm, const struct mixer_env *env,
+			  const struct media_frame *f);
 /* An open mic's packet in a relayed room, mixed elsewhere: only its voice is noted, so
  * room_mixer_talking (captions) still knows who talks here. */
 void room_mixer_relay_voice(struct mixer_member *m, const struct talk_packet *tp);

@@ -191,6 +191,44 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	return true;
 }
 
+static struct mixer_mic *open_mic_of(const struct room_mixer *rm, const char *pid)
+{
+	for (size_t i = 0; i < rm->n_mics; i++) {
+		const struct mixer_member *m = rm->mics[i]->member;
+		if (m->gate && m->listening && m->pid && strcmp(m->pid, pid) == 0)
+			return rm->mics[i];
+	}
+	return NULL;
+}
+
+bool room_mixer_relay_own(struct room_mixer *rm, const struct mixer_env *env,
+			  const struct media_frame *f)
+{
+	struct mixer_relay *r = rm ? rm->relay : NULL;
+	if (!r || !f || !f->pid || f->channel || !f->opus || f->len == 0 ||
+	    f->len > CODEC_MAX_PACKET || !r->have_src || f->ssrc != r->src_ssrc)
+		return false;
+	struct mixer_mic *mic = open_mic_of(rm, f->pid);
+	if (!mic)
+		return false;
+	struct rtp_header h = {.marker = f->marker,
+			       .payload_type = 111,
+			       .seq = f->seq,
+			       .timestamp = f->timestamp,
+			       .ssrc = r->stretch,
+			       .payload = f->opus,
+			       .payload_len = f->len};
+	struct rtp_build b = {0};
+	size_t len = 0;
+	if (rtp_rewrite_copy(&rm->rw, &h, &b) == MEDIA_OK)
+		len = mixer_build(rm, &b, f->opus, f->len);
+	if (!len)
+		return false;
+	mixer_send_own(rm, env, mic, len);
+	atomic_fetch_add_explicit(&env->counters->relay_own, 1, memory_order_relaxed);
+	return true;
+}
+
 void room_mixer_relay_voice(struct mixer_member *m, const struct talk_packet *tp)
 {
 	if (m && m->gate && m->mic && m->mic->listed)

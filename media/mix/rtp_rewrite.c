@@ -102,6 +102,22 @@ static void start_forward(struct rtp_rewrite *rw, const struct rtp_header *in, i
 	commit(rw, RTP_REWRITE_FORWARD, seq, ts, now);
 }
 
+enum media_err rtp_rewrite_copy(const struct rtp_rewrite *rw, const struct rtp_header *in,
+				struct rtp_build *b)
+{
+	if (!rw || !in || !b)
+		return MEDIA_ERR_PARAM;
+	if (rw->mode != RTP_REWRITE_FORWARD || in->ssrc != rw->fwd_ssrc ||
+	    rtp_seq_diff(in->seq, rw->fwd_first_seq) < 0)
+		return MEDIA_ERR_STALE;
+	uint16_t seq = (uint16_t)(in->seq + rw->seq_offset);
+	int32_t back = -rtp_seq_diff(seq, rw->last_seq);
+	if (back < 0 || back >= MASK_BITS || !((rw->sent_mask >> back) & 1))
+		return MEDIA_ERR_STALE;
+	fill(rw, in->marker, seq, in->timestamp + rw->ts_offset, b);
+	return MEDIA_OK;
+}
+
 enum media_err rtp_rewrite_forward(struct rtp_rewrite *rw, const struct rtp_header *in, int64_t now,
 				   struct rtp_build *b)
 {

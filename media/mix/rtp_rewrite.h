@@ -85,6 +85,13 @@ BASE_WUR enum media_err rtp_rewrite_mix(struct rtp_rewrite *rw, int64_t now, str
 BASE_WUR enum media_err rtp_rewrite_forward(struct rtp_rewrite *rw, const struct rtp_header *in,
 					    int64_t now, struct rtp_build *b);
 
+/* The header that the packet in of the current forwarded stretch was sent with: for a
+ * second, different packet of the same tick to a listener that was not sent the first
+ * (an edge's open mic gets the owner's own mix for it instead of the room's frame).
+ * Changes nothing. Errors: MEDIA_ERR_PARAM; MEDIA_ERR_STALE when in is not of the
+ * current forwarded stretch or its packet was not sent. */
+BASE_WUR enum media_err rtp_rewrite_copy(const struct rtp_rewrite *rw, const struct rtp_header *in,
+					 struct rtp_build *b);
 /* The mode of the last packet sent (RTP_REWRITE_NONE before the first). */
 enum rtp_rewrite_mode rtp_rewrite_mode(const struct rtp_rewrite *rw);
 

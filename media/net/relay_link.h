@@ -25,7 +25,9 @@
 /* 256 frames: 5 s of a floor alone, 0.3 s of a floor with 16 channels on air. */
 #define LINK_SLOTS 256
 
-enum link_kind { LINK_RELAY = 1, LINK_MIC };
+/* LINK_RELAY a frame of the owner's stream; LINK_OWN the owner's own mix for pid, an open
+ * mic here; LINK_MIC an edge's open-mic packet, on the owner. */
+enum link_kind { LINK_RELAY = 1, LINK_OWN, LINK_MIC };
 
 struct link_slot {
 	uint8_t kind; /* enum link_kind */
@@ -34,9 +36,9 @@ struct link_slot {
 	int16_t level; /* LINK_MIC: -1 unknown */
 	uint16_t seq;
 	uint32_t timestamp;
-	uint32_t ssrc; /* LINK_RELAY: the source's */
+	uint32_t ssrc; /* LINK_RELAY, LINK_OWN: the source's */
 	uint16_t len;
-	char pid[MEDIA_PID_MAX + 1]; /* LINK_MIC */
+	char pid[MEDIA_PID_MAX + 1]; /* LINK_OWN, LINK_MIC */
 	uint8_t opus[MEDIA_FRAME_MAX];
 };
 

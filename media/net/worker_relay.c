@@ -6,13 +6,18 @@
  *   edge:   pushed frames of the owner's stream -> room_mixer_relay_frame (sent on at
  *           once); an open mic of a peer here -> the mic tap, not the mix
  *   owner:  pushed frames of an edge's open mic -> its remote member, a mixer_member with
- *           no SRTP session and no sink (it is never keyed: it hears nothing here), fed
- *           through room_mixer_audio exactly as a local peer's packets are
+ *           no SRTP session, fed through room_mixer_audio exactly as a local peer's
+ *           packets are. While its gate is open it is keyed, with a sink that hands what
+ *           the mixer sends it (the room, or its own mix-minus while it speaks) to the
+ *           tap with its pid: the edge gives that to the participant's peer (LINK_OWN),
+ *           so a speaker on an edge hears the chair as one on the owner does.
  *
  * The drain and the mic tap allocate nothing; a remote member is made on its first gate
  * command.
  */
 #include "media/net/worker.h"
+
+#include "media/wire/wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,31 @@ struct remote_mic {
 	struct mixer_member member;
 	char pid[MEDIA_PID_MAX + 1];
 	uint32_t ssrc; /* made up: tells its jitter buffer and rtp_rewrite who speaks */
+	/* What the mixer sends it, plain RTP (no SRTP session), goes to the tap. */
+	struct fanout_sink sink;
+	const struct mixer_tap *tap;
+	const char *room; /* its link's */
 };
+
+/* The sink of a remote member: the room's packet for it, back into a frame for the tap. */
+static bool remote_send(struct fanout_sink *self, const uint8_t *buf, size_t len)
+{
+	struct remote_mic *r = BASE_CONTAINER_OF(self, struct remote_mic, sink);
+	struct rtp_header h;
+	if (!r->tap->encoded || rtp_parse(buf, len, &h) != RTP_OK || h.payload_len == 0 ||
+	    h.payload_len > MEDIA_FRAME_MAX)
+		return false;
+	struct media_frame f = {.room = r->room,
+				.ssrc = h.ssrc,
+				.seq = h.seq,
+				.timestamp = h.timestamp,
+				.marker = h.marker,
+				.opus = h.payload,
+				.len = h.payload_len,
+				.pid = r->pid};
+	r->tap->encoded(r->tap->ctx, &f);
+	return true;
+}
 
 static _Atomic uint32_t remote_ssrcs; /* distinct across the workers, for readable logs */
 
@@ -69,7 +98,7 @@ static struct remote_mic *remote_find(const struct relay_link *l, const char *pi
 	return NULL;
 }
 
-static struct remote_mic *remote_make(struct relay_link *l, const char *pid)
+static struct remote_mic *remote_make(struct worker *w, struct relay_link *l, const char *pid)
 {
 	if (l->n_remotes == l->cap_remotes) {
 		size_t cap = l->cap_remotes ? l->cap_remotes * 2 : 4;
@@ -84,11 +113,15 @@ static struct remote_mic *remote_make(struct relay_link *l, const char *pid)
 		return NULL;
 	snprintf(r->pid, sizeof r->pid, "%s", pid);
 	r->ssrc = atomic_fetch_add_explicit(&remote_ssrcs, 1, memory_order_relaxed) + 1;
+	r->sink.send = remote_send;
+	r->tap = &w->tap;
+	r->room = l->room;
 	if (room_mixer_join(l->rm, &r->member) != MEDIA_OK) {
 		free(r);
 		return NULL;
 	}
 	r->member.payload_type = REMOTE_PT;
+	r->member.sink = &r->sink; /* srtp NULL: plain RTP, as to a venue's desk */
 	l->remotes[l->n_remotes++] = r;
 	return r;
 }
@@ -98,18 +131,24 @@ void worker_relay_gate(struct worker *w, struct link_gate *g)
 	struct relay_link *l = g->link;
 	struct remote_mic *r = take_in(w, l) ? remote_find(l, g->pid) : NULL;
 	if (!r && g->open && l->rm)
-		r = remote_make(l, g->pid);
-	if (g->open && (!r || room_mixer_gate(&r->member, true) != MEDIA_OK))
+		r = remote_make(w, l, g->pid);
+	if (g->open && (!r || room_mixer_gate(&r->member, true) != MEDIA_OK)) {
 		count_error(w);
-	else if (!g->open && r)
+	} else if (g->open) {
+		/* It hears the room through the edge while its mic is open here. */
+		if (!r->member.listening && w->tap.encoded)
+			room_mixer_keyed(&r->member);
+	} else if (r) {
 		(void)!room_mixer_gate(&r->member, false);
+		room_mixer_unkeyed(&r->member); /* the edge's relay of the room is what it hears */
+	}
 	free(g);
 }
 
 static void take_frame(struct relay_link *l, const struct link_slot *s, const struct mixer_env *env,
 		       int64_t now_us)
 {
-	if (s->kind == LINK_RELAY) {
+	if (s->kind == LINK_RELAY || s->kind == LINK_OWN) {
 		struct media_frame f = {.room = l->room,
 					.channel = s->channel,
 					.ssrc = s->ssrc,
@@ -117,8 +156,12 @@ static void take_frame(struct relay_link *l, const struct link_slot *s, const st
 					.timestamp = s->timestamp,
 					.marker = s->marker,
 					.opus = s->opus,
-					.len = s->len};
-		(void)room_mixer_relay_frame(l->rm, env, &f, now_us);
+					.len = s->len,
+					.pid = s->kind == LINK_OWN ? s->pid : NULL};
+		if (f.pid)
+			(void)room_mixer_relay_own(l->rm, env, &f);
+		else
+			(void)room_mixer_relay_frame(l->rm, env, &f, now_us);
 		return;
 	}
 	struct remote_mic *r = remote_find(l, s->pid);

@@ -110,6 +110,7 @@ bool worker_rooms_add(struct worker *w, struct peer *p)
 	if (!rm)
 		return false;
 	p->member.payload_type = p->opus_pt;
+	p->member.pid = p->pid[0] ? p->pid : NULL; /* an edge's own mixes from the owner name it */
 	if (room_mixer_join(rm, &p->member) != MEDIA_OK) {
 		drop_if_idle(w, rm);
 		return false;

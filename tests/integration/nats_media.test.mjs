@@ -9,7 +9,9 @@
 //   (plenary_relay_* in /metrics); the edge's listen.ogg carries it as Ogg pages;
 // - everyone on the edge: the speaker's open mic goes to the owner's mix over NATS and
 //   comes back to the edge's listeners; the edge's chair starts the session and the
-//   speaker's hand and floor are forwarded commands;
+//   speaker's hand and floor are forwarded commands; what the owner's mixer sends the
+//   speaker (their own mix, here the keep-alive of the one voice) reaches them on the
+//   edge (plenary_relay_own_sent_total; tests/unit/media/test_relay.c decodes it);
 // - kill -9 of the owner in the middle of that run, twice (a fresh standby after the
 //   first): each time the standby owns the room within 5 s of the kill, and the edge
 //   receives the floor again within 3 s of the takeover (the new owner opened the edge
@@ -60,7 +62,10 @@ async function relay(server) {
     assert.ok(m, `${server.name}'s /metrics has plenary_relay_${name}_total`);
     return Number(m[1]);
   };
-  return { published: get('published'), received: get('received'), dropped: get('dropped'), refused: get('refused') };
+  return {
+    published: get('published'), received: get('received'), dropped: get('dropped'), refused: get('refused'),
+    ownSent: get('own_sent'),
+  };
 }
 
 function load(url, listenUrl, room, seconds, pid) {
@@ -172,6 +177,12 @@ test('the floor reaches edge listeners, and edge mics the owner, through two tak
     }
     const mics = await relay(owner);
     assert.ok(mics.received > 0, `the owner took the edge's mic over NATS: ${JSON.stringify(mics)}`);
+    // What the owner's mixer sends the edge speaker comes back for them alone: while they
+    // are the one voice, the keep-alive every 25 packets (docs/scale.md, own mixes).
+    const own0 = (await relay(edge)).ownSent;
+    const tOwn = Date.now();
+    while ((await relay(edge)).ownSent === own0 && Date.now() - tOwn < 5000) await sleep(100);
+    assert.ok((await relay(edge)).ownSent > own0, `round ${round}: no own mix reached the edge speaker`);
     await sleep(1000);
     const killedAt = Date.now();
     await owner.stop('SIGKILL');

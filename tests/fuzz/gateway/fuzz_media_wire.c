@@ -1,6 +1,6 @@
 /* A room's sound between nodes (gateway/nats_media_wire.c) on arbitrary bytes, read as a
- * stream frame and as a mic packet: never read past the input; what is taken has every
- * field in its range and writes back to the same bytes. */
+ * stream frame (the room's or an own mix) and as a mic packet: never read past the input; what is
+ * taken has every field in its range and writes back to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,14 @@ static void as_frame(const uint8_t *in, size_t size)
 {
 	uint8_t out[GW_MEDIA_WIRE_MAX];
 	struct media_frame f = {.room = "r"};
-	if (gw_media_wire_read_frame(in, size, &f) != GW_MEDIA_WIRE_OK)
+	char pid[MEDIA_PID_MAX + 1];
+	if (gw_media_wire_read_frame(in, size, &f, pid) != GW_MEDIA_WIRE_OK)
 		return;
 	if (f.channel > 2 * MEDIA_CHANNELS || f.len == 0 || f.len > MEDIA_FRAME_MAX ||
 	    f.opus < in || f.opus + f.len != in + size)
+		abort();
+	if (f.pid &&
+	    (f.pid != pid || f.channel != 0 || strlen(pid) == 0 || strlen(pid) > MEDIA_PID_MAX))
 		abort();
 	size_t n = gw_media_wire_frame(&f, out, sizeof out);
 	if (n != size || memcmp(out, in, size) != 0)

@@ -1,6 +1,6 @@
 /*
- * A room's sound between nodes as bytes (gateway/nats_media_wire.h): a stream frame and a
- * mic packet go out and come back field for field; every malformed message is refused
+ * A room's sound between nodes as bytes (gateway/nats_media_wire.h): a stream frame, an
+ * own mix and a mic packet go out and come back field for field; every malformed message is refused
  * with its reason, and a decoder never reads past what it was given.
  */
 #include <setjmp.h>
@@ -48,9 +48,11 @@ static void a_frame_comes_back_as_sent(void **state)
 	struct media_frame f = a_frame();
 	size_t n = gw_media_wire_frame(&f, buf, sizeof buf);
 	assert_int_equal(n, GW_MEDIA_WIRE_HEAD + sizeof opus);
-	struct media_frame back = {.room = "kept"};
-	assert_int_equal(gw_media_wire_read_frame(buf, n, &back), GW_MEDIA_WIRE_OK);
+	struct media_frame back = {.room = "kept", .pid = "stale"};
+	char pid[MEDIA_PID_MAX + 1];
+	assert_int_equal(gw_media_wire_read_frame(buf, n, &back, pid), GW_MEDIA_WIRE_OK);
 	assert_string_equal(back.room, "kept"); /* the subject's, not the bytes' */
+	assert_null(back.pid);			/* the room's frame, for everyone */
 	assert_int_equal(back.channel, 3);
 	assert_int_equal(back.ssrc, 0xdeadbeef);
 	assert_int_equal(back.seq, 65535);
@@ -59,6 +61,51 @@ static void a_frame_comes_back_as_sent(void **state)
 	assert_int_equal(back.len, sizeof opus);
 	assert_memory_equal(back.opus, opus, sizeof opus);
 	assert_ptr_equal(back.opus, buf + GW_MEDIA_WIRE_HEAD); /* not copied */
+}
+
+static void an_own_mix_comes_back_with_its_pid(void **state)
+{
+	(void)state;
+	uint8_t buf[GW_MEDIA_WIRE_MAX];
+	struct media_frame f = a_frame();
+	f.channel = 0;
+	f.pid = "ana-42";
+	size_t n = gw_media_wire_frame(&f, buf, sizeof buf);
+	assert_int_equal(n, GW_MEDIA_WIRE_HEAD + strlen("ana-42") + sizeof opus);
+	assert_int_equal(buf[0], 'O');
+	struct media_frame back = {.room = "kept"};
+	char pid[MEDIA_PID_MAX + 1];
+	assert_int_equal(gw_media_wire_read_frame(buf, n, &back, pid), GW_MEDIA_WIRE_OK);
+	assert_ptr_equal(back.pid, pid);
+	assert_string_equal(back.pid, "ana-42");
+	assert_int_equal(back.channel, 0);
+	assert_int_equal(back.ssrc, 0xdeadbeef);
+	assert_int_equal(back.seq, 65535);
+	assert_int_equal(back.timestamp, 0x01020304);
+	assert_int_equal(back.len, sizeof opus);
+	assert_memory_equal(back.opus, opus, sizeof opus);
+	/* Not a mic packet, though it names a participant. */
+	struct media_mic_frame mback;
+	assert_int_equal(gw_media_wire_read_mic(buf, n, &mback, pid), GW_MEDIA_WIRE_KIND);
+	/* Own mixes are of the floor; an empty pid is no pid. */
+	f.channel = 1;
+	assert_int_equal(gw_media_wire_frame(&f, buf, sizeof buf), 0);
+	f.channel = 0;
+	f.pid = "";
+	assert_int_equal(gw_media_wire_frame(&f, buf, sizeof buf), 0);
+	/* Malformed: a channel, no pid, a NUL in the pid. */
+	f.pid = "ana-42";
+	n = gw_media_wire_frame(&f, buf, sizeof buf);
+	uint8_t bad[GW_MEDIA_WIRE_MAX];
+	memcpy(bad, buf, n);
+	bad[1] = 1;
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_FIELD);
+	memcpy(bad, buf, n);
+	bad[3] = 0;
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_FIELD);
+	memcpy(bad, buf, n);
+	bad[GW_MEDIA_WIRE_HEAD] = '\0';
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_PID);
 }
 
 static void a_mic_comes_back_as_sent(void **state)
@@ -120,25 +167,27 @@ static void malformed_messages_are_refused_with_their_reason(void **state)
 	char pid[MEDIA_PID_MAX + 1];
 	struct media_mic_frame mback;
 
-	assert_int_equal(gw_media_wire_read_frame(buf, GW_MEDIA_WIRE_HEAD, &back),
+	assert_int_equal(gw_media_wire_read_frame(buf, GW_MEDIA_WIRE_HEAD, &back, pid),
 			 GW_MEDIA_WIRE_SHORT); /* no Opus byte */
-	assert_int_equal(gw_media_wire_read_frame(NULL, 0, &back), GW_MEDIA_WIRE_SHORT);
+	assert_int_equal(gw_media_wire_read_frame(NULL, 0, &back, pid), GW_MEDIA_WIRE_SHORT);
 	assert_int_equal(gw_media_wire_read_mic(buf, n, &mback, pid), GW_MEDIA_WIRE_KIND);
 	uint8_t bad[GW_MEDIA_WIRE_MAX];
 	memcpy(bad, buf, n);
 	bad[1] = 2 * MEDIA_CHANNELS + 1;
-	assert_int_equal(gw_media_wire_read_frame(bad, n, &back), GW_MEDIA_WIRE_FIELD);
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_FIELD);
 	memcpy(bad, buf, n);
 	bad[2] = 0x80; /* an unknown flag */
-	assert_int_equal(gw_media_wire_read_frame(bad, n, &back), GW_MEDIA_WIRE_FIELD);
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_FIELD);
 	memcpy(bad, buf, n);
 	bad[3] = 2; /* a pid on a stream frame */
-	assert_int_equal(gw_media_wire_read_frame(bad, n, &back), GW_MEDIA_WIRE_FIELD);
+	assert_int_equal(gw_media_wire_read_frame(bad, n, &back, pid), GW_MEDIA_WIRE_FIELD);
 	/* More Opus than a packet can hold. */
 	uint8_t big[GW_MEDIA_WIRE_HEAD + MEDIA_FRAME_MAX + 1] = {0};
 	memcpy(big, buf, GW_MEDIA_WIRE_HEAD);
-	assert_int_equal(gw_media_wire_read_frame(big, sizeof big, &back), GW_MEDIA_WIRE_PAYLOAD);
-	assert_int_equal(gw_media_wire_read_frame(big, sizeof big - 1, &back), GW_MEDIA_WIRE_OK);
+	assert_int_equal(gw_media_wire_read_frame(big, sizeof big, &back, pid),
+			 GW_MEDIA_WIRE_PAYLOAD);
+	assert_int_equal(gw_media_wire_read_frame(big, sizeof big - 1, &back, pid),
+			 GW_MEDIA_WIRE_OK);
 
 	struct media_mic_frame m = a_mic();
 	n = gw_media_wire_mic(&m, buf, sizeof buf);
@@ -165,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_frame_comes_back_as_sent),
+	    cmocka_unit_test(an_own_mix_comes_back_with_its_pid),
 	    cmocka_unit_test(a_mic_comes_back_as_sent),
 	    cmocka_unit_test(what_does_not_fit_is_not_written),
 	    cmocka_unit_test(malformed_messages_are_refused_with_their_reason),

@@ -175,6 +175,50 @@ static void test_jumps_and_time(void **state)
 	assert_int_equal(b.timestamp, 4 * FRAME);
 }
 
+/* A second packet of a tick already forwarded gets that tick's seq and timestamp, and
+ * nothing moves; a tick not sent, a straggler, another stretch or a mix get none. */
+static void test_copy_of_a_sent_tick(void **state)
+{
+	(void)state;
+	struct rtp_rewrite rw;
+	assert_int_equal(rtp_rewrite_init(&rw, OUR_SSRC, 10, 0, 111), MEDIA_OK);
+	struct rtp_build b, c;
+	struct rtp_header h = speaker_pkt(SPEAKER_A, 100, 0);
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE); /* nothing sent yet */
+	for (uint16_t s = 100; s < 105; s++) {
+		if (s == 102)
+			continue; /* lost upstream */
+		h = speaker_pkt(SPEAKER_A, s, (uint32_t)(s - 100) * FRAME);
+		assert_int_equal(rtp_rewrite_forward(&rw, &h, (s - 100) * FRAME, &b), MEDIA_OK);
+	}
+	h = speaker_pkt(SPEAKER_A, 104, 4 * FRAME);
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_OK);
+	assert_int_equal(c.seq, b.seq);
+	assert_int_equal(c.timestamp, b.timestamp);
+	assert_int_equal(c.ssrc, OUR_SSRC);
+	h = speaker_pkt(SPEAKER_A, 101, FRAME); /* an earlier tick, sent: its own numbers */
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_OK);
+	assert_int_equal(c.seq, (uint16_t)(b.seq - 3));
+	assert_int_equal(c.timestamp, b.timestamp - 3 * FRAME);
+	h = speaker_pkt(SPEAKER_A, 102, 2 * FRAME); /* lost: never sent */
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE);
+	h = speaker_pkt(SPEAKER_A, 105, 5 * FRAME); /* not sent yet */
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE);
+	h = speaker_pkt(SPEAKER_A, 99, 0); /* before the stretch */
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE);
+	h = speaker_pkt(SPEAKER_B, 104, 4 * FRAME); /* another stretch */
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE);
+	/* Nothing moved: the next forward continues the line. */
+	h = speaker_pkt(SPEAKER_A, 105, 5 * FRAME);
+	struct rtp_build n;
+	assert_int_equal(rtp_rewrite_forward(&rw, &h, 5 * FRAME, &n), MEDIA_OK);
+	assert_int_equal(n.seq, (uint16_t)(b.seq + 1));
+	assert_false(n.marker);
+	assert_int_equal(rtp_rewrite_mix(&rw, 6 * FRAME, &n), MEDIA_OK);
+	assert_int_equal(rtp_rewrite_copy(&rw, &h, &c), MEDIA_ERR_STALE); /* a mix now */
+	assert_int_equal(rtp_rewrite_copy(NULL, &h, &c), MEDIA_ERR_PARAM);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -196,6 +240,7 @@ int main(void)
 	    cmocka_unit_test(test_switches_are_continuous),
 	    cmocka_unit_test(test_forward_keeps_loss_and_gaps),
 	    cmocka_unit_test(test_jumps_and_time),
+	    cmocka_unit_test(test_copy_of_a_sent_tick),
 	    cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
