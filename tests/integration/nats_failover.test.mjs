@@ -15,7 +15,11 @@
 //   the room after the TTL, the old owner is fenced (its clients are closed, it refuses
 //   joins and commands, and writes nothing once its NATS node is back);
 // - through it all the subject has no gap and no fork: `plenaryd verify --nats` passes
-//   and every node's file is a prefix of it, byte for byte.
+//   and every node's file is a prefix of it, byte for byte;
+// - a captioner on an edge keeps sending lines while the owner is killed (-9): each line
+//   is re-sent with its cid until acknowledged, as the web client does; every line ends up
+//   acknowledged and in the log exactly once, and what the edge answered meanwhile was
+//   `internal` or `unavailable`, never anything else.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -350,4 +354,63 @@ test('owner lease: a clean stop hands the room over without waiting out the TTL'
   assert.equal(ack.state.queue.entries.length, 1, 'the queue is as it was');
   await standby.cleanup();
   servers.delete(standby);
+});
+
+test("owner lease: an edge captioner's lines through the owner's death are each written once", { timeout: 180000 }, async (t) => {
+  const ROOM = 'edge-lines';
+  const LINES = 40;
+  const KILL_AFTER = 8;
+  cluster ??= await startNatsCluster(3);
+  let owner = await startNode('node-l1', tmp('plenary-lease-l1-'), cluster.urls);
+  await createRoom(owner, ROOM);
+  await waitRole(owner, ROOM, 'owner');
+  const standby = await startNode('node-l2', tmp('plenary-lease-l2-'), cluster.urls);
+  await waitRole(standby, ROOM, 'standby');
+  const edge = await startServer({
+    dataDir: tmp('plenary-lease-edge-'), args: ['--nats', cluster.urls, '--edge'], config: { nats_timeout_ms: 1000 },
+  });
+  edge.name = 'edge';
+  servers.add(edge);
+  await waitRole(edge, ROOM, 'edge');
+  const chair = await join(edge, ROOM, { role: 'chair', name: 'Chair', sub: 'chair' });
+  await chair.ok({ type: 'session.start' });
+  const cap = await join(edge, ROOM, { role: 'captioner', name: 'Cap', sub: 'cap' });
+
+  const answers = new Map(); // error code -> how many
+  let duplicates = 0;
+  let killedAt = 0;
+  for (let i = 0; i < LINES; i++) {
+    const cid = `line-${i}`;
+    const t0 = Date.now();
+    for (;;) {
+      const r = await cap.request({ type: 'caption', lang: 'en', final: true, text: `Line ${i}.`, cid }, { timeout: 10000 });
+      if (r.type === 'ack') {
+        duplicates += r.duplicate ? 1 : 0;
+        break;
+      }
+      answers.set(r.code, (answers.get(r.code) ?? 0) + 1);
+      assert.ok(Date.now() - t0 < 30000, `${cid} still refused after 30 s: ${JSON.stringify(r)}`);
+      await sleep(100);
+    }
+    if (i === KILL_AFTER) {
+      killedAt = Date.now();
+      await owner.stop('SIGKILL');
+      servers.delete(owner);
+    }
+    await sleep(50);
+  }
+  t.diagnostic(`answers while the room changed hands: ${JSON.stringify(Object.fromEntries(answers))}; ` +
+    `acknowledged as duplicates: ${duplicates}; all ${LINES} lines done ${Date.now() - killedAt} ms after the kill`);
+  await waitRole(standby, ROOM, 'owner', 1000);
+  owner = standby;
+  for (const code of answers.keys()) assert.ok(['internal', 'unavailable'].includes(code), `the edge answered ${code}`);
+  assert.ok(answers.size > 0, 'the lines crossed the takeover (some were refused meanwhile)');
+
+  // Each line once in the room's log, as JetStream holds it.
+  const js = readBack(ROOM, owner);
+  const written = js.lines.filter((l) => l.kind === 'caption').map((l) => l.data?.cid ?? l.cid);
+  for (let i = 0; i < LINES; i++)
+    assert.equal(written.filter((c) => c === `line-${i}`).length, 1, `line-${i} is in the log once`);
+  assert.equal(written.length, LINES, `${written.length} captions written for ${LINES} lines`);
+  await Promise.all([chair.close(), cap.close()]);
 });
