@@ -156,6 +156,19 @@ static void record_insert(struct room_mixer *rm, const struct media_frame *f, in
 	(void)!jitter_insert(rm->relay->jb, &jp, now_us); /* late or duplicate: counted there */
 }
 
+/* A pushed frame as the packet of its stretch that rtp_rewrite maps onto the room's line:
+ * the stretch's number stands for the source SSRC. */
+static struct rtp_header source_header(const struct mixer_relay *r, const struct media_frame *f)
+{
+	return (struct rtp_header){.marker = f->marker,
+				   .payload_type = 111,
+				   .seq = f->seq,
+				   .timestamp = f->timestamp,
+				   .ssrc = r->stretch,
+				   .payload = f->opus,
+				   .payload_len = f->len};
+}
+
 bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 			    const struct media_frame *f, int64_t now_us)
 {
@@ -165,13 +178,7 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	if (f->channel > 0)
 		return stash(rm, f);
 	follow_source(r, f);
-	struct rtp_header h = {.marker = f->marker,
-			       .payload_type = 111,
-			       .seq = f->seq,
-			       .timestamp = f->timestamp,
-			       .ssrc = r->stretch,
-			       .payload = f->opus,
-			       .payload_len = f->len};
+	struct rtp_header h = source_header(r, f);
 	struct rtp_build b = {0};
 	size_t len = 0;
 	if (rtp_rewrite_forward(&rm->rw, &h, MIXER_SAMPLES_PER_US(now_us), &b) == MEDIA_OK)
@@ -211,13 +218,7 @@ bool room_mixer_relay_own(struct room_mixer *rm, const struct mixer_env *env,
 	struct mixer_mic *mic = open_mic_of(rm, f->pid);
 	if (!mic)
 		return false;
-	struct rtp_header h = {.marker = f->marker,
-			       .payload_type = 111,
-			       .seq = f->seq,
-			       .timestamp = f->timestamp,
-			       .ssrc = r->stretch,
-			       .payload = f->opus,
-			       .payload_len = f->len};
+	struct rtp_header h = source_header(r, f);
 	struct rtp_build b = {0};
 	size_t len = 0;
 	if (rtp_rewrite_copy(&rm->rw, &h, &b) == MEDIA_OK)
