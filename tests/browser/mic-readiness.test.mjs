@@ -175,6 +175,8 @@ test('the chair sees who can be heard, and confirms before giving the floor to s
   await chairPage.click('[aria-label="Give floor to Rita Refused"]');
   await entry(chairPage, 'Rita Refused').getByRole('button', { name: 'Give floor anyway' }).click();
   await see(rita, 'You have the floor');
+  // The mic's state follows its own event (mic.open), which may come a moment after the floor.
+  await rita.locator('#mic-state', { hasText: 'Open: the floor is yours' }).waitFor();
   assert.match(await text(rita, '#mic-state'), /Open: the floor is yours, but the browser refused your microphone: nobody hears you/);
   await chairPage.locator('button:visible', { hasText: 'End the floor' }).first().click();
 
