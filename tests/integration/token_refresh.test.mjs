@@ -46,7 +46,9 @@ test('token.refresh: same claims, the original lifetime from now; none for an an
     const bo = await joinWith(server, { room: 'ref', token: noIat });
     const boAck = await bo.c.ok({ type: 'token.refresh' });
     const boClaims = claimsOf(boAck.token);
-    assert.ok(boClaims.exp - boClaims.iat <= 1000 && boClaims.exp - boClaims.iat >= 997, JSON.stringify(boClaims));
+    // time() in plenaryd reads the coarse clock, which can still show the previous second for
+    // a few ms after Date.now() has moved on: the join may count from one second earlier.
+    assert.ok(boClaims.exp - boClaims.iat <= 1000 + 1 && boClaims.exp - boClaims.iat >= 997, JSON.stringify(boClaims));
     assert.equal(boClaims.role, 'chair');
     // A token without sub: the derived pid is kept, now as an explicit sub.
     const anon = await joinWith(server, { room: 'ref', token: jwt({ room: 'ref', role: 'participant', name: 'NoSub', exp: nowS() + 600 }) });
@@ -110,7 +112,7 @@ test('after expiry: the connection refreshes; a lapsed token resumes within the 
     const niBack = await joinWith(server, { room: 'long', token: noIat, resume: { session: niAck.session, since: niAck.seq } });
     assert.equal(niBack.r.resumed, true, JSON.stringify(niBack.r));
     const niRef = claimsOf((await niBack.c.ok({ type: 'token.refresh' })).token);
-    assert.ok(niRef.exp - niRef.iat >= 595 && niRef.exp - niRef.iat <= 600, JSON.stringify(niRef));
+    assert.ok(niRef.exp - niRef.iat >= 595 && niRef.exp - niRef.iat <= 600 + 1 /* the coarse clock, as above */, JSON.stringify(niRef));
     await niBack.c.close();
     // Without the key, or with someone else's, the lapsed token is still refused.
     const noKey = await joinWith(server, { room: 'long', token: pTok });
