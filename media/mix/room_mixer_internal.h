@@ -157,6 +157,10 @@ void mixer_tap_channels(const struct room_mixer *rm, const struct mixer_env *env
 /* The tick of a relayed room: closed mics leave mics[], the recording takes the relayed
  * floor on the tick's grid. */
 void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us);
+/* The relayed frame of channel b that this tick's relay_tick pulled for its stream; false
+ * when it has none (the stream then takes the floor's). */
+bool relay_channel_frame(const struct room_mixer *rm, unsigned b, const uint8_t **payload,
+			 size_t *len);
 void relay_free(struct room_mixer *rm);
 
 /* room_record.c */

@@ -9,7 +9,9 @@
  * Both start when the session starts for a channel the mixer already has (a voice was
  * made ready for it before), or when its first voice is made ready during the session
  * (the worker's message, not the tick: the live Ogg writer is allocated there), and end
- * with the session. A file begun late starts with filler frames for the session so far
+ * with the session. On an edge, which mixes nothing, they start at the channel's first
+ * relayed frame of the session, and the channel's frame of each tick is the one its relay
+ * buffer gives (room_relay.c). A file begun late starts with filler frames for the session so far
  * (the recorder's writer makes them), so sample t of every file of a session is session
  * time t, as in the floor's. The tick only writes into writers and recorder streams that
  * exist (recorder_push copies into its ring: nothing allocated), and retries a
@@ -113,6 +115,20 @@ static void channel_packet(struct room_record *r, struct chan_live *cl, const ui
 		(void)!recorder_push(r->recorder, cl->stream, pkt, len, RTP_REWRITE_FRAME);
 }
 
+/* Channel b's own frame of this tick: encoded here this tick, or relayed from the owner. */
+static bool channel_frame(struct room_mixer *rm, unsigned b, const uint8_t **p, size_t *len)
+{
+	if (rm->relay)
+		return relay_channel_frame(rm, b, p, len);
+	struct mixer_channel *c = rm->channels ? &rm->channels->ch[b] : NULL;
+	if (!c || !c->fresh)
+		return false;
+	c->fresh = false;
+	*p = c->payload;
+	*len = c->len;
+	return c->len > 0;
+}
+
 void record_channels(struct room_mixer *rm, const uint8_t *pub, size_t len)
 {
 	struct room_record *r = &rm->rec;
@@ -120,13 +136,12 @@ void record_channels(struct room_mixer *rm, const uint8_t *pub, size_t len)
 		struct chan_live *cl = &r->chan[b];
 		if (!cl->ogg && !cl->file && !cl->file_due)
 			continue;
-		struct mixer_channel *c = rm->channels ? &rm->channels->ch[b] : NULL;
-		if (c && c->fresh && c->len > 0 && c->len <= RECORDER_MAX_PACKET)
-			channel_packet(r, cl, c->payload, c->len);
+		const uint8_t *own;
+		size_t own_len;
+		if (channel_frame(rm, b, &own, &own_len) && own_len <= RECORDER_MAX_PACKET)
+			channel_packet(r, cl, own, own_len);
 		else
 			channel_packet(r, cl, pub, len);
-		if (c)
-			c->fresh = false;
 	}
 }
 

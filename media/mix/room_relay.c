@@ -12,7 +12,14 @@
  * only on a new SSRC, so it is given the stretch's number as one.
  *
  * The recording and listen.ogg follow the tick's 20 ms grid as on the owner: the floor
- * frames also go into a jitter buffer of the relay's own, pulled once per tick.
+ * frames also go into a jitter buffer of the relay's own, pulled once per tick. So do an
+ * interpretation channel's frames, each channel into its own buffer, once its stream and
+ * recording have begun: at its first frame of the session, on the arrival path (the Ogg
+ * writer and the buffer are allocated there, never on the tick). A channel is only known
+ * here from its frames, which the owner sends while an interpreter is on air; until then
+ * an edge has no stream for it (listen.ogg?lang= is 404 there, as on an owner before the
+ * channel's first voice). From then on, a tick whose channel buffer has no frame records
+ * the floor in the channel's stream, as an owner does when its booth is silent.
  */
 #include "media/mix/room_mixer_internal.h"
 
@@ -23,6 +30,10 @@
 
 struct mixer_relay {
 	struct jitter *jb; /* the floor, for the recording's timeline */
+	/* Each channel's, for its stream and recording (NULL until its first frame while live),
+	 * and what the tick pulled from it. */
+	struct jitter *chan_jb[MIXER_CHANNELS];
+	struct jitter_out chan_out[MIXER_CHANNELS];
 	bool have_src;
 	uint32_t src_ssrc;
 	uint16_t src_seq;
@@ -68,6 +79,8 @@ void relay_free(struct room_mixer *rm)
 	if (!rm->relay)
 		return;
 	jitter_destroy(rm->relay->jb);
+	for (unsigned b = 0; b < MIXER_CHANNELS; b++)
+		jitter_destroy(rm->relay->chan_jb[b]);
 	free(rm->relay);
 	rm->relay = NULL;
 }
@@ -130,30 +143,54 @@ static void keep_channels(struct room_mixer *rm, uint16_t seq)
 	}
 }
 
-static void follow_source(struct mixer_relay *r, const struct media_frame *f)
+/* Whether f continues the source's current stretch. */
+static bool same_stretch(const struct mixer_relay *r, const struct media_frame *f)
 {
 	int16_t d = (int16_t)(uint16_t)(f->seq - r->src_seq);
-	if (!r->have_src || f->ssrc != r->src_ssrc || d > RELAY_JUMP || d < -RELAY_JUMP) {
+	return r->have_src && f->ssrc == r->src_ssrc && d <= RELAY_JUMP && d >= -RELAY_JUMP;
+}
+
+static void follow_source(struct mixer_relay *r, const struct media_frame *f)
+{
+	if (!same_stretch(r, f)) {
 		r->stretch++;
 		r->have_src = true;
 		r->src_ssrc = f->ssrc;
 		r->src_seq = f->seq;
-	} else if (d > 0) {
+	} else if ((int16_t)(uint16_t)(f->seq - r->src_seq) > 0) {
 		r->src_seq = f->seq;
 	}
 }
 
-static void record_insert(struct room_mixer *rm, const struct media_frame *f, int64_t now_us)
+static void record_insert(struct jitter *jb, uint32_t stretch, const struct media_frame *f,
+			  int64_t now_us)
 {
-	if (!rm->rec.live)
-		return;
-	struct jitter_packet jp = {.ssrc = rm->relay->stretch,
+	struct jitter_packet jp = {.ssrc = stretch,
 				   .seq = f->seq,
 				   .timestamp = f->timestamp,
 				   .marker = f->marker,
 				   .payload = f->opus,
 				   .len = f->len};
-	(void)!jitter_insert(rm->relay->jb, &jp, now_us); /* late or duplicate: counted there */
+	(void)!jitter_insert(jb, &jp, now_us); /* late or duplicate: counted there */
+}
+
+/* A channel's frame into its stream's buffer while the session is live; its stream and
+ * recording begin at its first frame of the session. A channel frame comes before its
+ * tick's floor frame, so one of a new stretch takes the number the floor's will start. */
+static bool record_channel_frame(struct room_mixer *rm, const struct media_frame *f, int64_t now_us)
+{
+	struct mixer_relay *r = rm->relay;
+	unsigned b = f->channel - 1;
+	if (!rm->rec.live || b >= MIXER_CHANNELS)
+		return false;
+	if (!r->chan_jb[b] && jitter_create(NULL, &r->chan_jb[b]) != JITTER_OK)
+		return false;
+	if (!rm->rec.chan[b].rm) { /* not begun this session */
+		jitter_reset(r->chan_jb[b]);
+		record_channel_start(rm, b);
+	}
+	record_insert(r->chan_jb[b], same_stretch(r, f) ? r->stretch : r->stretch + 1, f, now_us);
+	return true;
 }
 
 /* A pushed frame as the packet of its stretch that rtp_rewrite maps onto the room's line:
@@ -175,8 +212,10 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	struct mixer_relay *r = rm ? rm->relay : NULL;
 	if (!r || !f || !f->opus || f->len == 0 || f->len > CODEC_MAX_PACKET)
 		return false;
-	if (f->channel > 0)
-		return stash(rm, f);
+	if (f->channel > 0) {
+		bool recorded = record_channel_frame(rm, f, now_us);
+		return stash(rm, f) || recorded;
+	}
 	follow_source(r, f);
 	struct rtp_header h = source_header(r, f);
 	struct rtp_build b = {0};
@@ -193,7 +232,8 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	channels_send(rm, env, &b);
 	mixer_sent(rm, b.seq, b.timestamp, f->len, leaving);
 	rm->sent_last_tick = true;
-	record_insert(rm, f, now_us);
+	if (rm->rec.live)
+		record_insert(r->jb, r->stretch, f, now_us);
 	atomic_fetch_add_explicit(&env->counters->forwarded, 1, memory_order_relaxed);
 	return true;
 }
@@ -242,12 +282,29 @@ void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick
 		if (!rm->mics[i]->member->gate)
 			mixer_unlist(rm, rm->mics[i]);
 	if (rm->rec.live) {
-		struct jitter_out *o = &rm->relay->out;
-		jitter_pull(rm->relay->jb, tick_us, o);
+		struct mixer_relay *r = rm->relay;
+		for (unsigned b = 0; b < MIXER_CHANNELS; b++) {
+			r->chan_out[b].kind = JITTER_SILENCE;
+			if (r->chan_jb[b] && rm->rec.chan[b].rm)
+				jitter_pull(r->chan_jb[b], tick_us, &r->chan_out[b]);
+		}
+		struct jitter_out *o = &r->out;
+		jitter_pull(r->jb, tick_us, o);
 		if (o->kind == JITTER_FRAME && o->len > 0 && o->len <= RECORDER_MAX_PACKET)
 			record_packet(rm, env, o->payload, o->len);
 		else
 			record_filler(rm, env);
 	}
 	mixer_publish(rm);
+}
+
+bool relay_channel_frame(const struct room_mixer *rm, unsigned b, const uint8_t **payload,
+			 size_t *len)
+{
+	const struct jitter_out *o = &rm->relay->chan_out[b];
+	if (o->kind != JITTER_FRAME || o->len == 0)
+		return false;
+	*payload = o->payload;
+	*len = o->len;
+	return true;
 }

@@ -7,6 +7,10 @@
 //   hears the owner's stream, encoded once there, carried over core NATS and encrypted
 //   per listener on the edge; the owner published it and the edge received it
 //   (plenary_relay_* in /metrics); the edge's listen.ogg carries it as Ogg pages;
+// - an interpreter on the owner, French listeners on the edge: the edge makes the French
+//   channel's own stream and recording from the relayed channel frames (listen.ogg?lang=fr
+//   and recording.ogg?lang=fr there): the interpreter while on air, one packet per tick
+//   like the edge's floor recording;
 // - everyone on the edge: the speaker's open mic goes to the owner's mix over NATS and
 //   comes back to the edge's listeners; the edge's chair starts the session and the
 //   speaker's hand and floor are forwarded commands; what the owner's mixer sends the
@@ -27,6 +31,7 @@ import { spawnSync } from 'node:child_process';
 import { startServer, createRoom, join, sleep, SECRET, PLENARYD } from './harness.mjs';
 import { startNatsCluster, waitRole } from './natscluster.mjs';
 import { runLoad } from '../load/servers.mjs';
+import { completeRecording, fetchUntilFound, readOgg } from './ogg.mjs';
 
 const TTL_MS = 3000;
 const TAKEOVER_BOUND_MS = 5000; // the issue's bound, from the kill to serving
@@ -68,8 +73,8 @@ async function relay(server) {
   };
 }
 
-function load(url, listenUrl, room, seconds, pid) {
-  const args = ['--url', url, '--room', room, '--secret', SECRET, '--listeners', '4', '--sample', '4',
+function load(url, listenUrl, room, seconds, pid, extra = []) {
+  const args = ['--url', url, '--room', room, '--secret', SECRET, '--listeners', '4', '--sample', '4', ...extra,
     '--warmup', '0.5', '--duration', String(seconds), '--hear-timeout', '10', '--join-timeout', '15'];
   if (listenUrl) args.push('--listen-url', listenUrl);
   if (pid) args.push('--server-pid', String(pid));
@@ -78,10 +83,10 @@ function load(url, listenUrl, room, seconds, pid) {
 
 // Reads ms of an edge's listen.ogg (the relayed stream, on the tick's grid): its Ogg pages'
 // granule positions, after the OpusHead.
-async function oggGranules(server, room, ms) {
+async function oggGranules(server, room, ms, query = '') {
   const ac = new AbortController();
-  const r = await fetch(`${server.url}/api/rooms/${room}/listen.ogg`, { signal: ac.signal });
-  assert.equal(r.status, 200, `${server.name}'s listen.ogg`);
+  const r = await fetchUntilFound(`${server.url}/api/rooms/${room}/listen.ogg${query}`, { signal: ac.signal });
+  assert.equal(r.status, 200, `${server.name}'s listen.ogg${query}`);
   const chunks = [];
   const reader = r.body.getReader();
   const stop = setTimeout(() => ac.abort(), ms);
@@ -125,14 +130,16 @@ test('the floor reaches edge listeners, and edge mics the owner, through two tak
   // A room for each part: plenary-load's people have the same pids each run.
   const room = 'soundroom';
   const room2 = 'takeover';
+  const room3 = 'booths';
   let owner = await startNode('a', cluster.urls);
-  for (const id of [room, room2])
+  for (const id of [room, room2, room3])
     await createRoom(owner, id).catch((e) => assert.fail(`${e.message}\n${owner.logs.slice(-20).join('\n')}`));
   const standby = await startNode('b', cluster.urls);
   await waitRole(standby, room2, 'standby');
   const edge = await startNode('e', cluster.urls, ['--edge']);
   await waitRole(edge, room, 'edge');
   await waitRole(edge, room2, 'edge');
+  await waitRole(edge, room3, 'edge');
 
   // 1. The speaker on the owner, the listeners on the edge.
   const before = { owner: await relay(owner), edge: await relay(edge) };
@@ -158,6 +165,32 @@ test('the floor reaches edge listeners, and edge mics the owner, through two tak
   assert.ok(o1.published - before.owner.published >= 100, `owner published ${JSON.stringify(o1)}`);
   assert.ok(e1.received - before.edge.received >= 100, `edge received ${JSON.stringify(e1)}`);
   assert.equal(e1.refused, 0, 'the edge refused no frame');
+
+  // 1b. A French interpreter on the owner, listeners on the edge (plenary-load puts some on
+  // the French channel). The edge's listen.ogg?lang=fr is its own stream of the channel;
+  // after the session, its recording.ogg?lang=fr has a packet for each of its floor
+  // recording's, and those of the interpreter's time on air are the channel's own.
+  const booths = load(owner.wsUrl, edge.wsUrl, room3, 3, owner.proc.pid, ['--channels', 'fr']);
+  await sleep(2000);
+  const frPages = await oggGranules(edge, room3, 1000, '?lang=fr');
+  assert.ok(frPages.length >= 2, `${frPages.length} audio pages in 1 s of the edge's listen.ogg?lang=fr`);
+  const third = (await booths).report;
+  assert.equal(third.error, null, third.error);
+  assert.equal(third.failures, 0, JSON.stringify(third.join.failure_reasons));
+  const boothChair = await join(owner, room3, { role: 'chair', name: 'Chair', sub: 'booth-chair' });
+  await boothChair.ok({ type: 'session.end' });
+  await boothChair.close();
+  const edgeRec = (q) => completeRecording(`${edge.url}/api/rooms/${room3}/recording.ogg${q}`);
+  const [edgeFloor, edgeFr] = [await edgeRec(''), await edgeRec('?lang=fr')];
+  assert.equal(edgeFloor.status, 200, "the edge's floor recording");
+  assert.equal(edgeFr.status, 200, "the edge's French recording");
+  const fl = readOgg(edgeFloor.body), fr = readOgg(edgeFr.body);
+  assert.ok(fr.eos, 'finished with the session');
+  const frAudio = fr.packets.slice(2), flAudio = fl.packets.slice(2);
+  assert.equal(frAudio.length, flAudio.length, 'one timeline');
+  const own = frAudio.filter((p, i) => p.length > 2 && !p.equals(flAudio[i])).length;
+  assert.ok(own >= 2 * 50, `${own} packets of the channel's own in the edge's French recording`);
+  assert.equal((await fetch(`${edge.url}/api/rooms/${room3}/recording.ogg?lang=de`)).status, 404);
 
   // 2. Everyone on the edge; the owner is killed (-9) in the middle of the run, twice: each
   // time the standby takes over and a fresh node becomes the next standby.

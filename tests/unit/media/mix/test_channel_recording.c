@@ -9,7 +9,10 @@
  *   - files are <name>.ch<booth + 1>.ogg beside the floor's, and a channel never voiced
  *     has none;
  *   - the tick allocates nothing while channels are recorded (counted where no sanitizer
- *     interposes malloc). */
+ *     interposes malloc);
+ *   - an edge (relay mode) records the channels it is sent: fed an owner's tapped frames,
+ *     its French file starts with its floor's, carries the interpreter while on air and
+ *     the floor after, and a channel it was never sent a frame of has no file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,11 +249,104 @@ static void recording_ticks_allocate_nothing(void **state)
 }
 #endif
 
+/* The owner's frames in the order its tap gave them (a tick's channel frames, then its
+ * floor frame), pushed into the edge as they come off NATS; the edge ticks after each
+ * floor frame. The edge's ticks are counted for allocations once warm. */
+static size_t relay_into(struct world *e, const struct world *o)
+{
+	size_t ticks = 0;
+	allocations = 0;
+	for (size_t i = 0; i < o->n_taps; i++) {
+		const struct tapped *t = &o->taps[i];
+		struct media_frame f = {.room = ROOM,
+					.channel = t->channel,
+					.ssrc = t->ssrc,
+					.seq = t->seq,
+					.timestamp = t->ts,
+					.opus = t->opus,
+					.len = t->len};
+		(void)room_mixer_relay_frame(e->rm, &e->env, &f, e->now_us);
+		if (t->channel != 0)
+			continue;
+		counting = ticks >= 20;
+		room_mixer_tick(e->rm, &e->env, e->now_us);
+		counting = false;
+		e->now_us += TICK_US;
+		ticks++;
+	}
+	return ticks;
+}
+
+static void an_edge_records_the_channels_it_relays(void **state)
+{
+	(void)state;
+	const size_t half = 80;
+	struct world_config oc = {
+	    .room = ROOM, .ssrc = 0x5151u, .first_seq = 1, .tap = true, .record = true};
+	struct world *o = world_new_with(&oc);
+	struct fake *floor = add(o, FLOOR_HZ), *fr = add(o, FR_HZ), *es = add(o, FR_HZ * 2);
+	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
+	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK); /* ready, never on air */
+	struct mixer_session s = {.live = true,
+				  .name = NAME,
+				  .title = "t",
+				  .date = "d",
+				  .serial = SERIAL,
+				  .lead_packets = LEAD};
+	assert_int_equal(room_mixer_session(o->rm, &o->env, &s), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
+	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
+	for (size_t t = 0; t < half; t++)
+		tick(o);
+	assert_int_equal(room_mixer_gate(&fr->m, false), MEDIA_OK); /* the booth goes quiet */
+	for (size_t t = 0; t < half; t++)
+		tick(o);
+
+	struct world_config ec = {.room = ROOM, .ssrc = 0xed9eu, .first_seq = 1, .record = true};
+	struct world *e = world_new_with(&ec);
+	assert_int_equal(room_mixer_relay(e->rm, true), MEDIA_OK);
+	assert_int_equal(room_mixer_session(e->rm, &e->env, &s), MEDIA_OK);
+	size_t ticks = relay_into(e, o);
+#ifndef NO_MALLOC_COUNT
+	assert_int_equal(allocations, 0);
+#endif
+	s.live = false;
+	assert_int_equal(room_mixer_session(e->rm, &e->env, &s), MEDIA_OK);
+	world_stop(e);
+
+	struct file fl, ch;
+	read_file(e, NAME, &fl);
+	read_file(e, NAME ".ch1", &ch);
+	assert_false(exists(e, NAME ".ch2")); /* never sent a frame of it */
+	assert_int_equal(ticks, 2 * half);
+	assert_int_equal(fl.n, LEAD + ticks);
+	assert_int_equal(ch.n, fl.n); /* begun at its first frame: the same timeline */
+	assert_int_equal(ch.serial, SERIAL + 1);
+	assert_true(ch.tags_ok && ch.eos);
+	/* On air: the interpreter. After: the floor, as the owner's file has it. */
+	size_t on = LEAD + 10, off = LEAD + half + 10, end = fl.n - 5;
+	double ch_v = power(&ch, on, LEAD + half, FR_HZ),
+	       ch_f = power(&ch, on, LEAD + half, FLOOR_HZ);
+	double after_f = power(&ch, off, end, FLOOR_HZ), after_v = power(&ch, off, end, FR_HZ);
+	double fl_f = power(&fl, on, end, FLOOR_HZ), fl_v = power(&fl, on, end, FR_HZ);
+	print_message("edge French file: on air interpreter %.1f floor %.1f, after floor %.1f "
+		      "interpreter %.1f; floor file: floor %.1f interpreter %.1f\n",
+		      ch_v, ch_f, after_f, after_v, fl_f, fl_v);
+	assert_true(ch_v > 100 * ch_f);
+	assert_true(after_f > 100 * after_v);
+	assert_true(fl_f > 100 * fl_v);
+	file_free(&fl);
+	file_free(&ch);
+	world_free(e);
+	world_free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(channels_are_recorded_on_the_floors_timeline),
 	    cmocka_unit_test(no_recorder_no_channel_files),
+	    cmocka_unit_test(an_edge_records_the_channels_it_relays),
 #ifndef NO_MALLOC_COUNT
 	    cmocka_unit_test(recording_ticks_allocate_nothing),
 #endif
