@@ -36,7 +36,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function listen(system, extra = [], minMs = 20) {
+async function listen(system, extra = []) {
   const { report: r } = await runLoad(LOAD, ['--system', system, '--url', janus.url, '--bind-ip', ns.hostIp,
     '--janus-room', String(janus.room), '--janus-mountpoint', String(janus.mountpoint),
     '--server-pid', String(janus.pid), '--listeners', '3', '--sample', '2', '--warmup', '1',
@@ -49,9 +49,12 @@ async function listen(system, extra = [], minMs = 20) {
   assert.ok(r.loss_pct < 5, `loss ${r.loss_pct}`);
   assert.ok(r.latency_ms.samples >= 2, JSON.stringify(r.latency_ms));
   assert.equal(r.sampled_decoding.onsets_unmatched, 0);
-  // Janus decodes, mixes and encodes: more than a frame at its default prebuffering (a little
-  // over the codec's own delay, which is subtracted, at the least), well under a second.
-  assert.ok(r.latency_ms.p50 > minMs && r.latency_ms.p50 < 1000, `latency ${r.latency_ms.p50}`);
+  // After the codec's own delay (subtracted), positive and well under a second. Not "more than
+  // its prebuffer": when Janus's mixer thread is held up (2 cores, other tests running) it
+  // catches up by taking several packets from each speaker's queue at once, and the queue
+  // then stays that much shorter. CI measured Streaming at 15.1 ms that way, every onset
+  // matched; `make bench` measures it at about 140 ms on a quiet machine.
+  assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p50 < 1000, `latency ${r.latency_ms.p50}`);
   assert.ok(r.server.cpu_s > 0);
   return r;
 }
@@ -106,7 +109,7 @@ test('Janus AudioBridge: muted participants hear the speaker (default prebufferi
 });
 
 test('Janus AudioBridge at the least prebuffering: heard, and sooner', async () => {
-  const r = await listen('janus-audiobridge', ['--janus-prebuffer', String(JANUS_PREBUFFER_MIN)], 0);
+  const r = await listen('janus-audiobridge', ['--janus-prebuffer', String(JANUS_PREBUFFER_MIN)]);
   // Five packets (100 ms) less in the speaker's queue: within this run, the buffered one is later.
   assert.ok(atDefault, 'the default-prebuffering run did not complete');
   assert.ok(r.latency_ms.p50 < atDefault.latency_ms.p50, `min ${r.latency_ms.p50} ms vs default ${atDefault.latency_ms.p50} ms`);
