@@ -29,7 +29,8 @@ struct lease_room {
 	bool found_posted; /* unloaded, and its log is on its way to the gateway thread */
 	/* The worker's alone: */
 	int64_t lag_next_ms;
-	/* The gateway thread's alone: */
+	/* Written by the gateway thread alone, under mu (gw_lease_owns reads it from the
+	 * media publisher's thread too); the gateway thread reads it without. */
 	bool serving;
 };
 

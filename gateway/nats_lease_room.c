@@ -99,7 +99,9 @@ static void acquired(struct gateway *gw, struct lease_room *r, const char *lines
 		pthread_mutex_unlock(&gw->lease->mu);
 		return;
 	}
+	pthread_mutex_lock(&gw->lease->mu);
 	r->serving = true;
+	pthread_mutex_unlock(&gw->lease->mu);
 	room_set_passive(room, false, gw_now_ms());
 	gw_media_remote_gates(gw, room);
 	gw_info("serving the room as its owner", "room=%s caught_up_from=%" PRId64 " seq=%" PRId64,
@@ -130,7 +132,9 @@ static void found(struct gateway *gw, struct lease_room *r, const char *lines, s
 
 static void lost(struct gateway *gw, struct lease_room *r)
 {
+	pthread_mutex_lock(&gw->lease->mu);
 	r->serving = false;
+	pthread_mutex_unlock(&gw->lease->mu);
 	struct room *room = rooms_find(gw->rooms, r->room_id);
 	if (!room)
 		return;
