@@ -150,6 +150,18 @@ test('booth handover, floor language, media.channel', async () => {
   // Relay: an interpreter may hear another booth, never their own.
   assert.equal((await fr1.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict');
   await fr1.ok({ type: 'media.channel', lang: 'es' });
+  // Every other role with a media peer may choose what it hears too; none without one
+  // (docs/protocol.md, "Who may do what").
+  for (const role of ['chair', 'participant', 'captioner', 'observer', 'venue']) {
+    const who = await join(server, ROOM, { role, name: `Chooser ${role}`, sub: `chooser-${role}` });
+    assert.equal((await who.request({ type: 'media.channel', lang: 'fr' })).code, 'conflict', `${role} without a peer`);
+    await who.ok({ type: 'media.offer', sdp: sdp('chrome-recvonly.sdp') });
+    const chose = await who.ok({ type: 'media.channel', lang: 'fr', floor_under: true });
+    assert.equal(chose.lang, 'fr', role);
+    assert.equal(chose.floor_under, true, role);
+    await who.ok({ type: 'media.channel', lang: null });
+    await who.close();
+  }
 
   // A channel's own stream and recording: 400 for a malformed tag, 404 without a channel.
   // The French channel's live stream runs (its interpreter's audio is connected: decoded in
