@@ -20,8 +20,11 @@
 //     timestamp +960 at every step, one SSRC;
 //   - captions in English and French: Fatou sees the French ones by default, Olu the first
 //     language's;
+//   - Fatou asks for the floor underneath (a checkbox, by keyboard): Ana is heard under Paul
+//     at the mixer's -18 dB (a power ratio of 20 to 200), at least 10 times the power she
+//     had without;
 //   - Odile's console says ON AIR in words, then who took over; the picker remembers French
-//     after a reload; the floor's language is shown; axe finds no violation on the
+//     and the floor underneath after a reload; the floor's language is shown; axe finds no violation on the
 //     listener's page nor on the console.
 import { test, before, after } from 'node:test';
 import { spawnSync } from 'node:child_process';
@@ -238,6 +241,22 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   assert.ok(after[2000] > 30 * after[1000], `after the handover Fatou hears Paul only: ${JSON.stringify(after)}`);
   assert.ok(after[2000] > 30 * after[440], `and not the floor: ${JSON.stringify(after)}`);
 
+  // The floor underneath, asked for by keyboard: Paul still leads, Ana is there, quietly
+  // (the mixer puts her at -18 dB: about 1/63 of the power of a tone as loud as Paul's).
+  const underBox = fatou.getByLabel('Also hear the floor, quietly, underneath');
+  await underBox.focus();
+  await fatou.keyboard.press('Space');
+  assert.equal(await underBox.isChecked(), true);
+  await sleep(1500);
+  const under = (await fatou.evaluate(spectrum, { freqs, ms: 2500 })).power;
+  console.log(`with the floor underneath: ${JSON.stringify(under)}`);
+  // Ana's and Paul's tones are sent at the same level: the power ratio is the mixer's -18 dB
+  // (63), measured 60 here; 20 to 200 is -13 to -23 dB.
+  const below = under[2000] / under[440];
+  assert.ok(below > 20 && below < 200, `Paul leads and Ana is ${below.toFixed(1)} times under him: ${JSON.stringify(under)}`);
+  assert.ok(under[440] > 10 * after[440], `the floor underneath, against ${after[440]} without: ${JSON.stringify(under)}`);
+  assert.ok(under[440] > 10 * under[700], `the floor underneath: ${JSON.stringify(under)}`);
+
   // listen.ogg?lang=fr is the French channel's stream (now Paul), listen.ogg the floor's
   // (Ana): read live for 3 s each, decoded by ffmpeg, each tone's magnitude by Goertzel.
   const [frOgg, floorOgg] = await Promise.all([listenFor(`/api/rooms/${ROOM}/listen.ogg?lang=fr`, 3000), listenFor(`/api/rooms/${ROOM}/listen.ogg`, 3000)]);
@@ -292,6 +311,7 @@ test('a French listener hears the French booth, a floor listener the floor, and 
   await fatou.reload();
   await playing(fatou);
   await fatou.waitForFunction(() => document.getElementById('channel-pick')?.value === 'fr', null, { timeout: 15000 });
+  assert.equal(await fatou.getByLabel('Also hear the floor, quietly, underneath').isChecked(), true, 'the floor underneath is remembered');
   assert.deepEqual(await axe(fatou), []);
   assert.deepEqual(await axe(odile), []);
   assert.deepEqual(errors, []);

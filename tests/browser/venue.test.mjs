@@ -7,7 +7,10 @@
 // chair (a WebSocket client of the test). Olu, a remote listener, is an observer in the web
 // client. Each page's received audio goes through an AnalyserNode; the spectra say:
 //   - the venue hears Ana (1000 Hz) and not the room itself (no 440 Hz: mix-minus);
-//   - Olu hears the venue (440 Hz) and Ana, as one floor mix.
+//   - Olu hears the venue (440 Hz) and Ana, as one floor mix;
+//   - the desk picks another input and another output in the console: the new microphone's
+//     track replaces the old in the peer and Olu still hears the room; the audio plays to
+//     the chosen output (its sinkId).
 // The console says "ON AIR" in words, and axe finds no violation in it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +55,18 @@ after(async () => {
 
 test('the venue hears the remote speaker and not itself; remote listeners hear the venue', async () => {
   const errors = [];
-  const venue = await openPage(browser, roomLink(server, ROOM, token({ room: ROOM, role: 'venue', name: 'Hall sound desk', sub: 'desk', location: 'room' })), { errors });
+  const venue = await openPage(browser, null, { errors });
+  // What the console hands its peer when the desk picks another input: the device of each
+  // track it puts in place of the last (RTCRtpSender.replaceTrack, no new offer).
+  await venue.context().addInitScript(() => {
+    window.replacedWith = [];
+    const replace = RTCRtpSender.prototype.replaceTrack;
+    RTCRtpSender.prototype.replaceTrack = function (track) {
+      window.replacedWith.push(track?.getSettings?.().deviceId ?? null);
+      return replace.call(this, track);
+    };
+  });
+  await venue.goto(roomLink(server, ROOM, token({ room: ROOM, role: 'venue', name: 'Hall sound desk', sub: 'desk', location: 'room' })));
   await see(venue, 'Venue console');
   // The room's microphones: on at once when the browser already has the permission (as
   // Chromium's fake prompt gives it), else enabled from the console by keyboard.
@@ -113,6 +127,23 @@ test('the venue hears the remote speaker and not itself; remote listeners hear t
   assert.equal(await venue.evaluate(() => document.activeElement.id), 'venue-output');
   // A screen reader hears the state: the indicator is a status region, in words.
   assert.equal(await venue.locator('#venue-air').getAttribute('role'), 'status');
+
+  // The desk changes its input (Chromium's second fake microphone, the same WAV) and its
+  // loudspeakers: the new microphone's track goes into the peer, the room goes on being
+  // heard, and the console's audio plays to the chosen output.
+  const input2 = await venue.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).find((d) => d.kind === 'audioinput' && d.label === 'Fake Audio Input 2')?.deviceId);
+  assert.ok(input2, 'Chromium offers a second fake microphone');
+  await venue.locator('#venue-input').selectOption({ label: 'Fake Audio Input 2' });
+  await venue.waitForFunction((id) => window.replacedWith.includes(id), input2, { timeout: 10000 });
+  assert.match(await venue.locator('#venue-air').innerText(), /^ON AIR/);
+  await sleep(1000);
+  const afterSwitch = (await olu.evaluate(spectrum, { freqs, ms: 2000 })).power;
+  assert.ok(afterSwitch[440] > 30 * afterSwitch[700], `Olu hears the venue's new microphone: ${JSON.stringify(afterSwitch)}`);
+  const output2 = await venue.evaluate(async () => (await navigator.mediaDevices.enumerateDevices()).find((d) => d.kind === 'audiooutput' && d.label === 'Fake Audio Output 2')?.deviceId);
+  assert.ok(output2, 'Chromium offers a second fake output');
+  await venue.locator('#venue-output').selectOption({ label: 'Fake Audio Output 2' });
+  await venue.waitForFunction((id) => [...document.querySelectorAll('audio')].some((a) => a.sinkId === id), output2, { timeout: 10000 });
+  await venue.waitForFunction(() => document.getElementById('announce-polite')?.textContent.includes('Loudspeaker output changed.'), null, { timeout: 5000 });
 
   await screenshot(venue, 'venue-console');
   const violations = await axe(venue);

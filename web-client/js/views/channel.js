@@ -2,7 +2,9 @@
 // floor's declared language is named when a chair gave it); each booth of the room is a
 // channel. The choice is remembered on this device and sent again (media.channel) each time
 // the audio connects, so a reconnect or a new peer keeps the language. A channel nobody is
-// interpreting right now carries the floor, and the line under the picker says so.
+// interpreting right now carries the floor, and the line under the picker says so. With a
+// channel chosen, a listener may also hear the floor quietly underneath the interpreter
+// (floor_under, -18 dB), as interpretation listeners often like to: remembered the same way.
 
 import { h, setText, show } from '../dom.js';
 import { pref, setPref } from '../captions.js';
@@ -12,6 +14,14 @@ export function channelPicker({ store, request, audio, onChange }) {
   const select = h('select', { id: 'channel-pick' });
   const status = h('p', { class: 'hint', id: 'channel-status' });
   let wanted = pref('channel', '');
+  let floorUnder = pref('channelFloorUnder', '') === '1';
+  const under = h('input', { type: 'checkbox', id: 'channel-under' });
+  const underRow = h(
+    'p',
+    { class: 'field', hidden: true },
+    under,
+    h('label', { for: 'channel-under' }, 'Also hear the floor, quietly, underneath'),
+  );
   const el = h(
     'section',
     { class: 'panel channel', 'aria-labelledby': 'channel-h', hidden: true },
@@ -19,6 +29,7 @@ export function channelPicker({ store, request, audio, onChange }) {
     h('label', { for: 'channel-pick' }, 'Listen in'),
     select,
     status,
+    underRow,
   );
   select.setAttribute('aria-describedby', 'channel-status');
   select.addEventListener('change', () => {
@@ -26,13 +37,25 @@ export function channelPicker({ store, request, audio, onChange }) {
     setPref('channel', wanted);
     send(true);
   });
+  under.addEventListener('change', () => {
+    floorUnder = under.checked;
+    setPref('channelFloorUnder', floorUnder ? '1' : '');
+    send(true);
+  });
 
   async function send(say) {
     const own = store.you?.lang; // an interpreter's own booth is never theirs to hear
     const lang = wanted && wanted !== own && store.booths.has(wanted) ? wanted : null;
     try {
-      const ack = await request({ type: 'media.channel', lang });
-      if (say) announce(lang ? `Listening in ${lang}.` : 'Listening to the floor.');
+      const ack = await request({ type: 'media.channel', lang, floor_under: !!lang && floorUnder });
+      if (say)
+        announce(
+          !lang
+            ? 'Listening to the floor.'
+            : ack.floor_under
+              ? `Listening in ${lang}, with the floor underneath.`
+              : `Listening in ${lang}.`,
+        );
       render(ack);
       onChange?.(); // the interpreter console says what is heard
     } catch {
@@ -54,6 +77,8 @@ export function channelPicker({ store, request, audio, onChange }) {
     for (const [i, [, t]] of opts.entries())
       if (select.options[i].text !== t) select.options[i].text = t;
     select.value = store.booths.has(wanted) && wanted !== store.you?.lang ? wanted : '';
+    show(underRow, select.value !== '');
+    under.checked = floorUnder;
     const booth = store.booths.get(select.value);
     setText(
       status,
