@@ -80,18 +80,23 @@ static natsStatus make_options(natsOptions **o, const char **urls, int n, int64_
 	return s;
 }
 
-/* TLS from the environment, for plenaryd and `plenaryd verify --nats` alike
- * (docs/scale.md, "Securing NATS"): PLENARY_NATS_CA, the CA that signed the servers'
+/* TLS and credentials from the environment, for plenaryd and `plenaryd verify --nats`
+ * alike (docs/scale.md, "Securing NATS"): PLENARY_NATS_CA, the CA that signed the servers'
  * certificates (TLS then required, the host names checked against the URLs);
  * PLENARY_NATS_CERT and PLENARY_NATS_KEY, this node's client certificate when the servers
- * ask for one. A user and password go in the URLs (nats://user:password@host:4222). */
+ * ask for one; PLENARY_NATS_CREDS, a .creds file (a user JWT of NATS's decentralised
+ * accounts and its nkey seed; libnats signs the server's nonce with it). A user and
+ * password go in the URLs (nats://user:password@host:4222). */
 static natsStatus secure_options(natsOptions *o)
 {
 	const char *ca = getenv("PLENARY_NATS_CA");
 	const char *cert = getenv("PLENARY_NATS_CERT");
 	const char *key = getenv("PLENARY_NATS_KEY");
+	const char *creds = getenv("PLENARY_NATS_CREDS");
 	natsStatus s = NATS_OK;
-	if (ca && *ca) {
+	if (creds && *creds)
+		s = natsOptions_SetUserCredentialsFromFiles(o, creds, NULL);
+	if (s == NATS_OK && ca && *ca) {
 		s = natsOptions_SetSecure(o, true);
 		if (s == NATS_OK)
 			s = natsOptions_LoadCATrustedCertificates(o, ca);

@@ -30,8 +30,10 @@ async function freePort() {
 }
 
 // opts.tls: {cert, key, ca, verify} -- clients must use TLS (and with verify, a client
-// certificate the CA signed); opts.user/opts.password: clients must log in. The routes
-// between nodes stay plain (loopback).
+// certificate the CA signed); opts.user/opts.password: clients must log in; opts.operator:
+// the configuration lines of decentralised accounts (natsjwt.mjs natsOperator().config),
+// clients then need a user JWT of a trusted account. The routes between nodes stay plain
+// (loopback).
 export async function startNatsCluster(n = 3, opts = {}) {
   const bin = natsServerPath();
   const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-nats-'));
@@ -55,6 +57,7 @@ export async function startNatsCluster(n = 3, opts = {}) {
         `jetstream { store_dir: "${store}" }`,
         ...(opts.tls ? [`tls { cert_file: "${opts.tls.cert}", key_file: "${opts.tls.key}", ca_file: "${opts.tls.ca}", verify: ${opts.tls.verify ? 'true' : 'false'} }`] : []),
         ...(opts.user ? [`authorization { user: "${opts.user}", password: "${opts.password}" }`] : []),
+        ...(opts.operator ?? []),
         'cluster {',
         '  name: plenary',
         `  listen: 127.0.0.1:${node.routePort}`,
