@@ -8,49 +8,28 @@
 //   JetStream, and `plenaryd verify --nats` (the same environment) reads the room back;
 // - without a .creds, with a user signed by an account the servers do not know, or with a
 //   .creds file that is not there, it does not start, and says why.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, SECRET, PLENARYD } from './harness.mjs';
+import { startServer, createRoom, join, PLENARYD } from './harness.mjs';
+import { natsAuthFixture } from './natsauth.mjs';
 import { startNatsCluster } from './natscluster.mjs';
 import { natsOperator } from './natsjwt.mjs';
 
-let cluster, server;
-const dirs = [];
-after(async () => {
-  try {
-    await server?.cleanup();
-  } finally {
-    await cluster?.shutdown();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  }
-});
-
-function tmp(prefix) {
-  const d = mkdtempSync(pathJoin(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-// plenaryd that should not start: its exit status and what it said.
-function refused(urls, env) {
-  const r = spawnSync(PLENARYD, ['--listen', '127.0.0.1:0', '--data', tmp('plenary-creds-no-'), '--nats', urls], {
-    env: { ...process.env, PLENARY_TOKEN_SECRET: SECRET, ...env }, encoding: 'utf8', timeout: 30000,
-  });
-  return { status: r.status, said: `${r.stdout}${r.stderr}` };
-}
+const fx = natsAuthFixture();
+const tmp = fx.tmp;
+const refused = fx.refused;
 
 test('plenaryd reaches NATS with a .creds file of a decentralised account', { timeout: 180000 }, async () => {
   const keys = tmp('plenary-nats-creds-');
   const operator = natsOperator();
-  cluster = await startNatsCluster(3, { operator: operator.config });
+  const cluster = (fx.cluster = await startNatsCluster(3, { operator: operator.config }));
   const creds = operator.creds(keys, 'plenaryd');
   const env = { PLENARY_NATS_CREDS: creds };
 
-  server = await startServer({ dataDir: tmp('plenary-creds-ok-'), args: ['--nats', cluster.urls], env });
+  const server = (fx.server = await startServer({ dataDir: tmp('plenary-creds-ok-'), args: ['--nats', cluster.urls], env }));
   await createRoom(server, 'accounts');
   const chair = await join(server, 'accounts', { role: 'chair', name: 'Chair', sub: 'chair' });
   await chair.ok({ type: 'session.start' });

@@ -8,56 +8,32 @@
 // - without the CA, without its client certificate, or with a wrong password, it does not
 //   start, and says why;
 // - the password is in no log line or error.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
-import { startServer, createRoom, join, SECRET, PLENARYD } from './harness.mjs';
+import { startServer, createRoom, join, PLENARYD } from './harness.mjs';
+import { natsAuthFixture } from './natsauth.mjs';
 import { startNatsCluster } from './natscluster.mjs';
 import { makeCa, makeLeaf } from './testpki.mjs';
 
 const PASSWORD = 'pw-tls-7d1e';
-let cluster, server;
-const dirs = [];
-// A plenaryd that ended badly still throws here, after the cluster is down: otherwise its
-// nats-server children keep the test process alive until ctest's timeout.
-after(async () => {
-  try {
-    await server?.cleanup();
-  } finally {
-    await cluster?.shutdown();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  }
-});
-
-function tmp(prefix) {
-  const d = mkdtempSync(pathJoin(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-// plenaryd that should not start: its exit status and what it said.
-function refused(urls, env) {
-  const r = spawnSync(PLENARYD, ['--listen', '127.0.0.1:0', '--data', tmp('plenary-tls-no-'), '--nats', urls], {
-    env: { ...process.env, PLENARY_TOKEN_SECRET: SECRET, ...env }, encoding: 'utf8', timeout: 30000,
-  });
-  return { status: r.status, said: `${r.stdout}${r.stderr}` };
-}
+const fx = natsAuthFixture();
+const tmp = fx.tmp;
+const refused = fx.refused;
 
 test('plenaryd reaches NATS over TLS with a client certificate and a password', { timeout: 180000 }, async () => {
   const pki = tmp('plenary-nats-pki-');
   const ca = makeCa(pki);
   const srv = makeLeaf(ca, 'nats', '127.0.0.1', 'IP:127.0.0.1');
   const cli = makeLeaf(ca, 'node', 'plenary-node', 'DNS:plenary-node', 'clientAuth');
-  cluster = await startNatsCluster(3, {
+  const cluster = (fx.cluster = await startNatsCluster(3, {
     tls: { cert: srv.cert, key: srv.key, ca: ca.cert, verify: true }, user: 'plenary', password: PASSWORD,
-  });
+  }));
   const urls = (password) => cluster.nodes.map((o) => `nats://plenary:${password}@127.0.0.1:${o.port}`).join(',');
   const env = { PLENARY_NATS_CA: ca.cert, PLENARY_NATS_CERT: cli.cert, PLENARY_NATS_KEY: cli.key };
 
-  server = await startServer({ dataDir: tmp('plenary-tls-ok-'), args: ['--nats', urls(PASSWORD)], env });
+  const server = (fx.server = await startServer({ dataDir: tmp('plenary-tls-ok-'), args: ['--nats', urls(PASSWORD)], env }));
   await createRoom(server, 'secure');
   const chair = await join(server, 'secure', { role: 'chair', name: 'Chair', sub: 'chair' });
   await chair.ok({ type: 'session.start' });
