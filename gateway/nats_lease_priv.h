@@ -29,8 +29,8 @@ struct lease_room {
 	bool found_posted; /* unloaded, and its log is on its way to the gateway thread */
 	/* The worker's alone: */
 	int64_t lag_next_ms;
-	/* Written by the gateway thread alone, under mu (gw_lease_owns reads it from the
-	 * media publisher's thread too); the gateway thread reads it without. */
+	/* Written by the gateway thread alone, and read and written under mu (gw_lease_owns
+	 * reads it from the media publisher's thread too). */
 	bool serving;
 };
 

@@ -157,10 +157,11 @@ void mixer_tap_channels(const struct room_mixer *rm, const struct mixer_env *env
 /* The tick of a relayed room: closed mics leave mics[], the recording takes the relayed
  * floor on the tick's grid. */
 void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick_us);
-/* The relayed frame of channel b that this tick's relay_tick pulled for its stream; false
- * when it has none (the stream then takes the floor's). */
-bool relay_channel_frame(const struct room_mixer *rm, unsigned b, const uint8_t **payload,
-			 size_t *len);
+/* The relayed frame of channel b that goes with the floor frame this tick's relay_tick
+ * took, once; false when it has none (the stream then takes the floor's). */
+bool relay_channel_frame(struct room_mixer *rm, unsigned b, const uint8_t **payload, size_t *len);
+/* A session begins on a relaying room: nothing buffered for the last one is played. */
+void relay_session_begin(struct room_mixer *rm);
 void relay_free(struct room_mixer *rm);
 
 /* room_record.c */

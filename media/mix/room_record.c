@@ -100,6 +100,8 @@ void record_begin(struct room_mixer *rm, const struct mixer_env *env, const stru
 	r->last_toc = FILLER_TOC;
 	r->stream = -1;
 	r->live = true;
+	if (rm->relay)
+		relay_session_begin(rm);
 	r->begin_due = env->recorder != NULL && r->name[0] != '\0';
 	if (r->begin_due)
 		(void)file_begin(rm, env);

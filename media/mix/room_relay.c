@@ -12,14 +12,18 @@
  * only on a new SSRC, so it is given the stretch's number as one.
  *
  * The recording and listen.ogg follow the tick's 20 ms grid as on the owner: the floor
- * frames also go into a jitter buffer of the relay's own, pulled once per tick. So do an
- * interpretation channel's frames, each channel into its own buffer, once its stream and
- * recording have begun: at its first frame of the session, on the arrival path (the Ogg
- * writer and the buffer are allocated there, never on the tick). A channel is only known
- * here from its frames, which the owner sends while an interpreter is on air; until then
- * an edge has no stream for it (listen.ogg?lang= is 404 there, as on an owner before the
- * channel's first voice). From then on, a tick whose channel buffer has no frame records
- * the floor in the channel's stream, as an owner does when its booth is silent.
+ * frames also go into a jitter buffer of the relay's own, pulled once per tick. An
+ * interpretation channel's stream and recording follow the floor's frame by frame: once
+ * they have begun (at the channel's first frame of the session, on the arrival path: the
+ * Ogg writer and the channel's ring are allocated there, never on the tick), its frames
+ * wait in a ring by sequence number, and the tick takes the one of the floor frame it
+ * played (the same seq and timestamp: the owner sends a tick's channel frames with its
+ * floor's). So the channel never runs ahead of or behind the floor, a loss or a stretch
+ * of the floor's buffer is the channel's too, and a tick whose floor frame has no channel
+ * frame (the booth silent on the owner) records the floor, as the owner does. A channel is
+ * only known here from its frames, which the owner sends while an interpreter is on air;
+ * until then an edge has no stream for it (listen.ogg?lang= is 404 there, as on an owner
+ * before the channel's first voice).
  */
 #include "media/mix/room_mixer_internal.h"
 
@@ -27,13 +31,28 @@
 #include <string.h>
 
 #define RELAY_JUMP 64 /* sequence numbers: beyond this, the source started again */
+/* Channel frames kept for the floor's buffer to catch up with: more than its deepest delay. */
+#define RELAY_CHAN_SLOTS 64
+
+struct chan_slot {
+	bool used;
+	uint16_t seq;
+	uint32_t timestamp;
+	uint16_t len;
+	uint8_t payload[CODEC_MAX_PACKET];
+};
+
+struct chan_ring {
+	struct chan_slot slot[RELAY_CHAN_SLOTS];
+};
 
 struct mixer_relay {
 	struct jitter *jb; /* the floor, for the recording's timeline */
-	/* Each channel's, for its stream and recording (NULL until its first frame while live),
-	 * and what the tick pulled from it. */
-	struct jitter *chan_jb[MIXER_CHANNELS];
-	struct jitter_out chan_out[MIXER_CHANNELS];
+	/* Each channel's frames for its stream and recording (NULL until its first frame while
+	 * live), and the one this tick took (len 0: none). */
+	struct chan_ring *chan[MIXER_CHANNELS];
+	const uint8_t *chan_pkt[MIXER_CHANNELS];
+	size_t chan_len[MIXER_CHANNELS];
 	bool have_src;
 	uint32_t src_ssrc;
 	uint16_t src_seq;
@@ -80,7 +99,7 @@ void relay_free(struct room_mixer *rm)
 		return;
 	jitter_destroy(rm->relay->jb);
 	for (unsigned b = 0; b < MIXER_CHANNELS; b++)
-		jitter_destroy(rm->relay->chan_jb[b]);
+		free(rm->relay->chan[b]);
 	free(rm->relay);
 	rm->relay = NULL;
 }
@@ -143,54 +162,78 @@ static void keep_channels(struct room_mixer *rm, uint16_t seq)
 	}
 }
 
-/* Whether f continues the source's current stretch. */
-static bool same_stretch(const struct mixer_relay *r, const struct media_frame *f)
-{
-	int16_t d = (int16_t)(uint16_t)(f->seq - r->src_seq);
-	return r->have_src && f->ssrc == r->src_ssrc && d <= RELAY_JUMP && d >= -RELAY_JUMP;
-}
-
 static void follow_source(struct mixer_relay *r, const struct media_frame *f)
 {
-	if (!same_stretch(r, f)) {
+	int16_t d = (int16_t)(uint16_t)(f->seq - r->src_seq);
+	if (!r->have_src || f->ssrc != r->src_ssrc || d > RELAY_JUMP || d < -RELAY_JUMP) {
 		r->stretch++;
 		r->have_src = true;
 		r->src_ssrc = f->ssrc;
 		r->src_seq = f->seq;
-	} else if ((int16_t)(uint16_t)(f->seq - r->src_seq) > 0) {
+	} else if (d > 0) {
 		r->src_seq = f->seq;
 	}
 }
 
-static void record_insert(struct jitter *jb, uint32_t stretch, const struct media_frame *f,
-			  int64_t now_us)
+static void record_insert(struct room_mixer *rm, const struct media_frame *f, int64_t now_us)
 {
-	struct jitter_packet jp = {.ssrc = stretch,
+	if (!rm->rec.live)
+		return;
+	struct jitter_packet jp = {.ssrc = rm->relay->stretch,
 				   .seq = f->seq,
 				   .timestamp = f->timestamp,
 				   .marker = f->marker,
 				   .payload = f->opus,
 				   .len = f->len};
-	(void)!jitter_insert(jb, &jp, now_us); /* late or duplicate: counted there */
+	(void)!jitter_insert(rm->relay->jb, &jp, now_us); /* late or duplicate: counted there */
 }
 
-/* A channel's frame into its stream's buffer while the session is live; its stream and
- * recording begin at its first frame of the session. A channel frame comes before its
- * tick's floor frame, so one of a new stretch takes the number the floor's will start. */
-static bool record_channel_frame(struct room_mixer *rm, const struct media_frame *f, int64_t now_us)
+/* A channel's frame kept for its stream while the session is live, until the tick plays
+ * the floor frame of the same seq and timestamp; the stream and recording begin at the
+ * channel's first frame of the session. */
+static bool record_channel_frame(struct room_mixer *rm, const struct media_frame *f)
 {
 	struct mixer_relay *r = rm->relay;
 	unsigned b = f->channel - 1;
 	if (!rm->rec.live || b >= MIXER_CHANNELS)
 		return false;
-	if (!r->chan_jb[b] && jitter_create(NULL, &r->chan_jb[b]) != JITTER_OK)
+	if (!r->chan[b] && !(r->chan[b] = calloc(1, sizeof *r->chan[b])))
 		return false;
-	if (!rm->rec.chan[b].rm) { /* not begun this session */
-		jitter_reset(r->chan_jb[b]);
+	if (!rm->rec.chan[b].rm) /* not begun this session */
 		record_channel_start(rm, b);
-	}
-	record_insert(r->chan_jb[b], same_stretch(r, f) ? r->stretch : r->stretch + 1, f, now_us);
+	struct chan_slot *s = &r->chan[b]->slot[f->seq % RELAY_CHAN_SLOTS];
+	*s = (struct chan_slot){
+	    .used = true, .seq = f->seq, .timestamp = f->timestamp, .len = (uint16_t)f->len};
+	memcpy(s->payload, f->opus, f->len);
 	return true;
+}
+
+/* The channels' frames of the floor frame the tick took (o), for record_channels. */
+static void take_channel_frames(struct mixer_relay *r, const struct jitter_out *o)
+{
+	for (unsigned b = 0; b < MIXER_CHANNELS; b++) {
+		r->chan_len[b] = 0;
+		if (!r->chan[b] || o->kind != JITTER_FRAME)
+			continue;
+		struct chan_slot *s = &r->chan[b]->slot[o->seq % RELAY_CHAN_SLOTS];
+		if (s->used && s->seq == o->seq && s->timestamp == o->timestamp) {
+			r->chan_pkt[b] = s->payload;
+			r->chan_len[b] = s->len;
+			s->used = false;
+		}
+	}
+}
+
+void relay_session_begin(struct room_mixer *rm)
+{
+	struct mixer_relay *r = rm->relay;
+	/* What the last session left unplayed is not this one's. */
+	jitter_reset(r->jb);
+	for (unsigned b = 0; b < MIXER_CHANNELS; b++) {
+		r->chan_len[b] = 0;
+		for (size_t i = 0; r->chan[b] && i < RELAY_CHAN_SLOTS; i++)
+			r->chan[b]->slot[i].used = false;
+	}
 }
 
 /* A pushed frame as the packet of its stretch that rtp_rewrite maps onto the room's line:
@@ -213,7 +256,7 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	if (!r || !f || !f->opus || f->len == 0 || f->len > CODEC_MAX_PACKET)
 		return false;
 	if (f->channel > 0) {
-		bool recorded = record_channel_frame(rm, f, now_us);
+		bool recorded = record_channel_frame(rm, f);
 		return stash(rm, f) || recorded;
 	}
 	follow_source(r, f);
@@ -232,8 +275,7 @@ bool room_mixer_relay_frame(struct room_mixer *rm, const struct mixer_env *env,
 	channels_send(rm, env, &b);
 	mixer_sent(rm, b.seq, b.timestamp, f->len, leaving);
 	rm->sent_last_tick = true;
-	if (rm->rec.live)
-		record_insert(r->jb, r->stretch, f, now_us);
+	record_insert(rm, f, now_us);
 	atomic_fetch_add_explicit(&env->counters->forwarded, 1, memory_order_relaxed);
 	return true;
 }
@@ -283,13 +325,9 @@ void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick
 			mixer_unlist(rm, rm->mics[i]);
 	if (rm->rec.live) {
 		struct mixer_relay *r = rm->relay;
-		for (unsigned b = 0; b < MIXER_CHANNELS; b++) {
-			r->chan_out[b].kind = JITTER_SILENCE;
-			if (r->chan_jb[b] && rm->rec.chan[b].rm)
-				jitter_pull(r->chan_jb[b], tick_us, &r->chan_out[b]);
-		}
 		struct jitter_out *o = &r->out;
 		jitter_pull(r->jb, tick_us, o);
+		take_channel_frames(r, o);
 		if (o->kind == JITTER_FRAME && o->len > 0 && o->len <= RECORDER_MAX_PACKET)
 			record_packet(rm, env, o->payload, o->len);
 		else
@@ -298,13 +336,13 @@ void relay_tick(struct room_mixer *rm, const struct mixer_env *env, int64_t tick
 	mixer_publish(rm);
 }
 
-bool relay_channel_frame(const struct room_mixer *rm, unsigned b, const uint8_t **payload,
-			 size_t *len)
+bool relay_channel_frame(struct room_mixer *rm, unsigned b, const uint8_t **payload, size_t *len)
 {
-	const struct jitter_out *o = &rm->relay->chan_out[b];
-	if (o->kind != JITTER_FRAME || o->len == 0)
+	struct mixer_relay *r = rm->relay;
+	if (r->chan_len[b] == 0)
 		return false;
-	*payload = o->payload;
-	*len = o->len;
+	*payload = r->chan_pkt[b];
+	*len = r->chan_len[b];
+	r->chan_len[b] = 0; /* once: a tick skipped after it records no stale frame */
 	return true;
 }

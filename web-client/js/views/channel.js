@@ -58,8 +58,14 @@ export function channelPicker({ store, request, audio, onChange }) {
         );
       render(ack);
       onChange?.(); // the interpreter console says what is heard
-    } catch {
+    } catch (err) {
       render(null); // no audio yet: sent again when it connects
+      if (say)
+        announce(
+          err?.code === 'conflict'
+            ? 'Your choice applies when the audio connects.'
+            : `The language could not be changed: ${err?.message || err}`,
+        );
     }
   }
   audio.onConnected = () => send(false);
@@ -77,8 +83,10 @@ export function channelPicker({ store, request, audio, onChange }) {
     for (const [i, [, t]] of opts.entries())
       if (select.options[i].text !== t) select.options[i].text = t;
     select.value = store.booths.has(wanted) && wanted !== store.you?.lang ? wanted : '';
+    // The booth went away under the keyboard: focus stays in the panel, on the picker.
+    if (select.value === '' && underRow.contains(document.activeElement)) select.focus();
     show(underRow, select.value !== '');
-    under.checked = floorUnder;
+    under.checked = ack?.lang ? ack.floor_under : floorUnder; // what the server did, if it said
     const booth = store.booths.get(select.value);
     setText(
       status,

@@ -10,9 +10,11 @@
  *     has none;
  *   - the tick allocates nothing while channels are recorded (counted where no sanitizer
  *     interposes malloc);
- *   - an edge (relay mode) records the channels it is sent: fed an owner's tapped frames,
- *     its French file starts with its floor's, carries the interpreter while on air and
- *     the floor after, and a channel it was never sent a frame of has no file. */
+ *   - an edge (relay mode) records the channels it is sent: fed an owner's tapped frames
+ *     in bursts with one channel frame lost, its French file starts with its floor's,
+ *     carries the interpreter while on air and the floor after, and packet by packet is the
+ *     channel frame sent with the floor packet beside it (or that floor packet), never one
+ *     of another tick; a channel it was never sent a frame of has no file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,24 +252,41 @@ static void recording_ticks_allocate_nothing(void **state)
 #endif
 
 /* The owner's frames in the order its tap gave them (a tick's channel frames, then its
- * floor frame), pushed into the edge as they come off NATS; the edge ticks after each
- * floor frame. The edge's ticks are counted for allocations once warm. */
+ * floor frame), pushed into the edge as they come off NATS: in bursts of three ticks' worth
+ * (40 ms of jitter), one channel frame lost on the way (tick LOST_TICK's). The edge ticks
+ * every 20 ms; its ticks are counted for allocations once warm. */
+#define LOST_TICK 30
+
+/* The owner's tick of its tap idx: how many floor frames came before it. */
+static size_t tick_of(const struct world *o, size_t idx)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < idx; i++)
+		k += o->taps[i].channel == 0;
+	return k;
+}
+
 static size_t relay_into(struct world *e, const struct world *o)
 {
-	size_t ticks = 0;
+	size_t ticks = 0, next = 0;
 	allocations = 0;
 	for (size_t i = 0; i < o->n_taps; i++) {
-		const struct tapped *t = &o->taps[i];
-		struct media_frame f = {.room = ROOM,
-					.channel = t->channel,
-					.ssrc = t->ssrc,
-					.seq = t->seq,
-					.timestamp = t->ts,
-					.opus = t->opus,
-					.len = t->len};
-		(void)room_mixer_relay_frame(e->rm, &e->env, &f, e->now_us);
-		if (t->channel != 0)
+		if (o->taps[i].channel != 0)
 			continue;
+		bool arrive = ticks % 3 == 2 || i + 1 == o->n_taps;
+		for (; arrive && next <= i; next++) {
+			const struct tapped *t = &o->taps[next];
+			if (t->channel != 0 && tick_of(o, next) == LOST_TICK)
+				continue;
+			struct media_frame f = {.room = ROOM,
+						.channel = t->channel,
+						.ssrc = t->ssrc,
+						.seq = t->seq,
+						.timestamp = t->ts,
+						.opus = t->opus,
+						.len = t->len};
+			(void)room_mixer_relay_frame(e->rm, &e->env, &f, e->now_us);
+		}
 		counting = ticks >= 20;
 		room_mixer_tick(e->rm, &e->env, e->now_us);
 		counting = false;
@@ -275,6 +294,47 @@ static size_t relay_into(struct world *e, const struct world *o)
 		ticks++;
 	}
 	return ticks;
+}
+
+/* The owner's floor tap whose bytes are pkt, or n_taps; and the channel frame sent with it
+ * (the same seq), or NULL. */
+static size_t floor_tap(const struct world *o, const uint8_t *pkt, size_t len)
+{
+	for (size_t k = 0; k < o->n_taps; k++)
+		if (o->taps[k].channel == 0 && o->taps[k].len == len &&
+		    memcmp(o->taps[k].opus, pkt, len) == 0)
+			return k;
+	return o->n_taps;
+}
+
+static const struct tapped *channel_tap(const struct world *o, size_t floor)
+{
+	for (size_t k = 0; k < o->n_taps; k++)
+		if (o->taps[k].channel == 1 && o->taps[k].seq == o->taps[floor].seq)
+			return &o->taps[k];
+	return NULL;
+}
+
+/* Packet by packet, the edge's channel file has the channel frame sent with the floor
+ * packet beside it in the floor file, or that floor packet where none came (the booth
+ * silent, the frame lost, filler): never a frame of another tick. Returns how many were
+ * the channel's own. */
+static size_t check_alignment(const struct world *o, const struct file *fl, const struct file *ch)
+{
+	size_t own = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		size_t k = floor_tap(o, fl->pkt[i], fl->len[i]);
+		const struct tapped *c = k < o->n_taps ? channel_tap(o, k) : NULL;
+		if (c && tick_of(o, k) != LOST_TICK) {
+			assert_int_equal(ch->len[i], c->len);
+			assert_memory_equal(ch->pkt[i], c->opus, c->len);
+			own++;
+		} else {
+			assert_int_equal(ch->len[i], fl->len[i]);
+			assert_memory_equal(ch->pkt[i], fl->pkt[i], fl->len[i]);
+		}
+	}
+	return own;
 }
 
 static void an_edge_records_the_channels_it_relays(void **state)
@@ -332,6 +392,9 @@ static void an_edge_records_the_channels_it_relays(void **state)
 	print_message("edge French file: on air interpreter %.1f floor %.1f, after floor %.1f "
 		      "interpreter %.1f; floor file: floor %.1f interpreter %.1f\n",
 		      ch_v, ch_f, after_f, after_v, fl_f, fl_v);
+	size_t own = check_alignment(o, &fl, &ch);
+	print_message("edge French file: %zu of %zu packets the interpreter's own\n", own, ch.n);
+	assert_true(own >= half - 20); /* on air for half the session, less the buffer's delay */
 	assert_true(ch_v > 100 * ch_f);
 	assert_true(after_f > 100 * after_v);
 	assert_true(fl_f > 100 * fl_v);
