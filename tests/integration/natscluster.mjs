@@ -34,7 +34,27 @@ async function freePort() {
 // the configuration lines of decentralised accounts (natsjwt.mjs natsOperator().config),
 // clients then need a user JWT of a trusted account. The routes between nodes stay plain
 // (loopback).
+//
+// The ports are free when chosen, but another test running at the same time may take one
+// before nats-server binds it: then the cluster is stopped and made again on fresh ports
+// (twice at most). A cluster that does not start is always stopped before this throws, so
+// no nats-server outlives the test.
 export async function startNatsCluster(n = 3, opts = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const cluster = await makeCluster(n, opts);
+    try {
+      for (let i = 0; i < n; i++) await cluster.start(i);
+      await cluster.ready();
+      return cluster;
+    } catch (e) {
+      const taken = cluster.nodes.some((o) => o.logs.some((l) => /address already in use/.test(l)));
+      await cluster.shutdown();
+      if (!taken || attempt === 3) throw e;
+    }
+  }
+}
+
+async function makeCluster(n, opts) {
   const bin = natsServerPath();
   const dir = mkdtempSync(pathJoin(tmpdir(), 'plenary-nats-'));
   const nodes = [];
@@ -112,8 +132,6 @@ export async function startNatsCluster(n = 3, opts = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  for (let i = 0; i < n; i++) await cluster.start(i);
-  await cluster.ready();
   return cluster;
 }
 
