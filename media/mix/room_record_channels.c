@@ -10,10 +10,10 @@
  * made ready for it before), or when its first voice is made ready during the session
  * (the worker's message, not the tick: the live Ogg writer is allocated there), and end
  * with the session. On an edge, which mixes nothing, they start at the channel's first
- * relayed frame of the session, and the channel's frame of each tick is the one its relay
- * buffer gives (room_relay.c). A file begun late starts with filler frames for the session so far
- * (the recorder's writer makes them), so sample t of every file of a session is session
- * time t, as in the floor's. The tick only writes into writers and recorder streams that
+ * relayed frame of the session, and the channel's frame of each tick is the one the owner
+ * sent with the floor frame played (room_relay.c). A file begun late starts with filler
+ * frames for the session so far (the recorder's writer makes them), so sample t of every
+ * file of a session is session time t, as in the floor's. The tick only writes into writers and recorder streams that
  * exist (recorder_push copies into its ring: nothing allocated), and retries a
  * recorder_begin the full ring refused, each failed tick adding one frame of lead.
  *

@@ -44,10 +44,29 @@
 #define FR_HZ	 1000
 #define MAX_PKTS 400
 
+/* A room recording into a temporary directory; with tap, its frames are kept too (the
+ * owner an edge is fed from). */
+static struct world *recording_world_with(bool tap)
+{
+	struct world_config c = {
+	    .room = ROOM, .ssrc = 0x5151u, .first_seq = 1, .record = true, .tap = tap};
+	return world_new_with(&c);
+}
+
 static struct world *recording_world(void)
 {
-	struct world_config c = {.room = ROOM, .ssrc = 0x5151u, .first_seq = 1, .record = true};
-	return world_new_with(&c);
+	return recording_world_with(false);
+}
+
+/* The live session the tests record: NAME, its serial, LEAD frames of lead. */
+static struct mixer_session live_session(void)
+{
+	return (struct mixer_session){.live = true,
+				      .name = NAME,
+				      .title = "t",
+				      .date = "d",
+				      .serial = SERIAL,
+				      .lead_packets = LEAD};
 }
 
 /* A member, joined and keyed, saying a tone of hz. */
@@ -140,12 +159,7 @@ static struct world *record_session(size_t half)
 	struct world *w = recording_world();
 	struct fake *floor = add(w, FLOOR_HZ), *fr = add(w, FR_HZ), *es = add(w, FR_HZ * 2);
 	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
-	struct mixer_session s = {.live = true,
-				  .name = NAME,
-				  .title = "t",
-				  .date = "d",
-				  .serial = SERIAL,
-				  .lead_packets = LEAD};
+	struct mixer_session s = live_session();
 	assert_int_equal(room_mixer_session(w->rm, &w->env, &s), MEDIA_OK);
 	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
 	assert_int_equal(room_mixer_gate(&fr->m, true), MEDIA_OK);
@@ -346,18 +360,11 @@ static void an_edge_records_the_channels_it_relays(void **state)
 {
 	(void)state;
 	const size_t half = 80;
-	struct world_config oc = {
-	    .room = ROOM, .ssrc = 0x5151u, .first_seq = 1, .tap = true, .record = true};
-	struct world *o = world_new_with(&oc);
+	struct world *o = recording_world_with(true);
 	struct fake *floor = add(o, FLOOR_HZ), *fr = add(o, FR_HZ), *es = add(o, FR_HZ * 2);
 	assert_int_equal(room_mixer_voice(&fr->m, 1), MEDIA_OK);
 	assert_int_equal(room_mixer_voice(&es->m, 2), MEDIA_OK); /* ready, never on air */
-	struct mixer_session s = {.live = true,
-				  .name = NAME,
-				  .title = "t",
-				  .date = "d",
-				  .serial = SERIAL,
-				  .lead_packets = LEAD};
+	struct mixer_session s = live_session();
 	assert_int_equal(room_mixer_session(o->rm, &o->env, &s), MEDIA_OK);
 	assert_int_equal(room_mixer_gate(&floor->m, true), MEDIA_OK);
 	/* The interpreter comes on air once the floor's stream is steady on the edge: the
