@@ -13,9 +13,10 @@
  * relayed frame of the session, and the channel's frame of each tick is the one the owner
  * sent with the floor frame played (room_relay.c). A file begun late starts with filler
  * frames for the session so far (the recorder's writer makes them), so sample t of every
- * file of a session is session time t, as in the floor's. The tick only writes into writers and recorder streams that
- * exist (recorder_push copies into its ring: nothing allocated), and retries a
- * recorder_begin the full ring refused, each failed tick adding one frame of lead.
+ * file of a session is session time t, as in the floor's. The tick only writes into
+ * writers and recorder streams that exist (recorder_push copies into its ring: nothing
+ * allocated), and retries a recorder_begin the full ring refused, each failed tick adding
+ * one frame of lead.
  *
  * The file is <recordings>/<room>/<floor's name>.ch<b + 1>.ogg: the booth's index, which
  * never changes for the room's life (the gateway maps ?lang= to it).
